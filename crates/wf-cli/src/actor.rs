@@ -1,0 +1,285 @@
+//! `wf-actor`: register and change actors (admins only), list them.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use serde_json::json;
+use wf_core::rules::decide_actors;
+use wf_core::trailer::{self, key};
+use wf_core::{Actor, ActorKind, Actors};
+use wf_store::{sign, Person, Store};
+
+use crate::context::{self, KeyArgs, Snapshot, ACTORS_FILE, SIGNERS_FILE};
+use crate::error::CliError;
+use crate::output::{json, print};
+use crate::txn::{commit_action, Plan};
+
+/// Register, change and list the actors (people and AI agents) of a wf store.
+///
+/// Who acts is decided by the signing key, so registering an actor means registering their
+/// public key. Only a human admin may add or change actors; each change is one signed commit to
+/// .wf/actors.toml, and .wf/allowed_signers is regenerated with it.
+#[derive(Parser, Debug)]
+#[command(
+    name = "wf-actor",
+    version,
+    after_help = "Examples:\n  wf-actor add bob --kind human --name Bob --email bob@example.com --pubkey bob.pub --role reviewer\n  wf-actor add drafter-bot --kind ai --name 'Drafter' --email bot@example.com --pubkey bot.pub \\\n      --role drafter --operator alice --model 'llama3:8b via ollama'\n  wf-actor list --json | jq -r '.actors[] | select(.kind==\"ai\") | .id'"
+)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+    #[command(flatten)]
+    pub global: context::Global,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Register a new actor.
+    Add {
+        /// The new actor's id (a-z 0-9 . _ -).
+        id: String,
+        /// human or ai.
+        #[arg(long)]
+        kind: ActorKind,
+        /// Display name (the commit author name).
+        #[arg(long)]
+        name: String,
+        /// Email (the commit author email and signing principal).
+        #[arg(long)]
+        email: String,
+        /// Their OpenSSH public key file (repeat for several keys).
+        #[arg(long = "pubkey", value_name = "FILE", required = true)]
+        pubkeys: Vec<PathBuf>,
+        /// A role (repeat for several): requester, reviewer, drafter, optimizer, admin...
+        #[arg(long = "role", value_name = "ROLE")]
+        roles: Vec<String>,
+        /// For AI actors: the human accountable for it.
+        #[arg(long)]
+        operator: Option<String>,
+        /// For AI actors: the model or agent it runs.
+        #[arg(long)]
+        model: Option<String>,
+        #[command(flatten)]
+        keys: KeyArgs,
+    },
+    /// Change an actor's roles or keys.
+    Update {
+        /// The actor's id.
+        id: String,
+        /// Add a role.
+        #[arg(long = "add-role", value_name = "ROLE")]
+        add_roles: Vec<String>,
+        /// Remove a role.
+        #[arg(long = "remove-role", value_name = "ROLE")]
+        remove_roles: Vec<String>,
+        /// Add a public key file.
+        #[arg(long = "add-key", value_name = "FILE")]
+        add_keys: Vec<PathBuf>,
+        /// Set the model (AI actors).
+        #[arg(long)]
+        model: Option<String>,
+        #[command(flatten)]
+        keys: KeyArgs,
+    },
+    /// List actors.
+    List {
+        /// One JSON document (schema wf.actors/1).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Run `wf-actor`.
+pub fn run(args: Args) -> Result<(), CliError> {
+    let store = args.global.store()?;
+    match args.command {
+        Command::List { json: as_json } => list(&store, as_json),
+        Command::Add {
+            id,
+            kind,
+            name,
+            email,
+            pubkeys,
+            roles,
+            operator,
+            model,
+            keys,
+        } => {
+            let keys_text = read_keys(&pubkeys, &id)?;
+            let new = Actor {
+                id: id.clone(),
+                name,
+                email,
+                kind,
+                roles,
+                model,
+                operator,
+                keys: keys_text,
+            };
+            change(&store, &keys, &format!("add {id}"), &id, move |actors| {
+                if actors.get(&new.id).is_some() {
+                    return Err(CliError::usage(
+                        format!("actor {} exists already", new.id),
+                        format!("change it with wf-actor update {}", new.id),
+                    ));
+                }
+                actors.actors.push(new.clone());
+                Ok(())
+            })
+        }
+        Command::Update {
+            id,
+            add_roles,
+            remove_roles,
+            add_keys,
+            model,
+            keys,
+        } => {
+            let new_keys = read_keys(&add_keys, &id)?;
+            change(
+                &store,
+                &keys,
+                &format!("update {id}"),
+                &id.clone(),
+                move |actors| {
+                    let a = actors
+                        .actors
+                        .iter_mut()
+                        .find(|a| a.id == id)
+                        .ok_or_else(|| {
+                            CliError::NotFound(
+                                format!("no actor {id}"),
+                                Some("see wf-actor list".into()),
+                            )
+                        })?;
+                    for r in &add_roles {
+                        if !a.has_role(r) {
+                            a.roles.push(r.clone());
+                        }
+                    }
+                    a.roles.retain(|r| !remove_roles.contains(r));
+                    a.keys.extend(new_keys.iter().cloned());
+                    if model.is_some() {
+                        a.model = model.clone();
+                    }
+                    Ok(())
+                },
+            )
+        }
+    }
+}
+
+fn read_keys(files: &[PathBuf], id: &str) -> Result<Vec<String>, CliError> {
+    files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f).map_err(|e| {
+                CliError::usage(
+                    format!("cannot read public key {}: {e}", f.display()),
+                    "pass the .pub file",
+                )
+            })?;
+            let line = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or_default();
+            let key = ssh_public(line).ok_or_else(|| {
+                CliError::usage(
+                    format!("{} is not an OpenSSH public key", f.display()),
+                    "pass the .pub file, e.g. id_ed25519.pub",
+                )
+            })?;
+            Ok(format!("{key} {id}"))
+        })
+        .collect()
+}
+
+fn ssh_public(line: &str) -> Option<String> {
+    let k = wf_core::actor::key_identity(line)?;
+    sign::fingerprint(&k).map(|_| k)
+}
+
+fn change(
+    store: &Store,
+    keys: &KeyArgs,
+    what: &str,
+    subject: &str,
+    edit: impl Fn(&mut Actors) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    let signer = context::signer(keys, Some(store))?;
+    let time = context::now()?;
+    let (oid, actors) = commit_action(store, signer.as_ref(), time.0, |tip| {
+        let snap = Snapshot::load(store, tip)?;
+        let me = snap.whoami(signer.as_ref())?;
+        let mut after = snap.actors.clone();
+        edit(&mut after)?;
+        decide_actors(&snap.actors, &me, &after)?;
+        Ok(Plan {
+            message: trailer::message(
+                &format!("wf: actor {what}"),
+                "",
+                &[
+                    (key::ACTION, "actor".into()),
+                    (key::ACTOR, me.id.clone()),
+                    (key::ACTOR_KIND, me.kind.as_str().into()),
+                    (key::SUBJECT, subject.into()),
+                ],
+            ),
+            author: Person {
+                name: me.name.clone(),
+                email: me.email.clone(),
+            },
+            writes: vec![
+                (ACTORS_FILE.into(), store.blob(after.to_toml().as_bytes())?),
+                (
+                    SIGNERS_FILE.into(),
+                    store.blob(after.allowed_signers().as_bytes())?,
+                ),
+            ],
+            removes: vec![],
+            guard: vec![ACTORS_FILE.into(), SIGNERS_FILE.into()],
+            result: after,
+        })
+    })?;
+    if store.workdir().is_none() {
+        crate::init::configure(store, &actors)?;
+    }
+    print(&format!("actor {what} at {}\n", &oid.to_string()[..12]))
+}
+
+fn list(store: &Store, as_json: bool) -> Result<(), CliError> {
+    let snap = Snapshot::head(store)?;
+    if as_json {
+        let actors: Vec<_> = snap
+            .actors
+            .actors
+            .iter()
+            .map(|a| {
+                json!({
+                    "id": a.id, "name": a.name, "email": a.email, "kind": a.kind.as_str(),
+                    "roles": a.roles, "model": a.model, "operator": a.operator,
+                    "keys": a.keys.iter().filter_map(|k| sign::fingerprint(k)).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        return json(&json!({ "schema": "wf.actors/1", "actors": actors }));
+    }
+    let mut out = String::new();
+    for a in &snap.actors.actors {
+        let extra = match (&a.model, &a.operator) {
+            (Some(m), Some(o)) => format!("  model {m:?}, operator {o}"),
+            (None, Some(o)) => format!("  operator {o}"),
+            _ => String::new(),
+        };
+        out.push_str(&format!(
+            "{:<16} {:<5} {:<28} {}{}\n",
+            a.id,
+            a.kind.as_str(),
+            a.roles.join(","),
+            wf_core::text::one_line(&a.email),
+            extra
+        ));
+    }
+    print(&out)
+}

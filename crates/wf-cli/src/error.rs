@@ -1,0 +1,166 @@
+//! The one error type of the tools and the one map from errors to exit codes.
+
+use std::fmt;
+
+use wf_core::Refusal;
+use wf_store::{SignError, StoreError};
+
+/// Exit codes, as written in `spec/exit-codes.md`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    /// Done.
+    Ok = 0,
+    /// A workflow rule refused the action; nothing was committed.
+    Refused = 1,
+    /// Bad arguments or malformed user input.
+    Usage = 2,
+    /// No such task, actor or workflow, or an ambiguous id prefix.
+    NotFound = 3,
+    /// No usable signing key, or the key belongs to no registered actor.
+    Identity = 4,
+    /// Uncommitted edits in the way, or the branch kept moving under us.
+    Conflict = 5,
+    /// Not a wf store, or store files that do not parse or validate.
+    Store = 6,
+    /// git, filesystem or ssh-keygen failure.
+    Failure = 7,
+}
+
+/// Every way a tool can fail. Each variant is one line plus an optional hint.
+#[derive(Debug)]
+pub enum CliError {
+    /// A rule refused the action.
+    Refused(Refusal),
+    /// Bad arguments.
+    Usage(String, Option<String>),
+    /// Not found or ambiguous.
+    NotFound(String, Option<String>),
+    /// Identity problems.
+    Identity(String, Option<String>),
+    /// Dirty work tree or lost races.
+    Conflict(String, Option<String>),
+    /// The store is missing or corrupt.
+    Store(String, Option<String>),
+    /// Anything else that failed underneath.
+    Failure(String),
+    /// Stdout was closed by the reader (`| head`): exit quietly.
+    BrokenPipe,
+}
+
+impl CliError {
+    /// The exit code.
+    pub fn exit(&self) -> Exit {
+        match self {
+            CliError::Refused(_) => Exit::Refused,
+            CliError::Usage(..) => Exit::Usage,
+            CliError::NotFound(..) => Exit::NotFound,
+            CliError::Identity(..) => Exit::Identity,
+            CliError::Conflict(..) => Exit::Conflict,
+            CliError::Store(..) => Exit::Store,
+            CliError::Failure(_) => Exit::Failure,
+            CliError::BrokenPipe => Exit::Ok,
+        }
+    }
+
+    /// The hint line, if any.
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            CliError::Refused(r) => Some(&r.hint),
+            CliError::Usage(_, h)
+            | CliError::NotFound(_, h)
+            | CliError::Identity(_, h)
+            | CliError::Conflict(_, h)
+            | CliError::Store(_, h) => h.as_deref(),
+            CliError::Failure(_) | CliError::BrokenPipe => None,
+        }
+    }
+
+    /// A usage error with a hint.
+    pub fn usage(msg: impl Into<String>, hint: impl Into<String>) -> CliError {
+        CliError::Usage(msg.into(), Some(hint.into()))
+    }
+
+    /// A store error with a hint.
+    pub fn store(msg: impl Into<String>, hint: impl Into<String>) -> CliError {
+        CliError::Store(msg.into(), Some(hint.into()))
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::Refused(r) => write!(f, "{r}"),
+            CliError::Usage(m, _)
+            | CliError::NotFound(m, _)
+            | CliError::Identity(m, _)
+            | CliError::Conflict(m, _)
+            | CliError::Store(m, _)
+            | CliError::Failure(m) => f.write_str(m),
+            CliError::BrokenPipe => f.write_str("broken pipe"),
+        }
+    }
+}
+
+impl From<Refusal> for CliError {
+    fn from(r: Refusal) -> Self {
+        CliError::Refused(r)
+    }
+}
+
+impl From<SignError> for CliError {
+    fn from(e: SignError) -> Self {
+        let hint = match &e {
+            SignError::Keygen(_) => "check that the key is loaded in ssh-agent (ssh-add -l) or is not passphrase-protected",
+            _ => "name an OpenSSH key: --key ~/.ssh/id_ed25519",
+        };
+        CliError::Identity(e.to_string(), Some(hint.into()))
+    }
+}
+
+impl From<StoreError> for CliError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotARepo(p) => CliError::store(
+                format!("not a git repository: {p}"),
+                "run wf-init to make one, or cd into a wf store (or pass -C DIR)",
+            ),
+            StoreError::Detached => CliError::Conflict(
+                "HEAD is detached; wf commits to a branch".into(),
+                Some("check out a branch first: git switch main".into()),
+            ),
+            StoreError::Dirty(paths) => CliError::Conflict(
+                format!("uncommitted changes to {paths}; refusing to overwrite them"),
+                Some("commit, stash or restore them first (git stash, git restore PATH)".into()),
+            ),
+            StoreError::Sign(s) => s.into(),
+            StoreError::NotUtf8(p) => {
+                CliError::store(format!("{p} is not valid UTF-8"), "fix or restore the file")
+            }
+            StoreError::Git(g) => CliError::Failure(format!("git: {}", g.message())),
+            StoreError::Io(p, e) => {
+                if e.kind() == std::io::ErrorKind::BrokenPipe {
+                    CliError::BrokenPipe
+                } else {
+                    CliError::Failure(format!("{p}: {e}"))
+                }
+            }
+        }
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            CliError::BrokenPipe
+        } else {
+            CliError::Failure(e.to_string())
+        }
+    }
+}
+
+impl From<git2::Error> for CliError {
+    fn from(e: git2::Error) -> Self {
+        CliError::Failure(format!("git: {}", e.message()))
+    }
+}

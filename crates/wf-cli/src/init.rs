@@ -1,0 +1,173 @@
+//! `wf-init`: create or adopt a repository as a wf store.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use wf_core::trailer::{self, key};
+use wf_core::{Actor, ActorKind, Actors, Workflow};
+use wf_store::{sign, Person, Store};
+
+use crate::context::{
+    self, KeyArgs, Snapshot, ACTORS_FILE, SIGNERS_FILE, STORE_FILE, WORKFLOWS_DIR,
+};
+use crate::error::CliError;
+use crate::output::print;
+use crate::txn::{commit_action, Plan};
+
+/// Create or adopt a git repository as a wf store.
+///
+/// Writes .wf/ (store marker, actors, the default workflow, allowed signers), registers the
+/// caller (whoever holds the signing key) as the first human admin and requester, points git's
+/// gpg.ssh.allowedSignersFile at the generated file so that `git verify-commit` works, and makes
+/// one signed commit. In a repository that already is a wf store it only configures git.
+#[derive(Parser, Debug)]
+#[command(
+    name = "wf-init",
+    version,
+    after_help = "Example:\n  wf-init --key ~/.ssh/id_ed25519 --id alice --name 'Alice A' --email alice@example.com work"
+)]
+pub struct Args {
+    /// The repository (created if missing). Defaults to the current directory.
+    pub dir: Option<PathBuf>,
+    /// Your actor id (default: the local part of your email).
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Your display name (default: git's user.name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Your email (default: git's user.email).
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Create a bare repository (a server) when DIR does not exist.
+    #[arg(long)]
+    pub bare: bool,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    #[command(flatten)]
+    pub global: context::Global,
+}
+
+/// Run `wf-init`.
+pub fn run(args: Args) -> Result<(), CliError> {
+    let base = match &args.global.chdir {
+        Some(d) => d.clone(),
+        None => std::env::current_dir()?,
+    };
+    let dir = match &args.dir {
+        Some(d) if d.is_absolute() => d.clone(),
+        Some(d) => base.join(d),
+        None => base,
+    };
+    let (store, created) = Store::open_or_init(&dir, args.bare)?;
+    let signer = context::signer(&args.keys, Some(&store))?;
+    let branch = store.branch()?;
+    if let Some(tip) = store.tip(&branch)? {
+        if store.read(tip, STORE_FILE)?.is_some() {
+            let snap = Snapshot::load(&store, Some(tip))?;
+            configure(&store, &snap.actors)?;
+            let me = context::identify(&snap.actors, signer.as_ref())
+                .map(|a| format!("you are {}", a.id))
+                .unwrap_or_else(|_| "your key is not registered here".into());
+            return print(&format!("adopted wf store {} ({me})\n", dir.display()));
+        }
+    }
+    let email = args
+        .email
+        .or_else(|| store.config("user.email"))
+        .ok_or_else(|| CliError::usage("no email", "pass --email or set git's user.email"))?;
+    let id = match args.id {
+        Some(i) => i,
+        None => email
+            .split('@')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase(),
+    };
+    let name = args
+        .name
+        .or_else(|| store.config("user.name"))
+        .unwrap_or_else(|| id.clone());
+    let me = Actor {
+        id: id.clone(),
+        name,
+        email,
+        kind: ActorKind::Human,
+        roles: vec!["admin".into(), "requester".into()],
+        model: None,
+        operator: None,
+        keys: vec![format!("{} {id}", signer.public_key())],
+    };
+    let actors = Actors {
+        actors: vec![me.clone()],
+    };
+    actors
+        .validate()
+        .map_err(|e| CliError::usage(e.to_string(), "choose another --id, --name or --email"))?;
+    let files = [
+        (STORE_FILE.to_string(), context::store_marker()),
+        (ACTORS_FILE.to_string(), actors.to_toml()),
+        (SIGNERS_FILE.to_string(), actors.allowed_signers()),
+        (
+            format!("{WORKFLOWS_DIR}/default.toml"),
+            Workflow::default_workflow().to_toml(),
+        ),
+    ];
+    let mut writes = Vec::new();
+    for (path, text) in &files {
+        writes.push((path.clone(), store.blob(text.as_bytes())?));
+    }
+    let time = context::now()?;
+    let (oid, ()) = commit_action(&store, signer.as_ref(), time.0, |tip| {
+        if let Some(t) = tip {
+            if store.read(t, STORE_FILE)?.is_some() {
+                return Err(CliError::Conflict(
+                    "someone initialised this store meanwhile".into(),
+                    Some("run wf-init again to adopt it".into()),
+                ));
+            }
+        }
+        Ok(Plan {
+            message: trailer::message(
+                &format!("wf: init store, admin {id}"),
+                "",
+                &[
+                    (key::ACTION, "init".into()),
+                    (key::ACTOR, id.clone()),
+                    (key::ACTOR_KIND, "human".into()),
+                ],
+            ),
+            author: Person {
+                name: me.name.clone(),
+                email: me.email.clone(),
+            },
+            writes: writes.clone(),
+            removes: vec![],
+            guard: vec![".wf/".into()],
+            result: (),
+        })
+    })?;
+    configure(&store, &actors)?;
+    let fp = sign::fingerprint(signer.public_key()).unwrap_or_default();
+    print(&format!(
+        "{} wf store {} at {}\nadmin {id} ({fp})\n",
+        if created { "created" } else { "initialised" },
+        dir.display(),
+        &oid.to_string()[..12]
+    ))
+}
+
+/// Point git at the allowed-signers file so that `git verify-commit` checks wf's signatures.
+/// A work tree carries `.wf/allowed_signers`; a bare repository gets a copy in its git dir.
+pub fn configure(store: &Store, actors: &Actors) -> Result<(), CliError> {
+    let path = match store.workdir() {
+        Some(w) => std::fs::canonicalize(w)?.join(SIGNERS_FILE),
+        None => {
+            let p = store.git_dir().join("wf-allowed-signers");
+            std::fs::write(&p, actors.allowed_signers())?;
+            p
+        }
+    };
+    store.set_config("gpg.format", "ssh")?;
+    store.set_config("gpg.ssh.allowedSignersFile", &path.display().to_string())?;
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! `wf-ls`: the tasks, and the queues of who waits on what.
+
+use std::collections::HashMap;
+
+use clap::Parser;
+use serde_json::json;
+use wf_core::rules::holder;
+use wf_core::task::TaskState;
+use wf_core::Workflow;
+
+use crate::context::{self, Snapshot};
+use crate::error::CliError;
+use crate::output::{json, print};
+use crate::show::task_json;
+
+/// List tasks: id, state, step, holder and title. Filters make queues: "what waits for me" is
+/// `wf-ls --assignee me-id`.
+#[derive(Parser, Debug)]
+#[command(
+    name = "wf-ls",
+    version,
+    after_help = "Examples:\n  wf-ls --assignee bob --step review\n  wf-ls --json | jq -r '.tasks[] | select(.step==\"draft\") | .id'"
+)]
+pub struct Args {
+    /// One JSON document (schema wf.tasks/1).
+    #[arg(long)]
+    pub json: bool,
+    /// Only tasks at this step.
+    #[arg(long)]
+    pub step: Option<String>,
+    /// Only tasks whose current step this actor holds.
+    #[arg(long)]
+    pub assignee: Option<String>,
+    /// Only open or only closed tasks.
+    #[arg(long, value_parser = ["open", "closed"])]
+    pub state: Option<String>,
+    #[command(flatten)]
+    pub global: context::Global,
+}
+
+/// Run `wf-ls`.
+pub fn run(args: Args) -> Result<(), CliError> {
+    let store = args.global.store()?;
+    let snap = Snapshot::head(&store)?;
+    let mut workflows: HashMap<String, Option<Workflow>> = HashMap::new();
+    let mut rows = Vec::new();
+    for id in snap.task_ids(&store)? {
+        let task = snap.task(&store, &id)?;
+        let w = workflows
+            .entry(task.workflow.clone())
+            .or_insert_with(|| snap.workflow(&store, &task.workflow).ok())
+            .clone();
+        let h = w
+            .as_ref()
+            .and_then(|w| holder(w, &task))
+            .map(str::to_string);
+        let state = if task.state == TaskState::Closed {
+            "closed"
+        } else {
+            "open"
+        };
+        if args.step.as_ref().is_some_and(|s| *s != task.step)
+            || args.assignee.as_ref().is_some_and(|a| {
+                h.as_deref() != Some(a.as_str()) || task.state == TaskState::Closed
+            })
+            || args.state.as_ref().is_some_and(|s| s != state)
+        {
+            continue;
+        }
+        rows.push((task, w, h, state));
+    }
+    rows.sort_by(|a, b| (&a.0.created_at, &a.0.id).cmp(&(&b.0.created_at, &b.0.id)));
+    if args.json {
+        let tasks: Vec<_> = rows
+            .iter()
+            .map(|(t, w, _, _)| task_json(w.as_ref(), t))
+            .collect();
+        return json(&json!({ "schema": "wf.tasks/1", "tasks": tasks }));
+    }
+    let mut out = String::new();
+    for (t, _, h, state) in &rows {
+        out.push_str(&format!(
+            "{:<10} {:<6} {:<10} {:<14} {}\n",
+            t.id,
+            state,
+            t.step,
+            h.as_deref().unwrap_or("-"),
+            wf_core::text::one_line(&t.title)
+        ));
+    }
+    print(&out)
+}

@@ -1,0 +1,145 @@
+//! `wf-new`: define a task (the workflow's define step).
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use wf_core::digest::sha256_hex;
+use wf_core::id::{check_file_name, task_id_from, TASK_HEX_LEN};
+use wf_core::task::Input;
+use wf_core::{Action, Task};
+use wf_store::Person;
+
+use crate::context::{self, KeyArgs, Snapshot};
+use crate::error::CliError;
+use crate::output::print;
+use crate::txn::{commit_action, Plan};
+
+/// Define a new task: its title, inputs, owner and designated approver.
+///
+/// This is the workflow's define step, so the signer must be an actor the step admits (in the
+/// default workflow: a human with role requester). Prints the new task id alone on stdout.
+/// Task ids are random (T- and 6 hex digits), so clones never collide in practice; every tool
+/// accepts a unique prefix.
+#[derive(Parser, Debug)]
+#[command(
+    name = "wf-new",
+    version,
+    after_help = "Example:\n  id=$(wf-new --title 'Launch announcement' --input audience=developers \\\n         --input-file brief=brief.md --approver carol)"
+)]
+pub struct Args {
+    /// One line saying what is to be done.
+    #[arg(long)]
+    pub title: String,
+    /// The workflow to follow.
+    #[arg(long, default_value = "default")]
+    pub workflow: String,
+    /// An inline input, NAME=TEXT (repeatable).
+    #[arg(long = "input", value_name = "NAME=TEXT")]
+    pub inputs: Vec<String>,
+    /// A file input, NAME=PATH, kept at tasks/ID/in/NAME (repeatable).
+    #[arg(long = "input-file", value_name = "NAME=PATH")]
+    pub input_files: Vec<String>,
+    /// The accountable human (default: you).
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// The human who gives the final approval (default: the owner).
+    #[arg(long)]
+    pub approver: Option<String>,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    #[command(flatten)]
+    pub global: context::Global,
+}
+
+fn split(s: &str, flag: &str) -> Result<(String, String), CliError> {
+    let (n, v) = s.split_once('=').ok_or_else(|| {
+        CliError::usage(
+            format!("{flag} {s:?} is not NAME=VALUE"),
+            format!("{flag} brief=..."),
+        )
+    })?;
+    check_file_name(n)
+        .map_err(|e| CliError::usage(format!("{flag}: {e}"), "input names are plain file names"))?;
+    Ok((n.to_string(), v.to_string()))
+}
+
+/// Run `wf-new`.
+pub fn run(args: Args) -> Result<(), CliError> {
+    let store = args.global.store()?;
+    let signer = context::signer(&args.keys, Some(&store))?;
+    let mut inputs = Vec::new();
+    let mut files = Vec::new();
+    for s in &args.inputs {
+        let (name, text) = split(s, "--input")?;
+        inputs.push(Input {
+            name,
+            sha256: sha256_hex(text.as_bytes()),
+            text: Some(text),
+            file: None,
+        });
+    }
+    for s in &args.input_files {
+        let (name, path) = split(s, "--input-file")?;
+        let f = std::fs::File::open(PathBuf::from(&path)).map_err(|e| {
+            CliError::usage(
+                format!("cannot read input file {path}: {e}"),
+                "check the path",
+            )
+        })?;
+        let (oid, sha, _) = store.blob_from_reader(f)?;
+        inputs.push(Input {
+            name: name.clone(),
+            text: None,
+            file: Some(name.clone()),
+            sha256: sha,
+        });
+        files.push((name, oid));
+    }
+    let time = context::now()?;
+    let (_, task) = commit_action(&store, signer.as_ref(), time.0, |tip| {
+        let snap = Snapshot::load(&store, tip)?;
+        let workflow = snap.workflow(&store, &args.workflow)?;
+        let me = snap.whoami(signer.as_ref())?;
+        let existing = snap.task_ids(&store)?;
+        let id = loop {
+            let id = task_id_from(&random_bytes()?, TASK_HEX_LEN);
+            if !existing.contains(&id) {
+                break id;
+            }
+        };
+        let action = Action::Create {
+            id: id.clone(),
+            title: args.title.clone(),
+            owner: args.owner.clone(),
+            approver: args.approver.clone(),
+            inputs: inputs.clone(),
+        };
+        let task = wf_core::decide(&workflow, &snap.actors, None, &me, &action, time)?;
+        let mut writes: Vec<_> = files
+            .iter()
+            .map(|(n, o)| (format!("{}in/{n}", Task::dir(&id)), *o))
+            .collect();
+        writes.push((Task::path(&id), store.blob(task.to_toml().as_bytes())?));
+        Ok(Plan {
+            message: wf_core::trailer::action_message(None, &task, &action, &me),
+            author: Person {
+                name: me.name.clone(),
+                email: me.email.clone(),
+            },
+            writes,
+            removes: vec![],
+            guard: vec![Task::path(&id), Task::dir(&id)],
+            result: task,
+        })
+    })?;
+    print(&format!("{}\n", task.id))
+}
+
+fn random_bytes() -> Result<[u8; 8], CliError> {
+    use std::io::Read;
+    let mut b = [0u8; 8];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut b))
+        .map_err(|e| CliError::Failure(format!("cannot read /dev/urandom: {e}")))?;
+    Ok(b)
+}

@@ -1,0 +1,233 @@
+//! `wf-review`: a verdict on the latest revision, bound to its digest.
+
+use std::path::PathBuf;
+
+use clap::{ArgGroup, Parser};
+use git2::Oid;
+use similar::TextDiff;
+use wf_core::task::Verdict;
+use wf_core::{Action, Task};
+use wf_store::Store;
+
+use crate::context::{self, KeyArgs, Snapshot};
+use crate::error::CliError;
+use crate::output::{print, short_digest};
+use crate::submit::{OutputArgs, Pending};
+use crate::txn::{act_on_task, Files};
+
+/// Review a task's latest revision: accept it, request changes, or comment.
+///
+/// The verdict is bound to the revision's digest: a later revision voids it. Only the review
+/// step's assignee gives a verdict, never on a revision they produced, and an AI never gives a
+/// human review; anyone registered may --comment. In a review step that allows revising, an
+/// accept may carry a refined revision (--revise FILE..., or - for stdin): one commit records
+/// the review of the AI's revision and the reviewer's refinement. --diff shows what changed since
+/// the revision last reviewed.
+#[derive(Parser, Debug)]
+#[command(
+    name = "wf-review",
+    version,
+    group(ArgGroup::new("verdict").args(["accept", "request_changes", "comment"])),
+    after_help = "Examples:\n  wf-review T-3f9a --diff\n  wf-review T-3f9a --request-changes -m 'cite the benchmark'\n  wf-review T-3f9a --accept --revise draft.md -m 'tightened the intro'"
+)]
+pub struct Args {
+    /// The task (id or unique prefix).
+    pub id: String,
+    /// Accept the revision: the review step is done.
+    #[arg(long)]
+    pub accept: bool,
+    /// Send the task back for rework.
+    #[arg(long)]
+    pub request_changes: bool,
+    /// Add a remark; nothing moves.
+    #[arg(long)]
+    pub comment: bool,
+    /// The review text.
+    #[arg(long, short = 'm')]
+    pub message: Option<String>,
+    /// Refuse unless the latest revision has this digest (what you actually read).
+    #[arg(long, value_name = "DIGEST")]
+    pub digest: Option<String>,
+    /// Show what changed since the revision last reviewed (alone: only show it).
+    #[arg(long)]
+    pub diff: bool,
+    /// With --accept: attach a refined revision (files, or - for stdin).
+    #[arg(long, value_name = "FILE", num_args = 1.., requires = "accept")]
+    pub revise: Vec<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    #[command(flatten)]
+    pub global: context::Global,
+}
+
+/// Run `wf-review`.
+pub fn run(args: Args) -> Result<(), CliError> {
+    let store = args.global.store()?;
+    let verdict = match (args.accept, args.request_changes, args.comment) {
+        (true, _, _) => Some(Verdict::Accept),
+        (_, true, _) => Some(Verdict::RequestChanges),
+        (_, _, true) => Some(Verdict::Comment),
+        _ => None,
+    };
+    if args.diff {
+        let snap = Snapshot::head(&store)?;
+        let id = snap.resolve(&store, &args.id)?;
+        let task = snap.task(&store, &id)?;
+        print(&diff_since_review(&store, snap.commit, &task)?)?;
+    }
+    let Some(verdict) = verdict else {
+        if args.diff {
+            return Ok(());
+        }
+        return Err(CliError::usage(
+            "no verdict given",
+            "pass --accept, --request-changes or --comment (or --diff to only look)",
+        ));
+    };
+    let signer = context::signer(&args.keys, Some(&store))?;
+    let pending = if args.revise.is_empty() {
+        None
+    } else {
+        Some(Pending::read(&store, &args.revise, &args.output)?)
+    };
+    let (_, task) = act_on_task(&store, signer.as_ref(), &args.id, |_, task, _| {
+        let latest = task.latest();
+        let (revision, digest) = bound(
+            latest.map(|r| (r.number, r.digest.as_str())),
+            args.digest.as_deref(),
+        );
+        let (revise, files) = match &pending {
+            Some(p) => {
+                let (o, f) = p.plan(task, &args.message.clone().unwrap_or_default());
+                (Some(o), f)
+            }
+            None => (
+                None,
+                Files {
+                    writes: vec![],
+                    removes: vec![],
+                },
+            ),
+        };
+        Ok((
+            Action::Review {
+                verdict,
+                revision,
+                digest,
+                note: args.message.clone().unwrap_or_default(),
+                revise,
+            },
+            files,
+        ))
+    })?;
+    let r = task.reviews.last().expect("a review was recorded");
+    print(&format!(
+        "{}: {} {} revision {} {}; now at step {}\n",
+        task.id,
+        r.actor,
+        verdict.as_str(),
+        r.revision,
+        short_digest(&r.digest),
+        task.step
+    ))
+}
+
+/// The (revision, digest) an action binds to: the latest revision, unless the user named a
+/// digest, which must then match it (a prefix is enough); a mismatch is passed on for the core
+/// to refuse by the digest rule.
+pub fn bound(latest: Option<(u32, &str)>, named: Option<&str>) -> (u32, String) {
+    match (latest, named) {
+        (None, named) => (0, named.unwrap_or_default().to_string()),
+        (Some((n, d)), None) => (n, d.to_string()),
+        (Some((n, d)), Some(named)) => {
+            let bare = |s: &str| s.strip_prefix("sha256:").unwrap_or(s).to_ascii_lowercase();
+            let want = bare(named);
+            if want.len() >= 7 && bare(d).starts_with(&want) {
+                (n, d.to_string())
+            } else {
+                (n, format!("sha256:{want}"))
+            }
+        }
+    }
+}
+
+/// The files of revision `number` of a task, found by walking history back from `from`.
+pub fn revision_files(
+    store: &Store,
+    from: Oid,
+    task: &Task,
+    number: u32,
+) -> Result<Vec<(String, Vec<u8>)>, CliError> {
+    let repo = store.git();
+    let mut walk = repo.revwalk()?;
+    walk.push(from)?;
+    let path = Task::path(&task.id);
+    for oid in walk {
+        let oid = oid?;
+        let Some(text) = store.read_text(oid, &path)? else {
+            continue;
+        };
+        let Ok(t) = Task::parse(&text) else { continue };
+        if let Some(r) = t.latest().filter(|r| r.number == number) {
+            let mut files = Vec::new();
+            for a in &r.artifacts {
+                let bytes = store
+                    .read(oid, &format!("{}out/{}", Task::dir(&t.id), a.name))?
+                    .unwrap_or_default();
+                files.push((a.name.clone(), bytes));
+            }
+            return Ok(files);
+        }
+    }
+    Ok(vec![])
+}
+
+fn diff_since_review(store: &Store, head: Oid, task: &Task) -> Result<String, CliError> {
+    let Some(latest) = task.latest() else {
+        return Ok(format!("{}: no revision yet\n", task.id));
+    };
+    let base = task
+        .reviews
+        .iter()
+        .map(|r| r.revision)
+        .filter(|n| *n < latest.number)
+        .max();
+    let old = match base {
+        Some(n) => revision_files(store, head, task, n)?,
+        None => vec![],
+    };
+    let new = revision_files(store, head, task, latest.number)?;
+    let mut out = format!(
+        "# {}: revision {} ({}) against {}\n",
+        task.id,
+        latest.number,
+        short_digest(&latest.digest),
+        base.map(|n| format!("revision {n}, last reviewed"))
+            .unwrap_or_else(|| "nothing (never reviewed)".into())
+    );
+    let mut names: Vec<&String> = old.iter().chain(new.iter()).map(|(n, _)| n).collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        let get = |set: &[(String, Vec<u8>)]| {
+            set.iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, b)| String::from_utf8_lossy(b).to_string())
+        };
+        let (a, b) = (get(&old).unwrap_or_default(), get(&new).unwrap_or_default());
+        if a == b {
+            continue;
+        }
+        let d = TextDiff::from_lines(&a, &b);
+        let text = d
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{name}"), &format!("b/{name}"))
+            .to_string();
+        out.push_str(&wf_core::text::printable(&text));
+        out.push('\n');
+    }
+    Ok(out)
+}

@@ -1,0 +1,192 @@
+//! `wf-show`: one task's current state.
+
+use clap::Parser;
+use serde_json::{json, Value};
+use wf_core::rules::holder;
+use wf_core::{Task, Workflow};
+
+use crate::context::{self, Snapshot};
+use crate::error::CliError;
+use crate::output::{json, print, short_digest};
+
+/// Show a task: where it stands, who holds it, its inputs, revisions, reviews and decision.
+#[derive(Parser, Debug)]
+#[command(
+    name = "wf-show",
+    version,
+    after_help = "Examples:\n  wf-show T-3f9a\n  wf-show T-3f9a --json | jq -r .holder"
+)]
+pub struct Args {
+    /// The task (id or unique prefix).
+    pub id: String,
+    /// One JSON document (schema wf.task/1).
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub global: context::Global,
+}
+
+/// The JSON form of a task with derived fields (schema `wf.task/1`, `spec/json.md`).
+pub fn task_json(workflow: Option<&Workflow>, task: &Task) -> Value {
+    let mut v = serde_json::to_value(task).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut v {
+        let step_kind = workflow
+            .and_then(|w| w.step(&task.step))
+            .map(|s| s.kind.as_str());
+        m.insert("schema".into(), json!("wf.task/1"));
+        m.insert("step_kind".into(), json!(step_kind));
+        m.insert(
+            "holder".into(),
+            json!(workflow.and_then(|w| holder(w, task))),
+        );
+        m.insert(
+            "latest_revision".into(),
+            json!(task.latest().map(|r| r.number)),
+        );
+        m.insert(
+            "latest_digest".into(),
+            json!(task.latest().map(|r| r.digest.clone())),
+        );
+        m.insert("approved".into(), json!(task.approval().is_some()));
+    }
+    v
+}
+
+/// Run `wf-show`.
+pub fn run(args: Args) -> Result<(), CliError> {
+    let store = args.global.store()?;
+    let snap = Snapshot::head(&store)?;
+    let id = snap.resolve(&store, &args.id)?;
+    let task = snap.task(&store, &id)?;
+    let workflow = snap.workflow(&store, &task.workflow).ok();
+    if args.json {
+        return json(&task_json(workflow.as_ref(), &task));
+    }
+    let w = workflow.as_ref();
+    let kind = w
+        .and_then(|w| w.step(&task.step))
+        .map(|s| s.kind.as_str())
+        .unwrap_or("?");
+    let mut o = String::new();
+    o.push_str(&format!("{}  {}\n", task.id, task.title));
+    o.push_str(&format!(
+        "state     {}{}\nworkflow  {}\nstep      {} ({kind}), held by {}\nowner     {}\napprover  {}\ncreated   {} by {}\n",
+        if task.approval().is_some() { "closed" } else { "open" },
+        task.approval().map(|a| format!(" (approved revision {} {} by {})", a.revision, short_digest(&a.digest), a.actor)).unwrap_or_default(),
+        task.workflow,
+        task.step,
+        w.and_then(|w| holder(w, &task)).unwrap_or("nobody"),
+        task.owner,
+        task.approver,
+        task.created_at,
+        task.created_by
+    ));
+    if !task.inputs.is_empty() {
+        o.push_str("inputs:\n");
+        for i in &task.inputs {
+            match (&i.text, &i.file) {
+                (Some(t), _) => {
+                    o.push_str(&format!("  {} = {}\n", i.name, wf_core::text::one_line(t)))
+                }
+                (_, Some(f)) => o.push_str(&format!(
+                    "  {} = file {}in/{f} ({})\n",
+                    i.name,
+                    Task::dir(&task.id),
+                    short_digest(&i.sha256)
+                )),
+                _ => {}
+            }
+        }
+    }
+    if !task.assignments.is_empty() {
+        o.push_str("handoffs:\n");
+        for a in &task.assignments {
+            o.push_str(&format!(
+                "  {} {}: {} -> {}{}\n",
+                a.at,
+                a.step,
+                a.by,
+                a.to,
+                note(&a.note)
+            ));
+        }
+    }
+    if !task.revisions.is_empty() {
+        o.push_str("revisions:\n");
+        for r in &task.revisions {
+            let model = r
+                .model
+                .as_ref()
+                .map(|m| format!(", model {}", wf_core::text::one_line(m)))
+                .unwrap_or_default();
+            o.push_str(&format!(
+                "  {} {} {} by {} ({}{model}) in {}{}\n",
+                r.number,
+                r.at,
+                short_digest(&r.digest),
+                r.actor,
+                r.producer.as_str(),
+                r.step,
+                note(&r.note)
+            ));
+            for a in &r.artifacts {
+                o.push_str(&format!(
+                    "      {}out/{}  {} bytes  {}\n",
+                    Task::dir(&task.id),
+                    a.name,
+                    a.size,
+                    short_digest(&a.sha256)
+                ));
+            }
+        }
+    }
+    if !task.reviews.is_empty() {
+        o.push_str("reviews:\n");
+        for r in &task.reviews {
+            o.push_str(&format!(
+                "  {} revision {} {} {} by {} ({}){}\n",
+                r.at,
+                r.revision,
+                short_digest(&r.digest),
+                r.verdict.as_str(),
+                r.actor,
+                r.reviewer.as_str(),
+                note(&r.note)
+            ));
+        }
+    }
+    if !task.decisions.is_empty() || !task.reopens.is_empty() {
+        o.push_str("decisions:\n");
+        for d in &task.decisions {
+            let what = match d.outcome {
+                wf_core::task::Outcome::Approve => "approved",
+                wf_core::task::Outcome::Reject => "rejected",
+            };
+            o.push_str(&format!(
+                "  {} {what} revision {} {} by {}{}\n",
+                d.at,
+                d.revision,
+                short_digest(&d.digest),
+                d.actor,
+                note(&d.note)
+            ));
+        }
+        for r in &task.reopens {
+            o.push_str(&format!(
+                "  {} reopened by {}{}\n",
+                r.at,
+                r.actor,
+                note(&r.note)
+            ));
+        }
+    }
+    print(&o)
+}
+
+fn note(n: &str) -> String {
+    if n.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", wf_core::text::one_line(n))
+    }
+}

@@ -1,0 +1,124 @@
+//! One action, one signed commit: read the tip, decide, sign, compare-and-swap the branch, sync
+//! the work tree. A writer that loses the race re-reads, re-decides under the new state and
+//! tries again, so no update is lost and no rule is checked against stale state.
+
+use std::time::Duration;
+
+use git2::Oid;
+use wf_store::{Change, Person, Signer, Store};
+
+use crate::error::CliError;
+
+/// What a tool wants committed, planned against one tip.
+pub struct Plan<T> {
+    /// Commit message.
+    pub message: String,
+    /// Author and committer (the acting actor).
+    pub author: Person,
+    /// Files to write (blobs already stored).
+    pub writes: Vec<(String, Oid)>,
+    /// Files to remove.
+    pub removes: Vec<String>,
+    /// Paths (files, or folders ending in `/`) that must have no uncommitted edits.
+    pub guard: Vec<String>,
+    /// What the tool reports once the commit lands.
+    pub result: T,
+}
+
+/// How often a writer re-tries after losing the race before giving up.
+pub const MAX_ATTEMPTS: u32 = 200;
+
+/// Plan against the tip, commit, and move the branch by compare-and-swap; retry on a lost race.
+/// `plan` is called again on each attempt with the new tip.
+pub fn commit_action<T>(
+    store: &Store,
+    signer: &dyn Signer,
+    time: i64,
+    mut plan: impl FnMut(Option<Oid>) -> Result<Plan<T>, CliError>,
+) -> Result<(Oid, T), CliError> {
+    let branch = store.branch()?;
+    for attempt in 0..MAX_ATTEMPTS {
+        let (tip, planned) = {
+            let lock = store.lock()?;
+            let tip = store.tip(&branch)?;
+            let planned = plan(tip)?;
+            store.check_clean(&planned.guard, &lock)?;
+            (tip, planned)
+        };
+        let change = Change {
+            message: planned.message,
+            author: planned.author,
+            time,
+            writes: planned.writes,
+            removes: planned.removes,
+        };
+        let oid = store.commit(tip, &change, signer)?;
+        let subject = change
+            .message
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let lock = store.lock()?;
+        if store.advance(&branch, tip, oid, &subject)? {
+            store.sync_worktree(&branch, &change.paths(), &lock)?;
+            return Ok((oid, planned.result));
+        }
+        drop(lock);
+        std::thread::sleep(Duration::from_millis(1 + u64::from(attempt % 16) * 3));
+    }
+    Err(CliError::Conflict(
+        format!("the branch kept moving: gave up after {MAX_ATTEMPTS} attempts"),
+        Some("try again; nothing was committed".into()),
+    ))
+}
+
+/// Files an action writes besides the task file, planned against the task as it is.
+pub struct Files {
+    /// `(path, blob)` to write.
+    pub writes: Vec<(String, Oid)>,
+    /// Paths to remove.
+    pub removes: Vec<String>,
+}
+
+/// Run one action on an existing task: resolve the id, load the task, its workflow and the
+/// actor the key belongs to, build the action, let the core decide, commit the new task file
+/// with the action's files. Returns the commit and the task as it now is.
+pub fn act_on_task(
+    store: &Store,
+    signer: &dyn Signer,
+    typed_id: &str,
+    mut build: impl FnMut(
+        &crate::context::Snapshot,
+        &wf_core::Task,
+        &wf_core::Actor,
+    ) -> Result<(wf_core::Action, Files), CliError>,
+) -> Result<(Oid, wf_core::Task), CliError> {
+    let time = crate::context::now()?;
+    commit_action(store, signer, time.0, |tip| {
+        let snap = crate::context::Snapshot::load(store, tip)?;
+        let id = snap.resolve(store, typed_id)?;
+        let task = snap.task(store, &id)?;
+        let workflow = snap.workflow(store, &task.workflow)?;
+        let me = snap.whoami(signer)?;
+        let (action, files) = build(&snap, &task, &me)?;
+        let next = wf_core::decide(&workflow, &snap.actors, Some(&task), &me, &action, time)?;
+        let message = wf_core::trailer::action_message(Some(&task), &next, &action, &me);
+        let mut writes = files.writes;
+        writes.push((
+            wf_core::Task::path(&id),
+            store.blob(next.to_toml().as_bytes())?,
+        ));
+        Ok(Plan {
+            message,
+            author: Person {
+                name: me.name.clone(),
+                email: me.email.clone(),
+            },
+            writes,
+            removes: files.removes,
+            guard: vec![wf_core::Task::path(&id), wf_core::Task::dir(&id)],
+            result: next,
+        })
+    })
+}

@@ -1,0 +1,313 @@
+//! Actors: the people and AI agents who act, and the keys that prove who acted.
+//!
+//! Stored in `.wf/actors.toml` as an array of `[[actor]]` tables (see `spec/formats.md`).
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::id::{check_actor_id, check_name, IdError};
+
+/// The role that may change actors and workflows.
+pub const ADMIN_ROLE: &str = "admin";
+
+/// Whether an actor is a person or an AI agent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActorKind {
+    /// A person.
+    Human,
+    /// An AI agent or model, acting under a human operator.
+    Ai,
+}
+
+impl ActorKind {
+    /// `human` or `ai`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActorKind::Human => "human",
+            ActorKind::Ai => "ai",
+        }
+    }
+}
+
+impl std::str::FromStr for ActorKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "human" => Ok(ActorKind::Human),
+            "ai" => Ok(ActorKind::Ai),
+            _ => Err(format!("unknown actor kind {s:?} (expected human or ai)")),
+        }
+    }
+}
+
+/// One actor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Actor {
+    /// Stable id, used in task files and the `Wf-Actor` trailer.
+    pub id: String,
+    /// Display name; also the commit author name.
+    pub name: String,
+    /// Email; also the commit author email and the principal in the allowed-signers file.
+    pub email: String,
+    /// Human or AI.
+    pub kind: ActorKind,
+    /// Roles that workflow steps refer to (`admin`, `requester`, `reviewer`, `drafter`...).
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// For AI actors: the model or agent that this actor runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// For AI actors: the id of the human accountable for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+    /// OpenSSH public keys (`ssh-ed25519 AAAA... comment`); a commit signed by any of them is
+    /// this actor's.
+    pub keys: Vec<String>,
+}
+
+impl Actor {
+    /// Whether the actor holds a role.
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r == role)
+    }
+    /// Whether the actor is an admin.
+    pub fn is_admin(&self) -> bool {
+        self.has_role(ADMIN_ROLE)
+    }
+    /// Whether the actor is a human.
+    pub fn is_human(&self) -> bool {
+        self.kind == ActorKind::Human
+    }
+}
+
+/// What is wrong with an actors file.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ActorError {
+    /// An id, role or name is malformed.
+    #[error(transparent)]
+    Id(#[from] IdError),
+    /// The same id twice.
+    #[error("actor {0} is listed twice")]
+    Duplicate(String),
+    /// A key registered to two actors would make identity ambiguous.
+    #[error("key {key} is registered to both {first} and {second}")]
+    SharedKey {
+        /// The key, `algorithm base64`.
+        key: String,
+        /// One holder.
+        first: String,
+        /// The other.
+        second: String,
+    },
+    /// A key line that is not `algorithm base64 [comment]`.
+    #[error("actor {0}: malformed public key {1:?}")]
+    BadKey(String, String),
+    /// An actor without keys can never act.
+    #[error("actor {0} has no keys")]
+    NoKeys(String),
+    /// Name or email contain characters that would break a commit header.
+    #[error("actor {0}: name and email must be one line without < > or control characters")]
+    BadIdentity(String),
+    /// An AI actor must say which human answers for it.
+    #[error("AI actor {0} needs an operator: the id of the human accountable for it")]
+    NoOperator(String),
+    /// The operator is not a registered human.
+    #[error("AI actor {0}: operator {1} is not a registered human")]
+    BadOperator(String, String),
+    /// Only AI actors have models and operators.
+    #[error("human actor {0} cannot have a model or an operator")]
+    HumanWithModel(String),
+    /// Parse failure.
+    #[error("actors file: {0}")]
+    Parse(String),
+}
+
+/// The parsed `.wf/actors.toml`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Actors {
+    /// Every actor, in file order.
+    #[serde(default, rename = "actor")]
+    pub actors: Vec<Actor>,
+}
+
+/// The comparable part of an OpenSSH public key line: `algorithm base64`, comment dropped.
+pub fn key_identity(line: &str) -> Option<String> {
+    let mut parts = line.split_whitespace();
+    let alg = parts.next()?;
+    let blob = parts.next()?;
+    let alg_ok = alg
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-@.".contains(&b));
+    let blob_ok = blob
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b));
+    (alg_ok && blob_ok && blob.len() >= 16).then(|| format!("{alg} {blob}"))
+}
+
+impl Actors {
+    /// Parse and validate the TOML text of an actors file.
+    pub fn parse(text: &str) -> Result<Actors, ActorError> {
+        let a: Actors = toml::from_str(text).map_err(|e| ActorError::Parse(e.to_string()))?;
+        a.validate()?;
+        Ok(a)
+    }
+
+    /// Deterministic TOML text.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("actors serialise")
+    }
+
+    /// Find an actor by id.
+    pub fn get(&self, id: &str) -> Option<&Actor> {
+        self.actors.iter().find(|a| a.id == id)
+    }
+
+    /// The actor whose registered keys include this public key (any comment ignored).
+    pub fn by_key(&self, public_key: &str) -> Option<&Actor> {
+        let want = key_identity(public_key)?;
+        self.actors.iter().find(|a| {
+            a.keys
+                .iter()
+                .any(|k| key_identity(k).as_deref() == Some(&want))
+        })
+    }
+
+    /// Check every invariant of the file.
+    pub fn validate(&self) -> Result<(), ActorError> {
+        let mut seen_keys: Vec<(String, &str)> = Vec::new();
+        for (i, a) in self.actors.iter().enumerate() {
+            check_actor_id(&a.id)?;
+            if self.actors[..i].iter().any(|b| b.id == a.id) {
+                return Err(ActorError::Duplicate(a.id.clone()));
+            }
+            for r in &a.roles {
+                check_name(r)?;
+            }
+            let bad = |s: &str| {
+                s.trim().is_empty() || s.chars().any(|c| c.is_control() || c == '<' || c == '>')
+            };
+            if bad(&a.name) || bad(&a.email) {
+                return Err(ActorError::BadIdentity(a.id.clone()));
+            }
+            if a.keys.is_empty() {
+                return Err(ActorError::NoKeys(a.id.clone()));
+            }
+            for k in &a.keys {
+                let ident =
+                    key_identity(k).ok_or_else(|| ActorError::BadKey(a.id.clone(), k.clone()))?;
+                if let Some((_, first)) = seen_keys.iter().find(|(s, _)| *s == ident) {
+                    if *first != a.id {
+                        return Err(ActorError::SharedKey {
+                            key: ident,
+                            first: first.to_string(),
+                            second: a.id.clone(),
+                        });
+                    }
+                }
+                seen_keys.push((ident, &a.id));
+            }
+            match a.kind {
+                ActorKind::Human if a.model.is_some() || a.operator.is_some() => {
+                    return Err(ActorError::HumanWithModel(a.id.clone()))
+                }
+                ActorKind::Ai => {
+                    let op = a
+                        .operator
+                        .as_deref()
+                        .ok_or_else(|| ActorError::NoOperator(a.id.clone()))?;
+                    if !self.get(op).is_some_and(Actor::is_human) {
+                        return Err(ActorError::BadOperator(a.id.clone(), op.to_string()));
+                    }
+                }
+                ActorKind::Human => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The allowed-signers file git reads for `git verify-commit` (`gpg.ssh.allowedSignersFile`):
+    /// one line per key, the actor's email as principal, limited to the `git` namespace.
+    pub fn allowed_signers(&self) -> String {
+        let mut out = String::from(
+            "# Generated by wf from .wf/actors.toml; do not edit (wf-actor rewrites it).\n",
+        );
+        for a in &self.actors {
+            for k in &a.keys {
+                if let Some(ident) = key_identity(k) {
+                    out.push_str(&format!("{} namespaces=\"git\" {ident}\n", a.email));
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn human(id: &str, roles: &[&str]) -> Actor {
+        Actor {
+            id: id.into(),
+            name: id.to_uppercase(),
+            email: format!("{id}@example.com"),
+            kind: ActorKind::Human,
+            roles: roles.iter().map(|s| s.to_string()).collect(),
+            model: None,
+            operator: None,
+            keys: vec![format!(
+                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA{id:0>20} {id}"
+            )],
+        }
+    }
+
+    #[test]
+    fn round_trips_and_finds_by_key_ignoring_comment() {
+        let mut bot = human("bot", &["drafter"]);
+        bot.kind = ActorKind::Ai;
+        bot.model = Some("stand-in".into());
+        bot.operator = Some("alice".into());
+        let a = Actors {
+            actors: vec![human("alice", &["admin"]), bot],
+        };
+        let text = a.to_toml();
+        assert_eq!(Actors::parse(&text).unwrap(), a);
+        let k = format!(
+            "{} other-comment",
+            key_identity(&a.actors[1].keys[0]).unwrap()
+        );
+        assert_eq!(a.by_key(&k).unwrap().id, "bot");
+        assert!(a
+            .allowed_signers()
+            .contains("bot@example.com namespaces=\"git\" ssh-ed25519"));
+    }
+
+    #[test]
+    fn ai_without_human_operator_is_invalid() {
+        let mut bot = human("bot", &[]);
+        bot.kind = ActorKind::Ai;
+        let a = Actors {
+            actors: vec![human("alice", &[]), bot.clone()],
+        };
+        assert_eq!(a.validate(), Err(ActorError::NoOperator("bot".into())));
+        bot.operator = Some("bot".into());
+        let a = Actors {
+            actors: vec![human("alice", &[]), bot],
+        };
+        assert!(matches!(a.validate(), Err(ActorError::BadOperator(..))));
+    }
+
+    #[test]
+    fn unknown_fields_and_shared_keys_are_refused() {
+        assert!(Actors::parse("[[actor]]\nid='a'\nbogus=1\n").is_err());
+        let mut b = human("bob", &[]);
+        b.keys = human("alice", &[]).keys;
+        let a = Actors {
+            actors: vec![human("alice", &[]), b],
+        };
+        assert!(matches!(a.validate(), Err(ActorError::SharedKey { .. })));
+    }
+}

@@ -1,0 +1,22 @@
+//! wf-core: the domain of wf, pure.
+//!
+//! Values in, values out: no git, no filesystem, no clock, no randomness. The store loads values,
+//! this crate decides, the store writes. The write tools and the verifier call the same
+//! [`rules::decide`] function, so what a tool refuses and what the verifier rejects cannot drift.
+#![deny(missing_docs)]
+
+pub mod actor;
+pub mod digest;
+pub mod id;
+pub mod rules;
+pub mod task;
+pub mod text;
+pub mod time;
+pub mod trailer;
+pub mod workflow;
+
+pub use actor::{Actor, ActorKind, Actors};
+pub use rules::{decide, Action, Refusal, Rule};
+pub use task::Task;
+pub use time::Timestamp;
+pub use workflow::{Step, StepKind, Workflow};

@@ -1,0 +1,855 @@
+//! The rule function: given the workflow, the actors, a task's state, an action and who acts,
+//! return the task's next state or the rule that refuses the action.
+//!
+//! This is the only place where policy is decided. `wf-new`, `wf-assign`, `wf-submit`,
+//! `wf-review`, `wf-approve` call [`decide`] before they commit; the verifier calls it again on
+//! every commit it replays. Rules are numbered as in `spec/rules.md`.
+
+use std::fmt;
+
+use crate::actor::{Actor, ActorKind, Actors};
+use crate::digest::revision_digest;
+use crate::task::{
+    Artifact, Assignment, Decision, Input, Outcome, Reopen, Review, Revision, Task, TaskState,
+    Verdict,
+};
+use crate::text::{one_line, printable};
+use crate::time::Timestamp;
+use crate::workflow::{Performer, Step, StepKind, Workflow};
+
+/// The rules, numbered as in `spec/rules.md`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Rule {
+    /// 1. Only an actor of the kind and role a step allows may act in it.
+    StepActor,
+    /// 2. Only the current assignee may submit the step's output or give its verdict.
+    Assignee,
+    /// 3. An AI actor never gives a required human review, never approves, is never approver.
+    AiHumanDuty,
+    /// 4. The owner and the approver are humans; only the designated approver decides.
+    HumanOwnerApprover,
+    /// 5. Nobody reviews (as the required review) or approves a revision they produced.
+    NoSelfReview,
+    /// 6. Reviews and approvals name the digest of the current revision.
+    DigestBinding,
+    /// 7. A closed task changes only by the owner's reopen.
+    Closed,
+    /// 8. An action commit changes only its own task's file and artifacts.
+    TaskScope,
+    /// 9. The action must be the kind the current step performs.
+    WrongStep,
+    /// 10. Only the owner, the approver, the step's holder or an admin hands a step over.
+    Handoff,
+    /// 11. Only an admin changes actors and workflows.
+    Admin,
+    /// 12. The action's own data must make sense (known actors, non-empty output...).
+    Input,
+}
+
+impl Rule {
+    /// The rule's number in `spec/rules.md`.
+    pub fn number(self) -> u8 {
+        self as u8 + 1
+    }
+    /// A short stable slug.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Rule::StepActor => "step-actor",
+            Rule::Assignee => "assignee-only",
+            Rule::AiHumanDuty => "ai-human-duty",
+            Rule::HumanOwnerApprover => "human-owner-approver",
+            Rule::NoSelfReview => "no-self-review",
+            Rule::DigestBinding => "digest-binding",
+            Rule::Closed => "closed-task",
+            Rule::TaskScope => "task-scope",
+            Rule::WrongStep => "wrong-step",
+            Rule::Handoff => "handoff",
+            Rule::Admin => "admin-only",
+            Rule::Input => "bad-input",
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "rule {} ({})", self.number(), self.slug())
+    }
+}
+
+/// Why an action is refused: the rule, one line of reason, one line of hint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// Which rule.
+    pub rule: Rule,
+    /// What is wrong, one line.
+    pub reason: String,
+    /// What to do instead, one line.
+    pub hint: String,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "refused by {}: {}", self.rule, self.reason)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+fn refuse<T>(rule: Rule, reason: impl Into<String>, hint: impl Into<String>) -> Result<T, Refusal> {
+    Err(Refusal {
+        rule,
+        reason: reason.into(),
+        hint: hint.into(),
+    })
+}
+
+/// Output handed to [`Action::Submit`] or attached to an accept: artifact metadata (the bytes
+/// are the store's business) and provenance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Output {
+    /// The files, with their sha256 and size.
+    pub artifacts: Vec<Artifact>,
+    /// The model that produced or assisted it. For an AI actor, defaults to the actor's model.
+    pub model: Option<String>,
+    /// sha256 of the prompt.
+    pub prompt_sha256: Option<String>,
+    /// Free text.
+    pub note: String,
+}
+
+/// An action on a task, as data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Define a new task (the workflow's define step).
+    Create {
+        /// The new id (made by the caller from randomness).
+        id: String,
+        /// Title, one line.
+        title: String,
+        /// Owner; the creator when `None`.
+        owner: Option<String>,
+        /// Approver; the owner when `None`.
+        approver: Option<String>,
+        /// Inputs.
+        inputs: Vec<Input>,
+    },
+    /// Hand the current step to an actor.
+    Assign {
+        /// The new holder.
+        to: String,
+        /// Why.
+        note: String,
+    },
+    /// Record a new output revision for the current produce step.
+    Submit(Output),
+    /// A verdict on a revision, bound to its digest.
+    Review {
+        /// The verdict.
+        verdict: Verdict,
+        /// The revision reviewed.
+        revision: u32,
+        /// Its digest.
+        digest: String,
+        /// The comment.
+        note: String,
+        /// A refined revision attached to an accept, in a step with `revise = true`.
+        revise: Option<Output>,
+    },
+    /// The final decision, bound to a revision digest.
+    Decide {
+        /// Approve or reject.
+        outcome: Outcome,
+        /// The revision decided on.
+        revision: u32,
+        /// Its digest.
+        digest: String,
+        /// Why.
+        note: String,
+    },
+    /// Reopen a closed task (owner only); voids the approval.
+    Reopen {
+        /// Why.
+        note: String,
+    },
+}
+
+impl Action {
+    /// The `Wf-Action` trailer value.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Create { .. } => "new",
+            Action::Assign { .. } => "assign",
+            Action::Submit(_) => "submit",
+            Action::Review { .. } => "review",
+            Action::Decide {
+                outcome: Outcome::Approve,
+                ..
+            } => "approve",
+            Action::Decide {
+                outcome: Outcome::Reject,
+                ..
+            } => "reject",
+            Action::Reopen { .. } => "reopen",
+        }
+    }
+}
+
+/// Who holds a task's current step: the designated approver in the approve step, otherwise
+/// the latest handoff of the step.
+pub fn holder<'t>(workflow: &Workflow, task: &'t Task) -> Option<&'t str> {
+    match workflow.step(&task.step) {
+        Some(s) if s.kind == StepKind::Approve => Some(task.approver.as_str()),
+        _ => task.assignee(),
+    }
+}
+
+/// Decide an action. `task` is `None` only for [`Action::Create`]. Returns the task's next
+/// state, or the rule that refuses the action.
+pub fn decide(
+    workflow: &Workflow,
+    actors: &Actors,
+    task: Option<&Task>,
+    actor: &Actor,
+    action: &Action,
+    at: Timestamp,
+) -> Result<Task, Refusal> {
+    let at = at.rfc3339();
+    let (task, action) = match (task, action) {
+        (None, Action::Create { .. }) => return create(workflow, actors, actor, action, at),
+        (Some(t), Action::Create { .. }) => {
+            return refuse(
+                Rule::Input,
+                format!("task {} already exists", t.id),
+                "create a new task with wf-new",
+            )
+        }
+        (None, _) => return refuse(Rule::Input, "no such task", "list tasks with wf-ls"),
+        (Some(t), a) => (t, a),
+    };
+    if task.workflow != workflow.name {
+        return refuse(
+            Rule::Input,
+            format!(
+                "task {} follows workflow {}, not {}",
+                task.id, task.workflow, workflow.name
+            ),
+            "load the task's own workflow",
+        );
+    }
+    if let Action::Reopen { note } = action {
+        return reopen(workflow, task, actor, note, at);
+    }
+    if task.state == TaskState::Closed {
+        return refuse(
+            Rule::Closed,
+            format!("task {} is approved and closed", task.id),
+            format!(
+                "its owner {} can reopen it: wf-approve {} --reopen -m WHY",
+                task.owner, task.id
+            ),
+        );
+    }
+    let step = workflow.step(&task.step).ok_or_else(|| Refusal {
+        rule: Rule::Input,
+        reason: format!(
+            "task {} is at step {}, which workflow {} lacks",
+            task.id, task.step, workflow.name
+        ),
+        hint: "restore the step in the workflow or fix the task".into(),
+    })?;
+    let mut next = task.clone();
+    match action {
+        Action::Assign { to, note } => {
+            assign(workflow, actors, task, step, actor, to, note, at, &mut next)?
+        }
+        Action::Submit(out) => {
+            expect_kind(step, StepKind::Produce, "submit output", task)?;
+            admitted(step, actor, task)?;
+            holds(workflow, task, actor, "submit output for")?;
+            push_revision(&mut next, step, actor, out, at)?;
+            advance(workflow, &mut next);
+        }
+        Action::Review {
+            verdict,
+            revision,
+            digest,
+            note,
+            revise,
+        } => review(
+            workflow,
+            task,
+            step,
+            actor,
+            *verdict,
+            *revision,
+            digest,
+            note,
+            revise.as_ref(),
+            at,
+            &mut next,
+        )?,
+        Action::Decide {
+            outcome,
+            revision,
+            digest,
+            note,
+        } => {
+            expect_kind(step, StepKind::Approve, "give the final decision", task)?;
+            if actor.kind == ActorKind::Ai {
+                return refuse(
+                    Rule::AiHumanDuty,
+                    format!(
+                        "{} is an AI actor and can never approve or reject",
+                        actor.id
+                    ),
+                    format!("the designated approver {} decides", task.approver),
+                );
+            }
+            if actor.id != task.approver {
+                return refuse(
+                    Rule::HumanOwnerApprover,
+                    format!(
+                        "only the designated approver {} may decide task {}",
+                        task.approver, task.id
+                    ),
+                    format!("ask {} to run wf-approve {}", task.approver, task.id),
+                );
+            }
+            admitted(step, actor, task)?;
+            let latest = bound_revision(task, *revision, digest)?;
+            if latest.actor == actor.id {
+                return refuse(
+                    Rule::NoSelfReview,
+                    format!(
+                        "{} produced revision {} and cannot decide on it",
+                        actor.id, latest.number
+                    ),
+                    "approval needs a human who did not produce the revision",
+                );
+            }
+            if *outcome == Outcome::Reject && note.trim().is_empty() {
+                return refuse(
+                    Rule::Input,
+                    "a rejection needs a reason",
+                    "wf-approve ID --reject -m WHY",
+                );
+            }
+            next.decisions.push(Decision {
+                revision: latest.number,
+                digest: latest.digest.clone(),
+                actor: actor.id.clone(),
+                outcome: *outcome,
+                at,
+                note: printable(note),
+            });
+            match outcome {
+                Outcome::Approve => next.state = TaskState::Closed,
+                Outcome::Reject => send_back(workflow, &mut next, step),
+            }
+        }
+        Action::Create { .. } | Action::Reopen { .. } => unreachable!("handled above"),
+    }
+    Ok(next)
+}
+
+fn create(
+    workflow: &Workflow,
+    actors: &Actors,
+    actor: &Actor,
+    action: &Action,
+    at: String,
+) -> Result<Task, Refusal> {
+    let Action::Create {
+        id,
+        title,
+        owner,
+        approver,
+        inputs,
+    } = action
+    else {
+        unreachable!()
+    };
+    let define = workflow.define();
+    if !define.admits(actor) {
+        return refuse(
+            Rule::StepActor,
+            format!(
+                "step {} of workflow {} is for {}; {} is not",
+                define.name,
+                workflow.name,
+                define.who(),
+                actor.id
+            ),
+            "ask an admin for the role: wf-actor set ID --role ROLE",
+        );
+    }
+    let title = one_line(title);
+    if title.is_empty() {
+        return refuse(
+            Rule::Input,
+            "a task needs a title",
+            "wf-new --title 'what is to be done'",
+        );
+    }
+    let owner = owner.clone().unwrap_or_else(|| actor.id.clone());
+    let approver = approver.clone().unwrap_or_else(|| owner.clone());
+    for (what, who) in [("owner", &owner), ("approver", &approver)] {
+        let Some(a) = actors.get(who) else {
+            return refuse(
+                Rule::Input,
+                format!("{what} {who} is not a registered actor"),
+                "see wf-actor list",
+            );
+        };
+        if a.kind == ActorKind::Ai {
+            let rule = if what == "approver" {
+                Rule::AiHumanDuty
+            } else {
+                Rule::HumanOwnerApprover
+            };
+            return refuse(
+                rule,
+                format!("{who} is an AI actor and cannot be the {what}"),
+                format!("name a human with --{what}"),
+            );
+        }
+    }
+    let mut names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
+    names.sort_unstable();
+    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+        return refuse(
+            Rule::Input,
+            format!("input {} given twice", w[0]),
+            "give each input once",
+        );
+    }
+    Ok(Task {
+        id: id.clone(),
+        title,
+        workflow: workflow.name.clone(),
+        state: TaskState::Open,
+        step: workflow.steps[1].name.clone(),
+        owner,
+        approver,
+        created_by: actor.id.clone(),
+        created_at: at,
+        inputs: inputs.clone(),
+        assignments: vec![],
+        revisions: vec![],
+        reviews: vec![],
+        decisions: vec![],
+        reopens: vec![],
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn assign(
+    workflow: &Workflow,
+    actors: &Actors,
+    task: &Task,
+    step: &Step,
+    actor: &Actor,
+    to: &str,
+    note: &str,
+    at: String,
+    next: &mut Task,
+) -> Result<(), Refusal> {
+    let current = holder(workflow, task);
+    let may = actor.id == task.owner
+        || actor.id == task.approver
+        || current == Some(actor.id.as_str())
+        || actor.is_admin();
+    if !may {
+        return refuse(
+            Rule::Handoff,
+            format!(
+                "{} may not hand over step {} of {}",
+                actor.id, step.name, task.id
+            ),
+            format!(
+                "the owner {}, the approver, the step's holder or an admin may",
+                task.owner
+            ),
+        );
+    }
+    let Some(target) = actors.get(to) else {
+        return refuse(
+            Rule::Input,
+            format!("{to} is not a registered actor"),
+            "see wf-actor list",
+        );
+    };
+    match step.kind {
+        StepKind::Approve => {
+            if target.kind == ActorKind::Ai {
+                return refuse(
+                    Rule::AiHumanDuty,
+                    format!("{to} is an AI actor and can never approve"),
+                    format!(
+                        "the approve step belongs to the designated approver {}",
+                        task.approver
+                    ),
+                );
+            }
+            if target.id != task.approver {
+                return refuse(
+                    Rule::HumanOwnerApprover,
+                    format!(
+                        "step {} belongs to the designated approver {}, not {to}",
+                        step.name, task.approver
+                    ),
+                    "the approver is fixed when the task is created (wf-new --approver)",
+                );
+            }
+        }
+        StepKind::Review if step.actor == Performer::Human && target.kind == ActorKind::Ai => {
+            return refuse(
+                Rule::AiHumanDuty,
+                format!(
+                    "{to} is an AI actor and can never give the human review of step {}",
+                    step.name
+                ),
+                "assign a human reviewer",
+            );
+        }
+        _ => {}
+    }
+    if !step.admits(target) {
+        return refuse(
+            Rule::StepActor,
+            format!("step {} is for {}; {to} is not", step.name, step.who()),
+            "assign an actor the step admits, or ask an admin for the role",
+        );
+    }
+    next.assignments.push(Assignment {
+        step: step.name.clone(),
+        by: actor.id.clone(),
+        to: to.to_string(),
+        at,
+        note: printable(note),
+    });
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn review(
+    workflow: &Workflow,
+    task: &Task,
+    step: &Step,
+    actor: &Actor,
+    verdict: Verdict,
+    revision: u32,
+    digest: &str,
+    note: &str,
+    revise: Option<&Output>,
+    at: String,
+    next: &mut Task,
+) -> Result<(), Refusal> {
+    let latest = bound_revision(task, revision, digest)?;
+    if verdict == Verdict::Comment {
+        if revise.is_some() {
+            return refuse(
+                Rule::Input,
+                "a comment cannot carry a revision",
+                "use --accept --revise",
+            );
+        }
+        if note.trim().is_empty() {
+            return refuse(
+                Rule::Input,
+                "a comment needs text",
+                "wf-review ID --comment -m TEXT",
+            );
+        }
+    } else {
+        expect_kind(step, StepKind::Review, "give a review verdict", task)?;
+        if actor.kind == ActorKind::Ai && step.actor == Performer::Human {
+            return refuse(
+                Rule::AiHumanDuty,
+                format!(
+                    "{} is an AI actor and can never give the human review of step {}",
+                    actor.id, step.name
+                ),
+                "an AI may add --comment; the verdict belongs to a human reviewer",
+            );
+        }
+        admitted(step, actor, task)?;
+        holds(workflow, task, actor, "give the verdict of")?;
+        if latest.actor == actor.id {
+            return refuse(
+                Rule::NoSelfReview,
+                format!(
+                    "{} produced revision {} and cannot review it",
+                    actor.id, latest.number
+                ),
+                "hand the review to someone else: wf-assign ID --to REVIEWER",
+            );
+        }
+        if revise.is_some() && (verdict != Verdict::Accept || !step.revise) {
+            let why = if step.revise {
+                "only an accept can carry a refined revision"
+            } else {
+                "this review step does not allow revising"
+            };
+            return refuse(
+                Rule::Input,
+                format!("step {}: {why}", step.name),
+                "drop --revise, or accept and revise",
+            );
+        }
+    }
+    next.reviews.push(Review {
+        revision: latest.number,
+        digest: latest.digest.clone(),
+        step: step.name.clone(),
+        actor: actor.id.clone(),
+        reviewer: actor.kind,
+        verdict,
+        at: at.clone(),
+        note: printable(note),
+    });
+    match verdict {
+        Verdict::Accept => {
+            if let Some(out) = revise {
+                push_revision(next, step, actor, out, at)?;
+            }
+            advance(workflow, next);
+        }
+        Verdict::RequestChanges => send_back(workflow, next, step),
+        Verdict::Comment => {}
+    }
+    Ok(())
+}
+
+fn reopen(
+    workflow: &Workflow,
+    task: &Task,
+    actor: &Actor,
+    note: &str,
+    at: String,
+) -> Result<Task, Refusal> {
+    if task.state != TaskState::Closed {
+        return refuse(
+            Rule::WrongStep,
+            format!("task {} is not closed", task.id),
+            "only an approved task can be reopened",
+        );
+    }
+    if actor.id != task.owner {
+        return refuse(
+            Rule::Closed,
+            format!("only the owner {} may reopen task {}", task.owner, task.id),
+            format!("ask {} to reopen it", task.owner),
+        );
+    }
+    if note.trim().is_empty() {
+        return refuse(
+            Rule::Input,
+            "a reopen needs a reason",
+            "wf-approve ID --reopen -m WHY",
+        );
+    }
+    let mut next = task.clone();
+    next.state = TaskState::Open;
+    next.reopens.push(Reopen {
+        actor: actor.id.clone(),
+        at,
+        note: printable(note),
+    });
+    let approve = workflow.steps.last().expect("validated workflow");
+    send_back(workflow, &mut next, approve);
+    Ok(next)
+}
+
+fn expect_kind(step: &Step, kind: StepKind, what: &str, task: &Task) -> Result<(), Refusal> {
+    if step.kind == kind {
+        return Ok(());
+    }
+    let tool = match step.kind {
+        StepKind::Produce => "wf-submit",
+        StepKind::Review => "wf-review",
+        StepKind::Approve => "wf-approve",
+        StepKind::Define => "wf-new",
+    };
+    refuse(
+        Rule::WrongStep,
+        format!(
+            "task {} is at step {} ({}), where nobody can {what}",
+            task.id,
+            step.name,
+            step.kind.as_str()
+        ),
+        format!("this step is done with {tool}; see wf-show {}", task.id),
+    )
+}
+
+fn admitted(step: &Step, actor: &Actor, task: &Task) -> Result<(), Refusal> {
+    if step.admits(actor) {
+        return Ok(());
+    }
+    refuse(
+        Rule::StepActor,
+        format!(
+            "step {} of {} is for {}; {} ({}) is not",
+            step.name,
+            task.id,
+            step.who(),
+            actor.id,
+            actor.kind.as_str()
+        ),
+        "hand the step to an actor it admits: wf-assign ID --to ACTOR",
+    )
+}
+
+fn holds(workflow: &Workflow, task: &Task, actor: &Actor, what: &str) -> Result<(), Refusal> {
+    match holder(workflow, task) {
+        Some(h) if h == actor.id => Ok(()),
+        Some(h) => refuse(
+            Rule::Assignee,
+            format!(
+                "step {} of {} is assigned to {h}, not {}",
+                task.step, task.id, actor.id
+            ),
+            format!(
+                "only the assignee may {what} it; hand it over with wf-assign {} --to {}",
+                task.id, actor.id
+            ),
+        ),
+        None => refuse(
+            Rule::Assignee,
+            format!("step {} of {} has no assignee", task.step, task.id),
+            format!(
+                "hand it over first: wf-assign {} --to {}",
+                task.id, actor.id
+            ),
+        ),
+    }
+}
+
+fn bound_revision<'t>(
+    task: &'t Task,
+    revision: u32,
+    digest: &str,
+) -> Result<&'t Revision, Refusal> {
+    let Some(latest) = task.latest() else {
+        return refuse(
+            Rule::Input,
+            format!("task {} has no output yet", task.id),
+            "wf-submit comes first",
+        );
+    };
+    if latest.number != revision || latest.digest != digest {
+        return refuse(
+            Rule::DigestBinding,
+            format!(
+                "revision {revision} ({}) is not the current revision {} ({})",
+                short(digest),
+                latest.number,
+                short(&latest.digest)
+            ),
+            format!("review what is there now: wf-show {}", task.id),
+        );
+    }
+    Ok(latest)
+}
+
+fn short(d: &str) -> &str {
+    let d = d.strip_prefix("sha256:").unwrap_or(d);
+    &d[..d.len().min(12)]
+}
+
+fn push_revision(
+    next: &mut Task,
+    step: &Step,
+    actor: &Actor,
+    out: &Output,
+    at: String,
+) -> Result<(), Refusal> {
+    if out.artifacts.is_empty() || out.artifacts.iter().all(|a| a.size == 0) {
+        return refuse(
+            Rule::Input,
+            "the output is empty",
+            "submit a file with content, or pipe it on stdin",
+        );
+    }
+    let mut names: Vec<&str> = out.artifacts.iter().map(|a| a.name.as_str()).collect();
+    names.sort_unstable();
+    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+        return refuse(
+            Rule::Input,
+            format!("artifact {} given twice", w[0]),
+            "give each file once",
+        );
+    }
+    let model = out
+        .model
+        .clone()
+        .map(|m| one_line(&m))
+        .filter(|m| !m.is_empty())
+        .or_else(|| {
+            (actor.kind == ActorKind::Ai)
+                .then(|| actor.model.clone().unwrap_or_else(|| "unspecified".into()))
+        });
+    let digest = revision_digest(
+        out.artifacts
+            .iter()
+            .map(|a| (a.name.as_str(), a.sha256.as_str())),
+    );
+    let number = next.revisions.last().map_or(1, |r| r.number + 1);
+    next.revisions.push(Revision {
+        number,
+        step: step.name.clone(),
+        actor: actor.id.clone(),
+        producer: actor.kind,
+        model,
+        prompt_sha256: out.prompt_sha256.clone(),
+        at,
+        digest,
+        note: printable(&out.note),
+        artifacts: out.artifacts.clone(),
+    });
+    Ok(())
+}
+
+fn advance(workflow: &Workflow, next: &mut Task) {
+    if let Some(s) = workflow.next(&next.step) {
+        next.step = s.name.clone();
+    }
+}
+
+fn send_back(workflow: &Workflow, next: &mut Task, from: &Step) {
+    if let Some(s) = workflow.rework(&from.name) {
+        next.step = s.name.clone();
+    }
+}
+
+/// Decide a change to `.wf/actors.toml`: only an admin (under the file as it was) may make it,
+/// the new file must be valid, and at least one human admin must remain.
+pub fn decide_actors(before: &Actors, actor: &Actor, after: &Actors) -> Result<(), Refusal> {
+    let acting = before.get(&actor.id);
+    if !acting.is_some_and(|a| a.is_admin() && a.kind == ActorKind::Human) {
+        return refuse(
+            Rule::Admin,
+            format!("{} is not an admin and may not change actors", actor.id),
+            "ask an admin (see wf-actor list) to make the change",
+        );
+    }
+    if let Err(e) = after.validate() {
+        return refuse(Rule::Input, e.to_string(), "fix the arguments");
+    }
+    if !after
+        .actors
+        .iter()
+        .any(|a| a.is_admin() && a.kind == ActorKind::Human)
+    {
+        return refuse(
+            Rule::Admin,
+            "no human admin would remain",
+            "keep at least one human with role admin",
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

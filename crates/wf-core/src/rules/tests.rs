@@ -1,0 +1,1646 @@
+//! Tests of the rule function, named after the workflow they check.
+//!
+//! Fixtures: the default five-step workflow (define -> draft -> review -> optimize -> approve)
+//! and four actors: alice (human; admin, requester), bob and carol (humans; reviewer) and
+//! drafter-bot (AI; drafter; operated by alice; model "stand-in").
+
+use super::*;
+use crate::actor::{Actor, ActorKind, Actors};
+use crate::digest::{revision_digest, sha256_hex};
+use crate::task::{Artifact, Input, Outcome, Task, TaskState, Verdict};
+use crate::time::Timestamp;
+use crate::workflow::{Performer, Step, StepKind, Workflow};
+
+const AT: Timestamp = Timestamp(1_795_497_415);
+const ALICE: &str = "alice";
+const BOB: &str = "bob";
+const CAROL: &str = "carol";
+const BOT: &str = "drafter-bot";
+const EVERYONE: [&str; 4] = [ALICE, BOB, CAROL, BOT];
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+// ---------------------------------------------------------------------------------------------
+
+/// A distinct, well-formed ed25519 public key line per actor id.
+fn key(id: &str) -> String {
+    let blob: String = id.chars().filter(char::is_ascii_alphanumeric).collect();
+    format!("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA{blob:0>20} {id}")
+}
+
+fn human(id: &str, roles: &[&str]) -> Actor {
+    Actor {
+        id: id.into(),
+        name: id.to_uppercase(),
+        email: format!("{id}@example.com"),
+        kind: ActorKind::Human,
+        roles: roles.iter().map(|r| r.to_string()).collect(),
+        model: None,
+        operator: None,
+        keys: vec![key(id)],
+    }
+}
+
+fn ai(id: &str, roles: &[&str], operator: &str, model: &str) -> Actor {
+    Actor {
+        kind: ActorKind::Ai,
+        model: Some(model.into()),
+        operator: Some(operator.into()),
+        ..human(id, roles)
+    }
+}
+
+fn actors() -> Actors {
+    Actors {
+        actors: vec![
+            human(ALICE, &["admin", "requester"]),
+            human(BOB, &["reviewer"]),
+            human(CAROL, &["reviewer"]),
+            ai(BOT, &["drafter"], ALICE, "stand-in"),
+        ],
+    }
+}
+
+fn step(name: &str, kind: StepKind, actor: Performer, roles: &[&str]) -> Step {
+    Step {
+        name: name.into(),
+        kind,
+        actor,
+        roles: roles.iter().map(|r| r.to_string()).collect(),
+        revise: false,
+        rework: None,
+        description: String::new(),
+    }
+}
+
+/// define -> draft -> review (revise) -> approve: what the reviewer refines goes straight to
+/// the approver.
+fn short_workflow() -> Workflow {
+    let mut w = Workflow::default_workflow();
+    w.name = "short".into();
+    w.steps.remove(3); // optimize
+    w.steps[3].rework = None; // back to the nearest produce step, draft
+    w
+}
+
+/// define -> draft -> review (revise) -> check (a second human review) -> approve.
+fn double_review_workflow() -> Workflow {
+    let mut w = short_workflow();
+    w.name = "double-review".into();
+    w.steps.insert(
+        3,
+        step("check", StepKind::Review, Performer::Human, &["reviewer"]),
+    );
+    w
+}
+
+/// define -> write (a human produces) -> approve.
+fn human_writes_workflow() -> Workflow {
+    Workflow {
+        name: "human-writes".into(),
+        description: String::new(),
+        steps: vec![
+            step("define", StepKind::Define, Performer::Human, &["requester"]),
+            step("write", StepKind::Produce, Performer::Human, &["requester"]),
+            step("approve", StepKind::Approve, Performer::Human, &[]),
+        ],
+    }
+}
+
+/// A workflow and the actors, with shorthands to act and to be refused.
+struct World {
+    wf: Workflow,
+    actors: Actors,
+}
+
+impl World {
+    fn new() -> World {
+        World::with(Workflow::default_workflow())
+    }
+
+    fn with(wf: Workflow) -> World {
+        wf.validate().expect("fixture workflow is valid");
+        let actors = actors();
+        actors.validate().expect("fixture actors are valid");
+        World { wf, actors }
+    }
+
+    fn add(mut self, a: Actor) -> World {
+        self.actors.actors.push(a);
+        self.actors.validate().expect("fixture actors are valid");
+        self
+    }
+
+    fn actor(&self, id: &str) -> &Actor {
+        self.actors
+            .get(id)
+            .unwrap_or_else(|| panic!("no actor {id}"))
+    }
+
+    fn attempt(&self, task: &Task, who: &str, action: &Action) -> Result<Task, Refusal> {
+        decide(
+            &self.wf,
+            &self.actors,
+            Some(task),
+            self.actor(who),
+            action,
+            AT,
+        )
+    }
+
+    /// The action must be accepted.
+    fn act(&self, task: &Task, who: &str, action: Action) -> Task {
+        self.attempt(task, who, &action).unwrap_or_else(|r| {
+            panic!(
+                "{who} {} at step {} was refused: {r} (hint: {})",
+                action.name(),
+                task.step,
+                r.hint
+            )
+        })
+    }
+
+    /// The action must be refused; returns the refusal.
+    fn refused(&self, task: &Task, who: &str, action: Action) -> Refusal {
+        match self.attempt(task, who, &action) {
+            Ok(next) => panic!(
+                "{who} {} at step {} was accepted (now at step {}, {:?})",
+                action.name(),
+                task.step,
+                next.step,
+                next.state
+            ),
+            Err(r) => {
+                assert!(!r.reason.is_empty() && !r.hint.is_empty(), "{r:?}");
+                r
+            }
+        }
+    }
+
+    fn try_create(
+        &self,
+        who: &str,
+        owner: Option<&str>,
+        approver: Option<&str>,
+    ) -> Result<Task, Refusal> {
+        decide(
+            &self.wf,
+            &self.actors,
+            None,
+            self.actor(who),
+            &create(owner, approver, vec![]),
+            AT,
+        )
+    }
+
+    /// alice creates a task she owns and approves.
+    fn task(&self) -> Task {
+        self.task_for(ALICE, ALICE)
+    }
+
+    /// alice creates a task with this owner and approver.
+    fn task_for(&self, owner: &str, approver: &str) -> Task {
+        self.try_create(ALICE, Some(owner), Some(approver))
+            .expect("create")
+    }
+
+    /// The owner hands the current step to `to`.
+    fn handed(&self, task: &Task, to: &str) -> Task {
+        self.act(task, &task.owner.clone(), assign(to))
+    }
+}
+
+fn create(owner: Option<&str>, approver: Option<&str>, inputs: Vec<Input>) -> Action {
+    Action::Create {
+        id: "T-3f9a2c".into(),
+        title: "Write the release note".into(),
+        owner: owner.map(String::from),
+        approver: approver.map(String::from),
+        inputs,
+    }
+}
+
+fn input(name: &str, text: &str) -> Input {
+    Input {
+        name: name.into(),
+        text: Some(text.into()),
+        file: None,
+        sha256: sha256_hex(text.as_bytes()),
+    }
+}
+
+fn art(name: &str, bytes: &[u8]) -> Artifact {
+    Artifact {
+        name: name.into(),
+        sha256: sha256_hex(bytes),
+        size: bytes.len() as u64,
+    }
+}
+
+fn output(name: &str, text: &str) -> Output {
+    Output {
+        artifacts: vec![art(name, text.as_bytes())],
+        model: None,
+        prompt_sha256: None,
+        note: String::new(),
+    }
+}
+
+fn submit(text: &str) -> Action {
+    Action::Submit(output("note.md", text))
+}
+
+fn assign(to: &str) -> Action {
+    Action::Assign {
+        to: to.into(),
+        note: String::new(),
+    }
+}
+
+fn latest(task: &Task) -> (u32, String) {
+    let r = task.latest().expect("task has a revision");
+    (r.number, r.digest.clone())
+}
+
+fn review_of(
+    revision: u32,
+    digest: &str,
+    verdict: Verdict,
+    note: &str,
+    revise: Option<Output>,
+) -> Action {
+    Action::Review {
+        verdict,
+        revision,
+        digest: digest.into(),
+        note: note.into(),
+        revise,
+    }
+}
+
+/// A verdict bound to the task's current revision.
+fn review(task: &Task, verdict: Verdict, note: &str, revise: Option<Output>) -> Action {
+    let (n, d) = latest(task);
+    review_of(n, &d, verdict, note, revise)
+}
+
+fn accept(task: &Task) -> Action {
+    review(task, Verdict::Accept, "good", None)
+}
+
+fn accept_revised(task: &Task, text: &str) -> Action {
+    review(
+        task,
+        Verdict::Accept,
+        "good, tightened",
+        Some(output("note.md", text)),
+    )
+}
+
+fn request_changes(task: &Task) -> Action {
+    review(task, Verdict::RequestChanges, "too long", None)
+}
+
+fn comment(task: &Task, note: &str) -> Action {
+    review(task, Verdict::Comment, note, None)
+}
+
+fn decision_of(revision: u32, digest: &str, outcome: Outcome, note: &str) -> Action {
+    Action::Decide {
+        outcome,
+        revision,
+        digest: digest.into(),
+        note: note.into(),
+    }
+}
+
+fn approve(task: &Task) -> Action {
+    let (n, d) = latest(task);
+    decision_of(n, &d, Outcome::Approve, "")
+}
+
+fn reject(task: &Task, note: &str) -> Action {
+    let (n, d) = latest(task);
+    decision_of(n, &d, Outcome::Reject, note)
+}
+
+fn reopen(note: &str) -> Action {
+    Action::Reopen { note: note.into() }
+}
+
+fn digest_of(out: &Output) -> String {
+    revision_digest(
+        out.artifacts
+            .iter()
+            .map(|a| (a.name.as_str(), a.sha256.as_str())),
+    )
+}
+
+/// Default workflow: created, draft handed to the bot.
+fn at_draft(w: &World, task: Task) -> Task {
+    assert_eq!(task.step, "draft");
+    w.handed(&task, BOT)
+}
+
+/// Default workflow: the bot's rev1 is up for review, held by bob.
+fn at_review(w: &World, task: Task) -> Task {
+    let t = at_draft(w, task);
+    let t = w.act(&t, BOT, submit("draft one"));
+    w.handed(&t, BOB)
+}
+
+/// Default workflow: bob accepted rev1 and refined it into rev2; optimize held by the bot.
+fn at_optimize(w: &World, task: Task) -> Task {
+    let t = at_review(w, task);
+    let t = w.act(&t, BOB, accept_revised(&t, "draft two"));
+    w.handed(&t, BOT)
+}
+
+/// Default workflow: the bot's rev3 awaits the approver.
+fn at_approve(w: &World, task: Task) -> Task {
+    let t = at_optimize(w, task);
+    w.act(&t, BOT, submit("draft three"))
+}
+
+/// Default workflow: rev3 approved by the approver; the task is closed.
+fn closed(w: &World, task: Task) -> Task {
+    let t = at_approve(w, task);
+    let approver = t.approver.clone();
+    w.act(&t, &approver, approve(&t))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The five-step example, end to end
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn five_step_example_runs_from_define_to_closed() {
+    let w = World::new();
+
+    let t = w
+        .try_create(ALICE, None, None)
+        .expect("alice defines the task");
+    assert_eq!(t.step, "draft");
+    assert_eq!(t.state, TaskState::Open);
+    assert_eq!((t.owner.as_str(), t.approver.as_str()), (ALICE, ALICE));
+    assert_eq!(t.created_by, ALICE);
+    assert_eq!(t.created_at, AT.rfc3339());
+    assert_eq!(t.workflow, "default");
+    assert!(t.revisions.is_empty() && t.assignments.is_empty());
+    assert_eq!(holder(&w.wf, &t), None);
+
+    let t = w.act(&t, ALICE, assign(BOT));
+    assert_eq!(t.step, "draft", "a handoff does not move the step");
+    assert_eq!(t.assignee(), Some(BOT));
+    assert_eq!(t.assignments.last().unwrap().by, ALICE);
+    assert_eq!(t.assignments.last().unwrap().step, "draft");
+
+    let out1 = output("note.md", "draft one");
+    let t = w.act(&t, BOT, Action::Submit(out1.clone()));
+    assert_eq!(t.step, "review");
+    assert_eq!(holder(&w.wf, &t), None, "nobody holds the review yet");
+    let r1 = &t.revisions[0];
+    assert_eq!(r1.number, 1);
+    assert_eq!(r1.step, "draft");
+    assert_eq!(r1.actor, BOT);
+    assert_eq!(r1.producer, ActorKind::Ai);
+    assert_eq!(
+        r1.model.as_deref(),
+        Some("stand-in"),
+        "model defaults to the bot's"
+    );
+    assert_eq!(r1.digest, digest_of(&out1));
+    assert_eq!(r1.artifacts, out1.artifacts);
+
+    let t = w.act(&t, ALICE, assign(BOB));
+    assert_eq!(holder(&w.wf, &t), Some(BOB));
+
+    let out2 = output("note.md", "draft two, refined by bob");
+    let t = w.act(
+        &t,
+        BOB,
+        review(&t, Verdict::Accept, "fine, tightened", Some(out2.clone())),
+    );
+    assert_eq!(t.step, "optimize");
+    let rv = t.reviews.last().unwrap();
+    assert_eq!(
+        (rv.revision, rv.digest.as_str(), rv.actor.as_str()),
+        (1, r1.digest.as_str(), BOB)
+    );
+    assert_eq!(rv.verdict, Verdict::Accept);
+    assert_eq!(rv.reviewer, ActorKind::Human);
+    assert_eq!(rv.step, "review");
+    let r2 = &t.revisions[1];
+    assert_eq!(
+        (r2.number, r2.step.as_str(), r2.actor.as_str()),
+        (2, "review", BOB)
+    );
+    assert_eq!(r2.producer, ActorKind::Human);
+    assert_eq!(r2.model, None, "a human without a model names none");
+    assert_eq!(r2.digest, digest_of(&out2));
+    assert!(
+        !t.latest_accepted(),
+        "the accept was of rev1, not of bob's rev2"
+    );
+
+    let t = w.act(&t, ALICE, assign(BOT));
+    let out3 = output("note.md", "draft three, optimized");
+    let t = w.act(&t, BOT, Action::Submit(out3.clone()));
+    assert_eq!(t.step, "approve");
+    assert_eq!(
+        holder(&w.wf, &t),
+        Some(ALICE),
+        "the approver holds the approve step"
+    );
+    let r3 = &t.revisions[2];
+    assert_eq!(
+        (r3.number, r3.step.as_str(), r3.actor.as_str()),
+        (3, "optimize", BOT)
+    );
+    assert_eq!(r3.producer, ActorKind::Ai);
+    assert_eq!(r3.model.as_deref(), Some("stand-in"));
+    assert_eq!(r3.digest, digest_of(&out3));
+
+    let t = w.act(&t, ALICE, approve(&t));
+    assert_eq!(t.state, TaskState::Closed);
+    assert_eq!(t.step, "approve");
+    let d = t.approval().expect("the approval is in force");
+    assert_eq!(d.actor, ALICE);
+    assert_eq!(d.outcome, Outcome::Approve);
+    assert_eq!((d.revision, d.digest.as_str()), (3, r3.digest.as_str()));
+    assert_eq!(t.revisions.len(), 3);
+    assert_eq!(t.reviews.len(), 1);
+    assert_eq!(t.decisions.len(), 1);
+    assert_eq!(t.assignments.len(), 3);
+}
+
+#[test]
+fn stage_helpers_follow_the_five_steps() {
+    let w = World::new();
+    assert_eq!(at_draft(&w, w.task()).step, "draft");
+    assert_eq!(at_review(&w, w.task()).step, "review");
+    assert_eq!(at_optimize(&w, w.task()).step, "optimize");
+    assert_eq!(at_approve(&w, w.task()).step, "approve");
+    assert_eq!(closed(&w, w.task()).state, TaskState::Closed);
+}
+
+#[test]
+fn ai_model_defaults_to_the_actors_model_unless_named() {
+    let w = World::new();
+    let t = at_draft(&w, w.task());
+    let mut out = output("note.md", "draft");
+    out.model = Some("  other-model\n".into());
+    out.prompt_sha256 = Some(sha256_hex(b"prompt"));
+    let named = w.act(&t, BOT, Action::Submit(out.clone()));
+    assert_eq!(named.revisions[0].model.as_deref(), Some("other-model"));
+    assert_eq!(named.revisions[0].prompt_sha256, out.prompt_sha256);
+
+    out.model = Some(" \n ".into());
+    let blank = w.act(&t, BOT, Action::Submit(out));
+    assert_eq!(blank.revisions[0].model.as_deref(), Some("stand-in"));
+
+    let mut anon = ai("anon-bot", &["drafter"], ALICE, "x");
+    anon.model = None;
+    let w = World::new().add(anon);
+    let t = w.handed(&w.task(), "anon-bot");
+    let t = w.act(&t, "anon-bot", submit("draft"));
+    assert_eq!(t.revisions[0].model.as_deref(), Some("unspecified"));
+}
+
+#[test]
+fn revision_digest_ignores_artifact_order_and_names_every_file() {
+    let w = World::new();
+    let t = at_draft(&w, w.task());
+    let two = |a: Artifact, b: Artifact| Output {
+        artifacts: vec![a, b],
+        ..output("x", "x")
+    };
+    let ab = w.act(
+        &t,
+        BOT,
+        Action::Submit(two(art("a.md", b"A"), art("b.md", b"B"))),
+    );
+    let ba = w.act(
+        &t,
+        BOT,
+        Action::Submit(two(art("b.md", b"B"), art("a.md", b"A"))),
+    );
+    assert_eq!(ab.revisions[0].digest, ba.revisions[0].digest);
+    let renamed = w.act(
+        &t,
+        BOT,
+        Action::Submit(two(art("a.md", b"A"), art("c.md", b"B"))),
+    );
+    assert_ne!(ab.revisions[0].digest, renamed.revisions[0].digest);
+    assert!(ab.revisions[0].digest.starts_with("sha256:"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rule 1: step-actor
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn ai_cannot_define_a_task() {
+    let w = World::new();
+    let r = w.try_create(BOT, None, Some(ALICE)).unwrap_err();
+    assert_eq!(r.rule, Rule::StepActor);
+}
+
+#[test]
+fn human_without_requester_role_cannot_define_a_task() {
+    let w = World::new();
+    let r = w.try_create(BOB, None, None).unwrap_err();
+    assert_eq!(r.rule, Rule::StepActor);
+}
+
+#[test]
+fn human_cannot_be_handed_the_ai_draft_step() {
+    let w = World::new();
+    let t = w.task();
+    assert_eq!(w.refused(&t, ALICE, assign(BOB)).rule, Rule::StepActor);
+    assert_eq!(w.refused(&t, ALICE, assign(ALICE)).rule, Rule::StepActor);
+}
+
+#[test]
+fn ai_without_drafter_role_cannot_be_handed_the_draft() {
+    let w = World::new().add(ai("chat-bot", &[], ALICE, "chat"));
+    let t = w.task();
+    assert_eq!(
+        w.refused(&t, ALICE, assign("chat-bot")).rule,
+        Rule::StepActor
+    );
+}
+
+#[test]
+fn human_cannot_submit_in_the_ai_draft_step() {
+    let w = World::new();
+    let t = at_draft(&w, w.task());
+    assert_eq!(w.refused(&t, ALICE, submit("mine")).rule, Rule::StepActor);
+    assert_eq!(w.refused(&t, BOB, submit("mine")).rule, Rule::StepActor);
+}
+
+#[test]
+fn review_step_needs_the_reviewer_role() {
+    let w = World::new();
+    let t = at_draft(&w, w.task());
+    let t = w.act(&t, BOT, submit("draft one"));
+    // alice is human and admin, but no reviewer.
+    assert_eq!(w.refused(&t, ALICE, assign(ALICE)).rule, Rule::StepActor);
+}
+
+#[test]
+fn approver_lacking_a_role_the_approve_step_asks_for_cannot_decide() {
+    let mut wf = Workflow::default_workflow();
+    wf.steps[4].roles = vec!["manager".into()];
+    let w = World::with(wf);
+    let t = at_approve(&w, w.task());
+    assert_eq!(w.refused(&t, ALICE, approve(&t)).rule, Rule::StepActor);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rule 2: assignee-only
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn submit_by_non_assignee_is_refused() {
+    let w = World::new().add(ai("other-bot", &["drafter"], BOB, "stand-in"));
+    let t = at_draft(&w, w.task());
+    let r = w.refused(&t, "other-bot", submit("not mine to give"));
+    assert_eq!(r.rule, Rule::Assignee);
+    // Once handed over, the new holder may submit and the old one may not.
+    let t = w.act(&t, BOT, assign("other-bot"));
+    assert_eq!(w.refused(&t, BOT, submit("mine")).rule, Rule::Assignee);
+    let t = w.act(&t, "other-bot", submit("now mine"));
+    assert_eq!(t.revisions[0].actor, "other-bot");
+}
+
+#[test]
+fn submit_with_no_assignee_is_refused() {
+    let w = World::new();
+    let t = w.task();
+    assert_eq!(w.refused(&t, BOT, submit("unasked")).rule, Rule::Assignee);
+}
+
+#[test]
+fn review_verdict_by_non_assignee_is_refused() {
+    let w = World::new();
+    let t = at_review(&w, w.task());
+    assert_eq!(w.refused(&t, CAROL, accept(&t)).rule, Rule::Assignee);
+    assert_eq!(
+        w.refused(&t, CAROL, request_changes(&t)).rule,
+        Rule::Assignee
+    );
+}
+
+#[test]
+fn review_verdict_with_no_assignee_is_refused() {
+    let w = World::new();
+    let t = at_draft(&w, w.task());
+    let t = w.act(&t, BOT, submit("draft one"));
+    assert_eq!(w.refused(&t, BOB, accept(&t)).rule, Rule::Assignee);
+}
+
+#[test]
+fn reviewer_who_hands_over_loses_the_verdict() {
+    let w = World::new();
+    let t = at_review(&w, w.task());
+    let t = w.act(&t, BOB, assign(CAROL));
+    assert_eq!(w.refused(&t, BOB, accept(&t)).rule, Rule::Assignee);
+    let t = w.act(&t, CAROL, accept(&t));
+    assert_eq!(t.step, "optimize");
+}
+
+#[test]
+fn assignments_of_one_step_do_not_carry_to_the_next() {
+    let w = World::new();
+    let t = at_review(&w, w.task());
+    let t = w.act(&t, BOB, accept(&t));
+    assert_eq!(t.step, "optimize");
+    assert_eq!(t.assignee(), None, "the bot held draft, not optimize");
+    assert_eq!(w.refused(&t, BOT, submit("eager")).rule, Rule::Assignee);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rule 3: ai-human-duty
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn ai_cannot_approve_its_own_draft() {
+    let w = World::new();
+    let t = at_approve(&w, w.task());
+    assert_eq!(t.latest().unwrap().actor, BOT);
+    assert_eq!(w.refused(&t, BOT, approve(&t)).rule, Rule::AiHumanDuty);
+    assert_eq!(
+        w.refused(&t, BOT, reject(&t, "meh")).rule,
+        Rule::AiHumanDuty
+    );
+}
+
+#[test]
+fn ai_cannot_approve_even_as_designated_approver_in_a_tampered_task() {
+    // A task file edited by hand to name the bot as approver: decide still refuses.
+    let w = World::new();
+    let mut t = at_approve(&w, w.task());
+    t.approver = BOT.into();
+    assert_eq!(w.refused(&t, BOT, approve(&t)).rule, Rule::AiHumanDuty);
+}
+
+#[test]
+fn ai_cannot_give_the_human_review_verdict() {
+    let w = World::new();
+    let t = at_review(&w, w.task());
+    assert_eq!(w.refused(&t, BOT, accept(&t)).rule, Rule::AiHumanDuty);
+    assert_eq!(
+        w.refused(&t, BOT, request_changes(&t)).rule,
+        Rule::AiHumanDuty
+    );
+    // Even when a tampered task file hands it the review.
+    let mut t = t;
+    t.assignments.last_mut().unwrap().to = BOT.into();
+    assert_eq!(w.refused(&t, BOT, accept(&t)).rule, Rule::AiHumanDuty);
+}
+
+#[test]
+fn ai_cannot_be_handed_the_human_review_step() {
+    let w = World::new();
+    let t = at_draft(&w, w.task());
+    let t = w.act(&t, BOT, submit("draft one"));
+    assert_eq!(w.refused(&t, ALICE, assign(BOT)).rule, Rule::AiHumanDuty);
+}
+
+#[test]
+fn ai_cannot_be_handed_the_approve_step() {
+    let w = World::new();
+    let t = at_approve(&w, w.task());
+    assert_eq!(w.refused(&t, ALICE, assign(BOT)).rule, Rule::AiHumanDuty);
+}
+
+#[test]
+fn ai_cannot_be_named_approver_at_creation() {
+    let w = World::new();
+    let r = w.try_create(ALICE, None, Some(BOT)).unwrap_err();
+    assert_eq!(r.rule, Rule::AiHumanDuty);
+}
+
+#[test]
+fn ai_may_review_where_the_workflow_does_not_require_a_human() {
+    let mut wf = Workflow::default_workflow();
+    wf.steps[2].actor = Performer::Any;
+    wf.steps[2].roles = vec![];
+    let w = World::with(wf).add(ai("lint-bot", &[], BOB, "linter"));
+    let t = at_draft(&w, w.task());
+    let t = w.act(&t, BOT, submit("draft one"));
+    let t = w.act(&t, ALICE, assign("lint-bot"));
+    let t = w.act(&t, "lint-bot", accept(&t));
+    assert_eq!(t.step, "optimize");
+    assert_eq!(t.reviews[0].reviewer, ActorKind::Ai);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rule 4: human-owner-approver
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn ai_cannot_own_a_task() {
+    let w = World::new();
+    let r = w.try_create(ALICE, Some(BOT), Some(ALICE)).unwrap_err();
+    assert_eq!(r.rule, Rule::HumanOwnerApprover);
+    // With no approver named, the approver would default to the AI owner: still refused.
+    let r = w.try_create(ALICE, Some(BOT), None).unwrap_err();
+    assert_eq!(r.rule, Rule::HumanOwnerApprover);
+}
+
+#[test]
+fn approver_defaults_to_the_owner() {
+    let w = World::new();
+    let t = w.try_create(ALICE, Some(BOB), None).unwrap();
+    assert_eq!((t.owner.as_str(), t.approver.as_str()), (BOB, BOB));
+    assert_eq!(t.created_by, ALICE);
+}
+
+#[test]
+fn only_the_designated_approver_decides() {
+    let w = World::new();
+    let t = at_approve(&w, w.task_for(ALICE, CAROL));
+    // alice owns the task and is an admin, but carol is the approver.
+    assert_eq!(
+        w.refused(&t, ALICE, approve(&t)).rule,
+        Rule::HumanOwnerApprover
+    );
+    assert_eq!(
+        w.refused(&t, BOB, approve(&t)).rule,
+        Rule::HumanOwnerApprover
+    );
+    assert_eq!(
+        w.refused(&t, BOB, reject(&t, "no")).rule,
+        Rule::HumanOwnerApprover
+    );
+    let t = w.act(&t, CAROL, approve(&t));
+    assert_eq!(t.approval().unwrap().actor, CAROL);
+}
+
+#[test]
+fn approve_step_cannot_be_handed_to_another_human() {
+    let w = World::new();
+    let t = at_approve(&w, w.task());
+    assert_eq!(
+        w.refused(&t, ALICE, assign(BOB)).rule,
+        Rule::HumanOwnerApprover
+    );
+    // Handing it to the approver is a no-op that is allowed.
+    let t = w.act(&t, ALICE, assign(ALICE));
+    assert_eq!(holder(&w.wf, &t), Some(ALICE));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rule 5: no-self-review
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn human_producer_cannot_approve_own_revision() {
+    let w = World::with(human_writes_workflow());
+    let t = w.task();
+    assert_eq!(t.step, "write");
+    let t = w.act(&t, ALICE, assign(ALICE));
+    let t = w.act(&t, ALICE, submit("alice wrote this"));
+    assert_eq!(t.step, "approve");
+    assert_eq!(t.revisions[0].producer, ActorKind::Human);
+    assert_eq!(t.revisions[0].model, None);
+    assert_eq!(w.refused(&t, ALICE, approve(&t)).rule, Rule::NoSelfReview);
+    assert_eq!(
+        w.refused(&t, ALICE, reject(&t, "hm")).rule,
+        Rule::NoSelfReview
+    );
+}
+
+#[test]
+fn reviewer_who_refined_cannot_approve_the_refinement() {
+    let w = World::with(short_workflow());
+    let t = w.handed(&w.task_for(ALICE, BOB), BOT);
+    let t = w.act(&t, BOT, submit("draft one"));
+    let t = w.handed(&t, BOB);
+    let t = w.act(&t, BOB, accept_revised(&t, "bob's version"));
+    assert_eq!(t.step, "approve");
+    assert_eq!(t.latest().unwrap().actor, BOB);
+    assert_eq!(w.refused(&t, BOB, approve(&t)).rule, Rule::NoSelfReview);
+}
+
+#[test]
+fn reviewer_who_refined_may_approve_after_the_ai_optimizes() {
+    // In the default workflow bob's refinement is followed by the bot's rev3, which bob did
+    // not produce.
+    let w = World::new();
+    let t = at_approve(&w, w.task_for(ALICE, BOB));
+    assert_eq!(t.revisions[1].actor, BOB);
+    let t = w.act(&t, BOB, approve(&t));
+    assert_eq!(t.approval().unwrap().revision, 3);
+}
+
+#[test]
+fn reviewer_cannot_accept_their_own_revision() {
+    let w = World::with(double_review_workflow());
+    let t = w.handed(&w.task(), BOT);
+    let t = w.act(&t, BOT, submit("draft one"));
+    let t = w.handed(&t, BOB);
+    let t = w.act(&t, BOB, accept_revised(&t, "bob's version"));
+    assert_eq!(t.step, "check");
+    let t = w.handed(&t, BOB);
+    assert_eq!(w.refused(&t, BOB, accept(&t)).rule, Rule::NoSelfReview);
+    assert_eq!(
+        w.refused(&t, BOB, request_changes(&t)).rule,
+        Rule::NoSelfReview
+    );
+    // A comment is no review: bob may explain his change.
+    let t2 = w.act(&t, BOB, comment(&t, "I shortened the intro"));
+    assert_eq!(t2.step, "check");
+    let t = w.act(&t, BOB, assign(CAROL));
+    let t = w.act(&t, CAROL, accept(&t));
+    assert_eq!(t.step, "approve");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rule 6: digest-binding
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn review_naming_a_stale_revision_is_refused() {
+    let w = World::new();
+    let t = at_review(&w, w.task());
+    let (n1, d1) = latest(&t);
+    let t = w.act(&t, BOB, request_changes(&t));
+    let t = w.act(&t, BOT, submit("draft one, again"));
+    assert_eq!(t.step, "review");
+    let (n2, d2) = latest(&t);
+    assert_ne!(d1, d2);
+    for (n, d) in [(n1, &d1), (n2, &d1), (n1, &d2), (n2 + 1, &d2)] {
+        let r = w.refused(&t, BOB, review_of(n, d, Verdict::Accept, "ok", None));
+        assert_eq!(r.rule, Rule::DigestBinding, "revision {n} {d}");
+    }
+    let r = w.refused(
+        &t,
+        BOB,
+        review_of(n2, "sha256:00", Verdict::Accept, "", None),
+    );
+    assert_eq!(r.rule, Rule::DigestBinding);
+    // Comments bind too.
+    let r = w.refused(&t, CAROL, review_of(n1, &d1, Verdict::Comment, "old", None));
+    assert_eq!(r.rule, Rule::DigestBinding);
+    w.act(&t, BOB, review_of(n2, &d2, Verdict::Accept, "ok", None));
+}
+
+#[test]
+fn approval_naming_a_stale_revision_is_refused() {
+    let w = World::new();
+    let t = at_approve(&w, w.task());
+    let (n2, d2) = (t.revisions[1].number, t.revisions[1].digest.clone());
+    let (n3, d3) = latest(&t);
+    for (n, d) in [(n2, &d2), (n3, &d2), (n2, &d3), (n3 + 1, &d3)] {
+        let r = w.refused(&t, ALICE, decision_of(n, d, Outcome::Approve, ""));
+        assert_eq!(r.rule, Rule::DigestBinding, "revision {n} {d}");
+        let r = w.refused(&t, ALICE, decision_of(n, d, Outcome::Reject, "no"));
+        assert_eq!(r.rule, Rule::DigestBinding, "revision {n} {d}");
+    }
+}
+
+#[test]
+fn approval_is_void_when_output_changes() {
+    let w = World::new();
+    let t = closed(&w, w.task());
+    let (n3, d3) = latest(&t);
+    assert_eq!(t.approval().unwrap().digest, d3);
+    let t = w.act(&t, ALICE, reopen("the numbers changed"));
+    assert!(t.approval().is_none());
+    let t = w.act(&t, BOT, submit("draft four"));
+    assert_eq!(t.step, "approve");
+    let r = w.refused(&t, ALICE, decision_of(n3, &d3, Outcome::Approve, ""));
+    assert_eq!(r.rule, Rule::DigestBinding);
+    let t = w.act(&t, ALICE, approve(&t));
+    let d = t.approval().unwrap();
+    assert_eq!((d.revision, &d.digest), (4, &t.revisions[3].digest));
+    assert_eq!(t.decisions.len(), 2);
+}
+
+#[test]
+fn accept_is_void_when_a_new_revision_follows() {
+    let w = World::new();
+    let t = at_review(&w, w.task());
+    let t = w.act(&t, BOB, accept(&t));
+    assert!(t.latest_accepted());
+    let t = w.handed(&t, BOT);
+    let t = w.act(&t, BOT, submit("optimized"));
+    assert!(!t.latest_accepted());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rule 7: closed-task
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn approved_task_refuses_a_second_approval() {
+    let w = World::new();
+    let t = closed(&w, w.task());
+    assert_eq!(w.refused(&t, ALICE, approve(&t)).rule, Rule::Closed);
+    assert_eq!(w.refused(&t, ALICE, reject(&t, "late")).rule, Rule::Closed);
+}
+
+#[test]
+fn closed_task_refuses_every_change_but_reopen() {
+    let w = World::new();
+    let t = closed(&w, w.task());
+    for who in EVERYONE {
+        for action in [
+            assign(BOB),
+            assign(BOT),
+            submit("more"),
+            accept(&t),
+            comment(&t, "after the fact"),
+        ] {
+            let r = w.refused(&t, who, action);
+            assert_eq!(r.rule, Rule::Closed, "{who}");
+        }
+    }
+}
+
+#[test]
+fn reopen_by_non_owner_is_refused() {
+    let w = World::new();
+    // carol owns it, bob approves it, alice (admin) created it.
+    let t = closed(&w, w.task_for(CAROL, BOB));
+    for who in [ALICE, BOB, BOT] {
+        assert_eq!(
+            w.refused(&t, who, reopen("again")).rule,
+            Rule::Closed,
+            "{who}"
+        );
+    }
+    let t = w.act(&t, CAROL, reopen("again"));
+    assert_eq!(t.state, TaskState::Open);
+    assert_eq!(t.reopens[0].actor, CAROL);
+}
+
+#[test]
+fn reopen_voids_the_approval_and_returns_to_optimize() {
+    let w = World::new();
+    let t = closed(&w, w.task());
+    assert!(t.approval().is_some());
+    let t = w.act(&t, ALICE, reopen("figures are out of date"));
+    assert_eq!(t.state, TaskState::Open);
+    assert_eq!(t.step, "optimize");
+    assert!(t.approval().is_none());
+    assert_eq!(
+        t.decisions.len(),
+        1,
+        "the record stays; it is no longer in force"
+    );
+    assert_eq!(t.reopens.len(), 1);
+    assert_eq!(t.reopens[0].note, "figures are out of date");
+    // The step is live again: the bot still holds optimize.
+    assert_eq!(holder(&w.wf, &t), Some(BOT));
+    assert_eq!(w.refused(&t, ALICE, approve(&t)).rule, Rule::WrongStep);
+}
+
+#[test]
+fn reopen_needs_a_reason() {
+    let w = World::new();
+    let t = closed(&w, w.task());
+    assert_eq!(w.refused(&t, ALICE, reopen(" \n")).rule, Rule::Input);
+}
+
+#[test]
+fn reopening_an_open_task_is_wrong_step() {
+    let w = World::new();
+    let t = at_approve(&w, w.task());
+    assert_eq!(w.refused(&t, ALICE, reopen("why")).rule, Rule::WrongStep);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rule 9: wrong-step
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn submit_in_review_step_is_wrong_step() {
+    let w = World::new();
+    let t = at_review(&w, w.task());
+    assert_eq!(
+        w.refused(&t, BOB, submit("bob's own")).rule,
+        Rule::WrongStep
+    );
+    assert_eq!(w.refused(&t, BOT, submit("another")).rule, Rule::WrongStep);
+}
+
+#[test]
+fn submit_in_approve_step_is_wrong_step() {
+    let w = World::new();
+    let t = at_approve(&w, w.task());
+    assert_eq!(w.refused(&t, BOT, submit("late")).rule, Rule::WrongStep);
+}
+
+#[test]
+fn review_verdict_in_a_produce_step_is_wrong_step() {
+    let w = World::new();
+    let t = at_optimize(&w, w.task());
+    assert_eq!(w.refused(&t, CAROL, accept(&t)).rule, Rule::WrongStep);
+    assert_eq!(
+        w.refused(&t, BOB, request_changes(&t)).rule,
+        Rule::WrongStep
+    );
+}
+
+#[test]
+fn review_verdict_in_the_approve_step_is_wrong_step() {
+    let w = World::new();
+    let t = at_approve(&w, w.task());
+    assert_eq!(w.refused(&t, ALICE, accept(&t)).rule, Rule::WrongStep);
+}
+
+#[test]
+fn approve_before_the_approve_step_is_wrong_step() {
+    let w = World::new();
+    let t = at_review(&w, w.task());
+    assert_eq!(w.refused(&t, ALICE, approve(&t)).rule, Rule::WrongStep);
+    let t = at_optimize(&w, w.task());
+    assert_eq!(w.refused(&t, ALICE, approve(&t)).rule, Rule::WrongStep);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rule 10: handoff
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn handoff_by_an_unrelated_actor_is_refused() {
+    let w = World::new();
+    let t = w.task();
+    assert_eq!(w.refused(&t, CAROL, assign(BOT)).rule, Rule::Handoff);
+    assert_eq!(w.refused(&t, BOT, assign(BOT)).rule, Rule::Handoff);
+    // The bot held draft but does not hold review.
+    let t = at_draft(&w, t);
+    let t = w.act(&t, BOT, submit("draft one"));
+    assert_eq!(w.refused(&t, BOT, assign(BOB)).rule, Rule::Handoff);
+    assert_eq!(w.refused(&t, CAROL, assign(CAROL)).rule, Rule::Handoff);
+}
+
+#[test]
+fn handoff_is_checked_before_the_target() {
+    let w = World::new();
+    let t = w.task();
+    assert_eq!(w.refused(&t, CAROL, assign("mallory")).rule, Rule::Handoff);
+}
+
+#[test]
+fn owner_approver_holder_and_admin_may_hand_over() {
+    let w = World::new().add(human("dave", &["reviewer"]));
+    // carol owns, bob approves, alice is only the admin.
+    let t = w.task_for(CAROL, BOB);
+    let t = at_draft(&w, t);
+    let t = w.act(&t, BOT, submit("draft one"));
+    for who in [CAROL, BOB, ALICE] {
+        let next = w.act(&t, who, assign("dave"));
+        assert_eq!(next.assignee(), Some("dave"));
+        assert_eq!(next.assignments.last().unwrap().by, who);
+    }
+    assert_eq!(w.refused(&t, "dave", assign("dave")).rule, Rule::Handoff);
+    let t = w.act(&t, CAROL, assign("dave"));
+    // The holder may pass it on.
+    let t = w.act(&t, "dave", assign(CAROL));
+    assert_eq!(t.assignee(), Some(CAROL));
+    assert_eq!(w.refused(&t, "dave", assign("dave")).rule, Rule::Handoff);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rework: request-changes, reject
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn request_changes_sends_the_task_back_to_draft() {
+    let w = World::new();
+    let t = at_review(&w, w.task());
+    let t = w.act(&t, BOB, request_changes(&t));
+    assert_eq!(t.step, "draft");
+    assert_eq!(t.reviews[0].verdict, Verdict::RequestChanges);
+    assert_eq!(t.assignee(), Some(BOT), "the draft's holder keeps it");
+    let t = w.act(&t, BOT, submit("second try"));
+    assert_eq!(t.step, "review");
+    assert_eq!(t.latest().unwrap().number, 2);
+    assert_eq!(
+        holder(&w.wf, &t),
+        Some(BOB),
+        "the reviewer keeps the review"
+    );
+}
+
+#[test]
+fn reject_needs_a_reason_and_sends_the_task_back_to_optimize() {
+    let w = World::new();
+    let t = at_approve(&w, w.task());
+    assert_eq!(w.refused(&t, ALICE, reject(&t, "  ")).rule, Rule::Input);
+    let t = w.act(&t, ALICE, reject(&t, "the tone is off"));
+    assert_eq!(t.step, "optimize");
+    assert_eq!(t.state, TaskState::Open);
+    assert!(t.approval().is_none());
+    let d = t.decisions.last().unwrap();
+    assert_eq!(
+        (d.outcome, d.note.as_str()),
+        (Outcome::Reject, "the tone is off")
+    );
+    let t = w.act(&t, BOT, submit("friendlier"));
+    assert_eq!(t.step, "approve");
+    let t = w.act(&t, ALICE, approve(&t));
+    assert_eq!(t.approval().unwrap().revision, 4);
+}
+
+#[test]
+fn reject_in_the_short_workflow_sends_back_to_draft() {
+    let w = World::with(short_workflow());
+    let t = w.handed(&w.task(), BOT);
+    let t = w.act(&t, BOT, submit("draft one"));
+    let t = w.handed(&t, BOB);
+    let t = w.act(&t, BOB, accept(&t));
+    assert_eq!(t.step, "approve");
+    let t = w.act(&t, ALICE, reject(&t, "start over"));
+    assert_eq!(t.step, "draft");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comments
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn comments_from_an_ai_and_a_non_assignee_do_not_move_the_step() {
+    let w = World::new();
+    let t = at_review(&w, w.task());
+    let t1 = w.act(&t, BOT, comment(&t, "I was unsure about section 2"));
+    let t2 = w.act(&t1, CAROL, comment(&t1, "looks fine to me"));
+    assert_eq!(t2.step, "review");
+    assert_eq!(t2.state, TaskState::Open);
+    assert_eq!(t2.revisions, t.revisions);
+    assert_eq!(t2.assignments, t.assignments);
+    assert_eq!(t2.reviews.len(), 2);
+    assert_eq!(t2.reviews[0].reviewer, ActorKind::Ai);
+    assert_eq!(t2.reviews[0].verdict, Verdict::Comment);
+    assert_eq!(t2.reviews[1].actor, CAROL);
+    assert!(!t2.latest_accepted());
+    // bob still holds the review and gives the verdict.
+    let t3 = w.act(&t2, BOB, accept(&t2));
+    assert_eq!(t3.step, "optimize");
+}
+
+#[test]
+fn comments_are_allowed_in_produce_and_approve_steps() {
+    let w = World::new();
+    let t = at_optimize(&w, w.task());
+    assert_eq!(w.act(&t, CAROL, comment(&t, "nit")).step, "optimize");
+    let t = at_approve(&w, w.task());
+    assert_eq!(w.act(&t, BOT, comment(&t, "changelog")).step, "approve");
+}
+
+#[test]
+fn comment_needs_text_and_cannot_carry_a_revision() {
+    let w = World::new();
+    let t = at_review(&w, w.task());
+    assert_eq!(w.refused(&t, CAROL, comment(&t, " ")).rule, Rule::Input);
+    let with_rev = review(&t, Verdict::Comment, "here", Some(output("note.md", "x")));
+    assert_eq!(w.refused(&t, CAROL, with_rev).rule, Rule::Input);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rule 12: bad-input
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn empty_output_is_refused() {
+    let w = World::new();
+    let t = at_draft(&w, w.task());
+    let none = Output {
+        artifacts: vec![],
+        ..output("x", "x")
+    };
+    assert_eq!(w.refused(&t, BOT, Action::Submit(none)).rule, Rule::Input);
+    assert_eq!(w.refused(&t, BOT, submit("")).rule, Rule::Input);
+    let zeros = Output {
+        artifacts: vec![art("a.md", b""), art("b.md", b"")],
+        ..output("x", "x")
+    };
+    assert_eq!(w.refused(&t, BOT, Action::Submit(zeros)).rule, Rule::Input);
+    // The same holds for a refinement attached to an accept.
+    let t = at_review(&w, w.task());
+    let r = w.refused(&t, BOB, accept_revised(&t, ""));
+    assert_eq!(r.rule, Rule::Input);
+}
+
+#[test]
+fn duplicate_artifact_names_are_refused() {
+    let w = World::new();
+    let t = at_draft(&w, w.task());
+    let twice = Output {
+        artifacts: vec![art("a.md", b"one"), art("a.md", b"two")],
+        ..output("x", "x")
+    };
+    assert_eq!(w.refused(&t, BOT, Action::Submit(twice)).rule, Rule::Input);
+}
+
+#[test]
+fn duplicate_input_names_are_refused() {
+    let w = World::new();
+    let inputs = vec![input("brief", "a"), input("data", "b"), input("brief", "c")];
+    let r = decide(
+        &w.wf,
+        &w.actors,
+        None,
+        w.actor(ALICE),
+        &create(None, None, inputs),
+        AT,
+    )
+    .unwrap_err();
+    assert_eq!(r.rule, Rule::Input);
+    let inputs = vec![input("brief", "a"), input("data", "b")];
+    let t = decide(
+        &w.wf,
+        &w.actors,
+        None,
+        w.actor(ALICE),
+        &create(None, None, inputs.clone()),
+        AT,
+    )
+    .unwrap();
+    assert_eq!(t.inputs, inputs);
+}
+
+#[test]
+fn unknown_actors_are_refused() {
+    let w = World::new();
+    assert_eq!(
+        w.try_create(ALICE, Some("mallory"), None).unwrap_err().rule,
+        Rule::Input
+    );
+    assert_eq!(
+        w.try_create(ALICE, None, Some("mallory")).unwrap_err().rule,
+        Rule::Input
+    );
+    let t = w.task();
+    assert_eq!(w.refused(&t, ALICE, assign("mallory")).rule, Rule::Input);
+}
+
+#[test]
+fn title_must_have_text_and_is_folded_to_one_line() {
+    let w = World::new();
+    let mk = |title: &str| Action::Create {
+        id: "T-000001".into(),
+        title: title.into(),
+        owner: None,
+        approver: None,
+        inputs: vec![],
+    };
+    let r = decide(&w.wf, &w.actors, None, w.actor(ALICE), &mk(" \n\t"), AT).unwrap_err();
+    assert_eq!(r.rule, Rule::Input);
+    let t = decide(
+        &w.wf,
+        &w.actors,
+        None,
+        w.actor(ALICE),
+        &mk("Fix\nWf-Actor: mallory"),
+        AT,
+    )
+    .unwrap();
+    assert_eq!(t.title, "Fix Wf-Actor: mallory");
+}
+
+#[test]
+fn review_before_any_output_is_refused() {
+    let w = World::new();
+    let t = w.task();
+    let r = w.refused(
+        &t,
+        CAROL,
+        review_of(1, "sha256:00", Verdict::Comment, "hi", None),
+    );
+    assert_eq!(r.rule, Rule::Input);
+    let r = w.refused(&t, ALICE, decision_of(1, "sha256:00", Outcome::Approve, ""));
+    assert_eq!(r.rule, Rule::WrongStep);
+}
+
+#[test]
+fn revision_attached_to_anything_but_an_accept_is_refused() {
+    let w = World::new();
+    let t = at_review(&w, w.task());
+    let a = review(
+        &t,
+        Verdict::RequestChanges,
+        "redo",
+        Some(output("note.md", "x")),
+    );
+    assert_eq!(w.refused(&t, BOB, a).rule, Rule::Input);
+}
+
+#[test]
+fn revising_in_a_review_step_without_revise_is_refused() {
+    let w = World::with(double_review_workflow());
+    let t = w.handed(&w.task(), BOT);
+    let t = w.act(&t, BOT, submit("draft one"));
+    let t = w.handed(&t, BOB);
+    let t = w.act(&t, BOB, accept(&t));
+    assert_eq!(t.step, "check");
+    let t = w.handed(&t, CAROL);
+    let r = w.refused(&t, CAROL, accept_revised(&t, "carol's"));
+    assert_eq!(r.rule, Rule::Input);
+}
+
+#[test]
+fn create_on_an_existing_task_and_actions_without_a_task_are_refused() {
+    let w = World::new();
+    let t = w.task();
+    let r = w.refused(&t, ALICE, create(None, None, vec![]));
+    assert_eq!(r.rule, Rule::Input);
+    let r = decide(&w.wf, &w.actors, None, w.actor(BOT), &submit("x"), AT).unwrap_err();
+    assert_eq!(r.rule, Rule::Input);
+}
+
+#[test]
+fn task_of_another_workflow_is_refused() {
+    let w = World::new();
+    let t = at_draft(&w, w.task());
+    let short = World::with(short_workflow());
+    assert_eq!(short.refused(&t, BOT, submit("x")).rule, Rule::Input);
+}
+
+#[test]
+fn task_at_a_step_the_workflow_lacks_is_refused() {
+    let w = World::new();
+    let mut t = at_draft(&w, w.task());
+    t.step = "polish".into();
+    assert_eq!(w.refused(&t, BOT, submit("x")).rule, Rule::Input);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rule numbering
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn rules_are_numbered_as_in_the_spec() {
+    let all = [
+        (Rule::StepActor, "step-actor"),
+        (Rule::Assignee, "assignee-only"),
+        (Rule::AiHumanDuty, "ai-human-duty"),
+        (Rule::HumanOwnerApprover, "human-owner-approver"),
+        (Rule::NoSelfReview, "no-self-review"),
+        (Rule::DigestBinding, "digest-binding"),
+        (Rule::Closed, "closed-task"),
+        (Rule::TaskScope, "task-scope"),
+        (Rule::WrongStep, "wrong-step"),
+        (Rule::Handoff, "handoff"),
+        (Rule::Admin, "admin-only"),
+        (Rule::Input, "bad-input"),
+    ];
+    for (i, (rule, slug)) in all.into_iter().enumerate() {
+        assert_eq!(usize::from(rule.number()), i + 1);
+        assert_eq!(rule.slug(), slug);
+        assert_eq!(rule.to_string(), format!("rule {} ({slug})", i + 1));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Property: no sequence of accepted actions lets an AI or a producer approve
+// ---------------------------------------------------------------------------------------------
+
+/// Every action the menu offers, computed against the current state so that verdicts and
+/// decisions name the current revision (plus a few that name a stale one).
+fn menu(task: &Task) -> Vec<(&'static str, Action)> {
+    let mut out = Vec::new();
+    let revs = task.revisions.len();
+    for who in EVERYONE {
+        for to in EVERYONE {
+            out.push((who, assign(to)));
+        }
+        out.push((who, submit(&format!("rev {} by {who}", revs + 1))));
+        out.push((who, reopen("again")));
+        if task.latest().is_none() {
+            continue;
+        }
+        out.push((who, accept(task)));
+        out.push((
+            who,
+            accept_revised(task, &format!("rev {} refined by {who}", revs + 1)),
+        ));
+        out.push((who, request_changes(task)));
+        out.push((who, approve(task)));
+        out.push((who, reject(task, "no")));
+        if revs > 1 {
+            let first = &task.revisions[0];
+            out.push((
+                who,
+                decision_of(first.number, &first.digest, Outcome::Approve, ""),
+            ));
+            out.push((
+                who,
+                review_of(first.number, &first.digest, Verdict::Accept, "old", None),
+            ));
+        }
+    }
+    // One commenter keeps the tree small; comments move nothing.
+    if task.latest().is_some() {
+        out.push((BOT, comment(task, "fyi")));
+    }
+    out
+}
+
+fn check_invariants(w: &World, t: &Task, trail: &[String]) {
+    let kind = |id: &str| w.actors.get(id).map(|a| a.kind);
+    let producer = |n: u32| t.revisions.iter().find(|r| r.number == n);
+    assert_eq!(kind(&t.owner), Some(ActorKind::Human), "{trail:?}");
+    assert_eq!(kind(&t.approver), Some(ActorKind::Human), "{trail:?}");
+    for d in &t.decisions {
+        assert_eq!(
+            kind(&d.actor),
+            Some(ActorKind::Human),
+            "AI decided: {trail:?}"
+        );
+        assert_eq!(d.actor, t.approver, "not the approver: {trail:?}");
+        let rev = producer(d.revision).expect("decision names a revision");
+        assert_eq!(rev.digest, d.digest, "{trail:?}");
+        assert_ne!(
+            rev.actor, d.actor,
+            "producer decided own revision: {trail:?}"
+        );
+    }
+    for r in &t.reviews {
+        let rev = producer(r.revision).expect("review names a revision");
+        assert_eq!(rev.digest, r.digest, "{trail:?}");
+        if r.verdict == Verdict::Comment {
+            continue;
+        }
+        assert_eq!(
+            r.reviewer,
+            ActorKind::Human,
+            "AI gave the human review: {trail:?}"
+        );
+        assert_ne!(
+            rev.actor, r.actor,
+            "reviewer reviewed own revision: {trail:?}"
+        );
+    }
+    match t.state {
+        TaskState::Closed => {
+            let d = t.approval().expect("closed means approved");
+            let latest = t.latest().expect("approved output exists");
+            assert_eq!(
+                (d.revision, &d.digest),
+                (latest.number, &latest.digest),
+                "{trail:?}"
+            );
+        }
+        TaskState::Open => assert!(t.approval().is_none()),
+    }
+    for (i, r) in t.revisions.iter().enumerate() {
+        assert_eq!(r.number as usize, i + 1, "{trail:?}");
+    }
+}
+
+/// States along the happy path of a workflow, each a seed for the search: the owner hands
+/// every step to the first actor it admits that did not produce the latest revision, the
+/// holder does the step's work (reviewers refine), the approver approves.
+fn seeds(w: &World, owner: &str, approver: &str) -> Vec<Task> {
+    let mut t = w.task_for(owner, approver);
+    let mut out = vec![t.clone()];
+    for _ in 0..12 {
+        if t.state == TaskState::Closed {
+            break;
+        }
+        let s = w.wf.step(&t.step).unwrap().clone();
+        let next = match s.kind {
+            StepKind::Approve => w.attempt(&t, approver, &approve(&t)),
+            _ if t.assignee().is_none() => {
+                let last = t.latest().map(|r| r.actor.clone());
+                let Some(to) = EVERYONE
+                    .into_iter()
+                    .find(|id| s.admits(w.actor(id)) && last.as_deref() != Some(*id))
+                else {
+                    break;
+                };
+                w.attempt(&t, owner, &assign(to))
+            }
+            StepKind::Produce => w.attempt(&t, t.assignee().unwrap(), &submit("seed")),
+            StepKind::Review => {
+                let a = if s.revise {
+                    accept_revised(&t, "seed refined")
+                } else {
+                    accept(&t)
+                };
+                w.attempt(&t, t.assignee().unwrap(), &a)
+            }
+            StepKind::Define => unreachable!(),
+        };
+        match next {
+            Ok(n) => {
+                t = n;
+                out.push(t.clone());
+            }
+            Err(_) => break,
+        }
+    }
+    out
+}
+
+#[derive(Default)]
+struct Seen {
+    states: usize,
+    approvals: usize,
+    rejects: usize,
+    reopens: usize,
+    refusals: std::collections::HashMap<Rule, usize>,
+    /// Explored states by what `decide` and [`menu`] read of them, with the depth explored.
+    explored: std::collections::HashMap<String, usize>,
+}
+
+/// Everything of a task that `decide` and [`menu`] look at: two tasks with the same key accept
+/// and refuse the same actions and append the same records. Review, decision and reopen
+/// records and the order of handoffs are history that neither reads, so they are left out;
+/// every reached state is still checked before its subtree is skipped.
+fn future_key(w: &World, t: &Task) -> String {
+    let holders: Vec<Option<&str>> = w.wf.steps.iter().map(|s| t.assignee_of(&s.name)).collect();
+    let revs: Vec<(&str, &str)> = t
+        .revisions
+        .iter()
+        .map(|r| (r.actor.as_str(), r.digest.as_str()))
+        .collect();
+    format!(
+        "{}|{}|{:?}|{}|{}|{holders:?}|{revs:?}",
+        t.workflow, t.owner, t.state, t.approver, t.step
+    )
+}
+
+fn explore(w: &World, task: Task, depth: usize, trail: &mut Vec<String>, seen: &mut Seen) {
+    check_invariants(w, &task, trail);
+    seen.states += 1;
+    if depth == 0 {
+        return;
+    }
+    let key = future_key(w, &task);
+    if seen.explored.get(&key).is_some_and(|d| *d >= depth) {
+        return;
+    }
+    seen.explored.insert(key, depth);
+    for (who, action) in menu(&task) {
+        match w.attempt(&task, who, &action) {
+            Ok(next) => {
+                match &action {
+                    Action::Decide {
+                        outcome: Outcome::Approve,
+                        ..
+                    } => seen.approvals += 1,
+                    Action::Decide { .. } => seen.rejects += 1,
+                    Action::Reopen { .. } => seen.reopens += 1,
+                    _ => {}
+                }
+                trail.push(format!("{who} {} @{}", action.name(), task.step));
+                explore(w, next, depth - 1, trail, seen);
+                trail.pop();
+            }
+            Err(r) => *seen.refusals.entry(r.rule).or_default() += 1,
+        }
+    }
+}
+
+/// Explore every sequence of up to `depth` menu actions from every seed of the default workflow
+/// and the variants, for a few owner/approver pairs. The first seed is the freshly created task,
+/// so with `depth` 8 the search alone reaches approval, rejection and reopening.
+fn search(depth: usize) -> Seen {
+    let pairs = [(ALICE, ALICE), (ALICE, BOB), (CAROL, BOB)];
+    let mut seen = Seen::default();
+    for wf in [
+        Workflow::default_workflow(),
+        short_workflow(),
+        double_review_workflow(),
+        human_writes_workflow(),
+    ] {
+        let w = World::with(wf);
+        for (owner, approver) in pairs {
+            for seed in seeds(&w, owner, approver) {
+                explore(&w, seed, depth, &mut Vec::new(), &mut seen);
+            }
+        }
+    }
+    seen
+}
+
+#[test]
+fn no_sequence_of_accepted_actions_lets_an_ai_or_the_producer_approve() {
+    let seen = search(8);
+    // The search must actually reach the interesting places.
+    assert!(seen.states > 10_000, "only {} states", seen.states);
+    assert!(seen.approvals > 0 && seen.rejects > 0 && seen.reopens > 0);
+    for rule in [
+        Rule::StepActor,
+        Rule::Assignee,
+        Rule::AiHumanDuty,
+        Rule::HumanOwnerApprover,
+        Rule::NoSelfReview,
+        Rule::DigestBinding,
+        Rule::Closed,
+        Rule::WrongStep,
+        Rule::Handoff,
+    ] {
+        assert!(
+            seen.refusals.contains_key(&rule),
+            "{rule} never refused anything"
+        );
+    }
+}

@@ -1,0 +1,288 @@
+//! The task model: one TOML file per task, `tasks/<id>.toml`, append-only records.
+//!
+//! Every action appends exactly one record (two for an accept with a refined revision) and may
+//! move `step` and `state`; nothing is ever edited in place. That keeps each commit's diff the
+//! action and nothing else, and makes replay by the verifier a comparison of values.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::actor::ActorKind;
+
+/// Open or closed (approved).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskState {
+    /// Work goes on.
+    Open,
+    /// Approved: nothing changes until the owner reopens it.
+    Closed,
+}
+
+/// A task input: inline text, or a file kept under `tasks/<id>/in/`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    /// The input's name.
+    pub name: String,
+    /// Inline text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// File name under `tasks/<id>/in/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// sha256 of the text or file bytes.
+    pub sha256: String,
+}
+
+/// A handoff of a step to an actor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assignment {
+    /// The step handed over.
+    pub step: String,
+    /// Who handed it over.
+    pub by: String,
+    /// To whom.
+    pub to: String,
+    /// When.
+    pub at: String,
+    /// Why.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+/// One file of a revision, kept at `tasks/<id>/out/<name>`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Artifact {
+    /// File name.
+    pub name: String,
+    /// sha256 of the bytes.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// An output revision.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Revision {
+    /// 1, 2, 3...
+    pub number: u32,
+    /// The step in which it was produced.
+    pub step: String,
+    /// Who produced it (the signer of the commit).
+    pub actor: String,
+    /// The producer's kind.
+    pub producer: ActorKind,
+    /// The model that produced or assisted it, when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// sha256 of the prompt given to the model, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_sha256: Option<String>,
+    /// When.
+    pub at: String,
+    /// `sha256:` digest of the artifact manifest (see [`crate::digest::revision_digest`]).
+    pub digest: String,
+    /// Free text from the producer.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+    /// The files.
+    pub artifacts: Vec<Artifact>,
+}
+
+/// A review verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// The revision is good; the review step is done.
+    Accept,
+    /// Send it back for rework.
+    RequestChanges,
+    /// A remark; nothing moves.
+    Comment,
+}
+
+impl Verdict {
+    /// `accept`, `request-changes`, `comment`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Accept => "accept",
+            Verdict::RequestChanges => "request-changes",
+            Verdict::Comment => "comment",
+        }
+    }
+}
+
+/// A review of one revision, bound to its digest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Review {
+    /// The revision reviewed.
+    pub revision: u32,
+    /// Its digest.
+    pub digest: String,
+    /// The step in which the review was given.
+    pub step: String,
+    /// The reviewer.
+    pub actor: String,
+    /// The reviewer's kind.
+    pub reviewer: ActorKind,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// When.
+    pub at: String,
+    /// The comment.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+/// The final decision's outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Approved: the task closes.
+    Approve,
+    /// Rejected: the task goes back for rework.
+    Reject,
+}
+
+/// A final decision by the designated approver, bound to a revision digest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    /// The revision decided on.
+    pub revision: u32,
+    /// Its digest.
+    pub digest: String,
+    /// The approver.
+    pub actor: String,
+    /// Approve or reject.
+    pub outcome: Outcome,
+    /// When.
+    pub at: String,
+    /// Why.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+/// A reopening of a closed task by its owner; it voids the approval before it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reopen {
+    /// The owner who reopened it.
+    pub actor: String,
+    /// When.
+    pub at: String,
+    /// Why.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+/// A task: the file `tasks/<id>.toml`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Task {
+    /// `T-` and hex.
+    pub id: String,
+    /// One line.
+    pub title: String,
+    /// The workflow's name.
+    pub workflow: String,
+    /// Open or closed.
+    pub state: TaskState,
+    /// The current step's name.
+    pub step: String,
+    /// The accountable human.
+    pub owner: String,
+    /// The designated human who gives the final approval.
+    pub approver: String,
+    /// Who defined the task.
+    pub created_by: String,
+    /// When.
+    pub created_at: String,
+    /// Inputs.
+    #[serde(default, rename = "input")]
+    pub inputs: Vec<Input>,
+    /// Handoffs, oldest first.
+    #[serde(default, rename = "assignment")]
+    pub assignments: Vec<Assignment>,
+    /// Output revisions, oldest first.
+    #[serde(default, rename = "revision")]
+    pub revisions: Vec<Revision>,
+    /// Reviews, oldest first.
+    #[serde(default, rename = "review")]
+    pub reviews: Vec<Review>,
+    /// Final decisions, oldest first.
+    #[serde(default, rename = "decision")]
+    pub decisions: Vec<Decision>,
+    /// Reopenings, oldest first.
+    #[serde(default, rename = "reopen")]
+    pub reopens: Vec<Reopen>,
+}
+
+/// A task file that does not parse.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("task file: {0}")]
+pub struct TaskParseError(pub String);
+
+impl Task {
+    /// Parse a task file (unknown fields are refused).
+    pub fn parse(text: &str) -> Result<Task, TaskParseError> {
+        toml::from_str(text).map_err(|e| TaskParseError(e.to_string()))
+    }
+
+    /// Deterministic TOML text: fixed field order, fixed formatting.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("task serialises")
+    }
+
+    /// The path of the task file in the repository.
+    pub fn path(id: &str) -> String {
+        format!("tasks/{id}.toml")
+    }
+
+    /// The folder of the task's artifacts and input files.
+    pub fn dir(id: &str) -> String {
+        format!("tasks/{id}/")
+    }
+
+    /// Who holds the current step: the latest handoff of it.
+    pub fn assignee(&self) -> Option<&str> {
+        self.assignee_of(&self.step)
+    }
+
+    /// Who holds a step: the latest handoff of it.
+    pub fn assignee_of(&self, step: &str) -> Option<&str> {
+        self.assignments
+            .iter()
+            .rev()
+            .find(|a| a.step == step)
+            .map(|a| a.to.as_str())
+    }
+
+    /// The latest revision.
+    pub fn latest(&self) -> Option<&Revision> {
+        self.revisions.last()
+    }
+
+    /// The approval in force: the last decision, when it approves and the task is closed.
+    pub fn approval(&self) -> Option<&Decision> {
+        match (self.state, self.decisions.last()) {
+            (TaskState::Closed, Some(d)) if d.outcome == Outcome::Approve => Some(d),
+            _ => None,
+        }
+    }
+
+    /// Whether the latest revision has an accept (given after it, bound to its digest).
+    pub fn latest_accepted(&self) -> bool {
+        let Some(latest) = self.latest() else {
+            return false;
+        };
+        self.reviews
+            .iter()
+            .any(|r| r.verdict == Verdict::Accept && r.digest == latest.digest)
+    }
+}

@@ -1,0 +1,222 @@
+//! Commit messages: `wf: <action> <id>: <title>`, an optional note paragraph, and a trailer
+//! block that `git interpret-trailers --parse` reads back unchanged.
+//!
+//! User text (titles, notes) is folded to one line by [`crate::text::one_line`] and never starts
+//! a line of the message, so it can neither forge a trailer nor a commit header.
+
+use crate::actor::Actor;
+use crate::rules::Action;
+use crate::task::Task;
+use crate::text::one_line;
+
+/// Trailer keys, as written in `spec/commits.md`.
+pub mod key {
+    /// The task id.
+    pub const TASK: &str = "Wf-Task";
+    /// The action: `init`, `actor`, `new`, `assign`, `submit`, `review`, `approve`, `reject`, `reopen`.
+    pub const ACTION: &str = "Wf-Action";
+    /// The acting actor's id.
+    pub const ACTOR: &str = "Wf-Actor";
+    /// `human` or `ai`.
+    pub const ACTOR_KIND: &str = "Wf-Actor-Kind";
+    /// The workflow (on `new`).
+    pub const WORKFLOW: &str = "Wf-Workflow";
+    /// The step the action was taken in.
+    pub const STEP: &str = "Wf-Step";
+    /// The new holder (on `assign`).
+    pub const ASSIGNEE: &str = "Wf-Assignee";
+    /// The revision produced (`submit`) or reviewed/decided (`review`, `approve`, `reject`).
+    pub const REVISION: &str = "Wf-Revision";
+    /// That revision's digest.
+    pub const DIGEST: &str = "Wf-Digest";
+    /// The verdict (on `review`).
+    pub const VERDICT: &str = "Wf-Verdict";
+    /// The revision a reviewer attached to an accept.
+    pub const NEW_REVISION: &str = "Wf-New-Revision";
+    /// Its digest.
+    pub const NEW_DIGEST: &str = "Wf-New-Digest";
+    /// The model that produced or assisted a revision.
+    pub const MODEL: &str = "Wf-Model";
+    /// sha256 of the prompt.
+    pub const PROMPT_DIGEST: &str = "Wf-Prompt-Digest";
+    /// The actor added or changed (on `actor`).
+    pub const SUBJECT: &str = "Wf-Subject";
+}
+
+/// Build a commit message from a subject, an optional note and trailers. The subject and note
+/// are folded to one line each; trailer values too.
+pub fn message(subject: &str, note: &str, trailers: &[(&str, String)]) -> String {
+    let mut m = one_line(subject);
+    let note = one_line(note);
+    if !note.is_empty() {
+        m.push_str("\n\nNote: ");
+        m.push_str(&note);
+    }
+    m.push_str("\n\n");
+    for (k, v) in trailers {
+        m.push_str(k);
+        m.push_str(": ");
+        m.push_str(&one_line(v));
+        m.push('\n');
+    }
+    m
+}
+
+/// The message of a task action: `before` is the task before it (`None` for `new`), `after` the
+/// state [`crate::rules::decide`] returned.
+pub fn action_message(
+    before: Option<&Task>,
+    after: &Task,
+    action: &Action,
+    actor: &Actor,
+) -> String {
+    let name = action.name();
+    let mut t: Vec<(&str, String)> = vec![
+        (key::TASK, after.id.clone()),
+        (key::ACTION, name.to_string()),
+        (key::ACTOR, actor.id.clone()),
+        (key::ACTOR_KIND, actor.kind.as_str().to_string()),
+    ];
+    match before {
+        None => t.push((key::WORKFLOW, after.workflow.clone())),
+        Some(b) => t.push((key::STEP, b.step.clone())),
+    }
+    let note = match action {
+        Action::Create { .. } => String::new(),
+        Action::Assign { to, note } => {
+            t.push((key::ASSIGNEE, to.clone()));
+            note.clone()
+        }
+        Action::Submit(out) => {
+            push_revision(&mut t, after, key::REVISION, key::DIGEST);
+            out.note.clone()
+        }
+        Action::Review {
+            verdict,
+            revision,
+            digest,
+            note,
+            revise,
+        } => {
+            t.push((key::REVISION, revision.to_string()));
+            t.push((key::DIGEST, digest.clone()));
+            t.push((key::VERDICT, verdict.as_str().to_string()));
+            if revise.is_some() {
+                push_revision(&mut t, after, key::NEW_REVISION, key::NEW_DIGEST);
+            }
+            note.clone()
+        }
+        Action::Decide {
+            revision,
+            digest,
+            note,
+            ..
+        } => {
+            t.push((key::REVISION, revision.to_string()));
+            t.push((key::DIGEST, digest.clone()));
+            note.clone()
+        }
+        Action::Reopen { note } => note.clone(),
+    };
+    message(
+        &format!("wf: {name} {}: {}", after.id, after.title),
+        &note,
+        &t,
+    )
+}
+
+fn push_revision(
+    t: &mut Vec<(&str, String)>,
+    after: &Task,
+    rev_key: &'static str,
+    digest_key: &'static str,
+) {
+    if let Some(r) = after.latest() {
+        t.push((rev_key, r.number.to_string()));
+        t.push((digest_key, r.digest.clone()));
+        if let Some(m) = &r.model {
+            t.push((key::MODEL, m.clone()));
+        }
+        if let Some(p) = &r.prompt_sha256 {
+            t.push((key::PROMPT_DIGEST, format!("sha256:{p}")));
+        }
+    }
+}
+
+/// Parse the trailer block of a message the way `git interpret-trailers --parse` does for the
+/// messages wf writes: the last paragraph, when every line of it is `Key: value` (or a
+/// continuation line starting with whitespace). Returns `(key, value)` pairs in order.
+pub fn parse(message: &str) -> Vec<(String, String)> {
+    let body = message.trim_end_matches(['\n', '\r', ' ']);
+    let last = match body.rfind("\n\n") {
+        Some(i) => &body[i + 2..],
+        None => return vec![],
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in last.lines() {
+        if line.starts_with([' ', '\t']) {
+            match out.last_mut() {
+                Some((_, v)) => {
+                    v.push(' ');
+                    v.push_str(line.trim());
+                    continue;
+                }
+                None => return vec![],
+            }
+        }
+        let Some((k, v)) = line.split_once(':') else {
+            return vec![];
+        };
+        let key_ok = !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !key_ok {
+            return vec![];
+        }
+        out.push((k.to_string(), v.trim().to_string()));
+    }
+    out
+}
+
+/// The first value of a trailer key.
+pub fn get<'a>(trailers: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    trailers
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forged_trailers_in_user_text_do_not_parse() {
+        let m = message(
+            "wf: new T-1: hello\nWf-Actor: mallory",
+            "line\n\nWf-Actor: mallory\n---\n",
+            &[(key::ACTOR, "alice\nWf-Action: approve".into())],
+        );
+        let t = parse(&m);
+        assert_eq!(
+            t,
+            vec![(
+                "Wf-Actor".to_string(),
+                "alice Wf-Action: approve".to_string()
+            )]
+        );
+        assert_eq!(
+            m.lines().next().unwrap(),
+            "wf: new T-1: hello Wf-Actor: mallory"
+        );
+        assert!(!m.lines().any(|l| l.starts_with("---")));
+    }
+
+    #[test]
+    fn parse_needs_a_last_paragraph_of_trailers() {
+        assert!(parse("subject only").is_empty());
+        assert!(parse("s\n\nnot a trailer\nWf-Task: x").is_empty());
+        assert_eq!(
+            get(&parse("s\n\nWf-Task: x\n  y\n"), "Wf-Task"),
+            Some("x y")
+        );
+    }
+}

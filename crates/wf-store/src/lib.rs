@@ -1,0 +1,10 @@
+//! wf-store: where wf remembers. Reads tasks, actors and workflows out of git objects; writes
+//! one signed commit per action and moves the branch by compare-and-swap; keeps the work tree
+//! in step; signs and checks SSH signatures (in process, `ssh-keygen` as fallback).
+#![deny(missing_docs)]
+
+pub mod repo;
+pub mod sign;
+
+pub use repo::{Change, Person, Store, StoreError};
+pub use sign::{KeySource, SigStatus, SignError, Signer};

@@ -1,0 +1,429 @@
+//! The repository: reads at a commit, signed commits, compare-and-swap branch updates, the
+//! writer lock and the work tree.
+
+use std::fs::{File, OpenOptions};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use git2::{
+    build::TreeUpdateBuilder, ErrorCode, FileMode, ObjectType, Oid, Repository, Status,
+    StatusOptions,
+};
+use thiserror::Error;
+use wf_core::digest::Hasher;
+
+use crate::sign::{self, SigStatus, SignError, Signer};
+
+/// What went wrong in the store.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// Not inside a git repository.
+    #[error("not a git repository: {0}")]
+    NotARepo(String),
+    /// HEAD does not name a branch.
+    #[error("HEAD is detached; wf commits to a branch")]
+    Detached,
+    /// Uncommitted edits to files an action would write.
+    #[error("uncommitted changes to {0}")]
+    Dirty(String),
+    /// A file in git is not valid UTF-8.
+    #[error("{0} is not valid UTF-8")]
+    NotUtf8(String),
+    /// Signing failed.
+    #[error(transparent)]
+    Sign(#[from] SignError),
+    /// libgit2 said no.
+    #[error("git: {0}")]
+    Git(#[from] git2::Error),
+    /// The filesystem said no.
+    #[error("{0}: {1}")]
+    Io(String, std::io::Error),
+}
+
+type Result<T> = std::result::Result<T, StoreError>;
+
+/// A commit author / committer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Person {
+    /// Name.
+    pub name: String,
+    /// Email.
+    pub email: String,
+}
+
+/// One commit's worth of change: files written (as blobs already in the object database),
+/// files removed, the message, who and when.
+#[derive(Clone, Debug)]
+pub struct Change {
+    /// The full commit message.
+    pub message: String,
+    /// Author and committer.
+    pub author: Person,
+    /// Seconds since the epoch.
+    pub time: i64,
+    /// Paths and the blobs to put there.
+    pub writes: Vec<(String, Oid)>,
+    /// Paths to remove.
+    pub removes: Vec<String>,
+}
+
+impl Change {
+    /// Every path the change touches.
+    pub fn paths(&self) -> Vec<String> {
+        self.writes
+            .iter()
+            .map(|(p, _)| p.clone())
+            .chain(self.removes.iter().cloned())
+            .collect()
+    }
+}
+
+/// Held while a writer checks the work tree or moves the branch and syncs the work tree.
+/// An OS file lock: released by the kernel if the process dies, so it never goes stale.
+pub struct WriterLock(#[allow(dead_code)] File);
+
+/// A wf store: a git repository.
+pub struct Store {
+    repo: Repository,
+}
+
+impl Store {
+    /// Find the repository containing `dir` (like git: walks up; honours `GIT_DIR`).
+    pub fn discover(dir: &Path) -> Result<Store> {
+        let repo = Repository::open_from_env().or_else(|_| Repository::discover(dir));
+        match repo {
+            Ok(repo) => Ok(Store { repo }),
+            Err(_) => Err(StoreError::NotARepo(dir.display().to_string())),
+        }
+    }
+
+    /// Open an existing repository at `dir`, or create one there (branch `main`).
+    pub fn open_or_init(dir: &Path, bare: bool) -> Result<(Store, bool)> {
+        if let Ok(repo) = Repository::open(dir) {
+            return Ok((Store { repo }, false));
+        }
+        let mut opts = git2::RepositoryInitOptions::new();
+        opts.initial_head("main").bare(bare).mkpath(true);
+        let repo = Repository::init_opts(dir, &opts)?;
+        Ok((Store { repo }, true))
+    }
+
+    /// The underlying git2 repository, for reads the store has no method for.
+    pub fn git(&self) -> &Repository {
+        &self.repo
+    }
+
+    /// The work tree, `None` for a bare repository.
+    pub fn workdir(&self) -> Option<&Path> {
+        self.repo.workdir()
+    }
+
+    /// The branch HEAD names (`refs/heads/main`), also when it has no commit yet.
+    pub fn branch(&self) -> Result<String> {
+        if self.repo.head_detached().unwrap_or(false) {
+            return Err(StoreError::Detached);
+        }
+        let head = self.repo.find_reference("HEAD")?;
+        match head.symbolic_target() {
+            Some(t) => Ok(t.to_string()),
+            None => Err(StoreError::Detached),
+        }
+    }
+
+    /// The commit a branch points at; `None` when it has none yet.
+    pub fn tip(&self, branch: &str) -> Result<Option<Oid>> {
+        match self.repo.refname_to_id(branch) {
+            Ok(o) => Ok(Some(o)),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The commit HEAD resolves to, whether on a branch or detached; `None` when unborn.
+    pub fn head_commit(&self) -> Result<Option<Oid>> {
+        match self.repo.head() {
+            Ok(h) => Ok(Some(h.peel_to_commit()?.id())),
+            Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Read a file at a commit; `None` if absent.
+    pub fn read(&self, commit: Oid, path: &str) -> Result<Option<Vec<u8>>> {
+        let tree = self.repo.find_commit(commit)?.tree()?;
+        let entry = match tree.get_path(Path::new(path)) {
+            Ok(e) => e,
+            Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        if entry.kind() != Some(ObjectType::Blob) {
+            return Ok(None);
+        }
+        Ok(Some(self.repo.find_blob(entry.id())?.content().to_vec()))
+    }
+
+    /// Read a UTF-8 text file at a commit.
+    pub fn read_text(&self, commit: Oid, path: &str) -> Result<Option<String>> {
+        match self.read(commit, path)? {
+            None => Ok(None),
+            Some(b) => String::from_utf8(b)
+                .map(Some)
+                .map_err(|_| StoreError::NotUtf8(path.to_string())),
+        }
+    }
+
+    /// The names of the blobs directly inside a folder at a commit (empty if none).
+    pub fn list(&self, commit: Oid, dir: &str) -> Result<Vec<String>> {
+        let tree = self.repo.find_commit(commit)?.tree()?;
+        let sub = match tree.get_path(Path::new(dir)) {
+            Ok(e) if e.kind() == Some(ObjectType::Tree) => self.repo.find_tree(e.id())?,
+            Ok(_) => return Ok(vec![]),
+            Err(e) if e.code() == ErrorCode::NotFound => return Ok(vec![]),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(sub
+            .iter()
+            .filter(|e| e.kind() == Some(ObjectType::Blob))
+            .filter_map(|e| e.name().map(str::to_string))
+            .collect())
+    }
+
+    /// Store bytes as a blob.
+    pub fn blob(&self, bytes: &[u8]) -> Result<Oid> {
+        Ok(self.repo.blob(bytes)?)
+    }
+
+    /// Stream a reader into a blob, hashing as it goes: memory stays bounded whatever the size.
+    /// Returns the blob, the sha256 (hex) and the size.
+    pub fn blob_from_reader(&self, mut r: impl Read) -> Result<(Oid, String, u64)> {
+        let mut w = self.repo.blob_writer(None)?;
+        let mut hasher = Hasher::default();
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut size = 0u64;
+        loop {
+            let n = match r.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(StoreError::Io("reading output".into(), e)),
+            };
+            hasher.update(&buf[..n]);
+            std::io::Write::write_all(&mut w, &buf[..n])
+                .map_err(|e| StoreError::Io("writing blob".into(), e))?;
+            size += n as u64;
+        }
+        Ok((w.commit()?, hasher.finish(), size))
+    }
+
+    /// Build, sign and write a commit on `parent` (none for the first commit). Does not move
+    /// any branch.
+    pub fn commit(&self, parent: Option<Oid>, change: &Change, signer: &dyn Signer) -> Result<Oid> {
+        let parent_commit = parent.map(|p| self.repo.find_commit(p)).transpose()?;
+        let tree_id = match &parent_commit {
+            Some(c) => {
+                let mut upd = TreeUpdateBuilder::new();
+                for (path, oid) in &change.writes {
+                    upd.upsert(path.as_str(), *oid, FileMode::Blob);
+                }
+                for path in &change.removes {
+                    upd.remove(path.as_str());
+                }
+                upd.create_updated(&self.repo, &c.tree()?)?
+            }
+            None => {
+                // A first commit: build its tree in a fresh in-memory index, so that no
+                // unreferenced empty tree is left behind for `git fsck` to report.
+                let mut index = git2::Index::new()?;
+                for (path, oid) in &change.writes {
+                    let blob = self.repo.find_blob(*oid)?;
+                    index.add_frombuffer(&index_entry(path), blob.content())?;
+                }
+                index.write_tree_to(&self.repo)?
+            }
+        };
+        let tree = self.repo.find_tree(tree_id)?;
+        let sig = git2::Signature::new(
+            &change.author.name,
+            &change.author.email,
+            &git2::Time::new(change.time, 0),
+        )?;
+        let parents: Vec<&git2::Commit> = parent_commit.iter().collect();
+        let buf = self
+            .repo
+            .commit_create_buffer(&sig, &sig, &change.message, &tree, &parents)?;
+        let content = buf
+            .as_str()
+            .ok_or_else(|| StoreError::NotUtf8("commit".into()))?;
+        let signature = signer.sign(content.as_bytes())?;
+        Ok(self
+            .repo
+            .commit_signed(content, signature.trim_end(), Some("gpgsig"))?)
+    }
+
+    /// Move `branch` from `expected` to `new`, only if it still points at `expected`
+    /// (compare-and-swap). Returns false when another writer moved it first.
+    pub fn advance(
+        &self,
+        branch: &str,
+        expected: Option<Oid>,
+        new: Oid,
+        log: &str,
+    ) -> Result<bool> {
+        let r = match expected {
+            Some(old) => self.repo.reference_matching(branch, new, true, old, log),
+            None => self.repo.reference(branch, new, false, log),
+        };
+        match r {
+            Ok(_) => Ok(true),
+            Err(e)
+                if matches!(
+                    e.code(),
+                    ErrorCode::Modified | ErrorCode::Exists | ErrorCode::Locked
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Take the writer lock (`<git-dir>/wf.lock`), waiting for other writers.
+    pub fn lock(&self) -> Result<WriterLock> {
+        let path = self.repo.path().join("wf.lock");
+        let f = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| StoreError::Io(path.display().to_string(), e))?;
+        f.lock()
+            .map_err(|e| StoreError::Io(path.display().to_string(), e))?;
+        Ok(WriterLock(f))
+    }
+
+    /// Refuse when any of these paths (files or folders ending in `/`) has uncommitted edits in
+    /// the work tree or the index, or untracked files. A bare repository is always clean.
+    pub fn check_clean(&self, paths: &[String], _lock: &WriterLock) -> Result<()> {
+        if self.repo.is_bare() || paths.is_empty() {
+            return Ok(());
+        }
+        let mut opts = StatusOptions::new();
+        opts.include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_ignored(false)
+            .disable_pathspec_match(false);
+        for p in paths {
+            opts.pathspec(p);
+        }
+        let statuses = self.repo.statuses(Some(&mut opts))?;
+        let dirty: Vec<String> = statuses
+            .iter()
+            .filter(|s| s.status() != Status::CURRENT && !s.status().contains(Status::IGNORED))
+            .filter_map(|s| s.path().map(str::to_string))
+            .collect();
+        if dirty.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::Dirty(dirty.join(", ")))
+        }
+    }
+
+    /// Make the work tree and the index match the branch tip for these paths (after a commit
+    /// landed). Reads the tip again, so whichever writer syncs last leaves the newest content.
+    pub fn sync_worktree(&self, branch: &str, paths: &[String], _lock: &WriterLock) -> Result<()> {
+        let Some(workdir) = self.repo.workdir().map(Path::to_path_buf) else {
+            return Ok(());
+        };
+        let Some(tip) = self.tip(branch)? else {
+            return Ok(());
+        };
+        let tree = self.repo.find_commit(tip)?.tree()?;
+        let mut index = self.repo.index()?;
+        index.read(true)?;
+        for p in paths {
+            let file = workdir.join(p);
+            match tree.get_path(Path::new(p)) {
+                Ok(entry) => {
+                    let blob = self.repo.find_blob(entry.id())?;
+                    if let Some(parent) = file.parent() {
+                        std::fs::create_dir_all(parent).map_err(|e| io(&file, e))?;
+                    }
+                    std::fs::write(&file, blob.content()).map_err(|e| io(&file, e))?;
+                    index.add_path(Path::new(p))?;
+                }
+                Err(e) if e.code() == ErrorCode::NotFound => {
+                    match std::fs::remove_file(&file) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) => return Err(io(&file, e)),
+                    }
+                    let _ = index.remove_path(Path::new(p));
+                    remove_empty_parents(&workdir, &file);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        index.write()?;
+        Ok(())
+    }
+
+    /// The signature status of a commit, checked in process.
+    pub fn signature(&self, commit: Oid) -> SigStatus {
+        match self.repo.extract_signature(&commit, None) {
+            Ok((sig, data)) => match sig.as_str() {
+                Some(s) => sign::verify(s, &data),
+                None => SigStatus::Bad("signature is not text".into()),
+            },
+            Err(e) if e.code() == ErrorCode::NotFound => SigStatus::Unsigned,
+            Err(e) => SigStatus::Bad(e.message().to_string()),
+        }
+    }
+
+    /// Set a key in the repository's own config (`.git/config`).
+    pub fn set_config(&self, key: &str, value: &str) -> Result<()> {
+        let mut cfg = self.repo.config()?.open_level(git2::ConfigLevel::Local)?;
+        cfg.set_str(key, value)?;
+        Ok(())
+    }
+
+    /// A config value as git reads it (local, global, system).
+    pub fn config(&self, key: &str) -> Option<String> {
+        self.repo.config().ok()?.get_string(key).ok()
+    }
+
+    /// The git directory.
+    pub fn git_dir(&self) -> PathBuf {
+        self.repo.path().to_path_buf()
+    }
+}
+
+fn index_entry(path: &str) -> git2::IndexEntry {
+    git2::IndexEntry {
+        ctime: git2::IndexTime::new(0, 0),
+        mtime: git2::IndexTime::new(0, 0),
+        dev: 0,
+        ino: 0,
+        mode: u32::from(FileMode::Blob),
+        uid: 0,
+        gid: 0,
+        file_size: 0,
+        id: Oid::zero(),
+        flags: 0,
+        flags_extended: 0,
+        path: path.as_bytes().to_vec(),
+    }
+}
+
+fn io(p: &Path, e: std::io::Error) -> StoreError {
+    StoreError::Io(p.display().to_string(), e)
+}
+
+fn remove_empty_parents(top: &Path, file: &Path) {
+    let mut dir = file.parent();
+    while let Some(d) = dir {
+        if d == top || std::fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
+}
