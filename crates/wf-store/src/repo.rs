@@ -235,8 +235,7 @@ impl Store {
                 // unreferenced empty tree is left behind for `git fsck` to report.
                 let mut index = git2::Index::new()?;
                 for (path, oid) in &change.writes {
-                    let blob = self.repo.find_blob(*oid)?;
-                    index.add_frombuffer(&index_entry(path), blob.content())?;
+                    index.add(&index_entry(path, *oid))?;
                 }
                 index.write_tree_to(&self.repo)?
             }
@@ -397,7 +396,7 @@ impl Store {
     }
 }
 
-fn index_entry(path: &str) -> git2::IndexEntry {
+fn index_entry(path: &str, id: Oid) -> git2::IndexEntry {
     git2::IndexEntry {
         ctime: git2::IndexTime::new(0, 0),
         mtime: git2::IndexTime::new(0, 0),
@@ -407,7 +406,7 @@ fn index_entry(path: &str) -> git2::IndexEntry {
         uid: 0,
         gid: 0,
         file_size: 0,
-        id: Oid::zero(),
+        id,
         flags: 0,
         flags_extended: 0,
         path: path.as_bytes().to_vec(),
