@@ -9,6 +9,7 @@ use std::fmt;
 
 use crate::actor::{Actor, ActorKind, Actors};
 use crate::digest::revision_digest;
+use crate::id::check_file_name;
 use crate::task::{
     Artifact, Assignment, Decision, Input, Outcome, Reopen, Review, Revision, Task, TaskState,
     Verdict,
@@ -383,6 +384,17 @@ fn create(
             "ask an admin for the role: wf-actor set ID --role ROLE",
         );
     }
+    if let Err(e) = crate::id::check_task_id(id) {
+        return refuse(Rule::Input, e.to_string(), "task ids are made by wf-new");
+    }
+    if let Some(bad) = inputs.iter().find_map(|i| check_file_name(&i.name).err()) {
+        return refuse(
+            Rule::Input,
+            format!("input name: {bad}"),
+            "input names are plain file names",
+        );
+    }
+    let approve = workflow.steps.last().expect("validated workflow");
     let title = one_line(title);
     if title.is_empty() {
         return refuse(
@@ -413,6 +425,18 @@ fn create(
                 format!("name a human with --{what}"),
             );
         }
+    }
+    let approver_actor = actors.get(&approver).expect("checked above");
+    if !approve.admits(approver_actor) {
+        return refuse(
+            Rule::StepActor,
+            format!(
+                "approver {approver} is not admitted by step {} ({})",
+                approve.name,
+                approve.who()
+            ),
+            "name an approver the approve step admits",
+        );
     }
     let mut names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
     names.sort_unstable();
@@ -770,6 +794,17 @@ fn push_revision(
             Rule::Input,
             "the output is empty",
             "submit a file with content, or pipe it on stdin",
+        );
+    }
+    if let Some(bad) = out
+        .artifacts
+        .iter()
+        .find_map(|a| check_file_name(&a.name).err())
+    {
+        return refuse(
+            Rule::Input,
+            format!("artifact name: {bad}"),
+            "rename the file",
         );
     }
     let mut names: Vec<&str> = out.artifacts.iter().map(|a| a.name.as_str()).collect();

@@ -589,12 +589,43 @@ fn review_step_needs_the_reviewer_role() {
 }
 
 #[test]
-fn approver_lacking_a_role_the_approve_step_asks_for_cannot_decide() {
+fn approver_lacking_a_role_the_approve_step_asks_for_cannot_be_named_or_decide() {
     let mut wf = Workflow::default_workflow();
     wf.steps[4].roles = vec!["manager".into()];
     let w = World::with(wf);
-    let t = at_approve(&w, w.task());
+    // Named at creation: refused, so no task is made that can never close.
+    let err = w.try_create(ALICE, None, None).unwrap_err();
+    assert_eq!(err.rule, Rule::StepActor);
+    // A task that names such an approver anyway (made by hand) still cannot be decided.
+    let plain = World::new();
+    let t = at_approve(&plain, plain.task());
     assert_eq!(w.refused(&t, ALICE, approve(&t)).rule, Rule::StepActor);
+}
+
+#[test]
+fn names_that_could_escape_the_task_folder_are_refused_by_the_core() {
+    let w = World::new();
+    let t = at_draft(&w, w.task());
+    let bad = Action::Submit(Output {
+        artifacts: vec![Artifact {
+            name: "../../.wf/actors.toml".into(),
+            sha256: crate::digest::sha256_hex(b"x"),
+            size: 1,
+        }],
+        model: None,
+        prompt_sha256: None,
+        note: String::new(),
+    });
+    assert_eq!(w.refused(&t, BOT, bad).rule, Rule::Input);
+    let create_bad_id = Action::Create {
+        id: "../../x".into(),
+        title: "t".into(),
+        owner: None,
+        approver: None,
+        inputs: vec![],
+    };
+    let err = decide(&w.wf, &w.actors, None, w.actor(ALICE), &create_bad_id, AT).unwrap_err();
+    assert_eq!(err.rule, Rule::Input);
 }
 
 // ---------------------------------------------------------------------------------------------
