@@ -204,22 +204,22 @@ pub struct Task {
     /// When.
     pub created_at: String,
     /// Inputs.
-    #[serde(default, rename = "input")]
+    #[serde(default, rename = "input", skip_serializing_if = "Vec::is_empty")]
     pub inputs: Vec<Input>,
     /// Handoffs, oldest first.
-    #[serde(default, rename = "assignment")]
+    #[serde(default, rename = "assignment", skip_serializing_if = "Vec::is_empty")]
     pub assignments: Vec<Assignment>,
     /// Output revisions, oldest first.
-    #[serde(default, rename = "revision")]
+    #[serde(default, rename = "revision", skip_serializing_if = "Vec::is_empty")]
     pub revisions: Vec<Revision>,
     /// Reviews, oldest first.
-    #[serde(default, rename = "review")]
+    #[serde(default, rename = "review", skip_serializing_if = "Vec::is_empty")]
     pub reviews: Vec<Review>,
     /// Final decisions, oldest first.
-    #[serde(default, rename = "decision")]
+    #[serde(default, rename = "decision", skip_serializing_if = "Vec::is_empty")]
     pub decisions: Vec<Decision>,
     /// Reopenings, oldest first.
-    #[serde(default, rename = "reopen")]
+    #[serde(default, rename = "reopen", skip_serializing_if = "Vec::is_empty")]
     pub reopens: Vec<Reopen>,
 }
 
@@ -284,5 +284,60 @@ impl Task {
         self.reviews
             .iter()
             .any(|r| r.verdict == Verdict::Accept && r.digest == latest.digest)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fresh() -> Task {
+        Task {
+            id: "T-3f9a2c".into(),
+            title: "t".into(),
+            workflow: "default".into(),
+            state: TaskState::Open,
+            step: "draft".into(),
+            owner: "alice".into(),
+            approver: "alice".into(),
+            created_by: "alice".into(),
+            created_at: "2026-11-24T00:00:00Z".into(),
+            inputs: vec![],
+            assignments: vec![],
+            revisions: vec![],
+            reviews: vec![],
+            decisions: vec![],
+            reopens: vec![],
+        }
+    }
+
+    #[test]
+    fn a_fresh_task_file_shows_only_what_happened_and_round_trips() {
+        let t = fresh();
+        let text = t.to_toml();
+        assert!(!text.contains("[]"), "{text}");
+        assert_eq!(Task::parse(&text).unwrap(), t);
+        assert_eq!(text, t.clone().to_toml(), "serialisation is deterministic");
+    }
+
+    #[test]
+    fn notes_with_newlines_and_quotes_stay_inside_their_string() {
+        let mut t = fresh();
+        t.assignments.push(Assignment {
+            step: "draft".into(),
+            by: "alice".into(),
+            to: "bot".into(),
+            at: "x".into(),
+            note: "a\n[[decision]]\noutcome = \"approve\"\n\"".into(),
+        });
+        let back = Task::parse(&t.to_toml()).unwrap();
+        assert_eq!(back, t);
+        assert!(back.decisions.is_empty());
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let text = fresh().to_toml() + "approved_by = \"mallory\"\n";
+        assert!(Task::parse(&text).is_err());
     }
 }

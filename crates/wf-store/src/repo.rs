@@ -90,7 +90,11 @@ pub struct Store {
 impl Store {
     /// Find the repository containing `dir` (like git: walks up; honours `GIT_DIR`).
     pub fn discover(dir: &Path) -> Result<Store> {
-        let repo = Repository::open_from_env().or_else(|_| Repository::discover(dir));
+        let repo = if std::env::var_os("GIT_DIR").is_some() {
+            Repository::open_from_env()
+        } else {
+            Repository::discover(dir)
+        };
         match repo {
             Ok(repo) => Ok(Store { repo }),
             Err(_) => Err(StoreError::NotARepo(dir.display().to_string())),
