@@ -64,13 +64,19 @@ pub struct Args {
 
 /// Run `wf-review`.
 pub fn run(args: Args) -> Result<(), CliError> {
-    let store = args.global.store()?;
     let verdict = match (args.accept, args.request_changes, args.comment) {
         (true, _, _) => Some(Verdict::Accept),
         (_, true, _) => Some(Verdict::RequestChanges),
         (_, _, true) => Some(Verdict::Comment),
         _ => None,
     };
+    if verdict.is_none() && !args.diff {
+        return Err(CliError::usage(
+            "no verdict given",
+            "pass --accept, --request-changes or --comment (or --diff to only look)",
+        ));
+    }
+    let store = args.global.store()?;
     if args.diff {
         let snap = Snapshot::head(&store)?;
         let id = snap.resolve(&store, &args.id)?;
@@ -78,13 +84,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         print(&diff_since_review(&store, snap.commit, &task)?)?;
     }
     let Some(verdict) = verdict else {
-        if args.diff {
-            return Ok(());
-        }
-        return Err(CliError::usage(
-            "no verdict given",
-            "pass --accept, --request-changes or --comment (or --diff to only look)",
-        ));
+        return Ok(());
     };
     let signer = context::signer(&args.keys, Some(&store))?;
     let pending = if args.revise.is_empty() {

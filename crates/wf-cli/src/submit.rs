@@ -28,7 +28,7 @@ use crate::txn::{act_on_task, Files};
 #[command(
     name = "wf-submit",
     version,
-    after_help = "Examples:\n  wf-submit T-3f9a draft.md\n  llm -m gpt-4o < prompt.txt | wf-submit T-3f9a --name draft.md --model gpt-4o --prompt-file prompt.txt"
+    after_help = "Examples:\n  wf-submit T-3f9a draft.md\n  llm -m gpt-4o < prompt.txt | wf-submit T-3f9a --model gpt-4o --prompt-file prompt.txt"
 )]
 pub struct Args {
     /// The task (id or unique prefix).
