@@ -605,6 +605,25 @@ fn rule_2_the_drafter_cannot_submit_before_it_is_assigned() {
 }
 
 #[test]
+fn a_refused_submit_reads_no_output_and_stores_no_object() {
+    let s = Store::new();
+    let id = new_task(&s, &[]);
+    let objects = |s: &Store| s.git(&["count-objects", "-v"]);
+    let before = objects(&s);
+    // The drafter is not assigned yet: refused before its output is read, so not even a
+    // loose blob is written (git fsck has nothing dangling to report).
+    let big = vec![b'x'; 4 << 20];
+    s.assert_rule(2, s.call("wf-submit").arg(&id).key(BOT.0).stdin(&big));
+    assert_eq!(objects(&s), before);
+    let fsck = s.git_output(&["fsck", "--strict"], None);
+    let text = common::describe(&fsck);
+    assert!(
+        fsck.status.success() && !text.contains("dangling"),
+        "{text}"
+    );
+}
+
+#[test]
 fn rule_2_only_the_assigned_reviewer_gives_the_verdict() {
     let s = Store::new();
     let id = new_task(&s, &[]);

@@ -90,6 +90,19 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let pending = if args.revise.is_empty() {
         None
     } else {
+        crate::txn::precheck(&store, signer.as_ref(), &args.id, |task, o| {
+            let (revision, digest) = bound(
+                task.latest().map(|r| (r.number, r.digest.as_str())),
+                args.digest.as_deref(),
+            );
+            Action::Review {
+                verdict,
+                revision,
+                digest,
+                note: String::new(),
+                revise: Some(o),
+            }
+        })?;
         Some(Pending::read(&store, &args.revise, &args.output)?)
     };
     let (_, task) = act_on_task(&store, signer.as_ref(), &args.id, |_, task, _| {

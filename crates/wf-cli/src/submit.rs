@@ -172,6 +172,7 @@ impl Pending {
 pub fn run(args: Args) -> Result<(), CliError> {
     let store = args.global.store()?;
     let signer = context::signer(&args.keys, Some(&store))?;
+    crate::txn::precheck(&store, signer.as_ref(), &args.id, |_, o| Action::Submit(o))?;
     let pending = Pending::read(&store, &args.files, &args.output)?;
     let (_, task) = act_on_task(&store, signer.as_ref(), &args.id, |_, task, _| {
         let (output, files) = pending.plan(task, &args.note.clone().unwrap_or_default());

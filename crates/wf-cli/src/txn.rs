@@ -122,3 +122,43 @@ pub fn act_on_task(
         })
     })
 }
+
+/// Ask the core, before any output is read, whether the action could be allowed at all: the
+/// same `decide` with a placeholder output. A refusal that does not depend on the output's
+/// bytes (wrong actor, wrong step, closed task, unknown key...) is returned at once, so a
+/// refused submit neither reads its input nor stores a blob. The real decision is made again,
+/// with the real output, inside [`act_on_task`].
+pub fn precheck(
+    store: &Store,
+    signer: &dyn Signer,
+    typed_id: &str,
+    action: impl Fn(&wf_core::Task, wf_core::rules::Output) -> wf_core::Action,
+) -> Result<(), CliError> {
+    let snap = crate::context::Snapshot::load(store, store.tip(&store.branch()?)?)?;
+    let id = snap.resolve(store, typed_id)?;
+    let task = snap.task(store, &id)?;
+    let workflow = snap.workflow(store, &task.workflow)?;
+    let me = snap.whoami(signer)?;
+    let placeholder = wf_core::rules::Output {
+        artifacts: vec![wf_core::task::Artifact {
+            name: "placeholder".into(),
+            sha256: "0".repeat(64),
+            size: 1,
+        }],
+        model: None,
+        prompt_sha256: None,
+        note: String::new(),
+    };
+    let time = crate::context::now()?;
+    match wf_core::decide(
+        &workflow,
+        &snap.actors,
+        Some(&task),
+        &me,
+        &action(&task, placeholder),
+        time,
+    ) {
+        Err(r) if r.rule != wf_core::Rule::Input => Err(r.into()),
+        _ => Ok(()),
+    }
+}
