@@ -1118,6 +1118,94 @@ fn a_key_held_in_ssh_agent_signs_by_its_public_half() {
     drop(agent);
 }
 
+#[test]
+fn ecdsa_rsa_and_passphrase_keys_sign_through_ssh_keygen_and_verify() {
+    let s = Store::new();
+    // Keys the in-process signer does not use: ECDSA and RSA (other algorithms) and an
+    // ed25519 key under a passphrase. All three are registered as requesters.
+    let keygen = |name: &str, args: &[&str]| {
+        let out = s
+            .command("ssh-keygen")
+            .args(["-q", "-C", name, "-f"])
+            .arg(s.key(name))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", common::describe(&out));
+    };
+    keygen("ec", &["-t", "ecdsa", "-N", ""]);
+    keygen("rsa", &["-t", "rsa", "-b", "2048", "-N", ""]);
+    keygen("locked", &["-t", "ed25519", "-N", "open sesame"]);
+    for name in ["ec", "rsa", "locked"] {
+        let email = format!("{name}@example.com");
+        let pubkey = s.pubkey(name);
+        s.ok(
+            "wf-actor",
+            &[
+                "add",
+                name,
+                "--kind",
+                "human",
+                "--name",
+                name,
+                "--email",
+                &email,
+                "--pubkey",
+                &pubkey,
+                "--role",
+                "requester",
+            ],
+            "alice",
+        );
+    }
+    for name in ["ec", "rsa"] {
+        let id = s.ok("wf-new", &["--title", name], name);
+        assert!(id.starts_with("T-"), "{id}");
+        s.assert_verifies("HEAD");
+    }
+    // The locked key cannot sign without its passphrase: an identity error, nothing committed.
+    // (ssh-keygen would ask on the controlling terminal, so only where there is none, as in CI.)
+    if std::fs::File::open("/dev/tty").is_err() {
+        let head = s.head();
+        let (code, err) = s.refused("wf-new", &["--title", "locked"], "locked");
+        assert_eq!(code, 4, "{err}");
+        assert!(
+            !err.contains("Enter passphrase"),
+            "prompt noise leaked: {err}"
+        );
+        assert_eq!(s.head(), head);
+    }
+    // Unlocked in an agent, the same private key file signs (ssh-keygen asks the agent).
+    if let Some(agent) = Agent::start(&s) {
+        let ask = s.file("askpass.sh", b"#!/bin/sh\necho 'open sesame'\n");
+        std::fs::set_permissions(&ask, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        let add = s
+            .command("ssh-add")
+            .arg(s.key("locked"))
+            .env("SSH_AUTH_SOCK", &agent.sock)
+            .env("SSH_ASKPASS", &ask)
+            .env("SSH_ASKPASS_REQUIRE", "force")
+            .env("DISPLAY", "none")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert!(add.status.success(), "ssh-add: {}", common::describe(&add));
+        s.call("wf-new")
+            .args(["--title", "locked, via agent"])
+            .key("locked")
+            .env("SSH_AUTH_SOCK", &agent.sock)
+            .ok();
+        s.assert_verifies("HEAD");
+        drop(agent);
+    }
+    let log = json(&s.query("wf-log", &["--json"]));
+    for e in log["events"].as_array().unwrap() {
+        assert_eq!(e["signature"], "good", "{e}");
+    }
+    s.assert_clean();
+}
+
 // ---------------------------------------------------------------------------------------------
 // 8. Uncommitted edits are never overwritten
 // ---------------------------------------------------------------------------------------------

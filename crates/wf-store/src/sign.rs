@@ -131,7 +131,8 @@ impl Signer for SshKeygen {
             let err = String::from_utf8_lossy(&out.stderr);
             let err = err
                 .lines()
-                .filter(|l| !l.starts_with("Signing data on standard input"))
+                .map(|l| l.trim_start_matches("Enter passphrase:").trim())
+                .filter(|l| !l.is_empty() && !l.starts_with("Signing data on standard input"))
                 .collect::<Vec<_>>()
                 .join("; ");
             return Err(SignError::Keygen(if err.is_empty() {
