@@ -134,8 +134,9 @@ impl Snapshot {
 
     /// A workflow by name.
     pub fn workflow(&self, store: &Store, name: &str) -> Result<Workflow, CliError> {
-        id::check_name(name)
-            .map_err(|e| CliError::usage(e.to_string(), "workflow names are like default"))?;
+        id::check_name(name).map_err(|e| {
+            CliError::store(format!("workflow: {e}"), "workflow names are like default")
+        })?;
         let path = format!("{WORKFLOWS_DIR}/{name}.toml");
         let text = store.read_text(self.commit, &path)?.ok_or_else(|| {
             CliError::NotFound(

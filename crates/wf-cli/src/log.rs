@@ -70,6 +70,9 @@ fn event(store: &Store, actors: &Actors, oid: Oid) -> Result<Option<Value>, CliE
         "new_revision": get(key::NEW_REVISION).and_then(|r| r.parse::<u32>().ok()),
         "new_digest": get(key::NEW_DIGEST),
         "model": get(key::MODEL),
+        "prompt_digest": get(key::PROMPT_DIGEST),
+        "workflow": get(key::WORKFLOW),
+        "subject_actor": get(key::SUBJECT),
         "subject": c.summary().map(wf_core::text::one_line),
         "signature": status,
         "signer": signer,
@@ -105,14 +108,19 @@ pub fn run(args: Args) -> Result<(), CliError> {
         }
         let s = |k: &str| e[k].as_str().unwrap_or("").to_string();
         let mut line = format!(
-            "{} {} {:<9} {:<8} {} ({})",
+            "{} {} {:<9} {:<8} {}",
             &s("commit")[..12],
             s("time"),
             e["task"].as_str().unwrap_or("-"),
             s("action"),
-            s("actor"),
-            s("actor_kind")
+            e["actor"].as_str().unwrap_or("?"),
         );
+        if let Some(k) = e["actor_kind"].as_str() {
+            line.push_str(&format!(" ({k})"));
+        }
+        if let Some(a) = e["subject_actor"].as_str() {
+            line.push_str(&format!(" on {a}"));
+        }
         if let Some(r) = e["revision"].as_u64() {
             line.push_str(&format!(" rev {r} {}", short_digest(&s("digest"))));
         }

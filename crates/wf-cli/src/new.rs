@@ -65,6 +65,12 @@ fn split(s: &str, flag: &str) -> Result<(String, String), CliError> {
 
 /// Run `wf-new`.
 pub fn run(args: Args) -> Result<(), CliError> {
+    wf_core::id::check_name(&args.workflow).map_err(|e| {
+        CliError::usage(
+            format!("--workflow: {e}"),
+            "workflow names are like default",
+        )
+    })?;
     let store = args.global.store()?;
     let signer = context::signer(&args.keys, Some(&store))?;
     let mut inputs = Vec::new();

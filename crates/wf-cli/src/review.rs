@@ -19,10 +19,10 @@ use crate::txn::{act_on_task, Files};
 ///
 /// The verdict is bound to the revision's digest: a later revision voids it. Only the review
 /// step's assignee gives a verdict, never on a revision they produced, and an AI never gives a
-/// human review; anyone registered may --comment. In a review step that allows revising, an
-/// accept may carry a refined revision (--revise FILE..., or - for stdin): one commit records
-/// the review of the AI's revision and the reviewer's refinement. --diff shows what changed since
-/// the revision last reviewed.
+/// human review; anyone registered may --comment on the latest revision. In a review step that
+/// allows revising, an accept may carry a refined revision (--revise FILE..., or - for stdin):
+/// one commit records the review of the AI's revision and the reviewer's refinement. --diff
+/// shows what changed since the revision last reviewed.
 #[derive(Parser, Debug)]
 #[command(
     name = "wf-review",

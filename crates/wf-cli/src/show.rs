@@ -34,6 +34,18 @@ pub fn task_json(workflow: Option<&Workflow>, task: &Task) -> Value {
             .and_then(|w| w.step(&task.step))
             .map(|s| s.kind.as_str());
         m.insert("schema".into(), json!("wf.task/1"));
+        // The TOML leaves out empty record lists; JSON always has them, so `jq '.revision[]'`
+        // works on a fresh task.
+        for list in [
+            "input",
+            "assignment",
+            "revision",
+            "review",
+            "decision",
+            "reopen",
+        ] {
+            m.entry(list).or_insert_with(|| json!([]));
+        }
         m.insert("step_kind".into(), json!(step_kind));
         m.insert(
             "holder".into(),

@@ -1,6 +1,6 @@
 //! Actors: the people and AI agents who act, and the keys that prove who acted.
 //!
-//! Stored in `.wf/actors.toml` as an array of `[[actor]]` tables (see `spec/formats.md`).
+//! Stored in `.wf/actors.toml` as an array of `[[actor]]` tables (see `spec/store.md`).
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -119,6 +119,9 @@ pub enum ActorError {
     /// Only AI actors have models and operators.
     #[error("human actor {0} cannot have a model or an operator")]
     HumanWithModel(String),
+    /// Policy belongs to humans: an AI actor cannot hold the admin role.
+    #[error("AI actor {0} cannot be an admin")]
+    AiAdmin(String),
     /// Parse failure.
     #[error("actors file: {0}")]
     Parse(String),
@@ -213,6 +216,7 @@ impl Actors {
                 ActorKind::Human if a.model.is_some() || a.operator.is_some() => {
                     return Err(ActorError::HumanWithModel(a.id.clone()))
                 }
+                ActorKind::Ai if a.is_admin() => return Err(ActorError::AiAdmin(a.id.clone())),
                 ActorKind::Ai => {
                     let op = a
                         .operator
@@ -283,6 +287,17 @@ mod tests {
         assert!(a
             .allowed_signers()
             .contains("bot@example.com namespaces=\"git\" ssh-ed25519"));
+    }
+
+    #[test]
+    fn an_ai_cannot_be_an_admin() {
+        let mut bot = human("bot", &["admin"]);
+        bot.kind = ActorKind::Ai;
+        bot.operator = Some("alice".into());
+        let a = Actors {
+            actors: vec![human("alice", &["admin"]), bot],
+        };
+        assert_eq!(a.validate(), Err(ActorError::AiAdmin("bot".into())));
     }
 
     #[test]

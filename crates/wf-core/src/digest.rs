@@ -18,6 +18,13 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// Whether a string is a lowercase hex sha256 (64 digits).
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 /// An incremental sha256, for content that is streamed rather than held.
 #[derive(Default, Clone)]
 pub struct Hasher(Sha256);

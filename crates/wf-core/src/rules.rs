@@ -381,18 +381,32 @@ fn create(
                 define.who(),
                 actor.id
             ),
-            "ask an admin for the role: wf-actor set ID --role ROLE",
+            "ask an admin for the role: wf-actor update ID --add-role ROLE",
         );
     }
     if let Err(e) = crate::id::check_task_id(id) {
         return refuse(Rule::Input, e.to_string(), "task ids are made by wf-new");
     }
-    if let Some(bad) = inputs.iter().find_map(|i| check_file_name(&i.name).err()) {
-        return refuse(
-            Rule::Input,
-            format!("input name: {bad}"),
-            "input names are plain file names",
-        );
+    for i in inputs {
+        if let Err(bad) = check_file_name(&i.name) {
+            return refuse(
+                Rule::Input,
+                format!("input name: {bad}"),
+                "input names are plain file names",
+            );
+        }
+        let consistent = match (&i.text, &i.file) {
+            (Some(t), None) => crate::digest::sha256_hex(t.as_bytes()) == i.sha256,
+            (None, Some(f)) => *f == i.name && crate::digest::is_sha256_hex(&i.sha256),
+            _ => false,
+        };
+        if !consistent {
+            return refuse(
+                Rule::Input,
+                format!("input {} must carry either its text or its file (named as the input), with the sha256 of its bytes", i.name),
+                "inputs are made by wf-new --input and --input-file",
+            );
+        }
     }
     let approve = workflow.steps.last().expect("validated workflow");
     let title = one_line(title);

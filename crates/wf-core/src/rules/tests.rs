@@ -1675,3 +1675,48 @@ fn no_sequence_of_accepted_actions_lets_an_ai_or_the_producer_approve() {
         );
     }
 }
+
+#[test]
+fn inputs_must_carry_their_text_or_file_with_its_digest() {
+    let w = World::new();
+    let good = Input {
+        name: "brief".into(),
+        text: Some("hello".into()),
+        file: None,
+        sha256: crate::digest::sha256_hex(b"hello"),
+    };
+    let ok = decide(
+        &w.wf,
+        &w.actors,
+        None,
+        w.actor(ALICE),
+        &create(None, None, vec![good.clone()]),
+        AT,
+    );
+    assert!(ok.is_ok(), "{ok:?}");
+    let wrong_digest = Input {
+        sha256: crate::digest::sha256_hex(b"other"),
+        ..good.clone()
+    };
+    let both = Input {
+        file: Some("brief".into()),
+        ..good.clone()
+    };
+    let renamed_file = Input {
+        text: None,
+        file: Some("elsewhere".into()),
+        ..good.clone()
+    };
+    for bad in [wrong_digest, both, renamed_file] {
+        let err = decide(
+            &w.wf,
+            &w.actors,
+            None,
+            w.actor(ALICE),
+            &create(None, None, vec![bad]),
+            AT,
+        )
+        .unwrap_err();
+        assert_eq!(err.rule, Rule::Input);
+    }
+}
