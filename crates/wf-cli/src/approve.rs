@@ -46,16 +46,13 @@ pub struct Args {
 pub fn run(args: Args) -> Result<(), CliError> {
     let store = args.global.store()?;
     let signer = context::signer(&args.keys, Some(&store))?;
-    let (_, task) = act_on_task(&store, signer.as_ref(), &args.id, |_, task, _| {
+    let (_, task) = act_on_task(&store, signer.as_ref(), &args.id, |task| {
         let action = if args.reopen {
             Action::Reopen {
                 note: args.message.clone().unwrap_or_default(),
             }
         } else {
-            let (revision, digest) = bound(
-                task.latest().map(|r| (r.number, r.digest.as_str())),
-                args.digest.as_deref(),
-            );
+            let (revision, digest) = bound(task, args.digest.as_deref());
             let outcome = if args.reject {
                 Outcome::Reject
             } else {

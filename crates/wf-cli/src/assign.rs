@@ -37,7 +37,7 @@ pub struct Args {
 pub fn run(args: Args) -> Result<(), CliError> {
     let store = args.global.store()?;
     let signer = context::signer(&args.keys, Some(&store))?;
-    let (_, task) = act_on_task(&store, signer.as_ref(), &args.id, |_, _, _| {
+    let (_, task) = act_on_task(&store, signer.as_ref(), &args.id, |_| {
         Ok((
             Action::Assign {
                 to: args.to.clone(),

@@ -14,6 +14,7 @@ use crate::error::CliError;
 use crate::output::{print, short_digest};
 use crate::submit::{OutputArgs, Pending};
 use crate::txn::{act_on_task, Files};
+use wf_core::rules::Output;
 
 /// Review a task's latest revision: accept it, request changes, or comment.
 ///
@@ -87,53 +88,39 @@ pub fn run(args: Args) -> Result<(), CliError> {
         return Ok(());
     };
     let signer = context::signer(&args.keys, Some(&store))?;
+    let note = args.message.clone().unwrap_or_default();
+    let review = |task: &Task, revise: Option<Output>| {
+        let (revision, digest) = bound(task, args.digest.as_deref());
+        Action::Review {
+            verdict,
+            revision,
+            digest,
+            note: note.clone(),
+            revise,
+        }
+    };
     let pending = if args.revise.is_empty() {
         None
     } else {
         crate::txn::precheck(&store, signer.as_ref(), &args.id, |task, o| {
-            let (revision, digest) = bound(
-                task.latest().map(|r| (r.number, r.digest.as_str())),
-                args.digest.as_deref(),
-            );
-            Action::Review {
-                verdict,
-                revision,
-                digest,
-                note: String::new(),
-                revise: Some(o),
-            }
+            review(task, Some(o))
         })?;
         Some(Pending::read(&store, &args.revise, &args.output)?)
     };
-    let (_, task) = act_on_task(&store, signer.as_ref(), &args.id, |_, task, _| {
-        let latest = task.latest();
-        let (revision, digest) = bound(
-            latest.map(|r| (r.number, r.digest.as_str())),
-            args.digest.as_deref(),
-        );
-        let (revise, files) = match &pending {
+    let (_, task) = act_on_task(&store, signer.as_ref(), &args.id, |task| {
+        Ok(match &pending {
             Some(p) => {
-                let (o, f) = p.plan(task, &args.message.clone().unwrap_or_default());
-                (Some(o), f)
+                let (o, f) = p.plan(task, &note);
+                (review(task, Some(o)), f)
             }
             None => (
-                None,
+                review(task, None),
                 Files {
                     writes: vec![],
                     removes: vec![],
                 },
             ),
-        };
-        Ok((
-            Action::Review {
-                verdict,
-                revision,
-                digest,
-                note: args.message.clone().unwrap_or_default(),
-                revise,
-            },
-            files,
-        ))
+        })
     })?;
     let r = task.reviews.last().expect("a review was recorded");
     print(&format!(
@@ -150,17 +137,17 @@ pub fn run(args: Args) -> Result<(), CliError> {
 /// The (revision, digest) an action binds to: the latest revision, unless the user named a
 /// digest, which must then match it (a prefix is enough); a mismatch is passed on for the core
 /// to refuse by the digest rule.
-pub fn bound(latest: Option<(u32, &str)>, named: Option<&str>) -> (u32, String) {
-    match (latest, named) {
+pub fn bound(task: &Task, named: Option<&str>) -> (u32, String) {
+    match (task.latest(), named) {
         (None, named) => (0, named.unwrap_or_default().to_string()),
-        (Some((n, d)), None) => (n, d.to_string()),
-        (Some((n, d)), Some(named)) => {
+        (Some(r), None) => (r.number, r.digest.clone()),
+        (Some(r), Some(named)) => {
             let bare = |s: &str| s.strip_prefix("sha256:").unwrap_or(s).to_ascii_lowercase();
             let want = bare(named);
-            if want.len() >= 7 && bare(d).starts_with(&want) {
-                (n, d.to_string())
+            if want.len() >= 7 && bare(&r.digest).starts_with(&want) {
+                (r.number, r.digest.clone())
             } else {
-                (n, format!("sha256:{want}"))
+                (r.number, format!("sha256:{want}"))
             }
         }
     }

@@ -174,7 +174,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let signer = context::signer(&args.keys, Some(&store))?;
     crate::txn::precheck(&store, signer.as_ref(), &args.id, |_, o| Action::Submit(o))?;
     let pending = Pending::read(&store, &args.files, &args.output)?;
-    let (_, task) = act_on_task(&store, signer.as_ref(), &args.id, |_, task, _| {
+    let (_, task) = act_on_task(&store, signer.as_ref(), &args.id, |task| {
         let (output, files) = pending.plan(task, &args.note.clone().unwrap_or_default());
         Ok((Action::Submit(output), files))
     })?;

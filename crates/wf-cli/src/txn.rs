@@ -81,46 +81,79 @@ pub struct Files {
     pub removes: Vec<String>,
 }
 
-/// Run one action on an existing task: resolve the id, load the task, its workflow and the
-/// actor the key belongs to, build the action, let the core decide, commit the new task file
-/// with the action's files. Returns the commit and the task as it now is.
+/// Run one action on an existing task: load it (see [`TaskView`]), build the action, let the
+/// core decide, commit the new task file with the action's files. Returns the commit and the
+/// task as it now is.
 pub fn act_on_task(
     store: &Store,
     signer: &dyn Signer,
     typed_id: &str,
-    mut build: impl FnMut(
-        &crate::context::Snapshot,
-        &wf_core::Task,
-        &wf_core::Actor,
-    ) -> Result<(wf_core::Action, Files), CliError>,
+    mut build: impl FnMut(&wf_core::Task) -> Result<(wf_core::Action, Files), CliError>,
 ) -> Result<(Oid, wf_core::Task), CliError> {
     let time = crate::context::now()?;
     commit_action(store, signer, time.0, |tip| {
-        let snap = crate::context::Snapshot::load(store, tip)?;
-        let id = snap.resolve(store, typed_id)?;
-        let task = snap.task(store, &id)?;
-        let workflow = snap.workflow(store, &task.workflow)?;
-        let me = snap.whoami(signer)?;
-        let (action, files) = build(&snap, &task, &me)?;
-        let next = wf_core::decide(&workflow, &snap.actors, Some(&task), &me, &action, time)?;
-        let message = wf_core::trailer::action_message(Some(&task), &next, &action, &me);
+        let v = TaskView::load(store, tip, typed_id, signer)?;
+        let (action, files) = build(&v.task)?;
+        let next = wf_core::decide(
+            &v.workflow,
+            &v.snap.actors,
+            Some(&v.task),
+            &v.me,
+            &action,
+            time,
+        )?;
+        let message = wf_core::trailer::action_message(Some(&v.task), &next, &action, &v.me);
         let mut writes = files.writes;
         writes.push((
-            wf_core::Task::path(&id),
+            wf_core::Task::path(&next.id),
             store.blob(next.to_toml().as_bytes())?,
         ));
         Ok(Plan {
             message,
             author: Person {
-                name: me.name.clone(),
-                email: me.email.clone(),
+                name: v.me.name.clone(),
+                email: v.me.email.clone(),
             },
             writes,
             removes: files.removes,
-            guard: vec![wf_core::Task::path(&id), wf_core::Task::dir(&id)],
+            guard: vec![wf_core::Task::path(&next.id), wf_core::Task::dir(&next.id)],
             result: next,
         })
     })
+}
+
+/// Everything an action on a task is decided from, read at one commit.
+pub struct TaskView {
+    /// The policy files at that commit.
+    pub snap: crate::context::Snapshot,
+    /// The task.
+    pub task: wf_core::Task,
+    /// Its workflow.
+    pub workflow: wf_core::Workflow,
+    /// The actor the signing key belongs to.
+    pub me: wf_core::Actor,
+}
+
+impl TaskView {
+    /// Resolve the typed id and load the task, its workflow and the acting actor at `tip`.
+    pub fn load(
+        store: &Store,
+        tip: Option<Oid>,
+        typed_id: &str,
+        signer: &dyn Signer,
+    ) -> Result<TaskView, CliError> {
+        let snap = crate::context::Snapshot::load(store, tip)?;
+        let id = snap.resolve(store, typed_id)?;
+        let task = snap.task(store, &id)?;
+        let workflow = snap.workflow(store, &task.workflow)?;
+        let me = snap.whoami(signer)?;
+        Ok(TaskView {
+            snap,
+            task,
+            workflow,
+            me,
+        })
+    }
 }
 
 /// Ask the core, before any output is read, whether the action could be allowed at all: the
@@ -134,11 +167,7 @@ pub fn precheck(
     typed_id: &str,
     action: impl Fn(&wf_core::Task, wf_core::rules::Output) -> wf_core::Action,
 ) -> Result<(), CliError> {
-    let snap = crate::context::Snapshot::load(store, store.tip(&store.branch()?)?)?;
-    let id = snap.resolve(store, typed_id)?;
-    let task = snap.task(store, &id)?;
-    let workflow = snap.workflow(store, &task.workflow)?;
-    let me = snap.whoami(signer)?;
+    let v = TaskView::load(store, store.tip(&store.branch()?)?, typed_id, signer)?;
     let placeholder = wf_core::rules::Output {
         artifacts: vec![wf_core::task::Artifact {
             name: "placeholder".into(),
@@ -151,11 +180,11 @@ pub fn precheck(
     };
     let time = crate::context::now()?;
     match wf_core::decide(
-        &workflow,
-        &snap.actors,
-        Some(&task),
-        &me,
-        &action(&task, placeholder),
+        &v.workflow,
+        &v.snap.actors,
+        Some(&v.task),
+        &v.me,
+        &action(&v.task, placeholder),
         time,
     ) {
         Err(r) if r.rule != wf_core::Rule::Input => Err(r.into()),
