@@ -1605,3 +1605,118 @@ fn the_tools_act_on_the_store_named_with_dash_c_from_any_folder() {
         "nothing was written to the other repository"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Bare stores and clones
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_bare_server_store_takes_actions_and_a_clone_is_adopted_by_wf_init() {
+    let s = Store::keys_only();
+    let server = s.root.join("server.git");
+    let server_arg = server.to_str().unwrap();
+    s.call("wf-init")
+        .dir(&s.root)
+        .args([
+            "--bare",
+            "--id",
+            "alice",
+            "--email",
+            common::ALICE.2,
+            server_arg,
+        ])
+        .key("alice")
+        .ok();
+    let bare_git = |args: &[&str]| {
+        s.command("git")
+            .arg("--git-dir")
+            .arg(&server)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(
+        String::from_utf8_lossy(&bare_git(&["config", "core.bare"]).stdout).trim(),
+        "true"
+    );
+    // An action straight on the server: no work tree to check or sync.
+    let id = s
+        .call("wf-new")
+        .args(["-C", server_arg, "--title", "made on the server"])
+        .key("alice")
+        .ok();
+    assert!(id.trim().starts_with("T-"));
+    assert!(bare_git(&["verify-commit", "main"]).status.success());
+
+    // A clone has the files but not the git configuration: verify-commit cannot judge yet.
+    let clone = s.root.join("clone");
+    let out = s
+        .command("git")
+        .current_dir(&s.root)
+        .args(["clone", "-q", server_arg, "clone"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::describe(&out));
+    let in_clone = |args: &[&str]| {
+        s.command("git")
+            .current_dir(&clone)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(!in_clone(&["verify-commit", "HEAD"]).status.success());
+    let adopted = s.call("wf-init").dir(&clone).key("alice").ok();
+    assert!(
+        adopted.contains("adopted") && adopted.contains("you are alice"),
+        "{adopted}"
+    );
+    assert!(in_clone(&["verify-commit", "HEAD"]).status.success());
+    assert_eq!(
+        in_clone(&["rev-list", "--count", "HEAD"]).stdout,
+        b"2\n",
+        "adopting commits nothing"
+    );
+
+    // bob is registered on the clone and acts there; the push reaches the server.
+    let bob_pub = s.pubkey("bob");
+    s.call("wf-actor")
+        .dir(&clone)
+        .args([
+            "add",
+            "bob",
+            "--kind",
+            "human",
+            "--name",
+            "Bob",
+            "--email",
+            common::BOB.2,
+            "--pubkey",
+            &bob_pub,
+            "--role",
+            "requester",
+        ])
+        .key("alice")
+        .ok();
+    s.call("wf-new")
+        .dir(&clone)
+        .args(["--title", "from the clone"])
+        .key("bob")
+        .ok();
+    assert!(in_clone(&["verify-commit", "HEAD"]).status.success());
+    assert!(in_clone(&["push", "-q", "origin", "main"]).status.success());
+    // wf-init in the bare repository refreshes its signer list from the pushed actors.
+    s.call("wf-init")
+        .args([server_arg])
+        .dir(&s.root)
+        .key("alice")
+        .ok();
+    let v = bare_git(&["verify-commit", "main"]);
+    assert!(v.status.success(), "{}", common::describe(&v));
+    assert!(
+        String::from_utf8_lossy(&v.stderr).contains("bob@example.com"),
+        "{}",
+        common::describe(&v)
+    );
+    let ls = s.call("wf-ls").args(["-C", server_arg]).ok();
+    assert_eq!(ls.lines().count(), 2, "{ls}");
+}
