@@ -789,7 +789,17 @@ fn rule_6_a_review_of_a_stale_revision_is_refused() {
     );
     let fresh = s.show(&id)["latest_digest"].as_str().unwrap().to_string();
     assert_ne!(fresh, stale);
+    assert_eq!(s.show(&id)["latest_accepted"], false);
     s.ok("wf-review", &[&id, "--accept", "--digest", &fresh], "bob");
+    assert_eq!(s.show(&id)["latest_accepted"], true);
+    // A new revision voids the accept: the flag follows the digest, not the step.
+    s.ok("wf-assign", &[&id, "--to", BOT.0], "alice");
+    s.call("wf-submit")
+        .arg(&id)
+        .key(BOT.0)
+        .stdin(b"optimized\n")
+        .ok();
+    assert_eq!(s.show(&id)["latest_accepted"], false);
 }
 
 #[test]

@@ -59,6 +59,7 @@ pub fn task_json(workflow: Option<&Workflow>, task: &Task) -> Value {
             "latest_digest".into(),
             json!(task.latest().map(|r| r.digest.clone())),
         );
+        m.insert("latest_accepted".into(), json!(task.latest_accepted()));
         m.insert("approved".into(), json!(task.approval().is_some()));
     }
     v
