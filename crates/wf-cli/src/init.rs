@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use wf_core::trailer::{self, key};
-use wf_core::{Actor, ActorKind, Actors, Workflow};
+use wf_core::{Actors, Workflow};
 use wf_store::{sign, Person, Store};
 
 use crate::context::{
@@ -87,22 +87,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
         .name
         .or_else(|| store.config("user.name"))
         .unwrap_or_else(|| id.clone());
-    let me = Actor {
-        id: id.clone(),
-        name,
-        email,
-        kind: ActorKind::Human,
-        roles: vec!["admin".into(), "requester".into()],
-        model: None,
-        operator: None,
-        keys: vec![format!("{} {id}", signer.public_key())],
-    };
-    let actors = Actors {
-        actors: vec![me.clone()],
-    };
-    actors
-        .validate()
-        .map_err(|e| CliError::usage(e.to_string(), "choose another --id, --name or --email"))?;
+    let actors = wf_core::rules::founding_actors(&id, &name, &email, signer.public_key())
+        .map_err(|r| CliError::usage(r.reason, r.hint))?;
+    let me = actors.actors[0].clone();
     let files = [
         (STORE_FILE.to_string(), context::store_marker()),
         (ACTORS_FILE.to_string(), actors.to_toml()),

@@ -872,6 +872,38 @@ fn send_back(workflow: &Workflow, next: &mut Task, from: &Step) {
     }
 }
 
+/// The actors of a new store: its founder alone, a human holding `admin` (to register everyone
+/// else) and `requester` (to define tasks in the default workflow). The init commit is the root
+/// of trust; every later change goes through [`decide_actors`].
+pub fn founding_actors(
+    id: &str,
+    name: &str,
+    email: &str,
+    public_key: &str,
+) -> Result<Actors, Refusal> {
+    let founder = Actor {
+        id: id.to_string(),
+        name: name.to_string(),
+        email: email.to_string(),
+        kind: ActorKind::Human,
+        roles: vec![crate::actor::ADMIN_ROLE.into(), "requester".into()],
+        model: None,
+        operator: None,
+        keys: vec![format!("{public_key} {id}")],
+    };
+    let actors = Actors {
+        actors: vec![founder],
+    };
+    match actors.validate() {
+        Ok(()) => Ok(actors),
+        Err(e) => refuse(
+            Rule::Input,
+            e.to_string(),
+            "choose another --id, --name or --email",
+        ),
+    }
+}
+
 /// Decide a change to `.wf/actors.toml`: only an admin (under the file as it was) may make it,
 /// the new file must be valid, and at least one human admin must remain.
 pub fn decide_actors(before: &Actors, actor: &Actor, after: &Actors) -> Result<(), Refusal> {

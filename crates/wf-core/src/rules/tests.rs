@@ -1720,3 +1720,15 @@ fn inputs_must_carry_their_text_or_file_with_its_digest() {
         assert_eq!(err.rule, Rule::Input);
     }
 }
+
+#[test]
+fn a_store_is_founded_by_one_human_admin_who_may_define_tasks() {
+    let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAfounder000000000000";
+    let actors = founding_actors("alice", "Alice", "alice@example.com", key).unwrap();
+    let founder = &actors.actors[0];
+    assert!(founder.is_admin() && founder.is_human() && founder.has_role("requester"));
+    assert!(Workflow::default_workflow().define().admits(founder));
+    assert_eq!(actors.by_key(key).unwrap().id, "alice");
+    let bad = founding_actors("Alice/..", "Alice", "alice@example.com", key).unwrap_err();
+    assert_eq!(bad.rule, Rule::Input);
+}
