@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{json, Store, BOT, MODEL};
+use common::{column, json, rows, Store, BOT, MODEL};
 
 // ---------------------------------------------------------------------------------------------
 // Driving a task through the default workflow
@@ -164,24 +164,12 @@ fn the_five_step_example_runs_end_to_end_and_git_agrees() {
     let in_file = std::fs::read(s.repo.join(format!("tasks/{id}/in/brief"))).unwrap();
     assert_eq!(in_file, BRIEF, "the input file is kept in the task folder");
 
-    let handoffs: Vec<(&str, &str, &str)> = t["assignment"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| {
-            (
-                a["step"].as_str().unwrap(),
-                a["by"].as_str().unwrap(),
-                a["to"].as_str().unwrap(),
-            )
-        })
-        .collect();
     assert_eq!(
-        handoffs,
+        rows(&t["assignment"], &["step", "by", "to"]),
         [
-            ("draft", "alice", "drafter-bot"),
-            ("review", "alice", "bob"),
-            ("optimize", "alice", "drafter-bot")
+            ["draft", "alice", "drafter-bot"],
+            ["review", "alice", "bob"],
+            ["optimize", "alice", "drafter-bot"]
         ]
     );
     assert_eq!(t["assignment"][0]["note"], "first draft, keep it short");
@@ -253,27 +241,17 @@ fn the_five_step_example_runs_end_to_end_and_git_agrees() {
     assert_eq!(log["schema"], "wf.log/1");
     assert_eq!(log["task"], id.as_str());
     let events = log["events"].as_array().unwrap();
-    let seen: Vec<(&str, &str, &str)> = events
-        .iter()
-        .map(|e| {
-            (
-                e["action"].as_str().unwrap(),
-                e["actor"].as_str().unwrap(),
-                e["actor_kind"].as_str().unwrap(),
-            )
-        })
-        .collect();
     assert_eq!(
-        seen,
+        rows(&log["events"], &["action", "actor", "actor_kind"]),
         [
-            ("approve", "alice", "human"),
-            ("submit", "drafter-bot", "ai"),
-            ("assign", "alice", "human"),
-            ("review", "bob", "human"),
-            ("assign", "alice", "human"),
-            ("submit", "drafter-bot", "ai"),
-            ("assign", "alice", "human"),
-            ("new", "alice", "human"),
+            ["approve", "alice", "human"],
+            ["submit", "drafter-bot", "ai"],
+            ["assign", "alice", "human"],
+            ["review", "bob", "human"],
+            ["assign", "alice", "human"],
+            ["submit", "drafter-bot", "ai"],
+            ["assign", "alice", "human"],
+            ["new", "alice", "human"],
         ]
     );
     for e in events {
@@ -922,12 +900,7 @@ fn the_owner_reopens_an_approved_task_and_it_can_be_approved_again() {
     assert_eq!(decisions[1]["digest"], t["latest_digest"]);
     assert_ne!(decisions[1]["digest"], first);
     let log = json(&s.query("wf-log", &[&id, "--json"]));
-    let actions: Vec<&str> = log["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions = column(&log["events"], "action");
     assert_eq!(&actions[..3], ["approve", "submit", "reopen"]);
     for c in s.commits() {
         s.assert_verifies(&c);
@@ -1333,12 +1306,7 @@ fn racing_writers_lose_no_update() {
     }
     assert_eq!(t["assignment"].as_array().unwrap().len(), 2 + 8);
     let ls = json(&s.query("wf-ls", &["--json"]));
-    let titles: Vec<&str> = ls["tasks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["title"].as_str().unwrap())
-        .collect();
+    let titles = column(&ls["tasks"], "title");
     assert_eq!(titles.len(), 9);
     for i in 0..8 {
         assert!(
@@ -1432,11 +1400,9 @@ fn outside_a_wf_store_the_tools_say_so_and_point_at_wf_init() {
 // ---------------------------------------------------------------------------------------------
 
 fn ids(v: &serde_json::Value) -> Vec<String> {
-    v["tasks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["id"].as_str().unwrap().to_string())
+    column(&v["tasks"], "id")
+        .into_iter()
+        .map(str::to_string)
         .collect()
 }
 

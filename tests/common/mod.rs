@@ -496,3 +496,26 @@ pub fn describe(out: &Output) -> String {
 pub fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
 }
+
+/// The string fields `keys` of every object in a JSON array, one row per object (panics on a
+/// missing or non-string field, so a row cannot silently shrink).
+pub fn rows<'a>(list: &'a Value, keys: &[&str]) -> Vec<Vec<&'a str>> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not an array: {list}"))
+        .iter()
+        .map(|o| {
+            keys.iter()
+                .map(|k| {
+                    o[*k]
+                        .as_str()
+                        .unwrap_or_else(|| panic!("no string {k} in {o}"))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// One string field of every object in a JSON array.
+pub fn column<'a>(list: &'a Value, key: &str) -> Vec<&'a str> {
+    rows(list, &[key]).into_iter().map(|r| r[0]).collect()
+}
