@@ -118,6 +118,20 @@ pub struct Output {
     pub note: String,
 }
 
+impl Output {
+    /// The output a revision records: what `decide` was given to produce it. The verifier
+    /// rebuilds actions from task files with this, so every field `push_revision` copies from an
+    /// [`Output`] must come back here.
+    pub fn of_revision(r: &Revision) -> Output {
+        Output {
+            artifacts: r.artifacts.clone(),
+            model: r.model.clone(),
+            prompt_sha256: r.prompt_sha256.clone(),
+            note: r.note.clone(),
+        }
+    }
+}
+
 /// An action on a task, as data.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
