@@ -44,6 +44,8 @@ pub enum CliError {
     Store(String, Option<String>),
     /// Anything else that failed underneath.
     Failure(String),
+    /// The verifier (or a hook) found history that breaks the rules; the problems are printed.
+    Rejected(String, Option<String>),
     /// Stdout was closed by the reader (`| head`): exit quietly.
     BrokenPipe,
 }
@@ -52,7 +54,7 @@ impl CliError {
     /// The exit code.
     pub fn exit(&self) -> Exit {
         match self {
-            CliError::Refused(_) => Exit::Refused,
+            CliError::Refused(_) | CliError::Rejected(..) => Exit::Refused,
             CliError::Usage(..) => Exit::Usage,
             CliError::NotFound(..) => Exit::NotFound,
             CliError::Identity(..) => Exit::Identity,
@@ -71,7 +73,8 @@ impl CliError {
             | CliError::NotFound(_, h)
             | CliError::Identity(_, h)
             | CliError::Conflict(_, h)
-            | CliError::Store(_, h) => h.as_deref(),
+            | CliError::Store(_, h)
+            | CliError::Rejected(_, h) => h.as_deref(),
             CliError::Failure(_) | CliError::BrokenPipe => None,
         }
     }
@@ -96,6 +99,7 @@ impl fmt::Display for CliError {
             | CliError::Identity(m, _)
             | CliError::Conflict(m, _)
             | CliError::Store(m, _)
+            | CliError::Rejected(m, _)
             | CliError::Failure(m) => f.write_str(m),
             CliError::BrokenPipe => f.write_str("broken pipe"),
         }

@@ -10,6 +10,7 @@ pub mod txn;
 pub mod actor;
 pub mod approve;
 pub mod assign;
+pub mod hook;
 pub mod init;
 pub mod log;
 pub mod ls;
@@ -17,6 +18,7 @@ pub mod new;
 pub mod review;
 pub mod show;
 pub mod submit;
+pub mod verify;
 
 use std::process::ExitCode;
 
@@ -68,5 +70,7 @@ mod tests {
         crate::show::Args::command().debug_assert();
         crate::ls::Args::command().debug_assert();
         crate::log::Args::command().debug_assert();
+        crate::verify::Args::command().debug_assert();
+        crate::hook::Args::command().debug_assert();
     }
 }

@@ -8,11 +8,13 @@
 pub mod actor;
 pub mod digest;
 pub mod id;
+pub mod policy;
 pub mod rules;
 pub mod task;
 pub mod text;
 pub mod time;
 pub mod trailer;
+pub mod verify;
 pub mod workflow;
 
 pub use actor::{Actor, ActorKind, Actors};

@@ -41,6 +41,8 @@ pub mod key {
     pub const PROMPT_DIGEST: &str = "Wf-Prompt-Digest";
     /// The actor added or changed (on `actor`).
     pub const SUBJECT: &str = "Wf-Subject";
+    /// The policy proposal (on `propose`, `endorse`, `apply`, `withdraw`).
+    pub const PROPOSAL: &str = "Wf-Proposal";
 }
 
 /// Build a commit message from a subject, an optional note and trailers. The subject and note

@@ -3,8 +3,10 @@
 //! in step; signs and checks SSH signatures (in process, `ssh-keygen` as fallback).
 #![deny(missing_docs)]
 
+pub mod raw;
 pub mod repo;
 pub mod sign;
+pub mod verify;
 
 pub use repo::{Change, Person, Store, StoreError};
 pub use sign::{KeySource, SigStatus, SignError, Signer};

@@ -1612,6 +1612,15 @@ fn explore(w: &World, task: Task, depth: usize, trail: &mut Vec<String>, seen: &
     for (who, action) in menu(&task) {
         match w.attempt(&task, who, &action) {
             Ok(next) => {
+                crate::verify::tests::replays(
+                    &w.wf,
+                    &w.actors,
+                    w.actor(who),
+                    Some(&task),
+                    &next,
+                    &action,
+                    AT,
+                );
                 match &action {
                     Action::Decide {
                         outcome: Outcome::Approve,

@@ -1,0 +1,371 @@
+//! `wf-hook`: put the verifier where it cannot be skipped. On a server (bare repository) a
+//! `pre-receive` hook verifies exactly the pushed commits and protects branches from rewrites
+//! and deletion, and a `post-receive` hook refreshes the server's allowed-signers file; on a
+//! clone a `pre-push` hook gives the same answer before anything leaves.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand};
+use git2::{Oid, Repository};
+use wf_store::verify::Range;
+
+use crate::context::{self, Snapshot};
+use crate::error::CliError;
+use crate::output::print;
+use crate::verify::{problem_lines, run_range, Summary};
+
+/// Install and run wf's git hooks.
+#[derive(Parser, Debug)]
+#[command(
+    name = "wf-hook",
+    version,
+    after_help = "Examples:\n  wf-hook install -C /srv/git/team.git        # a server: pre-receive + post-receive\n  wf-hook install                             # a clone: pre-push\n  git config --add wf.protect refs/heads/release   # protect another branch"
+)]
+pub struct Args {
+    #[command(subcommand)]
+    pub cmd: Cmd,
+    #[command(flatten)]
+    pub global: context::Global,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// Write the hooks: pre-receive and post-receive in a bare repository, pre-push in a clone.
+    /// Installing again is a no-op; a hook that is not wf's is kept unless --force (which moves
+    /// it to NAME.wf-old).
+    Install {
+        /// Replace hooks that are not wf's.
+        #[arg(long)]
+        force: bool,
+        /// Protect this branch too (stored in git config wf.protect; refs/heads/main and the
+        /// branch HEAD names are always protected).
+        #[arg(long, value_name = "REF")]
+        protect: Vec<String>,
+    },
+    /// Run a hook (git calls this; it reads the ref updates on stdin).
+    Run {
+        /// pre-receive, post-receive or pre-push.
+        #[arg(value_parser = ["pre-receive", "post-receive", "pre-push"])]
+        hook: String,
+        /// The hook's own arguments (pre-push: remote name and URL).
+        args: Vec<String>,
+    },
+}
+
+/// Run `wf-hook`.
+pub fn run(args: Args) -> Result<(), CliError> {
+    let store = args.global.store()?;
+    match args.cmd {
+        Cmd::Install { force, protect } => install(&store, force, &protect),
+        Cmd::Run { hook, args } => {
+            let stdin = std::io::stdin();
+            let lines: Vec<String> = stdin.lock().lines().collect::<Result<_, _>>()?;
+            match hook.as_str() {
+                "pre-receive" => pre_receive(store.git(), &lines),
+                "post-receive" => post_receive(&store),
+                _ => pre_push(store.git(), args.first().map(String::as_str), &lines),
+            }
+        }
+    }
+}
+
+const MARK: &str = "# wf-hook: installed by `wf-hook install`";
+
+fn script(exe: &Path, hook: &str) -> String {
+    let exe = exe.display().to_string().replace('\'', "'\\''");
+    format!(
+        "#!/bin/sh\n{MARK}; see spec/verify.md. Reinstall with wf-hook install --force.\n\
+WF_HOOK='{exe}'\n\
+[ -x \"$WF_HOOK\" ] || WF_HOOK=$(command -v wf-hook) || {{ echo 'wf-hook: not found; refusing (install wf or fix PATH)' >&2; exit 1; }}\n\
+exec \"$WF_HOOK\" run {hook} \"$@\"\n"
+    )
+}
+
+fn hooks_dir(repo: &Repository) -> PathBuf {
+    let configured = repo
+        .config()
+        .ok()
+        .and_then(|c| c.get_path("core.hooksPath").ok());
+    match configured {
+        Some(p) if p.is_absolute() => p,
+        Some(p) => repo.workdir().unwrap_or_else(|| repo.path()).join(p),
+        None => repo.path().join("hooks"),
+    }
+}
+
+fn install(store: &wf_store::Store, force: bool, protect: &[String]) -> Result<(), CliError> {
+    let repo = store.git();
+    let names: &[&str] = if repo.is_bare() {
+        &["pre-receive", "post-receive"]
+    } else {
+        &["pre-push"]
+    };
+    let exe = std::env::current_exe()?;
+    let exe = std::fs::canonicalize(&exe).unwrap_or(exe);
+    let dir = hooks_dir(repo);
+    std::fs::create_dir_all(&dir)?;
+    let mut plan = Vec::new();
+    for name in names {
+        let path = dir.join(name);
+        let want = script(&exe, name);
+        match std::fs::read_to_string(&path) {
+            Ok(have) if have == want => plan.push((path, want, "unchanged")),
+            Ok(have) if have.contains(MARK) => plan.push((path, want, "updated")),
+            Ok(_) if !force => {
+                return Err(CliError::Conflict(
+                    format!("{} exists and is not wf's", path.display()),
+                    Some("keep it, or replace it with wf-hook install --force (it is moved to NAME.wf-old)".into()),
+                ))
+            }
+            Ok(_) => plan.push((path, want, "replaced")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                plan.push((path, want, "installed"))
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut text = String::new();
+    for (path, want, what) in plan {
+        if what == "replaced" {
+            let mut old = path.clone().into_os_string();
+            old.push(".wf-old");
+            std::fs::rename(&path, &old)?;
+        }
+        if what != "unchanged" {
+            write_executable(&path, &want)?;
+        }
+        text.push_str(&format!("{what} {}\n", path.display()));
+    }
+    if !protect.is_empty() {
+        let mut cfg = repo.config()?.open_level(git2::ConfigLevel::Local)?;
+        let have = protected(repo);
+        for r in protect {
+            let r = full_ref(r);
+            if !have.contains(&r) {
+                cfg.set_multivar("wf.protect", "^$", &r)?;
+            }
+        }
+    }
+    text.push_str(&format!("protected: {}\n", protected(repo).join(", ")));
+    print(&text)
+}
+
+fn write_executable(path: &Path, text: &str) -> Result<(), CliError> {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = path.with_extension("wf-tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+fn full_ref(r: &str) -> String {
+    if r.starts_with("refs/") {
+        r.to_string()
+    } else {
+        format!("refs/heads/{r}")
+    }
+}
+
+/// The protected refs: `refs/heads/main`, the branch HEAD names, and every `wf.protect`.
+pub fn protected(repo: &Repository) -> Vec<String> {
+    let mut out = vec!["refs/heads/main".to_string()];
+    if let Ok(h) = repo.find_reference("HEAD") {
+        if let Some(t) = h.symbolic_target() {
+            out.push(t.to_string());
+        }
+    }
+    if let Ok(cfg) = repo.config() {
+        if let Ok(mut entries) = cfg.multivar("wf.protect", None) {
+            while let Some(Ok(e)) = entries.next() {
+                if let Some(v) = e.value() {
+                    out.push(full_ref(v));
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn zero(o: &str) -> bool {
+    o.bytes().all(|b| b == b'0')
+}
+
+/// Peel a pushed object to a commit, if it is one (tags of commits count).
+fn commit_of(repo: &Repository, oid: Oid) -> Option<Oid> {
+    repo.find_object(oid, None)
+        .ok()?
+        .peel_to_commit()
+        .ok()
+        .map(|c| c.id())
+}
+
+struct Update<'a> {
+    refname: &'a str,
+    old: Option<Oid>,
+    new: Option<Oid>,
+}
+
+/// Judge ref updates: deletions and rewrites of protected refs, then every new commit.
+fn judge(
+    repo: &Repository,
+    updates: &[Update],
+    exclude: Vec<Oid>,
+    old_known: bool,
+) -> Result<(), CliError> {
+    let protect = protected(repo);
+    let mut refused = Vec::new();
+    let mut include = Vec::new();
+    for u in updates {
+        let guarded = protect.iter().any(|p| p == u.refname);
+        match (u.old, u.new) {
+            (Some(_), None) if guarded => {
+                refused.push(format!("{}: deleting a protected branch", u.refname))
+            }
+            (Some(old), Some(new)) if guarded && old != new => {
+                let ff = match repo.find_commit(old) {
+                    Ok(_) => repo.graph_descendant_of(new, old).unwrap_or(false),
+                    Err(_) if !old_known => {
+                        refused.push(format!(
+                            "{}: the remote has commits this clone lacks; fetch and rebase first",
+                            u.refname
+                        ));
+                        continue;
+                    }
+                    Err(_) => false,
+                };
+                if !ff {
+                    refused.push(format!(
+                        "{}: non-fast-forward update of a protected branch (it would rewrite signed history)",
+                        u.refname
+                    ));
+                }
+            }
+            _ => {}
+        }
+        if let Some(c) = u.new.and_then(|n| commit_of(repo, n)) {
+            include.push(c);
+        }
+    }
+    let mut text = String::new();
+    for r in &refused {
+        text.push_str(&format!("wf-hook: history: {r}\n"));
+    }
+    let out = run_range(repo, Range { include, exclude }, true, None)?;
+    let summary = Summary::of(&out.reports);
+    text.push_str(&problem_lines(&out.reports));
+    if summary.commits > 0 {
+        text.push_str(&summary.line());
+    }
+    eprint!("{text}");
+    if !refused.is_empty() || summary.problems > 0 {
+        let n = refused.len() + summary.problems;
+        return Err(CliError::Rejected(
+            format!("push refused: {n} problem{}", if n == 1 { "" } else { "s" }),
+            Some("nothing was updated; fix the history (spec/verify.md) and push again".into()),
+        ));
+    }
+    Ok(())
+}
+
+fn parse_oid(s: &str) -> Result<Option<Oid>, CliError> {
+    if zero(s) {
+        return Ok(None);
+    }
+    Oid::from_str(s).map(Some).map_err(|_| {
+        CliError::usage(
+            format!("bad object id {s:?} on stdin"),
+            "git feeds hooks their input",
+        )
+    })
+}
+
+fn pre_receive(repo: &Repository, lines: &[String]) -> Result<(), CliError> {
+    let mut updates = Vec::new();
+    for l in lines {
+        let mut p = l.split_whitespace();
+        let (Some(old), Some(new), Some(name)) = (p.next(), p.next(), p.next()) else {
+            return Err(CliError::usage(
+                format!("bad pre-receive line {l:?}"),
+                "git feeds it: OLD NEW REF",
+            ));
+        };
+        updates.push((parse_oid(old)?, parse_oid(new)?, name));
+    }
+    let exclude = existing_tips(repo, |_| true)?;
+    let updates: Vec<Update> = updates
+        .iter()
+        .map(|(o, n, r)| Update {
+            refname: r,
+            old: *o,
+            new: *n,
+        })
+        .collect();
+    judge(repo, &updates, exclude, true)
+}
+
+fn pre_push(repo: &Repository, remote: Option<&str>, lines: &[String]) -> Result<(), CliError> {
+    let mut updates = Vec::new();
+    for l in lines {
+        let p: Vec<&str> = l.split_whitespace().collect();
+        let [_, local, remote_ref, remote_oid] = p.as_slice() else {
+            return Err(CliError::usage(
+                format!("bad pre-push line {l:?}"),
+                "git feeds it: LOCAL-REF LOCAL-OID REMOTE-REF REMOTE-OID",
+            ));
+        };
+        updates.push((parse_oid(remote_oid)?, parse_oid(local)?, *remote_ref));
+    }
+    let prefix = remote.map(|r| format!("refs/remotes/{r}/"));
+    let mut exclude = existing_tips(repo, |name| {
+        prefix.as_deref().is_some_and(|p| name.starts_with(p))
+    })?;
+    for (old, _, _) in &updates {
+        if let Some(c) = old.and_then(|o| commit_of(repo, o)) {
+            exclude.push(c);
+        }
+    }
+    let updates: Vec<Update> = updates
+        .iter()
+        .map(|(o, n, r)| Update {
+            refname: r,
+            old: *o,
+            new: *n,
+        })
+        .collect();
+    judge(repo, &updates, exclude, false)
+}
+
+fn existing_tips(repo: &Repository, keep: impl Fn(&str) -> bool) -> Result<Vec<Oid>, CliError> {
+    let mut out = Vec::new();
+    for r in repo.references()? {
+        let r = r?;
+        let Some(name) = r.name() else { continue };
+        if !keep(name) {
+            continue;
+        }
+        if let Ok(c) = r.peel_to_commit() {
+            out.push(c.id());
+        }
+    }
+    Ok(out)
+}
+
+/// After a push lands, refresh the server's copy of the allowed signers, so that plain
+/// `git verify-commit` there knows keys registered by pushed actor changes.
+fn post_receive(store: &wf_store::Store) -> Result<(), CliError> {
+    match Snapshot::head(store) {
+        Ok(snap) => {
+            crate::init::configure(store, &snap.actors)?;
+            if std::io::stderr().is_terminal() {
+                eprintln!("wf-hook: allowed signers refreshed");
+            }
+            Ok(())
+        }
+        Err(_) => Ok(()),
+    }
+}

@@ -1,0 +1,222 @@
+//! Tests of policy changes: who may change `.wf/`, and the admin quorum.
+
+use super::*;
+use crate::actor::{Actor, ActorKind, Actors};
+
+const AT: Timestamp = Timestamp(1_795_497_415);
+
+fn key(id: &str) -> String {
+    let blob: String = id.chars().filter(char::is_ascii_alphanumeric).collect();
+    format!("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA{blob:0>20} {id}")
+}
+
+fn human(id: &str, roles: &[&str]) -> Actor {
+    Actor {
+        id: id.into(),
+        name: id.to_uppercase(),
+        email: format!("{id}@example.com"),
+        kind: ActorKind::Human,
+        roles: roles.iter().map(|r| r.to_string()).collect(),
+        model: None,
+        operator: None,
+        keys: vec![key(id)],
+    }
+}
+
+fn files(actors: &Actors, policy: Option<&Policy>) -> Files {
+    let mut f = Files::new();
+    f.insert(STORE_FILE.into(), store_marker().into_bytes());
+    f.insert(ACTORS_FILE.into(), actors.to_toml().into_bytes());
+    f.insert(SIGNERS_FILE.into(), actors.allowed_signers().into_bytes());
+    f.insert(
+        format!("{WORKFLOWS_DIR}default.toml"),
+        Workflow::default_workflow().to_toml().into_bytes(),
+    );
+    if let Some(p) = policy {
+        f.insert(POLICY_FILE.into(), p.to_toml().into_bytes());
+    }
+    f
+}
+
+fn team() -> Actors {
+    Actors {
+        actors: vec![
+            human("alice", &["admin", "requester"]),
+            human("bob", &["admin"]),
+            human("carol", &["reviewer"]),
+        ],
+    }
+}
+
+fn with_role(a: &Actors, id: &str, role: &str) -> Actors {
+    let mut a = a.clone();
+    a.actors
+        .iter_mut()
+        .find(|x| x.id == id)
+        .unwrap()
+        .roles
+        .push(role.into());
+    a
+}
+
+#[test]
+fn only_an_admin_of_the_old_policy_changes_actors() {
+    let before = files(&team(), None);
+    let after = files(&with_role(&team(), "carol", "admin"), None);
+    let carol = human("carol", &["reviewer", "admin"]);
+    let subject = PolicyAction::Actor {
+        subject: "carol".into(),
+    };
+    // carol grants herself admin: judged under the old file, where she is not one.
+    let r = decide_policy(Some(&before), &after, &carol, &subject, AT).unwrap_err();
+    assert_eq!(r.rule, Rule::Admin);
+    let alice = human("alice", &["admin", "requester"]);
+    decide_policy(Some(&before), &after, &alice, &subject, AT).unwrap();
+    // The subject must be the only actor changed.
+    let other = PolicyAction::Actor {
+        subject: "bob".into(),
+    };
+    let r = decide_policy(Some(&before), &after, &alice, &other, AT).unwrap_err();
+    assert_eq!(r.rule, Rule::TaskScope);
+}
+
+#[test]
+fn a_workflow_without_human_approval_is_refused_even_for_an_admin() {
+    let before = files(&team(), None);
+    let mut after = before.clone();
+    let mut w = Workflow::default_workflow();
+    w.steps.pop();
+    after.insert(
+        format!("{WORKFLOWS_DIR}default.toml"),
+        toml::to_string(&w).unwrap().into_bytes(),
+    );
+    let alice = human("alice", &["admin", "requester"]);
+    let r = decide_policy(Some(&before), &after, &alice, &PolicyAction::Set, AT).unwrap_err();
+    assert_eq!(r.rule, Rule::Input);
+    assert!(r.reason.contains("approve"), "{}", r.reason);
+    let carol = human("carol", &["reviewer"]);
+    let r = decide_policy(Some(&before), &after, &carol, &PolicyAction::Set, AT);
+    assert!(r.is_err());
+}
+
+fn propose(before: &Files, by: &str, new_actors: &Actors) -> (Proposal, Files) {
+    let mut p = Proposal {
+        id: "P-abc123".into(),
+        by: by.into(),
+        at: AT.rfc3339(),
+        note: "carol helps".into(),
+        base: base_digest(before),
+        digest: String::new(),
+        files: vec![ProposedFile {
+            path: ACTORS_FILE.into(),
+            text: new_actors.to_toml(),
+        }],
+        endorsements: vec![],
+    };
+    p.digest = p.compute_digest();
+    let mut after = before.clone();
+    after.insert(Proposal::path(&p.id), p.to_toml().into_bytes());
+    (p, after)
+}
+
+#[test]
+fn with_a_quorum_of_two_a_change_needs_a_second_admin() {
+    let two = Policy { admins_required: 2 };
+    let before = files(&team(), Some(&two));
+    let new_actors = with_role(&team(), "carol", "admin");
+    let alice = human("alice", &["admin", "requester"]);
+    let bob = human("bob", &["admin"]);
+    // Direct changes are refused.
+    let direct = files(&new_actors, Some(&two));
+    let r = decide_policy(
+        Some(&before),
+        &direct,
+        &alice,
+        &PolicyAction::Actor {
+            subject: "carol".into(),
+        },
+        AT,
+    )
+    .unwrap_err();
+    assert_eq!(r.rule, Rule::Admin);
+    // alice proposes.
+    let (p, proposed) = propose(&before, "alice", &new_actors);
+    let id = PolicyAction::Propose { id: p.id.clone() };
+    decide_policy(Some(&before), &proposed, &alice, &id, AT).unwrap();
+    // alice cannot sign twice.
+    let mut applied = apply_files(&proposed, &p.files);
+    applied.remove(&Proposal::path(&p.id));
+    let apply = PolicyAction::Apply { id: p.id.clone() };
+    let r = decide_policy(Some(&proposed), &applied, &alice, &apply, AT).unwrap_err();
+    assert_eq!(r.rule, Rule::NoSelfReview);
+    // bob's signature completes the quorum: applying is allowed, a mere endorsement is not.
+    decide_policy(Some(&proposed), &applied, &bob, &apply, AT).unwrap();
+    let mut q = p.clone();
+    q.endorsements.push(Endorsement {
+        actor: "bob".into(),
+        at: AT.rfc3339(),
+        digest: p.digest.clone(),
+    });
+    let mut endorsed = proposed.clone();
+    endorsed.insert(Proposal::path(&p.id), q.to_toml().into_bytes());
+    let r = decide_policy(
+        Some(&proposed),
+        &endorsed,
+        &bob,
+        &PolicyAction::Endorse { id: p.id.clone() },
+        AT,
+    )
+    .unwrap_err();
+    assert_eq!(r.rule, Rule::Input);
+    // Applying something other than the proposal is refused.
+    let mut sneaky = applied.clone();
+    sneaky.insert(
+        ACTORS_FILE.into(),
+        with_role(&new_actors, "carol", "requester")
+            .to_toml()
+            .into_bytes(),
+    );
+    let r = decide_policy(Some(&proposed), &sneaky, &bob, &apply, AT).unwrap_err();
+    assert_eq!(r.rule, Rule::TaskScope, "{r:?}");
+}
+
+#[test]
+fn a_proposal_made_against_an_older_policy_does_not_apply() {
+    let two = Policy { admins_required: 2 };
+    let before = files(&team(), Some(&two));
+    let (p, proposed) = propose(&before, "alice", &with_role(&team(), "carol", "admin"));
+    // Meanwhile the workflows changed (by another applied proposal).
+    let mut moved = proposed.clone();
+    let mut w = Workflow::default_workflow();
+    w.name = "other".into();
+    moved.insert(
+        format!("{WORKFLOWS_DIR}other.toml"),
+        w.to_toml().into_bytes(),
+    );
+    let mut applied = apply_files(&moved, &p.files);
+    applied.remove(&Proposal::path(&p.id));
+    let bob = human("bob", &["admin"]);
+    let r = decide_policy(
+        Some(&moved),
+        &applied,
+        &bob,
+        &PolicyAction::Apply { id: p.id.clone() },
+        AT,
+    )
+    .unwrap_err();
+    assert_eq!(r.rule, Rule::DigestBinding);
+}
+
+#[test]
+fn load_refuses_files_wf_does_not_write_and_stale_signers() {
+    let good = files(&team(), None);
+    assert!(load(&good).is_ok());
+    let mut extra = good.clone();
+    extra.insert(".wf/notes.txt".into(), b"hi".to_vec());
+    assert!(load(&extra).unwrap_err().contains("unexpected file"));
+    let mut stale = good.clone();
+    stale.insert(SIGNERS_FILE.into(), b"x".to_vec());
+    assert!(load(&stale).unwrap_err().contains("not generated"));
+    let too_many = files(&team(), Some(&Policy { admins_required: 3 }));
+    assert!(load(&too_many).unwrap_err().contains("admins_required"));
+}

@@ -1,0 +1,166 @@
+//! Tests of the verifier's judgement on values. The exhaustive search of `rules/tests.rs` also
+//! calls [`replays`] on every transition it finds allowed, so the verifier accepts what the
+//! tools write, and rejects the same commit with its action, signer or output changed.
+
+use super::*;
+use crate::task::Task;
+
+fn files_of(t: &Task) -> TaskFiles {
+    let mut dir = BTreeMap::new();
+    for i in t.inputs.iter().filter(|i| i.file.is_some()) {
+        dir.insert(
+            format!("in/{}", i.name),
+            Blob {
+                oid: format!("in-{}", i.sha256),
+                content: Some((i.sha256.clone(), 1)),
+            },
+        );
+    }
+    if let Some(r) = t.latest() {
+        for a in &r.artifacts {
+            dir.insert(
+                format!("out/{}", a.name),
+                Blob {
+                    oid: format!("out-{}", a.sha256),
+                    content: Some((a.sha256.clone(), a.size)),
+                },
+            );
+        }
+    }
+    TaskFiles {
+        task: Some(t.to_toml()),
+        dir,
+    }
+}
+
+/// The commit a tool writes for `action` (by `actor`, from `before` to `after`) replays to
+/// `after`; the same commit claiming another action, or with the output changed, does not.
+pub(crate) fn replays(
+    workflow: &Workflow,
+    actors: &Actors,
+    actor: &Actor,
+    before: Option<&Task>,
+    after: &Task,
+    action: &Action,
+    at: Timestamp,
+) {
+    let workflows: BTreeMap<String, Workflow> = [(workflow.name.clone(), workflow.clone())].into();
+    let message = trailer::action_message(before, after, action, actor);
+    let h = Header {
+        message: &message,
+        author: (&actor.name, &actor.email),
+        committer: (&actor.name, &actor.email),
+        time: at,
+    };
+    let b = before.map(files_of).unwrap_or_default();
+    let a = files_of(after);
+    let got = replay_task(&workflows, actors, actor, &after.id, &b, &a, &h)
+        .unwrap_or_else(|p| panic!("verifier rejects {}: {p:?}", action.name()));
+    assert_eq!(&got.task, after);
+    // Claim another action over the same diff.
+    let other = if action.name() == "assign" {
+        "reopen"
+    } else {
+        "assign"
+    };
+    let forged = message.replace(
+        &format!("Wf-Action: {}", action.name()),
+        &format!("Wf-Action: {other}"),
+    );
+    let h2 = Header {
+        message: &forged,
+        ..h.clone()
+    };
+    assert!(replay_task(&workflows, actors, actor, &after.id, &b, &a, &h2).is_err());
+    // Change an output file without a new revision record.
+    if let Some(r) = after.latest() {
+        let mut a2 = a.clone();
+        let name = format!("out/{}", r.artifacts[0].name);
+        a2.dir.insert(
+            name,
+            Blob {
+                oid: "changed".into(),
+                content: Some(("0".repeat(64), 3)),
+            },
+        );
+        assert!(replay_task(&workflows, actors, actor, &after.id, &b, &a2, &h).is_err());
+    }
+}
+
+fn unit(a: &str) -> Unit {
+    (Some(a.to_string()), None)
+}
+
+#[test]
+fn a_merge_takes_each_unit_from_the_side_that_changed_it() {
+    let base: BTreeMap<String, Unit> = [
+        ("T-aaaaaa".to_string(), unit("1")),
+        (".wf".to_string(), unit("w")),
+    ]
+    .into();
+    let mut left = base.clone();
+    left.insert("T-aaaaaa".into(), unit("2"));
+    let mut right = base.clone();
+    right.insert("T-bbbbbb".into(), unit("9"));
+    let mut merged = left.clone();
+    merged.insert("T-bbbbbb".into(), unit("9"));
+    check_merge(&base, &[left.clone(), right.clone()], &merged).unwrap();
+    // A change neither parent had.
+    let mut sneaky = merged.clone();
+    sneaky.insert(".wf".into(), unit("evil"));
+    assert_eq!(
+        check_merge(&base, &[left.clone(), right.clone()], &sneaky)
+            .unwrap_err()
+            .check,
+        Check::Merge
+    );
+    // Silently reverting one side's change.
+    let mut revert = merged.clone();
+    revert.insert("T-aaaaaa".into(), unit("1"));
+    assert!(check_merge(&base, &[left.clone(), right.clone()], &revert).is_err());
+    // Both sides changed the same task.
+    let mut right2 = right.clone();
+    right2.insert("T-aaaaaa".into(), unit("3"));
+    assert!(check_merge(&base, &[left, right2.clone()], &right2).is_err());
+}
+
+#[test]
+fn identify_needs_the_key_of_the_named_actor() {
+    let a = Actors {
+        actors: vec![Actor {
+            id: "alice".into(),
+            name: "Alice".into(),
+            email: "alice@example.com".into(),
+            kind: crate::actor::ActorKind::Human,
+            roles: vec!["admin".into()],
+            model: None,
+            operator: None,
+            keys: vec!["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAalice000000000000 alice".into()],
+        }],
+    };
+    let msg = "wf: x\n\nWf-Action: assign\nWf-Actor: alice\nWf-Actor-Kind: human\n";
+    let h = Header {
+        message: msg,
+        author: ("Alice", "alice@example.com"),
+        committer: ("Alice", "alice@example.com"),
+        time: Timestamp(0),
+    };
+    let k = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAalice000000000000";
+    assert_eq!(identify(&a, k, &h).unwrap().id, "alice");
+    let unknown = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAmallory0000000000";
+    assert_eq!(
+        identify(&a, unknown, &h).unwrap_err().check,
+        Check::UnknownKey
+    );
+    let bob_says = msg.replace("Wf-Actor: alice", "Wf-Actor: bob");
+    let h2 = Header {
+        message: &bob_says,
+        ..h.clone()
+    };
+    assert_eq!(identify(&a, k, &h2).unwrap_err().check, Check::WrongSigner);
+    let h3 = Header {
+        author: ("Bob", "bob@example.com"),
+        ..h
+    };
+    assert_eq!(identify(&a, k, &h3).unwrap_err().check, Check::WrongSigner);
+}
