@@ -39,6 +39,8 @@ pub fn bin(tool: &str) -> &'static str {
         "wf-show" => env!("CARGO_BIN_EXE_wf-show"),
         "wf-ls" => env!("CARGO_BIN_EXE_wf-ls"),
         "wf-log" => env!("CARGO_BIN_EXE_wf-log"),
+        "wf-verify" => env!("CARGO_BIN_EXE_wf-verify"),
+        "wf-hook" => env!("CARGO_BIN_EXE_wf-hook"),
         other => panic!("no such wf tool: {other}"),
     }
 }
