@@ -4,15 +4,12 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use serde_json::json;
-use wf_core::rules::decide_actors;
-use wf_core::trailer::{self, key};
 use wf_core::{Actor, ActorKind, Actors};
-use wf_store::{sign, Person, Store};
+use wf_store::{sign, Store};
 
-use crate::context::{self, KeyArgs, Snapshot, ACTORS_FILE, SIGNERS_FILE};
+use crate::context::{self, KeyArgs, Snapshot, ACTORS_FILE};
 use crate::error::CliError;
 use crate::output::{json, print};
-use crate::txn::{commit_action, Plan};
 
 /// Register, change and list the actors (people and AI agents) of a wf store.
 ///
@@ -203,49 +200,27 @@ fn ssh_public(line: &str) -> Option<String> {
 fn change(
     store: &Store,
     keys: &KeyArgs,
-    what: &str,
+    _what: &str,
     subject: &str,
     edit: impl Fn(&mut Actors) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
     let signer = context::signer(keys, Some(store))?;
-    let time = context::now()?;
-    let (oid, actors) = commit_action(store, signer.as_ref(), time.0, |tip| {
-        let snap = Snapshot::load(store, tip)?;
-        let me = snap.whoami(signer.as_ref())?;
-        let mut after = snap.actors.clone();
-        edit(&mut after)?;
-        decide_actors(&snap.actors, &me, &after)?;
-        Ok(Plan {
-            message: trailer::message(
-                &format!("wf: actor {what}"),
-                "",
-                &[
-                    (key::ACTION, "actor".into()),
-                    (key::ACTOR, me.id.clone()),
-                    (key::ACTOR_KIND, me.kind.as_str().into()),
-                    (key::SUBJECT, subject.into()),
-                ],
-            ),
-            author: Person {
-                name: me.name.clone(),
-                email: me.email.clone(),
-            },
-            writes: vec![
-                (ACTORS_FILE.into(), store.blob(after.to_toml().as_bytes())?),
-                (
-                    SIGNERS_FILE.into(),
-                    store.blob(after.allowed_signers().as_bytes())?,
-                ),
-            ],
-            removes: vec![],
-            guard: vec![ACTORS_FILE.into(), SIGNERS_FILE.into()],
-            result: after,
-        })
-    })?;
-    if store.workdir().is_none() {
-        crate::init::configure(store, &actors)?;
-    }
-    print(&format!("actor {what} at {}\n", &oid.to_string()[..12]))
+    crate::policy::commit_change(
+        store,
+        signer.as_ref(),
+        crate::policy::Change::Actor(subject.to_string()),
+        "",
+        |before| {
+            let text = String::from_utf8_lossy(&before[ACTORS_FILE]).into_owned();
+            let mut actors = Actors::parse(&text).map_err(|e| {
+                CliError::store(format!("{ACTORS_FILE}: {e}"), "restore it from history")
+            })?;
+            edit(&mut actors)?;
+            let mut after = before.clone();
+            after.insert(ACTORS_FILE.into(), actors.to_toml().into_bytes());
+            Ok(after)
+        },
+    )
 }
 
 fn list(store: &Store, as_json: bool) -> Result<(), CliError> {

@@ -11,16 +11,9 @@ use wf_store::{sign, KeySource, Signer, Store};
 
 use crate::error::CliError;
 
-/// The store's marker file; its presence at a commit makes the repository a wf store.
-pub const STORE_FILE: &str = ".wf/store.toml";
-/// The actors file.
-pub const ACTORS_FILE: &str = ".wf/actors.toml";
-/// The generated allowed-signers file.
-pub const SIGNERS_FILE: &str = ".wf/allowed_signers";
+pub use wf_core::policy::{ACTORS_FILE, SIGNERS_FILE, STORE_FILE, STORE_VERSION};
 /// Workflows live here, one `<name>.toml` each.
 pub const WORKFLOWS_DIR: &str = ".wf/workflows";
-/// The store format version this build writes and reads.
-pub const STORE_VERSION: u32 = 1;
 
 /// Options every tool takes.
 #[derive(Args, Debug, Clone, Default)]
@@ -223,27 +216,17 @@ pub fn identify(actors: &Actors, signer: &dyn Signer) -> Result<Actor, CliError>
 }
 
 fn check_store_version(marker: &str) -> Result<(), CliError> {
-    #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Marker {
-        version: u32,
-    }
-    let m: Marker = toml::from_str(marker).map_err(|e| {
-        CliError::store(format!("{STORE_FILE}: {e}"), "it should read: version = 1")
-    })?;
-    if m.version != STORE_VERSION {
-        return Err(CliError::store(
-            format!(
-                "store format version {} is not supported (this wf reads {STORE_VERSION})",
-                m.version
-            ),
-            "upgrade wf",
-        ));
-    }
-    Ok(())
+    wf_core::policy::check_marker(marker).map_err(|e| {
+        let hint = if e.contains("not supported") {
+            "upgrade wf".to_string()
+        } else {
+            format!("{STORE_FILE} should read: version = {STORE_VERSION}")
+        };
+        CliError::store(e, hint)
+    })
 }
 
 /// The contents of a fresh `.wf/store.toml`.
 pub fn store_marker() -> String {
-    format!("# wf store; see spec/store.md\nversion = {STORE_VERSION}\n")
+    wf_core::policy::store_marker()
 }

@@ -15,6 +15,7 @@ pub mod init;
 pub mod log;
 pub mod ls;
 pub mod new;
+pub mod policy;
 pub mod review;
 pub mod show;
 pub mod submit;
@@ -72,5 +73,6 @@ mod tests {
         crate::log::Args::command().debug_assert();
         crate::verify::Args::command().debug_assert();
         crate::hook::Args::command().debug_assert();
+        crate::policy::Args::command().debug_assert();
     }
 }

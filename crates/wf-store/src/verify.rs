@@ -17,6 +17,39 @@ use wf_core::{Task, Timestamp};
 
 use crate::sign::{self, SigStatus};
 
+/// Every file under `.wf/` in a tree, by path from the repository root. Entries that are not
+/// files (submodules, links) are given unreadable contents, so that loading the policy fails.
+pub fn wf_files(repo: &Repository, tree: &Tree) -> Result<Files, git2::Error> {
+    let mut files = Files::new();
+    let Some(e) = tree.get_name(".wf") else {
+        return Ok(files);
+    };
+    let wf = repo.find_tree(e.id())?;
+    let mut err = None;
+    wf.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+        let path = format!(".wf/{dir}{}", entry.name().unwrap_or("\u{fffd}"));
+        match entry.kind() {
+            Some(ObjectType::Tree) => {}
+            Some(ObjectType::Blob) if entry.filemode() != 0o120000 => {
+                match repo.find_blob(entry.id()) {
+                    Ok(b) => {
+                        files.insert(path, b.content().to_vec());
+                    }
+                    Err(e) => err = Some(e),
+                }
+            }
+            _ => {
+                files.insert(path, b"\0not a regular file".to_vec());
+            }
+        }
+        git2::TreeWalkResult::Ok
+    })?;
+    match err {
+        Some(e) => Err(e),
+        None => Ok(files),
+    }
+}
+
 /// What was found about one commit.
 #[derive(Clone, Debug)]
 pub struct Report {
@@ -427,33 +460,8 @@ impl Ctx<'_> {
         Ok(p)
     }
 
-    /// Every file under `.wf/`.
     fn files(&self, tree: &Tree) -> Result<Files, git2::Error> {
-        let mut files = Files::new();
-        let Some(e) = tree.get_name(".wf") else {
-            return Ok(files);
-        };
-        let wf = self.repo.find_tree(e.id())?;
-        let mut err = None;
-        wf.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
-            if entry.kind() == Some(ObjectType::Blob) {
-                let path = format!(".wf/{dir}{}", entry.name().unwrap_or("\u{fffd}"));
-                match self.repo.find_blob(entry.id()) {
-                    Ok(b) => {
-                        files.insert(path, b.content().to_vec());
-                    }
-                    Err(e) => err = Some(e),
-                }
-            } else if entry.kind() != Some(ObjectType::Tree) {
-                let path = format!(".wf/{dir}{}", entry.name().unwrap_or("\u{fffd}"));
-                files.insert(path, b"\0submodule or unknown entry".to_vec());
-            }
-            git2::TreeWalkResult::Ok
-        })?;
-        match err {
-            Some(e) => Err(e),
-            None => Ok(files),
-        }
+        wf_files(self.repo, tree)
     }
 
     /// The task ids whose file or folder differ between two trees, or a problem for an entry
