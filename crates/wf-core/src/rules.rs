@@ -888,7 +888,7 @@ fn send_back(workflow: &Workflow, next: &mut Task, from: &Step) {
 
 /// The actors of a new store: its founder alone, a human holding `admin` (to register everyone
 /// else) and `requester` (to define tasks in the default workflow). The init commit is the root
-/// of trust; every later change goes through [`decide_actors`].
+/// of trust; every later change goes through [`crate::policy::decide_policy`].
 pub fn founding_actors(
     id: &str,
     name: &str,
@@ -916,34 +916,6 @@ pub fn founding_actors(
             "choose another --id, --name or --email",
         ),
     }
-}
-
-/// Decide a change to `.wf/actors.toml`: only an admin (under the file as it was) may make it,
-/// the new file must be valid, and at least one human admin must remain.
-pub fn decide_actors(before: &Actors, actor: &Actor, after: &Actors) -> Result<(), Refusal> {
-    let acting = before.get(&actor.id);
-    if !acting.is_some_and(|a| a.is_admin() && a.kind == ActorKind::Human) {
-        return refuse(
-            Rule::Admin,
-            format!("{} is not an admin and may not change actors", actor.id),
-            "ask an admin (see wf-actor list) to make the change",
-        );
-    }
-    if let Err(e) = after.validate() {
-        return refuse(Rule::Input, e.to_string(), "fix the arguments");
-    }
-    if !after
-        .actors
-        .iter()
-        .any(|a| a.is_admin() && a.kind == ActorKind::Human)
-    {
-        return refuse(
-            Rule::Admin,
-            "no human admin would remain",
-            "keep at least one human with role admin",
-        );
-    }
-    Ok(())
 }
 
 #[cfg(test)]
