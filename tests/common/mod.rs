@@ -41,6 +41,7 @@ pub fn bin(tool: &str) -> &'static str {
         "wf-log" => env!("CARGO_BIN_EXE_wf-log"),
         "wf-verify" => env!("CARGO_BIN_EXE_wf-verify"),
         "wf-hook" => env!("CARGO_BIN_EXE_wf-hook"),
+        "wf-policy" => env!("CARGO_BIN_EXE_wf-policy"),
         other => panic!("no such wf tool: {other}"),
     }
 }

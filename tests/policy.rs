@@ -1,0 +1,167 @@
+//! wf-policy and the admin quorum: changes to .wf/ signed by as many admins as the policy asks,
+//! each in its own commit, and the verifier agreeing with every step.
+
+mod common;
+
+use common::*;
+
+/// A store where alice and bob are admins and the policy asks for both.
+fn two_admins() -> Store {
+    let s = Store::new();
+    s.ok(
+        "wf-actor",
+        &["update", "bob", "--add-role", "admin"],
+        "alice",
+    );
+    let out = s.ok(
+        "wf-policy",
+        &["set", "--admins-required", "2", "-m", "four eyes"],
+        "alice",
+    );
+    assert!(out.starts_with("policy change at "), "{out}");
+    s
+}
+
+fn proposal_ids(s: &Store) -> Vec<String> {
+    let v = json(&s.query("wf-policy", &["show", "--json"]));
+    assert_eq!(v["schema"], "wf.policy/1");
+    column(&v["proposals"], "id")
+        .into_iter()
+        .map(str::to_string)
+        .collect()
+}
+
+fn verify_clean(s: &Store) {
+    let out = s.query("wf-verify", &["--no-cache"]);
+    assert!(out.ends_with(": clean\n"), "{out}");
+}
+
+#[test]
+fn a_quorum_larger_than_the_admins_is_refused() {
+    let s = Store::new();
+    s.assert_rule(
+        12,
+        s.call("wf-policy")
+            .args(["set", "--admins-required", "2"])
+            .key("alice"),
+    );
+}
+
+#[test]
+fn with_a_quorum_of_two_an_actor_change_is_proposed_then_applied_by_the_second_admin() {
+    let s = two_admins();
+    let before = s.query("wf-actor", &["list", "--json"]);
+    let out = s.ok(
+        "wf-actor",
+        &["update", "carol", "--add-role", "requester"],
+        "alice",
+    );
+    assert!(out.contains("(1 of 2 admin signatures)"), "{out}");
+    let ids = proposal_ids(&s);
+    assert_eq!(ids.len(), 1);
+    let id = &ids[0];
+    // Nothing changed yet: the proposal waits.
+    assert_eq!(s.query("wf-actor", &["list", "--json"]), before);
+    assert_eq!(
+        s.trailers("HEAD")[0],
+        ("Wf-Action".into(), "propose".into())
+    );
+    // The proposer cannot sign twice; a non-admin cannot sign at all.
+    s.assert_rule(5, s.call("wf-policy").args(["endorse", id]).key("alice"));
+    s.assert_rule(11, s.call("wf-policy").args(["endorse", id]).key("carol"));
+    let out = s.ok("wf-policy", &["endorse", id, "-m", "agreed"], "bob");
+    assert!(out.starts_with(&format!("applied {id} at ")), "{out}");
+    assert!(proposal_ids(&s).is_empty());
+    let actors = json(&s.query("wf-actor", &["list", "--json"]));
+    let carol = &actors["actors"].as_array().unwrap()[2];
+    assert_eq!(carol["id"], "carol");
+    assert!(carol["roles"]
+        .as_array()
+        .unwrap()
+        .contains(&"requester".into()));
+    let t = s.trailers("HEAD");
+    assert_eq!(t[0], ("Wf-Action".into(), "apply".into()));
+    assert_eq!(t[1], ("Wf-Actor".into(), "bob".into()));
+    assert!(t.iter().any(|(k, v)| k == "Wf-Proposal" && v == id));
+    for c in s.commits() {
+        s.assert_verifies(&c);
+    }
+    s.assert_clean();
+    verify_clean(&s);
+}
+
+#[test]
+fn lowering_the_quorum_needs_the_quorum_and_a_proposal_can_be_withdrawn() {
+    let s = two_admins();
+    let out = s.ok(
+        "wf-policy",
+        &["set", "--admins-required", "1", "-m", "back"],
+        "bob",
+    );
+    assert!(out.contains("(1 of 2 admin signatures)"), "{out}");
+    let id = &proposal_ids(&s)[0];
+    s.ok("wf-policy", &["withdraw", id, "-m", "never mind"], "bob");
+    assert!(proposal_ids(&s).is_empty());
+    verify_clean(&s);
+}
+
+#[test]
+fn a_proposal_made_against_an_older_policy_must_be_proposed_again() {
+    let s = two_admins();
+    s.ok(
+        "wf-actor",
+        &["update", "carol", "--add-role", "requester"],
+        "alice",
+    );
+    s.ok(
+        "wf-actor",
+        &["update", "carol", "--add-role", "drafter"],
+        "alice",
+    );
+    let ids = proposal_ids(&s);
+    assert_eq!(ids.len(), 2);
+    s.ok("wf-policy", &["endorse", &ids[0]], "bob");
+    let err = s.assert_rule(6, s.call("wf-policy").args(["endorse", &ids[1]]).key("bob"));
+    assert!(err.contains("withdraw it"), "{err}");
+    let show = s.query("wf-policy", &["show"]);
+    assert!(show.contains("stale"), "{show}");
+    verify_clean(&s);
+}
+
+#[test]
+fn an_admin_adds_a_workflow_and_a_non_admin_cannot() {
+    let s = Store::new();
+    let short = "name = \"short\"\n\n[[step]]\nname = \"define\"\nkind = \"define\"\nactor = \"human\"\nroles = [\"requester\"]\n\n[[step]]\nname = \"draft\"\nkind = \"produce\"\nactor = \"ai\"\nroles = [\"drafter\"]\n\n[[step]]\nname = \"approve\"\nkind = \"approve\"\nactor = \"human\"\nrework = \"draft\"\n";
+    let f = s.file("short.toml", short.as_bytes());
+    s.assert_rule(
+        11,
+        s.call("wf-policy")
+            .args(["set", "--workflow", &f])
+            .key("bob"),
+    );
+    let out = s.ok(
+        "wf-policy",
+        &["set", "--workflow", &f, "-m", "a short one"],
+        "alice",
+    );
+    assert!(out.starts_with("policy change at "), "{out}");
+    let show = s.query("wf-policy", &["show"]);
+    assert!(show.contains("workflows: default, short"), "{show}");
+    let id = s.ok(
+        "wf-new",
+        &["--title", "quick", "--workflow", "short"],
+        "alice",
+    );
+    assert!(id.trim().starts_with("T-"), "{id}");
+    // A workflow without its human approval is not a workflow.
+    let bad = s.file(
+        "bad.toml",
+        short
+            .replace("kind = \"approve\"", "kind = \"review\"")
+            .as_bytes(),
+    );
+    let (code, err) = s.refused("wf-policy", &["set", "--workflow", &bad], "alice");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("approve"), "{err}");
+    verify_clean(&s);
+}
