@@ -331,9 +331,12 @@ impl Ctx<'_> {
         let key = match &raw.signature {
             None => {
                 let why = if report.action.is_some() {
-                    "the commit is not signed"
+                    "the commit is not signed".to_string()
                 } else {
-                    "changes .wf/ or tasks/ but is neither signed nor a wf action"
+                    format!(
+                        "changes {} but is neither signed nor a wf action",
+                        self.first_change(ptree.as_ref(), &tree)?
+                    )
                 };
                 return Ok(report.problem(Problem::new(Check::Unsigned, why)));
             }
@@ -349,10 +352,12 @@ impl Ctx<'_> {
             },
         };
         if report.action.is_none() {
-            let what = if changed_wf { ".wf/" } else { "tasks/" };
             return Ok(report.problem(Problem::new(
                 Check::NotAnAction,
-                format!("changes {what} but carries no Wf-Action trailer"),
+                format!(
+                    "changes {} but carries no Wf-Action trailer",
+                    self.first_change(ptree.as_ref(), &tree)?
+                ),
             )));
         }
         if !store_p {
@@ -442,6 +447,32 @@ impl Ctx<'_> {
             Err(p) => report.problems.push(p),
         }
         Ok(report)
+    }
+
+    /// The first path under `.wf/` or `tasks/` a commit changes (and how many more), for
+    /// messages that must name the file.
+    fn first_change(&self, before: Option<&Tree>, after: &Tree) -> Result<String, git2::Error> {
+        let mut opts = git2::DiffOptions::new();
+        opts.pathspec(".wf")
+            .pathspec("tasks")
+            .skip_binary_check(true);
+        let diff = self
+            .repo
+            .diff_tree_to_tree(before, Some(after), Some(&mut opts))?;
+        let paths: Vec<String> = diff
+            .deltas()
+            .filter_map(|d| {
+                d.new_file()
+                    .path()
+                    .or(d.old_file().path())
+                    .map(|p| p.display().to_string())
+            })
+            .collect();
+        Ok(match paths.as_slice() {
+            [] => ".wf/ or tasks/".into(),
+            [one] => one.clone(),
+            [first, rest @ ..] => format!("{first} (and {} more)", rest.len()),
+        })
     }
 
     /// The parsed policy of a `.wf` tree, cached by its id.
