@@ -1,3 +1,1830 @@
 //! wf-verify and wf-hook against real pushes to a real bare repository.
+//!
+//! Every test builds one good history with the tools (a store, an approved task), pushes it
+//! through the installed hooks into a bare server, and then tries one forgery. Forged commits
+//! are made with git itself and signed with the harness's real keys, written byte for byte as
+//! the tools would write them, so that the one thing wrong with each is the thing under test;
+//! each refusal is asserted with its own check and reason, and the server's refs must not move.
 
 mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{describe, json, Store, ALICE, BOB, BOT, CAROL, DATE_RFC3339, MODEL};
+use serde_json::Value;
+
+/// An actor as the commit headers name it: id, name, email.
+type Who = (&'static str, &'static str, &'static str);
+
+/// The harness makes mallory's key but never registers it.
+const MALLORY: Who = ("mallory", "Mallory M", "mallory@example.com");
+
+const DRAFT: &[u8] = b"# Launch\n\nThe AI wrote this.\n";
+const OPTIMIZED: &[u8] = b"# Launch\n\nThe AI wrote this, then polished it.\n";
+const SWAPPED: &[u8] = b"# Launch\n\nNobody approved these words.\n";
+
+// ---------------------------------------------------------------------------------------------
+// Driving tasks with the real tools
+// ---------------------------------------------------------------------------------------------
+
+/// A new task by alice; returns its id.
+fn new_task(s: &Store, title: &str) -> String {
+    s.ok("wf-new", &["--title", title], "alice")
+        .trim()
+        .to_string()
+}
+
+/// Draft handed to the bot, the bot drafts, the review handed to bob.
+fn to_review(s: &Store, id: &str) {
+    s.ok("wf-assign", &[id, "--to", BOT.0], "alice");
+    s.call("wf-submit")
+        .args([id, "--name", "draft.md"])
+        .key(BOT.0)
+        .stdin(DRAFT)
+        .ok();
+    s.ok("wf-assign", &[id, "--to", BOB.0], "alice");
+}
+
+/// On to the approve step: bob accepts revision 1, the bot optimizes into revision 2.
+fn to_approve(s: &Store, id: &str) {
+    to_review(s, id);
+    s.ok("wf-review", &[id, "--accept", "-m", "fine"], "bob");
+    s.ok("wf-assign", &[id, "--to", BOT.0], "alice");
+    s.call("wf-submit").arg(id).key(BOT.0).stdin(OPTIMIZED).ok();
+}
+
+/// The digest of revision `n` (1-based) of a task.
+fn digest(s: &Store, id: &str, n: usize) -> String {
+    s.show(id)["revision"][n - 1]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The world: a store, a bare server with the hooks, the good history pushed
+// ---------------------------------------------------------------------------------------------
+
+struct World {
+    s: Store,
+    server: PathBuf,
+    /// A task approved by alice (revision 2) and pushed.
+    a: String,
+}
+
+impl World {
+    /// Alice's store with task A approved, pushed through the hooks into `server.git`.
+    fn new() -> World {
+        let s = Store::new();
+        let a = new_task(&s, "Launch announcement");
+        to_approve(&s, &a);
+        s.ok("wf-approve", &[&a, "-m", "ship it"], "alice");
+        let server = s.root.join("server.git");
+        let sp = server.to_str().unwrap().to_string();
+        s.git(&["init", "-q", "--bare", "-b", "main", &sp]);
+        let out = s.call("wf-hook").args(["install", "-C", &sp]).ok();
+        assert!(out.contains("installed"), "{out}");
+        s.git(&["remote", "add", "origin", &sp]);
+        let w = World { s, server, a };
+        let err = w.accepted(&["push", "origin", "main"]);
+        assert!(
+            err.contains("remote: verified 12 commits (12 checked"),
+            "{err}"
+        );
+        w
+    }
+
+    fn sp(&self) -> &str {
+        self.server.to_str().unwrap()
+    }
+
+    /// The server's refs, as `git for-each-ref` lists them.
+    fn refs(&self) -> String {
+        self.s.git(&["-C", self.sp(), "for-each-ref"])
+    }
+
+    /// The commit the server's main points at.
+    fn server_main(&self) -> String {
+        self.s
+            .git(&["-C", self.sp(), "rev-parse", "refs/heads/main"])
+            .trim()
+            .to_string()
+    }
+
+    /// A git push (or any git command in the store) that must succeed; returns stderr.
+    fn accepted(&self, args: &[&str]) -> String {
+        let out = self.s.git_output(args, None);
+        assert!(out.status.success(), "git {args:?}: {}", describe(&out));
+        String::from_utf8_lossy(&out.stderr).to_string()
+    }
+
+    /// A push the server refuses: git fails, the pre-receive hook declined, and no ref of the
+    /// server moved. Returns stderr.
+    fn refused(&self, args: &[&str]) -> String {
+        let before = self.refs();
+        let out = self.s.git_output(args, None);
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(
+            !out.status.success(),
+            "git {args:?} should fail: {}",
+            describe(&out)
+        );
+        assert!(err.contains("pre-receive hook declined"), "{err}");
+        assert!(err.contains("remote: wf-hook: push refused"), "{err}");
+        assert_eq!(
+            self.refs(),
+            before,
+            "a refused push moved the server's refs"
+        );
+        err
+    }
+
+    /// Push main; the server refuses it for exactly one problem: `commit` (on `task`, or `-`)
+    /// fails `check` (as wf-verify prints it, e.g. `rule 3 (ai-human-duty)` or `unsigned`) with
+    /// a reason containing `phrase`. wf-verify --json on the store agrees on the slug and rule.
+    fn rejects(&self, commit: &str, task: &str, check: &str, phrase: &str) {
+        let err = self.refused(&["push", "origin", "main"]);
+        assert_one_problem(&err, commit, task, check, phrase);
+        let v = verify_json(&self.s, &self.s.repo, &["origin/main..main"], 1);
+        let bad: Vec<&Value> = v["commits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["ok"] == false)
+            .collect();
+        assert_eq!(bad.len(), 1, "{v:#}");
+        assert_eq!(bad[0]["commit"], commit);
+        let problems = bad[0]["problems"].as_array().unwrap();
+        assert_eq!(problems.len(), 1, "{v:#}");
+        let (slug, rule) = slug_of(check);
+        assert_eq!(problems[0]["check"], slug.as_str(), "{v:#}");
+        assert_eq!(problems[0]["rule"], rule, "{v:#}");
+        assert!(
+            problems[0]["reason"].as_str().unwrap().contains(phrase),
+            "{v:#}"
+        );
+    }
+}
+
+/// `rule 3 (ai-human-duty)` → (`rule-3`, 3); `unsigned` → (`unsigned`, null).
+fn slug_of(check: &str) -> (String, Value) {
+    match check.strip_prefix("rule ") {
+        Some(rest) => {
+            let n: u64 = rest.split(' ').next().unwrap().parse().unwrap();
+            (format!("rule-{n}"), Value::from(n))
+        }
+        None => (check.to_string(), Value::Null),
+    }
+}
+
+/// The problem lines of wf-verify or a hook (`<12 hex> <task> <check>: <reason>`), with git's
+/// `remote: ` prefix and padding removed.
+fn problems(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| l.strip_prefix("remote: ").unwrap_or(l).trim_end())
+        .filter(|l| {
+            l.len() > 13
+                && l.as_bytes()[12] == b' '
+                && l[..12].bytes().all(|b| b.is_ascii_hexdigit())
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+fn assert_one_problem(text: &str, commit: &str, task: &str, check: &str, phrase: &str) {
+    let p = problems(text);
+    let want = format!("{} {task} {check}: ", &commit[..12]);
+    assert!(
+        p.len() == 1 && p[0].starts_with(&want) && p[0].contains(phrase),
+        "expected exactly one problem `{want}...{phrase}...`, got:\n{text}"
+    );
+}
+
+/// `wf-verify --json --no-cache ARGS` in `dir`, which must exit with `code`.
+fn verify_json(s: &Store, dir: &Path, args: &[&str], code: i32) -> Value {
+    let out = s
+        .call("wf-verify")
+        .args(["--json", "--no-cache"])
+        .args(args)
+        .dir(dir)
+        .run();
+    assert_eq!(out.status.code(), Some(code), "{}", describe(&out));
+    json(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// `wf-verify ARGS` in `dir`: exit code, stdout, stderr.
+fn verify(s: &Store, dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = s.call("wf-verify").args(args).dir(dir).run();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forging commits with git
+// ---------------------------------------------------------------------------------------------
+
+fn read(s: &Store, rel: &str) -> String {
+    std::fs::read_to_string(s.repo.join(rel)).unwrap()
+}
+
+fn write(s: &Store, rel: &str, bytes: &[u8]) {
+    let p = s.repo.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, bytes).unwrap();
+}
+
+fn kind(who: Who) -> &'static str {
+    if who.0 == BOT.0 {
+        "ai"
+    } else {
+        "human"
+    }
+}
+
+/// The exact message of a commit (everything after its headers).
+fn message_of(s: &Store, rev: &str) -> String {
+    let raw = s.git(&["cat-file", "commit", rev]);
+    raw.split_once("\n\n").unwrap().1.to_string()
+}
+
+/// Commit everything in the work tree of `dir` on top of its HEAD, as `who` (author and
+/// committer), signed with `key`'s private key (unsigned when `None`), with exactly `msg`; the
+/// branch moves to it. Returns the commit id.
+fn commit_at(s: &Store, dir: &Path, who: Who, key: Option<&str>, msg: &str) -> String {
+    let git = |args: &[&str]| {
+        let out = s.git_at(dir, args, &[], None);
+        assert!(out.status.success(), "git {args:?}: {}", describe(&out));
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    git(&["add", "-A"]);
+    let tree = git(&["write-tree"]);
+    let keyfile = key.map(|k| format!("user.signingkey={}", s.key(k).display()));
+    let mut args = vec!["-c", "gpg.format=ssh"];
+    if let Some(k) = &keyfile {
+        args.extend(["-c", k.as_str()]);
+    }
+    args.extend(["commit-tree", &tree, "-p", "HEAD"]);
+    if key.is_some() {
+        args.push("-S");
+    }
+    let env = [
+        ("GIT_AUTHOR_NAME", who.1),
+        ("GIT_AUTHOR_EMAIL", who.2),
+        ("GIT_COMMITTER_NAME", who.1),
+        ("GIT_COMMITTER_EMAIL", who.2),
+    ];
+    let out = s.git_at(dir, &args, &env, Some(msg.as_bytes()));
+    assert!(out.status.success(), "commit-tree: {}", describe(&out));
+    let oid = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    git(&["update-ref", "HEAD", &oid]);
+    oid
+}
+
+/// [`commit_at`] in the store.
+fn commit(s: &Store, who: Who, key: Option<&str>, msg: &str) -> String {
+    commit_at(s, &s.repo, who, key, msg)
+}
+
+/// Take back HEAD (a real action the tools made), keeping its changes in the work tree, and
+/// return its message, so that it can be committed again differently.
+fn undo(s: &Store) -> String {
+    let msg = message_of(s, "HEAD");
+    s.git(&["reset", "-q", "--soft", "HEAD~1"]);
+    msg
+}
+
+/// Write a raw commit object and point the store's main at it. Returns its id.
+fn write_raw(s: &Store, raw: &str) -> String {
+    let out = s.git_output(
+        &[
+            "hash-object",
+            "-t",
+            "commit",
+            "-w",
+            "--stdin",
+            "--literally",
+        ],
+        Some(raw.as_bytes()),
+    );
+    assert!(out.status.success(), "hash-object: {}", describe(&out));
+    let oid = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    s.git(&["update-ref", "refs/heads/main", &oid]);
+    oid
+}
+
+/// Insert a record block into a task file before the first of the later arrays (to_toml writes
+/// input, assignment, revision, review, decision, reopen in that order), else at the end.
+fn insert_record(task: &str, block: &str, before: &[&str]) -> String {
+    let at = before
+        .iter()
+        .filter_map(|h| task.find(&format!("\n[[{h}]]")))
+        .min();
+    match at {
+        Some(i) => format!("{}{block}{}", &task[..i], &task[i..]),
+        None => format!("{task}{block}"),
+    }
+}
+
+/// Set a top-level field of a task file (top-level fields come before every record).
+fn set_top(task: &str, key: &str, old: &str, new: &str) -> String {
+    let from = format!("\n{key} = \"{old}\"\n");
+    assert!(task.contains(&from), "no {from:?} in\n{task}");
+    task.replacen(&from, &format!("\n{key} = \"{new}\"\n"), 1)
+}
+
+/// The `title` of a task file.
+fn title_of(task: &str) -> String {
+    let line = task.lines().find(|l| l.starts_with("title = ")).unwrap();
+    line["title = ".len()..].trim_matches('"').to_string()
+}
+
+/// Commit, as `who` signed with their own key, the approval the tools would write: a
+/// `[[decision]]` on `revision`/`digest`, the task closed, and the approve message. Nothing is
+/// checked, so a forbidden approval is written just like an allowed one.
+fn forge_approve(s: &Store, id: &str, who: Who, revision: u32, digest: &str, note: &str) -> String {
+    let path = format!("tasks/{id}.toml");
+    let t = read(s, &path);
+    let title = title_of(&t);
+    let t = set_top(&t, "state", "open", "closed");
+    let block = format!(
+        "\n[[decision]]\nrevision = {revision}\ndigest = \"{digest}\"\nactor = \"{}\"\n\
+         outcome = \"approve\"\nat = \"{DATE_RFC3339}\"\nnote = \"{note}\"\n",
+        who.0
+    );
+    let t = insert_record(&t, &block, &["reopen"]);
+    write(s, &path, t.as_bytes());
+    let msg = format!(
+        "wf: approve {id}: {title}\n\nNote: {note}\n\nWf-Task: {id}\nWf-Action: approve\n\
+         Wf-Actor: {}\nWf-Actor-Kind: {}\nWf-Step: approve\nWf-Revision: {revision}\n\
+         Wf-Digest: {digest}\n",
+        who.0,
+        kind(who)
+    );
+    commit(s, who, Some(who.0), &msg)
+}
+
+/// Commit, as `who` signed with their own key, the accept the tools would write for the
+/// review step: a `[[review]]` on `revision`/`digest`, the task moved to `next`.
+fn forge_accept(
+    s: &Store,
+    id: &str,
+    who: Who,
+    revision: u32,
+    digest: &str,
+    next: &str,
+    note: &str,
+) -> String {
+    let path = format!("tasks/{id}.toml");
+    let t = read(s, &path);
+    let title = title_of(&t);
+    let t = set_top(&t, "step", "review", next);
+    let block = format!(
+        "\n[[review]]\nrevision = {revision}\ndigest = \"{digest}\"\nstep = \"review\"\n\
+         actor = \"{}\"\nreviewer = \"{}\"\nverdict = \"accept\"\nat = \"{DATE_RFC3339}\"\n\
+         note = \"{note}\"\n",
+        who.0,
+        kind(who)
+    );
+    let t = insert_record(&t, &block, &["decision", "reopen"]);
+    write(s, &path, t.as_bytes());
+    let msg = format!(
+        "wf: review {id}: {title}\n\nNote: {note}\n\nWf-Task: {id}\nWf-Action: review\n\
+         Wf-Actor: {}\nWf-Actor-Kind: {}\nWf-Step: review\nWf-Revision: {revision}\n\
+         Wf-Digest: {digest}\nWf-Verdict: accept\n",
+        who.0,
+        kind(who)
+    );
+    commit(s, who, Some(who.0), &msg)
+}
+
+/// A workflow in which one human writes and the approver approves: the approver may be the
+/// producer, which the default workflow (AI-only optimize step) never allows.
+const SOLO: &str = "name = \"solo\"\n\n[[step]]\nname = \"define\"\nkind = \"define\"\n\
+actor = \"human\"\nroles = [\"requester\"]\n\n[[step]]\nname = \"write\"\nkind = \"produce\"\n\
+actor = \"human\"\nroles = []\n\n[[step]]\nname = \"approve\"\nkind = \"approve\"\n\
+actor = \"human\"\nroles = []\n";
+
+/// The message of a direct policy change by `who`.
+fn policy_message(who: Who) -> String {
+    format!(
+        "wf: policy change\n\nWf-Action: policy\nWf-Actor: {}\nWf-Actor-Kind: {}\n",
+        who.0,
+        kind(who)
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Good histories
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_good_history_is_accepted_and_verifies_on_the_server_and_in_a_clone() {
+    let w = World::new();
+    let s = &w.s;
+    assert_eq!(w.server_main(), s.head());
+    // More work, pushed on top: only the new commits are checked.
+    let b = new_task(s, "Second task");
+    to_review(s, &b);
+    let err = w.accepted(&["push", "origin", "main"]);
+    assert!(
+        err.contains("remote: verified 4 commits (4 checked, 0 cached, 0 not wf): clean"),
+        "{err}"
+    );
+    assert_eq!(w.server_main(), s.head());
+
+    let (code, out, _) = verify(s, &w.server, &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.ends_with(": clean\n"), "{out}");
+    assert!(out.starts_with("verified 16 commits"), "{out}");
+    let clone = s.root.join("clone");
+    s.git(&["clone", "-q", w.sp(), clone.to_str().unwrap()]);
+    let (code, out, _) = verify(s, &clone, &[]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        out,
+        "verified 16 commits (16 checked, 0 cached, 0 not wf): clean\n"
+    );
+    let v = verify_json(s, &clone, &[], 0);
+    assert_eq!(v["summary"]["clean"], true);
+    assert!(v["commits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["ok"] == true));
+
+    let fsck = s.git_output(&["-C", w.sp(), "fsck", "--strict", "--no-progress"], None);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&fsck.stdout),
+        String::from_utf8_lossy(&fsck.stderr)
+    );
+    assert!(fsck.status.success(), "git fsck --strict: {text}");
+    assert!(!text.contains("dangling"), "git fsck --strict: {text}");
+    // post-receive configured the server so that plain git checks every signature.
+    for c in s.commits() {
+        let out = s.git_output(&["-C", w.sp(), "verify-commit", &c], None);
+        assert!(out.status.success(), "{}", describe(&out));
+    }
+}
+
+#[test]
+fn actions_written_by_hand_exactly_as_the_tools_write_them_are_accepted() {
+    // The control for every forgery below: the same hand-made commits, when the rules allow
+    // them, are indistinguishable from the tools' own.
+    let w = World::new();
+    let s = &w.s;
+    let b = new_task(s, "Second task");
+    to_review(s, &b);
+    let d1 = digest(s, &b, 1);
+    forge_accept(s, &b, BOB, 1, &d1, "optimize", "fine by hand");
+    s.ok("wf-assign", &[&b, "--to", BOT.0], "alice");
+    s.call("wf-submit").arg(&b).key(BOT.0).stdin(OPTIMIZED).ok();
+    let d2 = digest(s, &b, 2);
+    let approval = forge_approve(s, &b, ALICE, 2, &d2, "ship it by hand");
+    let err = w.accepted(&["push", "origin", "main"]);
+    assert!(err.contains(": clean"), "{err}");
+    assert_eq!(w.server_main(), approval);
+    let t = s.show(&b);
+    assert_eq!(t["approved"], true);
+    assert_eq!(t["review"][0]["note"], "fine by hand");
+    // The hand-written policy change that later tests build on is accepted too.
+    write(s, ".wf/workflows/solo.toml", SOLO.as_bytes());
+    commit(s, ALICE, Some("alice"), &policy_message(ALICE));
+    w.accepted(&["push", "origin", "main"]);
+}
+
+#[test]
+fn a_reviewed_and_approved_branch_passes_the_pull_request_check_and_merges() {
+    let w = World::new();
+    let s = &w.s;
+    s.git(&["checkout", "-q", "-b", "feature"]);
+    let c = new_task(s, "Feature task");
+    to_approve(s, &c);
+    s.ok("wf-approve", &[&c, "-m", "ship the feature"], "alice");
+    let d2 = digest(s, &c, 2);
+    let (code, out, err) = verify(s, &s.repo, &["--base", "main"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(&format!(
+            "approves {c} revision 2 ({}) by alice: valid\n",
+            &d2["sha256:".len()..][..12]
+        )),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("verified 8 commits (8 checked, 0 cached, 0 not wf): clean\n"),
+        "{out}"
+    );
+    // The PR's JSON carries the approval too.
+    let v = verify_json(s, &s.repo, &["--base", "main"], 0);
+    let approvals = v["approvals"].as_array().unwrap();
+    assert_eq!(approvals.len(), 1, "{v:#}");
+    assert_eq!(approvals[0]["task"], c.as_str());
+    assert_eq!(approvals[0]["title"], "Feature task");
+    assert_eq!(approvals[0]["revision"], 2);
+    assert_eq!(approvals[0]["digest"], d2.as_str());
+    assert_eq!(approvals[0]["approver"], "alice");
+    assert_eq!(approvals[0]["valid"], true);
+
+    // Main moves on meanwhile; a real merge (unsigned, as git makes it) joins both.
+    s.git(&["checkout", "-q", "main"]);
+    let d = new_task(s, "Meanwhile on main");
+    s.git(&[
+        "-c",
+        "user.name=Alice A",
+        "-c",
+        "user.email=alice@example.com",
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        "Merge branch 'feature'",
+        "feature",
+    ]);
+    let merge = s.head();
+    assert_eq!(
+        s.git(&["rev-list", "--parents", "-n1", "HEAD"])
+            .split(' ')
+            .count(),
+        3
+    );
+    let err = w.accepted(&["push", "origin", "main"]);
+    assert!(err.contains(": clean"), "{err}");
+    assert_eq!(w.server_main(), merge);
+    assert_eq!(s.show(&c)["approved"], true);
+    assert_eq!(s.show(&d)["step"], "draft");
+    let v = verify_json(s, &w.server, &[], 0);
+    let kinds: Vec<&str> = common::column(&v["commits"], "kind");
+    assert_eq!(kinds.last(), Some(&"merge"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signatures and identity
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn an_unsigned_action_is_refused() {
+    let w = World::new();
+    let s = &w.s;
+    let b = new_task(s, "Second task");
+    let msg = undo(s);
+    let c = commit(s, ALICE, None, &msg);
+    w.rejects(&c, &b, "unsigned", "the commit is not signed");
+    // Any branch, protected or not: every pushed commit is verified.
+    let err = w.refused(&["push", "origin", "main:refs/heads/feature"]);
+    assert_one_problem(&err, &c, &b, "unsigned", "the commit is not signed");
+}
+
+#[test]
+fn a_signature_by_an_unregistered_key_is_refused() {
+    let w = World::new();
+    let s = &w.s;
+    let b = new_task(s, "Second task");
+    let msg = undo(s);
+    let c = commit(s, ALICE, Some(MALLORY.0), &msg);
+    w.rejects(
+        &c,
+        &b,
+        "unknown-key",
+        "signed by a key that no actor held before this commit",
+    );
+}
+
+#[test]
+fn bobs_valid_signature_on_a_commit_that_says_alice_did_it_is_refused() {
+    let w = World::new();
+    let s = &w.s;
+    let b = new_task(s, "Second task");
+    let msg = undo(s);
+    let c = commit(s, ALICE, Some(BOB.0), &msg);
+    // git itself finds the signature good: it is bob's, and bob is registered.
+    s.assert_verifies(&c);
+    w.rejects(
+        &c,
+        &b,
+        "wrong-signer",
+        "signed by bob's key but Wf-Actor says alice",
+    );
+}
+
+#[test]
+fn a_commit_changed_after_it_was_signed_is_refused() {
+    let w = World::new();
+    let s = &w.s;
+    let b = new_task(s, "Second task");
+    s.ok("wf-assign", &[&b, "--to", BOT.0, "-m", "draft it"], "alice");
+    let signed = s.head();
+    let raw = s.git(&["cat-file", "commit", &signed]);
+
+    // The message: the note says something alice never signed.
+    let forged = raw.replace("Note: draft it\n", "Note: draft it, skip the review\n");
+    assert_ne!(forged, raw);
+    let c = write_raw(s, &forged);
+    w.rejects(&c, &b, "bad-signature", "changed after it was signed");
+
+    // The tree: the same signed header and message over another task file.
+    let path = format!("tasks/{b}.toml");
+    let t = read(s, &path);
+    write(
+        s,
+        &path,
+        t.replace("to = \"drafter-bot\"", "to = \"bob\"").as_bytes(),
+    );
+    s.git(&["add", "-A"]);
+    let tree = s.git(&["write-tree"]).trim().to_string();
+    let old_tree = s.git(&["rev-parse", &format!("{signed}^{{tree}}")]);
+    let forged = raw.replace(
+        &format!("tree {}", old_tree.trim()),
+        &format!("tree {tree}"),
+    );
+    assert_ne!(forged, raw);
+    let c = write_raw(s, &forged);
+    w.rejects(&c, &b, "bad-signature", "changed after it was signed");
+    // The genuine commit is still accepted.
+    s.git(&["reset", "-q", "--hard", &signed]);
+    w.accepted(&["push", "origin", "main"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The human duties: AI actors, producers, digests
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn an_ai_actor_approving_is_refused_by_rule_3() {
+    let w = World::new();
+    let s = &w.s;
+    let b = new_task(s, "Second task");
+    to_approve(s, &b);
+    s.assert_rule(3, s.call("wf-approve").args([&b, "-m", "lgtm"]).key(BOT.0));
+    let d2 = digest(s, &b, 2);
+    let c = forge_approve(s, &b, BOT, 2, &d2, "lgtm");
+    s.assert_verifies(&c);
+    // A pull-request check lists the approval as invalid.
+    let (code, out, _) = verify(s, &s.repo, &["--base", "origin/main"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!("approves {b}: INVALID (commit {})\n", &c[..12])),
+        "{out}"
+    );
+    w.rejects(
+        &c,
+        &b,
+        "rule 3 (ai-human-duty)",
+        "drafter-bot is an AI actor and can never approve",
+    );
+}
+
+#[test]
+fn an_ai_review_counted_as_the_human_review_is_refused_by_rule_3() {
+    let w = World::new();
+    let s = &w.s;
+    let b = new_task(s, "Second task");
+    to_review(s, &b);
+    s.assert_rule(
+        3,
+        s.call("wf-review")
+            .args([&b, "--accept", "-m", "great"])
+            .key(BOT.0),
+    );
+    let d1 = digest(s, &b, 1);
+    let c = forge_accept(s, &b, BOT, 1, &d1, "optimize", "great");
+    w.rejects(
+        &c,
+        &b,
+        "rule 3 (ai-human-duty)",
+        "can never give the human review of step review",
+    );
+}
+
+#[test]
+fn the_producer_of_a_revision_approving_it_is_refused_by_rule_5() {
+    let w = World::new();
+    let s = &w.s;
+    let solo = s.file("solo.toml", SOLO.as_bytes());
+    s.ok("wf-policy", &["set", "--workflow", &solo], "alice");
+    let x = s
+        .ok(
+            "wf-new",
+            &["--title", "Written alone", "--workflow", "solo"],
+            "alice",
+        )
+        .trim()
+        .to_string();
+    s.ok("wf-assign", &[&x, "--to", "alice"], "alice");
+    s.call("wf-submit")
+        .args([&x, "--name", "memo.md"])
+        .key("alice")
+        .stdin(b"alice wrote this\n")
+        .ok();
+    assert_eq!(s.show(&x)["step"], "approve");
+    s.assert_rule(
+        5,
+        s.call("wf-approve").args([&x, "-m", "mine"]).key("alice"),
+    );
+    let d1 = digest(s, &x, 1);
+    let c = forge_approve(s, &x, ALICE, 1, &d1, "mine");
+    w.rejects(&c, &x, "rule 5 (no-self-review)", "alice");
+}
+
+#[test]
+fn an_approval_naming_a_digest_that_is_not_the_current_revision_is_refused_by_rule_6() {
+    let w = World::new();
+    let s = &w.s;
+    let b = new_task(s, "Second task");
+    to_approve(s, &b);
+    let (d1, d2) = (digest(s, &b, 1), digest(s, &b, 2));
+    s.assert_rule(
+        6,
+        s.call("wf-approve")
+            .args([&b, "--digest", &d1["sha256:".len()..], "-m", "ok"])
+            .key("alice"),
+    );
+    // Revision 2, but the bytes of revision 1: the draft alice read, not what is there now.
+    let c = forge_approve(s, &b, ALICE, 2, &d1, "ok");
+    w.rejects(
+        &c,
+        &b,
+        "rule 6 (digest-binding)",
+        &format!(
+            "revision 2 ({}) is not the current revision 2 ({})",
+            &d1[7..19],
+            &d2[7..19]
+        ),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Approved output stays approved
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn output_changed_after_approval_without_reopen_is_refused_by_rule_7() {
+    let w = World::new();
+    let s = &w.s;
+    let a = w.a.clone();
+    s.assert_rule(7, s.call("wf-submit").arg(&a).key(BOT.0).stdin(SWAPPED));
+    // What the bot's submit would write: revision 3 and its file, the approval left in place.
+    let path = format!("tasks/{a}.toml");
+    let t = read(s, &path);
+    let d3 = s.manifest_digest(&[("draft.md", SWAPPED)]);
+    let block = format!(
+        "\n[[revision]]\nnumber = 3\nstep = \"approve\"\nactor = \"drafter-bot\"\n\
+         producer = \"ai\"\nmodel = \"{MODEL}\"\nat = \"{DATE_RFC3339}\"\ndigest = \"{d3}\"\n\n\
+         [[revision.artifacts]]\nname = \"draft.md\"\nsha256 = \"{}\"\nsize = {}\n",
+        s.sha256(SWAPPED),
+        SWAPPED.len()
+    );
+    write(
+        s,
+        &path,
+        insert_record(&t, &block, &["review", "decision", "reopen"]).as_bytes(),
+    );
+    write(s, &format!("tasks/{a}/out/draft.md"), SWAPPED);
+    let msg = format!(
+        "wf: submit {a}: Launch announcement\n\nWf-Task: {a}\nWf-Action: submit\n\
+         Wf-Actor: drafter-bot\nWf-Actor-Kind: ai\nWf-Step: approve\nWf-Revision: 3\n\
+         Wf-Digest: {d3}\nWf-Model: {MODEL}\n"
+    );
+    let c = commit(s, BOT, Some(BOT.0), &msg);
+    w.rejects(&c, &a, "rule 7 (closed-task)", "is approved and closed");
+}
+
+#[test]
+fn a_new_revision_with_the_old_approval_kept_is_refused_by_rule_6() {
+    let w = World::new();
+    let s = &w.s;
+    let a = w.a.clone();
+    let d2 = digest(s, &a, 2);
+    // Reopened and resubmitted, for real: the approval of revision 2 is no longer in force.
+    s.ok(
+        "wf-approve",
+        &[&a, "--reopen", "-m", "legal wants a change"],
+        "alice",
+    );
+    s.call("wf-submit").arg(&a).key(BOT.0).stdin(SWAPPED).ok();
+    w.accepted(&["push", "origin", "main"]);
+    let d3 = digest(s, &a, 3);
+    // Closing it again with the old approval's revision and digest.
+    let c = forge_approve(s, &a, ALICE, 2, &d2, "still approved");
+    w.rejects(
+        &c,
+        &a,
+        "rule 6 (digest-binding)",
+        &format!(
+            "revision 2 ({}) is not the current revision 3 ({})",
+            &d2[7..19],
+            &d3[7..19]
+        ),
+    );
+}
+
+#[test]
+fn output_swapped_under_a_reopen_is_refused_by_rule_8() {
+    let w = World::new();
+    let s = &w.s;
+    let a = w.a.clone();
+    s.ok(
+        "wf-approve",
+        &[&a, "--reopen", "-m", "one more look"],
+        "alice",
+    );
+    let msg = undo(s);
+    write(s, &format!("tasks/{a}/out/draft.md"), SWAPPED);
+    let c = commit(s, ALICE, Some("alice"), &msg);
+    w.rejects(
+        &c,
+        &a,
+        "rule 8 (task-scope)",
+        "out/ changes without a new revision",
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trailers, task files, scope
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn trailers_that_say_review_on_a_commit_that_changes_the_approval_are_refused() {
+    let w = World::new();
+    let s = &w.s;
+    let a = w.a.clone();
+    let review = s
+        .git(&["log", "--format=%H", "--grep=^Wf-Action: review$", "-n1"])
+        .trim()
+        .to_string();
+    let msg = message_of(s, &review);
+    let path = format!("tasks/{a}.toml");
+    let t = read(s, &path);
+    let d1 = digest(s, &a, 1);
+    let d2 = digest(s, &a, 2);
+    // The decision now approves revision 1's bytes.
+    let forged = t.replace(
+        &format!("revision = 2\ndigest = \"{d2}\"\nactor = \"alice\""),
+        &format!("revision = 1\ndigest = \"{d1}\"\nactor = \"alice\""),
+    );
+    assert_ne!(forged, t);
+    write(s, &path, forged.as_bytes());
+    let c = commit(s, BOB, Some(BOB.0), &msg);
+    w.rejects(
+        &c,
+        &a,
+        "mismatch",
+        "says review, but the task file records no new review",
+    );
+}
+
+#[test]
+fn a_hand_edited_task_file_in_an_ordinary_commit_is_refused() {
+    let w = World::new();
+    let s = &w.s;
+    let a = w.a.clone();
+    let path = format!("tasks/{a}.toml");
+    write(
+        s,
+        &path,
+        read(s, &path)
+            .replace("note = \"ship it\"", "note = \"ship it, carol agreed\"")
+            .as_bytes(),
+    );
+    let c = commit(s, ALICE, Some("alice"), "Fix the approval note\n");
+    w.rejects(&c, &a, "not-an-action", "but carries no Wf-Action trailer");
+}
+
+#[test]
+fn a_commit_touching_two_tasks_is_refused_by_rule_8() {
+    let w = World::new();
+    let s = &w.s;
+    let a = w.a.clone();
+    let b = new_task(s, "Second task");
+    s.ok("wf-assign", &[&b, "--to", BOT.0], "alice");
+    let msg = undo(s);
+    write(s, &format!("tasks/{a}/out/draft.md"), SWAPPED);
+    let c = commit(s, ALICE, Some("alice"), &msg);
+    let mut ids = [a.as_str(), b.as_str()];
+    ids.sort();
+    w.rejects(
+        &c,
+        &b,
+        "rule 8 (task-scope)",
+        &format!("the commit changes 2 tasks: {}, {}", ids[0], ids[1]),
+    );
+}
+
+#[test]
+fn malformed_toml_in_a_task_file_is_refused() {
+    let w = World::new();
+    let s = &w.s;
+    let b = new_task(s, "Second task");
+    s.ok("wf-assign", &[&b, "--to", BOT.0], "alice");
+    let msg = undo(s);
+    let path = format!("tasks/{b}.toml");
+    write(
+        s,
+        &path,
+        format!("{}\n[[assignment]\n", read(s, &path)).as_bytes(),
+    );
+    let c = commit(s, ALICE, Some("alice"), &msg);
+    w.rejects(&c, &b, "malformed", &format!("tasks/{b}.toml after:"));
+}
+
+#[test]
+fn an_unknown_field_in_a_task_file_is_refused() {
+    let w = World::new();
+    let s = &w.s;
+    let b = new_task(s, "Second task");
+    s.ok("wf-assign", &[&b, "--to", BOT.0], "alice");
+    let msg = undo(s);
+    let path = format!("tasks/{b}.toml");
+    let t = read(s, &path).replacen(
+        "\ncreated_by = ",
+        "\napproved_in_advance = true\ncreated_by = ",
+        1,
+    );
+    write(s, &path, t.as_bytes());
+    let c = commit(s, ALICE, Some("alice"), &msg);
+    w.rejects(&c, &b, "malformed", "unknown field `approved_in_advance`");
+}
+
+#[test]
+fn a_duplicate_signature_header_and_an_unknown_header_are_refused() {
+    let w = World::new();
+    let s = &w.s;
+    let b = new_task(s, "Second task");
+    s.ok("wf-assign", &[&b, "--to", BOT.0], "alice");
+    let signed = s.head();
+    let raw = s.git(&["cat-file", "commit", &signed]);
+    let (head, msg) = raw.split_once("\n\n").unwrap();
+    let sig = &head[head.find("gpgsig ").unwrap()..];
+    let forged = format!("{head}\n{sig}\n\n{msg}");
+    let c = write_raw(s, &forged);
+    w.rejects(&c, "-", "malformed", "the commit has two gpgsig headers");
+    let forged = format!("{head}\nencoding ISO-8859-1\n\n{msg}");
+    let c = write_raw(s, &forged);
+    w.rejects(&c, "-", "malformed", "unknown commit header \"encoding\"");
+    s.git(&["update-ref", "refs/heads/main", &signed]);
+    w.accepted(&["push", "origin", "main"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policy: actors and workflows
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_commit_that_registers_its_own_key_and_uses_it_in_the_same_push_is_refused() {
+    let w = World::new();
+    let s = &w.s;
+    // What alice's wf-actor add would commit, but signed by mallory, naming mallory.
+    s.ok(
+        "wf-actor",
+        &[
+            "add",
+            MALLORY.0,
+            "--kind",
+            "human",
+            "--name",
+            MALLORY.1,
+            "--email",
+            MALLORY.2,
+            "--pubkey",
+            &s.pubkey(MALLORY.0),
+            "--role",
+            "requester",
+            "--role",
+            "admin",
+        ],
+        "alice",
+    );
+    let msg = undo(s).replace("Wf-Actor: alice\n", "Wf-Actor: mallory\n");
+    let add = commit(s, MALLORY, Some(MALLORY.0), &msg);
+    // From here on the tools (which trust the branch tip) let mallory act.
+    let own = s.ok("wf-new", &["--title", "Mallory's own"], MALLORY.0);
+    assert!(own.starts_with("T-"), "{own}");
+    w.rejects(
+        &add,
+        "-",
+        "unknown-key",
+        "signed by a key that no actor held before this commit",
+    );
+}
+
+#[test]
+fn a_non_admin_raising_someones_role_is_refused_by_rule_11() {
+    let w = World::new();
+    let s = &w.s;
+    s.ok(
+        "wf-actor",
+        &["update", CAROL.0, "--add-role", "admin"],
+        "alice",
+    );
+    let msg = undo(s);
+    assert!(msg.starts_with("wf: actor update carol\n"), "{msg}");
+    let c = commit(
+        s,
+        BOB,
+        Some(BOB.0),
+        &msg.replace("Wf-Actor: alice\n", "Wf-Actor: bob\n"),
+    );
+    w.rejects(
+        &c,
+        "-",
+        "rule 11 (admin-only)",
+        "bob is not an admin and may not change .wf/",
+    );
+}
+
+/// The default workflow without the step named `step` (its `[[step]]` block cut out).
+fn default_without(s: &Store, step: &str) -> String {
+    let text = read(s, ".wf/workflows/default.toml");
+    let start = text.find(&format!("[[step]]\nname = \"{step}\"")).unwrap();
+    let end = text[start + 1..]
+        .find("[[step]]")
+        .map_or(text.len(), |i| start + 1 + i);
+    format!("{}{}", &text[..start], &text[end..])
+}
+
+#[test]
+fn a_non_admin_editing_a_workflow_is_refused_by_rule_11() {
+    let w = World::new();
+    let s = &w.s;
+    // Without its human review the workflow is still valid: an admin may do this.
+    let lax = default_without(s, "review");
+    let f = s.file("lax.toml", lax.as_bytes());
+    s.assert_rule(
+        11,
+        s.call("wf-policy")
+            .args(["set", "--workflow", &f])
+            .key("bob"),
+    );
+    s.ok("wf-policy", &["set", "--workflow", &f], "alice");
+    let msg = undo(s).replace("Wf-Actor: alice\n", "Wf-Actor: bob\n");
+    let c = commit(s, BOB, Some(BOB.0), &msg);
+    w.rejects(
+        &c,
+        "-",
+        "rule 11 (admin-only)",
+        "bob is not an admin and may not change .wf/",
+    );
+}
+
+#[test]
+fn a_workflow_edited_by_a_non_admin_to_drop_the_human_approval_step_is_refused() {
+    let w = World::new();
+    let s = &w.s;
+    write(
+        s,
+        ".wf/workflows/default.toml",
+        default_without(s, "approve").as_bytes(),
+    );
+    let c = commit(s, BOB, Some(BOB.0), &policy_message(BOB));
+    // spec/rules.md: decide_policy first requires the new files to validate (rule 12), then an
+    // admin signer (rule 11); a workflow without its human approval step is not a workflow.
+    w.rejects(&c, "-", "rule 12 (bad-input)", ".wf/workflows/default.toml");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Merges and history
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_merge_that_sneaks_in_a_change_neither_parent_had_is_refused() {
+    let w = World::new();
+    let s = &w.s;
+    s.git(&["checkout", "-q", "-b", "side"]);
+    new_task(s, "On the side");
+    s.git(&["checkout", "-q", "main"]);
+    new_task(s, "On main");
+    s.git(&[
+        "-c",
+        "user.name=Alice A",
+        "-c",
+        "user.email=alice@example.com",
+        "merge",
+        "-q",
+        "--no-ff",
+        "--no-commit",
+        "side",
+    ]);
+    // mallory's key slipped into the actors in the merge itself.
+    let actors = read(s, ".wf/actors.toml");
+    let pubkey = std::fs::read_to_string(s.pubkey(MALLORY.0)).unwrap();
+    let key = pubkey
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let sneaked = actors.replacen("keys = [\"", &format!("keys = [\"{key} alice\", \""), 1);
+    assert_ne!(sneaked, actors);
+    write(s, ".wf/actors.toml", sneaked.as_bytes());
+    s.git(&["add", "-A"]);
+    s.git(&[
+        "-c",
+        "user.name=Alice A",
+        "-c",
+        "user.email=alice@example.com",
+        "commit",
+        "-q",
+        "-m",
+        "Merge branch 'side'",
+    ]);
+    let merge = s.head();
+    w.rejects(
+        &merge,
+        "-",
+        "merge",
+        "the merge changes .wf/, which no parent changed",
+    );
+}
+
+#[test]
+fn a_force_push_rewriting_an_approved_task_and_deleting_main_are_refused() {
+    let w = World::new();
+    let s = &w.s;
+    let approved = w.server_main();
+    // Rewrite: the approval replaced by a (perfectly valid) rejection.
+    s.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    s.ok("wf-approve", &[&w.a, "--reject", "-m", "not yet"], "alice");
+    let err = w.refused(&["push", "--force", "origin", "main"]);
+    assert!(
+        err.contains(
+            "remote: wf-hook: history: refs/heads/main: non-fast-forward update of a protected branch"
+        ),
+        "{err}"
+    );
+    assert!(
+        problems(&err).is_empty(),
+        "the new commit itself is clean: {err}"
+    );
+    let err = w.refused(&["push", "origin", "--delete", "main"]);
+    assert!(
+        err.contains("remote: wf-hook: history: refs/heads/main: deleting a protected branch"),
+        "{err}"
+    );
+    assert_eq!(w.server_main(), approved);
+
+    // --protect adds a branch; other branches may be rewritten and deleted.
+    let out = s
+        .call("wf-hook")
+        .args(["install", "-C", w.sp(), "--protect", "release"])
+        .ok();
+    assert!(
+        out.ends_with("protected: refs/heads/main, refs/heads/release\n"),
+        "{out}"
+    );
+    w.accepted(&["push", "origin", "origin/main:refs/heads/release"]);
+    w.accepted(&["push", "origin", "origin/main:refs/heads/scratch"]);
+    let err = w.refused(&["push", "--force", "origin", "main:refs/heads/release"]);
+    assert!(
+        err.contains("history: refs/heads/release: non-fast-forward update"),
+        "{err}"
+    );
+    let err = w.refused(&["push", "origin", "--delete", "release"]);
+    assert!(
+        err.contains("history: refs/heads/release: deleting a protected branch"),
+        "{err}"
+    );
+    w.accepted(&["push", "--force", "origin", "main:refs/heads/scratch"]);
+    w.accepted(&["push", "origin", "--delete", "scratch"]);
+    assert_eq!(w.server_main(), approved);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The hooks themselves
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn hook_install_is_idempotent_and_keeps_a_foreign_hook_unless_forced() {
+    let s = Store::new();
+    let server = s.root.join("srv.git");
+    let sp = server.to_str().unwrap();
+    s.git(&["init", "-q", "--bare", "-b", "main", sp]);
+    let hooks = server.join("hooks");
+    let (pre, post) = (hooks.join("pre-receive"), hooks.join("post-receive"));
+    let install = |force: bool| {
+        let mut c = s.call("wf-hook").args(["install", "-C", sp]);
+        if force {
+            c = c.arg("--force");
+        }
+        c.run()
+    };
+    let out = install(false);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!(
+            "installed {}\ninstalled {}\nprotected: refs/heads/main\n",
+            pre.display(),
+            post.display()
+        )
+    );
+    let script = std::fs::read_to_string(&pre).unwrap();
+    assert!(script.starts_with("#!/bin/sh\n"), "{script}");
+    assert!(script.contains(common::bin("wf-hook")), "{script}");
+    assert!(script.contains("run pre-receive"), "{script}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&pre).unwrap().permissions().mode();
+    assert_eq!(mode & 0o111, 0o111, "the hook is executable");
+
+    let out = install(false);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!(
+            "unchanged {}\nunchanged {}\nprotected: refs/heads/main\n",
+            pre.display(),
+            post.display()
+        )
+    );
+    assert_eq!(std::fs::read_to_string(&pre).unwrap(), script);
+
+    let foreign = "#!/bin/sh\necho 'the CI hook'\n";
+    std::fs::write(&pre, foreign).unwrap();
+    let out = install(false);
+    assert_eq!(out.status.code(), Some(5), "{}", describe(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("{} exists and is not wf's", pre.display())),
+        "{err}"
+    );
+    assert!(err.contains("--force"), "{err}");
+    assert_eq!(std::fs::read_to_string(&pre).unwrap(), foreign, "kept");
+
+    let out = install(true);
+    assert!(out.status.success(), "{}", describe(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with(&format!(
+            "replaced {}\nunchanged {}\n",
+            pre.display(),
+            post.display()
+        )),
+        "{text}"
+    );
+    assert_eq!(std::fs::read_to_string(&pre).unwrap(), script);
+    let old = hooks.join("pre-receive.wf-old");
+    assert_eq!(std::fs::read_to_string(old).unwrap(), foreign);
+
+    // A clone gets the pre-push hook only.
+    let out = s.call("wf-hook").arg("install").ok();
+    let push = s.repo.join(".git/hooks/pre-push");
+    assert_eq!(
+        out,
+        format!("installed {}\nprotected: refs/heads/main\n", push.display())
+    );
+    assert!(std::fs::read_to_string(push)
+        .unwrap()
+        .contains("run pre-push"));
+}
+
+#[test]
+fn the_pre_push_hook_refuses_a_bad_commit_before_it_leaves_the_clone() {
+    let w = World::new();
+    let s = &w.s;
+    let clone = s.root.join("clone");
+    s.git(&["clone", "-q", w.sp(), clone.to_str().unwrap()]);
+    let out = s.call("wf-hook").arg("install").dir(&clone).ok();
+    assert!(out.starts_with("installed "), "{out}");
+    let push = |args: &[&str]| s.git_at(&clone, args, &[], None);
+    // Good work leaves: both hooks agree.
+    let b = s
+        .call("wf-new")
+        .args(["--title", "From the clone"])
+        .key("alice")
+        .dir(&clone)
+        .ok()
+        .trim()
+        .to_string();
+    let out = push(&["push", "origin", "main"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("verified 1 commit (1 checked")),
+        "pre-push spoke: {err}"
+    );
+    assert!(
+        err.contains("remote: verified 1 commit"),
+        "pre-receive spoke: {err}"
+    );
+
+    // A hand edit of the approved task does not.
+    let path = clone.join(format!("tasks/{}.toml", w.a));
+    let t = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        t.replace("note = \"ship it\"", "note = \"ship it twice\""),
+    )
+    .unwrap();
+    let bad = commit_at(s, &clone, ALICE, Some("alice"), "Reword the approval\n");
+    let before = w.refs();
+    let out = push(&["push", "origin", "main"]);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!out.status.success(), "{}", describe(&out));
+    assert_one_problem(
+        &err,
+        &bad,
+        &w.a,
+        "not-an-action",
+        "but carries no Wf-Action trailer",
+    );
+    assert!(err.contains("\nwf-hook: push refused: 1 problem"), "{err}");
+    assert!(err.contains("failed to push some refs"), "{err}");
+    assert!(
+        !err.contains("remote:"),
+        "the server was never asked: {err}"
+    );
+    assert_eq!(w.refs(), before);
+    let seen = s.git_output(&["-C", w.sp(), "cat-file", "-e", &bad], None);
+    assert!(!seen.status.success(), "the server has the bad commit");
+    let shown = json(&s.call("wf-show").args([&b, "--json"]).dir(&w.server).ok());
+    assert_eq!(shown["title"], "From the clone", "the good push landed");
+}
+
+#[test]
+fn post_receive_refreshes_the_servers_allowed_signers_after_a_pushed_actor_change() {
+    let w = World::new();
+    let s = &w.s;
+    let signers = w.server.join("wf-allowed-signers");
+    let mallory_key = std::fs::read_to_string(s.pubkey(MALLORY.0)).unwrap();
+    let mallory_key = mallory_key.split_whitespace().nth(1).unwrap().to_string();
+    let before = std::fs::read_to_string(&signers).unwrap();
+    assert!(before.contains("alice@example.com"), "{before}");
+    assert!(!before.contains(&mallory_key), "{before}");
+    let cfg = s.git(&["-C", w.sp(), "config", "gpg.ssh.allowedSignersFile"]);
+    assert_eq!(cfg.trim(), signers.to_str().unwrap());
+
+    s.ok(
+        "wf-actor",
+        &[
+            "add",
+            MALLORY.0,
+            "--kind",
+            "human",
+            "--name",
+            MALLORY.1,
+            "--email",
+            MALLORY.2,
+            "--pubkey",
+            &s.pubkey(MALLORY.0),
+            "--role",
+            "requester",
+        ],
+        "alice",
+    );
+    w.accepted(&["push", "origin", "main"]);
+    let after = std::fs::read_to_string(&signers).unwrap();
+    assert_eq!(after, read(s, ".wf/allowed_signers"));
+    assert!(
+        after.contains(&format!(
+            "mallory@example.com namespaces=\"git\" ssh-ed25519 {mallory_key}"
+        )),
+        "{after}"
+    );
+    s.ok("wf-new", &["--title", "Mallory's first"], MALLORY.0);
+    let mine = s.head();
+    w.accepted(&["push", "origin", "main"]);
+    let out = s.git_output(&["-C", w.sp(), "verify-commit", &mine], None);
+    assert!(out.status.success(), "{}", describe(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Good \"git\" signature for mallory@example.com"),
+        "{err}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// wf-verify's report
+// ---------------------------------------------------------------------------------------------
+
+fn keys(v: &Value) -> Vec<&str> {
+    let mut k: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    k.sort_unstable();
+    k
+}
+
+#[test]
+fn wf_verify_json_reports_every_commit_its_problems_and_the_approvals() {
+    let w = World::new();
+    let s = &w.s;
+    let b = new_task(s, "Second task");
+    to_approve(s, &b);
+    let d2 = digest(s, &b, 2);
+    let ai = forge_approve(s, &b, BOT, 2, &d2, "lgtm");
+    write(s, "README.md", b"# Our store\n");
+    let readme = commit(s, ALICE, None, "Add a README\n");
+    let path = format!("tasks/{}.toml", w.a);
+    write(
+        s,
+        &path,
+        read(s, &path).replace("ship it", "ship").as_bytes(),
+    );
+    let unsigned = commit(s, ALICE, None, "Tidy\n");
+
+    let v = verify_json(s, &s.repo, &[], 1);
+    assert_eq!(
+        keys(&v),
+        ["approvals", "commits", "range", "schema", "summary"]
+    );
+    assert_eq!(v["schema"], "wf.verify/1");
+    assert_eq!(v["range"]["include"], serde_json::json!([s.head()]));
+    assert_eq!(v["range"]["exclude"], serde_json::json!([]));
+    let commits = v["commits"].as_array().unwrap();
+    let mut oldest_first = s.commits();
+    oldest_first.reverse();
+    assert_eq!(common::column(&v["commits"], "commit"), oldest_first);
+    for c in commits {
+        assert_eq!(
+            keys(c),
+            ["action", "actor", "commit", "kind", "ok", "problems", "task"],
+            "{c}"
+        );
+        assert_eq!(c["ok"], c["problems"].as_array().unwrap().is_empty());
+    }
+    let by = |oid: &str| commits.iter().find(|c| c["commit"] == oid).unwrap();
+    let init = &commits[0];
+    assert_eq!(init["kind"], "policy");
+    assert_eq!(init["action"], "init");
+    assert_eq!(init["actor"], "alice");
+    assert_eq!(init["task"], Value::Null);
+    let c = by(&ai);
+    assert_eq!(c["kind"], "task");
+    assert_eq!(c["action"], "approve");
+    assert_eq!(c["actor"], "drafter-bot");
+    assert_eq!(c["task"], b.as_str());
+    assert_eq!(c["ok"], false);
+    let p = &c["problems"][0];
+    assert_eq!(keys(p), ["check", "reason", "rule"]);
+    assert_eq!(p["check"], "rule-3");
+    assert_eq!(p["rule"], 3);
+    assert!(
+        p["reason"].as_str().unwrap().contains("can never approve"),
+        "{p}"
+    );
+    let c = by(&readme);
+    assert_eq!(c["kind"], "skipped");
+    assert_eq!(c["ok"], true);
+    assert_eq!(c["action"], Value::Null);
+    let c = by(&unsigned);
+    assert_eq!(c["kind"], "task");
+    assert_eq!(c["task"], w.a.as_str());
+    assert_eq!(c["actor"], Value::Null);
+    assert_eq!(c["problems"][0]["check"], "unsigned");
+    assert_eq!(c["problems"][0]["rule"], Value::Null);
+    assert!(c["problems"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains(&format!(
+            "changes {path} but is neither signed nor a wf action"
+        )));
+
+    let approvals = v["approvals"].as_array().unwrap();
+    assert_eq!(approvals.len(), 2, "{v:#}");
+    for a in approvals {
+        assert_eq!(
+            keys(a),
+            ["approver", "commit", "digest", "revision", "task", "title", "valid"]
+        );
+    }
+    assert_eq!(approvals[0]["task"], w.a.as_str());
+    assert_eq!(approvals[0]["title"], "Launch announcement");
+    assert_eq!(approvals[0]["revision"], 2);
+    assert_eq!(approvals[0]["digest"], digest(s, &w.a, 2).as_str());
+    assert_eq!(approvals[0]["approver"], "alice");
+    assert_eq!(approvals[0]["valid"], true);
+    assert_eq!(approvals[1]["commit"], ai.as_str());
+    assert_eq!(approvals[1]["task"], b.as_str());
+    assert_eq!(approvals[1]["approver"], "drafter-bot");
+    assert_eq!(approvals[1]["valid"], false);
+    assert_eq!(approvals[1]["title"], Value::Null);
+    assert_eq!(approvals[1]["revision"], Value::Null);
+
+    let n = oldest_first.len();
+    assert_eq!(
+        v["summary"],
+        serde_json::json!({"commits": n, "checked": n - 1, "cached": 0, "skipped": 1,
+            "problems": 2, "bad_commits": 2, "clean": false})
+    );
+
+    // The human form: the problem lines, then the approvals, then the summary.
+    let (code, out, err) = verify(s, &s.repo, &["--no-cache", "--approvals"]);
+    assert_eq!(code, 1);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 5, "{out}");
+    assert!(lines[0].starts_with(&format!("{} {b} rule 3 (ai-human-duty): ", &ai[..12])));
+    assert!(lines[1].starts_with(&format!("{} {} unsigned: ", &unsigned[..12], w.a)));
+    assert!(
+        lines[2].starts_with(&format!("approves {} revision 2 (", w.a)),
+        "{out}"
+    );
+    assert_eq!(
+        lines[3],
+        format!("approves {b}: INVALID (commit {})", &ai[..12])
+    );
+    assert_eq!(
+        lines[4],
+        format!(
+            "verified {n} commits ({} checked, 0 cached, 1 not wf): 2 problems in 2 commits",
+            n - 1
+        )
+    );
+    assert!(
+        err.starts_with("wf-verify: 2 problems in 2 commits\nhint: "),
+        "{err}"
+    );
+
+    // --ndjson: one object per commit, then the summary with the approvals.
+    let out = s.call("wf-verify").args(["--ndjson", "--no-cache"]).run();
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(json)
+        .collect();
+    assert_eq!(lines.len(), n + 1);
+    assert!(lines[..n]
+        .iter()
+        .all(|l| l["schema"] == "wf.verify.commit/1"));
+    assert_eq!(lines[n]["schema"], "wf.verify.summary/1");
+    assert_eq!(lines[n]["problems"], 2);
+    assert_eq!(lines[n]["approvals"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn clean_commits_are_cached_and_no_cache_checks_them_again() {
+    let w = World::new();
+    let s = &w.s;
+    let git_dir = s.repo.join(".git");
+    let cache_file = || {
+        std::fs::read_dir(&git_dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .starts_with("wf-verified-")
+            })
+    };
+    assert_eq!(cache_file(), None);
+    let run = |args: &[&str]| verify(s, &s.repo, args);
+    let (code, out, _) = run(&[]);
+    assert_eq!(
+        (code, out.as_str()),
+        (
+            0,
+            "verified 12 commits (12 checked, 0 cached, 0 not wf): clean\n"
+        )
+    );
+    let file = cache_file().expect("a cache file");
+    let cached = std::fs::read_to_string(&file).unwrap();
+    let mut lines: Vec<&str> = cached.lines().collect();
+    lines.sort_unstable();
+    let mut all = s.commits();
+    all.sort();
+    assert_eq!(lines, all);
+
+    let (code, out, _) = run(&[]);
+    assert_eq!(
+        (code, out.as_str()),
+        (
+            0,
+            "verified 12 commits (0 checked, 12 cached, 0 not wf): clean\n"
+        )
+    );
+    let v = verify_json(s, &s.repo, &[], 0);
+    assert_eq!(
+        v["summary"]["checked"], 12,
+        "--no-cache judges every commit"
+    );
+    let out = s.call("wf-verify").arg("--json").ok();
+    let v = json(&out);
+    assert!(common::column(&v["commits"], "kind")
+        .iter()
+        .all(|k| *k == "cached"));
+    assert_eq!(v["summary"]["cached"], 12);
+    let (code, out, _) = run(&["--no-cache"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (
+            0,
+            "verified 12 commits (12 checked, 0 cached, 0 not wf): clean\n"
+        )
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        cached,
+        "--no-cache leaves the cache alone"
+    );
+
+    // A new good commit is checked once; a bad one is never cached.
+    let b = new_task(s, "Second task");
+    let path = format!("tasks/{b}.toml");
+    write(
+        s,
+        &path,
+        read(s, &path)
+            .replace("Second task", "Third task")
+            .as_bytes(),
+    );
+    let bad = commit(s, ALICE, None, "Retitle\n");
+    let (code, out, err) = run(&[]);
+    assert_eq!(code, 1);
+    assert!(
+        out.starts_with(&format!("{} {b} unsigned: ", &bad[..12])),
+        "{out}"
+    );
+    assert!(
+        out.ends_with(
+            "verified 14 commits (2 checked, 12 cached, 0 not wf): 1 problem in 1 commit\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        err.starts_with("wf-verify: 1 problem in 1 commit\n"),
+        "{err}"
+    );
+    let (code, out, _) = run(&[]);
+    assert_eq!(code, 1);
+    assert!(
+        out.ends_with(
+            "verified 14 commits (1 checked, 13 cached, 0 not wf): 1 problem in 1 commit\n"
+        ),
+        "{out}"
+    );
+
+    // The server's hook kept a cache of its own: only new commits cost anything there.
+    let (code, out, _) = verify(s, &w.server, &[]);
+    assert_eq!(
+        (code, out.as_str()),
+        (
+            0,
+            "verified 12 commits (0 checked, 12 cached, 0 not wf): clean\n"
+        )
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bugs found while writing these tests (see the report of the verifier issue)
+// ---------------------------------------------------------------------------------------------
+
+// Cached commits keep their approvals: a second run of the same pull-request check (its commits
+// now in the cache of clean commits) still lists every approval, in text and JSON.
+#[test]
+fn a_second_pull_request_check_still_lists_the_approvals() {
+    let w = World::new();
+    let s = &w.s;
+    s.git(&["checkout", "-q", "-b", "feature"]);
+    let c = new_task(s, "Feature task");
+    to_approve(s, &c);
+    s.ok("wf-approve", &[&c, "-m", "ship the feature"], "alice");
+    let want = format!(
+        "approves {c} revision 2 ({}) by alice: valid\n",
+        &digest(s, &c, 2)[7..19]
+    );
+    let (code, first, _) = verify(s, &s.repo, &["--base", "main"]);
+    assert_eq!(code, 0, "{first}");
+    assert!(first.contains(&want), "{first}");
+    let (code, second, _) = verify(s, &s.repo, &["--base", "main"]);
+    assert_eq!(code, 0, "{second}");
+    assert!(
+        second.contains(&want),
+        "the second run lost the approval:\n{second}"
+    );
+}
+
+// A merge cannot bring task files from a history that has no store: commits without
+// `.wf/store.toml` are never judged, so their `tasks/` counts for nothing, and an unsigned orphan
+// branch holding a hand-written "approved" task, merged into main, is refused.
+#[test]
+fn a_merge_bringing_a_task_from_a_history_without_a_store_is_refused() {
+    let w = World::new();
+    let s = &w.s;
+    let planted = "T-0bad00";
+    let task = read(s, &format!("tasks/{}.toml", w.a)).replace(&w.a, planted);
+    let out = read(s, &format!("tasks/{}/out/draft.md", w.a));
+    s.git(&["checkout", "-q", "--orphan", "plant"]);
+    s.git(&["rm", "-rq", "--cached", "."]);
+    std::fs::remove_dir_all(s.repo.join(".wf")).unwrap();
+    std::fs::remove_dir_all(s.repo.join("tasks")).unwrap();
+    write(s, &format!("tasks/{planted}.toml"), task.as_bytes());
+    write(s, &format!("tasks/{planted}/out/draft.md"), out.as_bytes());
+    s.git(&["add", "-A"]);
+    let id = [
+        "-c",
+        "user.name=Mallory M",
+        "-c",
+        "user.email=mallory@example.com",
+    ];
+    s.git(&[&id[..], &["commit", "-q", "-m", "Import"]].concat());
+    s.git(&["checkout", "-q", "main"]);
+    s.git(
+        &[
+            &id[..],
+            &[
+                "merge",
+                "-q",
+                "--allow-unrelated-histories",
+                "-m",
+                "Merge plant",
+                "plant",
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        s.show(planted)["approved"],
+        true,
+        "the planted task looks approved"
+    );
+    let merge = s.head();
+    let before = w.refs();
+    let out = s.git_output(&["push", "origin", "main"], None);
+    let accepted = out.status.success();
+    let (code, text, _) = verify(s, &s.repo, &["--no-cache"]);
+    assert!(
+        !accepted && w.refs() == before && code == 1 && text.contains(&merge[..12]),
+        "an approval nobody signed reached main:\n{}\nwf-verify: {text}",
+        describe(&out)
+    );
+}
+
+// The commit that creates a store cannot start it with tasks (here an "approved" one) that no
+// action ever produced: a store begins with no tasks/ folder.
+#[test]
+fn a_store_created_over_an_existing_tasks_folder_is_refused() {
+    let w = World::new();
+    let s = &w.s;
+    let task = read(s, &format!("tasks/{}.toml", w.a));
+    let out = read(s, &format!("tasks/{}/out/draft.md", w.a));
+    let repo = s.root.join("imported");
+    std::fs::create_dir_all(repo.join(format!("tasks/{}/out", w.a))).unwrap();
+    std::fs::write(repo.join(format!("tasks/{}.toml", w.a)), task).unwrap();
+    std::fs::write(repo.join(format!("tasks/{}/out/draft.md", w.a)), out).unwrap();
+    let git = |args: &[&str]| {
+        let o = s.git_at(&repo, args, &[], None);
+        assert!(o.status.success(), "{}", describe(&o));
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "-A"]);
+    git(&[
+        "-c",
+        "user.name=Mallory M",
+        "-c",
+        "user.email=mallory@example.com",
+        "commit",
+        "-q",
+        "-m",
+        "Import",
+    ]);
+    s.call("wf-init")
+        .args([
+            "--id", ALICE.0, "--name", ALICE.1, "--email", ALICE.2, "--key",
+        ])
+        .arg(s.key("alice"))
+        .arg(".")
+        .dir(&repo)
+        .ok();
+    let (code, text, _) = verify(s, &repo, &["--no-cache"]);
+    assert_eq!(
+        code, 1,
+        "a store whose first task no action produced verifies clean:\n{text}"
+    );
+}
+
+// File modes are checked: an output file committed as a symlink (mode 120000) whose target
+// string has the recorded sha256 would show whatever the link points at (here .wf/actors.toml)
+// under the approved output's name; wf writes only regular 100644 files.
+#[test]
+fn an_output_file_committed_as_a_symlink_is_refused() {
+    let w = World::new();
+    let s = &w.s;
+    let b = new_task(s, "Second task");
+    s.ok("wf-assign", &[&b, "--to", BOT.0], "alice");
+    let target = "../../../.wf/actors.toml";
+    s.call("wf-submit")
+        .args([&b, "--name", "draft.md"])
+        .key(BOT.0)
+        .stdin(target.as_bytes())
+        .ok();
+    let msg = undo(s);
+    let file = s.repo.join(format!("tasks/{b}/out/draft.md"));
+    std::fs::remove_file(&file).unwrap();
+    std::os::unix::fs::symlink(target, &file).unwrap();
+    let c = commit(s, BOT, Some(BOT.0), &msg);
+    let shown = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        shown.contains("[[actor]]"),
+        "the link shows the actors file"
+    );
+    let before = w.refs();
+    let out = s.git_output(&["push", "origin", "main"], None);
+    assert!(
+        !out.status.success() && w.refs() == before,
+        "an output symlink was accepted: {}",
+        describe(&out)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&c[..12]));
+}

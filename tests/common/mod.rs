@@ -522,3 +522,22 @@ pub fn rows<'a>(list: &'a Value, keys: &[&str]) -> Vec<Vec<&'a str>> {
 pub fn column<'a>(list: &'a Value, key: &str) -> Vec<&'a str> {
     rows(list, &[key]).into_iter().map(|r| r[0]).collect()
 }
+
+impl Store {
+    /// Run git in `dir` (instead of the store's work tree), with the pinned environment plus
+    /// `env`, feeding `stdin` when given; any outcome.
+    pub fn git_at(
+        &self,
+        dir: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        stdin: Option<&[u8]>,
+    ) -> Output {
+        let mut c = self.command("git");
+        c.current_dir(dir).args(args);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        output(c, stdin)
+    }
+}

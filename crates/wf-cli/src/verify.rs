@@ -77,6 +77,7 @@ pub fn run_range(
     repo: &Repository,
     range: Range,
     use_cache: bool,
+    describe_cached: bool,
     jobs: Option<usize>,
 ) -> Result<Outcome, CliError> {
     let oids = engine::commits(repo, &range)?;
@@ -101,7 +102,7 @@ pub fn run_range(
         }
     };
     let open = opener(repo.path().to_path_buf());
-    let reports = engine::verify(&open, &oids, &cached, threads, &progress)?;
+    let reports = engine::verify(&open, &oids, &cached, describe_cached, threads, &progress)?;
     if use_cache {
         let clean: Vec<Oid> = reports
             .iter()
@@ -291,9 +292,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let store = args.global.store()?;
     let repo = store.git();
     let range = resolve(repo, args.range.as_deref(), args.base.as_deref())?;
-    let out = run_range(repo, range, !args.no_cache, args.jobs)?;
-    let summary = Summary::of(&out.reports);
     let list_approvals = args.approvals || args.base.is_some();
+    let describe = list_approvals || args.json || args.ndjson;
+    let out = run_range(repo, range, !args.no_cache, describe, args.jobs)?;
+    let summary = Summary::of(&out.reports);
     if args.json {
         print_json(&json!({
             "schema": "wf.verify/1",

@@ -168,6 +168,8 @@ pub struct TaskFiles {
     pub task: Option<String>,
     /// Files under `tasks/<id>/`, by path relative to it (`in/brief`, `out/x.md`).
     pub dir: BTreeMap<String, Blob>,
+    /// Entries that are not regular non-executable files (links, executables, submodules).
+    pub irregular: Vec<String>,
 }
 
 /// Rebuild the action a task commit claims, from the task file after it and its trailers.
@@ -282,6 +284,12 @@ pub fn replay_task(
         return Err(Problem::new(
             Check::Mismatch,
             format!("changes {id} but Wf-Task says {said_task}"),
+        ));
+    }
+    if let Some(p) = after.irregular.first() {
+        return Err(Problem::new(
+            Check::Malformed,
+            format!("{p} is not a regular file (wf writes only mode 100644 files)"),
         ));
     }
     let parse = |text: &str, when: &str| {

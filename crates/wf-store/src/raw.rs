@@ -10,6 +10,10 @@ pub struct RawCommit {
     pub committer: (String, String),
     /// Committer time, seconds since the epoch.
     pub time: i64,
+    /// Author time and zone, committer zone (`+0000`...).
+    pub author_time: (i64, String),
+    /// Committer zone.
+    pub zone: String,
     /// The armored SSH signature (`gpgsig` header), when present.
     pub signature: Option<String>,
     /// The bytes the signature covers: the object without its `gpgsig` header.
@@ -72,12 +76,14 @@ pub fn parse(bytes: &[u8]) -> Result<RawCommit, String> {
         return Err("the commit has no tree".into());
     }
     payload.extend_from_slice(&bytes[end + 1..]);
-    let (author, _) = author.ok_or("the commit has no author")?;
-    let (committer, time) = committer.ok_or("the commit has no committer")?;
+    let (author, author_time, author_zone) = author.ok_or("the commit has no author")?;
+    let (committer, time, zone) = committer.ok_or("the commit has no committer")?;
     Ok(RawCommit {
         author,
         committer,
         time,
+        author_time: (author_time, author_zone),
+        zone,
         signature,
         payload,
         message,
@@ -88,8 +94,8 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-/// `Name <email> 1700000000 +0000` to `((name, email), time)`.
-fn person(v: &str) -> Result<((String, String), i64), String> {
+/// `Name <email> 1700000000 +0000` to `((name, email), time, zone)`.
+fn person(v: &str) -> Result<((String, String), i64, String), String> {
     let bad = || format!("malformed person {v:?}");
     let (name, rest) = v.split_once(" <").ok_or_else(bad)?;
     let (email, rest) = rest.split_once("> ").ok_or_else(bad)?;
@@ -101,7 +107,7 @@ fn person(v: &str) -> Result<((String, String), i64), String> {
     if !tz_ok || parts.next().is_some() || email.contains(['<', '>']) {
         return Err(bad());
     }
-    Ok(((name.to_string(), email.to_string()), time))
+    Ok(((name.to_string(), email.to_string()), time, tz.to_string()))
 }
 
 #[cfg(test)]

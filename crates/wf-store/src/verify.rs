@@ -30,7 +30,7 @@ pub fn wf_files(repo: &Repository, tree: &Tree) -> Result<Files, git2::Error> {
         let path = format!(".wf/{dir}{}", entry.name().unwrap_or("\u{fffd}"));
         match entry.kind() {
             Some(ObjectType::Tree) => {}
-            Some(ObjectType::Blob) if entry.filemode() != 0o120000 => {
+            Some(ObjectType::Blob) if entry.filemode() == 0o100644 => {
                 match repo.find_blob(entry.id()) {
                     Ok(b) => {
                         files.insert(path, b.content().to_vec());
@@ -177,6 +177,7 @@ pub fn verify(
     open: &(dyn Fn() -> Result<Repository, git2::Error> + Sync),
     oids: &[Oid],
     cached: &HashSet<Oid>,
+    describe_cached: bool,
     threads: usize,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Vec<Report>, git2::Error> {
@@ -207,7 +208,9 @@ pub fn verify(
                     let end = (start + 32).min(oids.len());
                     let mut local = Vec::with_capacity(end - start);
                     for (i, oid) in oids.iter().enumerate().take(end).skip(start) {
-                        let r = if cached.contains(oid) {
+                        let r = if cached.contains(oid) && describe_cached {
+                            ctx.describe_cached(*oid)
+                        } else if cached.contains(oid) {
                             Report::new(*oid, Kind::Cached)
                         } else {
                             ctx.judge(*oid)
@@ -255,6 +258,9 @@ impl Report {
 
 type Policy = Rc<Result<(Files, Loaded), String>>;
 
+/// The mode of every file wf writes: a regular, non-executable file.
+const REGULAR: i32 = 0o100644;
+
 struct Ctx<'r> {
     repo: &'r Repository,
     /// Parsed policies by the id of their `.wf` tree.
@@ -279,6 +285,47 @@ fn has_store(tree: &Tree) -> bool {
 }
 
 impl Ctx<'_> {
+    /// A commit found clean earlier, described from its trailers (which the earlier run checked
+    /// against its task file): action, task, actor, and what an approval approves.
+    fn describe_cached(&self, oid: Oid) -> Report {
+        let mut r = Report::new(oid, Kind::Cached);
+        let Ok(c) = self.repo.find_commit(oid) else {
+            return r;
+        };
+        let message = String::from_utf8_lossy(c.message_bytes()).into_owned();
+        let t = wf_core::trailer::parse(&message);
+        let get = |k: &str| wf_core::trailer::get(&t, k).map(str::to_string);
+        use wf_core::trailer::key;
+        r.action = get(key::ACTION);
+        r.task = get(key::TASK);
+        r.actor = get(key::ACTOR);
+        if r.action.as_deref() == Some("approve") {
+            let (Some(task), Some(rev), Some(digest), Some(by)) = (
+                get(key::TASK),
+                get(key::REVISION).and_then(|v| v.parse().ok()),
+                get(key::DIGEST),
+                get(key::ACTOR),
+            ) else {
+                return r;
+            };
+            let prefix = format!("wf: approve {task}: ");
+            let title = message
+                .lines()
+                .next()
+                .and_then(|l| l.strip_prefix(&prefix))
+                .unwrap_or("")
+                .to_string();
+            r.approval = Some(Approval {
+                task,
+                title,
+                revision: rev,
+                digest,
+                approver: by,
+            });
+        }
+        r
+    }
+
     fn judge(&mut self, oid: Oid) -> Report {
         match self.judge_inner(oid) {
             Ok(r) => r,
@@ -360,12 +407,18 @@ impl Ctx<'_> {
                 ),
             )));
         }
+        if raw.author_time != (raw.time, "+0000".to_string()) || raw.zone != "+0000" {
+            return Ok(report.problem(Problem::new(
+                Check::Mismatch,
+                "author and committer dates differ, or are not in +0000 (wf writes one action time)",
+            )));
+        }
         if !store_p {
             // The root of trust: the founder is identified in the commit's own actors.
-            if changed_tasks {
+            if changed_tasks || tasks_c.is_some() {
                 return Ok(report.problem(Problem::new(
                     Check::Rule(wf_core::Rule::TaskScope),
-                    "the commit that creates the store also changes tasks/",
+                    "the commit that creates the store has a tasks/ folder that no action made",
                 )));
             }
             let after = self.files(&tree)?;
@@ -556,6 +609,10 @@ impl Ctx<'_> {
     ) -> Result<TaskFiles, git2::Error> {
         let mut out = TaskFiles::default();
         if let Ok(e) = tree.get_path(std::path::Path::new(&Task::path(id))) {
+            if e.filemode() != REGULAR {
+                out.irregular.push(Task::path(id));
+                return Ok(out);
+            }
             let b = self.repo.find_blob(e.id())?;
             out.task = Some(String::from_utf8_lossy(b.content()).into_owned());
         }
@@ -578,6 +635,10 @@ impl Ctx<'_> {
                 return git2::TreeWalkResult::Ok;
             }
             let path = format!("{d}{}", entry.name().unwrap_or("\u{fffd}"));
+            if entry.filemode() != REGULAR {
+                out.irregular.push(format!("{}/{path}", Task::dir(id)));
+                return git2::TreeWalkResult::Ok;
+            }
             let oid = entry.id().to_string();
             let unchanged = before
                 .and_then(|b| b.dir.get(&path))
@@ -630,9 +691,13 @@ impl Ctx<'_> {
                 "the merge joins two stores with different beginnings",
             )));
         }
+        // Only a tree with a store has wf units: `.wf/` and `tasks/` of a history without one
+        // were never verified, so a merge may not bring anything from there.
         let units = |t: Option<&Tree>| -> Result<BTreeMap<String, Unit>, git2::Error> {
             let mut m = BTreeMap::new();
-            let Some(t) = t else { return Ok(m) };
+            let Some(t) = t.filter(|t| has_store(t)) else {
+                return Ok(m);
+            };
             if let Some(e) = t.get_name(".wf") {
                 m.insert(".wf".to_string(), (Some(e.id().to_string()), None));
             }

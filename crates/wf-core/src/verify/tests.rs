@@ -30,6 +30,7 @@ fn files_of(t: &Task) -> TaskFiles {
     TaskFiles {
         task: Some(t.to_toml()),
         dir,
+        irregular: vec![],
     }
 }
 
