@@ -27,22 +27,12 @@ fn new_task(s: &Store, extra: &[&str]) -> String {
 
 /// Draft handed to the bot, the bot drafts, the review handed to bob.
 fn to_review(s: &Store, id: &str) {
-    s.ok("wf-assign", &[id, "--to", BOT.0], "alice");
-    s.call("wf-submit")
-        .args([id, "--name", "draft.md"])
-        .key(BOT.0)
-        .stdin(DRAFT)
-        .ok();
-    s.ok("wf-assign", &[id, "--to", "bob"], "alice");
+    s.to_review(id, DRAFT);
 }
 
 /// On to the approve step: bob accepts, the bot optimizes.
 fn to_approve(s: &Store, id: &str) {
-    to_review(s, id);
-    s.ok("wf-review", &[id, "--accept", "-m", "fine"], "bob");
-    s.ok("wf-assign", &[id, "--to", BOT.0], "alice");
-    s.call("wf-submit").arg(id).key(BOT.0).stdin(OPTIMIZED).ok();
-    assert_eq!(s.show(id)["step"], "approve");
+    s.to_approve(id, DRAFT, OPTIMIZED);
 }
 
 /// All the way: approved by alice (the owner and default approver).

@@ -36,21 +36,12 @@ fn new_task(s: &Store, title: &str) -> String {
 
 /// Draft handed to the bot, the bot drafts, the review handed to bob.
 fn to_review(s: &Store, id: &str) {
-    s.ok("wf-assign", &[id, "--to", BOT.0], "alice");
-    s.call("wf-submit")
-        .args([id, "--name", "draft.md"])
-        .key(BOT.0)
-        .stdin(DRAFT)
-        .ok();
-    s.ok("wf-assign", &[id, "--to", BOB.0], "alice");
+    s.to_review(id, DRAFT);
 }
 
 /// On to the approve step: bob accepts revision 1, the bot optimizes into revision 2.
 fn to_approve(s: &Store, id: &str) {
-    to_review(s, id);
-    s.ok("wf-review", &[id, "--accept", "-m", "fine"], "bob");
-    s.ok("wf-assign", &[id, "--to", BOT.0], "alice");
-    s.call("wf-submit").arg(id).key(BOT.0).stdin(OPTIMIZED).ok();
+    s.to_approve(id, DRAFT, OPTIMIZED);
 }
 
 /// The digest of revision `n` (1-based) of a task.

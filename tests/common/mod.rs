@@ -356,6 +356,31 @@ impl Store {
         stderr
     }
 
+    /// The default workflow's first steps with the real tools: alice hands the draft to the
+    /// bot, the bot submits `draft` as `draft.md`, alice hands the review to bob.
+    pub fn to_review(&self, id: &str, draft: &[u8]) {
+        self.ok("wf-assign", &[id, "--to", BOT.0], "alice");
+        self.call("wf-submit")
+            .args([id, "--name", "draft.md"])
+            .key(BOT.0)
+            .stdin(draft)
+            .ok();
+        self.ok("wf-assign", &[id, "--to", BOB.0], "alice");
+    }
+
+    /// On to the approve step: [`Store::to_review`], bob accepts, the bot submits `optimized`.
+    pub fn to_approve(&self, id: &str, draft: &[u8], optimized: &[u8]) {
+        self.to_review(id, draft);
+        self.ok("wf-review", &[id, "--accept", "-m", "fine"], "bob");
+        self.ok("wf-assign", &[id, "--to", BOT.0], "alice");
+        self.call("wf-submit")
+            .arg(id)
+            .key(BOT.0)
+            .stdin(optimized)
+            .ok();
+        assert_eq!(self.show(id)["step"], "approve");
+    }
+
     /// Keep the temporary folder (for debugging a failing test).
     pub fn keep(self) -> PathBuf {
         self.tmp.keep()

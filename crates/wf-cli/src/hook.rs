@@ -294,17 +294,13 @@ fn pre_receive(repo: &Repository, lines: &[String]) -> Result<(), CliError> {
                 "git feeds it: OLD NEW REF",
             ));
         };
-        updates.push((parse_oid(old)?, parse_oid(new)?, name));
+        updates.push(Update {
+            refname: name,
+            old: parse_oid(old)?,
+            new: parse_oid(new)?,
+        });
     }
     let exclude = existing_tips(repo, |_| true)?;
-    let updates: Vec<Update> = updates
-        .iter()
-        .map(|(o, n, r)| Update {
-            refname: r,
-            old: *o,
-            new: *n,
-        })
-        .collect();
     judge(repo, &updates, exclude, true)
 }
 
@@ -318,25 +314,21 @@ fn pre_push(repo: &Repository, remote: Option<&str>, lines: &[String]) -> Result
                 "git feeds it: LOCAL-REF LOCAL-OID REMOTE-REF REMOTE-OID",
             ));
         };
-        updates.push((parse_oid(remote_oid)?, parse_oid(local)?, *remote_ref));
+        updates.push(Update {
+            refname: remote_ref,
+            old: parse_oid(remote_oid)?,
+            new: parse_oid(local)?,
+        });
     }
     let prefix = remote.map(|r| format!("refs/remotes/{r}/"));
     let mut exclude = existing_tips(repo, |name| {
         prefix.as_deref().is_some_and(|p| name.starts_with(p))
     })?;
-    for (old, _, _) in &updates {
-        if let Some(c) = old.and_then(|o| commit_of(repo, o)) {
+    for u in &updates {
+        if let Some(c) = u.old.and_then(|o| commit_of(repo, o)) {
             exclude.push(c);
         }
     }
-    let updates: Vec<Update> = updates
-        .iter()
-        .map(|(o, n, r)| Update {
-            refname: r,
-            old: *o,
-            new: *n,
-        })
-        .collect();
     judge(repo, &updates, exclude, false)
 }
 

@@ -253,20 +253,7 @@ impl Actors {
 mod tests {
     use super::*;
 
-    pub(crate) fn human(id: &str, roles: &[&str]) -> Actor {
-        Actor {
-            id: id.into(),
-            name: id.to_uppercase(),
-            email: format!("{id}@example.com"),
-            kind: ActorKind::Human,
-            roles: roles.iter().map(|s| s.to_string()).collect(),
-            model: None,
-            operator: None,
-            keys: vec![format!(
-                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA{id:0>20} {id}"
-            )],
-        }
-    }
+    use crate::fixtures::human;
 
     #[test]
     fn round_trips_and_finds_by_key_ignoring_comment() {

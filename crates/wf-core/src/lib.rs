@@ -7,6 +7,8 @@
 
 pub mod actor;
 pub mod digest;
+#[cfg(test)]
+mod fixtures;
 pub mod id;
 pub mod policy;
 pub mod rules;

@@ -1,27 +1,11 @@
 //! Tests of policy changes: who may change `.wf/`, and the admin quorum.
 
 use super::*;
-use crate::actor::{Actor, ActorKind, Actors};
+use crate::actor::Actors;
 
 const AT: Timestamp = Timestamp(1_795_497_415);
 
-fn key(id: &str) -> String {
-    let blob: String = id.chars().filter(char::is_ascii_alphanumeric).collect();
-    format!("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA{blob:0>20} {id}")
-}
-
-fn human(id: &str, roles: &[&str]) -> Actor {
-    Actor {
-        id: id.into(),
-        name: id.to_uppercase(),
-        email: format!("{id}@example.com"),
-        kind: ActorKind::Human,
-        roles: roles.iter().map(|r| r.to_string()).collect(),
-        model: None,
-        operator: None,
-        keys: vec![key(id)],
-    }
-}
+use crate::fixtures::human;
 
 fn files(actors: &Actors, policy: Option<&Policy>) -> Files {
     let mut f = Files::new();

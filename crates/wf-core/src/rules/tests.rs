@@ -22,33 +22,7 @@ const EVERYONE: [&str; 4] = [ALICE, BOB, CAROL, BOT];
 // Fixtures
 // ---------------------------------------------------------------------------------------------
 
-/// A distinct, well-formed ed25519 public key line per actor id.
-fn key(id: &str) -> String {
-    let blob: String = id.chars().filter(char::is_ascii_alphanumeric).collect();
-    format!("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA{blob:0>20} {id}")
-}
-
-fn human(id: &str, roles: &[&str]) -> Actor {
-    Actor {
-        id: id.into(),
-        name: id.to_uppercase(),
-        email: format!("{id}@example.com"),
-        kind: ActorKind::Human,
-        roles: roles.iter().map(|r| r.to_string()).collect(),
-        model: None,
-        operator: None,
-        keys: vec![key(id)],
-    }
-}
-
-fn ai(id: &str, roles: &[&str], operator: &str, model: &str) -> Actor {
-    Actor {
-        kind: ActorKind::Ai,
-        model: Some(model.into()),
-        operator: Some(operator.into()),
-        ..human(id, roles)
-    }
-}
+use crate::fixtures::{ai, human};
 
 fn actors() -> Actors {
     Actors {

@@ -1,0 +1,33 @@
+//! Test fixtures shared by the core's unit tests: actors with distinct, well-formed keys.
+
+use crate::actor::{Actor, ActorKind};
+
+/// A distinct, well-formed ed25519 public key line per actor id.
+pub(crate) fn key(id: &str) -> String {
+    let blob: String = id.chars().filter(char::is_ascii_alphanumeric).collect();
+    format!("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA{blob:0>20} {id}")
+}
+
+/// A human `id` with `roles`, named `ID`, email `id@example.com`.
+pub(crate) fn human(id: &str, roles: &[&str]) -> Actor {
+    Actor {
+        id: id.into(),
+        name: id.to_uppercase(),
+        email: format!("{id}@example.com"),
+        kind: ActorKind::Human,
+        roles: roles.iter().map(|r| r.to_string()).collect(),
+        model: None,
+        operator: None,
+        keys: vec![key(id)],
+    }
+}
+
+/// An AI actor operated by `operator`, running `model`.
+pub(crate) fn ai(id: &str, roles: &[&str], operator: &str, model: &str) -> Actor {
+    Actor {
+        kind: ActorKind::Ai,
+        model: Some(model.into()),
+        operator: Some(operator.into()),
+        ..human(id, roles)
+    }
+}
