@@ -3,6 +3,8 @@
 //! the developer's own git or ssh set-up leaks in, and dates are fixed so runs are repeatable.
 #![allow(dead_code)]
 
+pub mod schema;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -29,6 +31,7 @@ pub const KEYS: [&str; 5] = ["alice", "bob", "carol", "drafter-bot", "mallory"];
 /// The path of a wf binary built by Cargo for these tests.
 pub fn bin(tool: &str) -> &'static str {
     match tool {
+        "wf" => env!("CARGO_BIN_EXE_wf"),
         "wf-init" => env!("CARGO_BIN_EXE_wf-init"),
         "wf-actor" => env!("CARGO_BIN_EXE_wf-actor"),
         "wf-new" => env!("CARGO_BIN_EXE_wf-new"),
@@ -518,4 +521,49 @@ pub fn rows<'a>(list: &'a Value, keys: &[&str]) -> Vec<Vec<&'a str>> {
 /// One string field of every object in a JSON array.
 pub fn column<'a>(list: &'a Value, key: &str) -> Vec<&'a str> {
     rows(list, &[key]).into_iter().map(|r| r[0]).collect()
+}
+
+/// The folder holding the wf binaries built for these tests.
+pub fn bin_dir() -> PathBuf {
+    Path::new(bin("wf")).parent().unwrap().to_path_buf()
+}
+
+/// Fail (never skip) when a program the test needs is missing: a test that passes without
+/// running proves nothing. `.ci/run` installs them.
+pub fn need(program: &str) {
+    let found = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+        .unwrap_or(false);
+    assert!(
+        found,
+        "this test needs `{program}` on PATH; install it (.ci/run installs it on CI)"
+    );
+}
+
+impl Store {
+    /// Run a script with `sh -c` in the store, with the pinned environment, the wf binaries
+    /// first on `PATH`, and `$KEYS` naming the folder of the actors' private keys.
+    pub fn sh(&self, script: &str) -> Output {
+        need("sh");
+        let mut c = self.command("sh");
+        let path = std::env::join_paths(
+            std::iter::once(bin_dir()).chain(
+                std::env::var_os("PATH")
+                    .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+                    .unwrap_or_default(),
+            ),
+        )
+        .unwrap();
+        c.env("PATH", path)
+            .env("KEYS", self.root.join("keys"))
+            .args(["-c", script]);
+        output(c, None)
+    }
+
+    /// [`Store::sh`] that must succeed; returns stdout.
+    pub fn sh_ok(&self, script: &str) -> String {
+        let out = self.sh(script);
+        assert!(out.status.success(), "sh -c {script:?}: {}", describe(&out));
+        String::from_utf8(out.stdout).expect("UTF-8 stdout")
+    }
 }

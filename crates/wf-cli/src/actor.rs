@@ -11,7 +11,7 @@ use wf_store::{sign, Person, Store};
 
 use crate::context::{self, KeyArgs, Snapshot, ACTORS_FILE, SIGNERS_FILE};
 use crate::error::CliError;
-use crate::output::{json, print};
+use crate::output::{json, ndjson, nul_ids, print};
 use crate::txn::{commit_action, Plan};
 
 /// Register, change and list the actors (people and AI agents) of a wf store.
@@ -83,10 +83,17 @@ pub enum Command {
         keys: KeyArgs,
     },
     /// List actors.
+    #[command(group(clap::ArgGroup::new("format").args(["json", "ndjson", "nul"])))]
     List {
         /// One JSON document (schema wf.actors/1).
         #[arg(long)]
         json: bool,
+        /// One JSON object per actor and line (schema wf.actor/1).
+        #[arg(long)]
+        ndjson: bool,
+        /// Print only the ids, each followed by a NUL byte.
+        #[arg(short = 'z')]
+        nul: bool,
     },
 }
 
@@ -94,7 +101,7 @@ pub enum Command {
 pub fn run(args: Args) -> Result<(), CliError> {
     let store = args.global.store()?;
     match args.command {
-        Command::List { json: as_json } => list(&store, as_json),
+        Command::List { json, ndjson, nul } => list(&store, Format::of(json, ndjson, nul)),
         Command::Add {
             id,
             kind,
@@ -248,22 +255,52 @@ fn change(
     print(&format!("actor {what} at {}\n", &oid.to_string()[..12]))
 }
 
-fn list(store: &Store, as_json: bool) -> Result<(), CliError> {
+/// How a list is printed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Human,
+    Json,
+    Ndjson,
+    Nul,
+}
+
+impl Format {
+    fn of(json: bool, ndjson: bool, nul: bool) -> Format {
+        match (json, ndjson, nul) {
+            (true, _, _) => Format::Json,
+            (_, true, _) => Format::Ndjson,
+            (_, _, true) => Format::Nul,
+            _ => Format::Human,
+        }
+    }
+}
+
+/// The JSON object of an actor (`wf.actors/1`, `spec/json.md`).
+pub fn actor_json(a: &Actor) -> serde_json::Value {
+    json!({
+        "id": a.id, "name": a.name, "email": a.email, "kind": a.kind.as_str(),
+        "roles": a.roles, "model": a.model, "operator": a.operator,
+        "keys": a.keys.iter().filter_map(|k| sign::fingerprint(k)).collect::<Vec<_>>(),
+    })
+}
+
+fn list(store: &Store, format: Format) -> Result<(), CliError> {
     let snap = Snapshot::head(store)?;
-    if as_json {
-        let actors: Vec<_> = snap
-            .actors
-            .actors
-            .iter()
-            .map(|a| {
-                json!({
-                    "id": a.id, "name": a.name, "email": a.email, "kind": a.kind.as_str(),
-                    "roles": a.roles, "model": a.model, "operator": a.operator,
-                    "keys": a.keys.iter().filter_map(|k| sign::fingerprint(k)).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        return json(&json!({ "schema": "wf.actors/1", "actors": actors }));
+    match format {
+        Format::Json => {
+            let actors: Vec<_> = snap.actors.actors.iter().map(actor_json).collect();
+            return json(&json!({ "schema": "wf.actors/1", "actors": actors }));
+        }
+        Format::Ndjson => {
+            for a in &snap.actors.actors {
+                let mut v = actor_json(a);
+                v["schema"] = json!("wf.actor/1");
+                ndjson(&v)?;
+            }
+            return Ok(());
+        }
+        Format::Nul => return nul_ids(snap.actors.actors.iter().map(|a| a.id.as_str())),
+        Format::Human => {}
     }
     let mut out = String::new();
     for a in &snap.actors.actors {

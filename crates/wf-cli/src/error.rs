@@ -23,8 +23,12 @@ pub enum Exit {
     Conflict = 5,
     /// Not a wf store, or store files that do not parse or validate.
     Store = 6,
-    /// git, filesystem or ssh-keygen failure.
+    /// git, filesystem or ssh-keygen failure; an agent that failed, timed out or was
+    /// interrupted (`wf-run`).
     Failure = 7,
+    /// Ids read from stdin (`-`): at least one failed (each was reported), the others were
+    /// done.
+    Partial = 8,
 }
 
 /// Every way a tool can fail. Each variant is one line plus an optional hint.
@@ -46,6 +50,13 @@ pub enum CliError {
     Failure(String),
     /// Stdout was closed by the reader (`| head`): exit quietly.
     BrokenPipe,
+    /// With `-`: some of the ids read from stdin failed (each already reported).
+    Partial {
+        /// How many failed.
+        failed: usize,
+        /// Out of how many.
+        of: usize,
+    },
 }
 
 impl CliError {
@@ -60,6 +71,7 @@ impl CliError {
             CliError::Store(..) => Exit::Store,
             CliError::Failure(_) => Exit::Failure,
             CliError::BrokenPipe => Exit::Ok,
+            CliError::Partial { .. } => Exit::Partial,
         }
     }
 
@@ -73,6 +85,7 @@ impl CliError {
             | CliError::Conflict(_, h)
             | CliError::Store(_, h) => h.as_deref(),
             CliError::Failure(_) | CliError::BrokenPipe => None,
+            CliError::Partial { .. } => Some("each failure is reported above as TOOL: ID: message"),
         }
     }
 
@@ -98,6 +111,7 @@ impl fmt::Display for CliError {
             | CliError::Store(m, _)
             | CliError::Failure(m) => f.write_str(m),
             CliError::BrokenPipe => f.write_str("broken pipe"),
+            CliError::Partial { failed, of } => write!(f, "{failed} of {of} ids failed"),
         }
     }
 }
