@@ -37,6 +37,7 @@ pub fn bin(tool: &str) -> &'static str {
         "wf-new" => env!("CARGO_BIN_EXE_wf-new"),
         "wf-assign" => env!("CARGO_BIN_EXE_wf-assign"),
         "wf-submit" => env!("CARGO_BIN_EXE_wf-submit"),
+        "wf-run" => env!("CARGO_BIN_EXE_wf-run"),
         "wf-review" => env!("CARGO_BIN_EXE_wf-review"),
         "wf-approve" => env!("CARGO_BIN_EXE_wf-approve"),
         "wf-show" => env!("CARGO_BIN_EXE_wf-show"),
@@ -565,5 +566,25 @@ impl Store {
         let out = self.sh(script);
         assert!(out.status.success(), "sh -c {script:?}: {}", describe(&out));
         String::from_utf8(out.stdout).expect("UTF-8 stdout")
+    }
+}
+
+impl Store {
+    /// Write an executable script under the temporary folder; returns its path.
+    pub fn script(&self, rel: &str, body: &str) -> String {
+        use std::os::unix::fs::PermissionsExt;
+        let p = self.file(rel, body.as_bytes());
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        p
+    }
+
+    /// The repository's `scripts/stand-in-model`: the local stand-in for an AI model.
+    pub fn stand_in_model() -> String {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../scripts/stand-in-model")
+            .canonicalize()
+            .unwrap()
+            .display()
+            .to_string()
     }
 }

@@ -2,8 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args as ClapArgs, Parser, Subcommand};
 use serde_json::json;
+use wf_core::actor::AgentRun;
 use wf_core::rules::decide_actors;
 use wf_core::trailer::{self, key};
 use wf_core::{Actor, ActorKind, Actors};
@@ -23,7 +24,7 @@ use crate::txn::{commit_action, Plan};
 #[command(
     name = "wf-actor",
     version,
-    after_help = "Examples:\n  wf-actor add bob --kind human --name Bob --email bob@example.com --pubkey bob.pub --role reviewer\n  wf-actor add drafter-bot --kind ai --name 'Drafter' --email bot@example.com --pubkey bot.pub \\\n      --role drafter --operator alice --model 'llama3:8b via ollama'\n  wf-actor list --json | jq -r '.actors[] | select(.kind==\"ai\") | .id'"
+    after_help = "Examples:\n  wf-actor add bob --kind human --name Bob --email bob@example.com --pubkey bob.pub --role reviewer\n  wf-actor add drafter-bot --kind ai --name 'Drafter' --email bot@example.com --pubkey bot.pub \\\n      --role drafter --operator alice --model 'llama3:8b via ollama'\n  wf-actor update drafter-bot --run-timeout 300 -- ollama run llama3:8b\n  wf-actor list --json | jq -r '.actors[] | select(.kind==\"ai\") | .id'"
 )]
 pub struct Args {
     #[command(subcommand)]
@@ -61,9 +62,11 @@ pub enum Command {
         #[arg(long)]
         model: Option<String>,
         #[command(flatten)]
+        run: RunArgs,
+        #[command(flatten)]
         keys: KeyArgs,
     },
-    /// Change an actor's roles or keys.
+    /// Change an actor's roles, keys, model or run configuration.
     Update {
         /// The actor's id.
         id: String,
@@ -79,6 +82,11 @@ pub enum Command {
         /// Set the model (AI actors).
         #[arg(long)]
         model: Option<String>,
+        /// Remove the run configuration (wf-run can no longer start this actor).
+        #[arg(long, conflicts_with_all = ["run_timeout", "run_env", "command"])]
+        no_run: bool,
+        #[command(flatten)]
+        run: RunArgs,
         #[command(flatten)]
         keys: KeyArgs,
     },
@@ -97,6 +105,60 @@ pub enum Command {
     },
 }
 
+/// How `wf-run` starts an AI actor (stored as its `run` table in .wf/actors.toml).
+#[derive(ClapArgs, Debug, Clone, Default)]
+pub struct RunArgs {
+    /// AI actors: seconds wf-run lets the agent run before killing it (default 600).
+    #[arg(long, value_name = "SECS")]
+    pub run_timeout: Option<u64>,
+    /// AI actors: an environment variable for the agent, NAME=VALUE (repeatable). It is
+    /// committed to .wf/actors.toml: never put a secret here.
+    #[arg(long = "run-env", value_name = "NAME=VALUE")]
+    pub run_env: Vec<String>,
+    /// AI actors: the agent's program and its arguments, after --; wf-run starts it with the
+    /// prompt on stdin and records its stdout. Never a shell string.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+impl RunArgs {
+    /// The run configuration these flags make of `existing`: a new one when a command is given;
+    /// else `existing` with the timeout and variables changed.
+    fn apply(&self, existing: Option<AgentRun>) -> Result<Option<AgentRun>, CliError> {
+        let mut env = std::collections::BTreeMap::new();
+        for pair in &self.run_env {
+            let (k, v) = pair.split_once('=').ok_or_else(|| {
+                CliError::usage(
+                    format!("--run-env {pair:?} is not NAME=VALUE"),
+                    "--run-env OLLAMA_HOST=127.0.0.1:11434",
+                )
+            })?;
+            env.insert(k.to_string(), v.to_string());
+        }
+        if !self.command.is_empty() {
+            return Ok(Some(AgentRun {
+                command: self.command.clone(),
+                timeout: self.run_timeout,
+                env,
+            }));
+        }
+        if self.run_timeout.is_none() && env.is_empty() {
+            return Ok(existing);
+        }
+        let Some(mut run) = existing else {
+            return Err(CliError::usage(
+                "no run command to go with --run-timeout or --run-env",
+                "give the agent's command after --: wf-actor update ID --run-timeout 60 -- ollama run llama3",
+            ));
+        };
+        if self.run_timeout.is_some() {
+            run.timeout = self.run_timeout;
+        }
+        run.env.extend(env);
+        Ok(Some(run))
+    }
+}
+
 /// Run `wf-actor`.
 pub fn run(args: Args) -> Result<(), CliError> {
     let store = args.global.store()?;
@@ -111,6 +173,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             roles,
             operator,
             model,
+            run,
             keys,
         } => {
             let keys_text = read_keys(&pubkeys, &id)?;
@@ -123,6 +186,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 model,
                 operator,
                 keys: keys_text,
+                run: run.apply(None)?,
             };
             change(&store, &keys, &format!("add {id}"), &id, move |actors| {
                 if actors.get(&new.id).is_some() {
@@ -141,6 +205,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
             remove_roles,
             add_keys,
             model,
+            no_run,
+            run,
             keys,
         } => {
             let new_keys = read_keys(&add_keys, &id)?;
@@ -170,6 +236,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
                     if model.is_some() {
                         a.model = model.clone();
                     }
+                    a.run = if no_run {
+                        None
+                    } else {
+                        run.apply(a.run.take())?
+                    };
                     Ok(())
                 },
             )
@@ -281,6 +352,9 @@ pub fn actor_json(a: &Actor) -> serde_json::Value {
         "id": a.id, "name": a.name, "email": a.email, "kind": a.kind.as_str(),
         "roles": a.roles, "model": a.model, "operator": a.operator,
         "keys": a.keys.iter().filter_map(|k| sign::fingerprint(k)).collect::<Vec<_>>(),
+        "run": a.run.as_ref().map(|r| json!({
+            "command": r.command, "env": r.env, "timeout": r.timeout_secs(),
+        })),
     })
 }
 

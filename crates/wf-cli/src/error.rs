@@ -48,6 +48,9 @@ pub enum CliError {
     Store(String, Option<String>),
     /// Anything else that failed underneath.
     Failure(String),
+    /// An agent started by `wf-run` failed, timed out or could not be started (exit 7, but
+    /// about one task: with ids on stdin the next id is tried).
+    Agent(String, Option<String>),
     /// Stdout was closed by the reader (`| head`): exit quietly.
     BrokenPipe,
     /// With `-`: some of the ids read from stdin failed (each already reported).
@@ -69,7 +72,7 @@ impl CliError {
             CliError::Identity(..) => Exit::Identity,
             CliError::Conflict(..) => Exit::Conflict,
             CliError::Store(..) => Exit::Store,
-            CliError::Failure(_) => Exit::Failure,
+            CliError::Failure(_) | CliError::Agent(..) => Exit::Failure,
             CliError::BrokenPipe => Exit::Ok,
             CliError::Partial { .. } => Exit::Partial,
         }
@@ -83,7 +86,8 @@ impl CliError {
             | CliError::NotFound(_, h)
             | CliError::Identity(_, h)
             | CliError::Conflict(_, h)
-            | CliError::Store(_, h) => h.as_deref(),
+            | CliError::Store(_, h)
+            | CliError::Agent(_, h) => h.as_deref(),
             CliError::Failure(_) | CliError::BrokenPipe => None,
             CliError::Partial { .. } => Some("each failure is reported above as TOOL: ID: message"),
         }
@@ -109,6 +113,7 @@ impl fmt::Display for CliError {
             | CliError::Identity(m, _)
             | CliError::Conflict(m, _)
             | CliError::Store(m, _)
+            | CliError::Agent(m, _)
             | CliError::Failure(m) => f.write_str(m),
             CliError::BrokenPipe => f.write_str("broken pipe"),
             CliError::Partial { failed, of } => write!(f, "{failed} of {of} ids failed"),

@@ -22,8 +22,9 @@ pub fn split(input: &[u8]) -> Vec<String> {
         .collect()
 }
 
-/// Whether an error concerns only the id at hand (the next id may well succeed), or the whole
-/// run (no usable key, a broken store, a failing disk), which stops at once.
+/// Whether an error concerns only the id at hand (the next id may well succeed: a refusal, an
+/// unknown id, a dirty task file, a failed agent), or the whole run (no usable key, a broken
+/// store, a failing disk, an interrupt), which stops at once.
 fn per_id(e: &CliError) -> bool {
     matches!(
         e,

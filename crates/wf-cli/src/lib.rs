@@ -19,6 +19,7 @@ pub mod log;
 pub mod ls;
 pub mod new;
 pub mod review;
+pub mod run;
 pub mod show;
 pub mod submit;
 

@@ -168,6 +168,15 @@ fn show(store: &Store, snap: &Snapshot, typed: &str, args: &Args) -> Result<(), 
                     short_digest(&a.sha256)
                 ));
             }
+            if let Some(run) = &r.run {
+                o.push_str(&format!(
+                    "      run `{}` {} .. {}, exit {}\n",
+                    wf_core::text::one_line(&wf_core::text::shell_words(&run.command)),
+                    run.started_at,
+                    run.ended_at,
+                    run.exit_status
+                ));
+            }
         }
     }
     if !task.reviews.is_empty() {

@@ -28,6 +28,7 @@ pub const TOOLS: &[Tool] = &[
     tool("wf-new", crate::new::Args::command),
     tool("wf-assign", crate::assign::Args::command),
     tool("wf-submit", crate::submit::Args::command),
+    tool("wf-run", crate::run::Args::command),
     tool("wf-review", crate::review::Args::command),
     tool("wf-approve", crate::approve::Args::command),
     tool("wf-show", crate::show::Args::command),

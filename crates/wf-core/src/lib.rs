@@ -8,6 +8,7 @@
 pub mod actor;
 pub mod digest;
 pub mod id;
+pub mod prompt;
 pub mod rules;
 pub mod task;
 pub mod text;
