@@ -43,6 +43,8 @@ pub fn bin(tool: &str) -> &'static str {
         "wf-show" => env!("CARGO_BIN_EXE_wf-show"),
         "wf-ls" => env!("CARGO_BIN_EXE_wf-ls"),
         "wf-log" => env!("CARGO_BIN_EXE_wf-log"),
+        "wf-graph" => env!("CARGO_BIN_EXE_wf-graph"),
+        "wf-stats" => env!("CARGO_BIN_EXE_wf-stats"),
         other => panic!("no such wf tool: {other}"),
     }
 }

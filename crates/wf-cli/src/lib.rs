@@ -14,6 +14,7 @@ pub mod txn;
 pub mod actor;
 pub mod approve;
 pub mod assign;
+pub mod graph;
 pub mod init;
 pub mod log;
 pub mod ls;
@@ -21,6 +22,7 @@ pub mod new;
 pub mod review;
 pub mod run;
 pub mod show;
+pub mod stats;
 pub mod submit;
 
 use std::process::ExitCode;

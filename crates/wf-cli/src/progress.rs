@@ -10,7 +10,8 @@
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
-/// Nothing is drawn for work that ends sooner than this, so quick runs never flicker.
+/// Nothing is drawn for work that ends sooner than this, so quick runs never flicker
+/// (`WF_PROGRESS_DELAY_MS` overrides it).
 const DELAY: Duration = Duration::from_millis(300);
 /// At most this often.
 const EVERY: Duration = Duration::from_millis(100);
@@ -21,6 +22,7 @@ pub struct Progress {
     total: Option<u64>,
     done: u64,
     started: Instant,
+    delay: Duration,
     drawn_at: Option<Instant>,
     enabled: bool,
     color: bool,
@@ -37,6 +39,10 @@ impl Progress {
             total,
             done: 0,
             started: Instant::now(),
+            delay: std::env::var("WF_PROGRESS_DELAY_MS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .map_or(DELAY, Duration::from_millis),
             drawn_at: None,
             enabled,
             color: enabled && crate::output::no_color_unset(),
@@ -67,7 +73,7 @@ impl Progress {
             return;
         }
         let now = Instant::now();
-        if now.duration_since(self.started) < DELAY {
+        if now.duration_since(self.started) < self.delay {
             return;
         }
         if self.drawn_at.is_some_and(|t| now.duration_since(t) < EVERY) {

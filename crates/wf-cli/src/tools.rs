@@ -34,6 +34,8 @@ pub const TOOLS: &[Tool] = &[
     tool("wf-show", crate::show::Args::command),
     tool("wf-ls", crate::ls::Args::command),
     tool("wf-log", crate::log::Args::command),
+    tool("wf-graph", crate::graph::Args::command),
+    tool("wf-stats", crate::stats::Args::command),
 ];
 
 impl Tool {

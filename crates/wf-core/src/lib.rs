@@ -7,9 +7,11 @@
 
 pub mod actor;
 pub mod digest;
+pub mod graph;
 pub mod id;
 pub mod prompt;
 pub mod rules;
+pub mod stats;
 pub mod task;
 pub mod text;
 pub mod time;
