@@ -31,6 +31,19 @@ pub enum Exit {
     Partial = 8,
 }
 
+/// Every exit code with its name and meaning, for man pages and help (`spec/exit-codes.md`).
+pub const EXIT_CODES: &[(u8, &str, &str)] = &[
+    (0, "Ok", "done (also --help, --version, and a closed output pipe)"),
+    (1, "Refused", "a workflow rule refused the action; nothing was committed"),
+    (2, "Usage", "bad arguments or malformed user input"),
+    (3, "NotFound", "no such task, actor, workflow or tool, or an ambiguous task id prefix"),
+    (4, "Identity", "no usable signing key, or the key belongs to no registered actor (or, for wf-run, not to an AI actor with a run command)"),
+    (5, "Conflict", "uncommitted edits in the way, a detached HEAD, or the branch kept moving"),
+    (6, "Store", "not a git repository, not a wf store, or store files that do not parse or validate"),
+    (7, "Failure", "git, filesystem or ssh-keygen failure; for wf-run, an agent that failed, timed out or was interrupted"),
+    (8, "Partial", "with - (ids on stdin): at least one id failed, each reported on stderr; the others were done"),
+];
+
 /// Every way a tool can fail. Each variant is one line plus an optional hint.
 #[derive(Debug)]
 pub enum CliError {
@@ -181,5 +194,17 @@ impl From<std::io::Error> for CliError {
 impl From<git2::Error> for CliError {
     fn from(e: git2::Error) -> Self {
         CliError::Failure(format!("git: {}", e.message()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_exit_code_table_names_every_code_in_order() {
+        let codes: Vec<u8> = EXIT_CODES.iter().map(|c| c.0).collect();
+        assert_eq!(codes, (0..=Exit::Partial as u8).collect::<Vec<_>>());
+        assert_eq!(EXIT_CODES[Exit::Failure as usize].1, "Failure");
     }
 }

@@ -90,7 +90,7 @@ pub fn find(name: &str) -> Option<&'static Tool> {
 pub fn front_door() -> Command {
     let mut cmd = Command::new("wf")
         .version(env!("CARGO_PKG_VERSION"))
-        .about("wf: human–AI work you can prove. `wf NAME ARGS...` runs `wf-NAME ARGS...`.")
+        .about("The front door of the wf tools: `wf NAME ARGS...` runs `wf-NAME ARGS...`")
         .long_about(
             "wf: human–AI work you can prove.\n\n\
              `wf NAME ARGS...` runs the tool `wf-NAME` with ARGS, the way git runs git-NAME: \
@@ -103,7 +103,7 @@ pub fn front_door() -> Command {
         .subcommand_required(true)
         .disable_help_subcommand(true);
     for t in TOOLS {
-        cmd = cmd.subcommand((t.command)().name(t.short()).bin_name(t.name));
+        cmd = cmd.subcommand((t.command)().name(t.short()));
     }
     cmd.subcommand(
         Command::new("help")
