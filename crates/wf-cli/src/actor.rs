@@ -378,11 +378,17 @@ fn list(store: &Store, format: Format) -> Result<(), CliError> {
     }
     let mut out = String::new();
     for a in &snap.actors.actors {
-        let extra = match (&a.model, &a.operator) {
+        let mut extra = match (&a.model, &a.operator) {
             (Some(m), Some(o)) => format!("  model {m:?}, operator {o}"),
             (None, Some(o)) => format!("  operator {o}"),
             _ => String::new(),
         };
+        if let Some(r) = &a.run {
+            extra.push_str(&format!(
+                ", runs `{}`",
+                wf_core::text::one_line(&wf_core::text::shell_words(&r.command))
+            ));
+        }
         out.push_str(&format!(
             "{:<16} {:<5} {:<28} {}{}\n",
             a.id,
