@@ -436,3 +436,34 @@ fn ids_from_a_queue_are_run_one_by_one() {
         assert_eq!(s.show(id)["step"], "review");
     }
 }
+
+#[test]
+fn an_interrupt_stops_the_agent_and_records_nothing() {
+    let s = Store::new();
+    let id = drafting(&s);
+    let agent = s.script(
+        "agents/slow",
+        "#!/bin/sh\necho $$ > \"$HOME/agent.pid\"\nsleep 60\n",
+    );
+    configure(&s, "300", &[&agent]);
+    let before = s.head();
+    let child = s.call("wf-run").arg(&id).key(BOT.0).spawn();
+    let pid_file = s.root.join("agent.pid");
+    let started = Instant::now();
+    while !pid_file.exists() && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(pid_file.exists(), "the agent never started");
+    let kill = s.sh(&format!("kill -INT {}", child.id()));
+    assert!(kill.status.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(7), "{}", describe(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("wf-run: interrupted; the agent was stopped and nothing was recorded"),
+        "{err}"
+    );
+    assert_eq!(s.head(), before);
+    s.assert_clean();
+}
