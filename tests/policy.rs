@@ -24,7 +24,7 @@ fn two_admins() -> Store {
 
 fn proposal_ids(s: &Store) -> Vec<String> {
     let v = json(&s.query("wf-policy", &["show", "--json"]));
-    assert_eq!(v["schema"], "wf.policy/1");
+    schema::check(&v);
     column(&v["proposals"], "id")
         .into_iter()
         .map(str::to_string)

@@ -10,7 +10,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{describe, json, Store, ALICE, BOB, BOT, CAROL, DATE_RFC3339, MODEL};
+use common::{describe, json, schema, Store, ALICE, BOB, BOT, CAROL, DATE_RFC3339, MODEL};
 use serde_json::Value;
 
 /// An actor as the commit headers name it: id, name, email.
@@ -200,7 +200,9 @@ fn verify_json(s: &Store, dir: &Path, args: &[&str], code: i32) -> Value {
         .dir(dir)
         .run();
     assert_eq!(out.status.code(), Some(code), "{}", describe(&out));
-    json(&String::from_utf8_lossy(&out.stdout))
+    let v = json(&String::from_utf8_lossy(&out.stdout));
+    schema::check(&v);
+    v
 }
 
 /// `wf-verify ARGS` in `dir`: exit code, stdout, stderr.
@@ -1534,6 +1536,7 @@ fn wf_verify_json_reports_every_commit_its_problems_and_the_approvals() {
         .map(json)
         .collect();
     assert_eq!(lines.len(), n + 1);
+    lines.iter().for_each(schema::check);
     assert!(lines[..n]
         .iter()
         .all(|l| l["schema"] == "wf.verify.commit/1"));

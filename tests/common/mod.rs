@@ -3,6 +3,8 @@
 //! the developer's own git or ssh set-up leaks in, and dates are fixed so runs are repeatable.
 #![allow(dead_code)]
 
+pub mod schema;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -29,11 +31,13 @@ pub const KEYS: [&str; 5] = ["alice", "bob", "carol", "drafter-bot", "mallory"];
 /// The path of a wf binary built by Cargo for these tests.
 pub fn bin(tool: &str) -> &'static str {
     match tool {
+        "wf" => env!("CARGO_BIN_EXE_wf"),
         "wf-init" => env!("CARGO_BIN_EXE_wf-init"),
         "wf-actor" => env!("CARGO_BIN_EXE_wf-actor"),
         "wf-new" => env!("CARGO_BIN_EXE_wf-new"),
         "wf-assign" => env!("CARGO_BIN_EXE_wf-assign"),
         "wf-submit" => env!("CARGO_BIN_EXE_wf-submit"),
+        "wf-run" => env!("CARGO_BIN_EXE_wf-run"),
         "wf-review" => env!("CARGO_BIN_EXE_wf-review"),
         "wf-approve" => env!("CARGO_BIN_EXE_wf-approve"),
         "wf-show" => env!("CARGO_BIN_EXE_wf-show"),
@@ -42,6 +46,8 @@ pub fn bin(tool: &str) -> &'static str {
         "wf-verify" => env!("CARGO_BIN_EXE_wf-verify"),
         "wf-hook" => env!("CARGO_BIN_EXE_wf-hook"),
         "wf-policy" => env!("CARGO_BIN_EXE_wf-policy"),
+        "wf-graph" => env!("CARGO_BIN_EXE_wf-graph"),
+        "wf-stats" => env!("CARGO_BIN_EXE_wf-stats"),
         other => panic!("no such wf tool: {other}"),
     }
 }
@@ -564,5 +570,70 @@ impl Store {
             c.env(k, v);
         }
         output(c, stdin)
+    }
+}
+
+/// The folder holding the wf binaries built for these tests.
+pub fn bin_dir() -> PathBuf {
+    Path::new(bin("wf")).parent().unwrap().to_path_buf()
+}
+
+/// Fail (never skip) when a program the test needs is missing: a test that passes without
+/// running proves nothing. `.ci/run` installs them.
+pub fn need(program: &str) {
+    let found = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+        .unwrap_or(false);
+    assert!(
+        found,
+        "this test needs `{program}` on PATH; install it (.ci/run installs it on CI)"
+    );
+}
+
+impl Store {
+    /// Run a script with `sh -c` in the store, with the pinned environment, the wf binaries
+    /// first on `PATH`, and `$KEYS` naming the folder of the actors' private keys.
+    pub fn sh(&self, script: &str) -> Output {
+        need("sh");
+        let mut c = self.command("sh");
+        let path = std::env::join_paths(
+            std::iter::once(bin_dir()).chain(
+                std::env::var_os("PATH")
+                    .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+                    .unwrap_or_default(),
+            ),
+        )
+        .unwrap();
+        c.env("PATH", path)
+            .env("KEYS", self.root.join("keys"))
+            .args(["-c", script]);
+        output(c, None)
+    }
+
+    /// [`Store::sh`] that must succeed; returns stdout.
+    pub fn sh_ok(&self, script: &str) -> String {
+        let out = self.sh(script);
+        assert!(out.status.success(), "sh -c {script:?}: {}", describe(&out));
+        String::from_utf8(out.stdout).expect("UTF-8 stdout")
+    }
+}
+
+impl Store {
+    /// Write an executable script under the temporary folder; returns its path.
+    pub fn script(&self, rel: &str, body: &str) -> String {
+        use std::os::unix::fs::PermissionsExt;
+        let p = self.file(rel, body.as_bytes());
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        p
+    }
+
+    /// The repository's `scripts/stand-in-model`: the local stand-in for an AI model.
+    pub fn stand_in_model() -> String {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../scripts/stand-in-model")
+            .canonicalize()
+            .unwrap()
+            .display()
+            .to_string()
     }
 }

@@ -2,14 +2,15 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args as ClapArgs, Parser, Subcommand};
 use serde_json::json;
+use wf_core::actor::AgentRun;
 use wf_core::{Actor, ActorKind, Actors};
 use wf_store::{sign, Store};
 
 use crate::context::{self, KeyArgs, Snapshot, ACTORS_FILE};
 use crate::error::CliError;
-use crate::output::{json, print};
+use crate::output::{json, ndjson, nul_ids, print};
 
 /// Register, change and list the actors (people and AI agents) of a wf store.
 ///
@@ -20,7 +21,7 @@ use crate::output::{json, print};
 #[command(
     name = "wf-actor",
     version,
-    after_help = "Examples:\n  wf-actor add bob --kind human --name Bob --email bob@example.com --pubkey bob.pub --role reviewer\n  wf-actor add drafter-bot --kind ai --name 'Drafter' --email bot@example.com --pubkey bot.pub \\\n      --role drafter --operator alice --model 'llama3:8b via ollama'\n  wf-actor list --json | jq -r '.actors[] | select(.kind==\"ai\") | .id'"
+    after_help = "Examples:\n  wf-actor add bob --kind human --name Bob --email bob@example.com --pubkey bob.pub --role reviewer\n  wf-actor add drafter-bot --kind ai --name 'Drafter' --email bot@example.com --pubkey bot.pub \\\n      --role drafter --operator alice --model 'llama3:8b via ollama'\n  wf-actor update drafter-bot --run-timeout 300 -- ollama run llama3:8b\n  wf-actor list --json | jq -r '.actors[] | select(.kind==\"ai\") | .id'"
 )]
 pub struct Args {
     #[command(subcommand)]
@@ -58,9 +59,11 @@ pub enum Command {
         #[arg(long)]
         model: Option<String>,
         #[command(flatten)]
+        run: RunArgs,
+        #[command(flatten)]
         keys: KeyArgs,
     },
-    /// Change an actor's roles or keys.
+    /// Change an actor's roles, keys, model or run configuration.
     Update {
         /// The actor's id.
         id: String,
@@ -76,22 +79,88 @@ pub enum Command {
         /// Set the model (AI actors).
         #[arg(long)]
         model: Option<String>,
+        /// Remove the run configuration (wf-run can no longer start this actor).
+        #[arg(long, conflicts_with_all = ["run_timeout", "run_env", "command"])]
+        no_run: bool,
+        #[command(flatten)]
+        run: RunArgs,
         #[command(flatten)]
         keys: KeyArgs,
     },
     /// List actors.
+    #[command(group(clap::ArgGroup::new("format").args(["json", "ndjson", "nul"])))]
     List {
         /// One JSON document (schema wf.actors/1).
         #[arg(long)]
         json: bool,
+        /// One JSON object per actor and line (schema wf.actor/1).
+        #[arg(long)]
+        ndjson: bool,
+        /// Print only the ids, each followed by a NUL byte.
+        #[arg(short = 'z')]
+        nul: bool,
     },
+}
+
+/// How `wf-run` starts an AI actor (stored as its `run` table in .wf/actors.toml).
+#[derive(ClapArgs, Debug, Clone, Default)]
+pub struct RunArgs {
+    /// AI actors: seconds wf-run lets the agent run before killing it (default 600).
+    #[arg(long, value_name = "SECS")]
+    pub run_timeout: Option<u64>,
+    /// AI actors: an environment variable for the agent, NAME=VALUE (repeatable). It is
+    /// committed to .wf/actors.toml: never put a secret here.
+    #[arg(long = "run-env", value_name = "NAME=VALUE")]
+    pub run_env: Vec<String>,
+    /// AI actors: the agent's program and its arguments, after --; wf-run starts it with the
+    /// prompt on stdin and records its stdout. Never a shell string.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+impl RunArgs {
+    /// The run configuration these flags make of `existing`: a new one when a command is given;
+    /// else `existing` with the timeout and variables changed.
+    fn apply(&self, existing: Option<AgentRun>) -> Result<Option<AgentRun>, CliError> {
+        let mut env = std::collections::BTreeMap::new();
+        for pair in &self.run_env {
+            let (k, v) = pair.split_once('=').ok_or_else(|| {
+                CliError::usage(
+                    format!("--run-env {pair:?} is not NAME=VALUE"),
+                    "--run-env OLLAMA_HOST=127.0.0.1:11434",
+                )
+            })?;
+            env.insert(k.to_string(), v.to_string());
+        }
+        if !self.command.is_empty() {
+            return Ok(Some(AgentRun {
+                command: self.command.clone(),
+                timeout: self.run_timeout,
+                env,
+            }));
+        }
+        if self.run_timeout.is_none() && env.is_empty() {
+            return Ok(existing);
+        }
+        let Some(mut run) = existing else {
+            return Err(CliError::usage(
+                "no run command to go with --run-timeout or --run-env",
+                "give the agent's command after --: wf-actor update ID --run-timeout 60 -- ollama run llama3",
+            ));
+        };
+        if self.run_timeout.is_some() {
+            run.timeout = self.run_timeout;
+        }
+        run.env.extend(env);
+        Ok(Some(run))
+    }
 }
 
 /// Run `wf-actor`.
 pub fn run(args: Args) -> Result<(), CliError> {
     let store = args.global.store()?;
     match args.command {
-        Command::List { json: as_json } => list(&store, as_json),
+        Command::List { json, ndjson, nul } => list(&store, Format::of(json, ndjson, nul)),
         Command::Add {
             id,
             kind,
@@ -101,6 +170,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             roles,
             operator,
             model,
+            run,
             keys,
         } => {
             let keys_text = read_keys(&pubkeys, &id)?;
@@ -113,6 +183,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 model,
                 operator,
                 keys: keys_text,
+                run: run.apply(None)?,
             };
             change(&store, &keys, &format!("add {id}"), &id, move |actors| {
                 if actors.get(&new.id).is_some() {
@@ -131,6 +202,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
             remove_roles,
             add_keys,
             model,
+            no_run,
+            run,
             keys,
         } => {
             let new_keys = read_keys(&add_keys, &id)?;
@@ -160,6 +233,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
                     if model.is_some() {
                         a.model = model.clone();
                     }
+                    a.run = if no_run {
+                        None
+                    } else {
+                        run.apply(a.run.take())?
+                    };
                     Ok(())
                 },
             )
@@ -223,30 +301,69 @@ fn change(
     )
 }
 
-fn list(store: &Store, as_json: bool) -> Result<(), CliError> {
+/// How a list is printed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Human,
+    Json,
+    Ndjson,
+    Nul,
+}
+
+impl Format {
+    fn of(json: bool, ndjson: bool, nul: bool) -> Format {
+        match (json, ndjson, nul) {
+            (true, _, _) => Format::Json,
+            (_, true, _) => Format::Ndjson,
+            (_, _, true) => Format::Nul,
+            _ => Format::Human,
+        }
+    }
+}
+
+/// The JSON object of an actor (`wf.actors/1`, `spec/json.md`).
+pub fn actor_json(a: &Actor) -> serde_json::Value {
+    json!({
+        "id": a.id, "name": a.name, "email": a.email, "kind": a.kind.as_str(),
+        "roles": a.roles, "model": a.model, "operator": a.operator,
+        "keys": a.keys.iter().filter_map(|k| sign::fingerprint(k)).collect::<Vec<_>>(),
+        "run": a.run.as_ref().map(|r| json!({
+            "command": r.command, "env": r.env, "timeout": r.timeout_secs(),
+        })),
+    })
+}
+
+fn list(store: &Store, format: Format) -> Result<(), CliError> {
     let snap = Snapshot::head(store)?;
-    if as_json {
-        let actors: Vec<_> = snap
-            .actors
-            .actors
-            .iter()
-            .map(|a| {
-                json!({
-                    "id": a.id, "name": a.name, "email": a.email, "kind": a.kind.as_str(),
-                    "roles": a.roles, "model": a.model, "operator": a.operator,
-                    "keys": a.keys.iter().filter_map(|k| sign::fingerprint(k)).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        return json(&json!({ "schema": "wf.actors/1", "actors": actors }));
+    match format {
+        Format::Json => {
+            let actors: Vec<_> = snap.actors.actors.iter().map(actor_json).collect();
+            return json(&json!({ "schema": "wf.actors/1", "actors": actors }));
+        }
+        Format::Ndjson => {
+            for a in &snap.actors.actors {
+                let mut v = actor_json(a);
+                v["schema"] = json!("wf.actor/1");
+                ndjson(&v)?;
+            }
+            return Ok(());
+        }
+        Format::Nul => return nul_ids(snap.actors.actors.iter().map(|a| a.id.as_str())),
+        Format::Human => {}
     }
     let mut out = String::new();
     for a in &snap.actors.actors {
-        let extra = match (&a.model, &a.operator) {
+        let mut extra = match (&a.model, &a.operator) {
             (Some(m), Some(o)) => format!("  model {m:?}, operator {o}"),
             (None, Some(o)) => format!("  operator {o}"),
             _ => String::new(),
         };
+        if let Some(r) = &a.run {
+            extra.push_str(&format!(
+                ", runs `{}`",
+                wf_core::text::one_line(&wf_core::text::shell_words(&r.command))
+            ));
+        }
         out.push_str(&format!(
             "{:<16} {:<5} {:<28} {}{}\n",
             a.id,

@@ -14,7 +14,8 @@ use crate::txn::{act_on_task, Files};
 ///
 /// Only the task's designated approver decides; never an AI, never the producer of the
 /// revision. The decision names the revision's digest, so it covers exactly those bytes.
-/// --reopen (the owner only) reopens an approved task and voids its approval.
+/// --reopen (the owner only) reopens an approved task and voids its approval. With - for ID,
+/// decides each task whose id is read from stdin, reporting each on its own line.
 #[derive(Parser, Debug)]
 #[command(
     name = "wf-approve",
@@ -22,7 +23,7 @@ use crate::txn::{act_on_task, Files};
     after_help = "Examples:\n  wf-approve T-3f9a --digest 9c1e2f0a -m 'ship it'\n  wf-approve T-3f9a --reject -m 'numbers are wrong'\n  wf-approve T-3f9a --reopen -m 'legal asked for a change'"
 )]
 pub struct Args {
-    /// The task (id or unique prefix).
+    /// The task (id or unique prefix), or - to read ids from stdin.
     pub id: String,
     /// Reject instead of approving (needs -m).
     #[arg(long, conflicts_with = "reopen")]
@@ -46,53 +47,55 @@ pub struct Args {
 pub fn run(args: Args) -> Result<(), CliError> {
     let store = args.global.store()?;
     let signer = context::signer(&args.keys, Some(&store))?;
-    let (_, task) = act_on_task(&store, signer.as_ref(), &args.id, |task| {
-        let action = if args.reopen {
-            Action::Reopen {
-                note: args.message.clone().unwrap_or_default(),
-            }
-        } else {
-            let (revision, digest) = bound(task, args.digest.as_deref());
-            let outcome = if args.reject {
-                Outcome::Reject
+    crate::ids::each("wf-approve", &args.id, |typed| {
+        let (_, task) = act_on_task(&store, signer.as_ref(), typed, |task| {
+            let action = if args.reopen {
+                Action::Reopen {
+                    note: args.message.clone().unwrap_or_default(),
+                }
             } else {
-                Outcome::Approve
+                let (revision, digest) = bound(task, args.digest.as_deref());
+                let outcome = if args.reject {
+                    Outcome::Reject
+                } else {
+                    Outcome::Approve
+                };
+                Action::Decide {
+                    outcome,
+                    revision,
+                    digest,
+                    note: args.message.clone().unwrap_or_default(),
+                }
             };
-            Action::Decide {
-                outcome,
-                revision,
-                digest,
-                note: args.message.clone().unwrap_or_default(),
-            }
+            Ok((
+                action,
+                Files {
+                    writes: vec![],
+                    removes: vec![],
+                },
+            ))
+        })?;
+        let line = if args.reopen {
+            format!(
+                "{}: reopened; approval void; now at step {}\n",
+                task.id, task.step
+            )
+        } else {
+            let d = task.decisions.last().expect("a decision was recorded");
+            let what = if args.reject { "rejected" } else { "approved" };
+            format!(
+                "{}: {what} revision {} {} by {}; state {}\n",
+                task.id,
+                d.revision,
+                short_digest(&d.digest),
+                d.actor,
+                if task.approval().is_some() {
+                    "closed"
+                } else {
+                    "open"
+                }
+            )
         };
-        Ok((
-            action,
-            Files {
-                writes: vec![],
-                removes: vec![],
-            },
-        ))
-    })?;
-    let line = if args.reopen {
-        format!(
-            "{}: reopened; approval void; now at step {}\n",
-            task.id, task.step
-        )
-    } else {
-        let d = task.decisions.last().expect("a decision was recorded");
-        let what = if args.reject { "rejected" } else { "approved" };
-        format!(
-            "{}: {what} revision {} {} by {}; state {}\n",
-            task.id,
-            d.revision,
-            short_digest(&d.digest),
-            d.actor,
-            if task.approval().is_some() {
-                "closed"
-            } else {
-                "open"
-            }
-        )
-    };
-    print(&line)
+        print(&line)
+    })
 }

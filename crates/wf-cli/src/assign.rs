@@ -11,15 +11,17 @@ use crate::txn::{act_on_task, Files};
 /// Hand a task's current step to an actor: a recorded handoff (from whom, to whom, why).
 ///
 /// The task's owner, its approver, the step's current holder or an admin may hand a step over,
-/// and only to an actor the step admits (kind and role).
+/// and only to an actor the step admits (kind and role). With - for ID, hands over each task
+/// whose id is read from stdin (one per line, or NUL-separated), one commit each, and reports
+/// each result on its own line.
 #[derive(Parser, Debug)]
 #[command(
     name = "wf-assign",
     version,
-    after_help = "Example:\n  wf-assign T-3f9a --to drafter-bot --note 'first draft, keep it short'"
+    after_help = "Examples:\n  wf-assign T-3f9a --to drafter-bot --note 'first draft, keep it short'\n  wf-ls --step review --assignee bob -z | wf-assign - --to carol -m 'bob is away'"
 )]
 pub struct Args {
-    /// The task (id or unique prefix).
+    /// The task (id or unique prefix), or - to read ids from stdin.
     pub id: String,
     /// The actor who takes the step.
     #[arg(long)]
@@ -37,20 +39,22 @@ pub struct Args {
 pub fn run(args: Args) -> Result<(), CliError> {
     let store = args.global.store()?;
     let signer = context::signer(&args.keys, Some(&store))?;
-    let (_, task) = act_on_task(&store, signer.as_ref(), &args.id, |_| {
-        Ok((
-            Action::Assign {
-                to: args.to.clone(),
-                note: args.note.clone().unwrap_or_default(),
-            },
-            Files {
-                writes: vec![],
-                removes: vec![],
-            },
+    crate::ids::each("wf-assign", &args.id, |typed| {
+        let (_, task) = act_on_task(&store, signer.as_ref(), typed, |_| {
+            Ok((
+                Action::Assign {
+                    to: args.to.clone(),
+                    note: args.note.clone().unwrap_or_default(),
+                },
+                Files {
+                    writes: vec![],
+                    removes: vec![],
+                },
+            ))
+        })?;
+        print(&format!(
+            "{}: step {} assigned to {}\n",
+            task.id, task.step, args.to
         ))
-    })?;
-    print(&format!(
-        "{}: step {} assigned to {}\n",
-        task.id, task.step, args.to
-    ))
+    })
 }

@@ -23,9 +23,26 @@ pub enum Exit {
     Conflict = 5,
     /// Not a wf store, or store files that do not parse or validate.
     Store = 6,
-    /// git, filesystem or ssh-keygen failure.
+    /// git, filesystem or ssh-keygen failure; an agent that failed, timed out or was
+    /// interrupted (`wf-run`).
     Failure = 7,
+    /// Ids read from stdin (`-`): at least one failed (each was reported), the others were
+    /// done.
+    Partial = 8,
 }
+
+/// Every exit code with its name and meaning, for man pages and help (`spec/exit-codes.md`).
+pub const EXIT_CODES: &[(u8, &str, &str)] = &[
+    (0, "Ok", "done (also --help, --version, and a closed output pipe)"),
+    (1, "Refused", "a workflow rule refused the action; nothing was committed (wf-verify: history breaks a rule; wf-hook: the push is refused)"),
+    (2, "Usage", "bad arguments or malformed user input"),
+    (3, "NotFound", "no such task, actor, workflow or tool, or an ambiguous task id prefix"),
+    (4, "Identity", "no usable signing key, or the key belongs to no registered actor (or, for wf-run, not to an AI actor with a run command)"),
+    (5, "Conflict", "uncommitted edits in the way, a detached HEAD, or the branch kept moving"),
+    (6, "Store", "not a git repository, not a wf store, or store files that do not parse or validate"),
+    (7, "Failure", "git, filesystem or ssh-keygen failure; for wf-run, an agent that failed, timed out or was interrupted"),
+    (8, "Partial", "with - (ids on stdin): at least one id failed, each reported on stderr; the others were done"),
+];
 
 /// Every way a tool can fail. Each variant is one line plus an optional hint.
 #[derive(Debug)]
@@ -46,8 +63,18 @@ pub enum CliError {
     Failure(String),
     /// The verifier (or a hook) found history that breaks the rules; the problems are printed.
     Rejected(String, Option<String>),
+    /// An agent started by `wf-run` failed, timed out or could not be started (exit 7, but
+    /// about one task: with ids on stdin the next id is tried).
+    Agent(String, Option<String>),
     /// Stdout was closed by the reader (`| head`): exit quietly.
     BrokenPipe,
+    /// With `-`: some of the ids read from stdin failed (each already reported).
+    Partial {
+        /// How many failed.
+        failed: usize,
+        /// Out of how many.
+        of: usize,
+    },
 }
 
 impl CliError {
@@ -60,8 +87,9 @@ impl CliError {
             CliError::Identity(..) => Exit::Identity,
             CliError::Conflict(..) => Exit::Conflict,
             CliError::Store(..) => Exit::Store,
-            CliError::Failure(_) => Exit::Failure,
+            CliError::Failure(_) | CliError::Agent(..) => Exit::Failure,
             CliError::BrokenPipe => Exit::Ok,
+            CliError::Partial { .. } => Exit::Partial,
         }
     }
 
@@ -74,8 +102,10 @@ impl CliError {
             | CliError::Identity(_, h)
             | CliError::Conflict(_, h)
             | CliError::Store(_, h)
-            | CliError::Rejected(_, h) => h.as_deref(),
+            | CliError::Rejected(_, h)
+            | CliError::Agent(_, h) => h.as_deref(),
             CliError::Failure(_) | CliError::BrokenPipe => None,
+            CliError::Partial { .. } => Some("each failure is reported above as TOOL: ID: message"),
         }
     }
 
@@ -100,8 +130,10 @@ impl fmt::Display for CliError {
             | CliError::Conflict(m, _)
             | CliError::Store(m, _)
             | CliError::Rejected(m, _)
+            | CliError::Agent(m, _)
             | CliError::Failure(m) => f.write_str(m),
             CliError::BrokenPipe => f.write_str("broken pipe"),
+            CliError::Partial { failed, of } => write!(f, "{failed} of {of} ids failed"),
         }
     }
 }
@@ -166,5 +198,17 @@ impl From<std::io::Error> for CliError {
 impl From<git2::Error> for CliError {
     fn from(e: git2::Error) -> Self {
         CliError::Failure(format!("git: {}", e.message()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_exit_code_table_names_every_code_in_order() {
+        let codes: Vec<u8> = EXIT_CODES.iter().map(|c| c.0).collect();
+        assert_eq!(codes, (0..=Exit::Partial as u8).collect::<Vec<_>>());
+        assert_eq!(EXIT_CODES[Exit::Failure as usize].1, "Failure");
     }
 }

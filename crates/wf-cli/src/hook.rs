@@ -15,7 +15,7 @@ use crate::error::CliError;
 use crate::output::print;
 use crate::verify::{problem_lines, run_range, Summary};
 
-/// Install and run wf's git hooks.
+/// Install and run wf's git hooks: the verifier on a server's pushes, or before a clone's.
 #[derive(Parser, Debug)]
 #[command(
     name = "wf-hook",

@@ -4,12 +4,17 @@
 
 pub mod context;
 pub mod error;
+pub mod frontdoor;
+pub mod ids;
 pub mod output;
+pub mod progress;
+pub mod tools;
 pub mod txn;
 
 pub mod actor;
 pub mod approve;
 pub mod assign;
+pub mod graph;
 pub mod hook;
 pub mod init;
 pub mod log;
@@ -17,7 +22,9 @@ pub mod ls;
 pub mod new;
 pub mod policy;
 pub mod review;
+pub mod run;
 pub mod show;
+pub mod stats;
 pub mod submit;
 pub mod verify;
 
@@ -52,27 +59,5 @@ pub fn main<A: Parser>(tool: &str, run: fn(A) -> Result<(), CliError>) -> ExitCo
             }
             ExitCode::from(e.exit() as u8)
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use clap::CommandFactory;
-
-    #[test]
-    fn every_tool_has_a_valid_command_line() {
-        crate::init::Args::command().debug_assert();
-        crate::actor::Args::command().debug_assert();
-        crate::new::Args::command().debug_assert();
-        crate::assign::Args::command().debug_assert();
-        crate::submit::Args::command().debug_assert();
-        crate::review::Args::command().debug_assert();
-        crate::approve::Args::command().debug_assert();
-        crate::show::Args::command().debug_assert();
-        crate::ls::Args::command().debug_assert();
-        crate::log::Args::command().debug_assert();
-        crate::verify::Args::command().debug_assert();
-        crate::hook::Args::command().debug_assert();
-        crate::policy::Args::command().debug_assert();
     }
 }

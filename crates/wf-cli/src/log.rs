@@ -9,10 +9,14 @@ use wf_store::{SigStatus, Store};
 
 use crate::context::{self, Snapshot};
 use crate::error::CliError;
-use crate::output::{json, print, short_digest};
+use crate::output::{color_stdout, json, ndjson, paint, print, short_digest, Color};
 
-/// Show the history of one task (or all of them): every action with its actor, the actor's
-/// kind, the action, revision, digest, model and the commit's signature status, newest first.
+/// Show the history of one task, or of all: every action, newest first.
+///
+/// Each event names the actor, the actor's kind, the action, revision, digest, model and the
+/// commit's signature status. --json prints one document (wf.log/1), --ndjson one event per
+/// line (wf.event/1) as the history is walked. With - for ID, the history of each task whose id
+/// is read from stdin, in turn.
 ///
 /// Signature status: good (valid, by a key registered to the named actor), mismatch (valid, but
 /// the key belongs to someone else), unknown-key (valid, by a key nobody registered), bad
@@ -22,14 +26,18 @@ use crate::output::{json, print, short_digest};
 #[command(
     name = "wf-log",
     version,
-    after_help = "Examples:\n  wf-log T-3f9a\n  wf-log -p T-3f9a\n  wf-log --json | jq '.events[] | select(.actor_kind==\"ai\")'"
+    group(clap::ArgGroup::new("format").args(["json", "ndjson"])),
+    after_help = "Examples:\n  wf-log T-3f9a\n  wf-log -p T-3f9a\n  wf-log --json | jq '.events[] | select(.actor_kind==\"ai\")'\n  wf-log --ndjson | jq -r 'select(.action==\"approve\") | .actor' | sort | uniq -c"
 )]
 pub struct Args {
-    /// Only this task (id or unique prefix).
+    /// Only this task (id or unique prefix), or - to read ids from stdin.
     pub id: Option<String>,
     /// One JSON document (schema wf.log/1).
     #[arg(long)]
     pub json: bool,
+    /// One JSON object per event and line (schema wf.event/1), streamed.
+    #[arg(long)]
+    pub ndjson: bool,
     /// Show each commit's patch.
     #[arg(short = 'p', long = "patch")]
     pub patch: bool,
@@ -37,7 +45,9 @@ pub struct Args {
     pub global: context::Global,
 }
 
-fn event(store: &Store, actors: &Actors, oid: Oid) -> Result<Option<Value>, CliError> {
+/// The event of one commit (`None` for a commit without a `Wf-Action` trailer): the object of
+/// `wf.log/1`'s `events` (`spec/json.md`).
+pub fn event(store: &Store, actors: &Actors, oid: Oid) -> Result<Option<Value>, CliError> {
     let c = store.git().find_commit(oid)?;
     let msg = String::from_utf8_lossy(c.message_bytes()).to_string();
     let t = trailer::parse(&msg);
@@ -83,17 +93,24 @@ fn event(store: &Store, actors: &Actors, oid: Oid) -> Result<Option<Value>, CliE
 pub fn run(args: Args) -> Result<(), CliError> {
     let store = args.global.store()?;
     let snap = Snapshot::head(&store)?;
-    let only = match &args.id {
-        Some(typed) => Some(snap.resolve(&store, typed)?),
-        None => None,
-    };
+    match &args.id {
+        None => log(&store, &snap, None, &args),
+        Some(typed) => crate::ids::each("wf-log", typed, |typed| {
+            let id = snap.resolve(&store, typed)?;
+            log(&store, &snap, Some(id), &args)
+        }),
+    }
+}
+
+fn log(store: &Store, snap: &Snapshot, only: Option<String>, args: &Args) -> Result<(), CliError> {
     let mut walk = store.git().revwalk()?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
     walk.push(snap.commit)?;
+    let color = color_stdout();
     let mut events = Vec::new();
     for oid in walk {
         let oid = oid?;
-        let Some(e) = event(&store, &snap.actors, oid)? else {
+        let Some(mut e) = event(store, &snap.actors, oid)? else {
             continue;
         };
         if only
@@ -106,46 +123,65 @@ pub fn run(args: Args) -> Result<(), CliError> {
             events.push(e);
             continue;
         }
-        let s = |k: &str| e[k].as_str().unwrap_or("").to_string();
-        let mut line = format!(
-            "{} {} {:<9} {:<8} {}",
-            &s("commit")[..12],
-            s("time"),
-            e["task"].as_str().unwrap_or("-"),
-            s("action"),
-            e["actor"].as_str().unwrap_or("?"),
-        );
-        if let Some(k) = e["actor_kind"].as_str() {
-            line.push_str(&format!(" ({k})"));
+        if args.ndjson {
+            e["schema"] = json!("wf.event/1");
+            ndjson(&e)?;
+            continue;
         }
-        if let Some(a) = e["subject_actor"].as_str() {
-            line.push_str(&format!(" on {a}"));
-        }
-        if let Some(r) = e["revision"].as_u64() {
-            line.push_str(&format!(" rev {r} {}", short_digest(&s("digest"))));
-        }
-        if let Some(v) = e["verdict"].as_str() {
-            line.push_str(&format!(" {v}"));
-        }
-        if let Some(r) = e["new_revision"].as_u64() {
-            line.push_str(&format!(" +rev {r} {}", short_digest(&s("new_digest"))));
-        }
-        if let Some(a) = e["assignee"].as_str() {
-            line.push_str(&format!(" -> {a}"));
-        }
-        if let Some(m) = e["model"].as_str() {
-            line.push_str(&format!(" model {m}"));
-        }
-        line.push_str(&format!(" [sig {}]\n", s("signature")));
-        print(&line)?;
+        print(&line(&e, color))?;
         if args.patch {
-            print(&patch(&store, oid)?)?;
+            print(&patch(store, oid)?)?;
         }
     }
     if args.json {
         return json(&json!({ "schema": "wf.log/1", "task": only, "events": events }));
     }
     Ok(())
+}
+
+/// The human line of an event.
+fn line(e: &Value, color: bool) -> String {
+    let s = |k: &str| e[k].as_str().unwrap_or("").to_string();
+    let mut line = format!(
+        "{} {} {:<9} {:<8} {}",
+        &s("commit")[..12],
+        s("time"),
+        e["task"].as_str().unwrap_or("-"),
+        s("action"),
+        e["actor"].as_str().unwrap_or("?"),
+    );
+    if let Some(k) = e["actor_kind"].as_str() {
+        line.push_str(&format!(" ({k})"));
+    }
+    if let Some(a) = e["subject_actor"].as_str() {
+        line.push_str(&format!(" on {a}"));
+    }
+    if let Some(r) = e["revision"].as_u64() {
+        line.push_str(&format!(" rev {r} {}", short_digest(&s("digest"))));
+    }
+    if let Some(v) = e["verdict"].as_str() {
+        line.push_str(&format!(" {v}"));
+    }
+    if let Some(r) = e["new_revision"].as_u64() {
+        line.push_str(&format!(" +rev {r} {}", short_digest(&s("new_digest"))));
+    }
+    if let Some(a) = e["assignee"].as_str() {
+        line.push_str(&format!(" -> {a}"));
+    }
+    if let Some(m) = e["model"].as_str() {
+        line.push_str(&format!(" model {m}"));
+    }
+    let sig = s("signature");
+    let shade = if sig == "good" {
+        Color::Green
+    } else {
+        Color::Red
+    };
+    line.push_str(&format!(
+        " {}\n",
+        paint(&format!("[sig {sig}]"), shade, color)
+    ));
+    line
 }
 
 fn patch(store: &Store, oid: Oid) -> Result<String, CliError> {

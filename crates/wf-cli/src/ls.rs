@@ -10,21 +10,31 @@ use wf_core::Workflow;
 
 use crate::context::{self, Snapshot};
 use crate::error::CliError;
-use crate::output::{json, print};
+use crate::output::{color_stdout, json, ndjson, nul_ids, paint, print, Color};
 use crate::show::task_json;
 
-/// List tasks: id, state, step, holder and title. Filters make queues: "what waits for me" is
-/// `wf-ls --assignee me-id`.
+/// List tasks: id, state, step, holder and title.
+///
+/// Filters make queues: "what waits for me" is `wf-ls --assignee me-id`. --json prints one
+/// document (wf.tasks/1), --ndjson one wf.task/1 object per line, -z the ids alone, each ended
+/// by a NUL byte, for `wf-TOOL -` and `xargs -0`.
 #[derive(Parser, Debug)]
 #[command(
     name = "wf-ls",
+    group(clap::ArgGroup::new("format").args(["json", "ndjson", "nul"])),
     version,
-    after_help = "Examples:\n  wf-ls --assignee bob --step review\n  wf-ls --json | jq -r '.tasks[] | select(.step==\"draft\") | .id'"
+    after_help = "Examples:\n  wf-ls --assignee bob --step review\n  wf-ls --json | jq -r '.tasks[] | select(.step==\"draft\") | .id'\n  wf-ls --step review --assignee bob -z | wf-assign - --to carol"
 )]
 pub struct Args {
     /// One JSON document (schema wf.tasks/1).
     #[arg(long)]
     pub json: bool,
+    /// One JSON object per line (schema wf.task/1 each), streamed.
+    #[arg(long)]
+    pub ndjson: bool,
+    /// Print only the ids, each followed by a NUL byte.
+    #[arg(short = 'z')]
+    pub nul: bool,
     /// Only tasks at this step.
     #[arg(long)]
     pub step: Option<String>,
@@ -70,6 +80,15 @@ pub fn run(args: Args) -> Result<(), CliError> {
         rows.push((task, w, h, state));
     }
     rows.sort_by(|a, b| (&a.0.created_at, &a.0.id).cmp(&(&b.0.created_at, &b.0.id)));
+    if args.nul {
+        return nul_ids(rows.iter().map(|r| r.0.id.as_str()));
+    }
+    if args.ndjson {
+        for (t, w, _, _) in &rows {
+            ndjson(&task_json(w.as_ref(), t))?;
+        }
+        return Ok(());
+    }
     if args.json {
         let tasks: Vec<_> = rows
             .iter()
@@ -77,12 +96,18 @@ pub fn run(args: Args) -> Result<(), CliError> {
             .collect();
         return json(&json!({ "schema": "wf.tasks/1", "tasks": tasks }));
     }
+    let color = color_stdout();
     let mut out = String::new();
     for (t, _, h, state) in &rows {
+        let shade = if *state == "open" {
+            Color::Yellow
+        } else {
+            Color::Green
+        };
         out.push_str(&format!(
-            "{:<10} {:<6} {:<10} {:<14} {}\n",
+            "{:<10} {} {:<10} {:<14} {}\n",
             t.id,
-            state,
+            paint(&format!("{state:<6}"), shade, color),
             t.step,
             h.as_deref().unwrap_or("-"),
             wf_core::text::one_line(&t.title)

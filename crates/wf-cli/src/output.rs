@@ -25,3 +25,63 @@ pub fn short_digest(d: &str) -> String {
     let h = d.strip_prefix("sha256:").unwrap_or(d);
     h.chars().take(12).collect()
 }
+
+/// Write one JSON object on one line (`--ndjson`), flushed at once so a reader downstream sees
+/// each object as soon as it is known.
+pub fn ndjson(value: &serde_json::Value) -> Result<(), CliError> {
+    let mut text = serde_json::to_string(value).map_err(|e| CliError::Failure(e.to_string()))?;
+    text.push('\n');
+    print(&text)
+}
+
+/// Write ids each followed by a NUL byte (`-z`), for `xargs -0` and `wf-TOOL -`.
+pub fn nul_ids<'a>(ids: impl IntoIterator<Item = &'a str>) -> Result<(), CliError> {
+    let mut out = String::new();
+    for id in ids {
+        out.push_str(id);
+        out.push('\0');
+    }
+    print(&out)
+}
+
+/// Whether `NO_COLOR` is absent or empty (<https://no-color.org>).
+pub fn no_color_unset() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Whether human output on stdout may be coloured: stdout is a terminal, `NO_COLOR` is not set
+/// and `TERM` is not `dumb`. Pipes, files and logs never get escape codes.
+pub fn color_stdout() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal()
+        && no_color_unset()
+        && std::env::var("TERM").map_or(true, |t| t != "dumb")
+}
+
+/// A colour for [`paint`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Color {
+    /// Done, good.
+    Green,
+    /// Waiting, attention.
+    Yellow,
+    /// Wrong.
+    Red,
+    /// Less important.
+    Dim,
+}
+
+/// Wrap already padded text in a colour when `on`; the text itself is unchanged, so columns
+/// stay aligned.
+pub fn paint(text: &str, color: Color, on: bool) -> String {
+    if !on {
+        return text.to_string();
+    }
+    let code = match color {
+        Color::Green => "32",
+        Color::Yellow => "33",
+        Color::Red => "31",
+        Color::Dim => "2",
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}

@@ -20,10 +20,10 @@ use crate::error::CliError;
 use crate::output::{json as print_json, print};
 use crate::txn::{commit_action, Plan};
 
-/// See and change the policy: workflows, how many admins must sign a change, and pending
-/// proposals. When .wf/policy.toml asks for more than one admin, a change (here or by wf-actor)
-/// becomes a proposal that other admins sign with `wf-policy endorse`; the last signature
-/// applies it.
+/// See and change the policy: workflows, the admin quorum, and pending proposals.
+///
+/// When .wf/policy.toml asks for more than one admin, a change (here or by wf-actor) becomes a
+/// proposal that other admins sign with `wf-policy endorse`; the last signature applies it.
 #[derive(Parser, Debug)]
 #[command(
     name = "wf-policy",

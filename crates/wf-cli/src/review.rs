@@ -23,7 +23,8 @@ use wf_core::rules::Output;
 /// human review; anyone registered may --comment on the latest revision. In a review step that
 /// allows revising, an accept may carry a refined revision (--revise FILE..., or - for stdin):
 /// one commit records the review of the AI's revision and the reviewer's refinement. --diff
-/// shows what changed since the revision last reviewed.
+/// shows what changed since the revision last reviewed. With - for ID, acts on each task whose
+/// id is read from stdin (then --revise cannot read stdin too).
 #[derive(Parser, Debug)]
 #[command(
     name = "wf-review",
@@ -32,7 +33,7 @@ use wf_core::rules::Output;
     after_help = "Examples:\n  wf-review T-3f9a --diff\n  wf-review T-3f9a --request-changes -m 'cite the benchmark'\n  wf-review T-3f9a --accept --revise draft.md -m 'tightened the intro'"
 )]
 pub struct Args {
-    /// The task (id or unique prefix).
+    /// The task (id or unique prefix), or - to read ids from stdin.
     pub id: String,
     /// Accept the revision: the review step is done.
     #[arg(long)]
@@ -77,17 +78,38 @@ pub fn run(args: Args) -> Result<(), CliError> {
             "pass --accept, --request-changes or --comment (or --diff to only look)",
         ));
     }
-    let store = args.global.store()?;
-    if args.diff {
-        let snap = Snapshot::head(&store)?;
-        let id = snap.resolve(&store, &args.id)?;
-        let task = snap.task(&store, &id)?;
-        print(&diff_since_review(&store, snap.commit, &task)?)?;
+    if args.id == "-" && args.revise.iter().any(|f| f.as_os_str() == "-") {
+        return Err(CliError::usage(
+            "the ids and the refined revision cannot both come from stdin",
+            "name the revision's files: --revise FILE",
+        ));
     }
-    let Some(verdict) = verdict else {
-        return Ok(());
+    let store = args.global.store()?;
+    let signer = match verdict {
+        Some(_) => Some(context::signer(&args.keys, Some(&store))?),
+        None => None,
     };
-    let signer = context::signer(&args.keys, Some(&store))?;
+    crate::ids::each("wf-review", &args.id, |typed| {
+        if args.diff {
+            let snap = Snapshot::head(&store)?;
+            let id = snap.resolve(&store, typed)?;
+            let task = snap.task(&store, &id)?;
+            print(&diff_since_review(&store, snap.commit, &task)?)?;
+        }
+        match (verdict, &signer) {
+            (Some(v), Some(signer)) => review_one(&store, signer.as_ref(), typed, v, &args),
+            _ => Ok(()),
+        }
+    })
+}
+
+fn review_one(
+    store: &Store,
+    signer: &dyn wf_store::Signer,
+    typed: &str,
+    verdict: Verdict,
+    args: &Args,
+) -> Result<(), CliError> {
     let note = args.message.clone().unwrap_or_default();
     let review = |task: &Task, revise: Option<Output>| {
         let (revision, digest) = bound(task, args.digest.as_deref());
@@ -102,12 +124,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let pending = if args.revise.is_empty() {
         None
     } else {
-        crate::txn::precheck(&store, signer.as_ref(), &args.id, |task, o| {
-            review(task, Some(o))
-        })?;
-        Some(Pending::read(&store, &args.revise, &args.output)?)
+        crate::txn::precheck(store, signer, typed, |task, o| review(task, Some(o)))?;
+        Some(Pending::read(store, &args.revise, &args.output)?)
     };
-    let (_, task) = act_on_task(&store, signer.as_ref(), &args.id, |task| {
+    let (_, task) = act_on_task(store, signer, typed, |task| {
         Ok(match &pending {
             Some(p) => {
                 let (o, f) = p.plan(task, &note);

@@ -4,24 +4,32 @@ use clap::Parser;
 use serde_json::{json, Value};
 use wf_core::rules::holder;
 use wf_core::{Task, Workflow};
+use wf_store::Store;
 
 use crate::context::{self, Snapshot};
 use crate::error::CliError;
-use crate::output::{json, print, short_digest};
+use crate::output::{json, ndjson, print, short_digest};
 
 /// Show a task: where it stands, who holds it, its inputs, revisions, reviews and decision.
+///
+/// With - for ID, shows each task whose id is read from stdin (one per line, or NUL-separated);
+/// with --json that is one document per task, one after the other.
 #[derive(Parser, Debug)]
 #[command(
     name = "wf-show",
     version,
-    after_help = "Examples:\n  wf-show T-3f9a\n  wf-show T-3f9a --json | jq -r .holder"
+    group(clap::ArgGroup::new("format").args(["json", "ndjson"])),
+    after_help = "Examples:\n  wf-show T-3f9a\n  wf-show T-3f9a --json | jq -r .holder\n  wf-ls --state open -z | wf-show - --ndjson | jq -r .title"
 )]
 pub struct Args {
-    /// The task (id or unique prefix).
+    /// The task (id or unique prefix), or - to read ids from stdin.
     pub id: String,
     /// One JSON document (schema wf.task/1).
     #[arg(long)]
     pub json: bool,
+    /// The JSON document on one line (for several ids: one line each).
+    #[arg(long)]
+    pub ndjson: bool,
     #[command(flatten)]
     pub global: context::Global,
 }
@@ -69,11 +77,20 @@ pub fn task_json(workflow: Option<&Workflow>, task: &Task) -> Value {
 pub fn run(args: Args) -> Result<(), CliError> {
     let store = args.global.store()?;
     let snap = Snapshot::head(&store)?;
-    let id = snap.resolve(&store, &args.id)?;
-    let task = snap.task(&store, &id)?;
-    let workflow = snap.workflow(&store, &task.workflow).ok();
+    crate::ids::each("wf-show", &args.id, |typed| {
+        show(&store, &snap, typed, &args)
+    })
+}
+
+fn show(store: &Store, snap: &Snapshot, typed: &str, args: &Args) -> Result<(), CliError> {
+    let id = snap.resolve(store, typed)?;
+    let task = snap.task(store, &id)?;
+    let workflow = snap.workflow(store, &task.workflow).ok();
     if args.json {
         return json(&task_json(workflow.as_ref(), &task));
+    }
+    if args.ndjson {
+        return ndjson(&task_json(workflow.as_ref(), &task));
     }
     let w = workflow.as_ref();
     let kind = w
@@ -149,6 +166,15 @@ pub fn run(args: Args) -> Result<(), CliError> {
                     a.name,
                     a.size,
                     short_digest(&a.sha256)
+                ));
+            }
+            if let Some(run) = &r.run {
+                o.push_str(&format!(
+                    "      run `{}` {} .. {}, exit {}\n",
+                    wf_core::text::one_line(&wf_core::text::shell_words(&run.command)),
+                    run.started_at,
+                    run.ended_at,
+                    run.exit_status
                 ));
             }
         }

@@ -67,9 +67,27 @@ pub struct Pending {
     name: Option<String>,
     model: Option<String>,
     prompt: Option<String>,
+    fallback: &'static str,
 }
 
 impl Pending {
+    /// Output already stored as one blob `(oid, sha256, size)`, as `wf-run` streams it from an
+    /// agent: named `name`, else the previous revision's single file name, else `fallback`.
+    pub fn blob(
+        blob: (Oid, String, u64),
+        name: Option<String>,
+        prompt_sha256: String,
+        fallback: &'static str,
+    ) -> Pending {
+        Pending {
+            files: vec![(None, blob.0, blob.1, blob.2)],
+            name,
+            model: None,
+            prompt: Some(prompt_sha256),
+            fallback,
+        }
+    }
+
     /// Read files (or stdin when `files` is empty or is `-`) into blobs.
     pub fn read(store: &Store, files: &[PathBuf], args: &OutputArgs) -> Result<Pending, CliError> {
         let mut out = Vec::new();
@@ -125,6 +143,7 @@ impl Pending {
             name: args.name.clone(),
             model: args.model.clone(),
             prompt,
+            fallback: "output.md",
         })
     }
 
@@ -136,7 +155,7 @@ impl Pending {
             .unwrap_or_default();
         let default_name = match previous.as_slice() {
             [one] => one.to_string(),
-            _ => "output.md".to_string(),
+            _ => self.fallback.to_string(),
         };
         let dir = format!("{}out/", Task::dir(&task.id));
         let mut artifacts = Vec::new();
@@ -163,6 +182,7 @@ impl Pending {
             model: self.model.clone(),
             prompt_sha256: self.prompt.clone(),
             note: note.to_string(),
+            run: None,
         };
         (output, Files { writes, removes })
     }

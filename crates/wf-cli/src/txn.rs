@@ -177,6 +177,7 @@ pub fn precheck(
         model: None,
         prompt_sha256: None,
         note: String::new(),
+        run: None,
     };
     let time = crate::context::now()?;
     match wf_core::decide(

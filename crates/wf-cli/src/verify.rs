@@ -12,9 +12,11 @@ use crate::context;
 use crate::error::CliError;
 use crate::output::{json as print_json, print, short_digest};
 
-/// Replay the commits of a range that touch `.wf/` or `tasks/` and check each one: signed by
-/// a key registered before it, one legal action under the policy of its parent, trailers, task
-/// file and artifacts in agreement, merges that add nothing. Other commits (code, docs) are left
+/// Prove from history that every rule held: replay and check each wf commit of a range.
+///
+/// Each commit that touches `.wf/` or `tasks/` is checked against its parent: signed by a key
+/// registered before it, one legal action under the policy of its parent, trailers, task file
+/// and artifacts in agreement, merges that add nothing. Other commits (code, docs) are left
 /// alone. Prints one line per problem, `commit task rule: reason`, then a summary; exits 1 when
 /// any problem is found.
 #[derive(Parser, Debug)]

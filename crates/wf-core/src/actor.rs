@@ -2,6 +2,8 @@
 //!
 //! Stored in `.wf/actors.toml` as an array of `[[actor]]` tables (see `spec/store.md`).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -65,6 +67,67 @@ pub struct Actor {
     /// OpenSSH public keys (`ssh-ed25519 AAAA... comment`); a commit signed by any of them is
     /// this actor's.
     pub keys: Vec<String>,
+    /// For AI actors: how `wf-run` starts the agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<AgentRun>,
+}
+
+/// How `wf-run` starts an AI actor's agent: a program and its arguments (never a shell string),
+/// extra environment variables, and a time limit. The agent reads the prompt on stdin and
+/// writes the output on stdout.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentRun {
+    /// The program and its arguments (`["ollama", "run", "llama3"]`).
+    pub command: Vec<String>,
+    /// Seconds the agent may run before it is killed; [`AgentRun::DEFAULT_TIMEOUT`] when
+    /// absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<u64>,
+    /// Environment variables set for the agent, on top of the caller's environment.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
+}
+
+impl AgentRun {
+    /// The time limit when none is configured: ten minutes.
+    pub const DEFAULT_TIMEOUT: u64 = 600;
+
+    /// The time limit in seconds.
+    pub fn timeout_secs(&self) -> u64 {
+        self.timeout.unwrap_or(Self::DEFAULT_TIMEOUT)
+    }
+
+    /// What is wrong with this configuration, if anything.
+    pub fn problem(&self) -> Option<String> {
+        match self.command.first() {
+            None => return Some("its run command is empty".into()),
+            Some(p) if p.is_empty() => return Some("its run program is an empty string".into()),
+            _ => {}
+        }
+        if self.command.iter().any(|a| a.contains('\0')) {
+            return Some("its run command contains a NUL byte".into());
+        }
+        if self.timeout == Some(0) {
+            return Some("its run timeout must be at least 1 second".into());
+        }
+        for (k, v) in &self.env {
+            let name_ok = k
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+                && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            if !name_ok {
+                return Some(format!(
+                    "run env name {k:?} is not NAME (letters, digits, _)"
+                ));
+            }
+            if v.contains('\0') {
+                return Some(format!("run env {k} contains a NUL byte"));
+            }
+        }
+        None
+    }
 }
 
 impl Actor {
@@ -116,9 +179,12 @@ pub enum ActorError {
     /// The operator is not a registered human.
     #[error("AI actor {0}: operator {1} is not a registered human")]
     BadOperator(String, String),
-    /// Only AI actors have models and operators.
-    #[error("human actor {0} cannot have a model or an operator")]
+    /// Only AI actors have models, operators and run configurations.
+    #[error("human actor {0} cannot have a model, an operator or a run configuration")]
     HumanWithModel(String),
+    /// A run configuration that cannot be run.
+    #[error("AI actor {0}: {1}")]
+    BadRun(String, String),
     /// Policy belongs to humans: an AI actor cannot hold the admin role.
     #[error("AI actor {0} cannot be an admin")]
     AiAdmin(String),
@@ -213,7 +279,9 @@ impl Actors {
                 seen_keys.push((ident, &a.id));
             }
             match a.kind {
-                ActorKind::Human if a.model.is_some() || a.operator.is_some() => {
+                ActorKind::Human
+                    if a.model.is_some() || a.operator.is_some() || a.run.is_some() =>
+                {
                     return Err(ActorError::HumanWithModel(a.id.clone()))
                 }
                 ActorKind::Ai if a.is_admin() => return Err(ActorError::AiAdmin(a.id.clone())),
@@ -224,6 +292,9 @@ impl Actors {
                         .ok_or_else(|| ActorError::NoOperator(a.id.clone()))?;
                     if !self.get(op).is_some_and(Actor::is_human) {
                         return Err(ActorError::BadOperator(a.id.clone(), op.to_string()));
+                    }
+                    if let Some(problem) = a.run.as_ref().and_then(AgentRun::problem) {
+                        return Err(ActorError::BadRun(a.id.clone(), problem));
                     }
                 }
                 ActorKind::Human => {}
@@ -274,6 +345,72 @@ mod tests {
         assert!(a
             .allowed_signers()
             .contains("bot@example.com namespaces=\"git\" ssh-ed25519"));
+    }
+
+    #[test]
+    fn an_ai_actor_may_say_how_it_runs_and_the_file_round_trips() {
+        let mut bot = human("bot", &["drafter"]);
+        bot.kind = ActorKind::Ai;
+        bot.operator = Some("alice".into());
+        bot.run = Some(AgentRun {
+            command: vec!["ollama".into(), "run".into(), "llama3".into()],
+            timeout: Some(60),
+            env: [("OLLAMA_HOST".to_string(), "127.0.0.1:11434".to_string())].into(),
+        });
+        let a = Actors {
+            actors: vec![human("alice", &["admin"]), bot.clone()],
+        };
+        let text = a.to_toml();
+        assert!(text.contains("[actor.run]"), "{text}");
+        assert_eq!(Actors::parse(&text).unwrap(), a);
+        assert_eq!(bot.run.as_ref().unwrap().timeout_secs(), 60);
+        // Without a run table the file is what it always was.
+        assert!(!Actors {
+            actors: vec![human("alice", &["admin"])]
+        }
+        .to_toml()
+        .contains("run"));
+    }
+
+    #[test]
+    fn a_run_configuration_must_be_runnable_and_belongs_to_ai_actors() {
+        let mut bot = human("bot", &[]);
+        bot.kind = ActorKind::Ai;
+        bot.operator = Some("alice".into());
+        let run = |command: &[&str], timeout, env: &[(&str, &str)]| AgentRun {
+            command: command.iter().map(|s| s.to_string()).collect(),
+            timeout,
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        };
+        for bad in [
+            run(&[], None, &[]),
+            run(&[""], None, &[]),
+            run(&["x"], Some(0), &[]),
+            run(&["x"], None, &[("1X", "v")]),
+            run(&["x"], None, &[("A B", "v")]),
+            run(&["x\0y"], None, &[]),
+        ] {
+            bot.run = Some(bad.clone());
+            let a = Actors {
+                actors: vec![human("alice", &[]), bot.clone()],
+            };
+            assert!(
+                matches!(a.validate(), Err(ActorError::BadRun(..))),
+                "{bad:?}"
+            );
+        }
+        let mut alice = human("alice", &[]);
+        alice.run = Some(run(&["x"], None, &[]));
+        let a = Actors {
+            actors: vec![alice],
+        };
+        assert_eq!(
+            a.validate(),
+            Err(ActorError::HumanWithModel("alice".into()))
+        );
     }
 
     #[test]

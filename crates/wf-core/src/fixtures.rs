@@ -19,6 +19,7 @@ pub(crate) fn human(id: &str, roles: &[&str]) -> Actor {
         model: None,
         operator: None,
         keys: vec![key(id)],
+        run: None,
     }
 }
 

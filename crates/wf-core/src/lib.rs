@@ -9,9 +9,12 @@ pub mod actor;
 pub mod digest;
 #[cfg(test)]
 mod fixtures;
+pub mod graph;
 pub mod id;
 pub mod policy;
+pub mod prompt;
 pub mod rules;
+pub mod stats;
 pub mod task;
 pub mod text;
 pub mod time;

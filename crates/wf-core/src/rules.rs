@@ -116,6 +116,8 @@ pub struct Output {
     pub prompt_sha256: Option<String>,
     /// Free text.
     pub note: String,
+    /// How an AI agent produced it (`wf-run`).
+    pub run: Option<crate::task::Run>,
 }
 
 impl Output {
@@ -128,6 +130,7 @@ impl Output {
             model: r.model.clone(),
             prompt_sha256: r.prompt_sha256.clone(),
             note: r.note.clone(),
+            run: r.run.clone(),
         }
     }
 }
@@ -844,6 +847,25 @@ fn push_revision(
             "give each file once",
         );
     }
+    if let Some(run) = &out.run {
+        if actor.kind != ActorKind::Ai {
+            return refuse(
+                Rule::Input,
+                format!(
+                    "{} is not an AI actor; only an agent's revision records a run",
+                    actor.id
+                ),
+                "record human work with wf-submit",
+            );
+        }
+        if run.command.is_empty() || run.exit_status != 0 {
+            return refuse(
+                Rule::Input,
+                "a recorded run needs its command and exit status 0",
+                "a failed run records nothing; run it again with wf-run",
+            );
+        }
+    }
     let model = out
         .model
         .clone()
@@ -870,6 +892,7 @@ fn push_revision(
         digest,
         note: printable(&out.note),
         artifacts: out.artifacts.clone(),
+        run: out.run.clone(),
     });
     Ok(())
 }
@@ -904,6 +927,7 @@ pub fn founding_actors(
         model: None,
         operator: None,
         keys: vec![format!("{public_key} {id}")],
+        run: None,
     };
     let actors = Actors {
         actors: vec![founder],

@@ -91,6 +91,39 @@ pub struct Revision {
     pub note: String,
     /// The files.
     pub artifacts: Vec<Artifact>,
+    /// When an AI agent produced it through `wf-run`: how it was run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<Run>,
+}
+
+/// How `wf-run` produced a revision: the provenance beyond `model` and `prompt_sha256`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Run {
+    /// The program and arguments that were run (the actor's `run.command`).
+    pub command: Vec<String>,
+    /// When the agent was started (wall clock, RFC 3339 UTC).
+    pub started_at: String,
+    /// When it ended.
+    pub ended_at: String,
+    /// Its exit status; always 0, since a failed run records nothing.
+    pub exit_status: i32,
+    /// The digest of the revision the prompt included, when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision_digest: Option<String>,
+    /// The inputs the prompt was rendered from, with the sha256 of their bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<RunInput>,
+}
+
+/// One input a prompt was rendered from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunInput {
+    /// The input's name.
+    pub name: String,
+    /// sha256 of its bytes (as in the task's `[[input]]`).
+    pub sha256: String,
 }
 
 /// A review verdict.

@@ -32,8 +32,35 @@ pub fn printable(s: &str) -> String {
         .to_string()
 }
 
+/// A command line for people to read and paste into a POSIX shell: each word as is when it is
+/// made only of safe characters, else in single quotes (a quote inside becomes `'\''`).
+pub fn shell_words(argv: &[String]) -> String {
+    argv.iter()
+        .map(|w| {
+            let safe = !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_./:=@%+,-".contains(&b));
+            if safe {
+                w.clone()
+            } else {
+                format!("'{}'", w.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn shell_words_quote_only_what_needs_it() {
+        let w =
+            |v: &[&str]| super::shell_words(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(w(&["ollama", "run", "llama3:8b"]), "ollama run llama3:8b");
+        assert_eq!(w(&["llm", "-s", "be brief", ""]), "llm -s 'be brief' ''");
+        assert_eq!(w(&["it's"]), "'it'\\''s'");
+    }
+
     use super::*;
 
     #[test]

@@ -39,6 +39,14 @@ pub mod key {
     pub const MODEL: &str = "Wf-Model";
     /// sha256 of the prompt.
     pub const PROMPT_DIGEST: &str = "Wf-Prompt-Digest";
+    /// The agent's command line, when `wf-run` produced the revision (shell-quoted, one line).
+    pub const RUN_COMMAND: &str = "Wf-Run-Command";
+    /// When the agent started.
+    pub const RUN_STARTED: &str = "Wf-Run-Started";
+    /// When it ended.
+    pub const RUN_ENDED: &str = "Wf-Run-Ended";
+    /// Its exit status.
+    pub const RUN_EXIT: &str = "Wf-Run-Exit";
     /// The actor added or changed (on `actor`).
     pub const SUBJECT: &str = "Wf-Subject";
     /// The policy proposal (on `propose`, `endorse`, `apply`, `withdraw`).
@@ -141,6 +149,12 @@ fn push_revision(
         }
         if let Some(p) = &r.prompt_sha256 {
             t.push((key::PROMPT_DIGEST, format!("sha256:{p}")));
+        }
+        if let Some(run) = &r.run {
+            t.push((key::RUN_COMMAND, crate::text::shell_words(&run.command)));
+            t.push((key::RUN_STARTED, run.started_at.clone()));
+            t.push((key::RUN_ENDED, run.ended_at.clone()));
+            t.push((key::RUN_EXIT, run.exit_status.to_string()));
         }
     }
 }

@@ -89,9 +89,20 @@ pub struct Step {
     /// One line for humans.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// Produce steps: the template `wf-run` renders the agent's prompt from
+    /// ([`crate::prompt`]); [`crate::prompt::DEFAULT_TEMPLATE`] when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
 }
 
 impl Step {
+    /// The template `wf-run` renders for this step.
+    pub fn prompt_template(&self) -> &str {
+        self.prompt
+            .as_deref()
+            .unwrap_or(crate::prompt::DEFAULT_TEMPLATE)
+    }
+
     /// Whether this actor's kind and roles fit the step (rule 1).
     pub fn admits(&self, actor: &Actor) -> bool {
         self.actor.admits(actor.kind)
@@ -222,6 +233,17 @@ impl Workflow {
                     s.kind.as_str()
                 ));
             }
+            if let Some(p) = &s.prompt {
+                if s.kind != StepKind::Produce {
+                    return bad(&format!(
+                        "step {}: only produce steps have a prompt",
+                        s.name
+                    ));
+                }
+                if let Err(e) = crate::prompt::check(p) {
+                    return bad(&format!("step {}: prompt: {e}", s.name));
+                }
+            }
             if s.revise && s.kind != StepKind::Review {
                 return bad(&format!("step {}: only review steps may revise", s.name));
             }
@@ -261,6 +283,7 @@ impl Workflow {
             revise: false,
             rework: None,
             description: description.into(),
+            prompt: None,
         };
         let mut review = step(
             "review",
@@ -324,6 +347,21 @@ mod tests {
         assert_eq!(w.rework("review").unwrap().name, "draft");
         assert_eq!(w.rework("approve").unwrap().name, "optimize");
         assert_eq!(w.next("draft").unwrap().name, "review");
+    }
+
+    #[test]
+    fn a_produce_step_may_carry_a_prompt_template_that_is_checked() {
+        let mut w = Workflow::default_workflow();
+        w.steps[1].prompt = Some("Draft {{task.title}} from:\n{{input.brief}}\n".into());
+        w.validate().unwrap();
+        let text = w.to_toml();
+        assert_eq!(Workflow::parse(&text).unwrap(), w);
+        w.steps[1].prompt = Some("{{titel}}".into());
+        assert!(w.validate().unwrap_err().to_string().contains("titel"));
+        let mut w = Workflow::default_workflow();
+        w.steps[2].prompt = Some("review this".into());
+        assert!(w.validate().is_err(), "only produce steps");
+        assert!(!Workflow::default_workflow().to_toml().contains("prompt"));
     }
 
     #[test]

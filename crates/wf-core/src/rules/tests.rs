@@ -44,6 +44,7 @@ fn step(name: &str, kind: StepKind, actor: Performer, roles: &[&str]) -> Step {
         revise: false,
         rework: None,
         description: String::new(),
+        prompt: None,
     }
 }
 
@@ -217,6 +218,7 @@ fn output(name: &str, text: &str) -> Output {
         model: None,
         prompt_sha256: None,
         note: String::new(),
+        run: None,
     }
 }
 
@@ -589,6 +591,7 @@ fn names_that_could_escape_the_task_folder_are_refused_by_the_core() {
         model: None,
         prompt_sha256: None,
         note: String::new(),
+        run: None,
     });
     assert_eq!(w.refused(&t, BOT, bad).rule, Rule::Input);
     let create_bad_id = Action::Create {
@@ -1714,4 +1717,81 @@ fn a_store_is_founded_by_one_human_admin_who_may_define_tasks() {
     assert_eq!(actors.by_key(key).unwrap().id, "alice");
     let bad = founding_actors("Alice/..", "Alice", "alice@example.com", key).unwrap_err();
     assert_eq!(bad.rule, Rule::Input);
+}
+
+fn run_record() -> crate::task::Run {
+    crate::task::Run {
+        command: vec!["ollama".into(), "run".into(), "llama3".into()],
+        started_at: "2026-11-24T06:00:00Z".into(),
+        ended_at: "2026-11-24T06:00:07Z".into(),
+        exit_status: 0,
+        revision_digest: None,
+        inputs: vec![crate::task::RunInput {
+            name: "brief".into(),
+            sha256: sha256_hex(b"brief"),
+        }],
+    }
+}
+
+#[test]
+fn an_agent_run_is_recorded_with_its_revision_and_replays_from_the_task_file() {
+    let w = World::new();
+    let t = at_draft(&w, w.task());
+    let out = Output {
+        prompt_sha256: Some(sha256_hex(b"the prompt")),
+        run: Some(run_record()),
+        ..output("draft.md", "text")
+    };
+    let next = w.act(&t, BOT, Action::Submit(out));
+    let rev = next.latest().unwrap();
+    assert_eq!(rev.run, Some(run_record()));
+    // The verifier rebuilds the action from the task file: the same decision comes out.
+    let again = w.act(&t, BOT, Action::Submit(Output::of_revision(rev)));
+    assert_eq!(again, next);
+    // The task file keeps it, and reads it back.
+    assert_eq!(Task::parse(&next.to_toml()).unwrap(), next);
+    let msg = crate::trailer::action_message(
+        Some(&t),
+        &next,
+        &Action::Submit(Output::of_revision(rev)),
+        w.actor(BOT),
+    );
+    let tr = crate::trailer::parse(&msg);
+    let get = |k| crate::trailer::get(&tr, k);
+    assert_eq!(get("Wf-Run-Command"), Some("ollama run llama3"));
+    assert_eq!(get("Wf-Run-Started"), Some("2026-11-24T06:00:00Z"));
+    assert_eq!(get("Wf-Run-Ended"), Some("2026-11-24T06:00:07Z"));
+    assert_eq!(get("Wf-Run-Exit"), Some("0"));
+    let keys: Vec<&str> = tr.iter().map(|(k, _)| k.as_str()).collect();
+    let at = keys.iter().position(|k| *k == "Wf-Prompt-Digest").unwrap();
+    assert_eq!(
+        keys[at + 1..],
+        [
+            "Wf-Run-Command",
+            "Wf-Run-Started",
+            "Wf-Run-Ended",
+            "Wf-Run-Exit"
+        ]
+    );
+}
+
+#[test]
+fn only_an_ai_actor_records_a_run_and_only_a_successful_one() {
+    let w = World::new();
+    let t = at_review(&w, w.task());
+    let human = Output {
+        run: Some(run_record()),
+        ..output("draft.md", "refined")
+    };
+    let r = w.refused(&t, BOB, review(&t, Verdict::Accept, "mine", Some(human)));
+    assert_eq!(r.rule, Rule::Input);
+    let t = at_draft(&w, w.task());
+    let failed = Output {
+        run: Some(crate::task::Run {
+            exit_status: 1,
+            ..run_record()
+        }),
+        ..output("draft.md", "text")
+    };
+    assert_eq!(w.refused(&t, BOT, Action::Submit(failed)).rule, Rule::Input);
 }

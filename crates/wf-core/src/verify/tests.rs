@@ -137,6 +137,7 @@ fn identify_needs_the_key_of_the_named_actor() {
             model: None,
             operator: None,
             keys: vec!["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAalice000000000000 alice".into()],
+            run: None,
         }],
     };
     let msg = "wf: x\n\nWf-Action: assign\nWf-Actor: alice\nWf-Actor-Kind: human\n";

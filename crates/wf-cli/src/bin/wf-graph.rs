@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    wf_cli::main("wf-graph", wf_cli::graph::run)
+}

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    wf_cli::main("wf-run", wf_cli::run::run)
+}

@@ -1,0 +1,252 @@
+//! `wf-stats`: figures about the work, computed from the signed history.
+
+use clap::Parser;
+use git2::Sort;
+use serde_json::{json, Value};
+use wf_core::rules::holder;
+use wf_core::stats::{self, human_duration, Event, Outcomes, TaskNow};
+use wf_core::task::TaskState;
+use wf_core::Timestamp;
+
+use crate::context::{self, Snapshot};
+use crate::error::CliError;
+use crate::output::{json, print};
+use crate::progress::Progress;
+
+/// Figures about the work, from history: cycle times, review rounds, AI share, acceptance.
+///
+/// Cycle time per step (from entering a step to leaving it), review rounds per task, the
+/// share of revisions produced by AI, acceptance and rejection per model and per AI agent,
+/// open handoffs and their age, approvals per approver. Every figure is computed from the
+/// commits' trailers on each call, never stored, so it cannot be edited by hand; commits whose
+/// signature is not good (as wf-log judges it) are left out and counted. --since keeps events
+/// (and step visits that ended, revisions produced) at or after DATE. On a terminal, reading a
+/// long history shows a progress bar on stderr.
+#[derive(Parser, Debug)]
+#[command(
+    name = "wf-stats",
+    version,
+    after_help = "Examples:\n  wf-stats\n  wf-stats --since 2026-11-01 --json | jq '.models[] | {name, acceptance_rate}'"
+)]
+pub struct Args {
+    /// Only history at or after DATE (2026-11-01, 2026-11-01T09:00:00Z, @SECONDS).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// One JSON document (schema wf.stats/1).
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub global: context::Global,
+}
+
+/// Parse `--since`: a date alone is midnight UTC.
+pub fn parse_since(s: &str) -> Result<i64, CliError> {
+    let full = if s.len() == 10 && s.as_bytes().get(4) == Some(&b'-') {
+        format!("{s}T00:00:00Z")
+    } else {
+        s.to_string()
+    };
+    Timestamp::parse(&full).map(|t| t.0).ok_or_else(|| {
+        CliError::usage(
+            format!("cannot read --since {s:?}"),
+            "use 2026-11-01, 2026-11-01T09:00:00Z or @SECONDS",
+        )
+    })
+}
+
+fn to_event(v: &Value) -> Event {
+    let s = |k: &str| v[k].as_str().map(str::to_string);
+    let time = s("time")
+        .and_then(|t| Timestamp::parse(&t))
+        .map_or(0, |t| t.0);
+    Event {
+        time,
+        task: s("task"),
+        action: s("action").unwrap_or_default(),
+        actor: s("actor"),
+        actor_kind: s("actor_kind"),
+        step: s("step"),
+        assignee: s("assignee"),
+        digest: s("digest"),
+        verdict: s("verdict"),
+        new_digest: s("new_digest"),
+        model: s("model"),
+        verified: v["signature"] == "good",
+    }
+}
+
+/// Run `wf-stats`.
+pub fn run(args: Args) -> Result<(), CliError> {
+    let since = args.since.as_deref().map(parse_since).transpose()?;
+    let store = args.global.store()?;
+    let snap = Snapshot::head(&store)?;
+    let now = context::now()?.0;
+    let mut walk = store.git().revwalk()?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)?;
+    walk.push(snap.commit)?;
+    let oids: Vec<git2::Oid> = walk.collect::<Result<_, _>>()?;
+    let mut progress = Progress::new("wf-stats: reading history", Some(oids.len() as u64));
+    let mut events = Vec::new();
+    for oid in oids {
+        progress.inc(1);
+        if let Some(v) = crate::log::event(&store, &snap.actors, oid)? {
+            events.push(to_event(&v));
+        }
+    }
+    progress.finish();
+    let mut tasks = Vec::new();
+    for id in snap.task_ids(&store)? {
+        let t = snap.task(&store, &id)?;
+        let h = snap
+            .workflow(&store, &t.workflow)
+            .ok()
+            .and_then(|w| holder(&w, &t).map(str::to_string));
+        tasks.push(TaskNow {
+            id: t.id.clone(),
+            step: t.step.clone(),
+            closed: t.state == TaskState::Closed,
+            holder: h,
+        });
+    }
+    let s = stats::compute(&events, &tasks, since, now);
+    if args.json {
+        let mut v = serde_json::to_value(&s).map_err(|e| CliError::Failure(e.to_string()))?;
+        v["schema"] = json!("wf.stats/1");
+        return json(&v);
+    }
+    print(&human(&s))
+}
+
+fn pct(r: Option<f64>) -> String {
+    r.map_or("-".into(), |r| format!("{:.0}%", r * 100.0))
+}
+
+fn outcome_table(title: &str, head: &str, rows: &[Outcomes]) -> String {
+    let mut o = format!("\n{title}\n");
+    if rows.is_empty() {
+        o.push_str("  (none)\n");
+        return o;
+    }
+    o.push_str(&format!(
+        "  {head:<24} {:>9} {:>8} {:>8} {:>7} {:>10}\n",
+        "revisions", "accepted", "rejected", "pending", "acceptance"
+    ));
+    for r in rows {
+        o.push_str(&format!(
+            "  {:<24} {:>9} {:>8} {:>8} {:>7} {:>10}\n",
+            wf_core::text::one_line(&r.name),
+            r.revisions,
+            r.accepted,
+            r.rejected,
+            r.pending,
+            pct(r.acceptance_rate)
+        ));
+    }
+    o
+}
+
+/// The human report.
+fn human(s: &stats::Stats) -> String {
+    let mut o = format!(
+        "{} events, {} tasks ({} open, {} closed), {}\n",
+        s.events,
+        s.tasks.total,
+        s.tasks.open,
+        s.tasks.closed,
+        s.since
+            .as_ref()
+            .map_or("all history".to_string(), |d| format!("since {d}"))
+    );
+    if s.unverified_events > 0 {
+        o.push_str(&format!(
+            "{} events without a good signature left out (see wf-log)\n",
+            s.unverified_events
+        ));
+    }
+    o.push_str("\ncycle time per step (completed visits)\n");
+    if s.steps.is_empty() {
+        o.push_str("  (none)\n");
+    } else {
+        o.push_str(&format!(
+            "  {:<14} {:>6} {:>8} {:>8} {:>8}\n",
+            "step", "visits", "mean", "median", "max"
+        ));
+        for st in &s.steps {
+            o.push_str(&format!(
+                "  {:<14} {:>6} {:>8} {:>8} {:>8}\n",
+                st.step,
+                st.visits,
+                human_duration(st.mean_seconds),
+                human_duration(st.median_seconds),
+                human_duration(st.max_seconds)
+            ));
+        }
+    }
+    let rr = &s.review_rounds;
+    o.push_str(&format!(
+        "\nreview rounds per task: {} tasks reviewed, mean {}, max {}\n",
+        rr.tasks,
+        rr.mean.map_or("-".into(), |m| format!("{m}")),
+        rr.max
+    ));
+    for t in &rr.per_task {
+        o.push_str(&format!("  {:<10} {}\n", t.task, t.rounds));
+    }
+    o.push_str(&format!(
+        "\nrevisions: {} ({} by AI, {} by humans; AI share {})\n",
+        s.revisions.total,
+        s.revisions.ai,
+        s.revisions.human,
+        pct(s.revisions.ai_share)
+    ));
+    o.push_str(&outcome_table("outcome per model", "model", &s.models));
+    o.push_str(&outcome_table("outcome per AI agent", "agent", &s.agents));
+    o.push_str(&format!("\nopen handoffs (age at {})\n", s.now));
+    if s.open_handoffs.is_empty() {
+        o.push_str("  (none)\n");
+    } else {
+        o.push_str(&format!(
+            "  {:<10} {:<12} {:<16} {:<21} {:>7}\n",
+            "task", "step", "holder", "since", "age"
+        ));
+        for h in &s.open_handoffs {
+            o.push_str(&format!(
+                "  {:<10} {:<12} {:<16} {:<21} {:>7}\n",
+                h.task,
+                h.step,
+                h.holder.as_deref().unwrap_or("(nobody)"),
+                h.since,
+                human_duration(h.age_seconds)
+            ));
+        }
+    }
+    o.push_str("\napprovals per approver\n");
+    if s.approvals.is_empty() {
+        o.push_str("  (none)\n");
+    } else {
+        o.push_str(&format!(
+            "  {:<16} {:>8} {:>8}\n",
+            "approver", "approved", "rejected"
+        ));
+        for a in &s.approvals {
+            o.push_str(&format!(
+                "  {:<16} {:>8} {:>8}\n",
+                a.approver, a.approved, a.rejected
+            ));
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_takes_a_date_or_a_time() {
+        assert_eq!(parse_since("1970-01-02").unwrap(), 86_400);
+        assert_eq!(parse_since("1970-01-01T01:00:00Z").unwrap(), 3600);
+        assert_eq!(parse_since("@60").unwrap(), 60);
+        assert!(parse_since("last week").is_err());
+    }
+}

@@ -1,0 +1,388 @@
+//! The prompt `wf-run` gives an AI agent: a template (the step's `prompt`, or
+//! [`DEFAULT_TEMPLATE`]) rendered from the task's inputs, its latest revision and the review
+//! comments. Pure: the files' bytes are handed in.
+//!
+//! A placeholder is `{{name}}` (spaces inside the braces allowed) where `name` is one of
+//! [`PLACEHOLDERS`] or `input.NAME`. Any other `{{...}}` whose inside looks like a name is an
+//! error, so a typo never reaches the agent silently; braces around anything else are literal
+//! text.
+
+use thiserror::Error;
+
+use crate::task::{Outcome, Task};
+use crate::workflow::Step;
+
+/// The template used when a step has no `prompt`.
+pub const DEFAULT_TEMPLATE: &str = "\
+Task {{task.id}}: {{task.title}}
+
+Step: {{step.name}}. {{step.description}}
+
+Inputs:
+
+{{inputs}}
+
+Latest revision:
+
+{{revision}}
+
+Review comments:
+
+{{feedback}}
+
+Write the output of this step. Reply with the output only.
+";
+
+/// The placeholders a template may use, besides `input.NAME`.
+pub const PLACEHOLDERS: &[&str] = &[
+    "task.id",
+    "task.title",
+    "task.workflow",
+    "step.name",
+    "step.description",
+    "inputs",
+    "revision",
+    "revision.number",
+    "feedback",
+];
+
+/// What is wrong with a template, or with rendering it for a task.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum TemplateError {
+    /// `{{name}}` that is no placeholder.
+    #[error("unknown placeholder {{{{{0}}}}} (known: {known}, input.NAME)", known = PLACEHOLDERS.join(", "))]
+    Unknown(String),
+    /// `{{input.NAME}}` for an input the task does not have.
+    #[error("the prompt uses {{{{input.{0}}}}} but the task has no input {0}")]
+    NoInput(String),
+}
+
+/// The bytes of one input or artifact, as the prompt shows them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Content {
+    /// UTF-8 text, shown as is.
+    Text(String),
+    /// Anything else: shown as a line naming its size and sha256.
+    Binary {
+        /// Size in bytes.
+        size: u64,
+        /// sha256, hex.
+        sha256: String,
+    },
+}
+
+impl Content {
+    /// Text when the bytes are UTF-8 without NUL bytes; else binary.
+    pub fn of(bytes: &[u8]) -> Content {
+        match std::str::from_utf8(bytes) {
+            Ok(t) if !t.contains('\0') => Content::Text(t.to_string()),
+            _ => Content::Binary {
+                size: bytes.len() as u64,
+                sha256: crate::digest::sha256_hex(bytes),
+            },
+        }
+    }
+}
+
+/// Everything a prompt is rendered from.
+#[derive(Clone, Debug)]
+pub struct Context<'a> {
+    /// The task (title, inputs' names, reviews, decisions).
+    pub task: &'a Task,
+    /// The step the agent works in.
+    pub step: &'a Step,
+    /// Each input's content, in the task's input order: `(name, content)`.
+    pub inputs: Vec<(String, Content)>,
+    /// The latest revision's files, by name; empty when there is none.
+    pub revision: Vec<(String, Content)>,
+}
+
+/// Check a template: every placeholder is known.
+pub fn check(template: &str) -> Result<(), TemplateError> {
+    for name in placeholders(template) {
+        if !PLACEHOLDERS.contains(&name) && name.strip_prefix("input.").is_none() {
+            return Err(TemplateError::Unknown(name.to_string()));
+        }
+    }
+    Ok(())
+}
+
+/// Render a template for a task.
+pub fn render(template: &str, ctx: &Context<'_>) -> Result<String, TemplateError> {
+    check(template)?;
+    let mut out = String::with_capacity(template.len() * 2);
+    let mut rest = template;
+    while let Some((before, name, after)) = next_placeholder(rest) {
+        out.push_str(before);
+        out.push_str(&value(name, ctx)?);
+        rest = after;
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn value(name: &str, ctx: &Context<'_>) -> Result<String, TemplateError> {
+    let t = ctx.task;
+    Ok(match name {
+        "task.id" => t.id.clone(),
+        "task.title" => t.title.clone(),
+        "task.workflow" => t.workflow.clone(),
+        "step.name" => ctx.step.name.clone(),
+        "step.description" => ctx.step.description.clone(),
+        "inputs" if ctx.inputs.is_empty() => "(none)".into(),
+        "inputs" => sections(&ctx.inputs),
+        "revision" if ctx.revision.is_empty() => "(no revision yet)".into(),
+        "revision" => sections(&ctx.revision),
+        "revision.number" => t.latest().map(|r| r.number.to_string()).unwrap_or_default(),
+        "feedback" => feedback(t),
+        other => {
+            let input = other.strip_prefix("input.").expect("checked");
+            let (_, c) = ctx
+                .inputs
+                .iter()
+                .find(|(n, _)| n == input)
+                .ok_or_else(|| TemplateError::NoInput(input.to_string()))?;
+            match c {
+                Content::Text(s) => s.clone(),
+                b @ Content::Binary { .. } => binary_line(b),
+            }
+        }
+    })
+}
+
+/// Review notes and rejection reasons, oldest first, one `- ` line each; `(none)` when there
+/// are none.
+fn feedback(t: &Task) -> String {
+    let mut items: Vec<(&str, String)> = Vec::new();
+    for r in t.reviews.iter().filter(|r| !r.note.trim().is_empty()) {
+        items.push((
+            &r.at,
+            format!(
+                "- {} ({} on revision {}): {}",
+                r.actor,
+                r.verdict.as_str(),
+                r.revision,
+                r.note.trim()
+            ),
+        ));
+    }
+    for d in t.decisions.iter().filter(|d| d.outcome == Outcome::Reject) {
+        items.push((
+            &d.at,
+            format!(
+                "- {} (rejected revision {}): {}",
+                d.actor,
+                d.revision,
+                d.note.trim()
+            ),
+        ));
+    }
+    items.sort_by(|a, b| a.0.cmp(b.0));
+    if items.is_empty() {
+        return "(none)".into();
+    }
+    items
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn binary_line(c: &Content) -> String {
+    match c {
+        Content::Binary { size, sha256 } => format!("(binary, {size} bytes, sha256 {sha256})"),
+        Content::Text(t) => t.clone(),
+    }
+}
+
+/// Files as sections: `### NAME`, then the text between fence lines of tildes longer than any
+/// run of tildes at the start of a line of the text.
+fn sections(files: &[(String, Content)]) -> String {
+    let mut out = Vec::new();
+    for (name, c) in files {
+        match c {
+            Content::Text(text) => {
+                let longest = text
+                    .lines()
+                    .map(|l| l.chars().take_while(|c| *c == '~').count())
+                    .max()
+                    .unwrap_or(0);
+                let fence = "~".repeat(longest.max(3) + 1);
+                let body = text.strip_suffix('\n').unwrap_or(text);
+                out.push(format!("### {name}\n{fence}\n{body}\n{fence}"));
+            }
+            b => out.push(format!("### {name}\n{}", binary_line(b))),
+        }
+    }
+    out.join("\n\n")
+}
+
+fn is_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+}
+
+/// The next `{{name}}` in `s`: (text before, name, text after).
+fn next_placeholder(s: &str) -> Option<(&str, &str, &str)> {
+    let mut from = 0;
+    while let Some(i) = s[from..].find("{{") {
+        let open = from + i;
+        let inner_start = open + 2;
+        if let Some(j) = s[inner_start..].find("}}") {
+            let inner = s[inner_start..inner_start + j].trim();
+            if is_name(inner) {
+                return Some((&s[..open], inner, &s[inner_start + j + 2..]));
+            }
+        }
+        from = open + 1;
+    }
+    None
+}
+
+fn placeholders(mut s: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    while let Some((_, name, after)) = next_placeholder(s) {
+        names.push(name);
+        s = after;
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::task::{Review, Revision, TaskState, Verdict};
+    use crate::workflow::Workflow;
+
+    fn task() -> Task {
+        Task {
+            id: "T-3f9a2c".into(),
+            title: "Launch".into(),
+            workflow: "default".into(),
+            state: TaskState::Open,
+            step: "draft".into(),
+            owner: "alice".into(),
+            approver: "alice".into(),
+            created_by: "alice".into(),
+            created_at: "2026-11-24T00:00:00Z".into(),
+            inputs: vec![],
+            assignments: vec![],
+            revisions: vec![],
+            reviews: vec![],
+            decisions: vec![],
+            reopens: vec![],
+        }
+    }
+
+    #[test]
+    fn the_default_template_renders_inputs_revision_and_feedback() {
+        let w = Workflow::default_workflow();
+        let mut t = task();
+        t.revisions.push(Revision {
+            number: 1,
+            step: "draft".into(),
+            actor: "bot".into(),
+            producer: crate::ActorKind::Ai,
+            model: None,
+            prompt_sha256: None,
+            at: "2026-11-24T00:01:00Z".into(),
+            digest: "sha256:00".into(),
+            note: String::new(),
+            artifacts: vec![],
+            run: None,
+        });
+        t.reviews.push(Review {
+            revision: 1,
+            digest: "sha256:00".into(),
+            step: "review".into(),
+            actor: "bob".into(),
+            reviewer: crate::ActorKind::Human,
+            verdict: Verdict::RequestChanges,
+            at: "2026-11-24T00:02:00Z".into(),
+            note: "cite the benchmark".into(),
+        });
+        let ctx = Context {
+            task: &t,
+            step: w.step("draft").unwrap(),
+            inputs: vec![
+                ("audience".into(), Content::Text("developers".into())),
+                ("logo".into(), Content::of(b"\x89PNG\0")),
+            ],
+            revision: vec![("draft.md".into(), Content::Text("~~~~\nold\n".into()))],
+        };
+        let p = render(DEFAULT_TEMPLATE, &ctx).unwrap();
+        assert!(
+            p.starts_with("Task T-3f9a2c: Launch\n\nStep: draft. An AI agent"),
+            "{p}"
+        );
+        assert!(p.contains("### audience\n~~~~\ndevelopers\n~~~~\n"), "{p}");
+        assert!(p.contains("### logo\n(binary, 5 bytes, sha256 "), "{p}");
+        assert!(p.contains("### draft.md\n~~~~~\n~~~~\nold\n~~~~~\n"), "{p}");
+        assert!(
+            p.contains("- bob (request-changes on revision 1): cite the benchmark"),
+            "{p}"
+        );
+    }
+
+    #[test]
+    fn a_fresh_task_says_so_rather_than_leaving_holes() {
+        let w = Workflow::default_workflow();
+        let t = task();
+        let ctx = Context {
+            task: &t,
+            step: w.step("draft").unwrap(),
+            inputs: vec![],
+            revision: vec![],
+        };
+        let p = render(DEFAULT_TEMPLATE, &ctx).unwrap();
+        assert!(p.contains("Inputs:\n\n(none)\n"));
+        assert!(p.contains("(no revision yet)"));
+        assert!(p.contains("Review comments:\n\n(none)\n"));
+    }
+
+    #[test]
+    fn named_inputs_unknown_placeholders_and_literal_braces() {
+        let w = Workflow::default_workflow();
+        let t = task();
+        let ctx = Context {
+            task: &t,
+            step: w.step("draft").unwrap(),
+            inputs: vec![("brief".into(), Content::Text("B".into()))],
+            revision: vec![],
+        };
+        assert_eq!(
+            render(
+                "[{{ input.brief }}] {{task.title}} {{ not a name }} {x}",
+                &ctx
+            )
+            .unwrap(),
+            "[B] Launch {{ not a name }} {x}"
+        );
+        assert_eq!(
+            check("{{titel}}"),
+            Err(TemplateError::Unknown("titel".into()))
+        );
+        assert_eq!(
+            render("{{input.nope}}", &ctx),
+            Err(TemplateError::NoInput("nope".into()))
+        );
+        assert!(check(DEFAULT_TEMPLATE).is_ok());
+    }
+
+    #[test]
+    fn rendering_is_deterministic_so_the_prompt_digest_can_be_recomputed() {
+        let w = Workflow::default_workflow();
+        let t = task();
+        let ctx = Context {
+            task: &t,
+            step: w.step("draft").unwrap(),
+            inputs: vec![("a".into(), Content::Text("x".into()))],
+            revision: vec![],
+        };
+        assert_eq!(
+            render(DEFAULT_TEMPLATE, &ctx).unwrap(),
+            render(DEFAULT_TEMPLATE, &ctx.clone()).unwrap()
+        );
+    }
+}

@@ -1,0 +1,297 @@
+//! Seeing the work: wf-graph draws workflows and tasks (DOT, Mermaid), wf-stats computes
+//! figures from the signed history (and shows progress on a terminal only).
+
+mod common;
+
+use common::{json, need, schema, Store, BOT};
+
+const T0: i64 = 1_795_500_000;
+const H: i64 = 3600;
+
+fn at(s: &Store, secs: i64) -> String {
+    let _ = s;
+    format!("@{} +0000", T0 + secs)
+}
+
+/// One call of a tool as `who` at `T0 + secs`.
+fn act(s: &Store, secs: i64, tool: &str, args: &[&str], who: &str, stdin: Option<&[u8]>) {
+    let mut c = s
+        .call(tool)
+        .args(args)
+        .key(who)
+        .env("GIT_COMMITTER_DATE", &at(s, secs));
+    if let Some(b) = stdin {
+        c = c.stdin(b);
+    }
+    c.ok();
+}
+
+/// A task through the five steps with one round of changes, an hour between actions:
+/// new 0h, draft to bot 1h, submit 2h, review to bob 3h, changes 4h, submit 5h, accept 7h,
+/// optimize to bot 8h, submit 9h, approve 12h. Returns its id.
+fn timed_flow(s: &Store) -> String {
+    let id = s
+        .call("wf-new")
+        .args(["--title", "Timed"])
+        .key("alice")
+        .env("GIT_COMMITTER_DATE", &at(s, 0))
+        .ok()
+        .trim()
+        .to_string();
+    act(s, H, "wf-assign", &[&id, "--to", BOT.0], "alice", None);
+    act(
+        s,
+        2 * H,
+        "wf-submit",
+        &[&id, "--name", "d.md"],
+        BOT.0,
+        Some(b"one\n"),
+    );
+    act(s, 3 * H, "wf-assign", &[&id, "--to", "bob"], "alice", None);
+    act(
+        s,
+        4 * H,
+        "wf-review",
+        &[&id, "--request-changes", "-m", "more"],
+        "bob",
+        None,
+    );
+    act(s, 5 * H, "wf-submit", &[&id], BOT.0, Some(b"two\n"));
+    act(
+        s,
+        7 * H,
+        "wf-review",
+        &[&id, "--accept", "-m", "ok"],
+        "bob",
+        None,
+    );
+    act(s, 8 * H, "wf-assign", &[&id, "--to", BOT.0], "alice", None);
+    act(s, 9 * H, "wf-submit", &[&id], BOT.0, Some(b"three\n"));
+    act(s, 12 * H, "wf-approve", &[&id, "-m", "ship"], "alice", None);
+    id
+}
+
+#[test]
+fn a_workflow_is_drawn_as_dot_and_mermaid_with_its_gates() {
+    let s = Store::new();
+    let dot = s.query("wf-graph", &[]);
+    assert!(dot.starts_with("digraph \"wf-default\" {\n"), "{dot}");
+    for line in [
+        "  \"define\" [label=\"define\\ndefine · human · requester\", shape=ellipse];",
+        "  \"draft\" [label=\"draft\\nproduce · AI · drafter\", shape=box];",
+        "  \"review\" [label=\"review\\nreview (review gate) · human · reviewer\", shape=diamond];",
+        "  \"approve\" [label=\"approve\\napprove (approval gate) · human\", shape=hexagon, peripheries=2];",
+        "  \"draft\" -> \"review\" [label=\"submit\"];",
+        "  \"review\" -> \"draft\" [label=\"request changes\", style=dashed];",
+        "  \"approve\" -> \"optimize\" [label=\"reject\", style=dashed];",
+        "  \"closed\" -> \"optimize\" [label=\"reopen\", style=dashed];",
+    ] {
+        assert!(dot.lines().any(|l| l == line), "missing {line}\n{dot}");
+    }
+    assert_eq!(dot.matches('{').count(), dot.matches('}').count());
+    assert_eq!(s.query("wf-graph", &["default"]), dot, "WORKFLOW named");
+    let mermaid = s.query("wf-graph", &["--format", "mermaid"]);
+    assert!(
+        mermaid.starts_with("flowchart LR\n  %% workflow default\n"),
+        "{mermaid}"
+    );
+    assert!(mermaid.contains("  s4{{\"approve<br/>approve (approval gate) · human\"}}\n"));
+    assert!(mermaid.contains("  s3 -->|submit| s4\n"));
+    // Through the front door too.
+    assert_eq!(s.call("wf").args(["graph", "-f", "mermaid"]).ok(), mermaid);
+    // An unknown workflow is not found.
+    let (code, err) = s.call("wf-graph").arg("nope").refused();
+    assert_eq!(code, 3, "{err}");
+}
+
+#[test]
+fn a_task_is_drawn_where_it_stands_with_who_did_each_step() {
+    let s = Store::new();
+    let id = s
+        .ok("wf-new", &["--title", "Graphed"], "alice")
+        .trim()
+        .to_string();
+    s.ok("wf-assign", &[&id, "--to", BOT.0], "alice");
+    s.call("wf-submit").arg(&id).key(BOT.0).stdin(b"x\n").ok();
+    s.ok("wf-assign", &[&id, "--to", "bob"], "alice");
+    let dot = s.query("wf-graph", &["--task", &id]);
+    assert!(
+        dot.contains(&format!("label=\"workflow default: task {id} Graphed\"")),
+        "{dot}"
+    );
+    assert!(dot.contains("\"define\" [label=\"define\\ndefine · human · requester\\nby alice\", shape=ellipse, style=filled"), "{dot}");
+    assert!(dot.contains("\"draft\" [label=\"draft\\nproduce · AI · drafter\\nby drafter-bot\", shape=box, style=filled"), "{dot}");
+    assert!(
+        dot.contains(
+            "\\n▶ here, held by bob\", shape=diamond, style=\"filled,bold\", fillcolor=\"gold\"]"
+        ),
+        "{dot}"
+    );
+    assert!(
+        dot.contains(
+            "\"optimize\" [label=\"optimize\\nproduce · AI · drafter | optimizer\", shape=box];"
+        ),
+        "{dot}"
+    );
+    let m = s.query("wf-graph", &["--task", &id, "-f", "mermaid"]);
+    assert!(
+        m.contains("  class s2 current\n  class s0,s1 done\n"),
+        "{m}"
+    );
+    let (code, _) = s.call("wf-graph").args(["other", "--task", &id]).refused();
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn stats_come_from_the_signed_history() {
+    let s = Store::new();
+    let id = timed_flow(&s);
+    let waiting = s
+        .call("wf-new")
+        .args(["--title", "Waiting"])
+        .key("alice")
+        .env("GIT_COMMITTER_DATE", &at(&s, 10 * H))
+        .ok()
+        .trim()
+        .to_string();
+    act(
+        &s,
+        11 * H,
+        "wf-assign",
+        &[&waiting, "--to", BOT.0],
+        "alice",
+        None,
+    );
+    let stats = json(
+        &s.call("wf-stats")
+            .arg("--json")
+            .env("GIT_COMMITTER_DATE", &at(&s, 14 * H))
+            .ok(),
+    );
+    schema::check(&stats);
+    assert_eq!(
+        stats["tasks"],
+        serde_json::json!({"total": 2, "open": 1, "closed": 1})
+    );
+    let steps: Vec<(String, u64, i64)> = stats["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["step"].as_str().unwrap().to_string(),
+                x["visits"].as_u64().unwrap(),
+                x["mean_seconds"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("approve".to_string(), 1, 3 * H),
+            ("draft".to_string(), 2, 3 * H / 2),
+            ("optimize".to_string(), 1, 2 * H),
+            ("review".to_string(), 2, 2 * H)
+        ]
+    );
+    assert_eq!(
+        stats["review_rounds"]["per_task"],
+        serde_json::json!([{"task": id, "rounds": 2}])
+    );
+    assert_eq!(
+        stats["revisions"],
+        serde_json::json!({"total": 3, "ai": 3, "human": 0, "ai_share": 1.0})
+    );
+    assert_eq!(
+        stats["agents"],
+        serde_json::json!([{"name": "drafter-bot", "revisions": 3, "accepted": 2, "rejected": 1, "pending": 0, "acceptance_rate": 0.667, "rejection_rate": 0.333}])
+    );
+    assert_eq!(stats["models"][0]["name"], "stand-in-model");
+    assert_eq!(
+        stats["open_handoffs"],
+        serde_json::json!([{"task": waiting, "step": "draft", "holder": "drafter-bot", "since": "2026-11-24T17:00:00Z", "age_seconds": 3 * H}])
+    );
+    assert_eq!(
+        stats["approvals"],
+        serde_json::json!([{"approver": "alice", "approved": 1, "rejected": 0}])
+    );
+    assert_eq!(stats["unverified_events"], 0);
+
+    // A window: only what happened from 6h on.
+    let since = json(
+        &s.call("wf-stats")
+            .args(["--json", "--since", "2026-11-24T12:00:00Z"])
+            .env("GIT_COMMITTER_DATE", &at(&s, 14 * H))
+            .ok(),
+    );
+    schema::check(&since);
+    assert_eq!(since["since"], "2026-11-24T12:00:00Z");
+    assert_eq!(since["revisions"]["total"], 1, "only the optimize revision");
+    assert_eq!(since["review_rounds"]["max"], 1);
+
+    // A commit forged by hand (unsigned, claiming alice approved) is left out and counted.
+    s.git(&[
+        "-c", "user.name=M", "-c", "user.email=m@example.com", "commit", "-q", "--allow-empty",
+        "-m", &format!("wf: approve {waiting}: Waiting\n\nWf-Task: {waiting}\nWf-Action: approve\nWf-Actor: alice\nWf-Actor-Kind: human\nWf-Step: approve"),
+    ]);
+    let forged = json(
+        &s.call("wf-stats")
+            .arg("--json")
+            .env("GIT_COMMITTER_DATE", &at(&s, 14 * H))
+            .ok(),
+    );
+    assert_eq!(forged["unverified_events"], 1);
+    assert_eq!(forged["approvals"], stats["approvals"]);
+
+    // The human report says the same.
+    let text = s
+        .call("wf-stats")
+        .env("GIT_COMMITTER_DATE", &at(&s, 14 * H))
+        .ok();
+    assert!(text.starts_with("16 events, 2 tasks (1 open, 1 closed), all history\n1 events without a good signature left out"), "{text}");
+    assert!(
+        text.contains("\n  draft               2    1h30m    1h00m    2h00m\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "\n  drafter-bot                      3        2        1       0        67%\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "\n  {waiting:<10} draft        drafter-bot      2026-11-24T17:00:00Z    3h00m\n"
+        )),
+        "{text}"
+    );
+    let (code, _) = s.call("wf-stats").args(["--since", "last week"]).refused();
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn progress_shows_on_a_terminal_only() {
+    need("script");
+    let s = Store::new();
+    timed_flow(&s);
+    // Piped stderr: never a bar, even when it would show at once.
+    let out = s.call("wf-stats").env("WF_PROGRESS_DELAY_MS", "0").run();
+    assert!(out.status.success());
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A terminal (script gives wf-stats one; its stdout goes to /dev/null, so what script
+    // prints is the bar on stderr).
+    let tty =
+        s.sh_ok("TERM=xterm WF_PROGRESS_DELAY_MS=0 script -qec 'wf-stats >/dev/null' /dev/null");
+    assert!(tty.contains("wf-stats: reading history ["), "{tty:?}");
+    assert!(tty.contains("\x1b[32m"), "coloured: {tty:?}");
+    assert!(tty.ends_with("\r\x1b[K"), "erased when done: {tty:?}");
+    let plain = s.sh_ok(
+        "TERM=xterm NO_COLOR=1 WF_PROGRESS_DELAY_MS=0 script -qec 'wf-stats >/dev/null' /dev/null",
+    );
+    assert!(plain.contains("wf-stats: reading history ["), "{plain:?}");
+    assert!(!plain.contains("\x1b[32m"), "NO_COLOR: {plain:?}");
+}
