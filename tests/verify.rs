@@ -1822,3 +1822,27 @@ fn an_output_file_committed_as_a_symlink_is_refused() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains(&c[..12]));
 }
+
+#[test]
+fn wf_verify_shows_progress_on_a_terminal_only() {
+    common::need("script");
+    let s = Store::new();
+    // Piped stderr: never a bar, even when it would show at once.
+    let out = s
+        .call("wf-verify")
+        .args(["--no-cache"])
+        .env("WF_PROGRESS_DELAY_MS", "0")
+        .run();
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A terminal: script gives wf-verify one; its stdout goes to /dev/null.
+    let tty = s.sh_ok(
+        "TERM=xterm WF_PROGRESS_DELAY_MS=0 script -qec 'wf-verify --no-cache >/dev/null' /dev/null",
+    );
+    assert!(tty.contains("wf-verify ["), "{tty:?}");
+    assert!(tty.ends_with("\r\x1b[K"), "erased when done: {tty:?}");
+}

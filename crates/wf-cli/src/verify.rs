@@ -1,6 +1,5 @@
 //! `wf-verify`: replay history and prove, commit by commit, that every rule held.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Parser;
@@ -93,18 +92,20 @@ pub fn run_range(
             .map(|n| n.get())
             .unwrap_or(1)
     });
-    let total = oids.len();
-    let show = std::io::stderr().is_terminal() && total >= 5000;
-    let progress = move |done: usize| {
-        if show && (done % 4096 < 32 || done == total) {
-            eprint!("\rwf-verify: {done}/{total} commits");
-            if done == total {
-                eprintln!();
-            }
+    let bar = std::sync::Mutex::new(crate::progress::Progress::new(
+        "wf-verify",
+        Some(oids.len() as u64),
+    ));
+    let progress = |n: usize| {
+        if let Ok(mut b) = bar.lock() {
+            b.inc(n as u64);
         }
     };
     let open = opener(repo.path().to_path_buf());
     let reports = engine::verify(&open, &oids, &cached, describe_cached, threads, &progress)?;
+    if let Ok(mut b) = bar.lock() {
+        b.finish();
+    }
     if use_cache {
         let clean: Vec<Oid> = reports
             .iter()

@@ -171,8 +171,8 @@ pub fn save_cache(repo: &Repository, clean: &[Oid]) -> std::io::Result<()> {
 }
 
 /// Judge the commits, in parallel on `threads` threads, each with its own repository handle
-/// from `open`. Reports come back in the order of `oids`; `progress` is called as commits are
-/// done.
+/// from `open`. Reports come back in the order of `oids`; `progress` is called with the number
+/// of commits each batch finished.
 pub fn verify(
     open: &(dyn Fn() -> Result<Repository, git2::Error> + Sync),
     oids: &[Oid],
@@ -182,7 +182,6 @@ pub fn verify(
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Vec<Report>, git2::Error> {
     let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
     let out: Mutex<Vec<Option<Report>>> = Mutex::new(vec![None; oids.len()]);
     let threads = threads.clamp(1, 64).min(oids.len() / 16 + 1);
     let error: Mutex<Option<git2::Error>> = Mutex::new(None);
@@ -222,7 +221,7 @@ pub fn verify(
                         o[i] = Some(r);
                     }
                     drop(o);
-                    progress(done.fetch_add(end - start, Ordering::Relaxed) + end - start);
+                    progress(end - start);
                 }
             });
         }
