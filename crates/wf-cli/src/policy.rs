@@ -8,8 +8,7 @@ use clap::{Parser, Subcommand};
 use git2::Oid;
 use serde_json::json;
 use wf_core::policy::{
-    self, base_digest, changed_paths, decide_policy, Files, PolicyAction, Proposal, ProposedFile,
-    POLICY_FILE,
+    self, base_digest, changed_paths, decide_policy, Files, PolicyAction, POLICY_FILE,
 };
 use wf_core::verify::policy_message;
 use wf_core::{Actor, Workflow};
@@ -224,56 +223,30 @@ pub fn commit_change(
         let before = load_files(store, tip)?;
         let old = loaded(&before)?;
         let me = identify(&old.actors, signer)?;
-        let mut wanted = edit(&before)?;
-        if let Some(a) = wanted
-            .get(policy::ACTORS_FILE)
-            .and_then(|b| wf_core::Actors::parse(&String::from_utf8_lossy(b)).ok())
-        {
-            wanted.insert(
-                policy::SIGNERS_FILE.into(),
-                a.allowed_signers().into_bytes(),
-            );
-        }
-        if changed_paths(&before, &wanted).is_empty() {
+        let wanted = edit(&before)?;
+        let direct = match &change {
+            Change::Actor(s) => PolicyAction::Actor { subject: s.clone() },
+            Change::Set => PolicyAction::Set,
+        };
+        let id = format!("{}{}", policy::PROPOSAL_PREFIX, random_hex()?);
+        let (action, after) =
+            policy::plan_change(&before, &old, wanted, direct, &me, &id, note, time);
+        if changed_paths(&before, &after).is_empty() {
             return Err(CliError::usage(
                 "that changes nothing",
                 "wf-policy show lists the policy as it is",
             ));
         }
-        let (action, after, what) = if old.policy.admins_required <= 1 {
-            let action = match &change {
-                Change::Actor(s) => PolicyAction::Actor { subject: s.clone() },
-                Change::Set => PolicyAction::Set,
-            };
-            (action, wanted, None)
-        } else {
-            let id = format!("{}{}", policy::PROPOSAL_PREFIX, random_hex()?);
-            let mut p = Proposal {
-                id: id.clone(),
-                by: me.id.clone(),
-                at: time.rfc3339(),
-                note: wf_core::text::printable(note),
-                base: base_digest(&before),
-                digest: String::new(),
-                files: changed_paths(&before, &wanted)
-                    .into_iter()
-                    .filter(|p| policy::is_content_path(p))
-                    .map(|p| ProposedFile {
-                        text: String::from_utf8_lossy(&wanted[&p]).into_owned(),
-                        path: p,
-                    })
-                    .collect(),
-                endorsements: vec![],
-            };
-            p.digest = p.compute_digest();
-            let mut after = before.clone();
-            after.insert(Proposal::path(&id), p.to_toml().into_bytes());
-            let need = old.policy.admins_required;
-            (
-                PolicyAction::Propose { id: id.clone() },
-                after,
-                Some((id, need, p.digest)),
-            )
+        let what = match &action {
+            PolicyAction::Propose { .. } => Some((
+                id.clone(),
+                old.policy.admins_required,
+                policy::load(&after)
+                    .ok()
+                    .and_then(|l| l.proposals.get(&id).map(|p| p.digest.clone()))
+                    .unwrap_or_default(),
+            )),
+            _ => None,
         };
         decide_policy(Some(&before), &after, &me, &action, time)?;
         let message = policy_message(
@@ -339,31 +312,13 @@ fn sign_proposal(
                 Some("see wf-policy show".into()),
             )
         })?;
-        let mut after = before.clone();
-        let path = Proposal::path(id);
         let action = if withdraw {
-            after.remove(&path);
             PolicyAction::Withdraw { id: id.into() }
         } else {
-            let mut signers: Vec<&str> = p.signers();
-            signers.push(&me.id);
-            signers.sort_unstable();
-            signers.dedup();
-            if signers.len() as u32 >= old.policy.admins_required {
-                after = policy::apply_files(&before, &p.files);
-                after.remove(&path);
-                PolicyAction::Apply { id: id.into() }
-            } else {
-                let mut q = p.clone();
-                q.endorsements.push(policy::Endorsement {
-                    actor: me.id.clone(),
-                    at: time.rfc3339(),
-                    digest: p.digest.clone(),
-                });
-                after.insert(path, q.to_toml().into_bytes());
-                PolicyAction::Endorse { id: id.into() }
-            }
+            policy::signing_action(&old, id, &me).expect("the proposal exists")
         };
+        let after =
+            policy::proposal_files(&before, &old, &action, &me, time).expect("a proposal action");
         decide_policy(Some(&before), &after, &me, &action, time)?;
         let message = policy_message(&action, &me, Some(&old.actors), note, Some(&p.digest));
         plan(

@@ -1,6 +1,7 @@
 //! Test fixtures shared by the core's unit tests: actors with distinct, well-formed keys.
 
 use crate::actor::{Actor, ActorKind};
+use crate::task::{Task, TaskState};
 
 /// A distinct, well-formed ed25519 public key line per actor id.
 pub(crate) fn key(id: &str) -> String {
@@ -30,5 +31,27 @@ pub(crate) fn ai(id: &str, roles: &[&str], operator: &str, model: &str) -> Actor
         model: Some(model.into()),
         operator: Some(operator.into()),
         ..human(id, roles)
+    }
+}
+
+/// A fresh open task `T-3f9a2c` at step `draft` of the default workflow, owned and approved
+/// by alice, with no records yet.
+pub(crate) fn fresh_task(title: &str) -> Task {
+    Task {
+        id: "T-3f9a2c".into(),
+        title: title.into(),
+        workflow: "default".into(),
+        state: TaskState::Open,
+        step: "draft".into(),
+        owner: "alice".into(),
+        approver: "alice".into(),
+        created_by: "alice".into(),
+        created_at: "2026-11-24T00:00:00Z".into(),
+        inputs: vec![],
+        assignments: vec![],
+        revisions: vec![],
+        reviews: vec![],
+        decisions: vec![],
+        reopens: vec![],
     }
 }

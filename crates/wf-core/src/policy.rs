@@ -192,7 +192,6 @@ pub fn check_marker(text: &str) -> Result<(), String> {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Marker {
-        #[allow(dead_code)]
         version: u32,
     }
     let m: Marker = toml::from_str(text).map_err(|e| format!("{STORE_FILE}: {e}"))?;
@@ -369,19 +368,125 @@ pub fn changed_paths(before: &Files, after: &Files) -> BTreeSet<String> {
         .collect()
 }
 
+/// Regenerate `allowed_signers` from the actors file, when that parses.
+pub fn regenerate_signers(files: &mut Files) {
+    if let Some(Ok(a)) = files
+        .get(ACTORS_FILE)
+        .map(|b| Actors::parse(&String::from_utf8_lossy(b)))
+    {
+        files.insert(SIGNERS_FILE.into(), a.allowed_signers().into_bytes());
+    }
+}
+
 /// `before` with the proposal's files written and `allowed_signers` regenerated.
 pub fn apply_files(before: &Files, files: &[ProposedFile]) -> Files {
     let mut out = before.clone();
     for f in files {
         out.insert(f.path.clone(), f.text.clone().into_bytes());
     }
-    if let Some(Ok(a)) = out
-        .get(ACTORS_FILE)
-        .map(|b| Actors::parse(&String::from_utf8_lossy(b)))
-    {
-        out.insert(SIGNERS_FILE.into(), a.allowed_signers().into_bytes());
-    }
+    regenerate_signers(&mut out);
     out
+}
+
+/// What a wanted change of `.wf/` becomes under the policy before it: with a quorum of one
+/// admin, `direct` itself (`actor` or `policy`) writing `wanted`; else proposal `id` by `actor`
+/// carrying the changed files. `allowed_signers` is regenerated in `wanted` first.
+#[allow(clippy::too_many_arguments)]
+pub fn plan_change(
+    before: &Files,
+    old: &Loaded,
+    mut wanted: Files,
+    direct: PolicyAction,
+    actor: &Actor,
+    id: &str,
+    note: &str,
+    at: Timestamp,
+) -> (PolicyAction, Files) {
+    regenerate_signers(&mut wanted);
+    if old.policy.admins_required <= 1 {
+        return (direct, wanted);
+    }
+    let mut p = Proposal {
+        id: id.to_string(),
+        by: actor.id.clone(),
+        at: at.rfc3339(),
+        note: crate::text::printable(note),
+        base: base_digest(before),
+        digest: String::new(),
+        files: changed_paths(before, &wanted)
+            .into_iter()
+            .filter(|p| is_content_path(p))
+            .map(|p| ProposedFile {
+                text: String::from_utf8_lossy(&wanted[&p]).into_owned(),
+                path: p,
+            })
+            .collect(),
+        endorsements: vec![],
+    };
+    p.digest = p.compute_digest();
+    let mut after = before.clone();
+    after.insert(Proposal::path(id), p.to_toml().into_bytes());
+    (PolicyAction::Propose { id: id.to_string() }, after)
+}
+
+/// How many distinct human admins (of `old`) have signed proposal `p` once `actor` signs too.
+fn signatures_with(old: &Loaded, p: &Proposal, actor: &str) -> usize {
+    p.signers()
+        .into_iter()
+        .chain([actor])
+        .filter(|s| {
+            old.actors
+                .get(s)
+                .is_some_and(|a| a.is_admin() && a.kind == ActorKind::Human)
+        })
+        .collect::<BTreeSet<&str>>()
+        .len()
+}
+
+/// What `actor` signing proposal `id` is: `apply` when the signature completes the quorum,
+/// else `endorse`. `None` when there is no such proposal.
+pub fn signing_action(old: &Loaded, id: &str, actor: &Actor) -> Option<PolicyAction> {
+    let p = old.proposals.get(id)?;
+    let enough = signatures_with(old, p, &actor.id) as u32 >= old.policy.admins_required;
+    let id = id.to_string();
+    Some(if enough {
+        PolicyAction::Apply { id }
+    } else {
+        PolicyAction::Endorse { id }
+    })
+}
+
+/// The `.wf/` files after `endorse`, `apply` or `withdraw` of a pending proposal by `actor` at
+/// `at`: what the tools write and what [`decide_policy`] requires. `None` for other actions
+/// and unknown proposals.
+pub fn proposal_files(
+    before: &Files,
+    old: &Loaded,
+    action: &PolicyAction,
+    actor: &Actor,
+    at: Timestamp,
+) -> Option<Files> {
+    let id = action.proposal()?;
+    let p = old.proposals.get(id)?;
+    let path = Proposal::path(id);
+    let mut out = match action {
+        PolicyAction::Endorse { .. } => {
+            let mut q = p.clone();
+            q.endorsements.push(Endorsement {
+                actor: actor.id.clone(),
+                at: at.rfc3339(),
+                digest: p.digest.clone(),
+            });
+            let mut out = before.clone();
+            out.insert(path, q.to_toml().into_bytes());
+            return Some(out);
+        }
+        PolicyAction::Apply { .. } => apply_files(before, &p.files),
+        PolicyAction::Withdraw { .. } => before.clone(),
+        _ => return None,
+    };
+    out.remove(&path);
+    Some(out)
 }
 
 /// Decide a change to `.wf/`: `before` is every `.wf/` file at the parent (`None` for `init`),
@@ -443,7 +548,6 @@ pub fn decide_policy(
             "propose it instead: wf-policy propose ... (wf-actor does when the policy asks for more)",
         )
     };
-    let proposal_path = action.proposal().map(Proposal::path);
     match action {
         PolicyAction::Init => refuse(Rule::Input, "the store already exists", "nothing to do"),
         PolicyAction::Actor { subject } => {
@@ -493,7 +597,7 @@ pub fn decide_policy(
             Ok(next)
         }
         PolicyAction::Propose { id } => {
-            let path = proposal_path.expect("has id");
+            let path = Proposal::path(id);
             if changed.len() != 1 || !changed.contains(&path) || before.contains_key(&path) {
                 return refuse(
                     Rule::TaskScope,
@@ -513,7 +617,6 @@ pub fn decide_policy(
             Ok(next)
         }
         PolicyAction::Endorse { id } | PolicyAction::Apply { id } => {
-            let path = proposal_path.expect("has id");
             let Some(p) = old.proposals.get(id) else {
                 return refuse(
                     Rule::Input,
@@ -528,22 +631,9 @@ pub fn decide_policy(
                     "another admin must sign it",
                 );
             }
-            let endorsement = Endorsement {
-                actor: actor.id.clone(),
-                at: at.rfc3339(),
-                digest: p.digest.clone(),
-            };
-            let signers: BTreeSet<&str> = p
-                .signers()
-                .into_iter()
-                .chain([actor.id.as_str()])
-                .filter(|s| {
-                    old.actors
-                        .get(s)
-                        .is_some_and(|a| a.is_admin() && a.kind == ActorKind::Human)
-                })
-                .collect();
-            let enough = signers.len() as u32 >= required;
+            let signed = signatures_with(&old, p, &actor.id);
+            let enough = signed as u32 >= required;
+            let want = proposal_files(before, &old, action, actor, at).expect("a proposal action");
             if let PolicyAction::Endorse { .. } = action {
                 if enough {
                     return refuse(
@@ -554,10 +644,6 @@ pub fn decide_policy(
                         format!("wf-policy endorse {id} applies it"),
                     );
                 }
-                let mut want = before.clone();
-                let mut q = p.clone();
-                q.endorsements.push(endorsement);
-                want.insert(path, q.to_toml().into_bytes());
                 if &want != after {
                     return refuse(
                         Rule::TaskScope,
@@ -571,8 +657,7 @@ pub fn decide_policy(
                 return refuse(
                     Rule::Admin,
                     format!(
-                        "proposal {id} has {} of the {required} admin signatures it needs",
-                        signers.len()
+                        "proposal {id} has {signed} of the {required} admin signatures it needs"
                     ),
                     format!("another admin signs it: wf-policy endorse {id}"),
                 );
@@ -587,8 +672,6 @@ pub fn decide_policy(
                 );
             }
             check_proposal(before, p)?;
-            let mut want = apply_files(before, &p.files);
-            want.remove(&path);
             if &want != after {
                 return refuse(
                     Rule::TaskScope,
@@ -599,16 +682,13 @@ pub fn decide_policy(
             Ok(next)
         }
         PolicyAction::Withdraw { id } => {
-            let path = proposal_path.expect("has id");
-            if !old.proposals.contains_key(id) {
+            let Some(want) = proposal_files(before, &old, action, actor, at) else {
                 return refuse(
                     Rule::Input,
                     format!("no proposal {id}"),
                     "see wf-policy show",
                 );
-            }
-            let mut want = before.clone();
-            want.remove(&path);
+            };
             if &want != after {
                 return refuse(
                     Rule::TaskScope,

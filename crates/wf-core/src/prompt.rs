@@ -252,27 +252,11 @@ fn placeholders(mut s: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::task::{Review, Revision, TaskState, Verdict};
+    use crate::task::{Review, Revision, Verdict};
     use crate::workflow::Workflow;
 
     fn task() -> Task {
-        Task {
-            id: "T-3f9a2c".into(),
-            title: "Launch".into(),
-            workflow: "default".into(),
-            state: TaskState::Open,
-            step: "draft".into(),
-            owner: "alice".into(),
-            approver: "alice".into(),
-            created_by: "alice".into(),
-            created_at: "2026-11-24T00:00:00Z".into(),
-            inputs: vec![],
-            assignments: vec![],
-            revisions: vec![],
-            reviews: vec![],
-            decisions: vec![],
-            reopens: vec![],
-        }
+        crate::fixtures::fresh_task("Launch")
     }
 
     #[test]

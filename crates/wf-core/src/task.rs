@@ -325,23 +325,7 @@ mod tests {
     use super::*;
 
     fn fresh() -> Task {
-        Task {
-            id: "T-3f9a2c".into(),
-            title: "t".into(),
-            workflow: "default".into(),
-            state: TaskState::Open,
-            step: "draft".into(),
-            owner: "alice".into(),
-            approver: "alice".into(),
-            created_by: "alice".into(),
-            created_at: "2026-11-24T00:00:00Z".into(),
-            inputs: vec![],
-            assignments: vec![],
-            revisions: vec![],
-            reviews: vec![],
-            decisions: vec![],
-            reopens: vec![],
-        }
+        crate::fixtures::fresh_task("t")
     }
 
     #[test]
