@@ -44,6 +44,15 @@ fn to_approve(s: &Store, id: &str) {
     s.to_approve(id, DRAFT, OPTIMIZED);
 }
 
+/// Rule 6's reason when revision `named` (digest `d_named`) is not the current one.
+fn stale(named: u32, d_named: &str, current: u32, d_current: &str) -> String {
+    format!(
+        "revision {named} ({}) is not the current revision {current} ({})",
+        &d_named[7..19],
+        &d_current[7..19]
+    )
+}
+
 /// The digest of revision `n` (1-based) of a task.
 fn digest(s: &Store, id: &str, n: usize) -> String {
     s.show(id)["revision"][n - 1]["digest"]
@@ -737,16 +746,7 @@ fn an_approval_naming_a_digest_that_is_not_the_current_revision_is_refused_by_ru
     );
     // Revision 2, but the bytes of revision 1: the draft alice read, not what is there now.
     let c = forge_approve(s, &b, ALICE, 2, &d1, "ok");
-    w.rejects(
-        &c,
-        &b,
-        "rule 6 (digest-binding)",
-        &format!(
-            "revision 2 ({}) is not the current revision 2 ({})",
-            &d1[7..19],
-            &d2[7..19]
-        ),
-    );
+    w.rejects(&c, &b, "rule 6 (digest-binding)", &stale(2, &d1, 2, &d2));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -802,16 +802,7 @@ fn a_new_revision_with_the_old_approval_kept_is_refused_by_rule_6() {
     let d3 = digest(s, &a, 3);
     // Closing it again with the old approval's revision and digest.
     let c = forge_approve(s, &a, ALICE, 2, &d2, "still approved");
-    w.rejects(
-        &c,
-        &a,
-        "rule 6 (digest-binding)",
-        &format!(
-            "revision 2 ({}) is not the current revision 3 ({})",
-            &d2[7..19],
-            &d3[7..19]
-        ),
-    );
+    w.rejects(&c, &a, "rule 6 (digest-binding)", &stale(2, &d2, 3, &d3));
 }
 
 #[test]

@@ -96,14 +96,10 @@ pub struct Snapshot {
 impl Snapshot {
     /// Load the policy files at a commit; refuses a repository that is not a wf store.
     pub fn load(store: &Store, commit: Option<Oid>) -> Result<Snapshot, CliError> {
-        let not_store = || {
-            CliError::store(
-                "not a wf store (no .wf/store.toml on this branch)",
-                "run wf-init here to make it one",
-            )
-        };
-        let commit = commit.ok_or_else(not_store)?;
-        let marker = store.read_text(commit, STORE_FILE)?.ok_or_else(not_store)?;
+        let commit = commit.ok_or_else(not_a_store)?;
+        let marker = store
+            .read_text(commit, STORE_FILE)?
+            .ok_or_else(not_a_store)?;
         check_store_version(&marker)?;
         let text = store.read_text(commit, ACTORS_FILE)?.ok_or_else(|| {
             CliError::store(
@@ -201,6 +197,14 @@ impl Snapshot {
     pub fn whoami(&self, signer: &dyn Signer) -> Result<Actor, CliError> {
         identify(&self.actors, signer)
     }
+}
+
+/// The error for a commit (or an unborn branch) without `.wf/store.toml`.
+pub fn not_a_store() -> CliError {
+    CliError::store(
+        "not a wf store (no .wf/store.toml on this branch)",
+        "run wf-init here to make it one",
+    )
 }
 
 /// Find the actor a signer's key is registered to.

@@ -148,19 +148,11 @@ pub enum Change {
 }
 
 fn load_files(store: &Store, tip: Option<Oid>) -> Result<Files, CliError> {
-    let tip = tip.ok_or_else(|| {
-        CliError::store(
-            "not a wf store (no .wf/store.toml on this branch)",
-            "run wf-init here to make it one",
-        )
-    })?;
+    let tip = tip.ok_or_else(context::not_a_store)?;
     let tree = store.git().find_commit(tip)?.tree()?;
     let files = wf_store::verify::wf_files(store.git(), &tree)?;
     if !files.contains_key(policy::STORE_FILE) {
-        return Err(CliError::store(
-            "not a wf store (no .wf/store.toml on this branch)",
-            "run wf-init here to make it one",
-        ));
+        return Err(context::not_a_store());
     }
     Ok(files)
 }

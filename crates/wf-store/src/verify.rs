@@ -420,7 +420,7 @@ impl Ctx<'_> {
                     "the commit that creates the store has a tasks/ folder that no action made",
                 )));
             }
-            let after = self.files(&tree)?;
+            let after = wf_files(self.repo, &tree)?;
             let actors = match policy::load(&after) {
                 Ok(l) => l.actors,
                 Err(e) => return Ok(report.problem(Problem::new(Check::Malformed, e))),
@@ -458,7 +458,7 @@ impl Ctx<'_> {
             )));
         }
         if changed_wf {
-            let after = self.files(&tree)?;
+            let after = wf_files(self.repo, &tree)?;
             if let Err(p) = core::replay_policy(Some(before_files), &after, &actor, &h) {
                 report.problems.push(p);
             }
@@ -533,7 +533,7 @@ impl Ctx<'_> {
         if let Some(p) = self.policies.get(&key) {
             return Ok(p.clone());
         }
-        let files = self.files(tree)?;
+        let files = wf_files(self.repo, tree)?;
         let loaded = policy::load(&files).map(|l| (files, l));
         let p = Rc::new(loaded);
         if self.policies.len() > 256 {
@@ -541,10 +541,6 @@ impl Ctx<'_> {
         }
         self.policies.insert(key, p.clone());
         Ok(p)
-    }
-
-    fn files(&self, tree: &Tree) -> Result<Files, git2::Error> {
-        wf_files(self.repo, tree)
     }
 
     /// The task ids whose file or folder differ between two trees, or a problem for an entry
