@@ -255,7 +255,14 @@ fn judge(
     for r in &refused {
         text.push_str(&format!("wf-hook: history: {r}\n"));
     }
-    let out = run_range(repo, Range { include, exclude }, true, false, None)?;
+    let out = run_range(
+        repo,
+        Range { include, exclude },
+        true,
+        false,
+        None,
+        &mut |_| Ok(()),
+    )?;
     let summary = Summary::of(&out.reports);
     text.push_str(&problem_lines(&out.reports));
     if summary.commits > 0 {

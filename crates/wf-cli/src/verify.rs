@@ -74,12 +74,19 @@ pub struct Outcome {
 }
 
 /// Verify a range with the cache and all cores, showing progress on a terminal.
+/// Commits are judged in blocks of this many, oldest first; `each_block` sees every block's
+/// reports as soon as it is done, so output can stream while the rest is judged.
+pub const BLOCK: usize = 4096;
+
+/// Verify a range with the cache and all cores, showing progress on a terminal. `each_block`
+/// is called with the reports of each block, in order.
 pub fn run_range(
     repo: &Repository,
     range: Range,
     use_cache: bool,
     describe_cached: bool,
     jobs: Option<usize>,
+    each_block: &mut dyn FnMut(&[Report]) -> Result<(), CliError>,
 ) -> Result<Outcome, CliError> {
     let oids = engine::commits(repo, &range)?;
     let cached = if use_cache {
@@ -102,7 +109,12 @@ pub fn run_range(
         }
     };
     let open = opener(repo.path().to_path_buf());
-    let reports = engine::verify(&open, &oids, &cached, describe_cached, threads, &progress)?;
+    let mut reports = Vec::with_capacity(oids.len());
+    for block in oids.chunks(BLOCK) {
+        let done = engine::verify(&open, block, &cached, describe_cached, threads, &progress)?;
+        each_block(&done)?;
+        reports.extend(done);
+    }
     if let Ok(mut b) = bar.lock() {
         b.finish();
     }
@@ -297,7 +309,27 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let range = resolve(repo, args.range.as_deref(), args.base.as_deref())?;
     let list_approvals = args.approvals || args.base.is_some();
     let describe = list_approvals || args.json || args.ndjson;
-    let out = run_range(repo, range, !args.no_cache, describe, args.jobs)?;
+    let mut stream = |block: &[Report]| -> Result<(), CliError> {
+        if !args.ndjson {
+            return Ok(());
+        }
+        let mut text = String::new();
+        for r in block {
+            let mut v = commit_json(r);
+            v["schema"] = json!("wf.verify.commit/1");
+            text.push_str(&v.to_string());
+            text.push('\n');
+        }
+        print(&text)
+    };
+    let out = run_range(
+        repo,
+        range,
+        !args.no_cache,
+        describe,
+        args.jobs,
+        &mut stream,
+    )?;
     let summary = Summary::of(&out.reports);
     if args.json {
         print_json(&json!({
@@ -312,12 +344,6 @@ pub fn run(args: Args) -> Result<(), CliError> {
         }))?;
     } else if args.ndjson {
         let mut text = String::new();
-        for r in &out.reports {
-            let mut v = commit_json(r);
-            v["schema"] = json!("wf.verify.commit/1");
-            text.push_str(&v.to_string());
-            text.push('\n');
-        }
         let mut s = summary.json();
         s["schema"] = json!("wf.verify.summary/1");
         s["approvals"] = json!(approval_rows(&out.reports));
