@@ -151,6 +151,30 @@ pub fn identify<'a>(actors: &'a Actors, key: &str, h: &Header) -> Result<&'a Act
     Ok(actor)
 }
 
+/// wf writes one action time: the author date equals the committer date, both in `+0000`.
+/// Each is `(seconds, zone)`.
+pub fn check_dates(author: (i64, &str), committer: (i64, &str)) -> Result<(), Problem> {
+    if author == committer && committer.1 == "+0000" {
+        return Ok(());
+    }
+    Err(Problem::new(
+        Check::Mismatch,
+        "author and committer dates differ, or are not in +0000 (wf writes one action time)",
+    ))
+}
+
+/// A store begins with no task that no action made: the commit that creates it has no
+/// `tasks/` folder.
+pub fn check_founding_tree(has_tasks: bool) -> Result<(), Problem> {
+    if has_tasks {
+        return Err(Problem::new(
+            Check::Rule(Rule::TaskScope),
+            "the commit that creates the store has a tasks/ folder that no action made",
+        ));
+    }
+    Ok(())
+}
+
 /// A file under `tasks/<id>/`: its git blob id, and (when the verifier needs them) the sha256 and
 /// size of its bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -599,14 +623,32 @@ pub fn replay_policy(
 /// One unit a merge may take from a parent: `.wf/` as a whole, or one task (its file and folder).
 pub type Unit = (Option<String>, Option<String>);
 
+/// The units of one tree, by name (`.wf`, or a task id).
+pub type Units = BTreeMap<String, Unit>;
+
 /// Judge a merge: for every unit (`.wf/`, each task), the merge must hold the version of the
 /// merge base, unless exactly one distinct parent version differs from the base, in which case
-/// it holds that one. Units are compared by their git object ids.
+/// it holds that one. Units are compared by their git object ids. A tree without a store
+/// (`None`) has no units: its `.wf/` and `tasks/` were never judged, so nothing can be taken
+/// from it; and two stores whose merge base has none have different roots of trust.
 pub fn check_merge(
-    base: &BTreeMap<String, Unit>,
-    parents: &[BTreeMap<String, Unit>],
-    merged: &BTreeMap<String, Unit>,
+    base: Option<&Units>,
+    parents: &[Option<Units>],
+    merged: Option<&Units>,
 ) -> Result<(), Problem> {
+    if base.is_none() && parents.iter().filter(|p| p.is_some()).count() > 1 {
+        return Err(Problem::new(
+            Check::Merge,
+            "the merge joins two stores with different beginnings",
+        ));
+    }
+    let empty = Units::new();
+    let base = base.unwrap_or(&empty);
+    let merged = merged.unwrap_or(&empty);
+    let parents: Vec<&Units> = parents
+        .iter()
+        .map(|p| p.as_ref().unwrap_or(&empty))
+        .collect();
     let none: Unit = (None, None);
     let mut names: Vec<&String> = base
         .keys()

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 
 use git2::{ObjectType, Oid, Repository, Sort, Tree};
 use wf_core::policy::{self, Files, Loaded};
-use wf_core::verify::{self as core, Blob, Check, Header, Problem, TaskFiles, Unit};
+use wf_core::verify::{self as core, Blob, Check, Header, Problem, TaskFiles, Units};
 use wf_core::{Task, Timestamp};
 
 use crate::sign::{self, SigStatus};
@@ -406,19 +406,14 @@ impl Ctx<'_> {
                 ),
             )));
         }
-        if raw.author_time != (raw.time, "+0000".to_string()) || raw.zone != "+0000" {
-            return Ok(report.problem(Problem::new(
-                Check::Mismatch,
-                "author and committer dates differ, or are not in +0000 (wf writes one action time)",
-            )));
+        let author_date = (raw.author_time.0, raw.author_time.1.as_str());
+        if let Err(p) = core::check_dates(author_date, (raw.time, &raw.zone)) {
+            return Ok(report.problem(p));
         }
         if !store_p {
             // The root of trust: the founder is identified in the commit's own actors.
-            if changed_tasks || tasks_c.is_some() {
-                return Ok(report.problem(Problem::new(
-                    Check::Rule(wf_core::Rule::TaskScope),
-                    "the commit that creates the store has a tasks/ folder that no action made",
-                )));
+            if let Err(p) = core::check_founding_tree(tasks_c.is_some()) {
+                return Ok(report.problem(p));
             }
             let after = wf_files(self.repo, &tree)?;
             let actors = match policy::load(&after) {
@@ -667,8 +662,7 @@ impl Ctx<'_> {
             .iter()
             .map(|p| self.repo.find_commit(*p).and_then(|c| c.tree()))
             .collect::<Result<_, _>>()?;
-        let stores = ptrees.iter().filter(|t| has_store(t)).count();
-        if stores == 0 && !has_store(tree) {
+        if !ptrees.iter().any(has_store) && !has_store(tree) {
             return Ok(Report::new(oid, Kind::Skipped));
         }
         if let Err(e) = crate::raw::parse(self.repo.odb()?.read(oid)?.data()) {
@@ -679,19 +673,11 @@ impl Ctx<'_> {
             Err(e) if e.code() == git2::ErrorCode::NotFound => None,
             Err(e) => return Err(e),
         };
-        let base_store = base.as_ref().is_some_and(has_store);
-        if stores > 1 && !base_store {
-            return Ok(report.problem(Problem::new(
-                Check::Merge,
-                "the merge joins two stores with different beginnings",
-            )));
-        }
-        // Only a tree with a store has wf units: `.wf/` and `tasks/` of a history without one
-        // were never verified, so a merge may not bring anything from there.
-        let units = |t: Option<&Tree>| -> Result<BTreeMap<String, Unit>, git2::Error> {
+        // The units of a tree; `None` for a tree without a store.
+        let units = |t: Option<&Tree>| -> Result<Option<Units>, git2::Error> {
             let mut m = BTreeMap::new();
             let Some(t) = t.filter(|t| has_store(t)) else {
-                return Ok(m);
+                return Ok(None);
             };
             if let Some(e) = t.get_name(".wf") {
                 m.insert(".wf".to_string(), (Some(e.id().to_string()), None));
@@ -699,7 +685,7 @@ impl Ctx<'_> {
             if let Some(e) = t.get_name("tasks") {
                 let Ok(tasks) = self.repo.find_tree(e.id()) else {
                     m.insert("tasks".into(), (Some(e.id().to_string()), None));
-                    return Ok(m);
+                    return Ok(Some(m));
                 };
                 for e in tasks.iter() {
                     let name = e.name().unwrap_or("\u{fffd}");
@@ -716,7 +702,7 @@ impl Ctx<'_> {
                     }
                 }
             }
-            Ok(m)
+            Ok(Some(m))
         };
         let b = units(base.as_ref())?;
         let ps: Vec<_> = ptrees
@@ -724,7 +710,7 @@ impl Ctx<'_> {
             .map(|t| units(Some(t)))
             .collect::<Result<_, _>>()?;
         let m = units(Some(tree))?;
-        if let Err(p) = core::check_merge(&b, &ps, &m) {
+        if let Err(p) = core::check_merge(b.as_ref(), &ps, m.as_ref()) {
             report.problems.push(p);
         }
         Ok(report)

@@ -94,7 +94,7 @@ fn unit(a: &str) -> Unit {
 
 #[test]
 fn a_merge_takes_each_unit_from_the_side_that_changed_it() {
-    let base: BTreeMap<String, Unit> = [
+    let base: Units = [
         ("T-aaaaaa".to_string(), unit("1")),
         (".wf".to_string(), unit("w")),
     ]
@@ -105,24 +105,50 @@ fn a_merge_takes_each_unit_from_the_side_that_changed_it() {
     right.insert("T-bbbbbb".into(), unit("9"));
     let mut merged = left.clone();
     merged.insert("T-bbbbbb".into(), unit("9"));
-    check_merge(&base, &[left.clone(), right.clone()], &merged).unwrap();
+    check_merge(
+        Some(&base),
+        &[Some(left.clone()), Some(right.clone())],
+        Some(&merged),
+    )
+    .unwrap();
     // A change neither parent had.
     let mut sneaky = merged.clone();
     sneaky.insert(".wf".into(), unit("evil"));
     assert_eq!(
-        check_merge(&base, &[left.clone(), right.clone()], &sneaky)
-            .unwrap_err()
-            .check,
+        check_merge(
+            Some(&base),
+            &[Some(left.clone()), Some(right.clone())],
+            Some(&sneaky)
+        )
+        .unwrap_err()
+        .check,
         Check::Merge
     );
     // Silently reverting one side's change.
     let mut revert = merged.clone();
     revert.insert("T-aaaaaa".into(), unit("1"));
-    assert!(check_merge(&base, &[left.clone(), right.clone()], &revert).is_err());
+    assert!(check_merge(
+        Some(&base),
+        &[Some(left.clone()), Some(right.clone())],
+        Some(&revert)
+    )
+    .is_err());
     // Both sides changed the same task.
     let mut right2 = right.clone();
     right2.insert("T-aaaaaa".into(), unit("3"));
-    assert!(check_merge(&base, &[left, right2.clone()], &right2).is_err());
+    assert!(check_merge(
+        Some(&base),
+        &[Some(left.clone()), Some(right2.clone())],
+        Some(&right2)
+    )
+    .is_err());
+    // Nothing comes from a history without a store, and two roots of trust never join.
+    let planted: Units = [("T-0bad00".to_string(), unit("x"))].into();
+    let mut took = left.clone();
+    took.insert("T-0bad00".into(), unit("x"));
+    assert!(check_merge(None, &[Some(left.clone()), None], Some(&took)).is_err());
+    check_merge(None, &[Some(left.clone()), None], Some(&left)).unwrap();
+    assert!(check_merge(None, &[Some(left), Some(planted.clone())], Some(&planted)).is_err());
 }
 
 #[test]
@@ -165,4 +191,21 @@ fn identify_needs_the_key_of_the_named_actor() {
         ..h
     };
     assert_eq!(identify(&a, k, &h3).unwrap_err().check, Check::WrongSigner);
+}
+
+#[test]
+fn one_action_time_in_utc_and_a_store_that_begins_without_tasks() {
+    check_dates((100, "+0000"), (100, "+0000")).unwrap();
+    for (a, c) in [
+        ((99, "+0000"), (100, "+0000")),
+        ((100, "+0100"), (100, "+0000")),
+        ((100, "+0100"), (100, "+0100")),
+    ] {
+        assert_eq!(check_dates(a, c).unwrap_err().check, Check::Mismatch);
+    }
+    check_founding_tree(false).unwrap();
+    assert_eq!(
+        check_founding_tree(true).unwrap_err().check,
+        Check::Rule(Rule::TaskScope)
+    );
 }
