@@ -151,7 +151,8 @@ fn the_five_step_example_runs_end_to_end_and_git_agrees() {
     assert_eq!(inputs[1]["name"], "brief");
     assert_eq!(inputs[1]["file"], "brief");
     assert_eq!(inputs[1]["sha256"], s.sha256(BRIEF));
-    let in_file = std::fs::read(s.repo.join(format!("tasks/{id}/in/brief"))).unwrap();
+    let in_file =
+        std::fs::read(s.repo.join(format!("{}in/brief", wf_core::Task::dir(&id)))).unwrap();
     assert_eq!(in_file, BRIEF, "the input file is kept in the task folder");
 
     assert_eq!(
@@ -217,7 +218,11 @@ fn the_five_step_example_runs_end_to_end_and_git_agrees() {
     assert_eq!(t["holder"], "alice");
 
     // The work tree holds the approved bytes, and their digest recomputes from the file.
-    let out = std::fs::read(s.repo.join(format!("tasks/{id}/out/draft.md"))).unwrap();
+    let out = std::fs::read(
+        s.repo
+            .join(format!("{}out/draft.md", wf_core::Task::dir(&id))),
+    )
+    .unwrap();
     assert_eq!(out, OPTIMIZED);
     let file_sha = s.sha256(&out);
     let manifest = format!("{file_sha}  draft.md\n");
@@ -282,7 +287,12 @@ fn the_five_step_example_runs_end_to_end_and_git_agrees() {
     s.assert_clean();
 
     // The content change between revisions is an ordinary git diff of tasks/ID/out/.
-    let diff = s.git(&["diff", "HEAD~5", "--", &format!("tasks/{id}/out/")]);
+    let diff = s.git(&[
+        "diff",
+        "HEAD~5",
+        "--",
+        &format!("{}out/", wf_core::Task::dir(&id)),
+    ]);
     assert!(diff.contains("-The AI wrote this line."), "{diff}");
     assert!(diff.contains("+Bob refined this line."), "{diff}");
     assert!(diff.contains("+The optimizer added this."), "{diff}");
@@ -291,7 +301,7 @@ fn the_five_step_example_runs_end_to_end_and_git_agrees() {
         "HEAD~4",
         "HEAD~3",
         "--",
-        &format!("tasks/{id}/out/"),
+        &format!("{}out/", wf_core::Task::dir(&id)),
     ]);
     assert!(refine.contains("-The AI wrote this line."), "{refine}");
     assert!(refine.contains("+Bob refined this line."), "{refine}");
@@ -1187,18 +1197,18 @@ fn ecdsa_rsa_and_passphrase_keys_sign_through_ssh_keygen_and_verify() {
 fn an_edited_task_file_blocks_the_action_and_survives_byte_for_byte() {
     let s = Store::new();
     let id = new_task(&s, &[]);
-    let path = s.repo.join(format!("tasks/{id}.toml"));
+    let path = s.repo.join(wf_core::Task::path(&id));
     let mut edited = std::fs::read(&path).unwrap();
     edited.extend_from_slice(b"# my local note, not yet committed\n");
     std::fs::write(&path, &edited).unwrap();
     let (head, count) = (s.head(), s.commit_count());
     let (code, err) = s.refused("wf-assign", &[&id, "--to", BOT.0], "alice");
     assert_eq!(code, 5, "{err}");
-    assert!(err.contains(&format!("tasks/{id}.toml")), "{err}");
+    assert!(err.contains(&wf_core::Task::path(&id)), "{err}");
     assert_eq!(std::fs::read(&path).unwrap(), edited);
     assert_eq!((s.head(), s.commit_count()), (head.clone(), count));
     // Staged, the edit still blocks.
-    s.git(&["add", &format!("tasks/{id}.toml")]);
+    s.git(&["add", &wf_core::Task::path(&id)]);
     let (code, _) = s.refused("wf-assign", &[&id, "--to", BOT.0], "alice");
     assert_eq!(code, 5);
     assert_eq!(std::fs::read(&path).unwrap(), edited);
@@ -1208,7 +1218,7 @@ fn an_edited_task_file_blocks_the_action_and_survives_byte_for_byte() {
         "restore",
         "--staged",
         "--worktree",
-        &format!("tasks/{id}.toml"),
+        &wf_core::Task::path(&id),
     ]);
     s.ok("wf-assign", &[&id, "--to", BOT.0], "alice");
     s.assert_clean();
@@ -1218,7 +1228,9 @@ fn an_edited_task_file_blocks_the_action_and_survives_byte_for_byte() {
 fn an_untracked_file_in_the_task_folder_blocks_the_action_and_survives() {
     let s = Store::new();
     let id = new_task(&s, &[]);
-    let stray = s.repo.join(format!("tasks/{id}/out/notes.txt"));
+    let stray = s
+        .repo
+        .join(format!("{}out/notes.txt", wf_core::Task::dir(&id)));
     std::fs::create_dir_all(stray.parent().unwrap()).unwrap();
     std::fs::write(&stray, b"mine\n").unwrap();
     let head = s.head();
@@ -1495,7 +1507,7 @@ fn a_revision_of_several_files_is_digested_by_its_sorted_manifest_and_replaces_t
     let t = s.show(&id);
     // "Z.md" sorts first: names are compared as bytes, as `LC_ALL=C sort` does.
     assert_eq!(t["latest_digest"], s.manifest_digest(&files));
-    let out = s.repo.join(format!("tasks/{id}/out"));
+    let out = s.repo.join(format!("{}out", wf_core::Task::dir(&id)));
     for (n, b) in files {
         assert_eq!(std::fs::read(out.join(n)).unwrap(), b);
     }
@@ -1505,7 +1517,7 @@ fn a_revision_of_several_files_is_digested_by_its_sorted_manifest_and_replaces_t
     s.ok("wf-assign", &[&id, "--to", "bob"], "alice");
     let fin = s.file("bob/final.md", b"one file now\n");
     s.ok("wf-review", &[&id, "--accept", "--revise", &fin], "bob");
-    let prefix = format!("tasks/{id}/out/");
+    let prefix = format!("{}out/", wf_core::Task::dir(&id));
     assert_eq!(
         s.git(&["ls-tree", "-r", "--name-only", "HEAD", &prefix]),
         format!("{prefix}final.md\n")

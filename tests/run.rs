@@ -95,7 +95,11 @@ fn an_agent_drafts_and_its_run_is_recorded_signed_and_replayable() {
         ]
     );
     assert!(run["started_at"].as_str().unwrap() <= run["ended_at"].as_str().unwrap());
-    let draft = std::fs::read_to_string(s.repo.join(format!("tasks/{id}/out/output.md"))).unwrap();
+    let draft = std::fs::read_to_string(
+        s.repo
+            .join(format!("{}out/output.md", wf_core::Task::dir(&id))),
+    )
+    .unwrap();
     assert!(draft.contains("- signed handoffs: covered."), "{draft}");
 
     let tr = s.trailers("HEAD");
@@ -152,7 +156,11 @@ fn the_optimize_step_gets_the_reviewed_revision_and_the_review_comments() {
     assert_eq!(rev["step"], "optimize");
     assert_eq!(rev["note"], "tightened");
     assert_eq!(rev["run"]["revision_digest"], t["revision"][1]["digest"]);
-    let out = std::fs::read_to_string(s.repo.join(format!("tasks/{id}/out/output.md"))).unwrap();
+    let out = std::fs::read_to_string(
+        s.repo
+            .join(format!("{}out/output.md", wf_core::Task::dir(&id))),
+    )
+    .unwrap();
     assert_eq!(
         out,
         "# Launch\n\nRefined by Bob.\n\nSummary: optimized by stand-in-model (local stand-in for an AI model).\n"
@@ -248,7 +256,9 @@ fn a_large_output_is_streamed_into_git_byte_for_byte() {
     let a = &t["revision"][0]["artifacts"][0];
     assert_eq!(a["name"], "report.txt");
     assert_eq!(a["size"], 25_165_824);
-    let file = s.repo.join(format!("tasks/{id}/out/report.txt"));
+    let file = s
+        .repo
+        .join(format!("{}out/report.txt", wf_core::Task::dir(&id)));
     let out = s.sh_ok(&format!("sha256sum < '{}'", file.display()));
     assert_eq!(a["sha256"], out.split_whitespace().next().unwrap());
 }
@@ -267,7 +277,11 @@ fn binary_output_is_kept_as_a_file_as_is() {
     let a = &t["revision"][0]["artifacts"][0];
     assert_eq!(a["name"], "output.bin");
     assert_eq!(a["size"], 11);
-    let bytes = std::fs::read(s.repo.join(format!("tasks/{id}/out/output.bin"))).unwrap();
+    let bytes = std::fs::read(
+        s.repo
+            .join(format!("{}out/output.bin", wf_core::Task::dir(&id))),
+    )
+    .unwrap();
     assert_eq!(bytes, b"\x89PNG\r\n\x1a\n\x00\x01\x02");
 }
 
@@ -360,7 +374,11 @@ fn the_agent_gets_its_environment_but_never_the_signing_key() {
         "alice",
     );
     s.call("wf-run").arg(&id).key(BOT.0).ok();
-    let env = std::fs::read_to_string(s.repo.join(format!("tasks/{id}/out/output.md"))).unwrap();
+    let env = std::fs::read_to_string(
+        s.repo
+            .join(format!("{}out/output.md", wf_core::Task::dir(&id))),
+    )
+    .unwrap();
     let sha = s.show(&id)["revision"][0]["prompt_sha256"]
         .as_str()
         .unwrap()

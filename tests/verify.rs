@@ -347,7 +347,7 @@ fn title_of(task: &str) -> String {
 /// `[[decision]]` on `revision`/`digest`, the task closed, and the approve message. Nothing is
 /// checked, so a forbidden approval is written just like an allowed one.
 fn forge_approve(s: &Store, id: &str, who: Who, revision: u32, digest: &str, note: &str) -> String {
-    let path = format!("tasks/{id}.toml");
+    let path = wf_core::Task::path(id);
     let t = read(s, &path);
     let title = title_of(&t);
     let t = set_top(&t, "state", "open", "closed");
@@ -379,7 +379,7 @@ fn forge_accept(
     next: &str,
     note: &str,
 ) -> String {
-    let path = format!("tasks/{id}.toml");
+    let path = wf_core::Task::path(id);
     let t = read(s, &path);
     let title = title_of(&t);
     let t = set_top(&t, "step", "review", next);
@@ -628,7 +628,7 @@ fn a_commit_changed_after_it_was_signed_is_refused() {
     w.rejects(&c, &b, "bad-signature", "changed after it was signed");
 
     // The tree: the same signed header and message over another task file.
-    let path = format!("tasks/{b}.toml");
+    let path = wf_core::Task::path(&b);
     let t = read(s, &path);
     write(
         s,
@@ -760,7 +760,7 @@ fn output_changed_after_approval_without_reopen_is_refused_by_rule_7() {
     let a = w.a.clone();
     s.assert_rule(7, s.call("wf-submit").arg(&a).key(BOT.0).stdin(SWAPPED));
     // What the bot's submit would write: revision 3 and its file, the approval left in place.
-    let path = format!("tasks/{a}.toml");
+    let path = wf_core::Task::path(&a);
     let t = read(s, &path);
     let d3 = s.manifest_digest(&[("draft.md", SWAPPED)]);
     let block = format!(
@@ -775,7 +775,11 @@ fn output_changed_after_approval_without_reopen_is_refused_by_rule_7() {
         &path,
         insert_record(&t, &block, &["review", "decision", "reopen"]).as_bytes(),
     );
-    write(s, &format!("tasks/{a}/out/draft.md"), SWAPPED);
+    write(
+        s,
+        &format!("{}out/draft.md", wf_core::Task::dir(&a)),
+        SWAPPED,
+    );
     let msg = format!(
         "wf: submit {a}: Launch announcement\n\nWf-Task: {a}\nWf-Action: submit\n\
          Wf-Actor: drafter-bot\nWf-Actor-Kind: ai\nWf-Step: approve\nWf-Revision: 3\n\
@@ -816,13 +820,39 @@ fn output_swapped_under_a_reopen_is_refused_by_rule_8() {
         "alice",
     );
     let msg = undo(s);
-    write(s, &format!("tasks/{a}/out/draft.md"), SWAPPED);
+    write(
+        s,
+        &format!("{}out/draft.md", wf_core::Task::dir(&a)),
+        SWAPPED,
+    );
     let c = commit(s, ALICE, Some("alice"), &msg);
     w.rejects(
         &c,
         &a,
         "rule 8 (task-scope)",
         "out/ changes without a new revision",
+    );
+}
+
+#[test]
+fn a_task_file_outside_its_shard_is_refused_by_rule_8() {
+    let w = World::new();
+    let s = &w.s;
+    let b = new_task(s, "Second task");
+    s.ok("wf-assign", &[&b, "--to", BOT.0], "alice");
+    let msg = undo(s);
+    let right = wf_core::Task::path(&b);
+    let wrong = format!("tasks/zz/{b}.toml");
+    write(s, &wrong, read(s, &right).as_bytes());
+    s.git(&["rm", "-q", "--cached", &right]);
+    std::fs::remove_file(s.repo.join(&right)).unwrap();
+    s.git(&["add", &wrong]);
+    let c = commit(s, ALICE, Some("alice"), &msg);
+    w.rejects(
+        &c,
+        &b,
+        "rule 8 (task-scope)",
+        &format!("{wrong} is not a task file"),
     );
 }
 
@@ -840,7 +870,7 @@ fn trailers_that_say_review_on_a_commit_that_changes_the_approval_are_refused() 
         .trim()
         .to_string();
     let msg = message_of(s, &review);
-    let path = format!("tasks/{a}.toml");
+    let path = wf_core::Task::path(&a);
     let t = read(s, &path);
     let d1 = digest(s, &a, 1);
     let d2 = digest(s, &a, 2);
@@ -865,7 +895,7 @@ fn a_hand_edited_task_file_in_an_ordinary_commit_is_refused() {
     let w = World::new();
     let s = &w.s;
     let a = w.a.clone();
-    let path = format!("tasks/{a}.toml");
+    let path = wf_core::Task::path(&a);
     write(
         s,
         &path,
@@ -885,7 +915,11 @@ fn a_commit_touching_two_tasks_is_refused_by_rule_8() {
     let b = new_task(s, "Second task");
     s.ok("wf-assign", &[&b, "--to", BOT.0], "alice");
     let msg = undo(s);
-    write(s, &format!("tasks/{a}/out/draft.md"), SWAPPED);
+    write(
+        s,
+        &format!("{}out/draft.md", wf_core::Task::dir(&a)),
+        SWAPPED,
+    );
     let c = commit(s, ALICE, Some("alice"), &msg);
     let mut ids = [a.as_str(), b.as_str()];
     ids.sort();
@@ -904,14 +938,19 @@ fn malformed_toml_in_a_task_file_is_refused() {
     let b = new_task(s, "Second task");
     s.ok("wf-assign", &[&b, "--to", BOT.0], "alice");
     let msg = undo(s);
-    let path = format!("tasks/{b}.toml");
+    let path = wf_core::Task::path(&b);
     write(
         s,
         &path,
         format!("{}\n[[assignment]\n", read(s, &path)).as_bytes(),
     );
     let c = commit(s, ALICE, Some("alice"), &msg);
-    w.rejects(&c, &b, "malformed", &format!("tasks/{b}.toml after:"));
+    w.rejects(
+        &c,
+        &b,
+        "malformed",
+        &format!("{} after:", wf_core::Task::path(&b)),
+    );
 }
 
 #[test]
@@ -921,7 +960,7 @@ fn an_unknown_field_in_a_task_file_is_refused() {
     let b = new_task(s, "Second task");
     s.ok("wf-assign", &[&b, "--to", BOT.0], "alice");
     let msg = undo(s);
-    let path = format!("tasks/{b}.toml");
+    let path = wf_core::Task::path(&b);
     let t = read(s, &path).replacen(
         "\ncreated_by = ",
         "\napproved_in_advance = true\ncreated_by = ",
@@ -1294,7 +1333,7 @@ fn the_pre_push_hook_refuses_a_bad_commit_before_it_leaves_the_clone() {
     );
 
     // A hand edit of the approved task does not.
-    let path = clone.join(format!("tasks/{}.toml", w.a));
+    let path = clone.join(wf_core::Task::path(&w.a));
     let t = std::fs::read_to_string(&path).unwrap();
     std::fs::write(
         &path,
@@ -1398,7 +1437,7 @@ fn wf_verify_json_reports_every_commit_its_problems_and_the_approvals() {
     let ai = forge_approve(s, &b, BOT, 2, &d2, "lgtm");
     write(s, "README.md", b"# Our store\n");
     let readme = commit(s, ALICE, None, "Add a README\n");
-    let path = format!("tasks/{}.toml", w.a);
+    let path = wf_core::Task::path(&w.a);
     write(
         s,
         &path,
@@ -1606,7 +1645,7 @@ fn clean_commits_are_cached_and_no_cache_checks_them_again() {
 
     // A new good commit is checked once; a bad one is never cached.
     let b = new_task(s, "Second task");
-    let path = format!("tasks/{b}.toml");
+    let path = wf_core::Task::path(&b);
     write(
         s,
         &path,
@@ -1688,14 +1727,18 @@ fn a_merge_bringing_a_task_from_a_history_without_a_store_is_refused() {
     let w = World::new();
     let s = &w.s;
     let planted = "T-0bad00";
-    let task = read(s, &format!("tasks/{}.toml", w.a)).replace(&w.a, planted);
-    let out = read(s, &format!("tasks/{}/out/draft.md", w.a));
+    let task = read(s, &wf_core::Task::path(&w.a)).replace(&w.a, planted);
+    let out = read(s, &format!("{}out/draft.md", wf_core::Task::dir(&w.a)));
     s.git(&["checkout", "-q", "--orphan", "plant"]);
     s.git(&["rm", "-rq", "--cached", "."]);
     std::fs::remove_dir_all(s.repo.join(".wf")).unwrap();
     std::fs::remove_dir_all(s.repo.join("tasks")).unwrap();
-    write(s, &format!("tasks/{planted}.toml"), task.as_bytes());
-    write(s, &format!("tasks/{planted}/out/draft.md"), out.as_bytes());
+    write(s, &wf_core::Task::path(planted), task.as_bytes());
+    write(
+        s,
+        &format!("{}out/draft.md", wf_core::Task::dir(planted)),
+        out.as_bytes(),
+    );
     s.git(&["add", "-A"]);
     let id = [
         "-c",
@@ -1742,12 +1785,16 @@ fn a_merge_bringing_a_task_from_a_history_without_a_store_is_refused() {
 fn a_store_created_over_an_existing_tasks_folder_is_refused() {
     let w = World::new();
     let s = &w.s;
-    let task = read(s, &format!("tasks/{}.toml", w.a));
-    let out = read(s, &format!("tasks/{}/out/draft.md", w.a));
+    let task = read(s, &wf_core::Task::path(&w.a));
+    let out = read(s, &format!("{}out/draft.md", wf_core::Task::dir(&w.a)));
     let repo = s.root.join("imported");
-    std::fs::create_dir_all(repo.join(format!("tasks/{}/out", w.a))).unwrap();
-    std::fs::write(repo.join(format!("tasks/{}.toml", w.a)), task).unwrap();
-    std::fs::write(repo.join(format!("tasks/{}/out/draft.md", w.a)), out).unwrap();
+    std::fs::create_dir_all(repo.join(format!("{}out", wf_core::Task::dir(&w.a)))).unwrap();
+    std::fs::write(repo.join(wf_core::Task::path(&w.a)), task).unwrap();
+    std::fs::write(
+        repo.join(format!("{}out/draft.md", wf_core::Task::dir(&w.a))),
+        out,
+    )
+    .unwrap();
     let git = |args: &[&str]| {
         let o = s.git_at(&repo, args, &[], None);
         assert!(o.status.success(), "{}", describe(&o));
@@ -1788,14 +1835,17 @@ fn an_output_file_committed_as_a_symlink_is_refused() {
     let s = &w.s;
     let b = new_task(s, "Second task");
     s.ok("wf-assign", &[&b, "--to", BOT.0], "alice");
-    let target = "../../../.wf/actors.toml";
+    // out/draft.md sits four folders below the top: tasks/<shard>/<id>/out/.
+    let target = "../../../../.wf/actors.toml";
     s.call("wf-submit")
         .args([&b, "--name", "draft.md"])
         .key(BOT.0)
         .stdin(target.as_bytes())
         .ok();
     let msg = undo(s);
-    let file = s.repo.join(format!("tasks/{b}/out/draft.md"));
+    let file = s
+        .repo
+        .join(format!("{}out/draft.md", wf_core::Task::dir(&b)));
     std::fs::remove_file(&file).unwrap();
     std::os::unix::fs::symlink(target, &file).unwrap();
     let c = commit(s, BOT, Some(BOT.0), &msg);

@@ -146,12 +146,7 @@ impl Snapshot {
 
     /// The ids of every task at this commit.
     pub fn task_ids(&self, store: &Store) -> Result<Vec<String>, CliError> {
-        Ok(store
-            .list(self.commit, "tasks")?
-            .into_iter()
-            .filter_map(|n| n.strip_suffix(".toml").map(str::to_string))
-            .filter(|n| id::check_task_id(n).is_ok())
-            .collect())
+        Ok(store.task_ids(self.commit)?)
     }
 
     /// Resolve what the user typed (full id or unique prefix) to a task id.

@@ -272,14 +272,14 @@ impl Task {
         toml::to_string(self).expect("task serialises")
     }
 
-    /// The path of the task file in the repository.
+    /// The path of the task file in the repository: `tasks/<shard>/<id>.toml`.
     pub fn path(id: &str) -> String {
-        format!("tasks/{id}.toml")
+        format!("tasks/{}/{id}.toml", shard(id))
     }
 
-    /// The folder of the task's artifacts and input files.
+    /// The folder of the task's artifacts and input files: `tasks/<shard>/<id>/`.
     pub fn dir(id: &str) -> String {
-        format!("tasks/{id}/")
+        format!("tasks/{}/{id}/", shard(id))
     }
 
     /// Who holds the current step: the latest handoff of it.
@@ -356,5 +356,76 @@ mod tests {
     fn unknown_fields_are_refused() {
         let text = fresh().to_toml() + "approved_by = \"mallory\"\n";
         assert!(Task::parse(&text).is_err());
+    }
+}
+
+/// The shard folder of a task under `tasks/`: the first two hex digits of its id (`T-3f9a01`
+/// lives in `tasks/3f/`). Sharding keeps every tree an action rewrites small, whatever the
+/// number of tasks (`spec/store.md`).
+pub fn shard(id: &str) -> &str {
+    let hex = id.strip_prefix(crate::id::TASK_PREFIX).unwrap_or(id);
+    hex.get(..2).unwrap_or(hex)
+}
+
+/// What a path under `tasks/` (given relative to `tasks/`) is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskEntry<'a> {
+    /// `<shard>/<id>.toml`: a task file.
+    File(&'a str),
+    /// `<shard>/<id>/<rest>`: a file of a task's folder (`rest` is empty for the folder itself).
+    Folder(&'a str, &'a str),
+}
+
+/// Locate a path relative to `tasks/`: the task it belongs to, or `None` when it is not a
+/// task's file or folder (a bad id, a wrong shard, a stray file).
+pub fn locate(rel: &str) -> Option<TaskEntry<'_>> {
+    let (sh, rest) = rel.split_once('/')?;
+    let (name, inner) = match rest.split_once('/') {
+        Some((n, i)) => (n, Some(i)),
+        None => (rest, None),
+    };
+    let (id, entry) = match (name.strip_suffix(".toml"), inner) {
+        (Some(id), None) => (id, TaskEntry::File(id)),
+        (_, Some(i)) => (name, TaskEntry::Folder(name, i)),
+        (None, None) => (name, TaskEntry::Folder(name, "")),
+    };
+    (crate::id::check_task_id(id).is_ok() && shard(id) == sh).then_some(entry)
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_sharded_by_the_first_two_hex_digits() {
+        assert_eq!(Task::path("T-3f9a01"), "tasks/3f/T-3f9a01.toml");
+        assert_eq!(Task::dir("T-3f9a01"), "tasks/3f/T-3f9a01/");
+        assert_eq!(
+            locate("3f/T-3f9a01.toml"),
+            Some(TaskEntry::File("T-3f9a01"))
+        );
+        assert_eq!(
+            locate("3f/T-3f9a01/out/a.md"),
+            Some(TaskEntry::Folder("T-3f9a01", "out/a.md"))
+        );
+        assert_eq!(
+            locate("3f/T-3f9a01"),
+            Some(TaskEntry::Folder("T-3f9a01", ""))
+        );
+    }
+
+    #[test]
+    fn stray_entries_belong_to_no_task() {
+        for p in [
+            "T-3f9a01.toml",
+            "40/T-3f9a01.toml",
+            "3f/T-3F9A01.toml",
+            "3f/notes.txt",
+            "3f/T-3f9a01.toml/x",
+            "3f",
+            "",
+        ] {
+            assert_eq!(locate(p), None, "{p}");
+        }
     }
 }

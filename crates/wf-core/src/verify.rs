@@ -396,14 +396,14 @@ fn check_task_dir(
     before: &TaskFiles,
     after: &TaskFiles,
 ) -> Result<(), Problem> {
-    let id = &next.id;
+    let dir = Task::dir(&next.id);
     let scope = |m: String| Err(Problem::new(Check::Rule(Rule::TaskScope), m));
     if let Some(p) = after
         .dir
         .keys()
         .find(|p| !(p.starts_with("in/") || p.starts_with("out/")) || p.matches('/').count() != 1)
     {
-        return scope(format!("tasks/{id}/{p} is not an input or an output file"));
+        return scope(format!("{dir}{p} is not an input or an output file"));
     }
     let part = |files: &TaskFiles, prefix: &str| -> BTreeMap<String, Blob> {
         files
@@ -418,11 +418,11 @@ fn check_task_dir(
                 .zip(b)
                 .all(|((n, x), (m, y))| n == m && x.oid == y.oid)
     };
-    let content = |dir: &str, name: &str, b: &Blob| -> Result<(String, u64), Problem> {
+    let content = |part: &str, name: &str, b: &Blob| -> Result<(String, u64), Problem> {
         b.content.clone().ok_or_else(|| {
             Problem::new(
                 Check::Malformed,
-                format!("tasks/{id}/{dir}/{name}: content was not read"),
+                format!("{dir}{part}/{name}: content was not read"),
             )
         })
     };
@@ -437,26 +437,26 @@ fn check_task_dir(
         if want.len() != in_a.len() || want.keys().zip(in_a.keys()).any(|(w, a)| w != a) {
             return Err(Problem::new(
                 Check::Mismatch,
-                format!("tasks/{id}/in/ does not hold exactly the task's file inputs"),
+                format!("{dir}in/ does not hold exactly the task's file inputs"),
             ));
         }
         for (name, blob) in &in_a {
             if content("in", name, blob)?.0 != want[name.as_str()] {
                 return Err(Problem::new(
                     Check::Mismatch,
-                    format!("tasks/{id}/in/{name} does not match the sha256 the task records"),
+                    format!("{dir}in/{name} does not match the sha256 the task records"),
                 ));
             }
         }
     } else if !same(&in_b, &in_a) {
-        return scope(format!("tasks/{id}/in/ changes after the task was created"));
+        return scope(format!("{dir}in/ changes after the task was created"));
     }
     let (out_b, out_a) = (part(before, "out/"), part(after, "out/"));
     let produced = next.revisions.len() > prev.map_or(0, |t| t.revisions.len());
     if !produced {
         if !same(&out_b, &out_a) {
             return scope(format!(
-                "tasks/{id}/out/ changes without a new revision (the output is bound to its digest)"
+                "{dir}out/ changes without a new revision (the output is bound to its digest)"
             ));
         }
         return Ok(());
@@ -469,7 +469,7 @@ fn check_task_dir(
         return Err(Problem::new(
             Check::Mismatch,
             format!(
-                "tasks/{id}/out/ does not hold exactly the files of revision {}",
+                "{dir}out/ does not hold exactly the files of revision {}",
                 latest.number
             ),
         ));
@@ -480,7 +480,7 @@ fn check_task_dir(
             return Err(Problem::new(
                 Check::Mismatch,
                 format!(
-                    "tasks/{id}/out/{} is not the file revision {} records (sha256 {})",
+                    "{dir}out/{} is not the file revision {} records (sha256 {})",
                     a.name,
                     latest.number,
                     &got.0[..12.min(got.0.len())]

@@ -192,6 +192,35 @@ impl Store {
             .collect())
     }
 
+    /// The ids of the task files at a commit (`tasks/<shard>/<id>.toml`); entries that are no
+    /// task's file are left out.
+    pub fn task_ids(&self, commit: Oid) -> Result<Vec<String>> {
+        let tree = self.repo.find_commit(commit)?.tree()?;
+        let tasks = match tree.get_name("tasks") {
+            Some(e) if e.kind() == Some(ObjectType::Tree) => self.repo.find_tree(e.id())?,
+            _ => return Ok(vec![]),
+        };
+        let mut ids = Vec::new();
+        for shard in tasks.iter() {
+            if shard.kind() != Some(ObjectType::Tree) {
+                continue;
+            }
+            let Some(sname) = shard.name() else { continue };
+            for e in self.repo.find_tree(shard.id())?.iter() {
+                if e.kind() != Some(ObjectType::Blob) {
+                    continue;
+                }
+                let Some(name) = e.name() else { continue };
+                if let Some(wf_core::task::TaskEntry::File(id)) =
+                    wf_core::task::locate(&format!("{sname}/{name}"))
+                {
+                    ids.push(id.to_string());
+                }
+            }
+        }
+        Ok(ids)
+    }
+
     /// Store bytes as a blob.
     pub fn blob(&self, bytes: &[u8]) -> Result<Oid> {
         Ok(self.repo.blob(bytes)?)

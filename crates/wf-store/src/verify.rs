@@ -571,16 +571,16 @@ impl Ctx<'_> {
                         "a path under tasks/ is not UTF-8",
                     )));
                 };
-                let first = path.split('/').next().unwrap_or(path);
-                let id = first.strip_suffix(".toml").unwrap_or(first);
-                let file = path.ends_with(".toml") && !path.contains('/');
-                let ok = wf_core::id::check_task_id(id).is_ok() && (file || path.contains('/'));
-                if !ok {
-                    return Ok(Err(Problem::new(
-                        Check::Rule(wf_core::Rule::TaskScope),
-                        format!("tasks/{path} is not a task file or a file of a task's folder"),
-                    )));
-                }
+                let id = match wf_core::task::locate(path) {
+                    Some(wf_core::task::TaskEntry::File(id)) => id,
+                    Some(wf_core::task::TaskEntry::Folder(id, rest)) if !rest.is_empty() => id,
+                    _ => {
+                        return Ok(Err(Problem::new(
+                            Check::Rule(wf_core::Rule::TaskScope),
+                            format!("tasks/{path} is not a task file or a file of a task's folder"),
+                        )))
+                    }
+                };
                 if !ids.iter().any(|i| i == id) {
                     ids.push(id.to_string());
                 }
@@ -687,18 +687,34 @@ impl Ctx<'_> {
                     m.insert("tasks".into(), (Some(e.id().to_string()), None));
                     return Ok(Some(m));
                 };
-                for e in tasks.iter() {
-                    let name = e.name().unwrap_or("\u{fffd}");
-                    let (id, is_file) = match name.strip_suffix(".toml") {
-                        Some(id) => (id, true),
-                        None => (name, false),
+                for shard in tasks.iter() {
+                    let sname = shard.name().unwrap_or("\u{fffd}");
+                    let Ok(sub) = self.repo.find_tree(shard.id()) else {
+                        // A stray file among the shards: a unit of its own.
+                        m.insert(
+                            format!("tasks/{sname}"),
+                            (Some(shard.id().to_string()), None),
+                        );
+                        continue;
                     };
-                    let u = m.entry(id.to_string()).or_insert((None, None));
-                    let v = Some(e.id().to_string());
-                    if is_file {
-                        u.0 = v;
-                    } else {
-                        u.1 = v;
+                    for e in sub.iter() {
+                        let name = e.name().unwrap_or("\u{fffd}");
+                        let (id, is_file) = match name.strip_suffix(".toml") {
+                            Some(id) => (id, true),
+                            None => (name, false),
+                        };
+                        let key = if wf_core::task::shard(id) == sname {
+                            id.to_string()
+                        } else {
+                            format!("tasks/{sname}/{id}")
+                        };
+                        let u = m.entry(key).or_insert((None, None));
+                        let v = Some(e.id().to_string());
+                        if is_file {
+                            u.0 = v;
+                        } else {
+                            u.1 = v;
+                        }
                     }
                 }
             }
