@@ -2,6 +2,10 @@
 //! (`man/completions/{bash,zsh,fish}/`) from the clap definitions of the tools registered in
 //! `wf_cli::tools::TOOLS`; with `--check`, write nothing and fail when a committed file differs
 //! from what would be generated (CI runs it through scripts/test).
+//!
+//! `cargo xtask gen-store REPO --keys DIR --actions N`: grow a benchmark store (`scripts/bench`).
+
+mod gen;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,8 +22,20 @@ fn main() -> ExitCode {
     let check = args.iter().any(|a| a == "--check");
     match args.first().map(String::as_str) {
         Some("man") => {}
+        Some("gen-store") => {
+            return match gen::parse(&args[1..]).and_then(|s| gen::run(&s)) {
+                Ok(summary) => {
+                    println!("{summary}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("xtask: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         _ => {
-            eprintln!("usage: cargo xtask man [--check]");
+            eprintln!("usage: cargo xtask man [--check]\n       cargo xtask gen-store REPO --keys DIR --actions N [--open N] [--seed N]");
             return ExitCode::from(2);
         }
     }

@@ -1,0 +1,312 @@
+//! `cargo xtask gen-store`: grow a benchmark store quickly.
+//!
+//! The store must already exist with its actors (`scripts/bench` makes it with `wf-init` and
+//! `wf-actor`). Every action is built exactly as the tools build it: `wf_core::decide` judges
+//! it, `wf_core::trailer::action_message` writes the message, `Store::commit` signs it with the
+//! actor's key in process. Only the plumbing differs: objects go to an in-memory object database
+//! that is written out as one pack every few thousand commits (git's own loose objects would
+//! mean half a million files), and the branch moves once per pack. `wf-verify` must accept every
+//! commit; `scripts/bench` checks that it does.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use git2::{Buf, Oid};
+use wf_core::task::{Outcome, Verdict};
+use wf_core::{Action, Actor, Task, Timestamp, Workflow};
+use wf_store::{Change, Person, Signer, Store};
+
+/// What to generate.
+pub struct Spec {
+    pub repo: PathBuf,
+    pub keys: PathBuf,
+    pub actions: usize,
+    pub open: usize,
+    pub seed: u64,
+}
+
+/// A tiny deterministic PRNG (xorshift64*), so that the same seed makes the same store.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+struct Who {
+    actor: Actor,
+    signer: Box<dyn Signer>,
+}
+
+/// The ten actions of one task's life under the default workflow, one per call.
+const LIFE: usize = 10;
+
+pub fn run(spec: &Spec) -> Result<String, String> {
+    let store = Store::discover(&spec.repo).map_err(|x| x.to_string())?;
+    let branch = store.branch().map_err(|x| x.to_string())?;
+    let mut tip = store
+        .tip(&branch)
+        .map_err(|x| x.to_string())?
+        .ok_or("the store has no commit yet")?;
+    let snap = wf_cli::context::Snapshot::load(&store, Some(tip)).map_err(|x| x.to_string())?;
+    let workflow = Workflow::default_workflow();
+    let mut who: HashMap<&str, Who> = HashMap::new();
+    for name in ["alice", "bob", "drafter-bot"] {
+        let key = wf_store::sign::KeySource::Path(spec.keys.join(name));
+        let signer = wf_store::sign::load(&key).map_err(|x| format!("{name}: {x}"))?;
+        let actor = snap
+            .whoami(signer.as_ref())
+            .map_err(|x| format!("{name}: {x}"))?;
+        who.insert(name, Who { actor, signer });
+    }
+    let odb = store.git().odb().map_err(e("odb"))?;
+    let mempack = odb.add_new_mempack_backend(1000).map_err(e("mempack"))?;
+    let mut rng = Rng(spec.seed | 1);
+    let mut time = store
+        .git()
+        .find_commit(tip)
+        .map_err(e("tip"))?
+        .time()
+        .seconds();
+    let mut open: Vec<(String, Option<Task>, usize)> = Vec::new();
+    let mut ids: std::collections::HashSet<String> = store
+        .task_ids(tip)
+        .map_err(|x| x.to_string())?
+        .into_iter()
+        .collect();
+    let (mut done, mut since_pack, mut packs) = (0usize, 0usize, 0usize);
+    let started = std::time::Instant::now();
+    while done < spec.actions {
+        if open.len() < spec.open {
+            open.push((new_id(&mut rng, &mut ids), None, 0));
+        }
+        let pick = rng.below(open.len());
+        let (id, prev, stage) = &open[pick];
+        time += 1 + rng.below(120) as i64;
+        let (actor, action, files) = step(&store, id, prev.as_ref(), *stage, done)?;
+        let w = &who[actor];
+        let prev = prev.as_ref();
+        let next = wf_core::decide(
+            &workflow,
+            &snap.actors,
+            prev,
+            &w.actor,
+            &action,
+            Timestamp(time),
+        )
+        .map_err(|r| format!("stage {stage} of {id}: {r}"))?;
+        let message = wf_core::trailer::action_message(prev, &next, &action, &w.actor);
+        let mut writes = files;
+        writes.push((
+            Task::path(&next.id),
+            store
+                .blob(next.to_toml().as_bytes())
+                .map_err(|x| x.to_string())?,
+        ));
+        let change = Change {
+            message,
+            author: Person {
+                name: w.actor.name.clone(),
+                email: w.actor.email.clone(),
+            },
+            time,
+            writes,
+            removes: vec![],
+        };
+        tip = store
+            .commit(Some(tip), &change, w.signer.as_ref())
+            .map_err(|x| x.to_string())?;
+        let stage = open[pick].2 + 1;
+        if stage == LIFE {
+            open.swap_remove(pick);
+        } else {
+            open[pick] = (next.id.clone(), Some(next), stage);
+        }
+        done += 1;
+        since_pack += 1;
+        if since_pack == 5000 || done == spec.actions {
+            write_pack(&store, &odb, &mempack)?;
+            store
+                .git()
+                .reference(&branch, tip, true, "gen-store")
+                .map_err(e("branch"))?;
+            since_pack = 0;
+            packs += 1;
+            eprint!(
+                "\rgen-store: {done}/{} actions, {:.0}/s",
+                spec.actions,
+                done as f64 / started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    eprintln!();
+    Ok(format!(
+        "{done} actions in {packs} packs, {} tasks, tip {tip}",
+        ids.len()
+    ))
+}
+
+fn write_pack(store: &Store, odb: &git2::Odb, mempack: &git2::Mempack) -> Result<(), String> {
+    let mut buf = Buf::new();
+    mempack.dump(store.git(), &mut buf).map_err(e("dump"))?;
+    let mut w = odb.packwriter().map_err(e("packwriter"))?;
+    w.write_all(&buf).map_err(|x| format!("pack: {x}"))?;
+    w.commit().map_err(e("pack commit"))?;
+    mempack.reset().map_err(e("reset"))?;
+    odb.refresh().map_err(e("refresh"))?;
+    Ok(())
+}
+
+fn new_id(rng: &mut Rng, ids: &mut std::collections::HashSet<String>) -> String {
+    loop {
+        let id = wf_core::id::task_id_from(&rng.next().to_le_bytes(), wf_core::id::TASK_HEX_LEN);
+        if ids.insert(id.clone()) {
+            return id;
+        }
+    }
+}
+
+type Files = Vec<(String, Oid)>;
+
+/// A git error with what was being done.
+fn e(what: &'static str) -> impl Fn(git2::Error) -> String {
+    move |x| format!("{what}: {}", x.message())
+}
+
+/// Who acts at each stage of a task's life, and how.
+fn step(
+    store: &Store,
+    id: &str,
+    task: Option<&Task>,
+    stage: usize,
+    n: usize,
+) -> Result<(&'static str, Action, Files), String> {
+    let note = |s: &str| s.to_string();
+    let latest = || {
+        let r = task.and_then(Task::latest).expect("a revision exists");
+        (r.number, r.digest.clone())
+    };
+    Ok(match stage {
+        0 => (
+            "alice",
+            Action::Create {
+                id: id.to_string(),
+                title: format!("Benchmark task {n}: write the release note"),
+                owner: None,
+                approver: None,
+                inputs: vec![wf_core::task::Input {
+                    name: "audience".into(),
+                    sha256: wf_core::digest::sha256_hex(b"developers"),
+                    text: Some("developers".into()),
+                    file: None,
+                }],
+            },
+            vec![],
+        ),
+        1 | 7 => (
+            "alice",
+            Action::Assign {
+                to: "drafter-bot".into(),
+                note: note("please draft"),
+            },
+            vec![],
+        ),
+        3 => (
+            "alice",
+            Action::Assign {
+                to: "bob".into(),
+                note: note("please review"),
+            },
+            vec![],
+        ),
+        2 | 5 | 8 => {
+            let body = format!("# Release note\n\nDraft {stage} of {id} ({n}).\n");
+            let (oid, sha, size) = store
+                .blob_from_reader(body.as_bytes())
+                .map_err(|x| x.to_string())?;
+            let dir = format!("{}out/", Task::dir(id));
+            let output = wf_core::rules::Output {
+                artifacts: vec![wf_core::task::Artifact {
+                    name: "draft.md".into(),
+                    sha256: sha,
+                    size,
+                }],
+                model: Some("stand-in-model-1".into()),
+                prompt_sha256: None,
+                note: note("generated"),
+                run: None,
+            };
+            (
+                "drafter-bot",
+                Action::Submit(output),
+                vec![(format!("{dir}draft.md"), oid)],
+            )
+        }
+        4 | 6 => {
+            let (revision, digest) = latest();
+            let verdict = if stage == 4 {
+                Verdict::RequestChanges
+            } else {
+                Verdict::Accept
+            };
+            (
+                "bob",
+                Action::Review {
+                    verdict,
+                    revision,
+                    digest,
+                    note: note("looked at it"),
+                    revise: None,
+                },
+                vec![],
+            )
+        }
+        9 => {
+            let (revision, digest) = latest();
+            (
+                "alice",
+                Action::Decide {
+                    outcome: Outcome::Approve,
+                    revision,
+                    digest,
+                    note: note("ship it"),
+                },
+                vec![],
+            )
+        }
+        _ => unreachable!("a task's life has {LIFE} stages"),
+    })
+}
+
+/// Parse `gen-store REPO --keys DIR --actions N [--open N] [--seed N]`.
+pub fn parse(args: &[String]) -> Result<Spec, String> {
+    let mut it = args.iter();
+    let repo = it.next().ok_or("gen-store: REPO is missing")?;
+    let mut spec = Spec {
+        repo: PathBuf::from(repo),
+        keys: PathBuf::new(),
+        actions: 0,
+        open: 64,
+        seed: 1,
+    };
+    while let Some(a) = it.next() {
+        let v = it.next().ok_or(format!("gen-store: {a} needs a value"))?;
+        let num = || v.parse::<usize>().map_err(|_| format!("{a}: not a number"));
+        match a.as_str() {
+            "--keys" => spec.keys = Path::new(v).to_path_buf(),
+            "--actions" => spec.actions = num()?,
+            "--open" => spec.open = num()?.max(1),
+            "--seed" => spec.seed = num()? as u64,
+            _ => return Err(format!("gen-store: unknown option {a}")),
+        }
+    }
+    Ok(spec)
+}
