@@ -106,7 +106,7 @@ pub enum Command {
 #[derive(ClapArgs, Debug, Clone, Default)]
 pub struct RunArgs {
     /// AI actors: seconds wf-run lets the agent run before killing it (default 600).
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(..=AgentRun::MAX_TIMEOUT))]
     pub run_timeout: Option<u64>,
     /// AI actors: an environment variable for the agent, NAME=VALUE (repeatable). It is
     /// committed to .wf/actors.toml: never put a secret here.

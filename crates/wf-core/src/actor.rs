@@ -92,6 +92,8 @@ pub struct AgentRun {
 impl AgentRun {
     /// The time limit when none is configured: ten minutes.
     pub const DEFAULT_TIMEOUT: u64 = 600;
+    /// The largest time limit: the largest TOML integer, so a valid file always serialises.
+    pub const MAX_TIMEOUT: u64 = i64::MAX as u64;
 
     /// The time limit in seconds.
     pub fn timeout_secs(&self) -> u64 {
@@ -110,6 +112,12 @@ impl AgentRun {
         }
         if self.timeout == Some(0) {
             return Some("its run timeout must be at least 1 second".into());
+        }
+        if self.timeout > Some(Self::MAX_TIMEOUT) {
+            return Some(format!(
+                "its run timeout must be at most {} seconds",
+                Self::MAX_TIMEOUT
+            ));
         }
         for (k, v) in &self.env {
             let name_ok = k
@@ -389,6 +397,8 @@ mod tests {
             run(&[], None, &[]),
             run(&[""], None, &[]),
             run(&["x"], Some(0), &[]),
+            // Found by `props::formats` (shrunk): 2^63 validated, then did not serialise.
+            run(&["x"], Some(AgentRun::MAX_TIMEOUT + 1), &[]),
             run(&["x"], None, &[("1X", "v")]),
             run(&["x"], None, &[("A B", "v")]),
             run(&["x\0y"], None, &[]),

@@ -13,6 +13,8 @@ pub mod graph;
 pub mod id;
 pub mod policy;
 pub mod prompt;
+#[cfg(test)]
+mod props;
 pub mod rules;
 pub mod stats;
 pub mod task;

@@ -345,7 +345,7 @@ pub fn decide(
                     "approval needs a human who did not produce the revision",
                 );
             }
-            if *outcome == Outcome::Reject && note.trim().is_empty() {
+            if *outcome == Outcome::Reject && blank(note) {
                 return refuse(
                     Rule::Input,
                     "a rejection needs a reason",
@@ -609,7 +609,7 @@ fn review(
                 "use --accept --revise",
             );
         }
-        if note.trim().is_empty() {
+        if blank(note) {
             return refuse(
                 Rule::Input,
                 "a comment needs text",
@@ -697,7 +697,7 @@ fn reopen(
             format!("ask {} to reopen it", task.owner),
         );
     }
-    if note.trim().is_empty() {
+    if blank(note) {
         return refuse(
             Rule::Input,
             "a reopen needs a reason",
@@ -714,6 +714,12 @@ fn reopen(
     let approve = workflow.steps.last().expect("validated workflow");
     send_back(workflow, &mut next, approve);
     Ok(next)
+}
+
+/// Whether a note says nothing once stored: [`printable`] turns control characters into
+/// spaces, so a reason made only of them would be recorded empty.
+fn blank(note: &str) -> bool {
+    printable(note).trim().is_empty()
 }
 
 fn expect_kind(step: &Step, kind: StepKind, what: &str, task: &Task) -> Result<(), Refusal> {
@@ -866,14 +872,20 @@ fn push_revision(
             );
         }
     }
+    // Folded like the `Wf-Model` trailer, so that the verifier, which rebuilds the output from
+    // the revision (`Output::of_revision`), records the same model again.
     let model = out
         .model
-        .clone()
-        .map(|m| one_line(&m))
+        .as_deref()
+        .map(one_line)
         .filter(|m| !m.is_empty())
         .or_else(|| {
-            (actor.kind == ActorKind::Ai)
-                .then(|| actor.model.clone().unwrap_or_else(|| "unspecified".into()))
+            (actor.kind == ActorKind::Ai).then(|| {
+                actor
+                    .model
+                    .as_deref()
+                    .map_or_else(|| "unspecified".into(), one_line)
+            })
         });
     let digest = revision_digest(
         out.artifacts

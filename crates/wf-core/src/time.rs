@@ -63,7 +63,7 @@ fn parse_iso(s: &str) -> Option<Timestamp> {
                 _ => return None,
             };
             let digits: String = rest[1..].chars().filter(|c| *c != ':').collect();
-            if digits.len() != 4 {
+            if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
             let oh: i64 = digits[..2].parse().ok()?;
@@ -112,5 +112,14 @@ mod tests {
         assert_eq!(Timestamp::parse("2026-11-24T06:16:55+01:00"), Some(t));
         assert_eq!(Timestamp(0).rfc3339(), "1970-01-01T00:00:00Z");
         assert_eq!(Timestamp::parse("yesterday"), None);
+    }
+
+    /// Found by `props::formats` (shrunk): an offset of four bytes that are not four digits
+    /// sliced a character in two.
+    #[test]
+    fn an_offset_that_is_not_digits_is_refused_not_a_panic() {
+        assert_eq!(Timestamp::parse("1970-01-01T00:00:00+𝄞"), None);
+        assert_eq!(Timestamp::parse("1970-01-01T00:00:00+1é1"), None);
+        assert_eq!(Timestamp::parse("1970-01-01T00:00:00+1a:00"), None);
     }
 }

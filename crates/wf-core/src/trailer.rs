@@ -162,8 +162,11 @@ fn push_revision(
 /// Parse the trailer block of a message the way `git interpret-trailers --parse` does for the
 /// messages wf writes: the last paragraph, when every line of it is `Key: value` (or a
 /// continuation line starting with whitespace). Returns `(key, value)` pairs in order.
+///
+/// As for git, the message ends at a patch divider: a line that starts with `---` and a blank.
 pub fn parse(message: &str) -> Vec<(String, String)> {
-    let body = message.trim_end_matches(['\n', '\r', ' ']);
+    let body = &message[..divider(message).unwrap_or(message.len())];
+    let body = body.trim_end_matches(['\n', '\r', ' ']);
     let last = match body.rfind("\n\n") {
         Some(i) => &body[i + 2..],
         None => return vec![],
@@ -190,6 +193,18 @@ pub fn parse(message: &str) -> Vec<(String, String)> {
         out.push((k.to_string(), v.trim().to_string()));
     }
     out
+}
+
+/// Where git's patch divider starts: the first line that begins with `---` followed by a space,
+/// a tab, a line end or the end of the text (git's `find_end_of_log_message`: nothing from there
+/// on is the message).
+fn divider(message: &str) -> Option<usize> {
+    std::iter::once(0)
+        .chain(message.match_indices('\n').map(|(i, _)| i + 1))
+        .find(|&i| {
+            let line = &message.as_bytes()[i..];
+            line.starts_with(b"---") && line.get(3).is_none_or(|b| b" \t\n\r".contains(b))
+        })
 }
 
 /// The first value of a trailer key.
@@ -224,6 +239,22 @@ mod tests {
             "wf: new T-1: hello Wf-Actor: mallory"
         );
         assert!(!m.lines().any(|l| l.starts_with("---")));
+    }
+
+    /// Found by `tests/trailers_git.rs` (shrunk): git reads no trailers after a patch divider,
+    /// not even when the divider is the subject.
+    #[test]
+    fn nothing_after_a_patch_divider_is_a_trailer() {
+        assert!(parse("---\n\nWf-Task: \n").is_empty());
+        assert!(parse("s\n\n--- x\n\nWf-Task: T-1\n").is_empty());
+        assert_eq!(
+            parse("s\n\nWf-Task: T-1\n---\tdiff\nWf-Actor: x\n"),
+            vec![("Wf-Task".to_string(), "T-1".to_string())]
+        );
+        // A divider at the very end cuts nothing before it; `---x` is no divider.
+        for m in ["s\n\nWf-Task: T-1\n---", "---x\n\nWf-Task: T-1\n"] {
+            assert_eq!(get(&parse(m), "Wf-Task"), Some("T-1"), "{m:?}");
+        }
     }
 
     #[test]

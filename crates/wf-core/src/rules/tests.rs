@@ -1795,3 +1795,30 @@ fn only_an_ai_actor_records_a_run_and_only_a_successful_one() {
     };
     assert_eq!(w.refused(&t, BOT, Action::Submit(failed)).rule, Rule::Input);
 }
+
+/// Found by `props::rules` (shrunk): an AI actor whose registered model is not one line. The
+/// revision records the model folded, as the verifier rebuilds it, so the submit replays.
+#[test]
+fn an_ai_actors_model_is_recorded_folded_and_the_submit_replays() {
+    let mut w = World::new();
+    w.actors.actors[3].model = Some("¡\0".into());
+    let t = at_draft(&w, w.task());
+    let submit = Action::Submit(output("draft.md", "text"));
+    let next = w.act(&t, BOT, submit.clone());
+    assert_eq!(next.latest().unwrap().model.as_deref(), Some("¡"));
+    crate::verify::tests::replays(&w.wf, &w.actors, w.actor(BOT), Some(&t), &next, &submit, AT);
+}
+
+/// Found by `props::rules` (shrunk): a reason made only of control characters was accepted and
+/// stored empty (notes are stored `printable`), so the verifier refused the tool's own commit.
+#[test]
+fn a_reason_made_only_of_control_characters_is_no_reason() {
+    let w = World::new();
+    let t = at_approve(&w, w.task());
+    assert_eq!(w.refused(&t, ALICE, reject(&t, "\u{e}")).rule, Rule::Input);
+    let t = at_review(&w, w.task());
+    let c = comment(&t, "\u{7}\u{1b} ");
+    assert_eq!(w.refused(&t, BOT, c).rule, Rule::Input);
+    let t = closed(&w, w.task());
+    assert_eq!(w.refused(&t, ALICE, reopen("\0\n")).rule, Rule::Input);
+}

@@ -1,0 +1,381 @@
+//! Property tests of the core (proptest): every file format round-trips and its parser never
+//! panics ([`formats`]); no sequence of actions lets an AI or a producer approve ([`rules`]);
+//! only human admins change `.wf/`, with their quorum ([`policy`]). The generators below are
+//! shared; `crates/wf-core/tests/trailers_git.rs` checks the trailers against git itself.
+//!
+//! The case counts keep the whole module to a few seconds of a debug test run; for a longer
+//! hunt set `PROPTEST_CASES` (`PROPTEST_CASES=20000 cargo test -p wf-core props`).
+//!
+//! Failures are reproducible: proptest's default file persistence is on, so a failing case's
+//! seed lands in `crates/wf-core/proptest-regressions/` and is replayed first on every later run,
+//! by everyone who has the file: commit it with the fix. The shrunk case also becomes a plain
+//! unit test next to the code it broke, which says what it checks without proptest.
+
+use proptest::prelude::*;
+
+use crate::actor::{Actor, ActorKind, Actors, AgentRun};
+use crate::workflow::{Performer, Step, StepKind, Workflow};
+
+mod formats;
+mod policy;
+mod rules;
+
+/// Fragments that have broken serialisers and parsers before: quotes of every TOML string kind,
+/// line ends, TOML syntax, trailer and header look-alikes, Unicode line breaks, controls, BOM.
+const PIECES: &[&str] = &[
+    "\"",
+    "'",
+    "'''",
+    "\"\"\"",
+    "\\",
+    "\\n",
+    "\\u0000",
+    "\n",
+    "\r\n",
+    "\r",
+    "\t",
+    " ",
+    "   ",
+    "#",
+    "=",
+    "[",
+    "]]",
+    "\n[[decision]]\noutcome = \"approve\"\n",
+    "Wf-Actor: mallory",
+    "\nWf-Action: approve\n",
+    "\n\nWf-Task: T-000000\n",
+    "Signed-off-by: x <x@y>",
+    "---",
+    "\n--- \n",
+    "# comment",
+    "é",
+    "Ω",
+    "𝄞",
+    "😀",
+    "\u{2028}",
+    "\u{2029}",
+    "\u{85}",
+    "\u{a0}",
+    "\u{feff}",
+    "\u{200b}",
+    "\u{0}",
+    "\u{1b}[2J",
+    "\u{7f}",
+    "\u{fffd}",
+    "key = \"value\"",
+    "sha256:",
+    "T-3f9a2c",
+    ":",
+    ": ",
+    "Note: ",
+    "\n\n",
+    "{{task.title}}",
+    "{{",
+    "}}",
+];
+
+/// Any string, weighted toward awkward fragments, sometimes very long.
+pub(crate) fn awkward() -> BoxedStrategy<String> {
+    let piece = prop_oneof![
+        4 => prop::sample::select(PIECES).prop_map(String::from),
+        2 => prop::collection::vec(any::<char>(), 0..8).prop_map(String::from_iter),
+        2 => "[a-zA-Z0-9 .,-]{0,12}",
+    ];
+    let short = prop::collection::vec(piece, 0..8).prop_map(|v| v.concat());
+    prop_oneof![
+        12 => short.clone(),
+        1 => (short, 200..2000usize).prop_map(|(s, n)| format!("{s}x").repeat(n.div_ceil(s.len() + 1))),
+    ]
+    .boxed()
+}
+
+/// A string that needs no folding: what [`crate::text::one_line`] leaves as it is.
+pub(crate) fn one_line_text() -> impl Strategy<Value = String> {
+    awkward().prop_map(|s| crate::text::one_line(&s))
+}
+
+/// `name`, or `name-2`, `name-3`... whichever is not taken yet.
+fn unique(name: &str, taken: &[String]) -> String {
+    (1..)
+        .map(|n| match n {
+            1 => name.to_string(),
+            n => format!("{name}-{n}"),
+        })
+        .find(|c| !taken.contains(c))
+        .expect("a free name")
+}
+
+/// A valid actor id (`check_actor_id`).
+pub(crate) fn actor_id() -> impl Strategy<Value = String> {
+    "[a-z0-9][a-z0-9._-]{0,15}".prop_map(|s| s.replace("..", ".x"))
+}
+
+/// A valid step, role or workflow name (`check_name`).
+pub(crate) fn name() -> impl Strategy<Value = String> {
+    "[a-z0-9][a-z0-9_-]{0,15}"
+}
+
+/// Name and email for an actor: anything without control characters, `<` or `>`, not blank.
+fn identity() -> impl Strategy<Value = String> {
+    awkward().prop_map(|s| {
+        let s: String = s
+            .chars()
+            .filter(|c| !c.is_control() && *c != '<' && *c != '>')
+            .collect();
+        if s.trim().is_empty() {
+            format!("x{s}")
+        } else {
+            s
+        }
+    })
+}
+
+/// A runnable agent configuration (`AgentRun::problem` is `None`).
+fn agent_run() -> impl Strategy<Value = AgentRun> {
+    let word = awkward().prop_map(|s| s.replace('\0', ""));
+    (
+        (
+            word.clone().prop_map(|s| format!("p{s}")),
+            prop::collection::vec(word.clone(), 0..4),
+        ),
+        prop::option::of(1..=i64::MAX as u64),
+        prop::collection::btree_map("[A-Za-z_][A-Za-z0-9_]{0,8}", word, 0..3),
+    )
+        .prop_map(|((program, args), timeout, env)| AgentRun {
+            command: std::iter::once(program).chain(args).collect(),
+            timeout,
+            env,
+        })
+}
+
+#[derive(Clone, Debug)]
+struct ActorSeed {
+    id: String,
+    name: String,
+    email: String,
+    ai: bool,
+    roles: Vec<String>,
+    model: Option<String>,
+    operator: usize,
+    run: Option<AgentRun>,
+    key_comments: Vec<String>,
+}
+
+fn actor_seed() -> impl Strategy<Value = ActorSeed> {
+    let role = prop_oneof![1 => Just("admin".to_string()), 3 => name()];
+    (
+        (actor_id(), identity(), identity(), any::<bool>()),
+        (
+            prop::collection::vec(role, 0..4),
+            prop::option::of(awkward()),
+            any::<usize>(),
+            prop::option::of(agent_run()),
+            prop::collection::vec(prop::option::of(awkward()), 1..3),
+        ),
+    )
+        .prop_map(
+            |((id, name, email, ai), (roles, model, operator, run, comments))| ActorSeed {
+                id,
+                name,
+                email,
+                ai,
+                roles,
+                model,
+                operator,
+                run,
+                key_comments: comments
+                    .into_iter()
+                    .map(|c| c.map(|c| format!(" {c}")).unwrap_or_default())
+                    .collect(),
+            },
+        )
+}
+
+/// A valid actors file: unique ids and keys, the first actor human, every AI operated by a human
+/// and never an admin, only AI actors with models and run configurations.
+pub(crate) fn actors() -> impl Strategy<Value = Actors> {
+    prop::collection::vec(actor_seed(), 1..6).prop_map(|seeds| {
+        let mut ids: Vec<String> = Vec::new();
+        for s in &seeds {
+            let id = unique(&s.id, &ids);
+            ids.push(id);
+        }
+        let ai = |i: usize| i > 0 && seeds[i].ai;
+        let humans: Vec<usize> = (0..seeds.len()).filter(|i| !ai(*i)).collect();
+        let actors = seeds
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let keys = s
+                    .key_comments
+                    .iter()
+                    .enumerate()
+                    .map(|(j, c)| {
+                        format!(
+                            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA{:0>20}{c}",
+                            format!("{i}x{j}")
+                        )
+                    })
+                    .collect();
+                let mut a = Actor {
+                    id: ids[i].clone(),
+                    name: s.name.clone(),
+                    email: s.email.clone(),
+                    kind: ActorKind::Human,
+                    roles: s.roles.clone(),
+                    model: None,
+                    operator: None,
+                    keys,
+                    run: None,
+                };
+                if ai(i) {
+                    a.kind = ActorKind::Ai;
+                    a.roles.retain(|r| r != crate::actor::ADMIN_ROLE);
+                    a.model = s.model.clone();
+                    a.operator = Some(ids[humans[s.operator % humans.len()]].clone());
+                    a.run = s.run.clone();
+                }
+                a
+            })
+            .collect();
+        Actors { actors }
+    })
+}
+
+fn performer() -> impl Strategy<Value = Performer> {
+    prop_oneof![
+        Just(Performer::Human),
+        Just(Performer::Ai),
+        Just(Performer::Any)
+    ]
+}
+
+/// A prompt template that passes `prompt::check`.
+fn prompt() -> impl Strategy<Value = String> {
+    let placeholder = prop_oneof![
+        prop::sample::select(crate::prompt::PLACEHOLDERS).prop_map(|p| format!("{{{{{p}}}}}")),
+        name().prop_map(|n| format!("{{{{ input.{n} }}}}")),
+    ];
+    prop::collection::vec(prop_oneof![awkward(), placeholder], 0..5)
+        .prop_map(|v| v.concat())
+        .prop_filter("a known placeholder", |t| crate::prompt::check(t).is_ok())
+}
+
+#[derive(Clone, Debug)]
+struct StepSeed {
+    name: String,
+    review: bool,
+    actor: Performer,
+    roles: Vec<String>,
+    revise: bool,
+    rework: Option<usize>,
+    description: String,
+    prompt: Option<String>,
+}
+
+fn step_seed(roles: BoxedStrategy<String>) -> impl Strategy<Value = StepSeed> {
+    (
+        (name(), any::<bool>(), performer()),
+        prop::collection::vec(roles, 0..3),
+        (
+            any::<bool>(),
+            prop::option::of(any::<usize>()),
+            prop_oneof![3 => Just(String::new()), 1 => awkward()],
+            prop::option::of(prompt()),
+        ),
+    )
+        .prop_map(
+            |((name, review, actor), roles, (revise, rework, description, prompt))| StepSeed {
+                name,
+                review,
+                actor,
+                roles,
+                revise,
+                rework,
+                description,
+                prompt,
+            },
+        )
+}
+
+/// A valid workflow whose roles come from `roles`: define, one to five produce or review steps
+/// (the first a produce step), approve; reworks name earlier produce steps.
+pub(crate) fn workflow_with(roles: BoxedStrategy<String>) -> impl Strategy<Value = Workflow> {
+    (
+        name(),
+        prop_oneof![2 => Just(String::new()), 1 => awkward()],
+        prop::collection::vec(step_seed(roles), 3..8),
+    )
+        .prop_map(|(name, description, seeds)| {
+            let last = seeds.len() - 1;
+            let mut steps: Vec<Step> = Vec::new();
+            for (i, s) in seeds.into_iter().enumerate() {
+                let kind = match i {
+                    0 => StepKind::Define,
+                    _ if i == last => StepKind::Approve,
+                    1 => StepKind::Produce,
+                    _ if s.review => StepKind::Review,
+                    _ => StepKind::Produce,
+                };
+                let produce: Vec<String> = steps
+                    .iter()
+                    .filter(|t| t.kind == StepKind::Produce)
+                    .map(|t| t.name.clone())
+                    .collect();
+                let decides = matches!(kind, StepKind::Review | StepKind::Approve);
+                let taken: Vec<String> = steps.iter().map(|t| t.name.clone()).collect();
+                steps.push(Step {
+                    name: unique(&s.name, &taken),
+                    kind,
+                    actor: match kind {
+                        StepKind::Define | StepKind::Approve => Performer::Human,
+                        _ => s.actor,
+                    },
+                    roles: s.roles,
+                    revise: kind == StepKind::Review && s.revise,
+                    rework: s
+                        .rework
+                        .filter(|_| decides)
+                        .map(|r| produce[r % produce.len()].clone()),
+                    description: s.description,
+                    prompt: s.prompt.filter(|_| kind == StepKind::Produce),
+                });
+            }
+            Workflow {
+                name,
+                description,
+                steps,
+            }
+        })
+}
+
+/// A valid workflow with any role names.
+pub(crate) fn workflow() -> impl Strategy<Value = Workflow> {
+    workflow_with(name().boxed())
+}
+
+/// Random edits of a text: cut a range, insert an awkward fragment, or truncate. Parsers fed the
+/// result reach deep into their grammar, which random strings rarely do.
+pub(crate) fn mutated(text: impl Strategy<Value = String>) -> impl Strategy<Value = String> {
+    (
+        text,
+        prop::collection::vec((0..3u8, any::<usize>(), any::<usize>(), awkward()), 1..4),
+    )
+        .prop_map(|(text, edits)| {
+            let mut chars: Vec<char> = text.chars().collect();
+            for (kind, a, b, s) in edits {
+                let n = chars.len() + 1;
+                let (a, b) = (a % n, b % n);
+                match kind {
+                    0 => {
+                        chars.drain(a.min(b)..a.max(b));
+                    }
+                    1 => {
+                        chars.splice(a..a, s.chars());
+                    }
+                    _ => chars.truncate(a),
+                }
+            }
+            chars.into_iter().collect()
+        })
+}
