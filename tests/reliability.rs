@@ -1,0 +1,446 @@
+//! Reliability: many writers at once, writers killed at random points, stale git lock files, and
+//! `wf-repair`. Every test runs the real binaries on a real repository; see spec/store.md
+//! ("Crashes, locks and wf-repair") for what is promised.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use common::{describe, Store, BOB, BOT};
+use wf_core::Task;
+
+/// A new task, its id as wf-new printed it.
+fn new_task(s: &Store, title: &str) -> String {
+    s.ok("wf-new", &["--title", title], "alice")
+        .trim()
+        .to_string()
+}
+
+/// A task at its draft step, held by the bot (so the bot may submit).
+fn draft_for_bot(s: &Store, title: &str) -> String {
+    let id = new_task(s, title);
+    s.ok("wf-assign", &[&id, "--to", BOT.0], "alice");
+    id
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+/// The store's git directory.
+fn git_dir(s: &Store) -> PathBuf {
+    s.repo.join(s.git(&["rev-parse", "--git-dir"]).trim())
+}
+
+/// The error of a stale git lock: one line naming the lock file, then the hint naming
+/// `wf-repair` (notes about earlier repairs may come first).
+fn assert_stale_lock_message(err: &str) {
+    let lines: Vec<&str> = err.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains(" is locked: "))
+        .unwrap_or_else(|| panic!("no lock error in: {err}"));
+    assert!(
+        lines[at].ends_with(
+            ".lock is locked: another git process is running, or one was killed and left a stale lock"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        lines.get(at + 1).copied(),
+        Some("hint: if no git command is running here, clear it with: wf-repair"),
+        "{err}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Stale git lock files
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_stale_branch_lock_is_reported_at_once_with_the_command_that_clears_it() {
+    let s = Store::new();
+    let id = new_task(&s, "locked out");
+    let lock = git_dir(&s).join("refs/heads/main.lock");
+    std::fs::write(&lock, b"").unwrap();
+    let (head, count) = (s.head(), s.commit_count());
+    let t = Instant::now();
+    let (code, err) = s.refused("wf-assign", &[&id, "--to", BOT.0], "alice");
+    assert!(
+        t.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        t.elapsed()
+    );
+    assert_eq!(code, 5, "{err}");
+    assert_eq!(
+        err,
+        format!(
+            "wf-assign: {} is locked: another git process is running, or one was killed and left a stale lock\n\
+             hint: if no git command is running here, clear it with: wf-repair\n",
+            lock.display()
+        )
+    );
+    assert_eq!(
+        (s.head(), s.commit_count()),
+        (head.clone(), count),
+        "nothing committed"
+    );
+    s.assert_clean();
+    assert!(!git_dir(&s).join("wf-sync").exists(), "no journal left");
+
+    // --dry-run says what it would do and does nothing.
+    let dry = s.call("wf-repair").arg("--dry-run").run();
+    assert_eq!(dry.status.code(), Some(5), "{}", describe(&dry));
+    let text = String::from_utf8_lossy(&dry.stdout).to_string();
+    assert_eq!(
+        text,
+        format!("would remove stale lock {}\n", lock.display())
+    );
+    assert!(lock.exists());
+
+    let out = repair(&s, &[]);
+    assert_eq!(
+        out,
+        format!(
+            "removed stale lock {}\nconsistent: refs/heads/main at {}\n",
+            lock.display(),
+            &head[..12]
+        )
+    );
+    assert!(!lock.exists());
+    s.ok("wf-assign", &[&id, "--to", BOT.0], "alice");
+    s.assert_clean();
+    assert_eq!(
+        repair(&s, &[]),
+        format!("consistent: refs/heads/main at {}\n", &s.head()[..12])
+    );
+}
+
+#[test]
+fn a_stale_index_lock_stops_a_write_before_it_commits() {
+    let s = Store::new();
+    let lock = git_dir(&s).join("index.lock");
+    std::fs::write(&lock, b"").unwrap();
+    let (head, count) = (s.head(), s.commit_count());
+    let (code, err) = s.refused("wf-new", &["--title", "x"], "alice");
+    assert_eq!(code, 5, "{err}");
+    assert!(
+        err.starts_with(&format!("wf-new: {} is locked: ", lock.display())),
+        "{err}"
+    );
+    assert_stale_lock_message(&err);
+    assert_eq!((s.head(), s.commit_count()), (head.clone(), count));
+    // With ids on stdin, a lock stops the run instead of failing each id in turn.
+    let id = {
+        std::fs::remove_file(&lock).unwrap();
+        let id = new_task(&s, "y");
+        std::fs::write(&lock, b"").unwrap();
+        id
+    };
+    let out = s
+        .call("wf-assign")
+        .args(["-", "--to", BOT.0])
+        .key("alice")
+        .stdin(format!("{id}\n{id}\n").as_bytes())
+        .run();
+    assert_eq!(out.status.code(), Some(5), "{}", describe(&out));
+    assert_eq!(
+        stderr(&out).matches(" is locked: ").count(),
+        1,
+        "{}",
+        describe(&out)
+    );
+    repair(&s, &[]);
+    assert!(!lock.exists());
+    s.ok("wf-assign", &[&id, "--to", BOT.0], "alice");
+    s.assert_clean();
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. The sync journal
+// ---------------------------------------------------------------------------------------------
+
+/// Put the work tree and the index of `paths` back to what they were at `old`, as if the
+/// writer of `new` had been killed after moving the branch and before copying its files; write
+/// the journal it would have left (spec/store.md, "The sync journal").
+fn unsync(s: &Store, old: &str, new: &str, paths: &[String]) {
+    for p in paths {
+        let at_old = s.git_output(&["cat-file", "-e", &format!("{old}:{p}")], None);
+        if at_old.status.success() {
+            s.git(&["checkout", old, "--", p]);
+        } else {
+            s.git(&["rm", "-q", "--cached", "--", p]);
+            std::fs::remove_file(s.repo.join(p)).unwrap();
+        }
+    }
+    let mut j = format!("branch refs/heads/main\nold {old}\nnew {new}\n");
+    for p in paths {
+        j.push_str(&format!("path {p}\n"));
+    }
+    std::fs::write(git_dir(s).join("wf-sync"), j).unwrap();
+}
+
+/// The paths a commit changed.
+fn changed(s: &Store, commit: &str) -> Vec<String> {
+    s.git(&["diff-tree", "--no-commit-id", "--name-only", "-r", commit])
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Run wf-repair with these arguments; it must succeed. Returns stdout.
+fn repair(s: &Store, args: &[&str]) -> String {
+    s.call("wf-repair").args(args).ok()
+}
+
+fn dirty(s: &Store) -> String {
+    s.git(&["status", "--porcelain", "--untracked-files=all"])
+}
+
+#[test]
+fn the_next_writer_finishes_a_sync_that_a_killed_writer_left() {
+    let s = Store::new();
+    let other = new_task(&s, "other");
+    let id = draft_for_bot(&s, "interrupted");
+    s.call("wf-submit")
+        .args([&id, "--name", "d.md"])
+        .key(BOT.0)
+        .stdin(b"version one\n")
+        .ok();
+    let new = s.head();
+    let old = s.git(&["rev-parse", "HEAD^"]).trim().to_string();
+    let out = format!("{}out/d.md", Task::dir(&id));
+    let mut paths = changed(&s, &new);
+    paths.sort();
+    assert_eq!(paths, [Task::path(&id), out.clone()]);
+    unsync(&s, &old, &new, &paths);
+    // The killed writer was half way through writing the output file.
+    let tmp = s.repo.join(format!("{}out/.d.md.wf-tmp", Task::dir(&id)));
+    std::fs::create_dir_all(tmp.parent().unwrap()).unwrap();
+    std::fs::write(&tmp, b"vers").unwrap();
+    assert!(!dirty(&s).is_empty());
+
+    // A dry run says what it would do, and does nothing.
+    let dry = s.call("wf-repair").arg("-n").run();
+    assert_eq!(dry.status.code(), Some(5), "{}", describe(&dry));
+    let text = String::from_utf8_lossy(&dry.stdout).to_string();
+    assert!(
+        text.contains(&format!(
+            "would finish copying commit {} to the work tree (a wf tool was interrupted): 2 written, 0 removed\n",
+            &new[..12]
+        )),
+        "{text}"
+    );
+    assert!(git_dir(&s).join("wf-sync").exists() && tmp.exists());
+
+    // The next writer, acting on another task, finishes the copy first.
+    let done = s
+        .call("wf-assign")
+        .args([&other, "--to", BOT.0])
+        .key("alice")
+        .run();
+    assert!(done.status.success(), "{}", describe(&done));
+    assert_eq!(
+        stderr(&done),
+        format!(
+            "wf-assign: note: finished copying commit {} to the work tree (a wf tool was interrupted)\n",
+            &new[..12]
+        )
+    );
+    s.assert_clean();
+    assert_eq!(std::fs::read(s.repo.join(&out)).unwrap(), b"version one\n");
+    assert!(!git_dir(&s).join("wf-sync").exists(), "journal removed");
+    assert!(!tmp.exists(), "temporary file removed");
+}
+
+#[test]
+fn wf_repair_finishes_an_interrupted_sync_that_removes_files() {
+    let s = Store::new();
+    let id = draft_for_bot(&s, "renamed output");
+    s.call("wf-submit")
+        .args([&id, "--name", "d.md"])
+        .key(BOT.0)
+        .stdin(b"one\n")
+        .ok();
+    s.ok("wf-assign", &[&id, "--to", BOB.0], "alice");
+    s.ok(
+        "wf-review",
+        &[&id, "--request-changes", "-m", "again"],
+        "bob",
+    );
+    s.call("wf-submit")
+        .args([&id, "--name", "e.md"])
+        .key(BOT.0)
+        .stdin(b"two\n")
+        .ok();
+    let new = s.head();
+    let old = s.git(&["rev-parse", "HEAD^"]).trim().to_string();
+    let paths = changed(&s, &new);
+    assert_eq!(paths.len(), 3, "{paths:?}");
+    unsync(&s, &old, &new, &paths);
+    assert!(s.repo.join(format!("{}out/d.md", Task::dir(&id))).exists());
+
+    let text = repair(&s, &[]);
+    assert_eq!(
+        text,
+        format!(
+            "finished copying commit {} to the work tree (a wf tool was interrupted): 2 written, 1 removed\n\
+             consistent: refs/heads/main at {}\n",
+            &new[..12],
+            &new[..12]
+        )
+    );
+    s.assert_clean();
+    assert!(!s.repo.join(format!("{}out/d.md", Task::dir(&id))).exists());
+    assert_eq!(
+        std::fs::read(s.repo.join(format!("{}out/e.md", Task::dir(&id)))).unwrap(),
+        b"two\n"
+    );
+}
+
+#[test]
+fn an_interrupted_sync_never_overwrites_an_edit() {
+    let s = Store::new();
+    let id = new_task(&s, "edited meanwhile");
+    s.ok("wf-assign", &[&id, "--to", BOT.0], "alice");
+    let new = s.head();
+    let old = s.git(&["rev-parse", "HEAD^"]).trim().to_string();
+    let path = Task::path(&id);
+    assert_eq!(changed(&s, &new), std::slice::from_ref(&path));
+    unsync(&s, &old, &new, std::slice::from_ref(&path));
+    // Before anyone finishes the sync, the user edits the file.
+    let file = s.repo.join(&path);
+    let mut mine = std::fs::read(&file).unwrap();
+    mine.extend_from_slice(b"# my own line\n");
+    std::fs::write(&file, &mine).unwrap();
+
+    let done = s
+        .call("wf-new")
+        .args(["--title", "next"])
+        .key("alice")
+        .run();
+    assert!(done.status.success(), "{}", describe(&done));
+    let err = stderr(&done);
+    assert!(err.contains("note: finished copying commit"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "wf-new: note: left {path} alone: it holds edits of yours, not the committed version (wf-repair --restore overwrites it)\n"
+        )),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), mine, "the edit survives");
+    assert!(!git_dir(&s).join("wf-sync").exists());
+    // The edit stays in the way of actions on that task, and is left alone by them.
+    let (code, _) = s.refused("wf-assign", &[&id, "--to", BOT.0], "alice");
+    assert_eq!(code, 5);
+    assert_eq!(std::fs::read(&file).unwrap(), mine);
+
+    // wf-repair reports it; only --restore overwrites it.
+    let r = s.call("wf-repair").run();
+    assert_eq!(r.status.code(), Some(5), "{}", describe(&r));
+    assert_eq!(
+        String::from_utf8_lossy(&r.stdout),
+        format!("modified  {path}\n")
+    );
+    assert_eq!(
+        stderr(&r),
+        "wf-repair: 1 path under tasks/ and .wf/ differs from the branch tip\n\
+         hint: wf-repair --restore overwrites them from the branch tip (edits to them are lost)\n"
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), mine);
+    let text = repair(&s, &["--restore"]);
+    assert!(text.contains(&format!("restored  {path}\n")), "{text}");
+    assert!(text.ends_with(&format!(
+        "consistent: refs/heads/main at {}\n",
+        &s.head()[..12]
+    )));
+    s.assert_clean();
+    s.ok("wf-assign", &[&id, "--to", BOT.0], "alice");
+}
+
+#[test]
+fn a_journal_whose_commit_never_landed_is_dropped() {
+    let s = Store::new();
+    let id = new_task(&s, "never landed");
+    let path = Task::path(&id);
+    let head = s.head();
+    // A commit the killed writer had made but never put on the branch.
+    let stray = s
+        .git(&[
+            "-c",
+            "user.name=x",
+            "-c",
+            "user.email=x@example.com",
+            "commit-tree",
+            "HEAD^{tree}",
+            "-p",
+            "HEAD",
+            "-m",
+            "lost",
+        ])
+        .trim()
+        .to_string();
+    let journal = git_dir(&s).join("wf-sync");
+    std::fs::write(
+        &journal,
+        format!("branch refs/heads/main\nold {head}\nnew {stray}\npath {path}\n"),
+    )
+    .unwrap();
+    let dry = s.call("wf-repair").arg("--dry-run").run();
+    assert_eq!(dry.status.code(), Some(5));
+    assert_eq!(
+        String::from_utf8_lossy(&dry.stdout),
+        format!(
+            "would drop the interrupted sync of {}: {} never landed on refs/heads/main\n",
+            &stray[..12],
+            &stray[..12]
+        )
+    );
+    let done = s
+        .call("wf-assign")
+        .args([&id, "--to", BOT.0])
+        .key("alice")
+        .run();
+    assert!(done.status.success(), "{}", describe(&done));
+    assert!(stderr(&done).contains("note: dropped an interrupted work-tree sync"));
+    assert!(!journal.exists());
+    s.assert_clean();
+    // An unreadable journal is dropped too.
+    std::fs::write(&journal, "garbage\n").unwrap();
+    let text = repair(&s, &[]);
+    assert!(
+        text.starts_with("dropped the unreadable sync journal "),
+        "{text}"
+    );
+    assert!(!journal.exists());
+}
+
+#[test]
+fn wf_repair_on_a_store_in_order_changes_nothing() {
+    let s = Store::new();
+    let id = new_task(&s, "fine");
+    let before = s.head();
+    assert_eq!(
+        repair(&s, &["--dry-run"]),
+        format!("consistent: refs/heads/main at {}\n", &before[..12])
+    );
+    assert_eq!(
+        repair(&s, &[]),
+        format!("consistent: refs/heads/main at {}\n", &before[..12])
+    );
+    // An untracked file under tasks/ is reported, never removed, even with --restore.
+    let stray = s.repo.join(format!("{}notes.txt", Task::dir(&id)));
+    std::fs::create_dir_all(stray.parent().unwrap()).unwrap();
+    std::fs::write(&stray, b"mine\n").unwrap();
+    let r = s.call("wf-repair").arg("--restore").run();
+    assert_eq!(r.status.code(), Some(5), "{}", describe(&r));
+    assert!(
+        stderr(&r).contains("hint: move or delete the untracked files"),
+        "{}",
+        describe(&r)
+    );
+    assert_eq!(std::fs::read(&stray).unwrap(), b"mine\n");
+    assert_eq!(s.head(), before);
+}
