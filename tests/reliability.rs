@@ -4,11 +4,12 @@
 
 mod common;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use common::{describe, Store, BOB, BOT};
+use common::{describe, json, Store, BOB, BOT, CAROL};
 use wf_core::Task;
 
 /// A new task, its id as wf-new printed it.
@@ -53,6 +54,25 @@ fn assert_stale_lock_message(err: &str) {
         Some("hint: if no git command is running here, clear it with: wf-repair"),
         "{err}"
     );
+}
+
+/// `git fsck --strict` finds nothing wrong (dangling objects from lost races are expected).
+fn assert_fsck(s: &Store) {
+    let out = s.git_output(
+        &["fsck", "--strict", "--no-dangling", "--no-progress"],
+        None,
+    );
+    assert!(
+        out.status.success() && out.stderr.is_empty() && out.stdout.is_empty(),
+        "git fsck: {}",
+        describe(&out)
+    );
+}
+
+/// `wf-verify` accepts the whole history.
+fn assert_verify(s: &Store) {
+    let out = s.call("wf-verify").run();
+    assert!(out.status.success(), "wf-verify: {}", describe(&out));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -443,4 +463,174 @@ fn wf_repair_on_a_store_in_order_changes_nothing() {
     );
     assert_eq!(std::fs::read(&stray).unwrap(), b"mine\n");
     assert_eq!(s.head(), before);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Sixteen writers, fifty actions each
+// ---------------------------------------------------------------------------------------------
+
+/// The commit messages of `range`, oldest first.
+fn messages(s: &Store, range: &str) -> Vec<String> {
+    s.git(&["log", "--reverse", "--format=%B%x00", range])
+        .split('\0')
+        .map(|m| m.trim().to_string())
+        .filter(|m| !m.is_empty())
+        .collect()
+}
+
+/// What one action of a racer was, and how it ended.
+struct Done {
+    marker: String,
+    kind: &'static str,
+    out: Output,
+}
+
+#[test]
+fn sixteen_writers_of_fifty_actions_each_lose_nothing_and_break_no_rule() {
+    const WRITERS: usize = 16;
+    const ACTIONS: usize = 50;
+    let s = Store::new();
+    // Four shared tasks at their review step, held by bob: the racers hand them around and
+    // comment on them, so they write the same task files.
+    let shared: Vec<String> = (0..4)
+        .map(|i| {
+            let id = new_task(&s, &format!("shared {i}"));
+            s.to_review(&id, format!("draft {i}\n").as_bytes());
+            id
+        })
+        .collect();
+    let base = s.head();
+    let start = Instant::now();
+    let done: Vec<Done> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..WRITERS)
+            .map(|w| {
+                let (s, shared) = (&s, &shared);
+                scope.spawn(move || {
+                    let mut done = Vec::new();
+                    for a in 0..ACTIONS {
+                        let marker = format!("w{w}-a{a}");
+                        let task = shared[(w + a) % shared.len()].as_str();
+                        let other = if (w + a) % 2 == 0 { BOB.0 } else { CAROL.0 };
+                        let (kind, call) = match (w * 7 + a) % 5 {
+                            // Creating tasks: always allowed for alice.
+                            0 => (
+                                "new",
+                                s.call("wf-new").args(["--title", &marker]).key("alice"),
+                            ),
+                            // The owner hands the review around: always allowed.
+                            1 => (
+                                "assign",
+                                s.call("wf-assign")
+                                    .args([task, "--to", other, "-m", &marker])
+                                    .key("alice"),
+                            ),
+                            // A reviewer hands it on: allowed only while they hold it, so
+                            // some are refused by rule 10, depending on who won the race.
+                            2 => {
+                                let by = if w % 2 == 0 { BOB.0 } else { CAROL.0 };
+                                (
+                                    "handoff",
+                                    s.call("wf-assign")
+                                        .args([task, "--to", other, "-m", &marker])
+                                        .key(by),
+                                )
+                            }
+                            // Comments: anyone registered, the AI actor too.
+                            _ => {
+                                let by = [BOB.0, CAROL.0, BOT.0][(w + a) % 3];
+                                (
+                                    "comment",
+                                    s.call("wf-review")
+                                        .args([task, "--comment", "-m", &marker])
+                                        .key(by),
+                                )
+                            }
+                        };
+                        let out = call.run();
+                        done.push(Done { marker, kind, out });
+                    }
+                    done
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("racer thread"))
+            .collect()
+    });
+    let elapsed = start.elapsed();
+
+    // Every action either committed (exit 0, its usual output) or was refused by a rule with
+    // a clear message (exit 1): nothing else.
+    let mut committed: HashMap<String, &Done> = HashMap::new();
+    let mut refused = 0;
+    for d in &done {
+        let text = String::from_utf8_lossy(&d.out.stdout).to_string();
+        match d.out.status.code() {
+            Some(0) => {
+                match d.kind {
+                    "new" => assert!(text.starts_with("T-"), "{}: {text}", d.marker),
+                    "assign" | "handoff" => assert!(text.contains(" assigned to "), "{text}"),
+                    _ => assert!(!text.is_empty(), "{}: no output", d.marker),
+                }
+                committed.insert(d.marker.clone(), d);
+            }
+            Some(1) => {
+                let err = stderr(&d.out);
+                assert_eq!(d.kind, "handoff", "{} refused: {err}", d.marker);
+                assert!(err.contains("refused by rule 10 (handoff)"), "{err}");
+                assert!(
+                    err.lines().count() == 2 && err.contains("\nhint: "),
+                    "{err}"
+                );
+                refused += 1;
+            }
+            _ => panic!("{} ({}): {}", d.marker, d.kind, describe(&d.out)),
+        }
+    }
+    assert_eq!(committed.len() + refused, WRITERS * ACTIONS);
+
+    // The history holds exactly the committed actions, each once, and no refused one.
+    let range = format!("{base}..HEAD");
+    let msgs = messages(&s, &range);
+    assert_eq!(
+        msgs.len(),
+        committed.len(),
+        "one commit per committed action"
+    );
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for m in &msgs {
+        let subject = m.lines().next().unwrap();
+        let marker = if subject.starts_with("wf: new ") {
+            subject.rsplit(": ").next().unwrap().to_string()
+        } else {
+            m.lines()
+                .find_map(|l| l.strip_prefix("Note: "))
+                .unwrap_or_else(|| panic!("no note in {m}"))
+                .to_string()
+        };
+        *seen.entry(marker).or_default() += 1;
+    }
+    for d in &done {
+        let n = seen.get(&d.marker).copied().unwrap_or(0);
+        let want = usize::from(committed.contains_key(&d.marker));
+        assert_eq!(n, want, "{} ({}) is in history {n} times", d.marker, d.kind);
+    }
+    // wf-new printed ids that are in the store.
+    let ls = json(&s.query("wf-ls", &["--json"]));
+    let ids = common::column(&ls["tasks"], "id");
+    for d in committed.values().filter(|d| d.kind == "new") {
+        let id = String::from_utf8_lossy(&d.out.stdout).trim().to_string();
+        assert!(ids.contains(&id.as_str()), "{id} is not in wf-ls");
+    }
+    assert_eq!(s.git(&["rev-list", "--merges", &range]), "", "linear");
+    assert_verify(&s);
+    assert_fsck(&s);
+    s.assert_clean();
+    eprintln!(
+        "{} actions by {WRITERS} writers in {:.1?}: {} committed, {refused} refused",
+        WRITERS * ACTIONS,
+        elapsed,
+        committed.len()
+    );
 }

@@ -43,13 +43,14 @@ pub fn commit_action<T>(
 ) -> Result<(Oid, T), CliError> {
     let branch = store.branch()?;
     for attempt in 0..MAX_ATTEMPTS {
-        let (tip, planned) = {
-            let lock = take_lock(store)?;
-            let tip = store.tip(&branch)?;
-            let planned = plan(tip)?;
-            store.check_clean(&planned.guard, &lock)?;
-            (tip, planned)
-        };
+        let lock = take_lock(store)?;
+        let tip = store.tip(&branch)?;
+        let planned = plan(tip)?;
+        store.check_clean(&planned.guard, &lock)?;
+        // A key signed in process keeps the lock: the attempt cannot lose a race to another wf
+        // writer. An agent or a passphrase prompt never holds it: the lock is released while
+        // signing, and the branch may have moved when it is taken again.
+        let lock = signer.in_process().then_some(lock);
         let change = Change {
             message: planned.message,
             author: planned.author,
@@ -64,7 +65,10 @@ pub fn commit_action<T>(
             .next()
             .unwrap_or_default()
             .to_string();
-        let lock = take_lock(store)?;
+        let lock = match lock {
+            Some(l) => l,
+            None => take_lock(store)?,
+        };
         // A stale git lock is reported before the branch moves, so nothing is committed.
         store.check_git_locks(&branch)?;
         let journal = Journal {
