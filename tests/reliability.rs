@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::process::Output;
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{describe, json, Store, BOB, BOT, CAROL};
@@ -633,4 +633,287 @@ fn sixteen_writers_of_fifty_actions_each_lose_nothing_and_break_no_rule() {
         elapsed,
         committed.len()
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Writers killed at random points
+// ---------------------------------------------------------------------------------------------
+
+/// A small seeded PRNG (splitmix64), so a failing run can be replayed from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// The seed: `WF_TEST_SEED` when set (to replay a failure), else a fixed one.
+fn seed() -> u64 {
+    std::env::var("WF_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed_2026)
+}
+
+/// Text of `len` bytes that compresses like prose does, not like noise.
+fn prose(rng: &mut Rng, len: usize) -> Vec<u8> {
+    const WORDS: [&str; 12] = [
+        "the", "work", "review", "draft", "signed", "commit", "branch", "model", "human",
+        "approve", "tree", "crash",
+    ];
+    let mut out = Vec::with_capacity(len + 16);
+    while out.len() < len {
+        out.extend_from_slice(WORDS[rng.below(WORDS.len() as u64) as usize].as_bytes());
+        out.push(if rng.below(12) == 0 { b'\n' } else { b' ' });
+    }
+    out.truncate(len);
+    out
+}
+
+/// Run a call; when a stale git lock stops it, check the message names the way out, run
+/// `wf-repair`, and run it again. Returns the output of the run that was not stopped by a lock.
+fn healing(s: &Store, tool: &str, args: &[&str], key: &str, stdin: Option<&[u8]>) -> Output {
+    loop {
+        let mut call = s.call(tool).args(args).key(key);
+        if let Some(b) = stdin {
+            call = call.stdin(b);
+        }
+        let out = call.run();
+        if out.status.code() == Some(5) && stderr(&out).contains(" is locked: ") {
+            assert_stale_lock_message(&stderr(&out));
+            let r = s.call("wf-repair").run();
+            assert!(r.status.success(), "wf-repair: {}", describe(&r));
+            continue;
+        }
+        return out;
+    }
+}
+
+/// Start a tool and let it run until it exits or `kill_after` has passed, when it gets SIGKILL.
+/// Returns its output and how long it ran.
+fn run_until(
+    s: &Store,
+    tool: &str,
+    args: &[&str],
+    key: &str,
+    stdin: Option<&[u8]>,
+    kill_after: Option<Duration>,
+) -> (Output, Duration) {
+    let mut cmd = s.command(common::bin(tool));
+    cmd.args(args)
+        .env("WF_SIGNING_KEY", s.key(key))
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let start = Instant::now();
+    let mut child = cmd.spawn().expect("spawn");
+    let feeder = child.stdin.take().zip(stdin).map(|(mut pipe, bytes)| {
+        let bytes = bytes.to_vec();
+        std::thread::spawn(move || {
+            let _ = std::io::Write::write_all(&mut pipe, &bytes);
+        })
+    });
+    let took = loop {
+        if child.try_wait().expect("try_wait").is_some() {
+            break start.elapsed();
+        }
+        if kill_after.is_some_and(|d| start.elapsed() >= d) {
+            let _ = child.kill();
+            break start.elapsed();
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    };
+    let out = child.wait_with_output().expect("wait");
+    if let Some(f) = feeder {
+        let _ = f.join();
+    }
+    (out, took)
+}
+
+#[test]
+fn two_hundred_kills_leave_a_verifiable_branch_and_a_repairable_work_tree() {
+    const KILLS: usize = 200;
+    let s = Store::new();
+    let mut rng = Rng(seed());
+    eprintln!("seed {} (set WF_TEST_SEED to replay)", seed());
+    let brief = s.file("brief.md", &prose(&mut rng, 256 * 1024));
+    let payload = prose(&mut rng, 512 * 1024);
+    let review = new_task(&s, "handed around");
+    s.to_review(&review, b"first draft\n");
+    let mut draft = draft_for_bot(&s, "to submit");
+
+    // How long each kind of call takes when left alone, measured as the kills are (and kept
+    // up to date as runs finish): kills land uniformly within it.
+    let input = format!("brief={brief}");
+    let mut estimate: HashMap<&str, Duration> = HashMap::new();
+    for _ in 0..3 {
+        for (tool, args, key, stdin) in [
+            (
+                "wf-new",
+                vec!["--title", "timing", "--input-file", &input],
+                "alice",
+                None,
+            ),
+            (
+                "wf-assign",
+                vec![review.as_str(), "--to", CAROL.0],
+                "alice",
+                None,
+            ),
+            (
+                "wf-submit",
+                vec![draft.as_str(), "--name", "d.md"],
+                BOT.0,
+                Some(&payload[..]),
+            ),
+        ] {
+            let (out, took) = run_until(&s, tool, &args, key, stdin, None);
+            assert!(out.status.success(), "{tool}: {}", describe(&out));
+            let e = estimate.entry(tool).or_default();
+            *e = (*e).max(took);
+        }
+        draft = draft_for_bot(&s, "to submit");
+    }
+    eprintln!("typical: {estimate:?}");
+
+    let mut locks = 0;
+    let mut finished = 0;
+    let mut landed_then_killed = 0;
+    let mut outcomes: HashMap<&str, usize> = HashMap::new();
+    let start = Instant::now();
+    for k in 0..KILLS {
+        let title = format!("kill {k}");
+        let to = if rng.below(2) == 0 { BOB.0 } else { CAROL.0 };
+        let (tool, args, key, stdin): (&str, Vec<&str>, &str, Option<&[u8]>) = match rng.below(3) {
+            0 => (
+                "wf-new",
+                vec!["--title", &title, "--input-file", &input],
+                "alice",
+                None,
+            ),
+            1 => (
+                "wf-assign",
+                vec![&review, "--to", to, "-m", &title],
+                "alice",
+                None,
+            ),
+            _ => (
+                "wf-submit",
+                vec![&draft, "--name", "d.md"],
+                BOT.0,
+                Some(&payload),
+            ),
+        };
+        let span = estimate[tool].as_micros() as u64 * 6 / 5;
+        let delay = Duration::from_micros(rng.below(span.max(1)));
+        let before = s.git(&["rev-parse", "--verify", "main"]);
+        let (out, took) = run_until(&s, tool, &args, key, stdin, Some(delay));
+        if out.status.success() {
+            let e = estimate.get_mut(tool).unwrap();
+            *e = (*e * 3 + took) / 4;
+        }
+        let err = stderr(&out);
+        if err.contains("finished copying commit") {
+            finished += 1;
+        }
+        let outcome = match out.status.code() {
+            None => "killed",
+            Some(0) => "done",
+            Some(5) if err.contains(" is locked: ") => "locked",
+            _ => panic!("kill {k}: {tool} {args:?} failed: {}", describe(&out)),
+        };
+        // A kill while git's index or branch lock file was held leaves it behind. The next
+        // writer waits a moment for it and then says so; a killed one cannot, so a witness
+        // that is left alone does.
+        let stale = [
+            git_dir(&s).join("index.lock"),
+            git_dir(&s).join("refs/heads/main.lock"),
+        ];
+        let lock_message = if outcome == "locked" {
+            Some(err.clone())
+        } else if stale.iter().any(|l| l.exists()) {
+            let (witness, _) =
+                run_until(&s, "wf-assign", &[&review, "--to", to], "alice", None, None);
+            assert_eq!(witness.status.code(), Some(5), "{}", describe(&witness));
+            Some(stderr(&witness))
+        } else {
+            None
+        };
+        if let Some(message) = lock_message {
+            assert_stale_lock_message(&message);
+            locks += 1;
+            let r = s.call("wf-repair").run();
+            assert!(
+                r.status.success(),
+                "wf-repair after kill {k}: {}",
+                describe(&r)
+            );
+            assert!(stale.iter().all(|l| !l.exists()), "wf-repair left a lock");
+        }
+        *outcomes.entry(outcome).or_default() += 1;
+
+        // The branch points at a complete commit: its object and its tree are there.
+        let tip = s.git(&["rev-parse", "--verify", "main"]);
+        if tip != before && out.status.code().is_none() {
+            landed_then_killed += 1;
+        }
+        let tree = s.git_output(
+            &["cat-file", "-e", &format!("{}^{{tree}}", tip.trim())],
+            None,
+        );
+        assert!(
+            tree.status.success(),
+            "kill {k}: tip tree: {}",
+            describe(&tree)
+        );
+        if k % 50 == 49 {
+            assert_fsck(&s);
+            // The next writer left alone repairs the work tree by itself: no edit is in the
+            // way afterwards, whatever the kills interrupted.
+            let out = healing(&s, "wf-assign", &[&review, "--to", to], "alice", None);
+            assert!(out.status.success(), "{}", describe(&out));
+            s.assert_clean();
+        }
+        // Once the draft has been submitted, the next submit needs a new draft.
+        if tool == "wf-submit" && s.show(&draft)["step"] != "draft" {
+            let out = healing(&s, "wf-new", &["--title", "to submit"], "alice", None);
+            assert!(out.status.success(), "{}", describe(&out));
+            draft = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            let out = healing(&s, "wf-assign", &[&draft, "--to", BOT.0], "alice", None);
+            assert!(out.status.success(), "{}", describe(&out));
+        }
+    }
+    eprintln!(
+        "{KILLS} runs in {:.1?}: {outcomes:?}; {landed_then_killed} killed after the branch moved, \
+         {finished} syncs finished by the next tool, {locks} stale locks cleared",
+        start.elapsed()
+    );
+
+    // wf-repair leaves the work tree in step, and the next action succeeds.
+    let r = s.call("wf-repair").run();
+    assert!(r.status.success(), "wf-repair: {}", describe(&r));
+    s.assert_clean();
+    assert_verify(&s);
+    assert_fsck(&s);
+    let after = s
+        .call("wf-assign")
+        .args([&review, "--to", BOB.0])
+        .key("alice")
+        .run();
+    assert!(after.status.success(), "{}", describe(&after));
+    assert!(after.stderr.is_empty(), "{}", describe(&after));
+    s.assert_clean();
 }
