@@ -80,7 +80,7 @@ impl Journal {
                 "old" if v == "none" => old = Some(None),
                 "old" => old = Some(Some(Oid::from_str(v).ok()?)),
                 "new" => new = Some(Oid::from_str(v).ok()?),
-                "path" if !v.is_empty() => paths.push(v.to_string()),
+                "path" if is_relative_path(v) => paths.push(v.to_string()),
                 _ => return None,
             }
         }
@@ -91,6 +91,11 @@ impl Journal {
             paths,
         })
     }
+}
+
+/// A path inside the work tree: relative, no empty, `.` or `..` component.
+fn is_relative_path(p: &str) -> bool {
+    !p.is_empty() && p.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
 }
 
 /// What a sync did (or, dry, would do).
@@ -584,6 +589,17 @@ mod tests {
         assert_eq!(Journal::parse("branch refs/heads/main\n"), None);
         assert_eq!(Journal::parse("what\n"), None);
         assert_eq!(Journal::parse(&j.to_text().replace("new ", "new x")), None);
+        for bad in [
+            "/etc/passwd",
+            "../x",
+            "tasks/../../x",
+            "tasks//a",
+            "./a",
+            "",
+        ] {
+            let text = j.to_text() + &format!("path {bad}\n");
+            assert_eq!(Journal::parse(&text), None, "{bad:?}");
+        }
     }
 
     #[test]
