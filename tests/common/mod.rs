@@ -48,6 +48,7 @@ pub fn bin(tool: &str) -> &'static str {
         "wf-policy" => env!("CARGO_BIN_EXE_wf-policy"),
         "wf-graph" => env!("CARGO_BIN_EXE_wf-graph"),
         "wf-stats" => env!("CARGO_BIN_EXE_wf-stats"),
+        "wf-repair" => env!("CARGO_BIN_EXE_wf-repair"),
         other => panic!("no such wf tool: {other}"),
     }
 }

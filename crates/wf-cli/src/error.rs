@@ -19,7 +19,7 @@ pub enum Exit {
     NotFound = 3,
     /// No usable signing key, or the key belongs to no registered actor.
     Identity = 4,
-    /// Uncommitted edits in the way, or the branch kept moving under us.
+    /// Uncommitted edits in the way, a git lock file in the way, or the branch kept moving.
     Conflict = 5,
     /// Not a wf store, or store files that do not parse or validate.
     Store = 6,
@@ -38,7 +38,7 @@ pub const EXIT_CODES: &[(u8, &str, &str)] = &[
     (2, "Usage", "bad arguments or malformed user input"),
     (3, "NotFound", "no such task, actor, workflow or tool, or an ambiguous task id prefix"),
     (4, "Identity", "no usable signing key, or the key belongs to no registered actor (or, for wf-run, not to an AI actor with a run command)"),
-    (5, "Conflict", "uncommitted edits in the way, a detached HEAD, or the branch kept moving"),
+    (5, "Conflict", "uncommitted edits in the way, a detached HEAD, a git lock file in the way (wf-repair clears a stale one), or the branch kept moving; wf-repair: the work tree still differs from the branch"),
     (6, "Store", "not a git repository, not a wf store, or store files that do not parse or validate"),
     (7, "Failure", "git, filesystem or ssh-keygen failure; for wf-run, an agent that failed, timed out or was interrupted"),
     (8, "Partial", "with - (ids on stdin): at least one id failed, each reported on stderr; the others were done"),
@@ -57,6 +57,15 @@ pub enum CliError {
     Identity(String, Option<String>),
     /// Dirty work tree or lost races.
     Conflict(String, Option<String>),
+    /// A git lock file is in the way (exit 5). Not about one task: with ids on stdin it stops
+    /// the run.
+    Locked {
+        /// The lock file.
+        path: String,
+        /// The commit, when the action was committed but its files not yet copied to the work
+        /// tree.
+        committed: Option<String>,
+    },
     /// The store is missing or corrupt.
     Store(String, Option<String>),
     /// Anything else that failed underneath.
@@ -85,7 +94,7 @@ impl CliError {
             CliError::Usage(..) => Exit::Usage,
             CliError::NotFound(..) => Exit::NotFound,
             CliError::Identity(..) => Exit::Identity,
-            CliError::Conflict(..) => Exit::Conflict,
+            CliError::Conflict(..) | CliError::Locked { .. } => Exit::Conflict,
             CliError::Store(..) => Exit::Store,
             CliError::Failure(_) | CliError::Agent(..) => Exit::Failure,
             CliError::BrokenPipe => Exit::Ok,
@@ -94,7 +103,20 @@ impl CliError {
     }
 
     /// The hint line, if any.
-    pub fn hint(&self) -> Option<&str> {
+    pub fn hint(&self) -> Option<String> {
+        if let CliError::Locked { committed, .. } = self {
+            return Some(match committed {
+                None => "if no git command is running here, clear it with: wf-repair".into(),
+                Some(c) => format!(
+                    "the action was committed as {c} but its files are not in the work tree yet; \
+                     if no git command is running here, clear the lock and finish with: wf-repair"
+                ),
+            });
+        }
+        self.hint_str().map(str::to_string)
+    }
+
+    fn hint_str(&self) -> Option<&str> {
         match self {
             CliError::Refused(r) => Some(&r.hint),
             CliError::Usage(_, h)
@@ -104,7 +126,7 @@ impl CliError {
             | CliError::Store(_, h)
             | CliError::Rejected(_, h)
             | CliError::Agent(_, h) => h.as_deref(),
-            CliError::Failure(_) | CliError::BrokenPipe => None,
+            CliError::Failure(_) | CliError::BrokenPipe | CliError::Locked { .. } => None,
             CliError::Partial { .. } => Some("each failure is reported above as TOOL: ID: message"),
         }
     }
@@ -133,6 +155,10 @@ impl fmt::Display for CliError {
             | CliError::Agent(m, _)
             | CliError::Failure(m) => f.write_str(m),
             CliError::BrokenPipe => f.write_str("broken pipe"),
+            CliError::Locked { path, .. } => write!(
+                f,
+                "{path} is locked: another git process is running, or one was killed and left a stale lock"
+            ),
             CliError::Partial { failed, of } => write!(f, "{failed} of {of} ids failed"),
         }
     }
@@ -174,6 +200,10 @@ impl From<StoreError> for CliError {
                 CliError::store(format!("{p} is not valid UTF-8"), "fix or restore the file")
             }
             StoreError::Git(g) => CliError::Failure(format!("git: {}", g.message())),
+            StoreError::Locked(p) => CliError::Locked {
+                path: p.display().to_string(),
+                committed: None,
+            },
             StoreError::Io(p, e) => {
                 if e.kind() == std::io::ErrorKind::BrokenPipe {
                     CliError::BrokenPipe

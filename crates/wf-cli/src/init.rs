@@ -149,8 +149,9 @@ pub fn configure(store: &Store, actors: &Actors) -> Result<(), CliError> {
     let path = match store.workdir() {
         Some(w) => std::fs::canonicalize(w)?.join(SIGNERS_FILE),
         None => {
+            // Written atomically: a killed writer leaves the old list, never half of one.
             let p = store.git_dir().join("wf-allowed-signers");
-            std::fs::write(&p, actors.allowed_signers())?;
+            wf_store::sync::write_atomic(&p, actors.allowed_signers().as_bytes())?;
             p
         }
     };

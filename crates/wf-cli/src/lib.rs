@@ -21,6 +21,7 @@ pub mod log;
 pub mod ls;
 pub mod new;
 pub mod policy;
+pub mod repair;
 pub mod review;
 pub mod run;
 pub mod show;

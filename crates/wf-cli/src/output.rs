@@ -85,3 +85,20 @@ pub fn paint(text: &str, color: Color, on: bool) -> String {
     };
     format!("\x1b[{code}m{text}\x1b[0m")
 }
+
+/// The name of the running tool (`wf-new`), from how it was started.
+pub fn tool_name() -> String {
+    std::env::args_os()
+        .next()
+        .as_deref()
+        .map(std::path::Path::new)
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "wf".into())
+}
+
+/// A note on stderr, `TOOL: note: TEXT`: something the user should know that is no error
+/// (the work tree was repaired after a crash, an edit was left alone).
+pub fn note(text: &str) {
+    eprintln!("{}: note: {text}", tool_name());
+}

@@ -1,13 +1,18 @@
 //! One action, one signed commit: read the tip, decide, sign, compare-and-swap the branch, sync
 //! the work tree. A writer that loses the race re-reads, re-decides under the new state and
-//! tries again, so no update is lost and no rule is checked against stale state.
+//! tries again, so no update is lost and no rule is checked against stale state. A writer
+//! killed half way leaves a sync journal that the next writer finishes (see
+//! [`wf_store::sync`]).
 
 use std::time::Duration;
 
 use git2::Oid;
-use wf_store::{Change, Person, Signer, Store};
+use wf_store::repo::WriterLock;
+use wf_store::sync::short;
+use wf_store::{Change, Journal, Person, Recovery, Signer, Store, StoreError};
 
 use crate::error::CliError;
+use crate::output::note;
 
 /// What a tool wants committed, planned against one tip.
 pub struct Plan<T> {
@@ -38,13 +43,14 @@ pub fn commit_action<T>(
 ) -> Result<(Oid, T), CliError> {
     let branch = store.branch()?;
     for attempt in 0..MAX_ATTEMPTS {
-        let (tip, planned) = {
-            let lock = store.lock()?;
-            let tip = store.tip(&branch)?;
-            let planned = plan(tip)?;
-            store.check_clean(&planned.guard, &lock)?;
-            (tip, planned)
-        };
+        let lock = take_lock(store)?;
+        let tip = store.tip(&branch)?;
+        let planned = plan(tip)?;
+        store.check_clean(&planned.guard, &lock)?;
+        // A key signed in process keeps the lock: the attempt cannot lose a race to another wf
+        // writer. An agent or a passphrase prompt never holds it: the lock is released while
+        // signing, and the branch may have moved when it is taken again.
+        let lock = signer.in_process().then_some(lock);
         let change = Change {
             message: planned.message,
             author: planned.author,
@@ -59,10 +65,34 @@ pub fn commit_action<T>(
             .next()
             .unwrap_or_default()
             .to_string();
-        let lock = store.lock()?;
-        if store.advance(&branch, tip, oid, &subject)? {
-            store.sync_worktree(&branch, &change.paths(), &lock)?;
-            return Ok((oid, planned.result));
+        let lock = match lock {
+            Some(l) => l,
+            None => take_lock(store)?,
+        };
+        // A stale git lock is reported before the branch moves, so nothing is committed.
+        store.check_git_locks(&branch)?;
+        let journal = Journal {
+            branch: branch.clone(),
+            old: tip,
+            new: oid,
+            paths: change.paths(),
+        };
+        store.begin_sync(&journal, &lock)?;
+        match store.advance(&branch, tip, oid, &subject) {
+            Ok(true) => {
+                let report = store
+                    .finish_sync(&journal, &lock)
+                    .map_err(|e| unsynced(e, oid))?;
+                report_kept(&report.kept);
+                return Ok((oid, planned.result));
+            }
+            Ok(false) => store.end_sync(&lock)?,
+            Err(e @ StoreError::Locked(_)) => {
+                store.end_sync(&lock)?;
+                return Err(e.into());
+            }
+            // The journal stays: the next writer sees whether the commit landed.
+            Err(e) => return Err(e.into()),
         }
         drop(lock);
         std::thread::sleep(Duration::from_millis(1 + u64::from(attempt % 16) * 3));
@@ -71,6 +101,53 @@ pub fn commit_action<T>(
         format!("the branch kept moving: gave up after {MAX_ATTEMPTS} attempts"),
         Some("try again; nothing was committed".into()),
     ))
+}
+
+/// Take the writer lock, then finish (or drop) a sync that a killed writer left behind.
+pub fn take_lock(store: &Store) -> Result<WriterLock, CliError> {
+    let lock = store.lock()?;
+    match store.recover(&lock)? {
+        None => {}
+        Some(Recovery::Finished(j, r)) => {
+            note(&format!(
+                "finished copying commit {} to the work tree (a wf tool was interrupted)",
+                short(j.new)
+            ));
+            report_kept(&r.kept);
+        }
+        Some(Recovery::Dropped(_, why)) => {
+            note(&format!("dropped an interrupted work-tree sync: {why}"));
+        }
+        Some(Recovery::Unreadable(p)) => {
+            note(&format!(
+                "dropped an unreadable sync journal {p}; wf-repair checks the work tree"
+            ));
+        }
+    }
+    Ok(lock)
+}
+
+fn report_kept(kept: &[String]) {
+    if !kept.is_empty() {
+        note(&format!(
+            "left {} alone: it holds edits of yours, not the committed version (wf-repair --restore overwrites it)",
+            kept.join(", ")
+        ));
+    }
+}
+
+/// The branch moved, but copying the commit to the work tree failed.
+fn unsynced(e: StoreError, oid: Oid) -> CliError {
+    match e {
+        StoreError::Locked(p) => CliError::Locked {
+            path: p.display().to_string(),
+            committed: Some(short(oid)),
+        },
+        e => CliError::Failure(format!(
+            "committed {}, but copying it to the work tree failed ({e}); wf-repair finishes it",
+            short(oid)
+        )),
+    }
 }
 
 /// Files an action writes besides the task file, planned against the task as it is.

@@ -1,12 +1,14 @@
 //! wf-store: where wf remembers. Reads tasks, actors and workflows out of git objects; writes
 //! one signed commit per action and moves the branch by compare-and-swap; keeps the work tree
-//! in step; signs and checks SSH signatures (in process, `ssh-keygen` as fallback).
+//! in step, through crashes (a sync journal, atomic writes); signs and checks SSH signatures (in process, `ssh-keygen` as fallback).
 #![deny(missing_docs)]
 
 pub mod raw;
 pub mod repo;
 pub mod sign;
+pub mod sync;
 pub mod verify;
 
 pub use repo::{Change, Person, Store, StoreError};
 pub use sign::{KeySource, SigStatus, SignError, Signer};
+pub use sync::{Drift, Journal, Recovery, SyncReport};

@@ -38,6 +38,10 @@ pub enum StoreError {
     /// The filesystem said no.
     #[error("{0}: {1}")]
     Io(String, std::io::Error),
+    /// A git lock file is in the way: another git process is running, or one was killed and
+    /// left it behind. Holds the lock file's path.
+    #[error("{} is locked: another git process is running, or one was killed and left a stale lock", .0.display())]
+    Locked(PathBuf),
 }
 
 type Result<T> = std::result::Result<T, StoreError>;
@@ -293,7 +297,9 @@ impl Store {
     }
 
     /// Move `branch` from `expected` to `new`, only if it still points at `expected`
-    /// (compare-and-swap). Returns false when another writer moved it first.
+    /// (compare-and-swap). Returns false when another writer moved it first. A git lock file in
+    /// the way (`refs/heads/BRANCH.lock`) is waited for a moment, then reported as
+    /// [`StoreError::Locked`]: it is no lost race, and retrying would not help.
     pub fn advance(
         &self,
         branch: &str,
@@ -301,21 +307,28 @@ impl Store {
         new: Oid,
         log: &str,
     ) -> Result<bool> {
-        let r = match expected {
-            Some(old) => self.repo.reference_matching(branch, new, true, old, log),
-            None => self.repo.reference(branch, new, false, log),
-        };
+        let r = crate::sync::patiently(&self.ref_lock(branch), || {
+            match expected {
+                Some(old) => self.repo.reference_matching(branch, new, true, old, log),
+                None => self.repo.reference(branch, new, false, log),
+            }
+            .map(|_| ())
+        });
         match r {
-            Ok(_) => Ok(true),
-            Err(e)
-                if matches!(
-                    e.code(),
-                    ErrorCode::Modified | ErrorCode::Exists | ErrorCode::Locked
-                ) =>
+            Ok(()) => Ok(true),
+            Err(StoreError::Git(e))
+                if matches!(e.code(), ErrorCode::Modified | ErrorCode::Exists) =>
             {
                 Ok(false)
             }
-            Err(e) => Err(e.into()),
+            Err(StoreError::Locked(p)) => {
+                let packed = self.repo.commondir().join("packed-refs.lock");
+                let found = [p.clone(), packed]
+                    .into_iter()
+                    .find(|l| l.symlink_metadata().is_ok());
+                Err(StoreError::Locked(found.unwrap_or(p)))
+            }
+            Err(e) => Err(e),
         }
     }
 
@@ -358,45 +371,6 @@ impl Store {
         } else {
             Err(StoreError::Dirty(dirty.join(", ")))
         }
-    }
-
-    /// Make the work tree and the index match the branch tip for these paths (after a commit
-    /// landed). Reads the tip again, so whichever writer syncs last leaves the newest content.
-    pub fn sync_worktree(&self, branch: &str, paths: &[String], _lock: &WriterLock) -> Result<()> {
-        let Some(workdir) = self.repo.workdir().map(Path::to_path_buf) else {
-            return Ok(());
-        };
-        let Some(tip) = self.tip(branch)? else {
-            return Ok(());
-        };
-        let tree = self.repo.find_commit(tip)?.tree()?;
-        let mut index = self.repo.index()?;
-        index.read(true)?;
-        for p in paths {
-            let file = workdir.join(p);
-            match tree.get_path(Path::new(p)) {
-                Ok(entry) => {
-                    let blob = self.repo.find_blob(entry.id())?;
-                    if let Some(parent) = file.parent() {
-                        std::fs::create_dir_all(parent).map_err(|e| io(&file, e))?;
-                    }
-                    std::fs::write(&file, blob.content()).map_err(|e| io(&file, e))?;
-                    index.add_path(Path::new(p))?;
-                }
-                Err(e) if e.code() == ErrorCode::NotFound => {
-                    match std::fs::remove_file(&file) {
-                        Ok(()) => {}
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                        Err(e) => return Err(io(&file, e)),
-                    }
-                    let _ = index.remove_path(Path::new(p));
-                    remove_empty_parents(&workdir, &file);
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        index.write()?;
-        Ok(())
     }
 
     /// The signature status of a commit, checked in process.
@@ -443,19 +417,5 @@ fn index_entry(path: &str, id: Oid) -> git2::IndexEntry {
         flags: 0,
         flags_extended: 0,
         path: path.as_bytes().to_vec(),
-    }
-}
-
-fn io(p: &Path, e: std::io::Error) -> StoreError {
-    StoreError::Io(p.display().to_string(), e)
-}
-
-fn remove_empty_parents(top: &Path, file: &Path) {
-    let mut dir = file.parent();
-    while let Some(d) = dir {
-        if d == top || std::fs::remove_dir(d).is_err() {
-            break;
-        }
-        dir = d.parent();
     }
 }

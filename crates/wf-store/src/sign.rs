@@ -76,6 +76,12 @@ pub trait Signer {
     fn public_key(&self) -> &str;
     /// An armored SSHSIG signature of `data` in the `git` namespace.
     fn sign(&self, data: &[u8]) -> Result<String, SignError>;
+    /// Whether signing happens in this process, in a moment and without asking anyone (no
+    /// ssh-agent confirmation, no passphrase prompt), so a writer may sign while it holds the
+    /// writer lock.
+    fn in_process(&self) -> bool {
+        false
+    }
 }
 
 /// Signs in process with an unencrypted ed25519 key.
@@ -94,6 +100,9 @@ pub struct SshKeygen {
 impl Signer for InProcess {
     fn public_key(&self) -> &str {
         &self.public
+    }
+    fn in_process(&self) -> bool {
+        true
     }
     fn sign(&self, data: &[u8]) -> Result<String, SignError> {
         let sig = self
