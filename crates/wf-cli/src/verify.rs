@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Parser;
 use git2::{Oid, Repository};
 use serde_json::{json, Value};
+use wf_core::text::visible;
 use wf_store::verify::{self as engine, Kind, Range, Report};
 
 use crate::context;
@@ -175,12 +176,13 @@ pub fn problem_lines(reports: &[Report]) -> String {
     let mut out = String::new();
     for r in reports {
         for p in &r.problems {
+            // Reasons quote paths and trailers of the commit: shown escaped, on one line.
             out.push_str(&format!(
                 "{} {} {}: {}\n",
                 &r.commit.to_string()[..12],
-                r.task.as_deref().unwrap_or("-"),
+                visible(r.task.as_deref().unwrap_or("-")),
                 p.check,
-                p.reason
+                visible(&p.reason)
             ));
         }
     }
@@ -357,7 +359,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 if a["valid"] == json!(true) {
                     text.push_str(&format!(
                         "approves {} revision {} ({}) by {}: valid\n",
-                        a["task"].as_str().unwrap_or("?"),
+                        visible(a["task"].as_str().unwrap_or("?")),
                         a["revision"],
                         short_digest(a["digest"].as_str().unwrap_or("")),
                         a["approver"].as_str().unwrap_or("?"),
@@ -365,7 +367,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 } else {
                     text.push_str(&format!(
                         "approves {}: INVALID (commit {})\n",
-                        a["task"].as_str().unwrap_or("?"),
+                        visible(a["task"].as_str().unwrap_or("?")),
                         &a["commit"].as_str().unwrap_or("")[..12],
                     ));
                 }

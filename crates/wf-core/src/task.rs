@@ -264,7 +264,7 @@ pub struct TaskParseError(pub String);
 impl Task {
     /// Parse a task file (unknown fields are refused).
     pub fn parse(text: &str) -> Result<Task, TaskParseError> {
-        toml::from_str(text).map_err(|e| TaskParseError(e.to_string()))
+        toml::from_str(text).map_err(|e| TaskParseError(crate::text::toml_error(text, &e)))
     }
 
     /// Deterministic TOML text: fixed field order, fixed formatting.
