@@ -619,6 +619,7 @@ impl Ctx<'_> {
             );
             return Ok(out);
         };
+        let odb = self.repo.odb()?;
         let mut err = None;
         dir.walk(git2::TreeWalkMode::PreOrder, |d, entry| {
             if entry.kind() == Some(ObjectType::Tree) {
@@ -626,7 +627,7 @@ impl Ctx<'_> {
             }
             let path = format!("{d}{}", entry.name().unwrap_or("\u{fffd}"));
             if entry.filemode() != REGULAR {
-                out.irregular.push(format!("{}/{path}", Task::dir(id)));
+                out.irregular.push(format!("{}{path}", Task::dir(id)));
                 return git2::TreeWalkResult::Ok;
             }
             let oid = entry.id().to_string();
@@ -636,11 +637,23 @@ impl Ctx<'_> {
             let content = if unchanged || entry.kind() != Some(ObjectType::Blob) {
                 None
             } else {
-                match self.repo.find_blob(entry.id()) {
-                    Ok(b) => Some((
-                        wf_core::digest::sha256_hex(b.content()),
-                        b.content().len() as u64,
-                    )),
+                match odb.read_header(entry.id()) {
+                    // Never read into memory: reported by its size.
+                    Ok((n, _)) if n as u64 > wf_core::task::MAX_FILE_SIZE => {
+                        out.oversized
+                            .push((format!("{}{path}", Task::dir(id)), n as u64));
+                        None
+                    }
+                    Ok(_) => match self.repo.find_blob(entry.id()) {
+                        Ok(b) => Some((
+                            wf_core::digest::sha256_hex(b.content()),
+                            b.content().len() as u64,
+                        )),
+                        Err(e) => {
+                            err = Some(e);
+                            None
+                        }
+                    },
                     Err(e) => {
                         err = Some(e);
                         None
