@@ -90,6 +90,7 @@ pub fn run_range(
     each_block: &mut dyn FnMut(&[Report]) -> Result<(), CliError>,
 ) -> Result<Outcome, CliError> {
     let oids = engine::commits(repo, &range)?;
+    check_complete(repo, &oids)?;
     let cached = if use_cache {
         engine::load_cache(repo)
     } else {
@@ -129,6 +130,28 @@ pub fn run_range(
         let _ = engine::save_cache(repo, &clean);
     }
     Ok(Outcome { reports, range })
+}
+
+/// Refuse a range with a commit whose parents a shallow clone did not fetch: such a commit
+/// cannot be judged against its parent (git shows it as a root), so verification would be
+/// incomplete. A shallow clone whose missing history is outside the range verifies as usual.
+fn check_complete(repo: &Repository, oids: &[Oid]) -> Result<(), CliError> {
+    let shallow = engine::shallow_commits(repo);
+    let cut: Vec<&Oid> = oids.iter().filter(|o| shallow.contains(o)).collect();
+    let Some(first) = cut.first() else {
+        return Ok(());
+    };
+    let more = match cut.len() {
+        1 => String::new(),
+        n => format!(" (and {} more)", n - 1),
+    };
+    Err(CliError::store(
+        format!(
+            "the history is shallow: the parents of commit {}{more} were not fetched, so verification would be incomplete",
+            &first.to_string()[..12]
+        ),
+        "fetch the whole history (git fetch --unshallow; CI: fetch-depth: 0), or verify a range whose parents are all here (wf-verify --base BASE)",
+    ))
 }
 
 /// Resolve `REV` or `A..B` (and `--base`) to a range.

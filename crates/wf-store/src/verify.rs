@@ -121,6 +121,18 @@ pub struct Range {
     pub exclude: Vec<Oid>,
 }
 
+/// The commits of a shallow clone whose parents git did not fetch (`<git-dir>/shallow`); empty
+/// for a complete history. libgit2 shows them as root commits, so they cannot be judged.
+pub fn shallow_commits(repo: &Repository) -> HashSet<Oid> {
+    std::fs::read_to_string(repo.commondir().join("shallow"))
+        .map(|s| {
+            s.lines()
+                .filter_map(|l| Oid::from_str(l.trim()).ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// List the commits of a range, parents before children.
 pub fn commits(repo: &Repository, range: &Range) -> Result<Vec<Oid>, git2::Error> {
     let mut walk = repo.revwalk()?;
