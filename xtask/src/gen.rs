@@ -230,7 +230,7 @@ fn step(
         2 | 5 | 8 => {
             let body = format!("# Release note\n\nDraft {stage} of {id} ({n}).\n");
             let (oid, sha, size) = store
-                .blob_from_reader(body.as_bytes())
+                .blob_from_reader(body.as_bytes(), wf_core::task::MAX_FILE_SIZE)
                 .map_err(|x| x.to_string())?;
             let dir = format!("{}out/", Task::dir(id));
             let output = wf_core::rules::Output {

@@ -144,6 +144,17 @@ impl Snapshot {
         Ok(w)
     }
 
+    /// A workflow by name for a query tool: `None` when there is no such file (the task is shown
+    /// without its workflow's view), but an error when the file is there and broken, so a
+    /// reader never hides a store that does not parse.
+    pub fn workflow_if_any(&self, store: &Store, name: &str) -> Result<Option<Workflow>, CliError> {
+        match self.workflow(store, name) {
+            Ok(w) => Ok(Some(w)),
+            Err(CliError::NotFound(..)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The ids of every task at this commit.
     pub fn task_ids(&self, store: &Store) -> Result<Vec<String>, CliError> {
         Ok(store.task_ids(self.commit)?)

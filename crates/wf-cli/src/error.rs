@@ -199,6 +199,10 @@ impl From<StoreError> for CliError {
             StoreError::NotUtf8(p) => {
                 CliError::store(format!("{p} is not valid UTF-8"), "fix or restore the file")
             }
+            StoreError::TooLarge(limit) => CliError::usage(
+                format!("output is larger than the {} MiB limit", limit >> 20),
+                too_large_hint(),
+            ),
             StoreError::Git(g) => CliError::Failure(format!("git: {}", g.message())),
             StoreError::Locked(p) => CliError::Locked {
                 path: p.display().to_string(),
@@ -213,6 +217,14 @@ impl From<StoreError> for CliError {
             }
         }
     }
+}
+
+/// The hint for an output or input file over [`wf_core::task::MAX_FILE_SIZE`].
+pub fn too_large_hint() -> String {
+    format!(
+        "a task file holds at most {} (spec/store.md); keep larger data outside the store and submit a reference to it",
+        wf_core::task::max_file_size_text()
+    )
 }
 
 impl From<std::io::Error> for CliError {

@@ -31,7 +31,7 @@ pub fn main() -> ExitCode {
             Some(name) => dispatch(name, &[OsString::from("--help")]),
         },
         Some(s) if s.starts_with('-') => {
-            eprintln!("wf: unknown option {s}");
+            eprintln!("wf: unknown option {}", wf_core::text::visible(s));
             eprintln!("{USAGE}");
             ExitCode::from(Exit::Usage as u8)
         }

@@ -60,10 +60,7 @@ pub fn each(
             Ok(()) => {}
             Err(e) if per_id(&e) => {
                 failed += 1;
-                eprintln!("{tool}: {id}: {e}");
-                if let Some(h) = e.hint() {
-                    eprintln!("hint: {h}");
-                }
+                crate::report(tool, Some(id), &e);
             }
             Err(e) => return Err(e),
         }

@@ -58,6 +58,12 @@ pub fn run(args: Args) -> Result<(), CliError> {
         Some(d) => base.join(d),
         None => base,
     };
+    // git's configuration will name a file in this folder by its absolute path, and a config
+    // value is text: refuse a path that is not UTF-8 before anything is created.
+    let real = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
+    if real.to_str().is_none() {
+        return Err(not_utf8(&real));
+    }
     let (store, created) = Store::open_or_init(&dir, args.bare)?;
     let signer = context::signer(&args.keys, Some(&store))?;
     let branch = store.branch()?;
@@ -148,14 +154,24 @@ pub fn run(args: Args) -> Result<(), CliError> {
 pub fn configure(store: &Store, actors: &Actors) -> Result<(), CliError> {
     let path = match store.workdir() {
         Some(w) => std::fs::canonicalize(w)?.join(SIGNERS_FILE),
-        None => {
-            // Written atomically: a killed writer leaves the old list, never half of one.
-            let p = store.git_dir().join("wf-allowed-signers");
-            wf_store::sync::write_atomic(&p, actors.allowed_signers().as_bytes())?;
-            p
-        }
+        None => store.git_dir().join("wf-allowed-signers"),
     };
+    let text = path.to_str().ok_or_else(|| not_utf8(&path))?;
+    if store.workdir().is_none() {
+        // Written atomically: a killed writer leaves the old list, never half of one.
+        wf_store::sync::write_atomic(&path, actors.allowed_signers().as_bytes())?;
+    }
     store.set_config("gpg.format", "ssh")?;
-    store.set_config("gpg.ssh.allowedSignersFile", &path.display().to_string())?;
+    store.set_config("gpg.ssh.allowedSignersFile", text)?;
     Ok(())
+}
+
+fn not_utf8(path: &std::path::Path) -> CliError {
+    CliError::usage(
+        format!(
+            "{} is not a UTF-8 path: git's configuration cannot name the allowed-signers file there",
+            path.display()
+        ),
+        "make the store in a folder whose path is UTF-8",
+    )
 }

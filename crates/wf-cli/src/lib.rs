@@ -54,11 +54,23 @@ pub fn main<A: Parser>(tool: &str, run: fn(A) -> Result<(), CliError>) -> ExitCo
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError::BrokenPipe) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{tool}: {e}");
-            if let Some(h) = e.hint() {
-                eprintln!("hint: {h}");
-            }
+            report(tool, None, &e);
             ExitCode::from(e.exit() as u8)
         }
+    }
+}
+
+/// Print an error as one line (`TOOL: message`, or `TOOL: ID: message` for one of the ids read
+/// from stdin) and its hint line. Messages quote what users, files and commits hold, so every
+/// control character is escaped ([`wf_core::text::visible`]): one line each, nothing a terminal
+/// would act on.
+pub fn report(tool: &str, id: Option<&str>, e: &CliError) {
+    use wf_core::text::visible;
+    match id {
+        Some(id) => eprintln!("{tool}: {}: {}", visible(id), visible(&e.to_string())),
+        None => eprintln!("{tool}: {}", visible(&e.to_string())),
+    }
+    if let Some(h) = e.hint() {
+        eprintln!("hint: {}", visible(&h));
     }
 }

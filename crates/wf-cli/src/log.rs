@@ -171,6 +171,8 @@ fn line(e: &Value, color: bool) -> String {
     if let Some(m) = e["model"].as_str() {
         line.push_str(&format!(" model {m}"));
     }
+    // Trailers are whatever a commit says: shown escaped, never sent raw to the terminal.
+    let mut line = wf_core::text::visible(&line);
     let sig = s("signature");
     let shade = if sig == "good" {
         Color::Green

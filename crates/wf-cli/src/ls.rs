@@ -6,6 +6,7 @@ use clap::Parser;
 use serde_json::json;
 use wf_core::rules::holder;
 use wf_core::task::TaskState;
+use wf_core::text::visible;
 use wf_core::Workflow;
 
 use crate::context::{self, Snapshot};
@@ -56,10 +57,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let mut rows = Vec::new();
     for id in snap.task_ids(&store)? {
         let task = snap.task(&store, &id)?;
-        let w = workflows
-            .entry(task.workflow.clone())
-            .or_insert_with(|| snap.workflow(&store, &task.workflow).ok())
-            .clone();
+        if !workflows.contains_key(&task.workflow) {
+            let w = snap.workflow_if_any(&store, &task.workflow)?;
+            workflows.insert(task.workflow.clone(), w);
+        }
+        let w = workflows[&task.workflow].clone();
         let h = w
             .as_ref()
             .and_then(|w| holder(w, &task))
@@ -104,13 +106,14 @@ pub fn run(args: Args) -> Result<(), CliError> {
         } else {
             Color::Green
         };
+        // Fields are shown escaped: a file committed by hand may hold control characters.
         out.push_str(&format!(
             "{:<10} {} {:<10} {:<14} {}\n",
-            t.id,
+            visible(&t.id),
             paint(&format!("{state:<6}"), shade, color),
-            t.step,
-            h.as_deref().unwrap_or("-"),
-            wf_core::text::one_line(&t.title)
+            visible(&t.step),
+            visible(h.as_deref().unwrap_or("-")),
+            visible(&t.title)
         ));
     }
     print(&out)

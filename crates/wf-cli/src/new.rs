@@ -1,13 +1,15 @@
 //! `wf-new`: define a task (the workflow's define step).
 
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use clap::Parser;
 use wf_core::digest::sha256_hex;
 use wf_core::id::{check_file_name, task_id_from, TASK_HEX_LEN};
-use wf_core::task::Input;
+use wf_core::task::{max_file_size_text, Input, MAX_FILE_SIZE};
 use wf_core::{Action, Task};
-use wf_store::Person;
+use wf_store::{Person, StoreError};
 
 use crate::context::{self, KeyArgs, Snapshot};
 use crate::error::CliError;
@@ -36,9 +38,9 @@ pub struct Args {
     /// An inline input, NAME=TEXT (repeatable).
     #[arg(long = "input", value_name = "NAME=TEXT")]
     pub inputs: Vec<String>,
-    /// A file input, NAME=PATH, kept at tasks/ID/in/NAME (repeatable).
+    /// A file input, NAME=PATH, kept at tasks/ID/in/NAME (repeatable; at most 64 MiB each).
     #[arg(long = "input-file", value_name = "NAME=PATH")]
-    pub input_files: Vec<String>,
+    pub input_files: Vec<OsString>,
     /// The accountable human (default: you).
     #[arg(long)]
     pub owner: Option<String>,
@@ -85,14 +87,40 @@ pub fn run(args: Args) -> Result<(), CliError> {
         });
     }
     for s in &args.input_files {
-        let (name, path) = split(s, "--input-file")?;
-        let f = std::fs::File::open(PathBuf::from(&path)).map_err(|e| {
+        // The path may be any file name the system allows; the name must be a plain one.
+        let bytes = s.as_bytes();
+        let Some(at) = bytes.iter().position(|b| *b == b'=') else {
+            return Err(CliError::usage(
+                format!("--input-file {s:?} is not NAME=PATH"),
+                "--input-file brief=...",
+            ));
+        };
+        let name = std::str::from_utf8(&bytes[..at]).map_err(|_| {
             CliError::usage(
-                format!("cannot read input file {path}: {e}"),
+                format!("--input-file {s:?}: the name is not UTF-8"),
+                "input names are plain file names",
+            )
+        })?;
+        let (name, _) = split(&format!("{name}="), "--input-file")?;
+        let path = PathBuf::from(std::ffi::OsStr::from_bytes(&bytes[at + 1..]));
+        let f = std::fs::File::open(&path).map_err(|e| {
+            CliError::usage(
+                format!("cannot read input file {}: {e}", path.display()),
                 "check the path",
             )
         })?;
-        let (oid, sha, _) = store.blob_from_reader(f)?;
+        let (oid, sha, _) = store
+            .blob_from_reader(f, MAX_FILE_SIZE)
+            .map_err(|e| match e {
+                StoreError::TooLarge(_) => CliError::usage(
+                    format!(
+                        "input file {name} is larger than the {} limit",
+                        max_file_size_text()
+                    ),
+                    crate::error::too_large_hint(),
+                ),
+                e => e.into(),
+            })?;
         inputs.push(Input {
             name: name.clone(),
             text: None,

@@ -12,9 +12,9 @@ use git2::Oid;
 use wf_core::actor::AgentRun;
 use wf_core::digest::sha256_hex;
 use wf_core::prompt::{self, Content};
-use wf_core::task::{Run, RunInput};
+use wf_core::task::{max_file_size_text, Run, RunInput, MAX_FILE_SIZE};
 use wf_core::{Action, Actor, Task, Timestamp};
-use wf_store::{Signer, Store};
+use wf_store::{Signer, Store, StoreError};
 
 use crate::context::{self, KeyArgs, Snapshot};
 use crate::error::CliError;
@@ -32,7 +32,8 @@ use crate::txn::{act_on_task, precheck, TaskView};
 /// review comments, starts the agent with the prompt on stdin, streams its stdout into git,
 /// and records it as one signed submit commit with the model, the prompt's digest, the command,
 /// the input digests, start and end time and the exit status. An agent that fails, times out
-/// or is interrupted records nothing. Output with a NUL byte is binary and kept as a file
+/// or is interrupted records nothing; so does one whose output passes 64 MiB (it is stopped
+/// at once, exit 2). Output with a NUL byte is binary and kept as a file
 /// (default name output.bin). With - for ID, runs on each task whose id is read from stdin.
 #[derive(Parser, Debug)]
 #[command(
@@ -262,6 +263,7 @@ enum Ending {
     Finished,
     TimedOut,
     Interrupted,
+    Overflow,
 }
 
 /// How long a stopped agent gets between SIGTERM and SIGKILL.
@@ -302,6 +304,9 @@ fn run_agent(
     });
     let (done, finished) = mpsc::channel::<()>();
     let limit = Duration::from_secs(agent.timeout_secs());
+    // Set when the output passes the size limit: the agent is stopped like at its time limit.
+    let overflow = Arc::new(AtomicBool::new(false));
+    let overflowed = overflow.clone();
     let watchdog = std::thread::spawn(move || {
         let deadline = Instant::now() + limit;
         let ending = loop {
@@ -311,6 +316,9 @@ fn run_agent(
             }
             if interrupted() {
                 break Ending::Interrupted;
+            }
+            if overflowed.load(Ordering::SeqCst) {
+                break Ending::Overflow;
             }
             if Instant::now() >= deadline {
                 break Ending::TimedOut;
@@ -323,7 +331,13 @@ fn run_agent(
         ending
     });
     let mut out = Sniff::new(child.stdout.take().expect("piped stdout"));
-    let stored = store.blob_from_reader(&mut out);
+    let stored = store.blob_from_reader(&mut out, MAX_FILE_SIZE);
+    let binary = out.binary;
+    if let Err(StoreError::TooLarge(_)) = &stored {
+        // Stop reading: close the pipe (an agent still writing gets EPIPE) and stop the agent.
+        drop(out);
+        overflow.store(true, Ordering::SeqCst);
+    }
     let status = child.wait();
     let _ = done.send(());
     let ending = watchdog.join().unwrap_or(Ending::Finished);
@@ -344,7 +358,17 @@ fn run_agent(
             ))
         }
         Ending::Interrupted => stop_if_interrupted()?,
-        Ending::Finished => {}
+        Ending::Overflow | Ending::Finished => {}
+    }
+    if let Err(StoreError::TooLarge(_)) = stored {
+        return Err(CliError::usage(
+            format!(
+                "the output of the agent of {} is larger than the {} limit; it was stopped and nothing recorded",
+                me.id,
+                max_file_size_text()
+            ),
+            crate::error::too_large_hint(),
+        ));
     }
     if !status.success() {
         let how = match (
@@ -361,7 +385,7 @@ fn run_agent(
         ));
     }
     let stored = stored?;
-    Ok((stored, out.binary))
+    Ok((stored, binary))
 }
 
 /// A reader that notes whether the first bytes contain a NUL (git's test for binary content).

@@ -3,6 +3,7 @@
 use clap::Parser;
 use serde_json::{json, Value};
 use wf_core::rules::holder;
+use wf_core::text::{visible, visible_lines};
 use wf_core::{Task, Workflow};
 use wf_store::Store;
 
@@ -85,7 +86,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
 fn show(store: &Store, snap: &Snapshot, typed: &str, args: &Args) -> Result<(), CliError> {
     let id = snap.resolve(store, typed)?;
     let task = snap.task(store, &id)?;
-    let workflow = snap.workflow(store, &task.workflow).ok();
+    let workflow = snap.workflow_if_any(store, &task.workflow)?;
     if args.json {
         return json(&task_json(workflow.as_ref(), &task));
     }
@@ -98,7 +99,7 @@ fn show(store: &Store, snap: &Snapshot, typed: &str, args: &Args) -> Result<(), 
         .map(|s| s.kind.as_str())
         .unwrap_or("?");
     let mut o = String::new();
-    o.push_str(&format!("{}  {}\n", task.id, task.title));
+    o.push_str(&format!("{}  {}\n", task.id, visible(&task.title)));
     o.push_str(&format!(
         "state     {}{}\nworkflow  {}\nstep      {} ({kind}), held by {}\nowner     {}\napprover  {}\ncreated   {} by {}\n",
         if task.approval().is_some() { "closed" } else { "open" },
@@ -219,7 +220,9 @@ fn show(store: &Store, snap: &Snapshot, typed: &str, args: &Args) -> Result<(), 
             ));
         }
     }
-    print(&o)
+    // Every field but the notes (folded above) is printed as the file holds it; a file committed
+    // by hand may hold control characters, which are shown escaped, never sent to the terminal.
+    print(&visible_lines(&o))
 }
 
 fn note(n: &str) -> String {

@@ -8,9 +8,9 @@ use git2::Oid;
 use wf_core::digest::sha256_hex;
 use wf_core::id::check_file_name;
 use wf_core::rules::Output;
-use wf_core::task::Artifact;
+use wf_core::task::{max_file_size_text, Artifact, MAX_FILE_SIZE};
 use wf_core::{Action, Task};
-use wf_store::Store;
+use wf_store::{Store, StoreError};
 
 use crate::context::{self, KeyArgs};
 use crate::error::CliError;
@@ -21,8 +21,9 @@ use crate::txn::{act_on_task, Files};
 ///
 /// The files become tasks/ID/out/NAME, so `git diff` between revisions shows the content change;
 /// the revision's digest (sha256 of the sha256sum manifest of its files) is what reviews and the
-/// approval bind to. With no FILE, the output is read from stdin (streamed, any size). Only the
-/// step's assignee may submit. An AI actor's revisions record its model; a human who used AI
+/// approval bind to. With no FILE, the output is read from stdin (streamed). Each file may hold
+/// at most 64 MiB: a longer stream is refused as soon as it passes the limit (exit 2), and
+/// nothing is stored. Only the step's assignee may submit. An AI actor's revisions record its model; a human who used AI
 /// says so with --model.
 #[derive(Parser, Debug)]
 #[command(
@@ -99,7 +100,8 @@ impl Pending {
                     "name files, or pipe the output in: producer | wf-submit ID",
                 ));
             }
-            let (oid, sha, size) = store.blob_from_reader(std::io::stdin().lock())?;
+            let (oid, sha, size) =
+                store.blob_from_reader(std::io::stdin().lock(), MAX_FILE_SIZE)?;
             out.push((None, oid, sha, size));
         } else {
             for f in files {
@@ -121,7 +123,20 @@ impl Pending {
                         "check the path",
                     )
                 })?;
-                let (oid, sha, size) = store.blob_from_reader(file)?;
+                let (oid, sha, size) =
+                    store
+                        .blob_from_reader(file, MAX_FILE_SIZE)
+                        .map_err(|e| match e {
+                            StoreError::TooLarge(_) => CliError::usage(
+                                format!(
+                                    "{}: output is larger than the {} limit",
+                                    f.display(),
+                                    max_file_size_text()
+                                ),
+                                crate::error::too_large_hint(),
+                            ),
+                            e => e.into(),
+                        })?;
                 out.push((Some(name), oid, sha, size));
             }
         }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Parser;
 use git2::{Oid, Repository};
 use serde_json::{json, Value};
+use wf_core::text::visible;
 use wf_store::verify::{self as engine, Kind, Range, Report};
 
 use crate::context;
@@ -89,6 +90,7 @@ pub fn run_range(
     each_block: &mut dyn FnMut(&[Report]) -> Result<(), CliError>,
 ) -> Result<Outcome, CliError> {
     let oids = engine::commits(repo, &range)?;
+    check_complete(repo, &oids)?;
     let cached = if use_cache {
         engine::load_cache(repo)
     } else {
@@ -128,6 +130,28 @@ pub fn run_range(
         let _ = engine::save_cache(repo, &clean);
     }
     Ok(Outcome { reports, range })
+}
+
+/// Refuse a range with a commit whose parents a shallow clone did not fetch: such a commit
+/// cannot be judged against its parent (git shows it as a root), so verification would be
+/// incomplete. A shallow clone whose missing history is outside the range verifies as usual.
+fn check_complete(repo: &Repository, oids: &[Oid]) -> Result<(), CliError> {
+    let shallow = engine::shallow_commits(repo);
+    let cut: Vec<&Oid> = oids.iter().filter(|o| shallow.contains(o)).collect();
+    let Some(first) = cut.first() else {
+        return Ok(());
+    };
+    let more = match cut.len() {
+        1 => String::new(),
+        n => format!(" (and {} more)", n - 1),
+    };
+    Err(CliError::store(
+        format!(
+            "the history is shallow: the parents of commit {}{more} were not fetched, so verification would be incomplete",
+            &first.to_string()[..12]
+        ),
+        "fetch the whole history (git fetch --unshallow; CI: fetch-depth: 0), or verify a range whose parents are all here (wf-verify --base BASE)",
+    ))
 }
 
 /// Resolve `REV` or `A..B` (and `--base`) to a range.
@@ -175,12 +199,13 @@ pub fn problem_lines(reports: &[Report]) -> String {
     let mut out = String::new();
     for r in reports {
         for p in &r.problems {
+            // Reasons quote paths and trailers of the commit: shown escaped, on one line.
             out.push_str(&format!(
                 "{} {} {}: {}\n",
                 &r.commit.to_string()[..12],
-                r.task.as_deref().unwrap_or("-"),
+                visible(r.task.as_deref().unwrap_or("-")),
                 p.check,
-                p.reason
+                visible(&p.reason)
             ));
         }
     }
@@ -357,7 +382,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 if a["valid"] == json!(true) {
                     text.push_str(&format!(
                         "approves {} revision {} ({}) by {}: valid\n",
-                        a["task"].as_str().unwrap_or("?"),
+                        visible(a["task"].as_str().unwrap_or("?")),
                         a["revision"],
                         short_digest(a["digest"].as_str().unwrap_or("")),
                         a["approver"].as_str().unwrap_or("?"),
@@ -365,7 +390,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 } else {
                     text.push_str(&format!(
                         "approves {}: INVALID (commit {})\n",
-                        a["task"].as_str().unwrap_or("?"),
+                        visible(a["task"].as_str().unwrap_or("?")),
                         &a["commit"].as_str().unwrap_or("")[..12],
                     ));
                 }

@@ -227,7 +227,8 @@ pub fn key_identity(line: &str) -> Option<String> {
 impl Actors {
     /// Parse and validate the TOML text of an actors file.
     pub fn parse(text: &str) -> Result<Actors, ActorError> {
-        let a: Actors = toml::from_str(text).map_err(|e| ActorError::Parse(e.to_string()))?;
+        let a: Actors = toml::from_str(text)
+            .map_err(|e| ActorError::Parse(crate::text::toml_error(text, &e)))?;
         a.validate()?;
         Ok(a)
     }

@@ -27,6 +27,15 @@ pub const TASK_PREFIX: &str = "T-";
 /// How many hex digits a new task id has.
 pub const TASK_HEX_LEN: usize = 6;
 
+/// What an error message quotes of a refused identifier: at most 48 characters, so a hostile
+/// megabyte-long argument still gives one short line.
+fn quoted(s: &str) -> String {
+    match s.char_indices().nth(48) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_string(),
+    }
+}
+
 fn simple(s: &str, max: usize, extra: &[u8]) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
@@ -41,7 +50,7 @@ pub fn check_actor_id(s: &str) -> Result<(), IdError> {
     if simple(s, 64, b"._-") && !s.contains("..") {
         Ok(())
     } else {
-        Err(IdError::Actor(s.to_string()))
+        Err(IdError::Actor(quoted(s)))
     }
 }
 
@@ -50,7 +59,7 @@ pub fn check_name(s: &str) -> Result<(), IdError> {
     if simple(s, 64, b"_-") {
         Ok(())
     } else {
-        Err(IdError::Name(s.to_string()))
+        Err(IdError::Name(quoted(s)))
     }
 }
 
@@ -58,7 +67,7 @@ pub fn check_name(s: &str) -> Result<(), IdError> {
 pub fn check_task_id(s: &str) -> Result<(), IdError> {
     match s.strip_prefix(TASK_PREFIX) {
         Some(h) if (TASK_HEX_LEN..=40).contains(&h.len()) && is_hex(h) => Ok(()),
-        _ => Err(IdError::Task(s.to_string())),
+        _ => Err(IdError::Task(quoted(s))),
     }
 }
 
@@ -70,7 +79,7 @@ pub fn task_prefix(s: &str) -> Result<String, IdError> {
         .or_else(|| s.strip_prefix("t-"))
         .unwrap_or(s);
     if hexpart.is_empty() || hexpart.len() > 40 || !hexpart.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(IdError::Task(s.to_string()));
+        return Err(IdError::Task(quoted(s)));
     }
     Ok(format!("{TASK_PREFIX}{}", hexpart.to_ascii_lowercase()))
 }
@@ -129,7 +138,7 @@ pub fn check_file_name(s: &str) -> Result<(), IdError> {
     if ok {
         Ok(())
     } else {
-        Err(IdError::FileName(s.to_string()))
+        Err(IdError::FileName(quoted(s)))
     }
 }
 
@@ -149,6 +158,9 @@ mod tests {
             assert!(task_prefix(bad).is_err(), "{bad:?}");
         }
         assert_eq!(task_prefix("3F9a").unwrap(), "T-3f9a");
+        let long = format!("T-{}", "a".repeat(5000));
+        let shown = task_prefix(&long).unwrap_err().to_string();
+        assert!(shown.len() < 120 && shown.contains("…"), "{shown}");
         check_task_id("T-3f9a2c").unwrap();
         assert!(check_task_id("T-3f9").is_err());
     }

@@ -115,7 +115,7 @@ impl Proposal {
     }
     /// Parse (unknown fields refused).
     pub fn parse(text: &str) -> Result<Proposal, String> {
-        toml::from_str(text).map_err(|e| e.to_string())
+        toml::from_str(text).map_err(|e| crate::text::toml_error(text, &e))
     }
     /// Deterministic TOML text.
     pub fn to_toml(&self) -> String {
@@ -194,7 +194,8 @@ pub fn check_marker(text: &str) -> Result<(), String> {
     struct Marker {
         version: u32,
     }
-    let m: Marker = toml::from_str(text).map_err(|e| format!("{STORE_FILE}: {e}"))?;
+    let m: Marker = toml::from_str(text)
+        .map_err(|e| format!("{STORE_FILE}: {}", crate::text::toml_error(text, &e)))?;
     if m.version != STORE_VERSION {
         return Err(format!(
             "store format version {} is not supported (this wf reads {STORE_VERSION})",
@@ -236,8 +237,11 @@ pub fn load(files: &Files) -> Result<Loaded, String> {
     }
     let policy = match files.get(POLICY_FILE) {
         None => Policy::default(),
-        Some(_) => toml::from_str::<Policy>(text(files, POLICY_FILE)?)
-            .map_err(|e| format!("{POLICY_FILE}: {e}"))?,
+        Some(_) => {
+            let t = text(files, POLICY_FILE)?;
+            toml::from_str::<Policy>(t)
+                .map_err(|e| format!("{POLICY_FILE}: {}", crate::text::toml_error(t, &e)))?
+        }
     };
     let human_admins = actors
         .actors

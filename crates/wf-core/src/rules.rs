@@ -11,8 +11,8 @@ use crate::actor::{Actor, ActorKind, Actors};
 use crate::digest::revision_digest;
 use crate::id::check_file_name;
 use crate::task::{
-    Artifact, Assignment, Decision, Input, Outcome, Reopen, Review, Revision, Task, TaskState,
-    Verdict,
+    max_file_size_text, Artifact, Assignment, Decision, Input, Outcome, Reopen, Review, Revision,
+    Task, TaskState, Verdict, MAX_FILE_SIZE,
 };
 use crate::text::{one_line, printable};
 use crate::time::Timestamp;
@@ -831,6 +831,18 @@ fn push_revision(
             Rule::Input,
             "the output is empty",
             "submit a file with content, or pipe it on stdin",
+        );
+    }
+    if let Some(big) = out.artifacts.iter().find(|a| a.size > MAX_FILE_SIZE) {
+        return refuse(
+            Rule::Input,
+            format!(
+                "artifact {} is {} bytes, over the {} limit of a task file",
+                big.name,
+                big.size,
+                max_file_size_text()
+            ),
+            "keep large data outside the store and submit a reference to it",
         );
     }
     if let Some(bad) = out

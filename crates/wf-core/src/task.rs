@@ -9,6 +9,18 @@ use thiserror::Error;
 
 use crate::actor::ActorKind;
 
+/// The largest file a task holds, in bytes: each output file of a revision and each input file.
+/// The tools stop reading a larger stream as soon as it passes this size and commit nothing;
+/// the rules refuse a revision recording a larger artifact, and the verifier reports a larger
+/// file under `tasks/<id>/` without reading it. Readers (the work-tree sync, the verifier,
+/// `wf-run`'s prompt) hold one such file in memory at a time, so this bounds their memory.
+pub const MAX_FILE_SIZE: u64 = 64 << 20;
+
+/// [`MAX_FILE_SIZE`] for messages: `64 MiB`.
+pub fn max_file_size_text() -> String {
+    format!("{} MiB", MAX_FILE_SIZE >> 20)
+}
+
 /// Open or closed (approved).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -264,7 +276,7 @@ pub struct TaskParseError(pub String);
 impl Task {
     /// Parse a task file (unknown fields are refused).
     pub fn parse(text: &str) -> Result<Task, TaskParseError> {
-        toml::from_str(text).map_err(|e| TaskParseError(e.to_string()))
+        toml::from_str(text).map_err(|e| TaskParseError(crate::text::toml_error(text, &e)))
     }
 
     /// Deterministic TOML text: fixed field order, fixed formatting.

@@ -32,6 +32,63 @@ pub fn printable(s: &str) -> String {
         .to_string()
 }
 
+/// Text for a terminal, on one line: every control character (C0, DEL and C1, newline
+/// included) is shown as an escape (`\n`, `\r`, `\t`, `\u{1b}`), so nothing a file or a commit
+/// holds can move the cursor, change colours, set the clipboard (OSC 52), ring the bell or start
+/// a line of its own. Text without control characters is unchanged.
+pub fn visible(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        push_visible(&mut out, c);
+    }
+    out
+}
+
+/// [`visible`] for text of several lines: newlines are kept, every other control character is
+/// escaped. For a tool's whole human output.
+pub fn visible_lines(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c == '\n' {
+            out.push(c);
+        } else {
+            push_visible(&mut out, c);
+        }
+    }
+    out
+}
+
+fn push_visible(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        c => out.push(c),
+    }
+}
+
+/// A TOML parse error on one line: `line L, column C: what` (the parser's own message is
+/// several lines, with the source quoted under it).
+pub fn toml_error(src: &str, e: &toml::de::Error) -> String {
+    let what = e
+        .message()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(": ");
+    let what = visible(&what);
+    match e.span().and_then(|s| src.get(..s.start)) {
+        Some(before) => {
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            format!("line {line}, column {column}: {what}")
+        }
+        None => what,
+    }
+}
+
 /// A command line for people to read and paste into a POSIX shell: each word as is when it is
 /// made only of safe characters, else in single quotes (a quote inside becomes `'\''`).
 pub fn shell_words(argv: &[String]) -> String {
@@ -71,6 +128,26 @@ mod tests {
             "x y [2J z w v"
         );
         assert_eq!(one_line("\n\n"), "");
+    }
+
+    #[test]
+    fn visible_escapes_every_control_character() {
+        let hostile = "a\u{1b}]52;c;ZXZpbA==\u{7}b\r\n\tc\u{9b}31m\u{7f}é";
+        assert_eq!(
+            visible(hostile),
+            "a\\u{1b}]52;c;ZXZpbA==\\u{7}b\\r\\n\\tc\\u{9b}31m\\u{7f}é"
+        );
+        assert_eq!(visible_lines("x\u{1b}[2J\ny\n"), "x\\u{1b}[2J\ny\n");
+        assert!(!visible(hostile).chars().any(char::is_control));
+    }
+
+    #[test]
+    fn toml_errors_fold_to_one_line_with_the_line_and_column() {
+        let src = "a = 1\nb = \n";
+        let e = toml::from_str::<toml::Table>(src).unwrap_err();
+        let m = toml_error(src, &e);
+        assert!(m.starts_with("line 2, column 5: "), "{m}");
+        assert!(!m.contains('\n'), "{m}");
     }
 
     #[test]

@@ -194,6 +194,9 @@ pub struct TaskFiles {
     pub dir: BTreeMap<String, Blob>,
     /// Entries that are not regular non-executable files (links, executables, submodules).
     pub irregular: Vec<String>,
+    /// New or changed files larger than [`crate::task::MAX_FILE_SIZE`], by path from the
+    /// repository root, with their size: their contents are not read.
+    pub oversized: Vec<(String, u64)>,
 }
 
 /// Rebuild the action a task commit claims, from the task file after it and its trailers.
@@ -314,6 +317,15 @@ pub fn replay_task(
         return Err(Problem::new(
             Check::Malformed,
             format!("{p} is not a regular file (wf writes only mode 100644 files)"),
+        ));
+    }
+    if let Some((p, size)) = after.oversized.first() {
+        return Err(Problem::new(
+            Check::Malformed,
+            format!(
+                "{p} is {size} bytes, over the {} limit of a task file (not read)",
+                crate::task::max_file_size_text()
+            ),
         ));
     }
     let parse = |text: &str, when: &str| {

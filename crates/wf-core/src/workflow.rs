@@ -155,7 +155,8 @@ pub enum WorkflowError {
 impl Workflow {
     /// Parse and validate.
     pub fn parse(text: &str) -> Result<Workflow, WorkflowError> {
-        let w: Workflow = toml::from_str(text).map_err(|e| WorkflowError::Parse(e.to_string()))?;
+        let w: Workflow = toml::from_str(text)
+            .map_err(|e| WorkflowError::Parse(crate::text::toml_error(text, &e)))?;
         w.validate()?;
         Ok(w)
     }

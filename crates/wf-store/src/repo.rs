@@ -42,6 +42,9 @@ pub enum StoreError {
     /// left it behind. Holds the lock file's path.
     #[error("{} is locked: another git process is running, or one was killed and left a stale lock", .0.display())]
     Locked(PathBuf),
+    /// A stream passed the size limit of one file; reading stopped and nothing was stored.
+    #[error("larger than the {} MiB limit", .0 >> 20)]
+    TooLarge(u64),
 }
 
 type Result<T> = std::result::Result<T, StoreError>;
@@ -231,8 +234,10 @@ impl Store {
     }
 
     /// Stream a reader into a blob, hashing as it goes: memory stays bounded whatever the size.
-    /// Returns the blob, the sha256 (hex) and the size.
-    pub fn blob_from_reader(&self, mut r: impl Read) -> Result<(Oid, String, u64)> {
+    /// Returns the blob, the sha256 (hex) and the size. A stream longer than `limit` bytes is
+    /// refused as soon as it passes the limit ([`StoreError::TooLarge`]): reading stops there
+    /// and the partial blob is discarded (its temporary file removed), so nothing is stored.
+    pub fn blob_from_reader(&self, mut r: impl Read, limit: u64) -> Result<(Oid, String, u64)> {
         let mut w = self.repo.blob_writer(None)?;
         let mut hasher = Hasher::default();
         let mut buf = vec![0u8; 64 * 1024];
@@ -244,6 +249,11 @@ impl Store {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(StoreError::Io("reading output".into(), e)),
             };
+            if size + n as u64 > limit {
+                // Dropping the unfinished writer deletes its temporary file.
+                drop(w);
+                return Err(StoreError::TooLarge(limit));
+            }
             hasher.update(&buf[..n]);
             std::io::Write::write_all(&mut w, &buf[..n])
                 .map_err(|e| StoreError::Io("writing blob".into(), e))?;

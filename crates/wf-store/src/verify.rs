@@ -121,6 +121,18 @@ pub struct Range {
     pub exclude: Vec<Oid>,
 }
 
+/// The commits of a shallow clone whose parents git did not fetch (`<git-dir>/shallow`); empty
+/// for a complete history. libgit2 shows them as root commits, so they cannot be judged.
+pub fn shallow_commits(repo: &Repository) -> HashSet<Oid> {
+    std::fs::read_to_string(repo.commondir().join("shallow"))
+        .map(|s| {
+            s.lines()
+                .filter_map(|l| Oid::from_str(l.trim()).ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// List the commits of a range, parents before children.
 pub fn commits(repo: &Repository, range: &Range) -> Result<Vec<Oid>, git2::Error> {
     let mut walk = repo.revwalk()?;
@@ -706,6 +718,7 @@ impl Ctx<'_> {
             );
             return Ok(out);
         };
+        let odb = self.repo.odb()?;
         let mut err = None;
         dir.walk(git2::TreeWalkMode::PreOrder, |d, entry| {
             if entry.kind() == Some(ObjectType::Tree) {
@@ -713,7 +726,7 @@ impl Ctx<'_> {
             }
             let path = format!("{d}{}", entry.name().unwrap_or("\u{fffd}"));
             if entry.filemode() != REGULAR {
-                out.irregular.push(format!("{}/{path}", Task::dir(id)));
+                out.irregular.push(format!("{}{path}", Task::dir(id)));
                 return git2::TreeWalkResult::Ok;
             }
             let oid = entry.id().to_string();
@@ -723,11 +736,23 @@ impl Ctx<'_> {
             let content = if unchanged || entry.kind() != Some(ObjectType::Blob) {
                 None
             } else {
-                match self.repo.find_blob(entry.id()) {
-                    Ok(b) => Some((
-                        wf_core::digest::sha256_hex(b.content()),
-                        b.content().len() as u64,
-                    )),
+                match odb.read_header(entry.id()) {
+                    // Never read into memory: reported by its size.
+                    Ok((n, _)) if n as u64 > wf_core::task::MAX_FILE_SIZE => {
+                        out.oversized
+                            .push((format!("{}{path}", Task::dir(id)), n as u64));
+                        None
+                    }
+                    Ok(_) => match self.repo.find_blob(entry.id()) {
+                        Ok(b) => Some((
+                            wf_core::digest::sha256_hex(b.content()),
+                            b.content().len() as u64,
+                        )),
+                        Err(e) => {
+                            err = Some(e);
+                            None
+                        }
+                    },
                     Err(e) => {
                         err = Some(e);
                         None

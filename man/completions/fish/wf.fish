@@ -88,7 +88,7 @@ complete -c wf -n "__fish_wf_using_subcommand actor; and __fish_seen_subcommand_
 complete -c wf -n "__fish_wf_using_subcommand new" -l title -d 'One line saying what is to be done' -r
 complete -c wf -n "__fish_wf_using_subcommand new" -l workflow -d 'The workflow to follow' -r
 complete -c wf -n "__fish_wf_using_subcommand new" -l input -d 'An inline input, NAME=TEXT (repeatable)' -r
-complete -c wf -n "__fish_wf_using_subcommand new" -l input-file -d 'A file input, NAME=PATH, kept at tasks/ID/in/NAME (repeatable)' -r
+complete -c wf -n "__fish_wf_using_subcommand new" -l input-file -d 'A file input, NAME=PATH, kept at tasks/ID/in/NAME (repeatable; at most 64 MiB each)' -r
 complete -c wf -n "__fish_wf_using_subcommand new" -l owner -d 'The accountable human (default: you)' -r
 complete -c wf -n "__fish_wf_using_subcommand new" -l approver -d 'The human who gives the final approval (default: the owner)' -r
 complete -c wf -n "__fish_wf_using_subcommand new" -l key -d 'The SSH key that signs, and so decides who acts. Defaults to $WF_SIGNING_KEY, then git\'s user.signingkey. A private key file signs in process; a public key file or key::LITERAL signs through ssh-agent' -r

@@ -1236,6 +1236,27 @@ fn empty_output_is_refused() {
 }
 
 #[test]
+fn an_artifact_over_the_size_limit_is_refused_and_one_at_it_is_not() {
+    let w = World::new();
+    let t = at_draft(&w, w.task());
+    let sized = |size: u64| Output {
+        artifacts: vec![crate::task::Artifact {
+            size,
+            ..art("big.bin", b"x")
+        }],
+        ..output("x", "x")
+    };
+    let limit = crate::task::MAX_FILE_SIZE;
+    let r = w.refused(&t, BOT, Action::Submit(sized(limit + 1)));
+    assert_eq!(r.rule, Rule::Input);
+    assert!(r.reason.contains("over the 64 MiB limit"), "{}", r.reason);
+    assert_eq!(
+        w.act(&t, BOT, Action::Submit(sized(limit))).revisions.len(),
+        1
+    );
+}
+
+#[test]
 fn duplicate_artifact_names_are_refused() {
     let w = World::new();
     let t = at_draft(&w, w.task());

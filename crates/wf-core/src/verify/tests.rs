@@ -31,6 +31,7 @@ fn files_of(t: &Task) -> TaskFiles {
         task: Some(t.to_toml()),
         dir,
         irregular: vec![],
+        oversized: vec![],
     }
 }
 
@@ -86,6 +87,14 @@ pub(crate) fn replays(
         );
         assert!(replay_task(&workflows, actors, actor, &after.id, &b, &a2, &h).is_err());
     }
+    // A file over the size limit is reported, unread.
+    let mut a3 = a.clone();
+    let huge = format!("{}out/huge.bin", Task::dir(&after.id));
+    a3.oversized
+        .push((huge.clone(), crate::task::MAX_FILE_SIZE + 1));
+    let p = replay_task(&workflows, actors, actor, &after.id, &b, &a3, &h).unwrap_err();
+    assert_eq!(p.check, Check::Malformed);
+    assert!(p.reason.starts_with(&huge), "{}", p.reason);
 }
 
 fn unit(a: &str) -> Unit {
