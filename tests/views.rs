@@ -295,3 +295,50 @@ fn progress_shows_on_a_terminal_only() {
     assert!(plain.contains("wf-stats: reading history ["), "{plain:?}");
     assert!(!plain.contains("\x1b[32m"), "NO_COLOR: {plain:?}");
 }
+
+/// `wf-log ID` reads one task's commits from the task index in the git dir; the index follows
+/// the branch forward, is rebuilt when the branch is rewritten, and garbage in it changes
+/// nothing.
+#[test]
+fn wf_log_of_one_task_follows_the_branch_through_its_index() {
+    let s = Store::new();
+    let new = |title: &str| {
+        s.ok("wf-new", &["--title", title], "alice")
+            .trim()
+            .to_string()
+    };
+    let (a, b) = (new("A"), new("B"));
+    let actions = |id: &str| -> Vec<String> {
+        let v = json(&s.query("wf-log", &[id, "--json"]));
+        v["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {}",
+                    e["task"].as_str().unwrap(),
+                    e["action"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    assert_eq!(actions(&a), [format!("{a} new")]);
+    let index = s.repo.join(".git/wf-task-index-1");
+    assert!(index.exists(), "the first wf-log ID writes the index");
+    s.ok("wf-assign", &[&a, "--to", BOT.0], "alice");
+    s.ok("wf-assign", &[&b, "--to", BOT.0], "alice");
+    assert_eq!(actions(&a), [format!("{a} assign"), format!("{a} new")]);
+    assert_eq!(actions(&b), [format!("{b} assign"), format!("{b} new")]);
+    // A rewrite: the indexed tip is gone from the history, so the index is rebuilt.
+    s.git(&["reset", "-q", "--hard", "HEAD~2"]);
+    assert_eq!(actions(&a), [format!("{a} new")]);
+    // Garbage in the index is a cache miss, not an answer.
+    std::fs::write(&index, "not an index\n0000 T-000000\n").unwrap();
+    assert_eq!(actions(&b), [format!("{b} new")]);
+    let text = std::fs::read_to_string(&index).unwrap();
+    assert!(
+        text.starts_with(&format!("wf-task-index 1 {}\n", s.head())),
+        "{text}"
+    );
+}

@@ -103,13 +103,20 @@ pub fn run(args: Args) -> Result<(), CliError> {
 }
 
 fn log(store: &Store, snap: &Snapshot, only: Option<String>, args: &Args) -> Result<(), CliError> {
-    let mut walk = store.git().revwalk()?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
-    walk.push(snap.commit)?;
+    // One task's history comes from the task index (`spec/store.md`): a few commits read,
+    // whatever the length of the history. All tasks' history is a walk.
+    let oids: Vec<Oid> = match &only {
+        Some(id) => wf_store::index::commits_of(store.git(), snap.commit, id)?,
+        None => {
+            let mut walk = store.git().revwalk()?;
+            walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
+            walk.push(snap.commit)?;
+            walk.collect::<Result<_, _>>()?
+        }
+    };
     let color = color_stdout();
     let mut events = Vec::new();
-    for oid in walk {
-        let oid = oid?;
+    for oid in oids {
         let Some(mut e) = event(store, &snap.actors, oid)? else {
             continue;
         };
