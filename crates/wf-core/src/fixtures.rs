@@ -2,6 +2,7 @@
 
 use crate::actor::{Actor, ActorKind};
 use crate::task::{Task, TaskState};
+use crate::workflow::{Performer, Step, StepKind};
 
 /// A distinct, well-formed ed25519 public key line per actor id.
 pub(crate) fn key(id: &str) -> String {
@@ -53,5 +54,19 @@ pub(crate) fn fresh_task(title: &str) -> Task {
         reviews: vec![],
         decisions: vec![],
         reopens: vec![],
+    }
+}
+
+/// A plain step: no revise, no rework, no prompt.
+pub fn step(name: &str, kind: StepKind, actor: Performer, roles: &[&str]) -> Step {
+    Step {
+        name: name.into(),
+        kind,
+        actor,
+        roles: roles.iter().map(|r| r.to_string()).collect(),
+        revise: false,
+        rework: None,
+        description: String::new(),
+        prompt: None,
     }
 }

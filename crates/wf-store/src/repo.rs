@@ -94,9 +94,17 @@ pub struct Store {
     repo: Repository,
 }
 
+/// Read objects by id without re-hashing each one (libgit2's default; a fifth of the verifier's
+/// time and a tenth of `wf-ls`'s). Git hashes objects once, when they arrive (`index-pack` on a
+/// push or fetch, `git fsck`), and trusts its object database afterwards; so do the tools.
+pub fn trust_object_ids() {
+    git2::opts::strict_hash_verification(false);
+}
+
 impl Store {
     /// Find the repository containing `dir` (like git: walks up; honours `GIT_DIR`).
     pub fn discover(dir: &Path) -> Result<Store> {
+        trust_object_ids();
         let repo = if std::env::var_os("GIT_DIR").is_some() {
             Repository::open_from_env()
         } else {
@@ -110,6 +118,7 @@ impl Store {
 
     /// Open an existing repository at `dir`, or create one there (branch `main`).
     pub fn open_or_init(dir: &Path, bare: bool) -> Result<(Store, bool)> {
+        trust_object_ids();
         if let Ok(repo) = Repository::open(dir) {
             return Ok((Store { repo }, false));
         }

@@ -13,12 +13,13 @@ use proptest::prelude::*;
 use super::{awkward, name, workflow_with};
 use crate::actor::{Actor, ActorKind, Actors};
 use crate::digest::sha256_hex;
+use crate::fixtures::step;
 use crate::rules::{decide, holder, Action, Output, Refusal, Rule};
 use crate::task::{Artifact, Input, Outcome, Run, Task, TaskState, Verdict};
 use crate::text::printable;
 use crate::time::Timestamp;
 use crate::trailer::{self, key as tk};
-use crate::workflow::{Performer, Step, StepKind, Workflow};
+use crate::workflow::{Performer, StepKind, Workflow};
 
 /// The roles the random workflows ask for and the actors hold.
 const ROLES: [&str; 4] = ["requester", "drafter", "reviewer", "optimizer"];
@@ -35,19 +36,6 @@ struct World {
 impl World {
     fn actor(&self, id: &str) -> &Actor {
         self.actors.get(id).expect("registered")
-    }
-}
-
-fn step(name: &str, kind: StepKind, actor: Performer, roles: &[&str]) -> Step {
-    Step {
-        name: name.into(),
-        kind,
-        actor,
-        roles: roles.iter().map(|r| r.to_string()).collect(),
-        revise: false,
-        rework: None,
-        description: String::new(),
-        prompt: None,
     }
 }
 

@@ -7,9 +7,10 @@
 use super::*;
 use crate::actor::{Actor, ActorKind, Actors};
 use crate::digest::{revision_digest, sha256_hex};
+use crate::fixtures::step;
 use crate::task::{Artifact, Input, Outcome, Task, TaskState, Verdict};
 use crate::time::Timestamp;
-use crate::workflow::{Performer, Step, StepKind, Workflow};
+use crate::workflow::{Performer, StepKind, Workflow};
 
 const AT: Timestamp = Timestamp(1_795_497_415);
 const ALICE: &str = "alice";
@@ -32,19 +33,6 @@ fn actors() -> Actors {
             human(CAROL, &["reviewer"]),
             ai(BOT, &["drafter"], ALICE, "stand-in"),
         ],
-    }
-}
-
-fn step(name: &str, kind: StepKind, actor: Performer, roles: &[&str]) -> Step {
-    Step {
-        name: name.into(),
-        kind,
-        actor,
-        roles: roles.iter().map(|r| r.to_string()).collect(),
-        revise: false,
-        rework: None,
-        description: String::new(),
-        prompt: None,
     }
 }
 
