@@ -26,9 +26,8 @@ pub fn commits_of(repo: &Repository, tip: Oid, task: &str) -> Result<Vec<Oid>, g
     let (text, changed) = match indexed_tip(&old) {
         Some(t) if t == tip => (old, false),
         Some(t) if repo.graph_descendant_of(tip, t).unwrap_or(false) => {
-            let mut text = old;
-            let body = text.split_once('\n').map_or("", |(_, b)| b).to_string();
-            text = format!("{HEADER}{tip}\n{body}");
+            let body = old.split_once('\n').map_or("", |(_, b)| b);
+            let mut text = format!("{HEADER}{tip}\n{body}");
             append(repo, tip, Some(t), &mut text)?;
             (text, true)
         }
