@@ -730,7 +730,9 @@ fn arguments_and_file_names_that_are_not_utf8_are_refused_clearly_or_kept_as_byt
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("malformed: a path under tasks/ is not UTF-8"),
+        text.contains("malformed: tasks/")
+            && text
+                .contains("is not allowed under .wf/ and tasks/ (wf writes printable ASCII names)"),
         "{text}"
     );
     assert_no_controls(&out.stdout, "wf-verify");

@@ -1811,21 +1811,61 @@ fn a_store_created_over_an_existing_tasks_folder_is_refused() {
         "-m",
         "Import",
     ]);
-    s.call("wf-init")
-        .args([
-            "--id", ALICE.0, "--name", ALICE.1, "--email", ALICE.2, "--key",
-        ])
-        .arg(s.key("alice"))
-        .arg(".")
-        .dir(&repo)
-        .ok();
+    let init = || {
+        s.call("wf-init")
+            .args([
+                "--id", ALICE.0, "--name", ALICE.1, "--email", ALICE.2, "--key",
+            ])
+            .arg(s.key("alice"))
+            .arg(".")
+            .dir(&repo)
+    };
+    // wf-init asks the verifier's own question first: it refuses, and commits nothing.
+    let head = |r: &Path| {
+        let o = s.git_at(r, &["rev-parse", "HEAD"], &[], None);
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    };
+    let before = head(&repo);
+    let (code, err) = init().refused();
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("rule 8 (") && err.contains("has a tasks/ folder that no action made"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: move the existing tasks/ folder aside"),
+        "{err}"
+    );
+    assert_eq!(head(&repo), before, "a refused wf-init committed");
+    // The same founding commit written by hand, signed by alice, is refused by the verifier.
+    git(&["rm", "-r", "-q", "--cached", "tasks"]);
+    git(&[
+        "-c",
+        "user.name=Mallory M",
+        "-c",
+        "user.email=mallory@example.com",
+        "commit",
+        "-q",
+        "-m",
+        "Move tasks out of the index",
+    ]);
+    init().ok();
+    let msg = {
+        let o = s.git_at(&repo, &["cat-file", "commit", "HEAD"], &[], None);
+        let raw = String::from_utf8(o.stdout).unwrap();
+        raw.split_once("\n\n").unwrap().1.to_string()
+    };
+    git(&["reset", "-q", "--soft", "HEAD~1"]);
+    commit_at(s, &repo, ALICE, Some("alice"), &msg);
     let (code, text, _) = verify(s, &repo, &["--no-cache"]);
-    assert_eq!(
-        code, 1,
-        "a store whose first task no action produced verifies clean:\n{text}"
+    assert!(
+        code == 1
+            && text.contains(
+                "rule 8 (task-scope): the commit that creates the store has a tasks/ folder"
+            ),
+        "{text}"
     );
 }
-
 // File modes are checked: an output file committed as a symlink (mode 120000) whose target
 // string has the recorded sha256 would show whatever the link points at (here .wf/actors.toml)
 // under the approved output's name; wf writes only regular 100644 files.

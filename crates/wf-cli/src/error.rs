@@ -204,6 +204,10 @@ impl From<StoreError> for CliError {
                 too_large_hint(),
             ),
             StoreError::Git(g) => CliError::Failure(format!("git: {}", g.message())),
+            StoreError::NotCanonical(why) => CliError::store(
+                format!("the store's tree is not canonical: {why}"),
+                "no wf tool wrote this: the history was forged or written by another tool; wf-verify names the commit",
+            ),
             StoreError::Locked(p) => CliError::Locked {
                 path: p.display().to_string(),
                 committed: None,
@@ -225,6 +229,12 @@ pub fn too_large_hint() -> String {
         "a task file holds at most {} (spec/store.md); keep larger data outside the store and submit a reference to it",
         wf_core::task::max_file_size_text()
     )
+}
+
+impl From<wf_store::tree::TreeError> for CliError {
+    fn from(e: wf_store::tree::TreeError) -> Self {
+        StoreError::from(e).into()
+    }
 }
 
 impl From<std::io::Error> for CliError {

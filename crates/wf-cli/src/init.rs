@@ -77,6 +77,12 @@ pub fn run(args: Args) -> Result<(), CliError> {
             return print(&format!("adopted wf store {} ({me})\n", dir.display()));
         }
     }
+    // A store begins with no task that no action made: the verifier refuses a founding commit
+    // over an existing tasks/ folder, so wf-init refuses to write one.
+    if let Some(tip) = store.tip(&branch)? {
+        let has_tasks = store.reader()?.entry(store.root(tip)?, "tasks")?.is_some();
+        wf_core::verify::check_founding_tree(has_tasks)?;
+    }
     let email = args
         .email
         .or_else(|| store.config("user.email"))

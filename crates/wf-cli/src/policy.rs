@@ -149,8 +149,7 @@ pub enum Change {
 
 fn load_files(store: &Store, tip: Option<Oid>) -> Result<Files, CliError> {
     let tip = tip.ok_or_else(context::not_a_store)?;
-    let tree = store.git().find_commit(tip)?.tree()?;
-    let files = wf_store::verify::wf_files(store.git(), &tree)?;
+    let files = wf_store::verify::wf_files(&store.reader()?, store.root(tip)?)?;
     if !files.contains_key(policy::STORE_FILE) {
         return Err(context::not_a_store());
     }

@@ -21,6 +21,7 @@ pub mod task;
 pub mod text;
 pub mod time;
 pub mod trailer;
+pub mod tree;
 pub mod verify;
 pub mod workflow;
 

@@ -164,13 +164,16 @@ pub fn check_dates(author: (i64, &str), committer: (i64, &str)) -> Result<(), Pr
 }
 
 /// A store begins with no task that no action made: the commit that creates it has no
-/// `tasks/` folder.
-pub fn check_founding_tree(has_tasks: bool) -> Result<(), Problem> {
+/// `tasks/` folder. `wf-init` asks this before it creates a store, the verifier of the commit
+/// that did.
+pub fn check_founding_tree(has_tasks: bool) -> Result<(), Refusal> {
     if has_tasks {
-        return Err(Problem::new(
-            Check::Rule(Rule::TaskScope),
-            "the commit that creates the store has a tasks/ folder that no action made",
-        ));
+        return Err(Refusal {
+            rule: Rule::TaskScope,
+            reason: "the commit that creates the store has a tasks/ folder that no action made"
+                .into(),
+            hint: "move the existing tasks/ folder aside first (git mv tasks tasks-old && git commit), then wf-init".into(),
+        });
     }
     Ok(())
 }
@@ -192,8 +195,6 @@ pub struct TaskFiles {
     pub task: Option<String>,
     /// Files under `tasks/<id>/`, by path relative to it (`in/brief`, `out/x.md`).
     pub dir: BTreeMap<String, Blob>,
-    /// Entries that are not regular non-executable files (links, executables, submodules).
-    pub irregular: Vec<String>,
     /// New or changed files larger than [`crate::task::MAX_FILE_SIZE`], by path from the
     /// repository root, with their size: their contents are not read.
     pub oversized: Vec<(String, u64)>,
@@ -313,12 +314,6 @@ pub fn replay_task(
             format!("changes {id} but Wf-Task says {said_task}"),
         ));
     }
-    if let Some(p) = after.irregular.first() {
-        return Err(Problem::new(
-            Check::Malformed,
-            format!("{p} is not a regular file (wf writes only mode 100644 files)"),
-        ));
-    }
     if let Some((p, size)) = after.oversized.first() {
         return Err(Problem::new(
             Check::Malformed,
@@ -430,8 +425,23 @@ fn check_task_dir(
                 .zip(b)
                 .all(|((n, x), (m, y))| n == m && x.oid == y.oid)
     };
+    // The store reads the bytes of new and changed files only. A file a new revision keeps
+    // byte for byte (same path, same blob as before) has the sha256 and size the previous
+    // revision recorded for it: the parent's `out/` was verified to hold exactly those.
     let content = |part: &str, name: &str, b: &Blob| -> Result<(String, u64), Problem> {
-        b.content.clone().ok_or_else(|| {
+        if let Some(c) = &b.content {
+            return Ok(c.clone());
+        }
+        let kept = before
+            .dir
+            .get(&format!("{part}/{name}"))
+            .is_some_and(|old| old.oid == b.oid);
+        let recorded = prev
+            .and_then(Task::latest)
+            .filter(|_| part == "out" && kept)
+            .and_then(|r| r.artifacts.iter().find(|a| a.name == name))
+            .map(|a| (a.sha256.clone(), a.size));
+        recorded.ok_or_else(|| {
             Problem::new(
                 Check::Malformed,
                 format!("{dir}{part}/{name}: content was not read"),
@@ -473,7 +483,9 @@ fn check_task_dir(
         }
         return Ok(());
     }
-    let latest = next.latest().expect("produced");
+    let Some(latest) = next.latest() else {
+        return scope(format!("{dir}out/ is written without a revision"));
+    };
     let names: Vec<&str> = latest.artifacts.iter().map(|a| a.name.as_str()).collect();
     let mut sorted = names.clone();
     sorted.sort_unstable();

@@ -8,6 +8,7 @@ pub mod raw;
 pub mod repo;
 pub mod sign;
 pub mod sync;
+pub mod tree;
 pub mod verify;
 
 pub use repo::{Change, Person, Store, StoreError};

@@ -4,6 +4,10 @@
 /// A commit object, parsed strictly.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RawCommit {
+    /// The tree, as the `tree` header names it.
+    pub tree: git2::Oid,
+    /// The parents, in order.
+    pub parents: Vec<git2::Oid>,
     /// Author name and email.
     pub author: (String, String),
     /// Committer name and email.
@@ -22,10 +26,39 @@ pub struct RawCommit {
     pub message: String,
 }
 
-/// Parse a commit object's bytes. Fails closed: a header wf does not know (`encoding`,
-/// `mergetag`, `gpgsig-sha256`...), a second `tree`, `author`, `committer` or `gpgsig`, a
-/// malformed person line or a message that is not UTF-8 are errors.
+/// The tree and the parents of a commit object, read as git reads them (the first line names
+/// the tree, the `parent` lines right after it the parents), without judging anything else:
+/// for deciding whether a commit is wf's business at all.
+pub fn header(bytes: &[u8]) -> Result<(git2::Oid, Vec<git2::Oid>), String> {
+    let mut lines = bytes.split(|b| *b == b'\n');
+    let oid = |line: &[u8], key: &str| -> Option<git2::Oid> {
+        let hex = line.strip_prefix(key.as_bytes())?;
+        let hex = std::str::from_utf8(hex).ok()?;
+        (hex.len() == 40 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+            .then(|| git2::Oid::from_str(hex).ok())
+            .flatten()
+    };
+    let tree = lines
+        .next()
+        .and_then(|l| oid(l, "tree "))
+        .ok_or("the commit does not begin with its tree")?;
+    let mut parents = Vec::new();
+    for line in lines {
+        match oid(line, "parent ") {
+            Some(p) => parents.push(p),
+            None if line.starts_with(b"parent ") => return Err("a malformed parent line".into()),
+            None => break,
+        }
+    }
+    Ok((tree, parents))
+}
+
+/// Parse a commit object's bytes. Fails closed: headers out of git's order (`tree`, the
+/// `parent`s, `author`, `committer`, then at most one `gpgsig`), a header wf does not know
+/// (`encoding`, `mergetag`, `gpgsig-sha256`...), a second `tree`, `author`, `committer` or
+/// `gpgsig`, a malformed id or person line, or a message that is not UTF-8 are errors.
 pub fn parse(bytes: &[u8]) -> Result<RawCommit, String> {
+    let (tree, parents) = header(bytes)?;
     let end = find(bytes, b"\n\n").ok_or("the commit has no message")?;
     let head = &bytes[..end + 1];
     let message =
@@ -45,6 +78,20 @@ pub fn parse(bytes: &[u8]) -> Result<RawCommit, String> {
         let once = matches!(k, "tree" | "author" | "committer" | "gpgsig");
         if once && seen.contains(&k) {
             return Err(format!("the commit has two {k} headers"));
+        }
+        // git writes tree, parents, author, committer, then the signature; anything else is
+        // a commit written by hand, where two readers could disagree on what it says.
+        let rank = |k: &str| match k {
+            "tree" => 0,
+            "parent" => 1,
+            "author" => 2,
+            "committer" => 3,
+            _ => 4,
+        };
+        if seen.last().is_some_and(|last| rank(last) > rank(k))
+            || (k == "parent" && seen.last() != Some(&"tree") && seen.last() != Some(&"parent"))
+        {
+            return Err(format!("the commit's {k} header is out of git's order"));
         }
         seen.push(k);
         match k {
@@ -78,7 +125,12 @@ pub fn parse(bytes: &[u8]) -> Result<RawCommit, String> {
     payload.extend_from_slice(&bytes[end + 1..]);
     let (author, author_time, author_zone) = author.ok_or("the commit has no author")?;
     let (committer, time, zone) = committer.ok_or("the commit has no committer")?;
+    if seen.iter().filter(|k| **k == "parent").count() != parents.len() {
+        return Err("the commit's parent headers are out of git's order".into());
+    }
     Ok(RawCommit {
+        tree,
+        parents,
         author,
         committer,
         time,
@@ -149,5 +201,28 @@ wf: hello\n";
             .contains("unknown commit header"));
         let bad = SIGNED.replace("<a@x> 1700000000", "<a@x 1700000000");
         assert!(parse(bad.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn headers_out_of_gits_order_fail_closed() {
+        let late_parent = SIGNED.replace(
+            "committer A",
+            "parent 2222222222222222222222222222222222222222\ncommitter A",
+        );
+        assert!(parse(late_parent.as_bytes())
+            .unwrap_err()
+            .contains("out of git's order"));
+        let swapped = SIGNED.replace(
+            "author A <a@x> 1700000000 +0000\ncommitter A <a@x> 1700000001 +0000",
+            "committer A <a@x> 1700000001 +0000\nauthor A <a@x> 1700000000 +0000",
+        );
+        assert!(parse(swapped.as_bytes()).is_err());
+        let c = parse(SIGNED.as_bytes()).unwrap();
+        assert_eq!(c.parents.len(), 1);
+        assert_eq!(
+            header(SIGNED.as_bytes()).unwrap(),
+            (c.tree, c.parents.clone())
+        );
+        assert!(header(b"parent 1111111111111111111111111111111111111111\n").is_err());
     }
 }

@@ -5,14 +5,12 @@ use std::fs::{File, OpenOptions};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use git2::{
-    build::TreeUpdateBuilder, ErrorCode, FileMode, ObjectType, Oid, Repository, Status,
-    StatusOptions,
-};
+use git2::{build::TreeUpdateBuilder, ErrorCode, FileMode, Oid, Repository, Status, StatusOptions};
 use thiserror::Error;
 use wf_core::digest::Hasher;
 
 use crate::sign::{self, SigStatus, SignError, Signer};
+use crate::tree::{self, Area, Entry, Mode, Reader, TreeCache};
 
 /// What went wrong in the store.
 #[derive(Debug, Error)]
@@ -45,6 +43,20 @@ pub enum StoreError {
     /// A stream passed the size limit of one file; reading stopped and nothing was stored.
     #[error("larger than the {} MiB limit", .0 >> 20)]
     TooLarge(u64),
+    /// A tree on the way to what was read is not in the form git writes (or holds what wf
+    /// never writes): the history was forged or written by another tool. Holds the reason,
+    /// naming the path.
+    #[error("the store's tree is not canonical: {0}")]
+    NotCanonical(String),
+}
+
+impl From<crate::tree::TreeError> for StoreError {
+    fn from(e: crate::tree::TreeError) -> StoreError {
+        match e {
+            crate::tree::TreeError::Refused(why) => StoreError::NotCanonical(why),
+            crate::tree::TreeError::Git(e) => StoreError::Git(e),
+        }
+    }
 }
 
 type Result<T> = std::result::Result<T, StoreError>;
@@ -92,6 +104,8 @@ pub struct WriterLock(#[allow(dead_code)] File);
 /// A wf store: a git repository.
 pub struct Store {
     repo: Repository,
+    /// Trees already read and checked, by id.
+    trees: TreeCache,
 }
 
 /// Read objects by id without re-hashing each one (libgit2's default; a fifth of the verifier's
@@ -111,7 +125,7 @@ impl Store {
             Repository::discover(dir)
         };
         match repo {
-            Ok(repo) => Ok(Store { repo }),
+            Ok(repo) => Ok(Store::of(repo)),
             Err(_) => Err(StoreError::NotARepo(dir.display().to_string())),
         }
     }
@@ -120,12 +134,29 @@ impl Store {
     pub fn open_or_init(dir: &Path, bare: bool) -> Result<(Store, bool)> {
         trust_object_ids();
         if let Ok(repo) = Repository::open(dir) {
-            return Ok((Store { repo }, false));
+            return Ok((Store::of(repo), false));
         }
         let mut opts = git2::RepositoryInitOptions::new();
         opts.initial_head("main").bare(bare).mkpath(true);
         let repo = Repository::init_opts(dir, &opts)?;
-        Ok((Store { repo }, true))
+        Ok((Store::of(repo), true))
+    }
+
+    fn of(repo: Repository) -> Store {
+        Store {
+            repo,
+            trees: TreeCache::default(),
+        }
+    }
+
+    /// A reader of this repository's trees through the canonical check (see [`crate::tree`]).
+    pub fn reader(&self) -> Result<Reader<'_>> {
+        Ok(Reader::new(&self.repo, &self.trees)?)
+    }
+
+    /// The root tree of a commit.
+    pub fn root(&self, commit: Oid) -> Result<Oid> {
+        Ok(self.repo.find_commit(commit)?.tree_id())
     }
 
     /// The underlying git2 repository, for reads the store has no method for.
@@ -168,18 +199,13 @@ impl Store {
         }
     }
 
-    /// Read a file at a commit; `None` if absent.
+    /// Read a file at a commit; `None` if absent. Every tree on the way is read through the
+    /// canonical check, and the file must be a regular file of at most the size limit.
     pub fn read(&self, commit: Oid, path: &str) -> Result<Option<Vec<u8>>> {
-        let tree = self.repo.find_commit(commit)?.tree()?;
-        let entry = match tree.get_path(Path::new(path)) {
-            Ok(e) => e,
-            Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
-            Err(e) => return Err(e.into()),
-        };
-        if entry.kind() != Some(ObjectType::Blob) {
-            return Ok(None);
-        }
-        Ok(Some(self.repo.find_blob(entry.id())?.content().to_vec()))
+        let root = self.root(commit)?;
+        Ok(self
+            .reader()?
+            .file(root, path, wf_core::task::MAX_FILE_SIZE)?)
     }
 
     /// Read a UTF-8 text file at a commit.
@@ -192,43 +218,36 @@ impl Store {
         }
     }
 
-    /// The names of the blobs directly inside a folder at a commit (empty if none).
+    /// The names of the regular files directly inside a folder at a commit (empty if none).
     pub fn list(&self, commit: Oid, dir: &str) -> Result<Vec<String>> {
-        let tree = self.repo.find_commit(commit)?.tree()?;
-        let sub = match tree.get_path(Path::new(dir)) {
-            Ok(e) if e.kind() == Some(ObjectType::Tree) => self.repo.find_tree(e.id())?,
-            Ok(_) => return Ok(vec![]),
-            Err(e) if e.code() == ErrorCode::NotFound => return Ok(vec![]),
-            Err(e) => return Err(e.into()),
-        };
-        Ok(sub
+        let root = self.root(commit)?;
+        Ok(self
+            .reader()?
+            .list(root, dir)?
             .iter()
-            .filter(|e| e.kind() == Some(ObjectType::Blob))
-            .filter_map(|e| e.name().map(str::to_string))
+            .filter(|e| e.mode == Mode::File)
+            .map(Entry::name)
             .collect())
     }
 
     /// The ids of the task files at a commit (`tasks/<shard>/<id>.toml`); entries that are no
     /// task's file are left out.
     pub fn task_ids(&self, commit: Oid) -> Result<Vec<String>> {
-        let tree = self.repo.find_commit(commit)?.tree()?;
-        let tasks = match tree.get_name("tasks") {
-            Some(e) if e.kind() == Some(ObjectType::Tree) => self.repo.find_tree(e.id())?,
-            _ => return Ok(vec![]),
-        };
+        let root = self.root(commit)?;
+        let reader = self.reader()?;
         let mut ids = Vec::new();
-        for shard in tasks.iter() {
-            if shard.kind() != Some(ObjectType::Tree) {
+        for shard in reader.list(root, "tasks")? {
+            if shard.mode != Mode::Tree {
                 continue;
             }
-            let Some(sname) = shard.name() else { continue };
-            for e in self.repo.find_tree(shard.id())?.iter() {
-                if e.kind() != Some(ObjectType::Blob) {
+            let sname = shard.name();
+            let dir = format!("tasks/{sname}");
+            for e in reader.tree(tree::oid(&shard), Area::Wf, &dir)?.iter() {
+                if e.mode != Mode::File {
                     continue;
                 }
-                let Some(name) = e.name() else { continue };
                 if let Some(wf_core::task::TaskEntry::File(id)) =
-                    wf_core::task::locate(&format!("{sname}/{name}"))
+                    wf_core::task::locate(&format!("{sname}/{}", e.name()))
                 {
                     ids.push(id.to_string());
                 }

@@ -21,9 +21,10 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use git2::{ErrorCode, ObjectType, Oid, Status, StatusOptions, Tree};
+use git2::{ErrorCode, ObjectType, Oid, Status, StatusOptions};
 
 use crate::repo::{Store, StoreError, WriterLock};
+use crate::tree::{self, Mode, Reader};
 
 type Result<T> = std::result::Result<T, StoreError>;
 
@@ -245,23 +246,23 @@ impl Store {
         let Some(tip) = self.tip(&j.branch)? else {
             return Ok(SyncReport::default());
         };
-        let repo = self.git();
-        let tip_tree = repo.find_commit(tip)?.tree()?;
-        let new_tree = repo.find_commit(j.new)?.tree()?;
-        let old_tree = j.old.map(|o| repo.find_commit(o)?.tree()).transpose()?;
+        let reader = self.reader()?;
+        let tip_tree = self.root(tip)?;
+        let new_tree = self.root(j.new)?;
+        let old_tree = j.old.map(|o| self.root(o)).transpose()?;
         let mut allowed: Vec<BTreeSet<Option<Oid>>> = Vec::new();
         for p in &j.paths {
             let mut set = BTreeSet::new();
-            set.insert(blob_at(&tip_tree, p)?);
-            set.insert(blob_at(&new_tree, p)?);
-            set.insert(match &old_tree {
-                Some(t) => blob_at(t, p)?,
+            set.insert(blob_at(&reader, tip_tree, p)?);
+            set.insert(blob_at(&reader, new_tree, p)?);
+            set.insert(match old_tree {
+                Some(t) => blob_at(&reader, t, p)?,
                 None => None,
             });
             allowed.push(set);
         }
         self.sync_paths(
-            &tip_tree,
+            tip_tree,
             &j.paths,
             |i, have, staged| {
                 let ok = |v: Option<Oid>| allowed[i].contains(&v);
@@ -281,7 +282,7 @@ impl Store {
     /// temporary files of these paths are removed.
     fn sync_paths(
         &self,
-        target: &Tree<'_>,
+        target: Oid,
         paths: &[String],
         may: impl Fn(usize, Have, Option<Oid>) -> bool,
         apply: bool,
@@ -290,6 +291,7 @@ impl Store {
             return Ok(SyncReport::default());
         };
         let repo = self.git();
+        let reader = self.reader()?;
         let mut index = repo.index()?;
         index.read(true)?;
         let mut report = SyncReport::default();
@@ -299,7 +301,7 @@ impl Store {
             if apply {
                 remove_if_there(&tmp_path(&file))?;
             }
-            let want = blob_at(target, p)?;
+            let want = blob_at(&reader, target, p)?;
             let have = have(&file)?;
             let staged = index.get_path(Path::new(p), 0).map(|e| e.id);
             let wt_ok = match (have, want) {
@@ -318,8 +320,8 @@ impl Store {
                 Some(oid) => {
                     if apply {
                         if !wt_ok {
-                            let blob = repo.find_blob(oid)?;
-                            write_atomic(&file, blob.content())?;
+                            let bytes = reader.blob(oid, p, wf_core::task::MAX_FILE_SIZE)?;
+                            write_atomic(&file, &bytes)?;
                         }
                         index.add_path(Path::new(p))?;
                         index_changed = true;
@@ -459,8 +461,8 @@ impl Store {
         let Some(tip) = self.tip(&self.branch()?)? else {
             return Ok(SyncReport::default());
         };
-        let tree = self.git().find_commit(tip)?.tree()?;
-        self.sync_paths(&tree, paths, |_, _, _| true, true)
+        let root = self.root(tip)?;
+        self.sync_paths(root, paths, |_, _, _| true, true)
     }
 }
 
@@ -518,12 +520,19 @@ fn have(file: &Path) -> Result<Have> {
     }
 }
 
-fn blob_at(tree: &Tree<'_>, path: &str) -> Result<Option<Oid>> {
-    match tree.get_path(Path::new(path)) {
-        Ok(e) if e.kind() == Some(ObjectType::Blob) => Ok(Some(e.id())),
-        Ok(_) => Ok(None),
-        Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
-        Err(e) => Err(e.into()),
+/// The blob a path holds in a commit's tree, read through the canonical check: what the work
+/// tree receives is what the verifier judged. A path that holds something else than a regular
+/// file (a link, a submodule) is refused, never written.
+fn blob_at(reader: &Reader<'_>, root: Oid, path: &str) -> Result<Option<Oid>> {
+    match reader.entry(root, path)? {
+        None => Ok(None),
+        Some(e) if e.mode == Mode::File => Ok(Some(tree::oid(&e))),
+        Some(e) if e.mode == Mode::Tree => Ok(None),
+        Some(e) => Err(StoreError::NotCanonical(format!(
+            "{path} is {} (mode {}), not a regular file",
+            e.mode.what(),
+            e.mode
+        ))),
     }
 }
 

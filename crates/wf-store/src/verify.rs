@@ -10,44 +10,28 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use git2::{ObjectType, Oid, Repository, Sort, Tree, TreeEntry};
+use git2::{ObjectType, Oid, Repository, Sort};
 use wf_core::policy::{self, Files, Loaded};
 use wf_core::verify::{self as core, Blob, Check, Header, Problem, TaskFiles, Units};
 use wf_core::{Task, Timestamp};
 
 use crate::sign::{self, SigStatus};
+use crate::tree::{self, Area, Entry, Mode, Reader, TreeCache, TreeError};
 
-/// Every file under `.wf/` in a tree, by path from the repository root. Entries that are not
-/// files (submodules, links) are given unreadable contents, so that loading the policy fails.
-pub fn wf_files(repo: &Repository, tree: &Tree) -> Result<Files, git2::Error> {
+/// Every file under `.wf/` in a commit's root tree, by path from the repository root, read
+/// through the canonical check: a tree that is not in git's form, or an entry that is not a
+/// folder or a regular file, is refused ([`TreeError::Refused`]).
+pub fn wf_files(reader: &Reader, root: Oid) -> Result<Files, TreeError> {
     let mut files = Files::new();
-    let Some(e) = tree.get_name(".wf") else {
+    let Some(wf) = reader.entry(root, ".wf")? else {
         return Ok(files);
     };
-    let wf = repo.find_tree(e.id())?;
-    let mut err = None;
-    wf.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
-        let path = format!(".wf/{dir}{}", entry.name().unwrap_or("\u{fffd}"));
-        match entry.kind() {
-            Some(ObjectType::Tree) => {}
-            Some(ObjectType::Blob) if entry.filemode() == 0o100644 => {
-                match repo.find_blob(entry.id()) {
-                    Ok(b) => {
-                        files.insert(path, b.content().to_vec());
-                    }
-                    Err(e) => err = Some(e),
-                }
-            }
-            _ => {
-                files.insert(path, b"\0not a regular file".to_vec());
-            }
-        }
-        git2::TreeWalkResult::Ok
-    })?;
-    match err {
-        Some(e) => Err(e),
-        None => Ok(files),
+    for (rel, e) in reader.files_below(&wf, ".wf")? {
+        let path = format!(".wf/{rel}");
+        let bytes = reader.blob(tree::oid(&e), &path, wf_core::task::MAX_FILE_SIZE)?;
+        files.insert(path, bytes);
     }
+    Ok(files)
 }
 
 /// What was found about one commit.
@@ -207,13 +191,17 @@ pub fn verify(
                 let repo = match open() {
                     Ok(r) => r,
                     Err(e) => {
-                        *error.lock().expect("lock") = Some(e);
+                        *lock(&error) = Some(e);
                         return;
                     }
                 };
-                let mut ctx = Ctx {
-                    repo: &repo,
-                    policies: HashMap::new(),
+                let cache = TreeCache::default();
+                let mut ctx = match Ctx::new(&repo, &cache) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        *lock(&error) = Some(e);
+                        return;
+                    }
                 };
                 loop {
                     let start = next.fetch_add(32, Ordering::Relaxed);
@@ -232,7 +220,7 @@ pub fn verify(
                         };
                         local.push((i, r));
                     }
-                    let mut o = out.lock().expect("lock");
+                    let mut o = lock(&out);
                     for (i, r) in local {
                         o[i] = Some(r);
                     }
@@ -242,15 +230,28 @@ pub fn verify(
             });
         }
     });
-    if let Some(e) = error.into_inner().expect("lock") {
+    if let Some(e) = error.into_inner().unwrap_or_else(|e| e.into_inner()) {
         return Err(e);
     }
-    Ok(out
-        .into_inner()
-        .expect("lock")
+    let reports = out.into_inner().unwrap_or_else(|e| e.into_inner());
+    Ok(reports
         .into_iter()
-        .map(|r| r.expect("every commit judged"))
+        .zip(oids)
+        .map(|(r, oid)| {
+            r.unwrap_or_else(|| {
+                Report::new(*oid, Kind::Task).problem(Problem::new(
+                    Check::Malformed,
+                    "the verifier did not judge this commit (a worker stopped)",
+                ))
+            })
+        })
         .collect())
+}
+
+/// A mutex's value, also after a thread panicked while holding it (the data is still whole:
+/// every writer writes complete values).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Report {
@@ -273,111 +274,143 @@ impl Report {
 
 type Policy = Rc<Result<(Files, Loaded), String>>;
 
-/// The mode of every file wf writes: a regular, non-executable file.
-const REGULAR: i32 = 0o100644;
+/// Why a commit could not be judged further: its trees are not canonical (a problem to
+/// report), or git failed underneath.
+enum Fail {
+    Refused(String),
+    Git(git2::Error),
+}
 
-struct Ctx<'r> {
-    repo: &'r Repository,
-    /// Parsed policies by the id of their `.wf` tree.
-    policies: HashMap<Oid, Policy>,
+impl From<git2::Error> for Fail {
+    fn from(e: git2::Error) -> Fail {
+        Fail::Git(e)
+    }
+}
+
+impl From<TreeError> for Fail {
+    fn from(e: TreeError) -> Fail {
+        match e {
+            TreeError::Refused(why) => Fail::Refused(why),
+            TreeError::Git(e) => Fail::Git(e),
+        }
+    }
+}
+
+/// Unwrap a read, or end the judgement with a `malformed` problem when what was read is not
+/// canonical.
+macro_rules! checked {
+    ($report:ident, $e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(e) => match Fail::from(e) {
+                Fail::Refused(why) => {
+                    return Ok($report.problem(Problem::new(Check::Malformed, why)))
+                }
+                Fail::Git(e) => return Err(Fail::Git(e)),
+            },
+        }
+    };
+}
+
+/// What the top of a commit's tree says, read before the commit is judged.
+struct Top {
+    /// The root tree.
+    root: Oid,
+    /// Why the top level is not canonical, if it is not.
+    problem: Option<String>,
+    /// The identity (`<mode> <id>`, the mode as stored) of the `.wf` and `tasks` entries.
+    wf: Option<String>,
+    tasks: Option<String>,
+    /// Whether it claims to be a store: a `.wf` entry that is a tree holding `store.toml`,
+    /// whatever its mode says and however its trees are formed (a claim is judged, never
+    /// taken on trust).
+    store: bool,
 }
 
 fn git_problem(e: git2::Error) -> Problem {
     Problem::new(Check::Malformed, format!("git: {}", e.message()))
 }
 
-/// The paths (relative to the trees) of the files and other non-folder entries that differ
-/// between two trees. Only subtrees whose ids differ are read, so the cost follows the size of
-/// the change, not of the trees: an action in a store of 10,000 tasks reads three small trees
-/// on each side.
-fn tree_changes(
-    repo: &Repository,
-    before: Option<&Tree>,
-    after: Option<&Tree>,
-    prefix: &mut Vec<u8>,
-    out: &mut Vec<Vec<u8>>,
-) -> Result<(), git2::Error> {
-    // Both trees are sorted the way git sorts them (a folder as its name plus `/`), so one
-    // merge-join pass pairs the entries without building anything.
-    let (nb, na) = (before.map_or(0, Tree::len), after.map_or(0, Tree::len));
+struct Ctx<'r> {
+    repo: &'r Repository,
+    trees: Reader<'r>,
+    /// Parsed policies by the id of their `.wf` tree.
+    policies: HashMap<Oid, Policy>,
+}
+
+/// The paths (from the repository root) of the files that differ between two versions of a
+/// folder entry, reading every tree on the way through the canonical check. Only folders
+/// whose identity (mode and id) differs are read, so the cost follows the size of the change,
+/// not of the trees; and every new tree of a commit under `.wf/` or `tasks/` lies on such a
+/// path, so each one is checked.
+fn changes(
+    trees: &Reader,
+    before: Option<&Entry>,
+    after: Option<&Entry>,
+    path: &str,
+    out: &mut Vec<String>,
+) -> Result<(), TreeError> {
+    let sub = |e: Option<&Entry>| -> Result<Option<Rc<[Entry]>>, TreeError> {
+        match e {
+            Some(e) if e.mode == Mode::Tree => {
+                Ok(Some(trees.tree(tree::oid(e), Area::Wf, path)?))
+            }
+            _ => Ok(None),
+        }
+    };
+    let (old, new) = (sub(before)?, sub(after)?);
+    if old.is_none() && new.is_none() {
+        out.push(path.to_string());
+        return Ok(());
+    }
+    if before.is_some_and(|e| e.mode != Mode::Tree) || after.is_some_and(|e| e.mode != Mode::Tree) {
+        // A file became a folder or the reverse: the file's path changed too.
+        out.push(path.to_string());
+    }
+    let empty: Rc<[Entry]> = Rc::new([]);
+    let (old, new) = (old.unwrap_or_else(|| empty.clone()), new.unwrap_or(empty));
+    // Both lists are in git's order (checked), so one merge-join pass pairs them.
     let (mut i, mut j) = (0, 0);
-    while i < nb || j < na {
-        let old = before.and_then(|t| t.get(i).filter(|_| i < nb));
-        let new = after.and_then(|t| t.get(j).filter(|_| j < na));
-        let order = match (&old, &new) {
-            (Some(o), Some(n)) => git_cmp(o, n),
+    while i < old.len() || j < new.len() {
+        let order = match (old.get(i), new.get(j)) {
+            (Some(o), Some(n)) => wf_core::tree::git_order(o, n),
             (Some(_), None) => std::cmp::Ordering::Less,
             _ => std::cmp::Ordering::Greater,
         };
-        let (old, new) = match order {
+        let (o, n) = match order {
             std::cmp::Ordering::Less => {
                 i += 1;
-                (old, None)
+                (old.get(i - 1), None)
             }
             std::cmp::Ordering::Greater => {
                 j += 1;
-                (None, new)
+                (None, new.get(j - 1))
             }
             std::cmp::Ordering::Equal => {
                 i += 1;
                 j += 1;
-                if old.as_ref().map(|o| (o.id(), o.filemode()))
-                    == new.as_ref().map(|n| (n.id(), n.filemode()))
-                {
+                let (o, n) = (&old[i - 1], &new[j - 1]);
+                if (o.mode, o.id) == (n.mode, n.id) {
                     continue;
                 }
-                (old, new)
+                (Some(o), Some(n))
             }
         };
-        let entry = old.as_ref().or(new.as_ref()).expect("one side is present");
-        let len = prefix.len();
-        prefix.extend_from_slice(entry.name_bytes());
-        let sub = |e: Option<&TreeEntry>| -> Result<Option<Tree<'_>>, git2::Error> {
-            match e {
-                Some(e) if e.kind() == Some(ObjectType::Tree) => repo.find_tree(e.id()).map(Some),
-                _ => Ok(None),
-            }
-        };
-        let (ot, nt) = (sub(old.as_ref())?, sub(new.as_ref())?);
-        if ot.is_none() && nt.is_none() {
-            out.push(prefix.clone());
-        } else {
-            prefix.push(b'/');
-            tree_changes(repo, ot.as_ref(), nt.as_ref(), prefix, out)?;
-        }
-        prefix.truncate(len);
+        let name = o.or(n).map(Entry::name).unwrap_or_default();
+        changes(trees, o, n, &tree::join(path, &name), out)?;
     }
     Ok(())
 }
 
-/// Git's order of tree entries: by name, a folder's name read as if it ended in `/`.
-fn git_cmp(a: &TreeEntry, b: &TreeEntry) -> std::cmp::Ordering {
-    let (x, y) = (a.name_bytes(), b.name_bytes());
-    let n = x.len().min(y.len());
-    x[..n].cmp(&y[..n]).then_with(|| {
-        let end = |e: &TreeEntry, name: &[u8]| {
-            name.get(n)
-                .copied()
-                .or((e.kind() == Some(ObjectType::Tree)).then_some(b'/'))
-        };
-        end(a, x).cmp(&end(b, y))
-    })
-}
+impl<'r> Ctx<'r> {
+    fn new(repo: &'r Repository, cache: &'r TreeCache) -> Result<Ctx<'r>, git2::Error> {
+        Ok(Ctx {
+            repo,
+            trees: Reader::new(repo, cache)?,
+            policies: HashMap::new(),
+        })
+    }
 
-/// The ids of `.wf` and `tasks` in a tree.
-fn areas(tree: &Tree) -> (Option<Oid>, Option<Oid>) {
-    (
-        tree.get_name(".wf").map(|e| e.id()),
-        tree.get_name("tasks").map(|e| e.id()),
-    )
-}
-
-fn has_store(tree: &Tree) -> bool {
-    tree.get_path(std::path::Path::new(policy::STORE_FILE))
-        .is_ok()
-}
-
-impl Ctx<'_> {
     /// A commit found clean earlier, described from its trailers (which the earlier run checked
     /// against its task file): action, task, actor, and what an approval approves.
     fn describe_cached(&self, oid: Oid) -> Report {
@@ -420,41 +453,154 @@ impl Ctx<'_> {
     }
 
     fn judge(&mut self, oid: Oid) -> Report {
-        match self.judge_inner(oid) {
+        match self.judge_inner(oid, None) {
             Ok(r) => r,
-            Err(e) => Report::new(oid, Kind::Task).problem(git_problem(e)),
+            Err(Fail::Refused(why)) => {
+                Report::new(oid, Kind::Task).problem(Problem::new(Check::Malformed, why))
+            }
+            Err(Fail::Git(e)) => Report::new(oid, Kind::Task).problem(git_problem(e)),
         }
     }
 
-    fn judge_inner(&mut self, oid: Oid) -> Result<Report, git2::Error> {
-        let commit = self.repo.find_commit(oid)?;
-        let tree = commit.tree()?;
-        let parents: Vec<Oid> = commit.parent_ids().collect();
-        if parents.len() > 1 {
-            return self.merge(oid, &tree, &parents);
+    /// The bytes of a commit object.
+    fn commit_bytes(&self, oid: Oid) -> Result<Vec<u8>, Fail> {
+        let (kind, data) = self.trees.raw(oid)?;
+        if kind != ObjectType::Commit {
+            return Err(Fail::Refused(format!("{oid} is not a commit")));
         }
-        let ptree = match parents.first() {
-            Some(p) => Some(self.repo.find_commit(*p)?.tree()?),
-            None => None,
+        Ok(data)
+    }
+
+    /// The root tree of a commit, as its first header names it.
+    fn root_of(&self, commit: Oid) -> Result<Oid, Fail> {
+        let data = self.commit_bytes(commit)?;
+        Ok(crate::raw::header(&data).map_err(Fail::Refused)?.0)
+    }
+
+    /// Read the top of a root tree (see [`Top`]).
+    fn top(&self, root: Oid) -> Result<Top, git2::Error> {
+        let mut top = Top {
+            root,
+            problem: None,
+            wf: None,
+            tasks: None,
+            store: false,
         };
-        let (wf_c, tasks_c) = areas(&tree);
-        let (wf_p, tasks_p) = ptree.as_ref().map_or((None, None), areas);
-        let store_p = ptree.as_ref().is_some_and(has_store);
-        let store_c = has_store(&tree);
-        if (wf_c == wf_p && tasks_c == tasks_p) || (!store_p && !store_c) {
+        let Some(bytes) = self.trees.raw_tree(root)? else {
+            top.problem = Some("the commit's tree is not a tree".into());
+            return Ok(top);
+        };
+        let entries = match wf_core::tree::scan(&bytes) {
+            Ok(e) => e,
+            Err(e) => {
+                top.problem = Some(format!("the commit's tree does not parse: {e}"));
+                return Ok(top);
+            }
+        };
+        top.problem = wf_core::tree::parse(&bytes, Area::Top).err();
+        let identity = |n: &str| {
+            entries
+                .iter()
+                .find(|e| e.name == n.as_bytes())
+                .map(|e| format!("{} {}", String::from_utf8_lossy(e.mode), e.id))
+        };
+        top.wf = identity(".wf");
+        top.tasks = identity("tasks");
+        for e in entries.iter().filter(|e| e.name == b".wf") {
+            let id = Oid::from_bytes(&e.id.0)?;
+            let holds = self
+                .trees
+                .raw_tree(id)?
+                .and_then(|b| {
+                    wf_core::tree::scan(&b)
+                        .ok()
+                        .map(|es| es.iter().any(|x| x.name == b"store.toml"))
+                })
+                .unwrap_or(false);
+            top.store |= holds;
+        }
+        Ok(top)
+    }
+
+    /// The checked entry of `.wf` or `tasks` at the top of a root tree.
+    fn area(&self, root: Oid, name: &str) -> Result<Option<Entry>, TreeError> {
+        self.trees.entry(root, name)
+    }
+
+    /// Judge a commit. `under` replaces the policy of its parent: a merge judges the actions it
+    /// brings in again under the policy where they land.
+    fn judge_inner(&mut self, oid: Oid, under: Option<&Policy>) -> Result<Report, Fail> {
+        let data = self.commit_bytes(oid)?;
+        let (root, parents) = crate::raw::header(&data).map_err(Fail::Refused)?;
+        if parents.len() > 1 {
+            return self.merge(oid, &data, root, &parents);
+        }
+        let proot = parents.first().map(|p| self.root_of(*p)).transpose()?;
+        let top_c = self.top(root)?;
+        let top_p = proot.map(|r| self.top(r)).transpose()?;
+        let store_p = top_p.as_ref().is_some_and(|t| t.store);
+        if !store_p && !top_c.store {
             return Ok(Report::new(oid, Kind::Skipped));
         }
-        let changed_wf = wf_c != wf_p;
-        let changed_tasks = tasks_c != tasks_p;
+        let (wf_p, tasks_p) = top_p
+            .as_ref()
+            .map_or((None, None), |t| (t.wf.clone(), t.tasks.clone()));
+        let changed_wf = top_c.wf != wf_p;
+        let changed_tasks = top_c.tasks != tasks_p;
+        if !changed_wf && !changed_tasks && top_c.problem.is_none() && top_c.store == store_p {
+            return Ok(Report::new(oid, Kind::Skipped));
+        }
         let mut report = Report::new(oid, if changed_wf { Kind::Policy } else { Kind::Task });
-        let raw = match crate::raw::parse(self.repo.odb()?.read(oid)?.data()) {
+        let raw = match crate::raw::parse(&data) {
             Ok(r) => r,
             Err(e) => return Ok(report.problem(Problem::new(Check::Malformed, e))),
         };
-        let ids = match (changed_tasks, ptree.as_ref()) {
-            (true, Some(pt)) => Some(self.changed_tasks(pt, &tree)?),
-            _ => None,
+        // The shape of the trees comes first: nothing is read from a tree git would not
+        // write, and a store never just disappears.
+        if let Some(p) = &top_c.problem {
+            return Ok(report.problem(Problem::new(Check::Malformed, p.clone())));
+        }
+        if store_p && !top_c.store {
+            return Ok(report.problem(Problem::new(
+                Check::Malformed,
+                "the commit removes the store: .wf/store.toml is gone",
+            )));
+        }
+        let pentry = |name: &str| -> Result<Option<Entry>, TreeError> {
+            match proot {
+                Some(r) if store_p => self.area(r, name),
+                _ => Ok(None),
+            }
         };
+        let mut wf_paths = Vec::new();
+        let mut task_paths = Vec::new();
+        if changed_wf {
+            let (b, a) = (
+                checked!(report, pentry(".wf")),
+                checked!(report, self.area(root, ".wf")),
+            );
+            checked!(
+                report,
+                changes(&self.trees, b.as_ref(), a.as_ref(), ".wf", &mut wf_paths)
+            );
+        }
+        if changed_tasks {
+            let (b, a) = (
+                checked!(report, pentry("tasks")),
+                checked!(report, self.area(root, "tasks")),
+            );
+            checked!(
+                report,
+                changes(
+                    &self.trees,
+                    b.as_ref(),
+                    a.as_ref(),
+                    "tasks",
+                    &mut task_paths
+                )
+            );
+        }
+        let ids = changed_tasks.then(|| task_ids(&task_paths));
         let trailers = wf_core::trailer::parse(&raw.message);
         report.action =
             wf_core::trailer::get(&trailers, wf_core::trailer::key::ACTION).map(str::to_string);
@@ -468,15 +614,20 @@ impl Ctx<'_> {
             committer: (&raw.committer.0, &raw.committer.1),
             time: Timestamp(raw.time),
         };
+        let first_change = || {
+            let all: Vec<&String> = wf_paths.iter().chain(&task_paths).collect();
+            match all.as_slice() {
+                [] => ".wf/ or tasks/".to_string(),
+                [one] => one.to_string(),
+                [first, rest @ ..] => format!("{first} (and {} more)", rest.len()),
+            }
+        };
         let key = match &raw.signature {
             None => {
                 let why = if report.action.is_some() {
                     "the commit is not signed".to_string()
                 } else {
-                    format!(
-                        "changes {} but is neither signed nor a wf action",
-                        self.first_change(ptree.as_ref(), &tree)?
-                    )
+                    format!("changes {} but is neither signed nor a wf action", first_change())
                 };
                 return Ok(report.problem(Problem::new(Check::Unsigned, why)));
             }
@@ -488,7 +639,9 @@ impl Ctx<'_> {
                         format!("{why} (the commit was changed after it was signed, or the signature is not SSH)"),
                     )))
                 }
-                SigStatus::Unsigned => unreachable!("a signature is present"),
+                SigStatus::Unsigned => {
+                    return Ok(report.problem(Problem::new(Check::Unsigned, "the commit is not signed")))
+                }
             },
         };
         if report.action.is_none() {
@@ -496,7 +649,7 @@ impl Ctx<'_> {
                 Check::NotAnAction,
                 format!(
                     "changes {} but carries no Wf-Action trailer",
-                    self.first_change(ptree.as_ref(), &tree)?
+                    first_change()
                 ),
             )));
         }
@@ -504,12 +657,12 @@ impl Ctx<'_> {
         if let Err(p) = core::check_dates(author_date, (raw.time, &raw.zone)) {
             return Ok(report.problem(p));
         }
-        if !store_p {
+        let Some(proot) = proot.filter(|_| store_p) else {
             // The root of trust: the founder is identified in the commit's own actors.
-            if let Err(p) = core::check_founding_tree(tasks_c.is_some()) {
-                return Ok(report.problem(p));
+            if let Err(r) = core::check_founding_tree(top_c.tasks.is_some()) {
+                return Ok(report.problem(r.into()));
             }
-            let after = wf_files(self.repo, &tree)?;
+            let after = checked!(report, wf_files(&self.trees, root));
             let actors = match policy::load(&after) {
                 Ok(l) => l.actors,
                 Err(e) => return Ok(report.problem(Problem::new(Check::Malformed, e))),
@@ -523,9 +676,11 @@ impl Ctx<'_> {
                 report.problems.push(p);
             }
             return Ok(report);
-        }
-        let ptree = ptree.expect("store_p");
-        let pol = self.policy(&ptree, wf_p)?;
+        };
+        let pol = match under {
+            Some(p) => p.clone(),
+            None => checked!(report, self.policy(proot)),
+        };
         let (before_files, loaded) = match pol.as_ref() {
             Ok(x) => x,
             Err(e) => {
@@ -547,25 +702,37 @@ impl Ctx<'_> {
             )));
         }
         if changed_wf {
-            let after = wf_files(self.repo, &tree)?;
+            if under.is_some() {
+                return Ok(report.problem(Problem::new(
+                    Check::Merge,
+                    "a change to .wf/ on a line beside another change to .wf/",
+                )));
+            }
+            let after = checked!(report, wf_files(&self.trees, root));
             if let Err(p) = core::replay_policy(Some(before_files), &after, &actor, &h) {
                 report.problems.push(p);
             }
             return Ok(report);
         }
-        let id = match ids.expect("tasks changed under a store") {
-            Err(p) => return Ok(report.problem(p)),
-            Ok(ids) if ids.len() > 1 => {
+        let id = match ids {
+            None => {
+                return Ok(report.problem(Problem::new(
+                    Check::Malformed,
+                    "the commit changes neither .wf/ nor tasks/",
+                )))
+            }
+            Some(Err(p)) => return Ok(report.problem(p)),
+            Some(Ok(ids)) if ids.len() != 1 => {
                 return Ok(report.problem(Problem::new(
                     Check::Rule(wf_core::Rule::TaskScope),
                     format!("the commit changes {} tasks: {}", ids.len(), ids.join(", ")),
                 )))
             }
-            Ok(mut ids) => ids.pop().expect("tasks changed"),
+            Some(Ok(mut ids)) => ids.pop().unwrap_or_default(),
         };
         report.task = Some(id.clone());
-        let before = self.task_files(&ptree, &id, None)?;
-        let after = self.task_files(&tree, &id, Some(&before))?;
+        let before = checked!(report, self.task_files(proot, &id, None));
+        let after = checked!(report, self.task_files(root, &id, Some(&before)));
         match core::replay_task(
             &loaded.workflows,
             &loaded.actors,
@@ -590,39 +757,15 @@ impl Ctx<'_> {
         Ok(report)
     }
 
-    /// The first path under `.wf/` or `tasks/` a commit changes (and how many more), for
-    /// messages that must name the file.
-    fn first_change(&self, before: Option<&Tree>, after: &Tree) -> Result<String, git2::Error> {
-        let mut opts = git2::DiffOptions::new();
-        opts.pathspec(".wf")
-            .pathspec("tasks")
-            .skip_binary_check(true);
-        let diff = self
-            .repo
-            .diff_tree_to_tree(before, Some(after), Some(&mut opts))?;
-        let paths: Vec<String> = diff
-            .deltas()
-            .filter_map(|d| {
-                d.new_file()
-                    .path()
-                    .or(d.old_file().path())
-                    .map(|p| p.display().to_string())
-            })
-            .collect();
-        Ok(match paths.as_slice() {
-            [] => ".wf/ or tasks/".into(),
-            [one] => one.clone(),
-            [first, rest @ ..] => format!("{first} (and {} more)", rest.len()),
-        })
-    }
-
-    /// The parsed policy of a `.wf` tree, cached by its id.
-    fn policy(&mut self, tree: &Tree, wf: Option<Oid>) -> Result<Policy, git2::Error> {
-        let key = wf.unwrap_or_else(Oid::zero);
+    /// The parsed policy of a root tree, cached by the id of its `.wf` tree.
+    fn policy(&mut self, root: Oid) -> Result<Policy, TreeError> {
+        let key = self
+            .area(root, ".wf")?
+            .map_or_else(Oid::zero, |e| tree::oid(&e));
         if let Some(p) = self.policies.get(&key) {
             return Ok(p.clone());
         }
-        let files = wf_files(self.repo, tree)?;
+        let files = wf_files(&self.trees, root)?;
         let loaded = policy::load(&files).map(|l| (files, l));
         let p = Rc::new(loaded);
         if self.policies.len() > 256 {
@@ -632,213 +775,239 @@ impl Ctx<'_> {
         Ok(p)
     }
 
-    /// The task ids whose file or folder differ between two trees, or a problem for an entry
-    /// under `tasks/` that is not a task's.
-    fn changed_tasks(
-        &self,
-        before: &Tree,
-        after: &Tree,
-    ) -> Result<Result<Vec<String>, Problem>, git2::Error> {
-        let sub = |t: &Tree| -> Result<Option<Tree>, git2::Error> {
-            match t.get_name("tasks") {
-                Some(e) if e.kind() == Some(ObjectType::Tree) => {
-                    Ok(Some(self.repo.find_tree(e.id())?))
-                }
-                _ => Ok(None),
-            }
-        };
-        let (b, a) = (sub(before)?, sub(after)?);
-        if after.get_name("tasks").is_some() && a.is_none() {
-            return Ok(Err(Problem::new(Check::Malformed, "tasks is not a folder")));
-        }
-        let mut paths = Vec::new();
-        tree_changes(
-            self.repo,
-            b.as_ref(),
-            a.as_ref(),
-            &mut Vec::new(),
-            &mut paths,
-        )?;
-        let mut ids: Vec<String> = Vec::new();
-        for path in &paths {
-            {
-                let Ok(path) = std::str::from_utf8(path) else {
-                    return Ok(Err(Problem::new(
-                        Check::Malformed,
-                        "a path under tasks/ is not UTF-8",
-                    )));
-                };
-                let id = match wf_core::task::locate(path) {
-                    Some(wf_core::task::TaskEntry::File(id)) => id,
-                    Some(wf_core::task::TaskEntry::Folder(id, rest)) if !rest.is_empty() => id,
-                    _ => {
-                        return Ok(Err(Problem::new(
-                            Check::Rule(wf_core::Rule::TaskScope),
-                            format!("tasks/{path} is not a task file or a file of a task's folder"),
-                        )))
-                    }
-                };
-                if !ids.iter().any(|i| i == id) {
-                    ids.push(id.to_string());
-                }
-            }
-        }
-        Ok(Ok(ids))
-    }
-
-    /// A task's file and folder in a tree. Contents (sha256, size) are read for files that are
-    /// new or changed relative to `before`.
+    /// A task's file and folder in a root tree. Contents (sha256, size) are read for files that
+    /// are new or changed relative to `before`.
     fn task_files(
         &self,
-        tree: &Tree,
+        root: Oid,
         id: &str,
         before: Option<&TaskFiles>,
-    ) -> Result<TaskFiles, git2::Error> {
+    ) -> Result<TaskFiles, TreeError> {
         let mut out = TaskFiles::default();
-        if let Ok(e) = tree.get_path(std::path::Path::new(&Task::path(id))) {
-            if e.filemode() != REGULAR {
-                out.irregular.push(Task::path(id));
-                return Ok(out);
-            }
-            let b = self.repo.find_blob(e.id())?;
-            out.task = Some(String::from_utf8_lossy(b.content()).into_owned());
+        let path = Task::path(id);
+        if let Some(b) = self.trees.file(root, &path, wf_core::task::MAX_FILE_SIZE)? {
+            out.task = Some(String::from_utf8_lossy(&b).into_owned());
         }
-        let Ok(e) = tree.get_path(std::path::Path::new(&Task::dir(id))) else {
+        let dir_path = Task::dir(id);
+        let dir_path = dir_path.trim_end_matches('/');
+        let Some(dir) = self.trees.entry(root, dir_path)? else {
             return Ok(out);
         };
-        let Ok(dir) = self.repo.find_tree(e.id()) else {
+        if dir.mode != Mode::Tree {
             out.dir.insert(
                 "(not a folder)".into(),
                 Blob {
-                    oid: e.id().to_string(),
+                    oid: dir.id.to_string(),
                     content: None,
                 },
             );
             return Ok(out);
-        };
-        let odb = self.repo.odb()?;
-        let mut err = None;
-        dir.walk(git2::TreeWalkMode::PreOrder, |d, entry| {
-            if entry.kind() == Some(ObjectType::Tree) {
-                return git2::TreeWalkResult::Ok;
-            }
-            let path = format!("{d}{}", entry.name().unwrap_or("\u{fffd}"));
-            if entry.filemode() != REGULAR {
-                out.irregular.push(format!("{}{path}", Task::dir(id)));
-                return git2::TreeWalkResult::Ok;
-            }
-            let oid = entry.id().to_string();
+        }
+        for (rel, e) in self.trees.files_below(&dir, dir_path)? {
+            let oid = e.id.to_string();
+            let full = format!("{dir_path}/{rel}");
             let unchanged = before
-                .and_then(|b| b.dir.get(&path))
+                .and_then(|b| b.dir.get(&rel))
                 .is_some_and(|b| b.oid == oid);
-            let content = if unchanged || entry.kind() != Some(ObjectType::Blob) {
+            let content = if unchanged {
                 None
             } else {
-                match odb.read_header(entry.id()) {
+                let size = self.trees.blob_size(tree::oid(&e), &full)?;
+                if size > wf_core::task::MAX_FILE_SIZE {
                     // Never read into memory: reported by its size.
-                    Ok((n, _)) if n as u64 > wf_core::task::MAX_FILE_SIZE => {
-                        out.oversized
-                            .push((format!("{}{path}", Task::dir(id)), n as u64));
-                        None
-                    }
-                    Ok(_) => match self.repo.find_blob(entry.id()) {
-                        Ok(b) => Some((
-                            wf_core::digest::sha256_hex(b.content()),
-                            b.content().len() as u64,
-                        )),
-                        Err(e) => {
-                            err = Some(e);
-                            None
-                        }
-                    },
-                    Err(e) => {
-                        err = Some(e);
-                        None
-                    }
+                    out.oversized.push((full, size));
+                    None
+                } else {
+                    let bytes = self.trees.blob(tree::oid(&e), &full, size)?;
+                    Some((wf_core::digest::sha256_hex(&bytes), bytes.len() as u64))
                 }
             };
-            out.dir.insert(path, Blob { oid, content });
-            git2::TreeWalkResult::Ok
-        })?;
-        match err {
-            Some(e) => Err(e),
-            None => Ok(out),
+            out.dir.insert(rel, Blob { oid, content });
         }
+        Ok(out)
     }
 
-    fn merge(&mut self, oid: Oid, tree: &Tree, parents: &[Oid]) -> Result<Report, git2::Error> {
-        let mut report = Report::new(oid, Kind::Merge);
-        let ptrees: Vec<Tree> = parents
-            .iter()
-            .map(|p| self.repo.find_commit(*p).and_then(|c| c.tree()))
-            .collect::<Result<_, _>>()?;
-        if !ptrees.iter().any(has_store) && !has_store(tree) {
-            return Ok(Report::new(oid, Kind::Skipped));
+    /// The units of a root tree (see [`core::check_merge`]); `None` for a tree without a store.
+    /// Every tree read on the way is checked, so a merge cannot hide a repeated entry or a
+    /// changed mode in the folders it builds.
+    fn units(&self, top: &Top) -> Result<Option<Units>, TreeError> {
+        if !top.store {
+            return Ok(None);
         }
-        if let Err(e) = crate::raw::parse(self.repo.odb()?.read(oid)?.data()) {
-            return Ok(report.problem(Problem::new(Check::Malformed, e)));
+        let mut m = BTreeMap::new();
+        if let Some(e) = self.area(top.root, ".wf")? {
+            m.insert(".wf".to_string(), (Some(e.identity()), None));
         }
-        let base = match self.repo.merge_base_many(parents) {
-            Ok(b) => Some(self.repo.find_commit(b)?.tree()?),
-            Err(e) if e.code() == git2::ErrorCode::NotFound => None,
-            Err(e) => return Err(e),
+        let Some(tasks) = self.area(top.root, "tasks")? else {
+            return Ok(Some(m));
         };
-        // The units of a tree; `None` for a tree without a store.
-        let units = |t: Option<&Tree>| -> Result<Option<Units>, git2::Error> {
-            let mut m = BTreeMap::new();
-            let Some(t) = t.filter(|t| has_store(t)) else {
-                return Ok(None);
-            };
-            if let Some(e) = t.get_name(".wf") {
-                m.insert(".wf".to_string(), (Some(e.id().to_string()), None));
+        for shard in self
+            .trees
+            .tree(tree::oid(&tasks), Area::Wf, "tasks")?
+            .iter()
+        {
+            let sname = shard.name();
+            if shard.mode != Mode::Tree {
+                // A stray file among the shards: a unit of its own.
+                m.insert(format!("tasks/{sname}"), (Some(shard.identity()), None));
+                continue;
             }
-            if let Some(e) = t.get_name("tasks") {
-                let Ok(tasks) = self.repo.find_tree(e.id()) else {
-                    m.insert("tasks".into(), (Some(e.id().to_string()), None));
-                    return Ok(Some(m));
+            let spath = format!("tasks/{sname}");
+            for e in self.trees.tree(tree::oid(shard), Area::Wf, &spath)?.iter() {
+                let name = e.name();
+                let (id, is_file) = match name.strip_suffix(".toml") {
+                    Some(id) => (id, true),
+                    None => (name.as_str(), false),
                 };
-                for shard in tasks.iter() {
-                    let sname = shard.name().unwrap_or("\u{fffd}");
-                    let Ok(sub) = self.repo.find_tree(shard.id()) else {
-                        // A stray file among the shards: a unit of its own.
-                        m.insert(
-                            format!("tasks/{sname}"),
-                            (Some(shard.id().to_string()), None),
-                        );
-                        continue;
-                    };
-                    for e in sub.iter() {
-                        let name = e.name().unwrap_or("\u{fffd}");
-                        let (id, is_file) = match name.strip_suffix(".toml") {
-                            Some(id) => (id, true),
-                            None => (name, false),
-                        };
-                        let key = if wf_core::task::shard(id) == sname {
-                            id.to_string()
-                        } else {
-                            format!("tasks/{sname}/{id}")
-                        };
-                        let u = m.entry(key).or_insert((None, None));
-                        let v = Some(e.id().to_string());
-                        if is_file {
-                            u.0 = v;
-                        } else {
-                            u.1 = v;
-                        }
-                    }
+                let key = if wf_core::task::shard(id) == sname && !id.contains('/') {
+                    id.to_string()
+                } else {
+                    format!("tasks/{sname}/{name}")
+                };
+                let u = m.entry(key).or_insert((None, None));
+                let v = Some(e.identity());
+                if is_file {
+                    u.0 = v;
+                } else {
+                    u.1 = v;
                 }
             }
-            Ok(Some(m))
-        };
-        let b = units(base.as_ref())?;
-        let ps: Vec<_> = ptrees
+        }
+        Ok(Some(m))
+    }
+
+    fn merge(&mut self, oid: Oid, data: &[u8], root: Oid, parents: &[Oid]) -> Result<Report, Fail> {
+        let report = Report::new(oid, Kind::Merge);
+        let proots: Vec<Oid> = parents
             .iter()
-            .map(|t| units(Some(t)))
+            .map(|p| self.root_of(*p))
             .collect::<Result<_, _>>()?;
-        let m = units(Some(tree))?;
+        let tops: Vec<Top> = proots
+            .iter()
+            .map(|r| self.top(*r))
+            .collect::<Result<_, _>>()?;
+        let top_m = self.top(root)?;
+        if !tops.iter().any(|t| t.store) && !top_m.store {
+            return Ok(Report::new(oid, Kind::Skipped));
+        }
+        if let Err(e) = crate::raw::parse(data) {
+            return Ok(report.problem(Problem::new(Check::Malformed, e)));
+        }
+        if let Some(p) = &top_m.problem {
+            return Ok(report.problem(Problem::new(Check::Malformed, p.clone())));
+        }
+        let base = match self.repo.merge_base_many(parents) {
+            Ok(b) => Some(b),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => None,
+            Err(e) => return Err(e.into()),
+        };
+        let top_b = match base {
+            Some(b) => Some(self.top(self.root_of(b)?)?),
+            None => None,
+        };
+        let b = match &top_b {
+            Some(t) => checked!(report, self.units(t)),
+            None => None,
+        };
+        let mut ps = Vec::with_capacity(tops.len());
+        for t in &tops {
+            ps.push(checked!(report, self.units(t)));
+        }
+        let m = checked!(report, self.units(&top_m));
         if let Err(p) = core::check_merge(b.as_ref(), &ps, m.as_ref()) {
-            report.problems.push(p);
+            return Ok(report.problem(p));
+        }
+        // The actions a merge brings in are judged again under the policy where they land:
+        // when one parent's line changed `.wf/` since the merge base, every task action of
+        // the other parents' lines must be legal under that parent's policy. A key revoked
+        // (or a role taken away) on main cannot act through a branch forked before.
+        let wf_base = top_b.as_ref().and_then(|t| t.wf.clone());
+        for (i, (t, parent)) in tops.iter().zip(parents).enumerate() {
+            if !t.store || t.wf == wf_base || top_b.is_none() {
+                continue;
+            }
+            let pol = checked!(report, self.policy(t.root));
+            for (j, other) in parents.iter().enumerate() {
+                if j == i {
+                    continue;
+                }
+                if let Some(p) = self.rejudge(*other, *parent, &pol)? {
+                    let which = if i == 0 {
+                        "the first parent".to_string()
+                    } else {
+                        format!("parent {}", i + 1)
+                    };
+                    return Ok(report.problem(Problem::new(
+                        Check::Merge,
+                        format!(
+                            "brings in {p}, which the policy at {which} ({}) refuses; the policy changed there since the branches parted: rebase the branch onto it (wf sync)",
+                            &parent.to_string()[..12]
+                        ),
+                    )));
+                }
+            }
         }
         Ok(report)
     }
+
+    /// Judge every single-parent commit reachable from `tip` but not from `landing` again under
+    /// `policy`; describe the first one refused.
+    fn rejudge(&mut self, tip: Oid, landing: Oid, policy: &Policy) -> Result<Option<String>, Fail> {
+        let mut walk = self.repo.revwalk()?;
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+        walk.push(tip)?;
+        walk.hide(landing)?;
+        for c in walk {
+            let c = c?;
+            let data = self.commit_bytes(c)?;
+            let (_, parents) = crate::raw::header(&data).map_err(Fail::Refused)?;
+            if parents.len() > 1 {
+                continue;
+            }
+            let r = match self.judge_inner(c, Some(policy)) {
+                Ok(r) => r,
+                Err(Fail::Refused(why)) => {
+                    Report::new(c, Kind::Task).problem(Problem::new(Check::Malformed, why))
+                }
+                Err(Fail::Git(e)) => return Err(Fail::Git(e)),
+            };
+            if let Some(p) = r.problems.first() {
+                let what = match (&r.action, &r.task, &r.actor) {
+                    (Some(a), Some(t), Some(by)) => format!(" ({a} of {t} by {by})"),
+                    (Some(a), Some(t), None) => format!(" ({a} of {t})"),
+                    _ => String::new(),
+                };
+                return Ok(Some(format!(
+                    "{}{what}: {}: {}",
+                    &c.to_string()[..12],
+                    p.check,
+                    p.reason
+                )));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// The task ids whose file or folder a list of changed paths (from the repository root) touch,
+/// or a problem for a path under `tasks/` that is no task's.
+fn task_ids(paths: &[String]) -> Result<Vec<String>, Problem> {
+    let mut ids: Vec<String> = Vec::new();
+    for path in paths {
+        let rel = path.strip_prefix("tasks/").unwrap_or(path);
+        let id = match wf_core::task::locate(rel) {
+            Some(wf_core::task::TaskEntry::File(id)) => id,
+            Some(wf_core::task::TaskEntry::Folder(id, rest)) if !rest.is_empty() => id,
+            _ => {
+                return Err(Problem::new(
+                    Check::Rule(wf_core::Rule::TaskScope),
+                    format!("{path} is not a task file or a file of a task's folder"),
+                ))
+            }
+        };
+        if !ids.iter().any(|i| i == id) {
+            ids.push(id.to_string());
+        }
+    }
+    Ok(ids)
 }

@@ -30,7 +30,6 @@ fn files_of(t: &Task) -> TaskFiles {
     TaskFiles {
         task: Some(t.to_toml()),
         dir,
-        irregular: vec![],
         oversized: vec![],
     }
 }
@@ -214,7 +213,7 @@ fn one_action_time_in_utc_and_a_store_that_begins_without_tasks() {
     }
     check_founding_tree(false).unwrap();
     assert_eq!(
-        check_founding_tree(true).unwrap_err().check,
+        Problem::from(check_founding_tree(true).unwrap_err()).check,
         Check::Rule(Rule::TaskScope)
     );
 }

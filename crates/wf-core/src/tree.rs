@@ -1,0 +1,567 @@
+//! Trees as git stores them, checked before anything is read from them.
+//!
+//! libgit2 presents a tree kindly: it normalises modes (`100664` reads as `100644`), finds a
+//! name by bisecting even when the entries are out of order or repeated, and accepts names that
+//! git itself would never write. A verifier that reads through that view can be shown one thing
+//! while a checkout writes another. So wf parses tree objects itself, byte by byte, and accepts
+//! only the canonical form git writes (what `git fsck` checks: known modes without zero padding,
+//! names without `/`, never `.`, `..` or `.git` in any spelling, entries strictly sorted and
+//! unique), plus wf's own rules for its two folders: under `.wf/` and `tasks/` only folders and
+//! regular files with ASCII names, unique however a file system folds case; at the top level of
+//! a store, no look-alike of `.wf` or `tasks` (another case, a Unicode confusable, a Windows
+//! spelling). Everything else is refused before any rule runs (`spec/verify.md`, "Trees").
+//!
+//! The verifier and every tool read through this one check (`wf_store::tree`), so what a
+//! reviewer is shown is what the verifier judged.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_security::confusable_detection::skeleton;
+
+/// The largest tree object wf reads: far above any tree a store needs (a shard of 10,000 tasks
+/// is about 3 KB), and small enough that a hostile tree cannot exhaust memory.
+pub const MAX_TREE_SIZE: u64 = 16 << 20;
+
+/// The mode of a tree entry, as git writes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Mode {
+    /// `40000`: a folder (a tree).
+    Tree,
+    /// `100644`: a regular file.
+    File,
+    /// `100755`: an executable file.
+    Executable,
+    /// `120000`: a symbolic link.
+    Symlink,
+    /// `160000`: a submodule (a commit of another repository).
+    Gitlink,
+}
+
+impl Mode {
+    /// The mode of these raw bytes, only in the exact spelling git writes (`40000`, never
+    /// `040000`; `100644`, never `100664`).
+    pub fn parse(raw: &[u8]) -> Option<Mode> {
+        Some(match raw {
+            b"40000" => Mode::Tree,
+            b"100644" => Mode::File,
+            b"100755" => Mode::Executable,
+            b"120000" => Mode::Symlink,
+            b"160000" => Mode::Gitlink,
+            _ => return None,
+        })
+    }
+
+    /// The mode as `git ls-tree` prints it (`040000` for a folder).
+    pub fn octal(self) -> &'static str {
+        match self {
+            Mode::Tree => "040000",
+            Mode::File => "100644",
+            Mode::Executable => "100755",
+            Mode::Symlink => "120000",
+            Mode::Gitlink => "160000",
+        }
+    }
+
+    /// What an entry of this mode is, for messages.
+    pub fn what(self) -> &'static str {
+        match self {
+            Mode::Tree => "a folder",
+            Mode::File => "a regular file",
+            Mode::Executable => "an executable file",
+            Mode::Symlink => "a symbolic link",
+            Mode::Gitlink => "a submodule",
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.octal())
+    }
+}
+
+/// A git object id (SHA-1), as raw bytes.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectId(pub [u8; 20]);
+
+impl fmt::Display for ObjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for ObjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self}")
+    }
+}
+
+/// One entry of a tree: its identity is its mode and its object id together, never the id
+/// alone (a file and a submodule may carry the same id).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Entry {
+    /// The name, as stored (bytes; wf's folders hold only ASCII).
+    pub name: Vec<u8>,
+    /// The mode.
+    pub mode: Mode,
+    /// The object.
+    pub id: ObjectId,
+}
+
+impl Entry {
+    /// The name as text, for paths and messages (invalid UTF-8 replaced).
+    pub fn name(&self) -> String {
+        String::from_utf8_lossy(&self.name).into_owned()
+    }
+
+    /// Whether the entry is a folder.
+    pub fn is_tree(&self) -> bool {
+        self.mode == Mode::Tree
+    }
+
+    /// The entry's identity as one string, `<mode> <id>`, for comparisons that must see a
+    /// change of mode as a change.
+    pub fn identity(&self) -> String {
+        format!("{} {}", self.mode, self.id)
+    }
+}
+
+/// Which rules a tree is held to, by where it sits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Area {
+    /// The top level of a store's commit: any canonical entry, `.wf` and `tasks` only as
+    /// folders, and no look-alike of either.
+    Top,
+    /// `.wf/` or `tasks/` and everything below: folders and regular files with ASCII names,
+    /// unique without regard to case.
+    Wf,
+    /// Outside wf's folders (code and documents beside a store): git's canonical form only.
+    Other,
+}
+
+/// The names of wf's two folders at the top of a store.
+pub const WF_DIRS: [&str; 2] = [".wf", "tasks"];
+
+/// Parse a tree object's bytes (`<mode> <name>\0<20-byte id>` repeated) and check it against
+/// the rules of its area. The error says what is wrong, naming the entry, without the tree's
+/// path (the caller knows it).
+pub fn parse(bytes: &[u8], area: Area) -> Result<Vec<Entry>, String> {
+    let entries = parse_entries(bytes)?;
+    check(&entries, area)?;
+    Ok(entries)
+}
+
+/// One entry of a tree as its bytes spell it, the mode not yet judged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RawEntry<'a> {
+    /// The mode's digits, as stored.
+    pub mode: &'a [u8],
+    /// The name, as stored.
+    pub name: &'a [u8],
+    /// The object.
+    pub id: ObjectId,
+}
+
+/// Split a tree object into its entries without judging them. Fails only when the bytes are
+/// not a sequence of entries at all.
+pub fn scan(bytes: &[u8]) -> Result<Vec<RawEntry<'_>>, String> {
+    let mut out = Vec::new();
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let sp = rest
+            .iter()
+            .position(|b| *b == b' ')
+            .ok_or("a tree entry has no mode")?;
+        let after = &rest[sp + 1..];
+        let nul = after
+            .iter()
+            .position(|b| *b == 0)
+            .ok_or("a tree entry has no end")?;
+        let id = after
+            .get(nul + 1..nul + 21)
+            .ok_or("a tree entry's object id is cut short")?;
+        let mut oid = [0u8; 20];
+        oid.copy_from_slice(id);
+        out.push(RawEntry {
+            mode: &rest[..sp],
+            name: &after[..nul],
+            id: ObjectId(oid),
+        });
+        rest = &after[nul + 21..];
+    }
+    Ok(out)
+}
+
+/// Split a tree object into entries, refusing a mode git never writes, without judging
+/// names or order (see [`check`]).
+pub fn parse_entries(bytes: &[u8]) -> Result<Vec<Entry>, String> {
+    scan(bytes)?
+        .into_iter()
+        .map(|r| {
+            let mode = Mode::parse(r.mode).ok_or_else(|| {
+                format!(
+                    "{} has mode {}, which git never writes",
+                    quote(r.name),
+                    quote(r.mode).trim_matches('"')
+                )
+            })?;
+            Ok(Entry {
+                name: r.name.to_vec(),
+                mode,
+                id: r.id,
+            })
+        })
+        .collect()
+}
+
+/// Check parsed entries: names, order, uniqueness, and the rules of the area.
+pub fn check(entries: &[Entry], area: Area) -> Result<(), String> {
+    for e in entries {
+        check_name(&e.name)?;
+    }
+    for w in entries.windows(2) {
+        match git_order(&w[0], &w[1]) {
+            std::cmp::Ordering::Less => {}
+            std::cmp::Ordering::Equal => {
+                return Err(format!("{} appears twice", quote(&w[1].name)))
+            }
+            std::cmp::Ordering::Greater => {
+                return Err(format!(
+                    "entries are not sorted ({} comes before {})",
+                    quote(&w[0].name),
+                    quote(&w[1].name)
+                ))
+            }
+        }
+    }
+    // Sorted, a file `a` and a folder `a` need not be neighbours (`a`, `a.b`, `a/`).
+    let mut seen = HashSet::with_capacity(entries.len());
+    for e in entries {
+        let key = match area {
+            Area::Wf => e.name.to_ascii_lowercase(),
+            _ => e.name.clone(),
+        };
+        if !seen.insert(key) {
+            return Err(format!("{} appears twice", quote(&e.name)));
+        }
+    }
+    match area {
+        Area::Other => Ok(()),
+        Area::Wf => {
+            for e in entries {
+                if !matches!(e.mode, Mode::Tree | Mode::File) {
+                    return Err(format!(
+                        "{} is {} (mode {}); only folders and regular files (mode 100644) belong under .wf/ and tasks/",
+                        quote(&e.name),
+                        e.mode.what(),
+                        e.mode
+                    ));
+                }
+                if !e.name.iter().all(|b| b.is_ascii_graphic()) {
+                    return Err(format!(
+                        "entry name {} is not allowed under .wf/ and tasks/ (wf writes printable ASCII names)",
+                        quote(&e.name)
+                    ));
+                }
+            }
+            Ok(())
+        }
+        Area::Top => {
+            for e in entries {
+                let name = e.name();
+                if WF_DIRS.contains(&name.as_str()) {
+                    if e.mode != Mode::Tree {
+                        return Err(format!(
+                            "{name} is not a folder: it is {} (mode {})",
+                            e.mode.what(),
+                            e.mode
+                        ));
+                    }
+                } else if let Some(target) = look_alike(&e.name) {
+                    return Err(format!(
+                        "top-level entry {} is a look-alike of {target}: the two collide on case-insensitive or Unicode-folding file systems",
+                        quote(&e.name)
+                    ));
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A name git never writes into a tree: empty, with `/`, `.`, `..`, or `.git` in any
+/// spelling a file system could take for it (case, HFS+'s ignored characters, NTFS's trailing
+/// dots and spaces, its short name `git~1` and stream suffixes).
+pub fn check_name(name: &[u8]) -> Result<(), String> {
+    let bad =
+        name.is_empty() || name.contains(&b'/') || name == b"." || name == b".." || is_dotgit(name);
+    if bad {
+        return Err(format!("entry name {} is not allowed", quote(name)));
+    }
+    Ok(())
+}
+
+fn is_dotgit(name: &[u8]) -> bool {
+    let folded = windows_fold(&strip_ignorable(&String::from_utf8_lossy(name))).to_lowercase();
+    folded == ".git" || folded == "git~1"
+}
+
+/// The code points HFS+ ignores when it compares names (as git's `is_hfs_dotgit` lists them),
+/// and the other default-ignorable ones: a name with them looks and opens like one without.
+fn ignorable(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0000}'..='\u{E0FFF}')
+}
+
+fn strip_ignorable(s: &str) -> String {
+    s.chars().filter(|c| !ignorable(*c)).collect()
+}
+
+/// What Windows makes of a name: an NTFS stream suffix (`:…`) dropped, trailing dots and
+/// spaces dropped.
+fn windows_fold(s: &str) -> String {
+    let s = s.split(':').next().unwrap_or("");
+    s.trim_end_matches(['.', ' ']).to_string()
+}
+
+/// The wf folder (`.wf` or `tasks`) this top-level name would be taken for, when it is not
+/// that very name: equal after case folding, Unicode compatibility normalisation, removing
+/// ignorable code points, Windows' folding, or mapping confusable characters to their
+/// prototypes (Unicode TR39 skeletons: Cyrillic `а` for `a`, fullwidth `ｔ` for `t`).
+pub fn look_alike(name: &[u8]) -> Option<&'static str> {
+    let text = String::from_utf8_lossy(name);
+    if WF_DIRS.contains(&text.as_ref()) {
+        return None;
+    }
+    let plain = windows_fold(&strip_ignorable(&text));
+    let folded: String = plain
+        .nfkc()
+        .collect::<String>()
+        .to_uppercase()
+        .to_lowercase();
+    let folded = windows_fold(&folded);
+    let skel: String = skeleton(&folded).collect::<String>().to_lowercase();
+    WF_DIRS.into_iter().find(|target| {
+        let t_skel: String = skeleton(target).collect();
+        folded == *target
+            || skel == t_skel
+            || (*target == ".wf" && (folded == "wf~1" || skel == "wf~1"))
+    })
+}
+
+/// Git's order of tree entries: by name bytes, a folder's name read as if it ended in `/`.
+pub fn git_order(a: &Entry, b: &Entry) -> std::cmp::Ordering {
+    let (x, y) = (&a.name, &b.name);
+    let n = x.len().min(y.len());
+    x[..n].cmp(&y[..n]).then_with(|| {
+        let end = |e: &Entry, name: &[u8]| name.get(n).copied().or(e.is_tree().then_some(b'/'));
+        end(a, x).cmp(&end(b, y))
+    })
+}
+
+/// A name for a message: quoted, with control characters and invalid UTF-8 escaped.
+pub fn quote(name: &[u8]) -> String {
+    let text = String::from_utf8_lossy(name);
+    format!("\"{}\"", crate::text::visible(&text).replace('"', "\\\""))
+}
+
+/// Serialise entries as git does (for tests and for building trees by hand).
+pub fn to_bytes(entries: &[Entry]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for e in entries {
+        let mode = match e.mode {
+            Mode::Tree => "40000",
+            m => m.octal(),
+        };
+        out.extend_from_slice(mode.as_bytes());
+        out.push(b' ');
+        out.extend_from_slice(&e.name);
+        out.push(0);
+        out.extend_from_slice(&e.id.0);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e(name: &str, mode: Mode) -> Entry {
+        Entry {
+            name: name.as_bytes().to_vec(),
+            mode,
+            id: ObjectId([7; 20]),
+        }
+    }
+
+    fn raw(rows: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (mode, name) in rows {
+            out.extend_from_slice(mode.as_bytes());
+            out.push(b' ');
+            out.extend_from_slice(name);
+            out.push(0);
+            out.extend_from_slice(&[1; 20]);
+        }
+        out
+    }
+
+    #[test]
+    fn a_canonical_tree_round_trips() {
+        let entries = vec![
+            e(".wf", Mode::Tree),
+            e("README.md", Mode::File),
+            e("tasks", Mode::Tree),
+        ];
+        assert_eq!(
+            parse(&to_bytes(&entries), Area::Top).unwrap(),
+            entries,
+            "top"
+        );
+    }
+
+    #[test]
+    fn modes_git_never_writes_are_refused_not_normalised() {
+        for bad in ["100664", "040000", "0100644", "100000", "644", "1006440"] {
+            let err = parse(&raw(&[(bad, b"a")]), Area::Other).unwrap_err();
+            assert!(err.contains("mode") && err.contains(bad), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn duplicates_are_refused_even_when_not_neighbours() {
+        let dup = vec![e("a", Mode::File), e("a", Mode::File)];
+        assert!(check(&dup, Area::Other)
+            .unwrap_err()
+            .contains("appears twice"));
+        // `a` (file) < `a.b` < `a/` (folder): sorted, yet `a` twice.
+        let apart = vec![e("a", Mode::File), e("a.b", Mode::File), e("a", Mode::Tree)];
+        assert!(check(&apart, Area::Other)
+            .unwrap_err()
+            .contains("appears twice"));
+    }
+
+    #[test]
+    fn unsorted_entries_are_refused() {
+        let t = vec![e("b", Mode::File), e("a", Mode::File)];
+        assert!(check(&t, Area::Other).unwrap_err().contains("not sorted"));
+        // A folder sorts as its name plus `/`: `a-b` (0x2d) before `a/` (0x2f).
+        let ok = vec![
+            e("a-b", Mode::File),
+            e("a", Mode::Tree),
+            e("a0", Mode::File),
+        ];
+        check(&ok, Area::Other).unwrap();
+    }
+
+    #[test]
+    fn names_that_are_paths_or_git_folders_are_refused() {
+        for bad in [
+            "",
+            ".",
+            "..",
+            "a/b",
+            ".git",
+            ".GIT",
+            ".Git",
+            "git~1",
+            "GIT~1",
+            ".git.",
+            ".git ",
+            ".git::$INDEX_ALLOCATION",
+            ".g\u{200c}it",
+            "\u{feff}.git",
+        ] {
+            assert!(check_name(bad.as_bytes()).is_err(), "{bad:?}");
+        }
+        for good in [".gitignore", ".gitmodules", "git", "a..b", "...", ".wf"] {
+            check_name(good.as_bytes()).unwrap();
+        }
+    }
+
+    #[test]
+    fn look_alikes_of_wf_folders_are_found() {
+        for (name, target) in [
+            ("TASKS", "tasks"),
+            ("Tasks", "tasks"),
+            ("t\u{0430}sks", "tasks"),
+            ("\u{ff54}\u{ff41}\u{ff53}\u{ff4b}\u{ff53}", "tasks"),
+            ("ta\u{017f}ks", "tasks"),
+            ("tasks.", "tasks"),
+            ("tasks ", "tasks"),
+            ("ta\u{200d}sks", "tasks"),
+            ("tasks::$DATA", "tasks"),
+            (".WF", ".wf"),
+            (".Wf", ".wf"),
+            (".w\u{200c}f", ".wf"),
+            ("WF~1", ".wf"),
+            (".\u{ff57}f", ".wf"),
+        ] {
+            assert_eq!(look_alike(name.as_bytes()), Some(target), "{name:?}");
+        }
+        for other in [
+            "tasks", ".wf", "task", "tasks2", "wf", ".wf2", "docs", "src", "out",
+        ] {
+            assert_eq!(look_alike(other.as_bytes()), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn the_top_level_of_a_store_holds_its_folders_as_folders_and_no_look_alike() {
+        let gitlink = vec![e(".wf", Mode::Gitlink)];
+        assert!(check(&gitlink, Area::Top)
+            .unwrap_err()
+            .contains(".wf is not a folder: it is a submodule (mode 160000)"));
+        let both = vec![e(".wf", Mode::Tree), e("TASKS", Mode::Tree)];
+        assert!(check(&both, Area::Top)
+            .unwrap_err()
+            .contains("look-alike of tasks"));
+        // Code beside a store may hold anything git writes.
+        let code = vec![
+            e("link", Mode::Symlink),
+            e("run.sh", Mode::Executable),
+            e("vendor", Mode::Gitlink),
+        ];
+        check(&code, Area::Top).unwrap();
+    }
+
+    #[test]
+    fn wf_folders_hold_only_folders_and_regular_files_with_ascii_names() {
+        for (m, what) in [
+            (Mode::Gitlink, "submodule"),
+            (Mode::Symlink, "symbolic link"),
+            (Mode::Executable, "executable"),
+        ] {
+            let t = vec![e("a.md", m)];
+            let err = check(&t, Area::Wf).unwrap_err();
+            assert!(err.contains(what) && err.contains("mode"), "{err}");
+        }
+        let case = vec![e("A.md", Mode::File), e("a.md", Mode::File)];
+        assert!(check(&case, Area::Wf)
+            .unwrap_err()
+            .contains("appears twice"));
+        let cyr = vec![e("\u{0430}.md", Mode::File)];
+        assert!(check(&cyr, Area::Wf).unwrap_err().contains("ASCII"));
+        let sp = vec![e("a b", Mode::File)];
+        assert!(check(&sp, Area::Wf).is_err());
+    }
+
+    #[test]
+    fn truncated_trees_are_no_trees() {
+        let mut t = raw(&[("100644", b"a")]);
+        t.pop();
+        assert!(parse_entries(&t).is_err());
+        assert!(parse_entries(b"100644 a").is_err());
+        assert!(parse_entries(b"100644").is_err());
+        assert_eq!(parse_entries(b"").unwrap(), vec![]);
+    }
+}

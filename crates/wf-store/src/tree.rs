@@ -1,0 +1,265 @@
+//! The one tree reader: every tree wf reads, the verifier's and the tools', is read here from
+//! its raw bytes and checked by [`wf_core::tree`] before anything is taken from it. libgit2's
+//! own tree view (which normalises modes and bisects past repeated or unsorted entries) is
+//! never consulted for what a store holds, so what `wf-show` and `wf-review --diff` show, what
+//! the work tree receives and what the verifier judged are the same bytes.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use git2::{ObjectType, Odb, Oid, Repository};
+use thiserror::Error;
+pub use wf_core::tree::{Area, Entry, Mode, ObjectId};
+
+/// Why a tree could not be read.
+#[derive(Debug, Error)]
+pub enum TreeError {
+    /// The tree (or an object it names) is not in the form git writes, or not what its entry
+    /// says it is; the message names the path.
+    #[error("{0}")]
+    Refused(String),
+    /// libgit2 failed underneath (a missing object, an I/O error).
+    #[error("git: {}", .0.message())]
+    Git(#[from] git2::Error),
+}
+
+type Result<T> = std::result::Result<T, TreeError>;
+
+/// Checked trees by object id and area, shared by the readers of one store (a tree is the same
+/// bytes wherever it is met, so its verdict never goes stale).
+#[derive(Default)]
+pub struct TreeCache(RefCell<HashMap<(Oid, Area), Checked>>);
+
+/// A tree's entries, checked.
+type Checked = Rc<[Entry]>;
+
+/// How many checked trees a cache keeps before it starts afresh.
+const CACHE_LIMIT: usize = 8192;
+
+/// Reads trees and blobs of one repository through the canonical check.
+pub struct Reader<'r> {
+    odb: Odb<'r>,
+    cache: &'r TreeCache,
+}
+
+/// The object id of an entry, for libgit2.
+pub fn oid(e: &Entry) -> Oid {
+    Oid::from_bytes(&e.id.0).unwrap_or_else(|_| Oid::zero())
+}
+
+/// The area of what lies below a top-level entry: wf's folders or anything else.
+pub fn area_below(top_name: &[u8]) -> Area {
+    if wf_core::tree::WF_DIRS
+        .iter()
+        .any(|d| d.as_bytes() == top_name)
+    {
+        Area::Wf
+    } else {
+        Area::Other
+    }
+}
+
+/// `dir/name`, or `name` at the top.
+pub fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+impl<'r> Reader<'r> {
+    /// A reader of `repo`'s objects, keeping checked trees in `cache`.
+    pub fn new(
+        repo: &'r Repository,
+        cache: &'r TreeCache,
+    ) -> std::result::Result<Self, git2::Error> {
+        Ok(Reader {
+            odb: repo.odb()?,
+            cache,
+        })
+    }
+
+    /// The tree `id` found at `path` (empty for the top level), checked against `area`'s rules.
+    pub fn tree(&self, id: Oid, area: Area, path: &str) -> Result<Rc<[Entry]>> {
+        if let Some(t) = self.cache.0.borrow().get(&(id, area)) {
+            return Ok(t.clone());
+        }
+        let bytes = self.object(id, ObjectType::Tree, path, wf_core::tree::MAX_TREE_SIZE)?;
+        let entries: Rc<[Entry]> = wf_core::tree::parse(&bytes, area)
+            .map_err(|e| TreeError::Refused(at(path, &e)))?
+            .into();
+        let mut cache = self.cache.0.borrow_mut();
+        if cache.len() >= CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert((id, area), entries.clone());
+        Ok(entries)
+    }
+
+    /// The bytes of a tree object, unjudged, or `None` when the object is not a tree (or is
+    /// over the size limit). For questions asked before a commit is judged, such as whether it
+    /// claims to be a store; scan them with [`wf_core::tree::scan`].
+    pub fn raw_tree(&self, id: Oid) -> std::result::Result<Option<Vec<u8>>, git2::Error> {
+        let (size, kind) = match self.odb.read_header(id) {
+            Ok(h) => h,
+            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        if kind != ObjectType::Tree || size as u64 > wf_core::tree::MAX_TREE_SIZE {
+            return Ok(None);
+        }
+        Ok(Some(self.odb.read(id)?.data().to_vec()))
+    }
+
+    /// The raw bytes of any object, with its type.
+    pub fn raw(&self, id: Oid) -> std::result::Result<(ObjectType, Vec<u8>), git2::Error> {
+        let obj = self.odb.read(id)?;
+        Ok((obj.kind(), obj.data().to_vec()))
+    }
+
+    /// The bytes of a blob at `path`, at most `limit` of them.
+    pub fn blob(&self, id: Oid, path: &str, limit: u64) -> Result<Vec<u8>> {
+        self.object(id, ObjectType::Blob, path, limit)
+    }
+
+    /// The size of a blob, without reading it.
+    pub fn blob_size(&self, id: Oid, path: &str) -> Result<u64> {
+        let (size, kind) = self.odb.read_header(id)?;
+        if kind != ObjectType::Blob {
+            return Err(mismatch(path, kind, ObjectType::Blob));
+        }
+        Ok(size as u64)
+    }
+
+    /// Read an object that must be of `kind` and at most `limit` bytes.
+    fn object(&self, id: Oid, kind: ObjectType, path: &str, limit: u64) -> Result<Vec<u8>> {
+        let (size, found) = self.odb.read_header(id)?;
+        if found != kind {
+            return Err(mismatch(path, found, kind));
+        }
+        if size as u64 > limit {
+            return Err(TreeError::Refused(format!(
+                "{}: {} bytes, over the {} MiB limit",
+                shown(path),
+                size,
+                limit >> 20
+            )));
+        }
+        Ok(self.odb.read(id)?.data().to_vec())
+    }
+
+    /// The entry at `path` (components separated by `/`) below the root tree `root`, every
+    /// tree on the way checked: the root as a store's top level, wf's folders by their rules,
+    /// other folders by git's. `None` when a component is missing, or a folder on the way is
+    /// not a folder.
+    pub fn entry(&self, root: Oid, path: &str) -> Result<Option<Entry>> {
+        let mut tree = self.tree(root, Area::Top, "")?;
+        let mut area = Area::Top;
+        let mut at = String::new();
+        let mut parts = path.split('/').filter(|p| !p.is_empty()).peekable();
+        while let Some(part) = parts.next() {
+            let Some(e) = tree.iter().find(|e| e.name == part.as_bytes()).cloned() else {
+                return Ok(None);
+            };
+            if parts.peek().is_none() {
+                return Ok(Some(e));
+            }
+            if e.mode != Mode::Tree {
+                return Ok(None);
+            }
+            if area == Area::Top {
+                area = area_below(&e.name);
+            }
+            at = join(&at, part);
+            tree = self.tree(oid(&e), area, &at)?;
+        }
+        Ok(None)
+    }
+
+    /// The file at `path`: `None` when absent; refused when it is there but not a regular file.
+    pub fn file(&self, root: Oid, path: &str, limit: u64) -> Result<Option<Vec<u8>>> {
+        match self.entry(root, path)? {
+            None => Ok(None),
+            Some(e) if e.mode == Mode::File => Ok(Some(self.blob(oid(&e), path, limit)?)),
+            Some(e) => Err(TreeError::Refused(format!(
+                "{path} is {} (mode {}), not a regular file",
+                e.mode.what(),
+                e.mode
+            ))),
+        }
+    }
+
+    /// The entries of the folder at `path` (checked); empty when there is no such folder.
+    pub fn list(&self, root: Oid, path: &str) -> Result<Vec<Entry>> {
+        let Some(dir) = self.entry(root, path)? else {
+            return Ok(vec![]);
+        };
+        if dir.mode != Mode::Tree {
+            return Ok(vec![]);
+        }
+        let top = path.split('/').next().unwrap_or_default();
+        Ok(self
+            .tree(
+                oid(&dir),
+                area_below(top.as_bytes()),
+                path.trim_end_matches('/'),
+            )?
+            .to_vec())
+    }
+
+    /// Every file below the folder entry `dir` (found at `path`), by path relative to it,
+    /// with its entry: the folders on the way checked by wf's rules.
+    pub fn files_below(&self, dir: &Entry, path: &str) -> Result<Vec<(String, Entry)>> {
+        let mut out = Vec::new();
+        self.walk(oid(dir), path, "", &mut out)?;
+        Ok(out)
+    }
+
+    fn walk(&self, id: Oid, path: &str, rel: &str, out: &mut Vec<(String, Entry)>) -> Result<()> {
+        let tree = self.tree(id, Area::Wf, path)?;
+        for e in tree.iter() {
+            let name = e.name();
+            let (p, r) = (join(path, &name), join(rel, &name));
+            if e.mode == Mode::Tree {
+                self.walk(oid(e), &p, &r, out)?;
+            } else {
+                out.push((r, e.clone()));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn shown(path: &str) -> &str {
+    if path.is_empty() {
+        "the top-level tree"
+    } else {
+        path
+    }
+}
+
+fn at(path: &str, msg: &str) -> String {
+    if path.is_empty() {
+        msg.to_string()
+    } else {
+        format!("{path}: {msg}")
+    }
+}
+
+fn mismatch(path: &str, found: ObjectType, want: ObjectType) -> TreeError {
+    let name = |k: ObjectType| match k {
+        ObjectType::Tree => "a folder (tree)",
+        ObjectType::Blob => "a file (blob)",
+        ObjectType::Commit => "a commit",
+        ObjectType::Tag => "a tag",
+        _ => "an unknown object",
+    };
+    TreeError::Refused(format!(
+        "{} is {}, but its entry says {}",
+        shown(path),
+        name(found),
+        name(want)
+    ))
+}
