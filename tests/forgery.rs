@@ -1,0 +1,2435 @@
+//! Forgeries built as an attacker builds them: with git plumbing only (`git hash-object -t tree
+//! --literally` for arbitrary raw tree bytes, `git commit-tree`, signed with a registered key
+//! where a valid signature is part of the attack, `git update-ref`, `git push`), each pushed to
+//! a real bare server guarded by `wf-hook`, whose refusal is asserted: the push is declined by
+//! the pre-receive hook, no ref of the server moves, and the hook names the check and the reason.
+//!
+//! The server has `receive.fsckObjects` off: the verifier must not rely on git's fsck (one test
+//! at the end leaves it as `wf-hook install` sets it).
+//!
+//! Every kind of forgery is one row of [`KINDS`]: its class (see issue 10), what it does, and
+//! the verdict expected of the verifier, `(check, reason fragments)`, so that the expectations
+//! are adjusted in one place. Each class is one `#[test]` that builds one world, then for each
+//! kind resets the clone's `main` (and the server's refs) to the good history, forges, pushes,
+//! and judges; it prints a table of outcomes and fails if any kind was not refused for the
+//! expected reason.
+//!
+//! Classes 1–6 are the forgeries of issue 10 (store hidden by its entry's type, duplicate and
+//! unsorted entries, modes, names, merges, refs); class 9 is top-level git metadata found
+//! beyond the issue. Class 7 (honest histories that must be accepted) and class 8 (a mode
+//! libgit2 normalises must not crash the verifier) are tests of their own.
+
+mod common;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::process::Output;
+
+use common::{describe, Store, ALICE, BOB, BOT};
+
+/// An actor as commit headers name it: id, name, email.
+type Who = (&'static str, &'static str, &'static str);
+
+/// The harness makes mallory's key but never registers it.
+const MALLORY: Who = ("mallory", "Mallory M", "mallory@example.com");
+
+const DRAFT: &[u8] = b"# Launch\n\nThe AI wrote this.\n";
+const OPTIMIZED: &[u8] = b"# Launch\n\nThe AI wrote this, then polished it.\n";
+const SWAPPED: &[u8] = b"# Launch\n\nNobody approved these words.\n";
+
+/// Tree entry modes as git writes them.
+const TREE: &str = "40000";
+const FILE: &str = "100644";
+const EXEC: &str = "100755";
+const LINK: &str = "120000";
+const GITLINK: &str = "160000";
+
+// ---------------------------------------------------------------------------------------------
+// Raw trees
+// ---------------------------------------------------------------------------------------------
+
+/// One raw tree entry: the mode exactly as written (so `040000` and `100664` survive), the name
+/// as bytes, the object id in hex.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Ent {
+    mode: String,
+    name: Vec<u8>,
+    oid: String,
+}
+
+/// An edit of one folder's entries.
+type Edit<'f> = Box<dyn FnOnce(&mut Vec<Ent>) + 'f>;
+
+fn ent(mode: &str, name: impl AsRef<[u8]>, oid: &str) -> Ent {
+    Ent {
+        mode: mode.to_string(),
+        name: name.as_ref().to_vec(),
+        oid: oid.to_string(),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// Parse the bytes of a tree object (`git cat-file tree`), keeping order, duplicates and modes.
+fn parse_tree(raw: &[u8]) -> Vec<Ent> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < raw.len() {
+        let sp = i + raw[i..].iter().position(|&b| b == b' ').expect("mode");
+        let nul = sp + raw[sp..].iter().position(|&b| b == 0).expect("name");
+        out.push(Ent {
+            mode: String::from_utf8(raw[i..sp].to_vec()).unwrap(),
+            name: raw[sp + 1..nul].to_vec(),
+            oid: hex(&raw[nul + 1..nul + 21]),
+        });
+        i = nul + 21;
+    }
+    out
+}
+
+/// The bytes of a tree object holding exactly these entries, in this order.
+fn raw_tree(es: &[Ent]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for e in es {
+        out.extend_from_slice(e.mode.as_bytes());
+        out.push(b' ');
+        out.extend_from_slice(&e.name);
+        out.push(0);
+        out.extend_from_slice(&unhex(&e.oid));
+    }
+    out
+}
+
+fn is_tree_mode(mode: &str) -> bool {
+    mode.trim_start_matches('0') == TREE
+}
+
+/// Git's order: by name bytes, a folder's name read as if it ended in `/` (stable, so
+/// duplicates keep their order).
+fn git_sort(es: &mut [Ent]) {
+    es.sort_by_key(|e| {
+        let mut k = e.name.clone();
+        if is_tree_mode(&e.mode) {
+            k.push(b'/');
+        }
+        k
+    });
+}
+
+fn pos(es: &[Ent], name: &str) -> usize {
+    es.iter()
+        .position(|e| e.name == name.as_bytes())
+        .unwrap_or_else(|| panic!("no entry {name:?} in {es:?}"))
+}
+
+fn set_mode(es: &mut [Ent], name: &str, mode: &str) {
+    let i = pos(es, name);
+    es[i].mode = mode.to_string();
+}
+
+fn set_oid(es: &mut [Ent], name: &str, oid: &str) {
+    let i = pos(es, name);
+    es[i].oid = oid.to_string();
+}
+
+/// Add an entry and put the tree back in git's order.
+fn add(es: &mut Vec<Ent>, e: Ent) {
+    es.push(e);
+    git_sort(es);
+}
+
+/// `tasks/ab/T-ab1234.toml` → (`tasks/ab`, `T-ab1234.toml`).
+fn split(path: &str) -> (&str, &str) {
+    path.rsplit_once('/').unwrap()
+}
+
+fn task_file(id: &str) -> String {
+    wf_core::Task::path(id)
+}
+
+/// `tasks/ab/T-ab1234` (no trailing slash).
+fn task_dir(id: &str) -> String {
+    wf_core::Task::dir(id).trim_end_matches('/').to_string()
+}
+
+fn shard_dir(id: &str) -> String {
+    format!("tasks/{}", wf_core::task::shard(id))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The world: a store, a bare server with the hooks, the good history pushed
+// ---------------------------------------------------------------------------------------------
+
+struct World {
+    s: Store,
+    server: PathBuf,
+    /// Approved by alice (revision 2).
+    a: String,
+    /// At the approve step (revision 2 by the bot), not approved.
+    b: String,
+    /// At the draft step, assigned to drafter-bot.
+    c: String,
+    /// Just created by alice with a file input `in/brief`.
+    e: String,
+    /// Alice's approval of A.
+    approve_a: String,
+    /// The good tip, pushed.
+    good: String,
+    /// The server's refs after the good push (`<oid> <type>\t<ref>` lines).
+    server_refs: String,
+    /// A `tasks` tree in which B is approved (by alice's real tool, never pushed).
+    tasks_b_approved: String,
+    /// That approved task file of B, as a blob.
+    b_approved: String,
+    /// A `.wf` tree in which mallory is a registered admin (by alice's real tool, never pushed).
+    wf_mallory: String,
+}
+
+impl World {
+    /// The good history: A approved, B waiting for approval, C handed to the bot, E with an
+    /// input; pushed through the hooks into `server.git` (fsckObjects off unless `fsck_default`).
+    fn with(fsck_default: bool) -> World {
+        let s = Store::new();
+        let a = new_task(&s, "Launch announcement");
+        s.to_approve(&a, DRAFT, OPTIMIZED);
+        s.ok("wf-approve", &[&a, "-m", "ship it"], "alice");
+        let approve_a = s.head();
+        let b = new_task(&s, "Second task");
+        s.to_approve(&b, DRAFT, OPTIMIZED);
+        let c = new_task(&s, "The bot's own task");
+        s.ok("wf-assign", &[&c, "--to", BOT.0], "alice");
+        let brief = s.file("brief.txt", b"The brief.\n");
+        let e = s
+            .ok(
+                "wf-new",
+                &[
+                    "--title",
+                    "With a brief",
+                    "--input-file",
+                    &format!("brief={brief}"),
+                ],
+                "alice",
+            )
+            .trim()
+            .to_string();
+        let server = s.root.join("server.git");
+        let sp = server.to_str().unwrap().to_string();
+        s.git(&["init", "-q", "--bare", "-b", "main", &sp]);
+        let out = s.call("wf-hook").args(["install", "-C", &sp]).ok();
+        assert!(out.contains("installed"), "{out}");
+        if !fsck_default {
+            s.git(&["-C", &sp, "config", "receive.fsckObjects", "false"]);
+        }
+        s.git(&["remote", "add", "origin", &sp]);
+        let push = s.git_output(&["push", "origin", "main"], None);
+        let err = String::from_utf8_lossy(&push.stderr).to_string();
+        assert!(push.status.success(), "{}", describe(&push));
+        assert!(
+            err.contains("remote: verified 22 commits (22 checked"),
+            "{err}"
+        );
+        let good = s.head();
+        let server_refs = s.git(&["-C", &sp, "for-each-ref"]);
+
+        // Material for forgeries, made by the real tools and then dropped from main.
+        s.ok("wf-approve", &[&b, "-m", "ship it"], "alice");
+        let tasks_b_approved = s.git(&["rev-parse", "HEAD:tasks"]).trim().to_string();
+        let b_approved = s
+            .git(&["rev-parse", &format!("HEAD:{}", task_file(&b))])
+            .trim()
+            .to_string();
+        s.git(&["reset", "-q", "--hard", &good]);
+        s.ok(
+            "wf-actor",
+            &[
+                "add",
+                MALLORY.0,
+                "--kind",
+                "human",
+                "--name",
+                MALLORY.1,
+                "--email",
+                MALLORY.2,
+                "--pubkey",
+                &s.pubkey(MALLORY.0),
+                "--role",
+                "admin",
+            ],
+            "alice",
+        );
+        let wf_mallory = s.git(&["rev-parse", "HEAD:.wf"]).trim().to_string();
+        s.git(&["reset", "-q", "--hard", &good]);
+        World {
+            s,
+            server,
+            a,
+            b,
+            c,
+            e,
+            approve_a,
+            good,
+            server_refs,
+            tasks_b_approved,
+            b_approved,
+            wf_mallory,
+        }
+    }
+
+    fn new() -> World {
+        World::with(false)
+    }
+
+    fn sp(&self) -> &str {
+        self.server.to_str().unwrap()
+    }
+
+    fn git(&self, args: &[&str]) -> String {
+        self.s.git(args).trim().to_string()
+    }
+
+    /// git with stdin, raw stdout; must succeed.
+    fn git_raw(&self, args: &[&str], stdin: Option<&[u8]>) -> Vec<u8> {
+        let out = self.s.git_output(args, stdin);
+        assert!(out.status.success(), "git {args:?}: {}", describe(&out));
+        out.stdout
+    }
+
+    fn head(&self) -> String {
+        self.s.head()
+    }
+
+    /// The server's refs, as `git for-each-ref` lists them.
+    fn refs(&self) -> String {
+        self.s.git(&["-C", self.sp(), "for-each-ref"])
+    }
+
+    /// Back to the good history: the clone's main (checked out, clean) and the server's refs.
+    fn reset(&self) {
+        // main first: a forged tip may not check out at all.
+        self.git(&["update-ref", "refs/heads/main", &self.good]);
+        self.git(&["checkout", "-q", "-f", "main"]);
+        self.git(&["reset", "-q", "--hard", "main"]);
+        for r in self.git(&["for-each-ref", "--format=%(refname)"]).lines() {
+            if r != "refs/heads/main" && !r.starts_with("refs/remotes/") {
+                self.git(&["update-ref", "-d", r]);
+            }
+        }
+        if self.refs() != self.server_refs {
+            for r in self
+                .s
+                .git(&["-C", self.sp(), "for-each-ref", "--format=%(refname)"])
+                .lines()
+            {
+                self.git(&["-C", self.sp(), "update-ref", "-d", r]);
+            }
+            for line in self.server_refs.lines() {
+                let (oid, name) = (&line[..40], line.split('\t').nth(1).unwrap());
+                self.git(&["-C", self.sp(), "update-ref", name, oid]);
+            }
+            self.git(&["fetch", "-q", "origin"]);
+        }
+        assert_eq!(self.refs(), self.server_refs);
+    }
+
+    /// Move main (ref only; the work tree is left alone) to a forged commit.
+    fn set_main(&self, oid: &str) {
+        self.git(&["update-ref", "refs/heads/main", oid]);
+    }
+
+    // --- objects -------------------------------------------------------------------------
+
+    fn blob(&self, bytes: &[u8]) -> String {
+        String::from_utf8(self.git_raw(&["hash-object", "-w", "--stdin"], Some(bytes)))
+            .unwrap()
+            .trim()
+            .to_string()
+    }
+
+    /// Write exactly these entries as a tree object (no checks, no sorting).
+    fn mktree(&self, es: &[Ent]) -> String {
+        let out = self.git_raw(
+            &["hash-object", "-t", "tree", "--literally", "-w", "--stdin"],
+            Some(&raw_tree(es)),
+        );
+        String::from_utf8(out).unwrap().trim().to_string()
+    }
+
+    fn entries(&self, tree: &str) -> Vec<Ent> {
+        parse_tree(&self.git_raw(&["cat-file", "tree", tree], None))
+    }
+
+    fn tree_of(&self, rev: &str) -> String {
+        self.git(&["rev-parse", &format!("{rev}^{{tree}}")])
+    }
+
+    /// The entry at `path` (first match on each level, whatever the modes say).
+    fn lookup(&self, root: &str, path: &str) -> Ent {
+        let mut cur = ent(TREE, "", root);
+        for part in path.split('/') {
+            let es = self.entries(&cur.oid);
+            cur = es[pos(&es, part)].clone();
+        }
+        cur
+    }
+
+    /// A copy of tree `root` whose folder `dir` (`""` for the top) is edited by `f`; the folders
+    /// above it are rewritten with the new ids, keeping their entries' modes and order.
+    fn edit<'f>(&self, root: &str, dir: &str, f: impl FnOnce(&mut Vec<Ent>) + 'f) -> String {
+        self.edit_in(root, dir, Box::new(f))
+    }
+
+    fn edit_in<'f>(&self, tree: &str, dir: &str, f: Edit<'f>) -> String {
+        let mut es = self.entries(tree);
+        if dir.is_empty() {
+            f(&mut es);
+        } else {
+            let (first, rest) = dir.split_once('/').unwrap_or((dir, ""));
+            let i = pos(&es, first);
+            es[i].oid = self.edit_in(&es[i].oid.clone(), rest, f);
+        }
+        self.mktree(&es)
+    }
+
+    // --- commits -------------------------------------------------------------------------
+
+    /// `git commit-tree` as `who` (author and committer), signed with `key` (ssh) or unsigned.
+    fn commit(
+        &self,
+        tree: &str,
+        parents: &[&str],
+        who: (&str, &str),
+        key: Option<&str>,
+        msg: &str,
+    ) -> String {
+        let keyfile = key.map(|k| format!("user.signingkey={}", self.s.key(k).display()));
+        let mut args = vec!["-c", "gpg.format=ssh"];
+        if let Some(k) = &keyfile {
+            args.extend(["-c", k.as_str()]);
+        }
+        args.extend(["commit-tree", tree]);
+        for p in parents {
+            args.extend(["-p", p]);
+        }
+        if key.is_some() {
+            args.push("-S");
+        }
+        let env = [
+            ("GIT_AUTHOR_NAME", who.0),
+            ("GIT_AUTHOR_EMAIL", who.1),
+            ("GIT_COMMITTER_NAME", who.0),
+            ("GIT_COMMITTER_EMAIL", who.1),
+        ];
+        let out = self
+            .s
+            .git_at(&self.s.repo, &args, &env, Some(msg.as_bytes()));
+        assert!(out.status.success(), "commit-tree: {}", describe(&out));
+        let oid = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        if key.is_some() {
+            // The forgery carries a signature plain git accepts (the store's git config names
+            // the allowed signers of the good history).
+            self.s.assert_verifies(&oid);
+        }
+        oid
+    }
+
+    /// An unsigned commit by mallory.
+    fn plain(&self, tree: &str, parents: &[&str], msg: &str) -> String {
+        self.commit(tree, parents, (MALLORY.1, MALLORY.2), None, msg)
+    }
+
+    /// `orig` again (same parents, author, message) with another tree, signed with `key`.
+    fn recommit(&self, orig: &str, tree: &str, key: &str) -> String {
+        let who = self.git(&["log", "-1", "--format=%an%x00%ae", orig]);
+        let (name, email) = who.split_once('\0').unwrap();
+        let raw = String::from_utf8(self.git_raw(&["cat-file", "commit", orig], None)).unwrap();
+        let msg = raw.split_once("\n\n").unwrap().1;
+        let parents: Vec<String> = self
+            .git(&["rev-parse", &format!("{orig}^@")])
+            .lines()
+            .map(str::to_string)
+            .collect();
+        let parents: Vec<&str> = parents.iter().map(String::as_str).collect();
+        self.commit(tree, &parents, (name, email), Some(key), msg)
+    }
+
+    /// A real action by a tool (it must succeed); returns the new tip.
+    fn act(&self, tool: &str, args: &[&str], key: &str) -> String {
+        self.s.ok(tool, args, key);
+        self.head()
+    }
+
+    /// Carrier of `.wf` forgeries: alice's real policy action (carol gets the requester role).
+    fn policy_action(&self) -> String {
+        self.act(
+            "wf-actor",
+            &["update", "carol", "--add-role", "requester"],
+            "alice",
+        )
+    }
+
+    /// Carrier of `tasks` forgeries: alice's real `wf-new`; returns (commit, new task id).
+    fn new_action(&self) -> (String, String) {
+        let id = new_task(&self.s, "Carrier");
+        (self.head(), id)
+    }
+
+    /// Carrier of output forgeries: the bot's real draft of C (`out/draft.md`).
+    fn bot_submit(&self) -> String {
+        self.s
+            .call("wf-submit")
+            .args([&self.c, "--name", "draft.md"])
+            .key(BOT.0)
+            .stdin(DRAFT)
+            .ok();
+        self.head()
+    }
+
+    /// The bot's real draft of C with two files, `a.md` and `b.md`.
+    fn bot_submit_two(&self, a: &[u8], b: &[u8]) -> String {
+        let fa = self.s.file("two/a.md", a);
+        let fb = self.s.file("two/b.md", b);
+        self.act("wf-submit", &[&self.c, &fa, &fb], BOT.0)
+    }
+
+    /// A commit on the good tip that changes nothing (a second parent for merges).
+    fn side(&self, n: u32) -> String {
+        self.plain(
+            &self.tree_of(&self.good),
+            &[&self.good],
+            &format!("Side {n}\n"),
+        )
+    }
+
+    /// An unsigned merge of the good tip and a no-op side branch with the given tree.
+    fn merge_with_tree(&self, tree: &str) -> String {
+        let side = self.side(1);
+        self.plain(tree, &[&self.good, &side], "Merge branch 'side'\n")
+    }
+
+    /// `wf-show ID --json` at main.
+    fn approved(&self, id: &str) -> bool {
+        self.s.show(id)["approved"] == true
+    }
+
+    /// The text of a file at a revision, as git shows it.
+    fn show(&self, spec: &str) -> Vec<u8> {
+        self.git_raw(&["cat-file", "-p", spec], None)
+    }
+}
+
+fn new_task(s: &Store, title: &str) -> String {
+    s.ok("wf-new", &["--title", title], "alice")
+        .trim()
+        .to_string()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verdicts
+// ---------------------------------------------------------------------------------------------
+
+/// What a forgery built: the commit whose problem the hook must name (or the ref the hook must
+/// refuse), and what to push.
+struct Forged {
+    culprit: Culprit,
+    push: Vec<String>,
+    /// Git itself cannot send these objects (its own tree parser dies on them before the
+    /// server's hook can run): then the push must still fail without moving the server, and
+    /// `wf-verify` run in the clone must give the expected verdict (the verifier cannot rely on
+    /// git having refused the objects on the way in).
+    git_may_refuse: bool,
+}
+
+enum Culprit {
+    Commit(String),
+    Ref(String),
+}
+
+impl Forged {
+    /// main, pushed, with `commit` to blame.
+    fn main(commit: &str) -> Forged {
+        Forged {
+            culprit: Culprit::Commit(commit.to_string()),
+            push: vec!["main".into()],
+            git_may_refuse: false,
+        }
+    }
+    /// [`Forged::main`] for objects git's own transport may refuse to send.
+    fn main_git_may_refuse(commit: &str) -> Forged {
+        Forged {
+            git_may_refuse: true,
+            ..Forged::main(commit)
+        }
+    }
+    /// `src:refname`, pushed, with the ref to blame.
+    fn refspec(src: &str, refname: &str) -> Forged {
+        Forged {
+            culprit: Culprit::Ref(refname.to_string()),
+            push: vec![format!("{src}:{refname}")],
+            git_may_refuse: false,
+        }
+    }
+}
+
+/// One kind of forgery.
+struct Kind {
+    name: &'static str,
+    class: u32,
+    what: &'static str,
+    /// The check the hook must name on the culprit: `malformed`, `merge`, `history`, ...
+    check: &'static str,
+    /// The reason must contain one of these.
+    frags: &'static [&'static str],
+    /// `unsigned` on the culprit is accepted too (attacks that are inherently an unsigned
+    /// commit changing wf files).
+    or_unsigned: bool,
+    build: fn(&World) -> Forged,
+}
+
+/// The problem lines of a hook (`<12 hex> <task> <check>: <reason>`), `remote: ` and padding
+/// removed.
+fn problems(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| l.strip_prefix("remote: ").unwrap_or(l).trim_end())
+        .filter(|l| {
+            l.len() > 13
+                && l.as_bytes()[12] == b' '
+                && l[..12].bytes().all(|b| b.is_ascii_hexdigit())
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// The history lines of a hook (`wf-hook: history: <ref>: <reason>`).
+fn history_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| l.strip_prefix("remote: ").unwrap_or(l).trim_end())
+        .filter_map(|l| l.strip_prefix("wf-hook: history: "))
+        .map(str::to_string)
+        .collect()
+}
+
+/// (check, reason) of a problem line about `commit`.
+fn problem_of<'a>(line: &'a str, commit: &str) -> Option<(&'a str, &'a str)> {
+    let rest = line.strip_prefix(&commit[..12])?.strip_prefix(' ')?;
+    let (_task, rest) = rest.split_once(' ')?;
+    let (check, reason) = rest.split_once(": ")?;
+    Some((check, reason))
+}
+
+fn verdict_lines(err: &str) -> String {
+    let mut v: Vec<String> = history_lines(err)
+        .into_iter()
+        .map(|h| format!("history: {h}"))
+        .collect();
+    v.extend(problems(err));
+    if v.is_empty() {
+        "(no problem lines)".into()
+    } else {
+        v.join(" | ")
+    }
+}
+
+/// Whether hook (or wf-verify) output names the expected verdict on the culprit: a problem line
+/// of the culprit commit with the kind's check and one of its fragments (or `unsigned` where
+/// allowed), or a history line of the culprit ref with one of the fragments.
+fn names_the_verdict(k: &Kind, culprit: &Culprit, text: &str) -> bool {
+    match culprit {
+        Culprit::Ref(r) => history_lines(text).iter().any(|h| {
+            k.check == "history"
+                && h.strip_prefix(r.as_str())
+                    .and_then(|rest| rest.strip_prefix(": "))
+                    .is_some_and(|reason| k.frags.iter().any(|f| reason.contains(f)))
+        }),
+        Culprit::Commit(c) => problems(text).iter().any(|l| {
+            problem_of(l, c).is_some_and(|(check, reason)| {
+                (check == k.check && k.frags.iter().any(|f| reason.contains(f)))
+                    || (k.or_unsigned && check == "unsigned")
+            })
+        }),
+    }
+}
+
+/// Push the forgery and judge the server's answer. `Ok` when refused for the expected reason,
+/// else a one-line outcome for the table.
+fn judge(w: &World, k: &Kind, f: &Forged) -> Result<String, String> {
+    let before = w.refs();
+    let mut args = vec!["push", "origin"];
+    args.extend(f.push.iter().map(String::as_str));
+    let out: Output = w.s.git_output(&args, None);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    let moved = w.refs() != before;
+    if err.contains("panicked") {
+        return Err(format!(
+            "PANIC in the hook: {}",
+            err.lines()
+                .find(|l| l.contains("panicked"))
+                .unwrap_or_default()
+        ));
+    }
+    if out.status.success() || moved {
+        return Err(format!(
+            "ACCEPTED (push {}, server refs {}moved): {}",
+            if out.status.success() {
+                "succeeded"
+            } else {
+                "failed"
+            },
+            if moved { "" } else { "not " },
+            verdict_lines(&err)
+        ));
+    }
+    let git_refused = !err.contains("pre-receive");
+    if git_refused && f.git_may_refuse {
+        return judge_locally(w, k, f, &err);
+    }
+    if !err.contains("pre-receive hook declined") || !err.contains("wf-hook: push refused") {
+        let git = err
+            .lines()
+            .filter(|l| l.contains("error") || l.contains("rejected") || l.contains("fatal"))
+            .collect::<Vec<_>>()
+            .join(" | ");
+        return Err(format!(
+            "NOT REFUSED BY THE HOOK (the hook let it through; git: {git})"
+        ));
+    }
+    let ok = names_the_verdict(k, &f.culprit, &err);
+    let lines = verdict_lines(&err);
+    if ok {
+        Ok(lines)
+    } else {
+        let who = match &f.culprit {
+            Culprit::Commit(c) => format!("commit {}", &c[..12]),
+            Culprit::Ref(r) => r.clone(),
+        };
+        Err(format!(
+            "refused for another reason (culprit {who}): {lines}"
+        ))
+    }
+}
+
+/// For objects git would not send: `wf-verify --no-cache origin/main..main` in the clone must
+/// exit 1 (not 101) and name the culprit with the expected check and reason.
+fn judge_locally(w: &World, k: &Kind, f: &Forged, push_err: &str) -> Result<String, String> {
+    let why = push_err
+        .lines()
+        .find(|l| l.contains("fatal") || l.contains("error"))
+        .unwrap_or("")
+        .to_string();
+    let v =
+        w.s.call("wf-verify")
+            .args(["--no-cache", "origin/main..main"])
+            .run();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&v.stdout),
+        String::from_utf8_lossy(&v.stderr)
+    );
+    if text.contains("panicked") || v.status.code() == Some(101) {
+        return Err(format!(
+            "git refused the push ({why}); wf-verify PANICKED: {text}"
+        ));
+    }
+    let ok = v.status.code() == Some(1) && names_the_verdict(k, &f.culprit, &text);
+    let lines = verdict_lines(&text);
+    if ok {
+        Ok(format!("git refused the push ({why}); wf-verify: {lines}"))
+    } else {
+        Err(format!(
+            "git refused the push ({why}); wf-verify exit {:?}, not the expected verdict: {lines}",
+            v.status.code()
+        ))
+    }
+}
+
+/// Run every kind of a class against one world; print the table; fail unless every kind was
+/// refused for its expected reason.
+fn run_class(class: u32) {
+    let w = World::new();
+    let kinds: Vec<&Kind> = KINDS.iter().filter(|k| k.class == class).collect();
+    assert!(!kinds.is_empty());
+    let mut table = String::new();
+    let mut bad = 0;
+    for k in &kinds {
+        w.reset();
+        let built = catch_unwind(AssertUnwindSafe(|| (k.build)(&w)));
+        let res = match built {
+            Ok(f) => judge(&w, k, &f),
+            Err(e) => {
+                let msg = e
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                Err(format!("FORGERY NOT BUILT: {msg}"))
+            }
+        };
+        let (mark, text) = match res {
+            Ok(t) => ("ok  ", t),
+            Err(t) => {
+                bad += 1;
+                ("FAIL", t)
+            }
+        };
+        table.push_str(&format!(
+            "{mark} [{}] {:<34} want {} {:?}\n       {}\n",
+            k.class, k.name, k.check, k.frags, text
+        ));
+    }
+    w.reset();
+    eprintln!("class {class}:\n{table}");
+    assert!(
+        bad == 0,
+        "{bad} of {} forgeries of class {class} were not refused for the expected reason:\n{table}",
+        kinds.len()
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The kinds
+// ---------------------------------------------------------------------------------------------
+
+const MALFORMED: &str = "malformed";
+const NOT_FOLDER: &[&str] = &["not a folder", "submodule", "removes the store"];
+const SUBMODULE: &[&str] = &["submodule", "160000"];
+const SYMLINK: &[&str] = &["symbolic link", "120000"];
+const EXECUTABLE: &[&str] = &["executable", "100755"];
+const TWICE: &[&str] = &["appears twice"];
+const UNSORTED: &[&str] = &["not sorted"];
+const NOT_ALLOWED: &[&str] = &["not allowed"];
+const LOOK_ALIKE: &[&str] = &["look-alike of"];
+const REMOVES: &[&str] = &["removes the store"];
+const FIRST_PARENT: &[&str] = &["first parent"];
+
+macro_rules! kind {
+    ($name:expr, $class:expr, $what:expr, $check:expr, $frags:expr, $build:expr) => {
+        Kind {
+            name: $name,
+            class: $class,
+            what: $what,
+            check: $check,
+            frags: $frags,
+            or_unsigned: false,
+            build: $build,
+        }
+    };
+    ($name:expr, $class:expr, $what:expr, $check:expr, $frags:expr, or_unsigned, $build:expr) => {
+        Kind {
+            name: $name,
+            class: $class,
+            what: $what,
+            check: $check,
+            frags: $frags,
+            or_unsigned: true,
+            build: $build,
+        }
+    };
+}
+
+const KINDS: &[Kind] = &[
+    // --- class 1: the store hidden by its entry's type; the store removed ---------------------
+    kind!(
+        "wf-gitlink-forges-approval",
+        1,
+        "3 unsigned commits: .wf retyped to a gitlink (same id), B's approval written while \
+         'not a store', .wf retyped back",
+        MALFORMED,
+        NOT_FOLDER,
+        |w| {
+            let t1 = w.edit(&w.tree_of(&w.good), "", |es| set_mode(es, ".wf", GITLINK));
+            let c1 = w.plain(&t1, &[&w.good], "Tidy up\n");
+            let (dir, name) = split_owned(&task_file(&w.b));
+            let t2 = w.edit(&t1, &dir, |es| set_oid(es, &name, &w.b_approved));
+            let c2 = w.plain(&t2, &[&c1], "Edit\n");
+            let t3 = w.edit(&t2, "", |es| set_mode(es, ".wf", TREE));
+            let c3 = w.plain(&t3, &[&c2], "Tidy up again\n");
+            w.set_main(&c3);
+            assert!(w.approved(&w.b), "the forgery makes B read as approved");
+            Forged::main(&c1)
+        }
+    ),
+    kind!(
+        "wf-gitlink-outsider-admin",
+        1,
+        "3 unsigned commits: .wf to a gitlink, its id moved to a .wf where mallory is admin, \
+         retyped back; then mallory acts as admin with a valid signature",
+        MALFORMED,
+        NOT_FOLDER,
+        |w| {
+            let t1 = w.edit(&w.tree_of(&w.good), "", |es| set_mode(es, ".wf", GITLINK));
+            let c1 = w.plain(&t1, &[&w.good], "Tidy up\n");
+            let t2 = w.edit(&t1, "", |es| set_oid(es, ".wf", &w.wf_mallory));
+            let c2 = w.plain(&t2, &[&c1], "Edit\n");
+            let t3 = w.edit(&t2, "", |es| set_mode(es, ".wf", TREE));
+            let c3 = w.plain(&t3, &[&c2], "Tidy up again\n");
+            w.set_main(&c3);
+            w.git(&["reset", "-q", "--hard", "main"]);
+            w.act("wf-actor", &["update", BOB.0, "--add-role", "admin"], MALLORY.0);
+            Forged::main(&c1)
+        }
+    ),
+    kind!(
+        "wf-gitlink-signed",
+        1,
+        "alice signs a policy commit whose only change is .wf retyped to a gitlink (same id)",
+        MALFORMED,
+        NOT_FOLDER,
+        |w| {
+            let t = w.edit(&w.tree_of(&w.good), "", |es| set_mode(es, ".wf", GITLINK));
+            let c = w.commit(&t, &[&w.good], (ALICE.1, ALICE.2), Some(ALICE.0), &policy_msg());
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "tasks-gitlink",
+        1,
+        "one unsigned commit retypes tasks to a gitlink (same id): every task vanishes for readers",
+        MALFORMED,
+        NOT_FOLDER,
+        |w| {
+            let t = w.edit(&w.tree_of(&w.good), "", |es| set_mode(es, "tasks", GITLINK));
+            let c = w.plain(&t, &[&w.good], "Tidy up\n");
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "tasks-gitlink-signed-edit",
+        1,
+        "tasks retyped to a gitlink (unsigned, same id), then alice's signed wf-new written \
+         into the gitlinked tasks",
+        MALFORMED,
+        NOT_FOLDER,
+        |w| {
+            let (x, _) = w.new_action();
+            let t1 = w.edit(&w.tree_of(&w.good), "", |es| set_mode(es, "tasks", GITLINK));
+            let c1 = w.plain(&t1, &[&w.good], "Tidy up\n");
+            let tx = w.tree_of(&x);
+            let tasks = w.lookup(&tx, "tasks").oid;
+            let t2 = w.edit(&t1, "", |es| set_oid(es, "tasks", &tasks));
+            let raw = String::from_utf8(w.show(&x)).unwrap();
+            let msg = raw.split_once("\n\n").unwrap().1;
+            let c2 = w.commit(&t2, &[&c1], (ALICE.1, ALICE.2), Some(ALICE.0), msg);
+            w.set_main(&c2);
+            Forged::main(&c1)
+        }
+    ),
+    kind!(
+        "store-marker-deleted-signed",
+        1,
+        "alice signs a policy commit deleting .wf/store.toml: the history stops being judged",
+        MALFORMED,
+        REMOVES,
+        |w| {
+            let t = w.edit(&w.tree_of(&w.good), ".wf", |es| {
+                es.remove(pos(es, "store.toml"));
+            });
+            let c = w.commit(&t, &[&w.good], (ALICE.1, ALICE.2), Some(ALICE.0), &policy_msg());
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "store-deleted-signed",
+        1,
+        "alice signs a commit deleting .wf and tasks entirely (a README stays)",
+        MALFORMED,
+        REMOVES,
+        |w| {
+            let readme = w.blob(b"Nothing here.\n");
+            let t = w.mktree(&[ent(FILE, "README.md", &readme)]);
+            let c = w.commit(&t, &[&w.good], (ALICE.1, ALICE.2), Some(ALICE.0), &policy_msg());
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "store-deleted-edited-restored",
+        1,
+        "3 unsigned commits: store.toml deleted, B's approval written, store.toml restored",
+        MALFORMED,
+        REMOVES,
+        or_unsigned,
+        |w| {
+            let g = w.tree_of(&w.good);
+            let marker = w.lookup(&g, ".wf/store.toml");
+            let t1 = w.edit(&g, ".wf", |es| {
+                es.remove(pos(es, "store.toml"));
+            });
+            let c1 = w.plain(&t1, &[&w.good], "Tidy up\n");
+            let (dir, name) = split_owned(&task_file(&w.b));
+            let t2 = w.edit(&t1, &dir, |es| set_oid(es, &name, &w.b_approved));
+            let c2 = w.plain(&t2, &[&c1], "Edit\n");
+            let t3 = w.edit(&t2, ".wf", |es| add(es, marker));
+            let c3 = w.plain(&t3, &[&c2], "Tidy up again\n");
+            w.set_main(&c3);
+            assert!(w.approved(&w.b));
+            Forged::main(&c1)
+        }
+    ),
+    kind!(
+        "tasks-as-blob-signed",
+        1,
+        "alice's signed wf-new, but tasks is a blob",
+        MALFORMED,
+        &["not a folder"],
+        |w| {
+            let (x, _) = w.new_action();
+            let junk = w.blob(b"tasks\n");
+            let t = w.edit(&w.tree_of(&x), "", |es| {
+                let i = pos(es, "tasks");
+                es[i] = ent(FILE, "tasks", &junk);
+            });
+            let c = w.recommit(&x, &t, ALICE.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "wf-as-blob-signed",
+        1,
+        "alice's signed policy action, but .wf is a blob",
+        MALFORMED,
+        &["not a folder", "removes the store"],
+        |w| {
+            let x = w.policy_action();
+            let junk = w.blob(b"wf\n");
+            let t = w.edit(&w.tree_of(&x), "", |es| {
+                let i = pos(es, ".wf");
+                es[i] = ent(FILE, ".wf", &junk);
+            });
+            let c = w.recommit(&x, &t, ALICE.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    // --- class 2: duplicate and unsorted entries --------------------------------------------
+    kind!(
+        "dup-task-file-merge",
+        2,
+        "an unsigned merge whose shard holds B's task file several times (approved copies, the \
+         original last): the merge check reads the last copy, libgit2's bisecting lookup (and so \
+         every wf tool) an approved one",
+        MALFORMED,
+        TWICE,
+        |w| {
+            let (dir, name) = split_owned(&task_file(&w.b));
+            // As many approved copies as it takes for the bisection to land on one (three when
+            // B's shard holds B alone).
+            for copies in 1..=8 {
+                let t = w.edit(&w.tree_of(&w.good), &dir, |es| {
+                    let i = pos(es, &name);
+                    let orig = es[i].clone();
+                    let fake = ent(FILE, &name, &w.b_approved);
+                    let run = std::iter::repeat_n(fake, copies).chain([orig]);
+                    es.splice(i..=i, run);
+                });
+                let m = w.merge_with_tree(&t);
+                w.set_main(&m);
+                if w.approved(&w.b) {
+                    return Forged::main(&m);
+                }
+            }
+            panic!("no number of duplicates makes B read as approved")
+        }
+    ),
+    kind!(
+        "dup-out-file-ai-submit",
+        2,
+        "the bot signs its draft of C with out/draft.md twice: other bytes first, the digested \
+         bytes last",
+        MALFORMED,
+        TWICE,
+        |w| {
+            let x = w.bot_submit();
+            let swapped = w.blob(SWAPPED);
+            let out = format!("{}/out", task_dir(&w.c));
+            let t = w.edit(&w.tree_of(&x), &out, |es| {
+                es.insert(0, ent(FILE, "draft.md", &swapped));
+            });
+            let c = w.recommit(&x, &t, BOT.0);
+            w.set_main(&c);
+            assert_eq!(w.show(&format!("main:{out}/draft.md")), SWAPPED, "git shows the other copy");
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "dup-actors-in-wf",
+        2,
+        "alice's signed policy action with .wf/actors.toml twice (mallory as admin first)",
+        MALFORMED,
+        TWICE,
+        |w| {
+            let x = w.policy_action();
+            let evil = w.lookup(&w.wf_mallory, "actors.toml");
+            let t = w.edit(&w.tree_of(&x), ".wf", |es| es.insert(0, evil));
+            let c = w.recommit(&x, &t, ALICE.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "dup-tasks-top-level",
+        2,
+        "alice's signed wf-new with three top-level tasks trees: B approved, the real one (what \
+         libgit2's lookup finds), B approved (git shows the first)",
+        MALFORMED,
+        TWICE,
+        |w| {
+            let (x, _) = w.new_action();
+            let t = w.edit(&w.tree_of(&x), "", |es| {
+                let i = pos(es, "tasks");
+                let fake = ent(TREE, "tasks", &w.tasks_b_approved);
+                es.insert(i + 1, fake.clone());
+                es.insert(i, fake);
+            });
+            let c = w.recommit(&x, &t, ALICE.0);
+            w.set_main(&c);
+            let shown = String::from_utf8(w.show(&format!("main:{}", task_file(&w.b)))).unwrap();
+            assert!(shown.contains("outcome = \"approve\""), "git shows B approved");
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "dup-shard",
+        2,
+        "alice's signed wf-new with B's shard twice in tasks/ (the approved one first)",
+        MALFORMED,
+        TWICE,
+        |w| {
+            let (x, _) = w.new_action();
+            let sh = wf_core::task::shard(&w.b).to_string();
+            let evil = w.lookup(&w.tasks_b_approved, &sh);
+            let t = w.edit(&w.tree_of(&x), "tasks", |es| {
+                let i = pos(es, &sh);
+                es.insert(i, evil);
+            });
+            let c = w.recommit(&x, &t, ALICE.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "dup-blob-and-folder-out",
+        2,
+        "the bot's signed draft of C whose folder holds a file `out` and the folder `out/`",
+        MALFORMED,
+        TWICE,
+        |w| {
+            let x = w.bot_submit();
+            let swapped = w.blob(SWAPPED);
+            let t = w.edit(&w.tree_of(&x), &task_dir(&w.c), |es| {
+                add(es, ent(FILE, "out", &swapped))
+            });
+            let c = w.recommit(&x, &t, BOT.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "unsorted-top-level",
+        2,
+        "alice's signed wf-new with the top-level entries reversed (tasks before .wf)",
+        MALFORMED,
+        UNSORTED,
+        |w| {
+            let (x, _) = w.new_action();
+            let t = w.edit(&w.tree_of(&x), "", |es| es.reverse());
+            let c = w.recommit(&x, &t, ALICE.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "unsorted-wf",
+        2,
+        "alice's signed policy action with .wf/'s entries reversed",
+        MALFORMED,
+        UNSORTED,
+        |w| {
+            let x = w.policy_action();
+            let t = w.edit(&w.tree_of(&x), ".wf", |es| es.reverse());
+            let c = w.recommit(&x, &t, ALICE.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "unsorted-tasks",
+        2,
+        "alice's signed wf-new with the shards of tasks/ reversed",
+        MALFORMED,
+        UNSORTED,
+        |w| {
+            let (x, _) = w.new_action();
+            let t = w.edit(&w.tree_of(&x), "tasks", |es| {
+                assert!(es.len() >= 2, "one shard only");
+                es.reverse()
+            });
+            let c = w.recommit(&x, &t, ALICE.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "unsorted-shard",
+        2,
+        "the bot's signed draft of C with C's shard reversed (folder before task file)",
+        MALFORMED,
+        UNSORTED,
+        |w| {
+            let x = w.bot_submit();
+            let t = w.edit(&w.tree_of(&x), &shard_dir(&w.c), |es| es.reverse());
+            let c = w.recommit(&x, &t, BOT.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "unsorted-out",
+        2,
+        "the bot's signed two-file draft of C with out/ reversed (b.md before a.md)",
+        MALFORMED,
+        UNSORTED,
+        |w| {
+            let x = w.bot_submit_two(b"a\n", b"b\n");
+            let t = w.edit(&w.tree_of(&x), &format!("{}/out", task_dir(&w.c)), |es| {
+                assert_eq!(es.len(), 2);
+                es.reverse()
+            });
+            let c = w.recommit(&x, &t, BOT.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    // --- class 3: modes --------------------------------------------------------------------
+    kind!(
+        "task-file-gitlink-merge",
+        3,
+        "an unsigned merge retypes A's task file to a gitlink (same id): the approved task vanishes",
+        MALFORMED,
+        SUBMODULE,
+        |w| {
+            let (dir, name) = split_owned(&task_file(&w.a));
+            let t = w.edit(&w.tree_of(&w.good), &dir, |es| set_mode(es, &name, GITLINK));
+            let m = w.merge_with_tree(&t);
+            w.set_main(&m);
+            Forged::main(&m)
+        }
+    ),
+    kind!(
+        "task-file-symlink-merge",
+        3,
+        "an unsigned merge retypes A's task file to a symbolic link (same id)",
+        MALFORMED,
+        SYMLINK,
+        |w| {
+            let (dir, name) = split_owned(&task_file(&w.a));
+            let t = w.edit(&w.tree_of(&w.good), &dir, |es| set_mode(es, &name, LINK));
+            let m = w.merge_with_tree(&t);
+            w.set_main(&m);
+            Forged::main(&m)
+        }
+    ),
+    kind!(
+        "task-folder-gitlink-merge",
+        3,
+        "an unsigned merge retypes A's folder to a gitlink (same id): its output vanishes",
+        MALFORMED,
+        SUBMODULE,
+        |w| {
+            let (dir, name) = split_owned(&task_dir(&w.a));
+            let t = w.edit(&w.tree_of(&w.good), &dir, |es| set_mode(es, &name, GITLINK));
+            let m = w.merge_with_tree(&t);
+            w.set_main(&m);
+            Forged::main(&m)
+        }
+    ),
+    kind!(
+        "task-file-exec-merge",
+        3,
+        "an unsigned merge whose tree differs from both parents only in A's task file mode \
+         (100755)",
+        MALFORMED,
+        EXECUTABLE,
+        |w| {
+            let (dir, name) = split_owned(&task_file(&w.a));
+            let t = w.edit(&w.tree_of(&w.good), &dir, |es| set_mode(es, &name, EXEC));
+            let m = w.merge_with_tree(&t);
+            w.set_main(&m);
+            Forged::main(&m)
+        }
+    ),
+    kind!(
+        "out-gitlink-in-own-submit",
+        3,
+        "the bot's signed draft of its own task C also retypes A's approved out/draft.md to a \
+         gitlink (same id)",
+        MALFORMED,
+        SUBMODULE,
+        |w| {
+            let x = w.bot_submit();
+            let t = w.edit(&w.tree_of(&x), &format!("{}/out", task_dir(&w.a)), |es| {
+                set_mode(es, "draft.md", GITLINK)
+            });
+            let c = w.recommit(&x, &t, BOT.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "out-symlink-in-own-submit",
+        3,
+        "the bot's signed draft of its own task C also retypes A's approved out/draft.md to a \
+         symbolic link (same id)",
+        MALFORMED,
+        SYMLINK,
+        |w| {
+            let x = w.bot_submit();
+            let t = w.edit(&w.tree_of(&x), &format!("{}/out", task_dir(&w.a)), |es| {
+                set_mode(es, "draft.md", LINK)
+            });
+            let c = w.recommit(&x, &t, BOT.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "task-file-exec-signed",
+        3,
+        "alice's signed wf-new writes the new task file as 100755",
+        MALFORMED,
+        EXECUTABLE,
+        |w| {
+            let (x, id) = w.new_action();
+            let (dir, name) = split_owned(&task_file(&id));
+            let t = w.edit(&w.tree_of(&x), &dir, |es| set_mode(es, &name, EXEC));
+            let c = w.recommit(&x, &t, ALICE.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "wf-workflow-symlink-signed",
+        3,
+        "alice's signed policy action also retypes .wf/workflows/default.toml to a symlink",
+        MALFORMED,
+        SYMLINK,
+        |w| {
+            let x = w.policy_action();
+            let t = w.edit(&w.tree_of(&x), ".wf/workflows", |es| {
+                set_mode(es, "default.toml", LINK)
+            });
+            let c = w.recommit(&x, &t, ALICE.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "wf-actors-exec-signed",
+        3,
+        "alice's signed policy action writes .wf/actors.toml as 100755",
+        MALFORMED,
+        EXECUTABLE,
+        |w| {
+            let x = w.policy_action();
+            let t = w.edit(&w.tree_of(&x), ".wf", |es| set_mode(es, "actors.toml", EXEC));
+            let c = w.recommit(&x, &t, ALICE.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "wf-actors-gitlink-signed",
+        3,
+        "alice's signed commit (policy message) retypes .wf/actors.toml to a gitlink (same id)",
+        MALFORMED,
+        SUBMODULE,
+        |w| {
+            let t = w.edit(&w.tree_of(&w.good), ".wf", |es| {
+                set_mode(es, "actors.toml", GITLINK)
+            });
+            let c = w.commit(&t, &[&w.good], (ALICE.1, ALICE.2), Some(ALICE.0), &policy_msg());
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "wf-workflows-gitlink-signed",
+        3,
+        "alice's signed commit (policy message) retypes .wf/workflows to a gitlink (same id)",
+        MALFORMED,
+        SUBMODULE,
+        |w| {
+            let t = w.edit(&w.tree_of(&w.good), ".wf", |es| {
+                set_mode(es, "workflows", GITLINK)
+            });
+            let c = w.commit(&t, &[&w.good], (ALICE.1, ALICE.2), Some(ALICE.0), &policy_msg());
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "in-file-gitlink-signed",
+        3,
+        "alice's signed assign of E also retypes E's in/brief to a gitlink (same id)",
+        MALFORMED,
+        SUBMODULE,
+        |w| {
+            let x = w.act("wf-assign", &[&w.e, "--to", BOT.0], ALICE.0);
+            let t = w.edit(&w.tree_of(&x), &format!("{}/in", task_dir(&w.e)), |es| {
+                set_mode(es, "brief", GITLINK)
+            });
+            let c = w.recommit(&x, &t, ALICE.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "in-file-symlink-signed",
+        3,
+        "alice's signed assign of E also retypes E's in/brief to a symbolic link (same id)",
+        MALFORMED,
+        SYMLINK,
+        |w| {
+            let x = w.act("wf-assign", &[&w.e, "--to", BOT.0], ALICE.0);
+            let t = w.edit(&w.tree_of(&x), &format!("{}/in", task_dir(&w.e)), |es| {
+                set_mode(es, "brief", LINK)
+            });
+            let c = w.recommit(&x, &t, ALICE.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "zero-padded-tree-mode",
+        3,
+        "alice's signed wf-new with the top-level tasks entry written as mode 040000",
+        MALFORMED,
+        &["040000"],
+        |w| {
+            let (x, _) = w.new_action();
+            let t = w.edit(&w.tree_of(&x), "", |es| set_mode(es, "tasks", "040000"));
+            let c = w.recommit(&x, &t, ALICE.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "zero-padded-blob-mode",
+        3,
+        "alice's signed wf-new with the new task file written as mode 0100644",
+        MALFORMED,
+        &["0100644"],
+        |w| {
+            let (x, id) = w.new_action();
+            let (dir, name) = split_owned(&task_file(&id));
+            let t = w.edit(&w.tree_of(&x), &dir, |es| set_mode(es, &name, "0100644"));
+            let c = w.recommit(&x, &t, ALICE.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "mode-100664-in-wf-signed",
+        3,
+        "alice's signed policy action writes .wf/actors.toml as mode 100664",
+        MALFORMED,
+        &["100664"],
+        |w| {
+            let x = w.policy_action();
+            let t = w.edit(&w.tree_of(&x), ".wf", |es| set_mode(es, "actors.toml", "100664"));
+            let c = w.recommit(&x, &t, ALICE.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "blob-mode-on-a-tree",
+        3,
+        "the bot's signed draft of C whose out/draft.md (mode 100644) is a tree object",
+        MALFORMED,
+        &["mode", "not a file"],
+        |w| {
+            let x = w.bot_submit();
+            let swapped = w.blob(SWAPPED);
+            let inner = w.mktree(&[ent(FILE, "draft.md", &swapped)]);
+            let t = w.edit(&w.tree_of(&x), &format!("{}/out", task_dir(&w.c)), |es| {
+                set_oid(es, "draft.md", &inner)
+            });
+            let c = w.recommit(&x, &t, BOT.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "tree-mode-on-a-blob",
+        3,
+        "the bot's signed draft of C whose folder entry `out` (mode 40000) is a blob",
+        MALFORMED,
+        &["mode", "not a folder"],
+        |w| {
+            let x = w.bot_submit();
+            let swapped = w.blob(SWAPPED);
+            let t = w.edit(&w.tree_of(&x), &task_dir(&w.c), |es| set_oid(es, "out", &swapped));
+            let c = w.recommit(&x, &t, BOT.0);
+            w.set_main(&c);
+            Forged::main_git_may_refuse(&c)
+        }
+    ),
+    // --- class 4: names --------------------------------------------------------------------
+    kind!(
+        "slash-name-in-tasks",
+        4,
+        "the bot's signed draft of C; tasks/ also holds an entry named '<shard>/<C>/out/draft.md' \
+         with other bytes, which a checkout writes over the verified file",
+        MALFORMED,
+        NOT_ALLOWED,
+        |w| {
+            let x = w.bot_submit();
+            let swapped = w.blob(SWAPPED);
+            let name = format!("{}/out/draft.md", &task_dir(&w.c)["tasks/".len()..]);
+            let t = w.edit(&w.tree_of(&x), "tasks", |es| add(es, ent(FILE, &name, &swapped)));
+            let c = w.recommit(&x, &t, BOT.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "slash-name-top-level",
+        4,
+        "alice's signed wf-new; the top level also holds a blob named 'tasks/<A's out>' with \
+         other bytes",
+        MALFORMED,
+        NOT_ALLOWED,
+        |w| {
+            let (x, _) = w.new_action();
+            let swapped = w.blob(SWAPPED);
+            let name = format!("{}/out/draft.md", task_dir(&w.a));
+            let t = w.edit(&w.tree_of(&x), "", |es| add(es, ent(FILE, &name, &swapped)));
+            let c = w.recommit(&x, &t, ALICE.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "slash-name-top-level-unsigned",
+        4,
+        "an unsigned commit adds a top-level blob named 'tasks/<A>/out/draft.md' with other \
+         bytes: no signature needed, and a fresh clone checks those bytes out as A's approved \
+         output",
+        MALFORMED,
+        NOT_ALLOWED,
+        |w| {
+            let swapped = w.blob(SWAPPED);
+            let name = format!("{}/out/draft.md", task_dir(&w.a));
+            let t = w.edit(&w.tree_of(&w.good), "", |es| add(es, ent(FILE, &name, &swapped)));
+            let c = w.plain(&t, &[&w.good], "Housekeeping\n");
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "dot-name-in-out",
+        4,
+        "the bot's signed draft of C with an entry named '.' in out/",
+        MALFORMED,
+        NOT_ALLOWED,
+        |w| {
+            let x = w.bot_submit();
+            let swapped = w.blob(SWAPPED);
+            let t = w.edit(&w.tree_of(&x), &format!("{}/out", task_dir(&w.c)), |es| {
+                add(es, ent(FILE, ".", &swapped))
+            });
+            let c = w.recommit(&x, &t, BOT.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "dotdot-name-in-shard",
+        4,
+        "the bot's signed draft of C with a folder named '..' in C's shard",
+        MALFORMED,
+        NOT_ALLOWED,
+        |w| {
+            let x = w.bot_submit();
+            let a_dir = w.lookup(&w.tree_of(&x), &task_dir(&w.a)).oid;
+            let t = w.edit(&w.tree_of(&x), &shard_dir(&w.c), |es| {
+                add(es, ent(TREE, "..", &a_dir))
+            });
+            let c = w.recommit(&x, &t, BOT.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "empty-name-in-out",
+        4,
+        "the bot's signed draft of C with an entry whose name is empty in out/",
+        MALFORMED,
+        NOT_ALLOWED,
+        |w| {
+            let x = w.bot_submit();
+            let swapped = w.blob(SWAPPED);
+            let t = w.edit(&w.tree_of(&x), &format!("{}/out", task_dir(&w.c)), |es| {
+                add(es, ent(FILE, "", &swapped))
+            });
+            let c = w.recommit(&x, &t, BOT.0);
+            w.set_main(&c);
+            Forged::main_git_may_refuse(&c)
+        }
+    ),
+    kind!(
+        "dotgit-top-level",
+        4,
+        "alice's signed wf-new with a top-level folder .git (a config inside)",
+        MALFORMED,
+        NOT_ALLOWED,
+        |w| {
+            let (x, _) = w.new_action();
+            let g = git_dir(w);
+            let t = w.edit(&w.tree_of(&x), "", |es| add(es, ent(TREE, ".git", &g)));
+            let c = w.recommit(&x, &t, ALICE.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "DOTGIT-in-out",
+        4,
+        "the bot's signed draft of C with a folder .GIT in out/",
+        MALFORMED,
+        NOT_ALLOWED,
+        |w| {
+            let x = w.bot_submit();
+            let g = git_dir(w);
+            let t = w.edit(&w.tree_of(&x), &format!("{}/out", task_dir(&w.c)), |es| {
+                add(es, ent(TREE, ".GIT", &g))
+            });
+            let c = w.recommit(&x, &t, BOT.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "dotgit-space-top-level",
+        4,
+        "alice's signed wf-new with a top-level folder '.git ' (trailing space)",
+        MALFORMED,
+        NOT_ALLOWED,
+        |w| {
+            let (x, _) = w.new_action();
+            let g = git_dir(w);
+            let t = w.edit(&w.tree_of(&x), "", |es| add(es, ent(TREE, ".git ", &g)));
+            let c = w.recommit(&x, &t, ALICE.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "git-tilde-1-top-level",
+        4,
+        "alice's signed wf-new with a top-level folder 'git~1' (the NTFS short name of .git)",
+        MALFORMED,
+        NOT_ALLOWED,
+        |w| {
+            let (x, _) = w.new_action();
+            let g = git_dir(w);
+            let t = w.edit(&w.tree_of(&x), "", |es| add(es, ent(TREE, "git~1", &g)));
+            let c = w.recommit(&x, &t, ALICE.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "dotgit-in-wf",
+        4,
+        "alice's signed policy action with a folder .wf/.git",
+        MALFORMED,
+        NOT_ALLOWED,
+        |w| {
+            let x = w.policy_action();
+            let g = git_dir(w);
+            let t = w.edit(&w.tree_of(&x), ".wf", |es| add(es, ent(TREE, ".git", &g)));
+            let c = w.recommit(&x, &t, ALICE.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "look-alike-TASKS",
+        4,
+        "an unsigned commit adds a top-level TASKS/ (B approved)",
+        MALFORMED,
+        LOOK_ALIKE,
+        |w| look_alike(w, "TASKS", false)
+    ),
+    kind!(
+        "look-alike-Tasks",
+        4,
+        "an unsigned commit adds a top-level Tasks/ (B approved)",
+        MALFORMED,
+        LOOK_ALIKE,
+        |w| look_alike(w, "Tasks", false)
+    ),
+    kind!(
+        "look-alike-WF",
+        4,
+        "an unsigned commit adds a top-level .WF/ (mallory admin)",
+        MALFORMED,
+        LOOK_ALIKE,
+        |w| look_alike(w, ".WF", true)
+    ),
+    kind!(
+        "look-alike-Wf",
+        4,
+        "an unsigned commit adds a top-level .Wf/ (mallory admin)",
+        MALFORMED,
+        LOOK_ALIKE,
+        |w| look_alike(w, ".Wf", true)
+    ),
+    kind!(
+        "look-alike-cyrillic-tasks",
+        4,
+        "an unsigned commit adds a top-level t\u{430}sks/ (Cyrillic a; B approved)",
+        MALFORMED,
+        LOOK_ALIKE,
+        |w| look_alike(w, "t\u{430}sks", false)
+    ),
+    kind!(
+        "look-alike-cyrillic-wf",
+        4,
+        "an unsigned commit adds a top-level .\u{51d}f/ (Cyrillic komi we; mallory admin)",
+        MALFORMED,
+        LOOK_ALIKE,
+        |w| look_alike(w, ".\u{51d}f", true)
+    ),
+    kind!(
+        "look-alike-fullwidth-tasks",
+        4,
+        "an unsigned commit adds a top-level fullwidth \u{ff54}\u{ff41}\u{ff53}\u{ff4b}\u{ff53}/",
+        MALFORMED,
+        LOOK_ALIKE,
+        |w| look_alike(w, "\u{ff54}\u{ff41}\u{ff53}\u{ff4b}\u{ff53}", false)
+    ),
+    kind!(
+        "look-alike-zwj-tasks",
+        4,
+        "an unsigned commit adds a top-level ta<U+200D>sks/ (ignored by HFS+)",
+        MALFORMED,
+        LOOK_ALIKE,
+        |w| look_alike(w, "ta\u{200d}sks", false)
+    ),
+    kind!(
+        "look-alike-zwj-wf",
+        4,
+        "an unsigned commit adds a top-level .<U+200C>wf/ (ignored by HFS+)",
+        MALFORMED,
+        LOOK_ALIKE,
+        |w| look_alike(w, ".\u{200c}wf", true)
+    ),
+    kind!(
+        "look-alike-tasks-dot",
+        4,
+        "an unsigned commit adds a top-level 'tasks.' (Windows drops the trailing dot)",
+        MALFORMED,
+        LOOK_ALIKE,
+        |w| look_alike(w, "tasks.", false)
+    ),
+    kind!(
+        "look-alike-tasks-space",
+        4,
+        "an unsigned commit adds a top-level 'tasks ' (Windows drops the trailing space)",
+        MALFORMED,
+        LOOK_ALIKE,
+        |w| look_alike(w, "tasks ", false)
+    ),
+    kind!(
+        "look-alike-wf-dot",
+        4,
+        "an unsigned commit adds a top-level '.wf.' (Windows drops the trailing dot)",
+        MALFORMED,
+        LOOK_ALIKE,
+        |w| look_alike(w, ".wf.", true)
+    ),
+    // --- class 5: merges ---------------------------------------------------------------------
+    kind!(
+        "revoked-key-merge",
+        5,
+        "main revokes the bot's key at R; on a branch forked before R the bot (still valid \
+         there) drafts C; an unsigned merge carries the draft into main",
+        "merge",
+        FIRST_PARENT,
+        |w| revocation(w, Revoke::Key, 1)
+    ),
+    kind!(
+        "revoked-role-merge",
+        5,
+        "main takes bob's reviewer role at R; on a branch forked before R bob accepts C's \
+         draft; an unsigned merge carries the review into main",
+        "merge",
+        FIRST_PARENT,
+        |w| revocation(w, Revoke::Role, 1)
+    ),
+    kind!(
+        "revoked-key-octopus",
+        5,
+        "as revoked-key-merge, with an octopus merge of main, the bot's branch and a no-op branch",
+        "merge",
+        FIRST_PARENT,
+        |w| revocation(w, Revoke::Key, 2)
+    ),
+    kind!(
+        "orphan-look-alike-merge",
+        5,
+        "an unsigned merge whose second parent is an orphan root holding TASKS/ (B approved): \
+         the merge's own tree carries the look-alike into main",
+        MALFORMED,
+        LOOK_ALIKE,
+        |w| {
+            let readme = w.blob(b"Imported.\n");
+            let orphan_tree = w.mktree(&[
+                ent(TREE, "TASKS", &w.tasks_b_approved),
+                ent(FILE, "README.md", &readme),
+            ]);
+            let orphan = w.plain(&orphan_tree, &[], "Import\n");
+            let t = w.edit(&w.tree_of(&w.good), "", |es| {
+                add(es, ent(TREE, "TASKS", &w.tasks_b_approved));
+                add(es, ent(FILE, "README.md", &readme));
+            });
+            let m = w.plain(&t, &[&w.good, &orphan], "Merge branch 'import'\n");
+            w.set_main(&m);
+            Forged::main(&m)
+        }
+    ),
+    kind!(
+        "octopus-task-file-gitlink",
+        5,
+        "an unsigned octopus merge (main and two no-op branches) retypes A's task file to a \
+         gitlink",
+        MALFORMED,
+        SUBMODULE,
+        |w| {
+            let (dir, name) = split_owned(&task_file(&w.a));
+            let t = w.edit(&w.tree_of(&w.good), &dir, |es| set_mode(es, &name, GITLINK));
+            let (s1, s2) = (w.side(1), w.side(2));
+            let m = w.plain(&t, &[&w.good, &s1, &s2], "Merge branches 's1' and 's2'\n");
+            w.set_main(&m);
+            Forged::main(&m)
+        }
+    ),
+    kind!(
+        "dup-task-file-octopus",
+        5,
+        "an unsigned octopus merge whose shard holds B's task file twice (approved first)",
+        MALFORMED,
+        TWICE,
+        |w| {
+            let (dir, name) = split_owned(&task_file(&w.b));
+            let t = w.edit(&w.tree_of(&w.good), &dir, |es| {
+                let i = pos(es, &name);
+                es.insert(i, ent(FILE, &name, &w.b_approved));
+            });
+            let (s1, s2) = (w.side(1), w.side(2));
+            let m = w.plain(&t, &[&w.good, &s1, &s2], "Merge branches 's1' and 's2'\n");
+            w.set_main(&m);
+            Forged::main(&m)
+        }
+    ),
+    // --- class 9: beyond the issue: top-level git metadata that rewrites what wf verified --
+    kind!(
+        "gitattributes-rewrites-checkout",
+        9,
+        "an unsigned commit adds a top-level .gitattributes `tasks/** text eol=crlf`: every \
+         checkout of an approved output has other bytes (and another sha256) than the verified \
+         blob",
+        MALFORMED,
+        &[".gitattributes"],
+        |w| {
+            let attrs = w.blob(b"tasks/** text eol=crlf\n");
+            let t = w.edit(&w.tree_of(&w.good), "", |es| {
+                add(es, ent(FILE, ".gitattributes", &attrs))
+            });
+            let c = w.plain(&t, &[&w.good], "Housekeeping\n");
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "mailmap-rewrites-authors",
+        9,
+        "an unsigned commit adds a top-level .mailmap mapping the bot to alice: `git log` and \
+         `git shortlog` show the AI's signed actions as alice's",
+        MALFORMED,
+        &[".mailmap"],
+        |w| {
+            let map = w.blob(
+                format!("{} <{}> {} <{}>\n", ALICE.1, ALICE.2, BOT.1, BOT.2).as_bytes(),
+            );
+            let t = w.edit(&w.tree_of(&w.good), "", |es| add(es, ent(FILE, ".mailmap", &map)));
+            let c = w.plain(&t, &[&w.good], "Housekeeping\n");
+            w.set_main(&c);
+            // A bare server reads HEAD:.mailmap; a clone reads its checked-out .mailmap.
+            let shown = w.git(&[
+                "-c",
+                "mailmap.blob=main:.mailmap",
+                "log",
+                "-1",
+                "--format=%aN",
+                "--grep=^wf: submit",
+                "main",
+            ]);
+            assert_eq!(shown, ALICE.1, "git log shows the bot's submit as alice's");
+            Forged::main(&c)
+        }
+    ),
+    // --- class 6: refs that are not commits ------------------------------------------------
+    kind!(
+        "replace-ref-to-blob",
+        6,
+        "refs/replace/<A's approved output blob> -> a blob with other bytes",
+        "history",
+        &["replace"],
+        |w| {
+            let orig = w.lookup(&w.tree_of(&w.good), &format!("{}/out/draft.md", task_dir(&w.a)));
+            let swapped = w.blob(SWAPPED);
+            Forged::refspec(&swapped, &format!("refs/replace/{}", orig.oid))
+        }
+    ),
+    kind!(
+        "replace-ref-to-commit",
+        6,
+        "refs/replace/<A's approval> -> a no-op commit: readers see A never approved",
+        "history",
+        &["replace"],
+        |w| {
+            let parent = w.git(&["rev-parse", &format!("{}^", w.approve_a)]);
+            let noop = w.plain(&w.tree_of(&parent), &[&parent], "Nothing\n");
+            Forged::refspec(&noop, &format!("refs/replace/{}", w.approve_a))
+        }
+    ),
+    kind!(
+        "branch-to-blob",
+        6,
+        "refs/heads/x -> a blob",
+        "history",
+        &["not a commit"],
+        |w| Forged::refspec(&w.blob(SWAPPED), "refs/heads/x")
+    ),
+    kind!(
+        "branch-to-tree",
+        6,
+        "refs/heads/y -> the good tree",
+        "history",
+        &["not a commit"],
+        |w| Forged::refspec(&w.tree_of(&w.good), "refs/heads/y")
+    ),
+    kind!(
+        "lightweight-tag-to-blob",
+        6,
+        "refs/tags/t -> a blob",
+        "history",
+        &["not a commit"],
+        |w| Forged::refspec(&w.blob(SWAPPED), "refs/tags/t")
+    ),
+    kind!(
+        "annotated-tag-to-tree",
+        6,
+        "refs/tags/t2 -> an annotated tag of a tree",
+        "history",
+        &["not a commit"],
+        |w| {
+            let tree = w.tree_of(&w.good);
+            let raw = format!(
+                "object {tree}\ntype tree\ntag t2\ntagger {} <{}> 1795500000 +0000\n\nA tree.\n",
+                MALLORY.1, MALLORY.2
+            );
+            let tag = String::from_utf8(w.git_raw(&["mktag"], Some(raw.as_bytes()))).unwrap();
+            Forged::refspec(tag.trim(), "refs/tags/t2")
+        }
+    ),
+];
+
+fn split_owned(path: &str) -> (String, String) {
+    let (d, n) = split(path);
+    (d.to_string(), n.to_string())
+}
+
+/// The message of alice's direct policy change.
+fn policy_msg() -> String {
+    format!(
+        "wf: policy change\n\nWf-Action: policy\nWf-Actor: {}\nWf-Actor-Kind: human\n",
+        ALICE.0
+    )
+}
+
+/// A small tree standing in for a repository folder: `config`.
+fn git_dir(w: &World) -> String {
+    let cfg = w.blob(b"[core]\n\thooksPath = /tmp/evil\n");
+    w.mktree(&[ent(FILE, "config", &cfg)])
+}
+
+/// An unsigned commit on the good tip adding a top-level `name`: a copy of `.wf` with mallory
+/// as admin (`wf`) or of `tasks` with B approved.
+fn look_alike(w: &World, name: &str, wf: bool) -> Forged {
+    let sub = if wf {
+        &w.wf_mallory
+    } else {
+        &w.tasks_b_approved
+    };
+    let t = w.edit(&w.tree_of(&w.good), "", |es| add(es, ent(TREE, name, sub)));
+    let c = w.plain(&t, &[&w.good], "Import\n");
+    w.set_main(&c);
+    Forged::main(&c)
+}
+
+enum Revoke {
+    Key,
+    Role,
+}
+
+/// The revocation bypass: an honest prefix pushed, a branch forked, the revocation R on main
+/// pushed (both accepted), then the revoked actor acts on the branch (valid against its own
+/// parent) and an unsigned merge (with `extra` side branches) brings the action into main.
+fn revocation(w: &World, what: Revoke, extra: usize) -> Forged {
+    let s = &w.s;
+    if let Revoke::Role = what {
+        // C to bob's review, on main, pushed.
+        w.bot_submit();
+        s.ok("wf-assign", &[&w.c, "--to", BOB.0], "alice");
+        let out = s.git_output(&["push", "origin", "main"], None);
+        assert!(out.status.success(), "{}", describe(&out));
+    }
+    let fork = w.head();
+    s.git(&["branch", "side", &fork]);
+    match what {
+        Revoke::Key => {
+            // Alice replaces the bot's key (the old one is revoked), as wf-actor would write it.
+            let old = key_base64(s, BOT.0);
+            let new = key_base64(s, MALLORY.0);
+            for f in [".wf/actors.toml", ".wf/allowed_signers"] {
+                let p = s.repo.join(f);
+                let text = std::fs::read_to_string(&p).unwrap();
+                assert!(text.contains(&old));
+                std::fs::write(&p, text.replace(&old, &new)).unwrap();
+            }
+            s.git(&["add", "-A"]);
+            let tree = w.git(&["write-tree"]);
+            let msg = format!(
+                "wf: actor update {}\n\nWf-Action: actor\nWf-Actor: {}\nWf-Actor-Kind: human\n\
+                 Wf-Subject: {}\n",
+                BOT.0, ALICE.0, BOT.0
+            );
+            let r = w.commit(&tree, &[&fork], (ALICE.1, ALICE.2), Some(ALICE.0), &msg);
+            w.set_main(&r);
+            w.git(&["reset", "-q", "--hard", "main"]);
+        }
+        Revoke::Role => {
+            s.ok(
+                "wf-actor",
+                &["update", BOB.0, "--remove-role", "reviewer"],
+                "alice",
+            );
+        }
+    }
+    let out = s.git_output(&["push", "origin", "main"], None);
+    assert!(out.status.success(), "the revocation: {}", describe(&out));
+    // The revocation bites on main: the tools refuse the revoked actor there.
+    let refused = match what {
+        Revoke::Key => s
+            .call("wf-submit")
+            .args([&w.c, "--name", "draft.md"])
+            .key(BOT.0)
+            .stdin(DRAFT)
+            .run(),
+        Revoke::Role => s
+            .call("wf-review")
+            .args([&w.c, "--accept", "-m", "fine"])
+            .key(BOB.0)
+            .run(),
+    };
+    assert!(!refused.status.success(), "{}", describe(&refused));
+    let r = w.head();
+    // On the branch, the revoked actor acts.
+    s.git(&["checkout", "-q", "side"]);
+    match what {
+        Revoke::Key => {
+            s.call("wf-submit")
+                .args([&w.c, "--name", "draft.md"])
+                .key(BOT.0)
+                .stdin(DRAFT)
+                .ok();
+        }
+        Revoke::Role => {
+            s.ok("wf-review", &[&w.c, "--accept", "-m", "fine"], BOB.0);
+        }
+    }
+    s.git(&["checkout", "-q", "main"]);
+    assert_eq!(w.head(), r, "the refusal on main committed nothing");
+    let mut branches = vec!["side".to_string()];
+    for i in 1..extra {
+        let noop = w.plain(&w.tree_of(&fork), &[&fork], &format!("Side {i}\n"));
+        s.git(&["branch", &format!("noop{i}"), &noop]);
+        branches.push(format!("noop{i}"));
+    }
+    let mut args = vec![
+        "-c",
+        "user.name=Mallory M",
+        "-c",
+        "user.email=mallory@example.com",
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        "Merge",
+    ];
+    args.extend(branches.iter().map(String::as_str));
+    s.git(&args);
+    let m = w.head();
+    let parents = w.git(&["rev-parse", "HEAD^@"]).lines().count();
+    assert_eq!(parents, extra + 1);
+    Forged::main(&m)
+}
+
+/// The base64 part of an actor's public key.
+fn key_base64(s: &Store, who: &str) -> String {
+    std::fs::read_to_string(s.pubkey(who))
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string()
+}
+
+// ---------------------------------------------------------------------------------------------
+// One test per class
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn class_1_a_store_hidden_by_its_entrys_type_or_removed_is_refused() {
+    run_class(1);
+}
+
+#[test]
+fn class_2_duplicate_and_unsorted_tree_entries_are_refused() {
+    run_class(2);
+}
+
+#[test]
+fn class_3_modes_other_than_a_regular_file_or_a_folder_are_refused() {
+    run_class(3);
+}
+
+#[test]
+fn class_4_names_that_are_paths_or_look_alikes_are_refused() {
+    run_class(4);
+}
+
+#[test]
+fn class_5_merges_judged_under_the_first_parents_policy() {
+    run_class(5);
+}
+
+#[test]
+fn class_6_refs_that_are_not_commits_are_refused() {
+    run_class(6);
+}
+
+#[test]
+fn class_9_top_level_git_metadata_that_rewrites_verified_content_is_refused() {
+    run_class(9);
+}
+
+/// The judge reads the hook's lines as the hook prints them, and only the culprit's.
+#[test]
+fn the_judge_reads_problem_and_history_lines() {
+    let c = "0123456789abcdef0123456789abcdef01234567";
+    let other = "fedcba9876543210fedcba9876543210fedcba98";
+    let text = format!(
+        "remote: {} T-ab12cd malformed: tasks/ab appears twice (T-ab12cd.toml)        \n\
+         remote: {} - rule 8 (task-scope): the commit changes 2 tasks        \n\
+         remote: wf-hook: history: refs/replace/{other}: refs/replace/ is not allowed        \n\
+         remote: wf-hook: push refused: 3 problems        \n",
+        &c[..12],
+        &other[..12]
+    );
+    let kind = |check, frags, or_unsigned| Kind {
+        name: "t",
+        class: 0,
+        what: "t",
+        check,
+        frags,
+        or_unsigned,
+        build: |_| unreachable!(),
+    };
+    let commit = Culprit::Commit(c.to_string());
+    assert!(names_the_verdict(
+        &kind(MALFORMED, TWICE, false),
+        &commit,
+        &text
+    ));
+    assert!(!names_the_verdict(
+        &kind(MALFORMED, UNSORTED, false),
+        &commit,
+        &text
+    ));
+    assert!(!names_the_verdict(
+        &kind("merge", TWICE, false),
+        &commit,
+        &text
+    ));
+    let second = Culprit::Commit(other.to_string());
+    assert!(names_the_verdict(
+        &kind("rule 8 (task-scope)", &["2 tasks"], false),
+        &second,
+        &text
+    ));
+    assert!(!names_the_verdict(
+        &kind(MALFORMED, TWICE, false),
+        &second,
+        &text
+    ));
+    assert!(!names_the_verdict(
+        &kind(MALFORMED, TWICE, true),
+        &second,
+        &text
+    ));
+    let r = Culprit::Ref(format!("refs/replace/{other}"));
+    assert!(names_the_verdict(
+        &kind("history", &["replace"], false),
+        &r,
+        &text
+    ));
+    assert!(!names_the_verdict(
+        &kind("history", &["not a commit"], false),
+        &r,
+        &text
+    ));
+    let main = Culprit::Ref("refs/heads/main".into());
+    assert!(!names_the_verdict(
+        &kind("history", &["replace"], false),
+        &main,
+        &text
+    ));
+    let unsigned = format!("remote: {} - unsigned: changes .wf/store.toml\n", &c[..12]);
+    assert!(names_the_verdict(
+        &kind(MALFORMED, REMOVES, true),
+        &commit,
+        &unsigned
+    ));
+    assert!(!names_the_verdict(
+        &kind(MALFORMED, REMOVES, false),
+        &commit,
+        &unsigned
+    ));
+}
+
+#[test]
+fn the_table_has_at_least_45_distinct_kinds() {
+    let mut names: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), KINDS.len(), "kind names are unique");
+    assert!(KINDS.len() >= 45, "{} kinds", KINDS.len());
+    for k in KINDS {
+        assert!(!k.frags.is_empty() && !k.what.is_empty(), "{}", k.name);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Class 7: honest histories are accepted
+// ---------------------------------------------------------------------------------------------
+
+/// A revision that keeps one of its two files byte-identical to the previous revision is an
+/// ordinary action: the server accepts it and wf-verify finds the history clean.
+#[test]
+fn class_7_a_revision_keeping_one_file_identical_is_accepted() {
+    let w = World::new();
+    let s = &w.s;
+    let a1 = s.file("rev1/a.md", b"# A\n\nfirst\n");
+    let b1 = s.file("rev1/b.md", b"# B\n\nunchanged\n");
+    s.ok("wf-submit", &[&w.c, &a1, &b1], BOT.0);
+    s.ok("wf-assign", &[&w.c, "--to", BOB.0], "alice");
+    s.ok("wf-review", &[&w.c, "--accept", "-m", "fine"], BOB.0);
+    s.ok("wf-assign", &[&w.c, "--to", BOT.0], "alice");
+    let a2 = s.file("rev2/a.md", b"# A\n\nsecond\n");
+    let b2 = s.file("rev2/b.md", b"# B\n\nunchanged\n");
+    s.ok("wf-submit", &[&w.c, &a2, &b2], BOT.0);
+    let t = s.show(&w.c);
+    assert_eq!(t["revision"].as_array().unwrap().len(), 2, "{t}");
+    let out = format!("{}/out", task_dir(&w.c));
+    assert_eq!(
+        w.git(&["rev-parse", &format!("HEAD~4:{out}/b.md")]),
+        w.git(&["rev-parse", &format!("HEAD:{out}/b.md")]),
+        "b.md is byte-identical in both revisions"
+    );
+    let push = s.git_output(&["push", "origin", "main"], None);
+    assert!(
+        push.status.success(),
+        "an honest revision was refused: {}",
+        describe(&push)
+    );
+    assert_eq!(w.refs().split_whitespace().next().unwrap(), s.head());
+    let clone = s.root.join("clone");
+    s.git(&["clone", "-q", w.sp(), clone.to_str().unwrap()]);
+    let v = s.call("wf-verify").args(["--no-cache"]).dir(&clone).run();
+    let text = String::from_utf8_lossy(&v.stdout).to_string();
+    assert_eq!(v.status.code(), Some(0), "{}", describe(&v));
+    assert!(text.ends_with(": clean\n"), "{text}");
+}
+
+/// wf-init refuses to adopt a repository whose branch already has a tasks/ folder (a store
+/// begins with no task no action made), with a message naming tasks, and commits nothing.
+#[test]
+fn class_7_wf_init_over_an_existing_tasks_folder_refuses_up_front() {
+    let s = Store::keys_only();
+    let repo = s.root.join("imported");
+    let id = "T-ab12cd";
+    let file = repo.join(wf_core::Task::path(id));
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, "id = \"T-ab12cd\"\n").unwrap();
+    let git = |args: &[&str]| {
+        let o = s.git_at(&repo, args, &[], None);
+        assert!(o.status.success(), "{}", describe(&o));
+        String::from_utf8(o.stdout).unwrap().trim().to_string()
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "-A"]);
+    git(&[
+        "-c",
+        "user.name=Mallory M",
+        "-c",
+        "user.email=mallory@example.com",
+        "commit",
+        "-q",
+        "-m",
+        "Import",
+    ]);
+    let before = git(&["rev-parse", "HEAD"]);
+    let out = s
+        .call("wf-init")
+        .args([
+            "--id", ALICE.0, "--name", ALICE.1, "--email", ALICE.2, "--key",
+        ])
+        .arg(s.key("alice"))
+        .arg(".")
+        .dir(&repo)
+        .run();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        !out.status.success(),
+        "wf-init adopted a repository with a tasks/ folder: {}",
+        describe(&out)
+    );
+    assert_ne!(out.status.code(), Some(101), "{}", describe(&out));
+    assert!(err.contains("tasks"), "the refusal names tasks: {err}");
+    assert_eq!(git(&["rev-parse", "HEAD"]), before, "wf-init committed");
+    assert_eq!(git(&["rev-list", "--count", "--all"]), "1");
+    assert!(
+        s.git_at(&repo, &["cat-file", "-e", "HEAD:.wf"], &[], None)
+            .status
+            .code()
+            != Some(0),
+        "HEAD has .wf"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Class 8: a mode libgit2 normalises must not crash the verifier
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn class_8_a_signed_commit_changing_only_a_mode_to_100664_is_malformed_not_a_panic() {
+    let w = World::new();
+    let (dir, name) = split_owned(&task_file(&w.a));
+    let t = w.edit(&w.tree_of(&w.good), &dir, |es| {
+        set_mode(es, &name, "100664")
+    });
+    let raw = String::from_utf8(w.show(&w.approve_a)).unwrap();
+    let msg = raw.split_once("\n\n").unwrap().1;
+    let c = w.commit(&t, &[&w.good], (ALICE.1, ALICE.2), Some(ALICE.0), msg);
+    w.set_main(&c);
+    // The trees differ only in that mode, which git itself normalises away.
+    assert_ne!(w.tree_of(&c), w.tree_of(&w.good));
+    let shard = w.lookup(&w.tree_of(&c), &dir).oid;
+    assert_eq!(
+        w.entries(&shard)[pos(&w.entries(&shard), &name)].mode,
+        "100664"
+    );
+    assert_eq!(w.git(&["diff-tree", "-r", &w.good, &c]), "");
+
+    let before = w.refs();
+    let out = w.s.git_output(&["push", "origin", "main"], None);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    let moved = w.refs() != before;
+    let v = w.s.call("wf-verify").args(["--no-cache"]).run();
+    let text = String::from_utf8_lossy(&v.stdout).to_string();
+    let vtext = format!("{text}{}", String::from_utf8_lossy(&v.stderr));
+    let malformed = |t: &str| {
+        problems(t).iter().any(|l| {
+            problem_of(l, &c)
+                .is_some_and(|(check, reason)| check == "malformed" && reason.contains("100664"))
+        })
+    };
+    let what = format!(
+        "hook (push {}):\n{err}\nwf-verify (exit {:?}):\n{vtext}",
+        if out.status.success() {
+            "accepted"
+        } else {
+            "refused"
+        },
+        v.status.code()
+    );
+    assert!(!err.contains("panicked"), "the hook panicked: {what}");
+    assert_ne!(v.status.code(), Some(101), "wf-verify panicked: {what}");
+    assert!(!out.status.success() && !moved, "{what}");
+    assert!(err.contains("pre-receive hook declined"), "{what}");
+    assert!(err.contains("wf-hook: push refused"), "{what}");
+    assert!(
+        malformed(&err),
+        "expected `{} … malformed: …100664…`: {what}",
+        &c[..12]
+    );
+    assert_eq!(v.status.code(), Some(1), "{what}");
+    assert!(malformed(&text), "{what}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// With git's own checks as wf-hook install leaves them
+// ---------------------------------------------------------------------------------------------
+
+/// With `receive.fsckObjects` as `wf-hook install` leaves it, a merge whose shard holds a task
+/// file twice is refused (by git's fsck or by wf, either way) and the server does not move.
+#[test]
+fn a_duplicate_entry_tree_is_refused_with_the_servers_fsck_setting_as_installed() {
+    let w = World::with(true);
+    let (dir, name) = split_owned(&task_file(&w.b));
+    let t = w.edit(&w.tree_of(&w.good), &dir, |es| {
+        let i = pos(es, &name);
+        es.insert(i, ent(FILE, &name, &w.b_approved));
+    });
+    let m = w.merge_with_tree(&t);
+    w.set_main(&m);
+    let before = w.refs();
+    let out = w.s.git_output(&["push", "origin", "main"], None);
+    assert!(
+        !out.status.success(),
+        "a tree with a duplicate entry was accepted: {}",
+        describe(&out)
+    );
+    assert_eq!(w.refs(), before, "the server moved");
+    assert_eq!(
+        w.git(&["-C", w.sp(), "rev-parse", "refs/heads/main"]),
+        w.good
+    );
+}
