@@ -520,6 +520,14 @@ impl World {
         self.s.show(id)["approved"] == true
     }
 
+    /// Whether `wf-show ID --json` at main succeeds and reads the task as approved (false
+    /// when it refuses to read it).
+    fn approved_unchecked(&self, id: &str) -> bool {
+        let out = self.s.call("wf-show").args([id, "--json"]).run();
+        out.status.success()
+            && common::json(&String::from_utf8_lossy(&out.stdout))["approved"] == true
+    }
+
     /// The text of a file at a revision, as git shows it.
     fn show(&self, spec: &str) -> Vec<u8> {
         self.git_raw(&["cat-file", "-p", spec], None)
@@ -1023,23 +1031,23 @@ const KINDS: &[Kind] = &[
         TWICE,
         |w| {
             let (dir, name) = split_owned(&task_file(&w.b));
-            // As many approved copies as it takes for the bisection to land on one (three when
-            // B's shard holds B alone).
-            for copies in 1..=8 {
-                let t = w.edit(&w.tree_of(&w.good), &dir, |es| {
-                    let i = pos(es, &name);
-                    let orig = es[i].clone();
-                    let fake = ent(FILE, &name, &w.b_approved);
-                    let run = std::iter::repeat_n(fake, copies).chain([orig]);
-                    es.splice(i..=i, run);
-                });
-                let m = w.merge_with_tree(&t);
-                w.set_main(&m);
-                if w.approved(&w.b) {
-                    return Forged::main(&m);
-                }
-            }
-            panic!("no number of duplicates makes B read as approved")
+            // Three approved copies before the original: libgit2's bisecting lookup lands on
+            // an approved one when B's shard holds B alone, while a reader iterating the
+            // entries takes the original.
+            let t = w.edit(&w.tree_of(&w.good), &dir, |es| {
+                let i = pos(es, &name);
+                let orig = es[i].clone();
+                let fake = ent(FILE, &name, &w.b_approved);
+                let run = std::iter::repeat_n(fake, 3).chain([orig]);
+                es.splice(i..=i, run);
+            });
+            let m = w.merge_with_tree(&t);
+            w.set_main(&m);
+            // A reviewer is never shown either copy: wf-show reads through the same check.
+            let (code, err) = w.s.call("wf-show").args([w.b.as_str(), "--json"]).refused();
+            assert!(code == 6 && err.contains("appears twice"), "{code}: {err}");
+            assert!(!w.approved_unchecked(&w.b));
+            Forged::main(&m)
         }
     ),
     kind!(
@@ -1248,7 +1256,11 @@ const KINDS: &[Kind] = &[
         SUBMODULE,
         |w| {
             let (dir, name) = split_owned(&task_dir(&w.a));
-            let t = w.edit(&w.tree_of(&w.good), &dir, |es| set_mode(es, &name, GITLINK));
+            // Kept in git's order: a gitlink sorts by its bare name, before `<id>.toml`.
+            let t = w.edit(&w.tree_of(&w.good), &dir, |es| {
+                set_mode(es, &name, GITLINK);
+                git_sort(es);
+            });
             let m = w.merge_with_tree(&t);
             w.set_main(&m);
             Forged::main(&m)

@@ -1237,11 +1237,14 @@ fn hook_install_is_idempotent_and_keeps_a_foreign_hook_unless_forced() {
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         format!(
-            "installed {}\ninstalled {}\nprotected: refs/heads/main\n",
+            "installed {}\ninstalled {}\nset receive.fsckObjects = true\nprotected: refs/heads/main\n",
             pre.display(),
             post.display()
         )
     );
+    // git itself checks pushed objects too (defence in depth; the verifier does not rely on it).
+    let fsck = s.git(&["-C", sp, "config", "--bool", "receive.fsckObjects"]);
+    assert_eq!(fsck.trim(), "true");
     let script = std::fs::read_to_string(&pre).unwrap();
     assert!(script.starts_with("#!/bin/sh\n"), "{script}");
     assert!(script.contains(common::bin("wf-hook")), "{script}");

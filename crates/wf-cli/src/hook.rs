@@ -148,6 +148,15 @@ fn install(store: &wf_store::Store, force: bool, protect: &[String]) -> Result<(
             }
         }
     }
+    if repo.is_bare() {
+        // Defence in depth: git itself refuses malformed objects on arrival. The verifier does
+        // not rely on it (it checks every tree it reads), but mirrors and other readers do.
+        let mut cfg = repo.config()?.open_level(git2::ConfigLevel::Local)?;
+        if cfg.get_bool("receive.fsckObjects").ok() != Some(true) {
+            cfg.set_bool("receive.fsckObjects", true)?;
+            text.push_str("set receive.fsckObjects = true\n");
+        }
+    }
     text.push_str(&format!("protected: {}\n", protected(repo).join(", ")));
     print(&text)
 }
@@ -195,13 +204,35 @@ fn zero(o: &str) -> bool {
     o.bytes().all(|b| b == b'0')
 }
 
-/// Peel a pushed object to a commit, if it is one (tags of commits count).
-fn commit_of(repo: &Repository, oid: Oid) -> Option<Oid> {
-    repo.find_object(oid, None)
-        .ok()?
-        .peel_to_commit()
-        .ok()
-        .map(|c| c.id())
+/// What a pushed ref may point at: a commit, or (under `refs/tags/`) an annotated tag that
+/// peels to one. Anything else is refused with the reason.
+fn commit_of(repo: &Repository, refname: &str, oid: Oid) -> Result<Oid, String> {
+    let obj = repo.find_object(oid, None).map_err(|e| {
+        format!(
+            "{refname}: points at an object that cannot be read ({})",
+            e.message()
+        )
+    })?;
+    match obj.kind() {
+        Some(git2::ObjectType::Commit) => Ok(oid),
+        Some(git2::ObjectType::Tag) if refname.starts_with("refs/tags/") => {
+            obj.peel_to_commit().map(|c| c.id()).map_err(|_| {
+                format!(
+                    "{refname}: points at a tag of something that is not a commit, not a commit"
+                )
+            })
+        }
+        Some(k) => Err(format!("{refname}: points at a {}, not a commit", k.str())),
+        None => Err(format!(
+            "{refname}: points at an object of unknown type, not a commit"
+        )),
+    }
+}
+
+/// Refs that change what git readers see instead of adding history: `refs/replace/*` makes
+/// `git show`, checkouts and mirrors serve another object in place of the one verified.
+fn substitutes(refname: &str) -> bool {
+    refname.starts_with("refs/replace/")
 }
 
 struct Update<'a> {
@@ -247,8 +278,18 @@ fn judge(
             }
             _ => {}
         }
-        if let Some(c) = u.new.and_then(|n| commit_of(repo, n)) {
-            include.push(c);
+        let Some(new) = u.new else { continue };
+        if substitutes(u.refname) {
+            refused.push(format!(
+                "{}: replace refs are refused: git readers would be shown another object in place of {} (wf-verify judges the real one)",
+                u.refname,
+                u.refname.trim_start_matches("refs/replace/")
+            ));
+            continue;
+        }
+        match commit_of(repo, u.refname, new) {
+            Ok(c) => include.push(c),
+            Err(why) => refused.push(why),
         }
     }
     let mut text = String::new();
@@ -332,7 +373,7 @@ fn pre_push(repo: &Repository, remote: Option<&str>, lines: &[String]) -> Result
         prefix.as_deref().is_some_and(|p| name.starts_with(p))
     })?;
     for u in &updates {
-        if let Some(c) = u.old.and_then(|o| commit_of(repo, o)) {
+        if let Some(c) = u.old.and_then(|o| commit_of(repo, u.refname, o).ok()) {
             exclude.push(c);
         }
     }

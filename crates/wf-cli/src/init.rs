@@ -101,6 +101,26 @@ pub fn run(args: Args) -> Result<(), CliError> {
         .unwrap_or_else(|| id.clone());
     let actors = wf_core::rules::founding_actors(&id, &name, &email, signer.public_key())
         .map_err(|r| CliError::usage(r.reason, r.hint))?;
+    // git's own top-level files are judged from the founding commit on (spec/verify.md).
+    if let Some(tip) = store.tip(&branch)? {
+        use wf_core::checkout::{self, ATTRIBUTES_FILE, MAILMAP_FILE};
+        if let Some(b) = store.read(tip, ATTRIBUTES_FILE)? {
+            checkout::check_attributes(&b).map_err(|e| {
+                CliError::store(
+                    e,
+                    "append those lines to .gitattributes and commit, then run wf-init",
+                )
+            })?;
+        }
+        if let Some(b) = store.read(tip, MAILMAP_FILE)? {
+            checkout::check_mailmap(&b, &actors).map_err(|e| {
+                CliError::store(
+                    e,
+                    "remove the founder's entries from .mailmap and commit, then run wf-init",
+                )
+            })?;
+        }
+    }
     let me = actors.actors[0].clone();
     let files = [
         (STORE_FILE.to_string(), context::store_marker()),

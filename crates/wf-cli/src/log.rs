@@ -200,6 +200,18 @@ fn patch(store: &Store, oid: Oid) -> Result<String, CliError> {
         Ok(p) => Some(p.tree()?),
         Err(_) => None,
     };
+    // libgit2's diff reads trees kindly (normalised modes, bisected lookups): a change is only
+    // shown once the canonical reader has read the same trees.
+    let reader = store.reader()?;
+    let before = parent_tree.as_ref().map(|t| t.id());
+    if let Err(wf_store::tree::TreeError::Refused(why)) =
+        wf_store::verify::changed_paths(&reader, before, c.tree_id())
+    {
+        return Ok(format!(
+            "(no patch: the commit's tree is not canonical: {}; wf-verify refuses it)\n",
+            wf_core::text::visible(&why)
+        ));
+    }
     let diff = repo.diff_tree_to_tree(parent_tree.as_ref(), Some(&c.tree()?), None)?;
     let mut out = Vec::new();
     diff.print(DiffFormat::Patch, |_, _, l| {

@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod actor;
+pub mod checkout;
 pub mod digest;
 #[cfg(test)]
 mod fixtures;

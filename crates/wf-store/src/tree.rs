@@ -257,9 +257,9 @@ fn mismatch(path: &str, found: ObjectType, want: ObjectType) -> TreeError {
         _ => "an unknown object",
     };
     TreeError::Refused(format!(
-        "{} is {}, but its entry says {}",
+        "{}: its mode says {}, but the object is {}",
         shown(path),
-        name(found),
-        name(want)
+        name(want),
+        name(found)
     ))
 }

@@ -34,6 +34,26 @@ pub fn wf_files(reader: &Reader, root: Oid) -> Result<Files, TreeError> {
     Ok(files)
 }
 
+/// The paths under `.wf/` and `tasks/` that differ between two root trees (`before` is `None`
+/// for a root commit), every tree on the way read through the canonical check, as the verifier
+/// reads them. A view that shows a commit's change asks this first, so it never shows a
+/// change the verifier could not read.
+pub fn changed_paths(
+    reader: &Reader,
+    before: Option<Oid>,
+    after: Oid,
+) -> Result<Vec<String>, TreeError> {
+    let mut out = Vec::new();
+    for area in [".wf", "tasks"] {
+        let b = before.map(|r| reader.entry(r, area)).transpose()?.flatten();
+        let a = reader.entry(after, area)?;
+        if b.as_ref().map(|e| (e.mode, e.id)) != a.as_ref().map(|e| (e.mode, e.id)) {
+            changes(reader, b.as_ref(), a.as_ref(), area, &mut out)?;
+        }
+    }
+    Ok(out)
+}
+
 /// What was found about one commit.
 #[derive(Clone, Debug)]
 pub struct Report {
@@ -81,6 +101,9 @@ pub enum Kind {
     Policy,
     /// A merge.
     Merge,
+    /// Not a wf action, but in a store's history: judged for the shape of its top-level tree
+    /// and git's own files there (`.gitattributes`, `.mailmap`).
+    Tree,
 }
 
 impl Kind {
@@ -92,6 +115,7 @@ impl Kind {
             Kind::Task => "task",
             Kind::Policy => "policy",
             Kind::Merge => "merge",
+            Kind::Tree => "tree",
         }
     }
 }
@@ -248,6 +272,16 @@ pub fn verify(
         .collect())
 }
 
+/// Judge one commit with this repository handle, on the calling thread (no cache). For tests
+/// and tools that ask about a single commit, including objects that only this handle sees
+/// (an in-memory object backend).
+pub fn judge(repo: &Repository, oid: Oid) -> Result<Report, git2::Error> {
+    crate::repo::trust_object_ids();
+    let cache = TreeCache::default();
+    let mut ctx = Ctx::new(repo, &cache)?;
+    Ok(ctx.judge(oid))
+}
+
 /// A mutex's value, also after a thread panicked while holding it (the data is still whole:
 /// every writer writes complete values).
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -321,6 +355,9 @@ struct Top {
     /// The identity (`<mode> <id>`, the mode as stored) of the `.wf` and `tasks` entries.
     wf: Option<String>,
     tasks: Option<String>,
+    /// The identities of git's own top-level files that change what git shows of a store.
+    attributes: Option<String>,
+    mailmap: Option<String>,
     /// Whether it claims to be a store: a `.wf` entry that is a tree holding `store.toml`,
     /// whatever its mode says and however its trees are formed (a claim is judged, never
     /// taken on trust).
@@ -484,6 +521,8 @@ impl<'r> Ctx<'r> {
             problem: None,
             wf: None,
             tasks: None,
+            attributes: None,
+            mailmap: None,
             store: false,
         };
         let Some(bytes) = self.trees.raw_tree(root)? else {
@@ -506,6 +545,8 @@ impl<'r> Ctx<'r> {
         };
         top.wf = identity(".wf");
         top.tasks = identity("tasks");
+        top.attributes = identity(wf_core::checkout::ATTRIBUTES_FILE);
+        top.mailmap = identity(wf_core::checkout::MAILMAP_FILE);
         for e in entries.iter().filter(|e| e.name == b".wf") {
             let id = Oid::from_bytes(&e.id.0)?;
             let holds = self
@@ -547,10 +588,17 @@ impl<'r> Ctx<'r> {
             .map_or((None, None), |t| (t.wf.clone(), t.tasks.clone()));
         let changed_wf = top_c.wf != wf_p;
         let changed_tasks = top_c.tasks != tasks_p;
-        if !changed_wf && !changed_tasks && top_c.problem.is_none() && top_c.store == store_p {
+        let changed_git = git_files_changed(&top_c, top_p.as_ref(), changed_wf);
+        let action = changed_wf || changed_tasks || top_c.store != store_p;
+        if !action && !changed_git && top_c.problem.is_none() {
             return Ok(Report::new(oid, Kind::Skipped));
         }
-        let mut report = Report::new(oid, if changed_wf { Kind::Policy } else { Kind::Task });
+        let kind = match (changed_wf, action) {
+            (true, _) => Kind::Policy,
+            (false, true) => Kind::Task,
+            (false, false) => Kind::Tree,
+        };
+        let mut report = Report::new(oid, kind);
         let raw = match crate::raw::parse(&data) {
             Ok(r) => r,
             Err(e) => return Ok(report.problem(Problem::new(Check::Malformed, e))),
@@ -565,6 +613,14 @@ impl<'r> Ctx<'r> {
                 Check::Malformed,
                 "the commit removes the store: .wf/store.toml is gone",
             )));
+        }
+        if changed_git {
+            if let Some(p) = checked!(report, self.git_files(root)) {
+                return Ok(report.problem(p));
+            }
+        }
+        if !action {
+            return Ok(report);
         }
         let pentry = |name: &str| -> Result<Option<Entry>, TreeError> {
             match proot {
@@ -757,6 +813,26 @@ impl<'r> Ctx<'r> {
         Ok(report)
     }
 
+    /// Judge git's own top-level files of a store's root tree (see [`wf_core::checkout`]).
+    fn git_files(&mut self, root: Oid) -> Result<Option<Problem>, Fail> {
+        use wf_core::checkout::{self, ATTRIBUTES_FILE, MAILMAP_FILE};
+        let limit = wf_core::task::MAX_FILE_SIZE;
+        let bad = |why: String| Ok(Some(Problem::new(Check::Malformed, why)));
+        if let Some(bytes) = self.trees.file(root, ATTRIBUTES_FILE, limit)? {
+            if let Err(why) = checkout::check_attributes(&bytes) {
+                return bad(why);
+            }
+        }
+        if let Some(bytes) = self.trees.file(root, MAILMAP_FILE, limit)? {
+            if let Ok((_, loaded)) = self.policy(root)?.as_ref() {
+                if let Err(why) = checkout::check_mailmap(&bytes, &loaded.actors) {
+                    return bad(why);
+                }
+            }
+        }
+        Ok(None)
+    }
+
     /// The parsed policy of a root tree, cached by the id of its `.wf` tree.
     fn policy(&mut self, root: Oid) -> Result<Policy, TreeError> {
         let key = self
@@ -896,6 +972,15 @@ impl<'r> Ctx<'r> {
         if let Some(p) = &top_m.problem {
             return Ok(report.problem(Problem::new(Check::Malformed, p.clone())));
         }
+        if git_files_changed(
+            &top_m,
+            tops.first(),
+            tops.first().is_some_and(|t| t.wf != top_m.wf),
+        ) {
+            if let Some(p) = checked!(report, self.git_files(root)) {
+                return Ok(report.problem(p));
+            }
+        }
         let base = match self.repo.merge_base_many(parents) {
             Ok(b) => Some(b),
             Err(e) if e.code() == git2::ErrorCode::NotFound => None,
@@ -986,6 +1071,22 @@ impl<'r> Ctx<'r> {
             }
         }
         Ok(None)
+    }
+}
+
+/// Whether git's own top-level files must be judged: they changed, the store is founded here,
+/// or the actors a `.mailmap` must not rename may have changed.
+fn git_files_changed(top: &Top, parent: Option<&Top>, changed_wf: bool) -> bool {
+    if !top.store {
+        return false;
+    }
+    match parent.filter(|p| p.store) {
+        None => top.attributes.is_some() || top.mailmap.is_some(),
+        Some(p) => {
+            top.attributes != p.attributes
+                || top.mailmap != p.mailmap
+                || (changed_wf && top.mailmap.is_some())
+        }
     }
 }
 
