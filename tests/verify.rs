@@ -1607,11 +1607,22 @@ fn clean_commits_are_cached_and_no_cache_checks_them_again() {
     );
     let file = cache_file().expect("a cache file");
     let cached = std::fs::read_to_string(&file).unwrap();
-    let mut lines: Vec<&str> = cached.lines().collect();
+    // One line per clean commit with the kind it was judged as: policy actions and task
+    // actions here.
+    let mut lines: Vec<&str> = cached
+        .lines()
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
     lines.sort_unstable();
     let mut all = s.commits();
     all.sort();
     assert_eq!(lines, all);
+    assert!(
+        cached
+            .lines()
+            .all(|l| l.ends_with(" policy") || l.ends_with(" task")),
+        "{cached}"
+    );
 
     let (code, out, _) = run(&[]);
     assert_eq!(
@@ -1929,4 +1940,57 @@ fn wf_verify_shows_progress_on_a_terminal_only() {
     );
     assert!(tty.contains("wf-verify ["), "{tty:?}");
     assert!(tty.ends_with("\r\x1b[K"), "erased when done: {tty:?}");
+}
+
+// Found by the tree fuzzer (tests/trees.rs): a commit may carry a wf approval's trailers and
+// change nothing. In a store's history it is refused; outside one (an orphan history merged into
+// a pull request) it is no wf action, and no run, first or cached, lists it as an approval.
+#[test]
+fn an_approval_claimed_by_a_commit_that_approves_nothing_is_never_listed() {
+    let w = World::new();
+    let s = &w.s;
+    let approval = message_of(s, "main");
+    assert!(approval.contains("Wf-Action: approve"), "{approval}");
+    // Signed by alice, changing nothing: refused on the server.
+    let c = commit(s, ALICE, Some("alice"), &approval);
+    let err = w.refused(&["push", "origin", "main"]);
+    assert_one_problem(
+        &err,
+        &c,
+        "-",
+        "mismatch",
+        "says Wf-Action approve, but changes nothing under .wf/ or tasks/",
+    );
+    s.git(&["reset", "-q", "--hard", "origin/main"]);
+    // The same message on an orphan history merged into a pull request branch.
+    s.git(&["checkout", "-q", "-b", "pr"]);
+    let empty = s.git_output(&["hash-object", "-t", "tree", "-w", "--stdin"], Some(b""));
+    let empty = String::from_utf8(empty.stdout).unwrap().trim().to_string();
+    let mallory = [
+        ("GIT_AUTHOR_NAME", MALLORY.1),
+        ("GIT_AUTHOR_EMAIL", MALLORY.2),
+        ("GIT_COMMITTER_NAME", MALLORY.1),
+        ("GIT_COMMITTER_EMAIL", MALLORY.2),
+    ];
+    let commit_tree = |args: &[&str], msg: &[u8]| {
+        let out = s.git_at(&s.repo, args, &mallory, Some(msg));
+        assert!(out.status.success(), "{}", describe(&out));
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let orphan = commit_tree(&["commit-tree", &empty], approval.as_bytes());
+    let head = s.head();
+    let tree = s.git(&["rev-parse", "HEAD^{tree}"]).trim().to_string();
+    let merged = commit_tree(
+        &["commit-tree", &tree, "-p", &head, "-p", &orphan],
+        b"Merge an orphan\n",
+    );
+    s.git(&["update-ref", "refs/heads/pr", &merged]);
+    for run in ["first", "cached"] {
+        let (code, text, _) = verify(s, &s.repo, &["--base", "main"]);
+        assert_eq!(code, 0, "{run}: {text}");
+        assert!(
+            !text.contains("approves"),
+            "{run} run lists an approval:\n{text}"
+        );
+    }
 }

@@ -121,10 +121,10 @@ pub fn run_range(
         b.finish();
     }
     if use_cache {
-        let clean: Vec<Oid> = reports
+        let clean: Vec<(Oid, Kind)> = reports
             .iter()
             .filter(|r| r.problems.is_empty() && r.kind != Kind::Cached)
-            .map(|r| r.commit)
+            .map(|r| (r.commit, r.kind))
             .collect();
         // The cache only saves time; failing to write it is not a verification failure.
         let _ = engine::save_cache(repo, &clean);

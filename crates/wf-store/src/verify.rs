@@ -107,6 +107,20 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind a lowercase name names.
+    pub fn parse(name: &str) -> Option<Kind> {
+        [
+            Kind::Skipped,
+            Kind::Cached,
+            Kind::Task,
+            Kind::Policy,
+            Kind::Merge,
+            Kind::Tree,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == name)
+    }
+
     /// Lowercase name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -154,34 +168,44 @@ pub fn commits(repo: &Repository, range: &Range) -> Result<Vec<Oid>, git2::Error
     walk.collect()
 }
 
-/// The file of commits found clean: one hex id per line, under the git dir (shared by worktrees).
-/// The name carries the verifier's version, so a new verifier starts afresh.
+/// The version of the verifier's judgement. It names the cache file, so a commit found clean
+/// under older rules is judged again: raise it whenever a commit's verdict can change.
+pub const RULES: u32 = 2;
+
+/// The file of commits found clean, under the git dir (shared by worktrees): one line
+/// `<commit> <kind>` each. The name carries wf's version and [`RULES`], so a verifier with
+/// other rules starts afresh.
 pub fn cache_path(repo: &Repository) -> PathBuf {
-    repo.commondir()
-        .join(format!("wf-verified-{}", env!("CARGO_PKG_VERSION")))
+    repo.commondir().join(format!(
+        "wf-verified-{}-r{RULES}",
+        env!("CARGO_PKG_VERSION")
+    ))
 }
 
-/// Read the cache; a missing or unreadable file is an empty cache.
-pub fn load_cache(repo: &Repository) -> HashSet<Oid> {
+/// Read the cache: each clean commit with the kind it was judged as. A missing or unreadable
+/// file is an empty cache; a line that does not read is ignored.
+pub fn load_cache(repo: &Repository) -> HashMap<Oid, Kind> {
     std::fs::read_to_string(cache_path(repo))
         .map(|s| {
             s.lines()
-                .filter_map(|l| Oid::from_str(l.trim()).ok())
+                .filter_map(|l| {
+                    let (oid, kind) = l.trim().split_once(' ')?;
+                    Some((Oid::from_str(oid).ok()?, Kind::parse(kind)?))
+                })
                 .collect()
         })
         .unwrap_or_default()
 }
 
-/// Append clean commits to the cache (one `write` of whole lines, so concurrent runs interleave
-/// whole lines at worst).
-pub fn save_cache(repo: &Repository, clean: &[Oid]) -> std::io::Result<()> {
+/// Append clean commits with their kinds to the cache (one `write` of whole lines, so
+/// concurrent runs interleave whole lines at worst).
+pub fn save_cache(repo: &Repository, clean: &[(Oid, Kind)]) -> std::io::Result<()> {
     if clean.is_empty() {
         return Ok(());
     }
-    let mut buf = String::with_capacity(clean.len() * 41);
-    for o in clean {
-        buf.push_str(&o.to_string());
-        buf.push('\n');
+    let mut buf = String::with_capacity(clean.len() * 48);
+    for (o, k) in clean {
+        buf.push_str(&format!("{o} {}\n", k.as_str()));
     }
     let mut f = std::fs::OpenOptions::new()
         .create(true)
@@ -196,7 +220,7 @@ pub fn save_cache(repo: &Repository, clean: &[Oid]) -> std::io::Result<()> {
 pub fn verify(
     open: &(dyn Fn() -> Result<Repository, git2::Error> + Sync),
     oids: &[Oid],
-    cached: &HashSet<Oid>,
+    cached: &HashMap<Oid, Kind>,
     describe_cached: bool,
     threads: usize,
     progress: &(dyn Fn(usize) + Sync),
@@ -235,12 +259,10 @@ pub fn verify(
                     let end = (start + 32).min(oids.len());
                     let mut local = Vec::with_capacity(end - start);
                     for (i, oid) in oids.iter().enumerate().take(end).skip(start) {
-                        let r = if cached.contains(oid) && describe_cached {
-                            ctx.describe_cached(*oid)
-                        } else if cached.contains(oid) {
-                            Report::new(*oid, Kind::Cached)
-                        } else {
-                            ctx.judge(*oid)
+                        let r = match cached.get(oid) {
+                            Some(kind) if describe_cached => ctx.describe_cached(*oid, *kind),
+                            Some(_) => Report::new(*oid, Kind::Cached),
+                            None => ctx.judge(*oid),
                         };
                         local.push((i, r));
                     }
@@ -449,9 +471,14 @@ impl<'r> Ctx<'r> {
     }
 
     /// A commit found clean earlier, described from its trailers (which the earlier run checked
-    /// against its task file): action, task, actor, and what an approval approves.
-    fn describe_cached(&self, oid: Oid) -> Report {
+    /// against its task file): action, task, actor, and what an approval approves. Only a
+    /// commit judged as a task or policy action is described: the trailers of any other commit
+    /// were never checked against anything.
+    fn describe_cached(&self, oid: Oid, kind: Kind) -> Report {
         let mut r = Report::new(oid, Kind::Cached);
+        if !matches!(kind, Kind::Task | Kind::Policy) {
+            return r;
+        }
         let Ok(c) = self.repo.find_commit(oid) else {
             return r;
         };
@@ -591,6 +618,14 @@ impl<'r> Ctx<'r> {
         let changed_git = git_files_changed(&top_c, top_p.as_ref(), changed_wf);
         let action = changed_wf || changed_tasks || top_c.store != store_p;
         if !action && !changed_git && top_c.problem.is_none() {
+            // In a store's history a commit that claims an action must be one: otherwise
+            // `wf-log` would list an approval that approves nothing.
+            if let Some(a) = claimed_action(&data) {
+                return Ok(Report::new(oid, Kind::Tree).problem(Problem::new(
+                    Check::Mismatch,
+                    format!("says Wf-Action {a}, but changes nothing under .wf/ or tasks/"),
+                )));
+            }
             return Ok(Report::new(oid, Kind::Skipped));
         }
         let kind = match (changed_wf, action) {
@@ -1072,6 +1107,14 @@ impl<'r> Ctx<'r> {
         }
         Ok(None)
     }
+}
+
+/// The `Wf-Action` a commit object's message claims, if any.
+fn claimed_action(commit: &[u8]) -> Option<String> {
+    let at = commit.windows(2).position(|w| w == b"\n\n")?;
+    let message = String::from_utf8_lossy(&commit[at + 2..]);
+    let trailers = wf_core::trailer::parse(&message);
+    wf_core::trailer::get(&trailers, wf_core::trailer::key::ACTION).map(wf_core::text::visible)
 }
 
 /// Whether git's own top-level files must be judged: they changed, the store is founded here,
