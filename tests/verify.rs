@@ -1994,3 +1994,86 @@ fn an_approval_claimed_by_a_commit_that_approves_nothing_is_never_listed() {
         );
     }
 }
+
+// wf-init asks the verifier's questions about git's own files and the top-level names before it
+// founds a store in an existing repository; with wf's lines in .gitattributes the store is
+// founded and verifies clean.
+#[test]
+fn wf_init_refuses_a_repository_whose_checkouts_or_names_would_deceive() {
+    let s = Store::keys_only();
+    let repo = s.root.join("existing");
+    std::fs::create_dir_all(&repo).unwrap();
+    let git = |args: &[&str]| {
+        let o = s.git_at(
+            &repo,
+            &[
+                &["-c", "user.name=Dev", "-c", "user.email=dev@example.com"][..],
+                args,
+            ]
+            .concat(),
+            &[],
+            None,
+        );
+        assert!(o.status.success(), "{}", describe(&o));
+    };
+    git(&["init", "-q", "-b", "main"]);
+    let init = || {
+        s.call("wf-init")
+            .args([
+                "--id", ALICE.0, "--name", ALICE.1, "--email", ALICE.2, "--key",
+            ])
+            .arg(s.key("alice"))
+            .arg(".")
+            .dir(&repo)
+            .refused()
+    };
+    let commit_file = |name: &str, body: &str| {
+        std::fs::write(repo.join(name), body).unwrap();
+        git(&["add", "-A"]);
+        git(&["commit", "-q", "-m", name]);
+    };
+    commit_file(".gitattributes", "*.md text eol=crlf\n");
+    let (code, err) = init();
+    assert_eq!(code, 6, "{err}");
+    assert!(
+        err.contains(".gitattributes does not end with wf's lines"),
+        "{err}"
+    );
+    assert!(err.contains("hint: append those lines"), "{err}");
+    commit_file(
+        ".gitattributes",
+        &format!(
+            "*.md text eol=crlf\n{}",
+            wf_core::checkout::ATTRIBUTES_BLOCK
+        ),
+    );
+    commit_file(
+        ".mailmap",
+        &format!("Someone Else <x@example.com> <{}>\n", ALICE.2),
+    );
+    let (code, err) = init();
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains(".mailmap renames actor alice"), "{err}");
+    git(&["rm", "-q", ".mailmap"]);
+    git(&["commit", "-q", "-m", "no mailmap"]);
+    std::fs::create_dir_all(repo.join("TASKS")).unwrap();
+    commit_file("TASKS/notes.md", "notes\n");
+    let (code, err) = init();
+    assert_eq!(code, 6, "{err}");
+    assert!(
+        err.contains("top-level entry \"TASKS\" is a look-alike of tasks"),
+        "{err}"
+    );
+    git(&["rm", "-rq", "TASKS"]);
+    git(&["commit", "-q", "-m", "no look-alike"]);
+    s.call("wf-init")
+        .args([
+            "--id", ALICE.0, "--name", ALICE.1, "--email", ALICE.2, "--key",
+        ])
+        .arg(s.key("alice"))
+        .arg(".")
+        .dir(&repo)
+        .ok();
+    let (code, text, _) = verify(&s, &repo, &["--no-cache"]);
+    assert_eq!(code, 0, "{text}");
+}

@@ -391,7 +391,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
                     text.push_str(&format!(
                         "approves {}: INVALID (commit {})\n",
                         visible(a["task"].as_str().unwrap_or("?")),
-                        &a["commit"].as_str().unwrap_or("")[..12],
+                        a["commit"].as_str().and_then(|c| c.get(..12)).unwrap_or(""),
                     ));
                 }
             }
