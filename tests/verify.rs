@@ -1962,6 +1962,30 @@ fn an_approval_claimed_by_a_commit_that_approves_nothing_is_never_listed() {
         "says Wf-Action approve, but changes nothing under .wf/ or tasks/",
     );
     s.git(&["reset", "-q", "--hard", "origin/main"]);
+    // Nor may a merge carry it.
+    let tree = s.git(&["rev-parse", "HEAD^{tree}"]).trim().to_string();
+    let out = s.git_at(
+        &s.repo,
+        &["commit-tree", &tree, "-p", "HEAD", "-p", "HEAD~1"],
+        &[
+            ("GIT_AUTHOR_NAME", MALLORY.1),
+            ("GIT_AUTHOR_EMAIL", MALLORY.2),
+            ("GIT_COMMITTER_NAME", MALLORY.1),
+            ("GIT_COMMITTER_EMAIL", MALLORY.2),
+        ],
+        Some(approval.as_bytes()),
+    );
+    let m = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    s.git(&["update-ref", "refs/heads/main", &m]);
+    let err = w.refused(&["push", "origin", "main"]);
+    assert_one_problem(
+        &err,
+        &m,
+        "-",
+        "mismatch",
+        "a merge says Wf-Action approve: wf actions are single-parent commits",
+    );
+    s.git(&["reset", "-q", "--hard", "origin/main"]);
     // The same message on an orphan history merged into a pull request branch.
     s.git(&["checkout", "-q", "-b", "pr"]);
     let empty = s.git_output(&["hash-object", "-t", "tree", "-w", "--stdin"], Some(b""));

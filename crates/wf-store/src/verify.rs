@@ -1004,6 +1004,12 @@ impl<'r> Ctx<'r> {
         if let Err(e) = crate::raw::parse(data) {
             return Ok(report.problem(Problem::new(Check::Malformed, e)));
         }
+        if let Some(a) = claimed_action(data) {
+            return Ok(report.problem(Problem::new(
+                Check::Mismatch,
+                format!("a merge says Wf-Action {a}: wf actions are single-parent commits"),
+            )));
+        }
         if let Some(p) = &top_m.problem {
             return Ok(report.problem(Problem::new(Check::Malformed, p.clone())));
         }
