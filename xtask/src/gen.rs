@@ -56,14 +56,14 @@ pub fn run(spec: &Spec) -> Result<String, String> {
         .tip(&branch)
         .map_err(|x| x.to_string())?
         .ok_or("the store has no commit yet")?;
-    let snap = wf_cli::context::Snapshot::load(&store, Some(tip)).map_err(|x| x.to_string())?;
+    let snap = wf_store::Snapshot::load(&store, Some(tip)).map_err(|x| x.to_string())?;
     let workflow = Workflow::default_workflow();
     let mut who: HashMap<&str, Who> = HashMap::new();
     for name in ["alice", "bob", "drafter-bot"] {
         let key = wf_store::sign::KeySource::Path(spec.keys.join(name));
         let signer = wf_store::sign::load(&key).map_err(|x| format!("{name}: {x}"))?;
         let actor = snap
-            .whoami(signer.as_ref())
+            .whoami(signer.public_key())
             .map_err(|x| format!("{name}: {x}"))?;
         who.insert(name, Who { actor, signer });
     }
@@ -96,7 +96,7 @@ pub fn run(spec: &Spec) -> Result<String, String> {
         let prev = prev.as_ref();
         let next = wf_core::decide(
             &workflow,
-            &snap.actors,
+            snap.actors(),
             prev,
             &w.actor,
             &action,

@@ -8,9 +8,10 @@ use wf_core::actor::AgentRun;
 use wf_core::{Actor, ActorKind, Actors};
 use wf_store::{sign, Store};
 
-use crate::context::{self, KeyArgs, Snapshot, ACTORS_FILE};
+use crate::context::{self, KeyArgs, ACTORS_FILE};
 use crate::error::CliError;
 use crate::output::{json, ndjson, nul_ids, print};
+use wf_store::Snapshot;
 
 /// Register, change and list the actors (people and AI agents) of a wf store.
 ///
@@ -337,22 +338,22 @@ fn list(store: &Store, format: Format) -> Result<(), CliError> {
     let snap = Snapshot::head(store)?;
     match format {
         Format::Json => {
-            let actors: Vec<_> = snap.actors.actors.iter().map(actor_json).collect();
+            let actors: Vec<_> = snap.actors().actors.iter().map(actor_json).collect();
             return json(&json!({ "schema": "wf.actors/1", "actors": actors }));
         }
         Format::Ndjson => {
-            for a in &snap.actors.actors {
+            for a in &snap.actors().actors {
                 let mut v = actor_json(a);
                 v["schema"] = json!("wf.actor/1");
                 ndjson(&v)?;
             }
             return Ok(());
         }
-        Format::Nul => return nul_ids(snap.actors.actors.iter().map(|a| a.id.as_str())),
+        Format::Nul => return nul_ids(snap.actors().actors.iter().map(|a| a.id.as_str())),
         Format::Human => {}
     }
     let mut out = String::new();
-    for a in &snap.actors.actors {
+    for a in &snap.actors().actors {
         let mut extra = match (&a.model, &a.operator) {
             (Some(m), Some(o)) => format!("  model {m:?}, operator {o}"),
             (None, Some(o)) => format!("  operator {o}"),

@@ -8,7 +8,7 @@ use crate::context::{self, KeyArgs};
 use crate::error::CliError;
 use crate::output::{print, short_digest};
 use crate::review::bound;
-use crate::txn::{act_on_task, Files};
+use wf_store::transaction::Files;
 
 /// Give the final decision on a task: approve (the task closes) or reject (back to rework).
 ///
@@ -48,33 +48,39 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let store = args.global.store()?;
     let signer = context::signer(&args.keys, Some(&store))?;
     crate::ids::each("wf-approve", &args.id, |typed| {
-        let (_, task) = act_on_task(&store, signer.as_ref(), typed, |task| {
-            let action = if args.reopen {
-                Action::Reopen {
-                    note: args.message.clone().unwrap_or_default(),
-                }
-            } else {
-                let (revision, digest) = bound(task, args.digest.as_deref());
-                let outcome = if args.reject {
-                    Outcome::Reject
+        let (_, task) = store.act_on_task::<CliError, _>(
+            signer.as_ref(),
+            context::now()?,
+            typed,
+            &mut context::notice,
+            |task| {
+                let action = if args.reopen {
+                    Action::Reopen {
+                        note: args.message.clone().unwrap_or_default(),
+                    }
                 } else {
-                    Outcome::Approve
+                    let (revision, digest) = bound(task, args.digest.as_deref());
+                    let outcome = if args.reject {
+                        Outcome::Reject
+                    } else {
+                        Outcome::Approve
+                    };
+                    Action::Decide {
+                        outcome,
+                        revision,
+                        digest,
+                        note: args.message.clone().unwrap_or_default(),
+                    }
                 };
-                Action::Decide {
-                    outcome,
-                    revision,
-                    digest,
-                    note: args.message.clone().unwrap_or_default(),
-                }
-            };
-            Ok((
-                action,
-                Files {
-                    writes: vec![],
-                    removes: vec![],
-                },
-            ))
-        })?;
+                Ok((
+                    action,
+                    Files {
+                        writes: vec![],
+                        removes: vec![],
+                    },
+                ))
+            },
+        )?;
         let line = if args.reopen {
             format!(
                 "{}: reopened; approval void; now at step {}\n",

@@ -6,7 +6,7 @@ use wf_core::Action;
 use crate::context::{self, KeyArgs};
 use crate::error::CliError;
 use crate::output::print;
-use crate::txn::{act_on_task, Files};
+use wf_store::transaction::Files;
 
 /// Hand a task's current step to an actor: a recorded handoff (from whom, to whom, why).
 ///
@@ -40,18 +40,24 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let store = args.global.store()?;
     let signer = context::signer(&args.keys, Some(&store))?;
     crate::ids::each("wf-assign", &args.id, |typed| {
-        let (_, task) = act_on_task(&store, signer.as_ref(), typed, |_| {
-            Ok((
-                Action::Assign {
-                    to: args.to.clone(),
-                    note: args.note.clone().unwrap_or_default(),
-                },
-                Files {
-                    writes: vec![],
-                    removes: vec![],
-                },
-            ))
-        })?;
+        let (_, task) = store.act_on_task::<CliError, _>(
+            signer.as_ref(),
+            context::now()?,
+            typed,
+            &mut context::notice,
+            |_| {
+                Ok((
+                    Action::Assign {
+                        to: args.to.clone(),
+                        note: args.note.clone().unwrap_or_default(),
+                    },
+                    Files {
+                        writes: vec![],
+                        removes: vec![],
+                    },
+                ))
+            },
+        )?;
         print(&format!(
             "{}: step {} assigned to {}\n",
             task.id, task.step, args.to

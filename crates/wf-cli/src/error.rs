@@ -212,6 +212,50 @@ impl From<StoreError> for CliError {
                 path: p.display().to_string(),
                 committed: None,
             },
+            StoreError::NotAStore => CliError::store(
+                "not a wf store (no .wf/store.toml on this branch)",
+                "run wf-init here to make it one",
+            ),
+            StoreError::Policy(e) => {
+                let hint = if e.contains("is not supported") {
+                    "upgrade wf".to_string()
+                } else {
+                    "an admin fixes .wf/ (wf-actor, wf-policy), or restores it from history".to_string()
+                };
+                CliError::store(e, hint)
+            }
+            StoreError::BadFile(path, e) => {
+                CliError::store(format!("{path}: {e}"), "restore the file from history")
+            }
+            StoreError::NoWorkflow(name) => CliError::NotFound(
+                format!("no workflow {name}"),
+                Some("workflows live in .wf/workflows/".into()),
+            ),
+            StoreError::BadTaskId(e) => CliError::usage(e, "see wf-ls for task ids"),
+            StoreError::NoTask(typed) => CliError::NotFound(
+                format!("no task {typed}"),
+                Some("list tasks with wf-ls".into()),
+            ),
+            e @ StoreError::Ambiguous { .. } => {
+                CliError::NotFound(e.to_string(), Some("type more of the id".into()))
+            }
+            e @ StoreError::UnknownKey(_) => CliError::Identity(
+                e.to_string(),
+                Some("an admin registers it: wf-actor add ID --kind human --name N --email E --pubkey KEY.pub".into()),
+            ),
+            e @ StoreError::Contended(_) => {
+                CliError::Conflict(e.to_string(), Some("try again; nothing was committed".into()))
+            }
+            StoreError::Unsynced { commit, source } => match *source {
+                StoreError::Locked(p) => CliError::Locked {
+                    path: p.display().to_string(),
+                    committed: Some(wf_store::sync::short(commit)),
+                },
+                e => CliError::Failure(format!(
+                    "committed {}, but copying it to the work tree failed ({e}); wf-repair finishes it",
+                    wf_store::sync::short(commit)
+                )),
+            },
             StoreError::Io(p, e) => {
                 if e.kind() == std::io::ErrorKind::BrokenPipe {
                     CliError::BrokenPipe

@@ -4,9 +4,10 @@
 use clap::Parser;
 use wf_core::graph::Graph;
 
-use crate::context::{self, Snapshot};
+use crate::context;
 use crate::error::CliError;
 use crate::output::print;
+use wf_store::Snapshot;
 
 /// Draw a workflow as a graph: Graphviz DOT (default) or Mermaid.
 ///
@@ -59,7 +60,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     wf_core::id::check_name(&name).map_err(|e| {
         CliError::usage(format!("workflow: {e}"), "workflow names are like default")
     })?;
-    let workflow = snap.workflow(&store, &name)?;
+    let workflow = snap.workflow(&name)?.clone();
     let graph = Graph::new(&workflow, task.as_ref());
     print(&match args.format.as_str() {
         "mermaid" => graph.mermaid(),

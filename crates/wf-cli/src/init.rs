@@ -7,12 +7,10 @@ use wf_core::trailer::{self, key};
 use wf_core::{Actors, Workflow};
 use wf_store::{sign, Person, Store};
 
-use crate::context::{
-    self, KeyArgs, Snapshot, ACTORS_FILE, SIGNERS_FILE, STORE_FILE, WORKFLOWS_DIR,
-};
+use crate::context::{self, KeyArgs, ACTORS_FILE, SIGNERS_FILE, STORE_FILE, WORKFLOWS_DIR};
 use crate::error::CliError;
 use crate::output::print;
-use crate::txn::{commit_action, Plan};
+use wf_store::Plan;
 
 /// Create or adopt a git repository as a wf store.
 ///
@@ -69,9 +67,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let branch = store.branch()?;
     if let Some(tip) = store.tip(&branch)? {
         if store.read(tip, STORE_FILE)?.is_some() {
-            let snap = Snapshot::load(&store, Some(tip))?;
-            configure(&store, &snap.actors)?;
-            let me = context::identify(&snap.actors, signer.as_ref())
+            let snap = wf_store::Snapshot::load(&store, Some(tip))?;
+            configure(&store, snap.actors())?;
+            let me = context::whoami(snap.actors(), signer.as_ref())
                 .map(|a| format!("you are {}", a.id))
                 .unwrap_or_else(|_| "your key is not registered here".into());
             return print(&format!("adopted wf store {} ({me})\n", dir.display()));
@@ -136,35 +134,36 @@ pub fn run(args: Args) -> Result<(), CliError> {
         writes.push((path.clone(), store.blob(text.as_bytes())?));
     }
     let time = context::now()?;
-    let (oid, ()) = commit_action(&store, signer.as_ref(), time.0, |tip| {
-        if let Some(t) = tip {
-            if store.read(t, STORE_FILE)?.is_some() {
-                return Err(CliError::Conflict(
-                    "someone initialised this store meanwhile".into(),
-                    Some("run wf-init again to adopt it".into()),
-                ));
+    let (oid, ()) =
+        store.transact::<CliError, _, _>(signer.as_ref(), time.0, &mut context::notice, |tip| {
+            if let Some(t) = tip {
+                if store.read(t, STORE_FILE)?.is_some() {
+                    return Err(CliError::Conflict(
+                        "someone initialised this store meanwhile".into(),
+                        Some("run wf-init again to adopt it".into()),
+                    ));
+                }
             }
-        }
-        Ok(Plan {
-            message: trailer::message(
-                &format!("wf: init store, admin {id}"),
-                "",
-                &[
-                    (key::ACTION, "init".into()),
-                    (key::ACTOR, id.clone()),
-                    (key::ACTOR_KIND, "human".into()),
-                ],
-            ),
-            author: Person {
-                name: me.name.clone(),
-                email: me.email.clone(),
-            },
-            writes: writes.clone(),
-            removes: vec![],
-            guard: vec![".wf/".into()],
-            result: (),
-        })
-    })?;
+            Ok(Plan {
+                message: trailer::message(
+                    &format!("wf: init store, admin {id}"),
+                    "",
+                    &[
+                        (key::ACTION, "init".into()),
+                        (key::ACTOR, id.clone()),
+                        (key::ACTOR_KIND, "human".into()),
+                    ],
+                ),
+                author: Person {
+                    name: me.name.clone(),
+                    email: me.email.clone(),
+                },
+                writes: writes.clone(),
+                removes: vec![],
+                guard: vec![".wf/".into()],
+                result: (),
+            })
+        })?;
     configure(&store, &actors)?;
     let fp = sign::fingerprint(signer.public_key()).unwrap_or_default();
     print(&format!(

@@ -9,7 +9,6 @@ pub mod ids;
 pub mod output;
 pub mod progress;
 pub mod tools;
-pub mod txn;
 
 pub mod actor;
 pub mod approve;

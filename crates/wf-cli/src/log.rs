@@ -7,9 +7,10 @@ use wf_core::trailer::{self, key};
 use wf_core::{Actors, Timestamp};
 use wf_store::{SigStatus, Store};
 
-use crate::context::{self, Snapshot};
+use crate::context;
 use crate::error::CliError;
 use crate::output::{color_stdout, json, ndjson, paint, print, short_digest, Color};
+use wf_store::Snapshot;
 
 /// Show the history of one task, or of all: every action, newest first.
 ///
@@ -117,7 +118,7 @@ fn log(store: &Store, snap: &Snapshot, only: Option<String>, args: &Args) -> Res
     let color = color_stdout();
     let mut events = Vec::new();
     for oid in oids {
-        let Some(mut e) = event(store, &snap.actors, oid)? else {
+        let Some(mut e) = event(store, snap.actors(), oid)? else {
             continue;
         };
         if only

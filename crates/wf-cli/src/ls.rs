@@ -9,10 +9,11 @@ use wf_core::task::TaskState;
 use wf_core::text::visible;
 use wf_core::Workflow;
 
-use crate::context::{self, Snapshot};
+use crate::context;
 use crate::error::CliError;
 use crate::output::{color_stdout, json, ndjson, nul_ids, paint, print, Color};
 use crate::show::task_json;
+use wf_store::Snapshot;
 
 /// List tasks: id, state, step, holder and title.
 ///
@@ -58,7 +59,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     for id in snap.task_ids(&store)? {
         let task = snap.task(&store, &id)?;
         if !workflows.contains_key(&task.workflow) {
-            let w = snap.workflow_if_any(&store, &task.workflow)?;
+            let w = snap.workflow_if_any(&task.workflow).cloned();
             workflows.insert(task.workflow.clone(), w);
         }
         let w = workflows[&task.workflow].clone();

@@ -11,10 +11,11 @@ use wf_core::task::{max_file_size_text, Input, MAX_FILE_SIZE};
 use wf_core::{Action, Task};
 use wf_store::{Person, StoreError};
 
-use crate::context::{self, KeyArgs, Snapshot};
+use crate::context::{self, KeyArgs};
 use crate::error::CliError;
 use crate::output::print;
-use crate::txn::{commit_action, Plan};
+use wf_store::Plan;
+use wf_store::Snapshot;
 
 /// Define a new task: its title, inputs, owner and designated approver.
 ///
@@ -130,42 +131,43 @@ pub fn run(args: Args) -> Result<(), CliError> {
         files.push((name, oid));
     }
     let time = context::now()?;
-    let (_, task) = commit_action(&store, signer.as_ref(), time.0, |tip| {
-        let snap = Snapshot::load(&store, tip)?;
-        let workflow = snap.workflow(&store, &args.workflow)?;
-        let me = snap.whoami(signer.as_ref())?;
-        let existing = snap.task_ids(&store)?;
-        let id = loop {
-            let id = task_id_from(&random_bytes()?, TASK_HEX_LEN);
-            if !existing.contains(&id) {
-                break id;
-            }
-        };
-        let action = Action::Create {
-            id: id.clone(),
-            title: args.title.clone(),
-            owner: args.owner.clone(),
-            approver: args.approver.clone(),
-            inputs: inputs.clone(),
-        };
-        let task = wf_core::decide(&workflow, &snap.actors, None, &me, &action, time)?;
-        let mut writes: Vec<_> = files
-            .iter()
-            .map(|(n, o)| (format!("{}in/{n}", Task::dir(&id)), *o))
-            .collect();
-        writes.push((Task::path(&id), store.blob(task.to_toml().as_bytes())?));
-        Ok(Plan {
-            message: wf_core::trailer::action_message(None, &task, &action, &me),
-            author: Person {
-                name: me.name.clone(),
-                email: me.email.clone(),
-            },
-            writes,
-            removes: vec![],
-            guard: vec![Task::path(&id), Task::dir(&id)],
-            result: task,
-        })
-    })?;
+    let (_, task) =
+        store.transact::<CliError, _, _>(signer.as_ref(), time.0, &mut context::notice, |tip| {
+            let snap = Snapshot::load(&store, tip)?;
+            let workflow = snap.workflow(&args.workflow)?.clone();
+            let me = context::whoami(snap.actors(), signer.as_ref())?;
+            let existing = snap.task_ids(&store)?;
+            let id = loop {
+                let id = task_id_from(&random_bytes()?, TASK_HEX_LEN);
+                if !existing.contains(&id) {
+                    break id;
+                }
+            };
+            let action = Action::Create {
+                id: id.clone(),
+                title: args.title.clone(),
+                owner: args.owner.clone(),
+                approver: args.approver.clone(),
+                inputs: inputs.clone(),
+            };
+            let task = wf_core::decide(&workflow, snap.actors(), None, &me, &action, time)?;
+            let mut writes: Vec<_> = files
+                .iter()
+                .map(|(n, o)| (format!("{}in/{n}", Task::dir(&id)), *o))
+                .collect();
+            writes.push((Task::path(&id), store.blob(task.to_toml().as_bytes())?));
+            Ok(Plan {
+                message: wf_core::trailer::action_message(None, &task, &action, &me),
+                author: Person {
+                    name: me.name.clone(),
+                    email: me.email.clone(),
+                },
+                writes,
+                removes: vec![],
+                guard: vec![Task::path(&id), Task::dir(&id)],
+                result: task,
+            })
+        })?;
     print(&format!("{}\n", task.id))
 }
 

@@ -14,10 +14,10 @@ use wf_core::verify::policy_message;
 use wf_core::{Actor, Workflow};
 use wf_store::{Person, Signer, Store};
 
-use crate::context::{self, identify, KeyArgs};
+use crate::context::{self, whoami, KeyArgs};
 use crate::error::CliError;
 use crate::output::{json as print_json, print};
-use crate::txn::{commit_action, Plan};
+use wf_store::Plan;
 
 /// See and change the policy: workflows, the admin quorum, and pending proposals.
 ///
@@ -148,10 +148,10 @@ pub enum Change {
 }
 
 fn load_files(store: &Store, tip: Option<Oid>) -> Result<Files, CliError> {
-    let tip = tip.ok_or_else(context::not_a_store)?;
+    let tip = tip.ok_or(wf_store::StoreError::NotAStore)?;
     let files = wf_store::verify::wf_files(&store.reader()?, store.root(tip)?)?;
     if !files.contains_key(policy::STORE_FILE) {
-        return Err(context::not_a_store());
+        return Err(wf_store::StoreError::NotAStore.into());
     }
     Ok(files)
 }
@@ -210,52 +210,53 @@ pub fn commit_change(
     edit: impl Fn(&Files) -> Result<Files, CliError>,
 ) -> Result<(), CliError> {
     let time = context::now()?;
-    let (oid, what) = commit_action(store, signer, time.0, |tip| {
-        let before = load_files(store, tip)?;
-        let old = loaded(&before)?;
-        let me = identify(&old.actors, signer)?;
-        let wanted = edit(&before)?;
-        let direct = match &change {
-            Change::Actor(s) => PolicyAction::Actor { subject: s.clone() },
-            Change::Set => PolicyAction::Set,
-        };
-        let id = format!("{}{}", policy::PROPOSAL_PREFIX, random_hex()?);
-        let (action, after) =
-            policy::plan_change(&before, &old, wanted, direct, &me, &id, note, time);
-        if changed_paths(&before, &after).is_empty() {
-            return Err(CliError::usage(
-                "that changes nothing",
-                "wf-policy show lists the policy as it is",
-            ));
-        }
-        let what = match &action {
-            PolicyAction::Propose { .. } => Some((
-                id.clone(),
-                old.policy.admins_required,
-                policy::load(&after)
-                    .ok()
-                    .and_then(|l| l.proposals.get(&id).map(|p| p.digest.clone()))
-                    .unwrap_or_default(),
-            )),
-            _ => None,
-        };
-        decide_policy(Some(&before), &after, &me, &action, time)?;
-        let message = policy_message(
-            &action,
-            &me,
-            Some(&old.actors),
-            note,
-            what.as_ref().map(|w| w.2.as_str()),
-        );
-        plan(
-            store,
-            &before,
-            &after,
-            message,
-            &me,
-            (action, after.clone(), what),
-        )
-    })?;
+    let (oid, what) =
+        store.transact::<CliError, _, _>(signer, time.0, &mut context::notice, |tip| {
+            let before = load_files(store, tip)?;
+            let old = loaded(&before)?;
+            let me = whoami(&old.actors, signer)?;
+            let wanted = edit(&before)?;
+            let direct = match &change {
+                Change::Actor(s) => PolicyAction::Actor { subject: s.clone() },
+                Change::Set => PolicyAction::Set,
+            };
+            let id = format!("{}{}", policy::PROPOSAL_PREFIX, random_hex()?);
+            let (action, after) =
+                policy::plan_change(&before, &old, wanted, direct, &me, &id, note, time);
+            if changed_paths(&before, &after).is_empty() {
+                return Err(CliError::usage(
+                    "that changes nothing",
+                    "wf-policy show lists the policy as it is",
+                ));
+            }
+            let what = match &action {
+                PolicyAction::Propose { .. } => Some((
+                    id.clone(),
+                    old.policy.admins_required,
+                    policy::load(&after)
+                        .ok()
+                        .and_then(|l| l.proposals.get(&id).map(|p| p.digest.clone()))
+                        .unwrap_or_default(),
+                )),
+                _ => None,
+            };
+            decide_policy(Some(&before), &after, &me, &action, time)?;
+            let message = policy_message(
+                &action,
+                &me,
+                Some(&old.actors),
+                note,
+                what.as_ref().map(|w| w.2.as_str()),
+            );
+            plan(
+                store,
+                &before,
+                &after,
+                message,
+                &me,
+                (action, after.clone(), what),
+            )
+        })?;
     let (action, after, proposal) = what;
     refresh_bare(store, &after)?;
     match proposal {
@@ -293,34 +294,35 @@ fn sign_proposal(
 ) -> Result<(), CliError> {
     policy::check_proposal_id(id).map_err(|e| CliError::usage(e, "see wf-policy show"))?;
     let time = context::now()?;
-    let (oid, (action, after)) = commit_action(store, signer, time.0, |tip| {
-        let before = load_files(store, tip)?;
-        let old = loaded(&before)?;
-        let me = identify(&old.actors, signer)?;
-        let p = old.proposals.get(id).ok_or_else(|| {
-            CliError::NotFound(
-                format!("no proposal {id}"),
-                Some("see wf-policy show".into()),
+    let (oid, (action, after)) =
+        store.transact::<CliError, _, _>(signer, time.0, &mut context::notice, |tip| {
+            let before = load_files(store, tip)?;
+            let old = loaded(&before)?;
+            let me = whoami(&old.actors, signer)?;
+            let p = old.proposals.get(id).ok_or_else(|| {
+                CliError::NotFound(
+                    format!("no proposal {id}"),
+                    Some("see wf-policy show".into()),
+                )
+            })?;
+            let action = if withdraw {
+                PolicyAction::Withdraw { id: id.into() }
+            } else {
+                policy::signing_action(&old, id, &me).expect("the proposal exists")
+            };
+            let after = policy::proposal_files(&before, &old, &action, &me, time)
+                .expect("a proposal action");
+            decide_policy(Some(&before), &after, &me, &action, time)?;
+            let message = policy_message(&action, &me, Some(&old.actors), note, Some(&p.digest));
+            plan(
+                store,
+                &before,
+                &after,
+                message,
+                &me,
+                (action, after.clone()),
             )
         })?;
-        let action = if withdraw {
-            PolicyAction::Withdraw { id: id.into() }
-        } else {
-            policy::signing_action(&old, id, &me).expect("the proposal exists")
-        };
-        let after =
-            policy::proposal_files(&before, &old, &action, &me, time).expect("a proposal action");
-        decide_policy(Some(&before), &after, &me, &action, time)?;
-        let message = policy_message(&action, &me, Some(&old.actors), note, Some(&p.digest));
-        plan(
-            store,
-            &before,
-            &after,
-            message,
-            &me,
-            (action, after.clone()),
-        )
-    })?;
     refresh_bare(store, &after)?;
     let what = match action {
         PolicyAction::Apply { .. } => "applied",

@@ -9,12 +9,13 @@ use wf_core::task::Verdict;
 use wf_core::{Action, Task};
 use wf_store::Store;
 
-use crate::context::{self, KeyArgs, Snapshot};
+use crate::context::{self, KeyArgs};
 use crate::error::CliError;
 use crate::output::{print, short_digest};
 use crate::submit::{OutputArgs, Pending};
-use crate::txn::{act_on_task, Files};
 use wf_core::rules::Output;
+use wf_store::transaction::Files;
+use wf_store::Snapshot;
 
 /// Review a task's latest revision: accept it, request changes, or comment.
 ///
@@ -124,24 +125,32 @@ fn review_one(
     let pending = if args.revise.is_empty() {
         None
     } else {
-        crate::txn::precheck(store, signer, typed, |task, o| review(task, Some(o)))?;
+        store.precheck::<CliError, _>(signer, context::now()?, typed, |task, o| {
+            review(task, Some(o))
+        })?;
         Some(Pending::read(store, &args.revise, &args.output)?)
     };
-    let (_, task) = act_on_task(store, signer, typed, |task| {
-        Ok(match &pending {
-            Some(p) => {
-                let (o, f) = p.plan(task, &note);
-                (review(task, Some(o)), f)
-            }
-            None => (
-                review(task, None),
-                Files {
-                    writes: vec![],
-                    removes: vec![],
-                },
-            ),
-        })
-    })?;
+    let (_, task) = store.act_on_task::<CliError, _>(
+        signer,
+        context::now()?,
+        typed,
+        &mut context::notice,
+        |task| {
+            Ok(match &pending {
+                Some(p) => {
+                    let (o, f) = p.plan(task, &note);
+                    (review(task, Some(o)), f)
+                }
+                None => (
+                    review(task, None),
+                    Files {
+                        writes: vec![],
+                        removes: vec![],
+                    },
+                ),
+            })
+        },
+    )?;
     let r = task.reviews.last().expect("a review was recorded");
     print(&format!(
         "{}: {} {} revision {} {}; now at step {}\n",

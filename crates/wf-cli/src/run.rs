@@ -16,11 +16,12 @@ use wf_core::task::{max_file_size_text, Run, RunInput, MAX_FILE_SIZE};
 use wf_core::{Action, Actor, Task, Timestamp};
 use wf_store::{Signer, Store, StoreError};
 
-use crate::context::{self, KeyArgs, Snapshot};
+use crate::context::{self, KeyArgs};
 use crate::error::CliError;
 use crate::output::{print, short_digest};
 use crate::submit::Pending;
-use crate::txn::{act_on_task, precheck, TaskView};
+use wf_store::transaction::TaskView;
+use wf_store::Snapshot;
 
 /// Run an AI actor's agent on a task and record its output as the new revision.
 ///
@@ -88,7 +89,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         return crate::ids::each("wf-run", &args.id, |typed| {
             let id = snap.resolve(&store, typed)?;
             let task = snap.task(&store, &id)?;
-            let workflow = snap.workflow(&store, &task.workflow)?;
+            let workflow = snap.workflow(&task.workflow)?.clone();
             let (text, _) = render(&store, &snap, &workflow, &task)?;
             print(&text)
         });
@@ -197,7 +198,7 @@ fn run_one(store: &Store, signer: &dyn Signer, typed: &str, args: &Args) -> Resu
     let v = TaskView::load(store, store.tip(&store.branch()?)?, typed, signer)?;
     let agent = runnable(&v.me)?.clone();
     // A refused run never starts the agent.
-    precheck(store, signer, typed, |_, o| Action::Submit(o))?;
+    store.precheck::<CliError, _>(signer, context::now()?, typed, |_, o| Action::Submit(o))?;
     let (prompt_text, inputs) = render(store, &v.snap, &v.workflow, &v.task)?;
     let prompt_sha = sha256_hex(prompt_text.as_bytes());
     let env = [
@@ -223,11 +224,17 @@ fn run_one(store: &Store, signer: &dyn Signer, typed: &str, args: &Args) -> Resu
     let fallback = if binary { "output.bin" } else { "output.md" };
     let pending = Pending::blob(blob, args.name.clone(), prompt_sha, fallback);
     let note = args.note.clone().unwrap_or_default();
-    let (_, task) = act_on_task(store, signer, typed, |task| {
-        let (mut output, files) = pending.plan(task, &note);
-        output.run = Some(run.clone());
-        Ok((Action::Submit(output), files))
-    })?;
+    let (_, task) = store.act_on_task::<CliError, _>(
+        signer,
+        context::now()?,
+        typed,
+        &mut context::notice,
+        |task| {
+            let (mut output, files) = pending.plan(task, &note);
+            output.run = Some(run.clone());
+            Ok((Action::Submit(output), files))
+        },
+    )?;
     let r = task.latest().expect("a revision was recorded");
     print(&format!(
         "{}: revision {} {} by {}{}, {} bytes from `{}` in {}s; now at step {}\n",

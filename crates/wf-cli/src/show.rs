@@ -7,9 +7,10 @@ use wf_core::text::{visible, visible_lines};
 use wf_core::{Task, Workflow};
 use wf_store::Store;
 
-use crate::context::{self, Snapshot};
+use crate::context;
 use crate::error::CliError;
 use crate::output::{json, ndjson, print, short_digest};
+use wf_store::Snapshot;
 
 /// Show a task: where it stands, who holds it, its inputs, revisions, reviews and decision.
 ///
@@ -86,7 +87,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
 fn show(store: &Store, snap: &Snapshot, typed: &str, args: &Args) -> Result<(), CliError> {
     let id = snap.resolve(store, typed)?;
     let task = snap.task(store, &id)?;
-    let workflow = snap.workflow_if_any(store, &task.workflow)?;
+    let workflow = snap.workflow_if_any(&task.workflow).cloned();
     if args.json {
         return json(&task_json(workflow.as_ref(), &task));
     }

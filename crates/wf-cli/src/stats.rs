@@ -8,10 +8,11 @@ use wf_core::stats::{self, human_duration, Event, Outcomes, TaskNow};
 use wf_core::task::TaskState;
 use wf_core::Timestamp;
 
-use crate::context::{self, Snapshot};
+use crate::context;
 use crate::error::CliError;
 use crate::output::{json, print};
 use crate::progress::Progress;
+use wf_store::Snapshot;
 
 /// Figures about the work, from history: cycle times, review rounds, AI share, acceptance.
 ///
@@ -89,7 +90,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let mut events = Vec::new();
     for oid in oids {
         progress.inc(1);
-        if let Some(v) = crate::log::event(&store, &snap.actors, oid)? {
+        if let Some(v) = crate::log::event(&store, snap.actors(), oid)? {
             events.push(to_event(&v));
         }
     }
@@ -98,9 +99,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
     for id in snap.task_ids(&store)? {
         let t = snap.task(&store, &id)?;
         let h = snap
-            .workflow(&store, &t.workflow)
-            .ok()
-            .and_then(|w| holder(&w, &t).map(str::to_string));
+            .workflow_if_any(&t.workflow)
+            .and_then(|w| holder(w, &t).map(str::to_string));
         tasks.push(TaskNow {
             id: t.id.clone(),
             step: t.step.clone(),

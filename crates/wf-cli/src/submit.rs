@@ -15,7 +15,7 @@ use wf_store::{Store, StoreError};
 use crate::context::{self, KeyArgs};
 use crate::error::CliError;
 use crate::output::{print, short_digest};
-use crate::txn::{act_on_task, Files};
+use wf_store::transaction::Files;
 
 /// Record a new output revision for a task's current (produce) step.
 ///
@@ -207,12 +207,20 @@ impl Pending {
 pub fn run(args: Args) -> Result<(), CliError> {
     let store = args.global.store()?;
     let signer = context::signer(&args.keys, Some(&store))?;
-    crate::txn::precheck(&store, signer.as_ref(), &args.id, |_, o| Action::Submit(o))?;
-    let pending = Pending::read(&store, &args.files, &args.output)?;
-    let (_, task) = act_on_task(&store, signer.as_ref(), &args.id, |task| {
-        let (output, files) = pending.plan(task, &args.note.clone().unwrap_or_default());
-        Ok((Action::Submit(output), files))
+    store.precheck::<CliError, _>(signer.as_ref(), context::now()?, &args.id, |_, o| {
+        Action::Submit(o)
     })?;
+    let pending = Pending::read(&store, &args.files, &args.output)?;
+    let (_, task) = store.act_on_task::<CliError, _>(
+        signer.as_ref(),
+        context::now()?,
+        &args.id,
+        &mut context::notice,
+        |task| {
+            let (output, files) = pending.plan(task, &args.note.clone().unwrap_or_default());
+            Ok((Action::Submit(output), files))
+        },
+    )?;
     let r = task.latest().expect("a revision was recorded");
     print(&format!(
         "{}: revision {} {} by {}{}; now at step {}\n",

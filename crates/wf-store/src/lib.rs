@@ -7,10 +7,14 @@ pub mod index;
 pub mod raw;
 pub mod repo;
 pub mod sign;
+pub mod snapshot;
 pub mod sync;
+pub mod transaction;
 pub mod tree;
 pub mod verify;
 
 pub use repo::{Change, Person, Store, StoreError};
 pub use sign::{KeySource, SigStatus, SignError, Signer};
+pub use snapshot::Snapshot;
 pub use sync::{Drift, Journal, Recovery, SyncReport};
+pub use transaction::{Notice, Plan, TaskView};

@@ -48,6 +48,46 @@ pub enum StoreError {
     /// naming the path.
     #[error("the store's tree is not canonical: {0}")]
     NotCanonical(String),
+    /// The commit read has no `.wf/store.toml` (or the branch has no commit).
+    #[error("not a wf store (no .wf/store.toml on this branch)")]
+    NotAStore,
+    /// `.wf/` does not load: a file that does not parse or validate, named in the reason.
+    #[error("{0}")]
+    Policy(String),
+    /// A store file (a task file) that does not parse, or says what it must not.
+    #[error("{0}: {1}")]
+    BadFile(String, String),
+    /// No workflow of this name.
+    #[error("no workflow {0}")]
+    NoWorkflow(String),
+    /// What the user typed is not a task id.
+    #[error("{0}")]
+    BadTaskId(String),
+    /// No task with this id (or prefix).
+    #[error("no task {0}")]
+    NoTask(String),
+    /// Several tasks have this prefix.
+    #[error("task id {typed} is ambiguous: {}", .ids.join(", "))]
+    Ambiguous {
+        /// What the user typed.
+        typed: String,
+        /// The ids it matches.
+        ids: Vec<String>,
+    },
+    /// The signing key (its fingerprint) belongs to no actor.
+    #[error("key {0} is not registered to any actor in .wf/actors.toml")]
+    UnknownKey(String),
+    /// Other writers kept moving the branch: gave up after this many attempts.
+    #[error("the branch kept moving: gave up after {0} attempts")]
+    Contended(u32),
+    /// The branch moved to the commit, but copying it to the work tree failed.
+    #[error("committed {}, but copying it to the work tree failed ({source}); wf-repair finishes it", crate::sync::short(*.commit))]
+    Unsynced {
+        /// The commit that landed.
+        commit: Oid,
+        /// Why the copy failed.
+        source: Box<StoreError>,
+    },
 }
 
 impl From<crate::tree::TreeError> for StoreError {
