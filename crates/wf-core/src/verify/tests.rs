@@ -2,8 +2,12 @@
 //! calls [`replays`] on every transition it finds allowed, so the verifier accepts what the
 //! tools write, and rejects the same commit with its action, signer or output changed.
 
+use std::collections::BTreeMap;
+
 use super::*;
+use crate::rules::Action;
 use crate::task::Task;
+use crate::workflow::Workflow;
 
 fn files_of(t: &Task) -> TaskFiles {
     let mut dir = BTreeMap::new();

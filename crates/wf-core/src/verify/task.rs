@@ -1,0 +1,339 @@
+//! Judging a task action: rebuild the action from the task file, ask the core's `decide`, and
+//! require the task file, the message and the task's folder to be what the tools write.
+
+use std::collections::BTreeMap;
+
+use super::{first_difference, Check, Header, Problem};
+use crate::actor::{Actor, Actors};
+use crate::rules::{decide, Action, Output, Rule};
+use crate::task::{Outcome, Task};
+use crate::trailer::{self, key};
+use crate::workflow::Workflow;
+
+/// A file under `tasks/<id>/`: its git blob id, and (when the verifier needs them) the sha256 and
+/// size of its bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Blob {
+    /// The git object id, hex.
+    pub oid: String,
+    /// sha256 hex and size, read when the file is new or changed.
+    pub content: Option<(String, u64)>,
+}
+
+/// One task's files at one commit.
+#[derive(Clone, Debug, Default)]
+pub struct TaskFiles {
+    /// `tasks/<id>.toml`, when present.
+    pub task: Option<String>,
+    /// Files under `tasks/<id>/`, by path relative to it (`in/brief`, `out/x.md`).
+    pub dir: BTreeMap<String, Blob>,
+    /// New or changed files larger than [`crate::task::MAX_FILE_SIZE`], by path from the
+    /// repository root, with their size: their contents are not read.
+    pub oversized: Vec<(String, u64)>,
+}
+
+/// Rebuild the action a task commit claims, from the task file after it and its trailers.
+fn rebuild(name: &str, before: Option<&Task>, after: &Task) -> Result<Action, Problem> {
+    let missing = |what: &str| {
+        Problem::new(
+            Check::Mismatch,
+            format!("says {name}, but the task file records no new {what}"),
+        )
+    };
+    let grew = |b: usize, a: usize| a == b + 1;
+    let count = |f: fn(&Task) -> usize| (before.map_or(0, f), f(after));
+    Ok(match name {
+        "new" => Action::Create {
+            id: after.id.clone(),
+            title: after.title.clone(),
+            owner: Some(after.owner.clone()),
+            approver: Some(after.approver.clone()),
+            inputs: after.inputs.clone(),
+        },
+        "assign" => {
+            let (b, a) = count(|t| t.assignments.len());
+            let x = after.assignments.last().filter(|_| grew(b, a));
+            let x = x.ok_or_else(|| missing("assignment"))?;
+            Action::Assign {
+                to: x.to.clone(),
+                note: x.note.clone(),
+            }
+        }
+        "submit" => {
+            let (b, a) = count(|t| t.revisions.len());
+            let r = after.latest().filter(|_| grew(b, a));
+            Action::Submit(Output::of_revision(r.ok_or_else(|| missing("revision"))?))
+        }
+        "review" => {
+            let (b, a) = count(|t| t.reviews.len());
+            let r = after.reviews.last().filter(|_| grew(b, a));
+            let r = r.ok_or_else(|| missing("review"))?;
+            let (rb, ra) = count(|t| t.revisions.len());
+            Action::Review {
+                verdict: r.verdict,
+                revision: r.revision,
+                digest: r.digest.clone(),
+                note: r.note.clone(),
+                revise: grew(rb, ra)
+                    .then(|| after.latest().map(Output::of_revision))
+                    .flatten(),
+            }
+        }
+        "approve" | "reject" => {
+            let (b, a) = count(|t| t.decisions.len());
+            let d = after.decisions.last().filter(|_| grew(b, a));
+            let d = d.ok_or_else(|| missing("decision"))?;
+            let outcome = if name == "approve" {
+                Outcome::Approve
+            } else {
+                Outcome::Reject
+            };
+            if d.outcome != outcome {
+                return Err(Problem::new(
+                    Check::Mismatch,
+                    format!("says {name}, but the task file records the other outcome"),
+                ));
+            }
+            Action::Decide {
+                outcome,
+                revision: d.revision,
+                digest: d.digest.clone(),
+                note: d.note.clone(),
+            }
+        }
+        "reopen" => {
+            let (b, a) = count(|t| t.reopens.len());
+            let r = after.reopens.last().filter(|_| grew(b, a));
+            Action::Reopen {
+                note: r.ok_or_else(|| missing("reopen"))?.note.clone(),
+            }
+        }
+        other => {
+            return Err(Problem::new(
+                Check::NotAnAction,
+                format!("Wf-Action {other:?} is not a task action"),
+            ))
+        }
+    })
+}
+
+/// What a verified task action did, for reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskAction {
+    /// `new`, `assign`...
+    pub action: String,
+    /// The task after it.
+    pub task: Task,
+}
+
+/// Judge a commit that changes one task's files. `workflows` are the parent's, `actors` the
+/// parent's, `actor` the signer identified by [`identify`].
+pub fn replay_task(
+    workflows: &BTreeMap<String, Workflow>,
+    actors: &Actors,
+    actor: &Actor,
+    id: &str,
+    before: &TaskFiles,
+    after: &TaskFiles,
+    h: &Header,
+) -> Result<TaskAction, Problem> {
+    let trailers = trailer::parse(h.message);
+    let name = trailer::get(&trailers, key::ACTION).unwrap_or("");
+    let said_task = trailer::get(&trailers, key::TASK).unwrap_or("(none)");
+    if said_task != id {
+        return Err(Problem::new(
+            Check::Mismatch,
+            format!("changes {id} but Wf-Task says {said_task}"),
+        ));
+    }
+    if let Some((p, size)) = after.oversized.first() {
+        return Err(Problem::new(
+            Check::Malformed,
+            format!(
+                "{p} is {size} bytes, over the {} limit of a task file (not read)",
+                crate::task::max_file_size_text()
+            ),
+        ));
+    }
+    let parse = |text: &str, when: &str| {
+        Task::parse(text)
+            .map_err(|e| Problem::new(Check::Malformed, format!("{} {when}: {e}", Task::path(id))))
+    };
+    let prev = match &before.task {
+        Some(t) => Some(parse(t, "before")?),
+        None => None,
+    };
+    let Some(after_text) = &after.task else {
+        return Err(Problem::new(
+            Check::Rule(Rule::TaskScope),
+            format!("deletes {}", Task::path(id)),
+        ));
+    };
+    let next = parse(after_text, "after")?;
+    if next.id != id {
+        return Err(Problem::new(
+            Check::Malformed,
+            format!("{} says its id is {}", Task::path(id), next.id),
+        ));
+    }
+    let action = rebuild(name, prev.as_ref(), &next)?;
+    let wf_name = prev.as_ref().map_or(&next.workflow, |t| &t.workflow);
+    let workflow = workflows.get(wf_name).ok_or_else(|| {
+        Problem::new(
+            Check::Rule(Rule::Input),
+            format!("workflow {wf_name} does not exist before this commit"),
+        )
+    })?;
+    let expected = decide(workflow, actors, prev.as_ref(), actor, &action, h.time)?;
+    if expected.to_toml() != *after_text {
+        return Err(Problem::new(
+            Check::Mismatch,
+            format!(
+                "the change to {} is not the {name} its trailers describe",
+                Task::path(id)
+            ),
+        ));
+    }
+    let message = trailer::action_message(prev.as_ref(), &expected, &action, actor);
+    if message != h.message {
+        return Err(Problem::new(
+            Check::Mismatch,
+            first_difference(&message, h.message),
+        ));
+    }
+    check_task_dir(prev.as_ref(), &expected, before, after)?;
+    Ok(TaskAction {
+        action: name.to_string(),
+        task: expected,
+    })
+}
+
+/// The files under `tasks/<id>/`: `in/` holds the file inputs, written only by `new`; `out/`
+/// holds exactly the latest revision, written only when a revision is added; nothing else.
+fn check_task_dir(
+    prev: Option<&Task>,
+    next: &Task,
+    before: &TaskFiles,
+    after: &TaskFiles,
+) -> Result<(), Problem> {
+    let dir = Task::dir(&next.id);
+    let scope = |m: String| Err(Problem::new(Check::Rule(Rule::TaskScope), m));
+    if let Some(p) = after
+        .dir
+        .keys()
+        .find(|p| !(p.starts_with("in/") || p.starts_with("out/")) || p.matches('/').count() != 1)
+    {
+        return scope(format!("{dir}{p} is not an input or an output file"));
+    }
+    let part = |files: &TaskFiles, prefix: &str| -> BTreeMap<String, Blob> {
+        files
+            .dir
+            .iter()
+            .filter_map(|(p, b)| p.strip_prefix(prefix).map(|n| (n.to_string(), b.clone())))
+            .collect()
+    };
+    let same = |a: &BTreeMap<String, Blob>, b: &BTreeMap<String, Blob>| {
+        a.len() == b.len()
+            && a.iter()
+                .zip(b)
+                .all(|((n, x), (m, y))| n == m && x.oid == y.oid)
+    };
+    // The store reads the bytes of new and changed files only. A file a new revision keeps
+    // byte for byte (same path, same blob as before) has the sha256 and size the previous
+    // revision recorded for it: the parent's `out/` was verified to hold exactly those.
+    let content = |part: &str, name: &str, b: &Blob| -> Result<(String, u64), Problem> {
+        if let Some(c) = &b.content {
+            return Ok(c.clone());
+        }
+        let kept = before
+            .dir
+            .get(&format!("{part}/{name}"))
+            .is_some_and(|old| old.oid == b.oid);
+        let recorded = prev
+            .and_then(Task::latest)
+            .filter(|_| part == "out" && kept)
+            .and_then(|r| r.artifacts.iter().find(|a| a.name == name))
+            .map(|a| (a.sha256.clone(), a.size));
+        recorded.ok_or_else(|| {
+            Problem::new(
+                Check::Malformed,
+                format!("{dir}{part}/{name}: content was not read"),
+            )
+        })
+    };
+    let (in_b, in_a) = (part(before, "in/"), part(after, "in/"));
+    if prev.is_none() {
+        let want: BTreeMap<&str, &str> = next
+            .inputs
+            .iter()
+            .filter(|i| i.file.is_some())
+            .map(|i| (i.name.as_str(), i.sha256.as_str()))
+            .collect();
+        if want.len() != in_a.len() || want.keys().zip(in_a.keys()).any(|(w, a)| w != a) {
+            return Err(Problem::new(
+                Check::Mismatch,
+                format!("{dir}in/ does not hold exactly the task's file inputs"),
+            ));
+        }
+        for (name, blob) in &in_a {
+            if content("in", name, blob)?.0 != want[name.as_str()] {
+                return Err(Problem::new(
+                    Check::Mismatch,
+                    format!("{dir}in/{name} does not match the sha256 the task records"),
+                ));
+            }
+        }
+    } else if !same(&in_b, &in_a) {
+        return scope(format!("{dir}in/ changes after the task was created"));
+    }
+    let (out_b, out_a) = (part(before, "out/"), part(after, "out/"));
+    let produced = next.revisions.len() > prev.map_or(0, |t| t.revisions.len());
+    if !produced {
+        if !same(&out_b, &out_a) {
+            return scope(format!(
+                "{dir}out/ changes without a new revision (the output is bound to its digest)"
+            ));
+        }
+        return Ok(());
+    }
+    let Some(latest) = next.latest() else {
+        return scope(format!("{dir}out/ is written without a revision"));
+    };
+    let names: Vec<&str> = latest.artifacts.iter().map(|a| a.name.as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    if sorted.len() != out_a.len() || sorted.iter().zip(out_a.keys()).any(|(w, a)| w != a) {
+        return Err(Problem::new(
+            Check::Mismatch,
+            format!(
+                "{dir}out/ does not hold exactly the files of revision {}",
+                latest.number
+            ),
+        ));
+    }
+    for a in &latest.artifacts {
+        let got = content("out", &a.name, &out_a[&a.name])?;
+        if got != (a.sha256.clone(), a.size) {
+            return Err(Problem::new(
+                Check::Mismatch,
+                format!(
+                    "{dir}out/{} is not the file revision {} records (sha256 {})",
+                    a.name,
+                    latest.number,
+                    &got.0[..12.min(got.0.len())]
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The approval a verified `approve` action records, for pull-request reports.
+pub fn approval_of(t: &TaskAction) -> Option<(&Task, u32, &str, &str)> {
+    if t.action != "approve" {
+        return None;
+    }
+    t.task
+        .approval()
+        .map(|d| (&t.task, d.revision, d.digest.as_str(), d.actor.as_str()))
+}

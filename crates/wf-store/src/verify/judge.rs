@@ -1,0 +1,426 @@
+//! Judging commits on the facts [`super::read`] gathers: a single-parent commit by
+//! [`wf_core::verify::judge_commit`] and the replays it names, a merge by its units and by the
+//! policy it lands in.
+
+use git2::{Oid, Sort};
+use wf_core::verify::{self as core, Check, Header, Next, Problem, Signature};
+use wf_core::Timestamp;
+
+use super::read::{changes, git_problem, Ctx, Policy, Top};
+use super::{Approval, Fail, Kind, Report};
+use crate::sign::{self, SigStatus};
+
+impl Ctx<'_> {
+    /// A commit found clean earlier, described from its trailers (which the earlier run checked
+    /// against its task file): action, task, actor, and what an approval approves. Only a
+    /// commit judged as a task or policy action is described: the trailers of any other commit
+    /// were never checked against anything.
+    pub(super) fn describe_cached(&self, oid: Oid, kind: Kind) -> Report {
+        let mut r = Report::new(oid, Kind::Cached);
+        if !matches!(kind, Kind::Task | Kind::Policy) {
+            return r;
+        }
+        let Ok(c) = self.repo.find_commit(oid) else {
+            return r;
+        };
+        let message = String::from_utf8_lossy(c.message_bytes()).into_owned();
+        let t = wf_core::trailer::parse(&message);
+        let get = |k: &str| wf_core::trailer::get(&t, k).map(str::to_string);
+        use wf_core::trailer::key;
+        r.action = get(key::ACTION);
+        r.task = get(key::TASK);
+        r.actor = get(key::ACTOR);
+        if r.action.as_deref() == Some("approve") {
+            let (Some(task), Some(rev), Some(digest), Some(by)) = (
+                get(key::TASK),
+                get(key::REVISION).and_then(|v| v.parse().ok()),
+                get(key::DIGEST),
+                get(key::ACTOR),
+            ) else {
+                return r;
+            };
+            let prefix = format!("wf: approve {task}: ");
+            let title = message
+                .lines()
+                .next()
+                .and_then(|l| l.strip_prefix(&prefix))
+                .unwrap_or("")
+                .to_string();
+            r.approval = Some(Approval {
+                task,
+                title,
+                revision: rev,
+                digest,
+                approver: by,
+            });
+        }
+        r
+    }
+
+    pub(super) fn judge(&mut self, oid: Oid) -> Report {
+        match self.judge_inner(oid, None) {
+            Ok(r) => r,
+            Err(Fail::Refused(why)) => {
+                Report::new(oid, Kind::Task).problem(Problem::new(Check::Malformed, why))
+            }
+            Err(Fail::Git(e)) => Report::new(oid, Kind::Task).problem(git_problem(e)),
+        }
+    }
+
+    /// Judge a commit. `under` replaces the policy of its parent: a merge judges the actions it
+    /// brings in again under the policy where they land.
+    pub(super) fn judge_inner(&mut self, oid: Oid, under: Option<&Policy>) -> Result<Report, Fail> {
+        let data = self.commit_bytes(oid)?;
+        let (root, parents) = crate::raw::header(&data).map_err(Fail::Refused)?;
+        if parents.len() > 1 {
+            return self.merge(oid, &data, root, &parents);
+        }
+        let proot = parents.first().map(|p| self.root_of(*p)).transpose()?;
+        let top_c = self.top(root)?;
+        let top_p = proot.map(|r| self.top(r)).transpose()?;
+        let store_p = top_p.as_ref().is_some_and(|t| t.store);
+        if !store_p && !top_c.store {
+            return Ok(Report::new(oid, Kind::Skipped));
+        }
+        let (wf_p, tasks_p) = top_p
+            .as_ref()
+            .map_or((None, None), |t| (t.wf.clone(), t.tasks.clone()));
+        let changed_wf = top_c.wf != wf_p;
+        let changed_tasks = top_c.tasks != tasks_p;
+        let changed_git = git_files_changed(&top_c, top_p.as_ref(), changed_wf);
+        let action = changed_wf || changed_tasks || top_c.store != store_p;
+        if !action && !changed_git && top_c.problem.is_none() {
+            // In a store's history a commit that claims an action must be one: otherwise
+            // `wf-log` would list an approval that approves nothing.
+            if let Some(a) = claimed_action(&data) {
+                return Ok(Report::new(oid, Kind::Tree).problem(Problem::new(
+                    Check::Mismatch,
+                    format!("says Wf-Action {a}, but changes nothing under .wf/ or tasks/"),
+                )));
+            }
+            return Ok(Report::new(oid, Kind::Skipped));
+        }
+        let kind = match (changed_wf, action) {
+            (true, _) => Kind::Policy,
+            (false, true) => Kind::Task,
+            (false, false) => Kind::Tree,
+        };
+        let mut report = Report::new(oid, kind);
+        let raw = match crate::raw::parse(&data) {
+            Ok(r) => r,
+            Err(e) => return Ok(report.problem(Problem::new(Check::Malformed, e))),
+        };
+        // The shape of the trees comes first: nothing is read from a tree git would not
+        // write, and a store never just disappears.
+        if let Some(p) = &top_c.problem {
+            return Ok(report.problem(Problem::new(Check::Malformed, p.clone())));
+        }
+        if store_p && !top_c.store {
+            return Ok(report.problem(Problem::new(
+                Check::Malformed,
+                "the commit removes the store: .wf/store.toml is gone",
+            )));
+        }
+        if changed_git {
+            if let Some(p) = checked!(report, self.git_files(root)) {
+                return Ok(report.problem(p));
+            }
+        }
+        if !action {
+            return Ok(report);
+        }
+        let pentry = |name: &str| match proot {
+            Some(r) if store_p => self.area(r, name),
+            _ => Ok(None),
+        };
+        let mut wf_paths = Vec::new();
+        let mut task_paths = Vec::new();
+        if changed_wf {
+            let (b, a) = (
+                checked!(report, pentry(".wf")),
+                checked!(report, self.area(root, ".wf")),
+            );
+            checked!(
+                report,
+                changes(&self.trees, b.as_ref(), a.as_ref(), ".wf", &mut wf_paths)
+            );
+        }
+        if changed_tasks {
+            let (b, a) = (
+                checked!(report, pentry("tasks")),
+                checked!(report, self.area(root, "tasks")),
+            );
+            checked!(
+                report,
+                changes(
+                    &self.trees,
+                    b.as_ref(),
+                    a.as_ref(),
+                    "tasks",
+                    &mut task_paths
+                )
+            );
+        }
+        let trailers = wf_core::trailer::parse(&raw.message);
+        report.action =
+            wf_core::trailer::get(&trailers, wf_core::trailer::key::ACTION).map(str::to_string);
+        report.task = match core::changed_task_ids(&task_paths) {
+            Ok(ids) if changed_tasks && ids.len() == 1 => ids.into_iter().next(),
+            _ => wf_core::trailer::get(&trailers, wf_core::trailer::key::TASK).map(str::to_string),
+        };
+        let h = Header {
+            message: &raw.message,
+            author: (&raw.author.0, &raw.author.1),
+            committer: (&raw.committer.0, &raw.committer.1),
+            time: Timestamp(raw.time),
+        };
+        let status = raw
+            .signature
+            .as_deref()
+            .map(|s| sign::verify(s, &raw.payload));
+        let signature = match &status {
+            None | Some(SigStatus::Unsigned) => Signature::None,
+            Some(SigStatus::Bad(why)) => Signature::Bad(why),
+            Some(SigStatus::Good(key)) => Signature::Good(key),
+        };
+        let parent = match (proot.filter(|_| store_p), under) {
+            (None, _) => None,
+            (Some(_), Some(p)) => Some(p.clone()),
+            (Some(r), None) => Some(checked!(report, self.policy(r))),
+        };
+        let facts = core::CommitFacts {
+            header: &h,
+            dates: (
+                (raw.author_time.0, raw.author_time.1.as_str()),
+                (raw.time, raw.zone.as_str()),
+            ),
+            signature,
+            wf_paths: &wf_paths,
+            task_paths: &task_paths,
+            parent: parent
+                .as_ref()
+                .map(|p| p.as_ref().as_ref().map(|(_, l)| l).map_err(String::as_str)),
+            has_tasks: top_c.tasks.is_some(),
+            beside_policy_change: under.is_some(),
+        };
+        let next = match core::judge_commit(&facts) {
+            Ok(n) => n,
+            Err(p) => return Ok(report.problem(p)),
+        };
+        match next {
+            Next::Founding { key } => {
+                let after = checked!(report, super::wf_files(&self.trees, root));
+                let (actor, verdict) = core::judge_founding(&after, &key, &h);
+                report.actor = actor;
+                if let Err(p) = verdict {
+                    report.problems.push(p);
+                }
+            }
+            Next::Policy { actor } => {
+                report.actor = Some(actor.id.clone());
+                let after = checked!(report, super::wf_files(&self.trees, root));
+                let before = parent
+                    .as_ref()
+                    .and_then(|p| p.as_ref().as_ref().ok())
+                    .map(|(f, _)| f);
+                if let Err(p) = core::replay_policy(before, &after, &actor, &h) {
+                    report.problems.push(p);
+                }
+            }
+            Next::Task { actor, id } => {
+                report.actor = Some(actor.id.clone());
+                report.task = Some(id.clone());
+                let Some(Ok((_, loaded))) = parent.as_ref().map(|p| p.as_ref()) else {
+                    return Ok(report);
+                };
+                let proot = proot.unwrap_or(root);
+                let before = checked!(report, self.task_files(proot, &id, None));
+                let after = checked!(report, self.task_files(root, &id, Some(&before)));
+                match core::replay_task(
+                    &loaded.workflows,
+                    &loaded.actors,
+                    &actor,
+                    &id,
+                    &before,
+                    &after,
+                    &h,
+                ) {
+                    Ok(done) => {
+                        report.approval =
+                            core::approval_of(&done).map(|(t, revision, digest, by)| Approval {
+                                task: t.id.clone(),
+                                title: t.title.clone(),
+                                revision,
+                                digest: digest.to_string(),
+                                approver: by.to_string(),
+                            });
+                    }
+                    Err(p) => report.problems.push(p),
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    pub(super) fn merge(
+        &mut self,
+        oid: Oid,
+        data: &[u8],
+        root: Oid,
+        parents: &[Oid],
+    ) -> Result<Report, Fail> {
+        let report = Report::new(oid, Kind::Merge);
+        let proots: Vec<Oid> = parents
+            .iter()
+            .map(|p| self.root_of(*p))
+            .collect::<Result<_, _>>()?;
+        let tops: Vec<Top> = proots
+            .iter()
+            .map(|r| self.top(*r))
+            .collect::<Result<_, _>>()?;
+        let top_m = self.top(root)?;
+        if !tops.iter().any(|t| t.store) && !top_m.store {
+            return Ok(Report::new(oid, Kind::Skipped));
+        }
+        if let Err(e) = crate::raw::parse(data) {
+            return Ok(report.problem(Problem::new(Check::Malformed, e)));
+        }
+        if let Some(a) = claimed_action(data) {
+            return Ok(report.problem(Problem::new(
+                Check::Mismatch,
+                format!("a merge says Wf-Action {a}: wf actions are single-parent commits"),
+            )));
+        }
+        if let Some(p) = &top_m.problem {
+            return Ok(report.problem(Problem::new(Check::Malformed, p.clone())));
+        }
+        if git_files_changed(
+            &top_m,
+            tops.first(),
+            tops.first().is_some_and(|t| t.wf != top_m.wf),
+        ) {
+            if let Some(p) = checked!(report, self.git_files(root)) {
+                return Ok(report.problem(p));
+            }
+        }
+        let base = match self.repo.merge_base_many(parents) {
+            Ok(b) => Some(b),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => None,
+            Err(e) => return Err(e.into()),
+        };
+        let top_b = match base {
+            Some(b) => Some(self.top(self.root_of(b)?)?),
+            None => None,
+        };
+        let b = match &top_b {
+            Some(t) => checked!(report, self.units(t)),
+            None => None,
+        };
+        let mut ps = Vec::with_capacity(tops.len());
+        for t in &tops {
+            ps.push(checked!(report, self.units(t)));
+        }
+        let m = checked!(report, self.units(&top_m));
+        if let Err(p) = core::check_merge(b.as_ref(), &ps, m.as_ref()) {
+            return Ok(report.problem(p));
+        }
+        // The actions a merge brings in are judged again under the policy where they land:
+        // when one parent's line changed `.wf/` since the merge base, every task action of
+        // the other parents' lines must be legal under that parent's policy. A key revoked
+        // (or a role taken away) on main cannot act through a branch forked before.
+        let wf_base = top_b.as_ref().and_then(|t| t.wf.clone());
+        for (i, (t, parent)) in tops.iter().zip(parents).enumerate() {
+            if !t.store || t.wf == wf_base || top_b.is_none() {
+                continue;
+            }
+            let pol = checked!(report, self.policy(t.root));
+            for (j, other) in parents.iter().enumerate() {
+                if j == i {
+                    continue;
+                }
+                if let Some(p) = self.rejudge(*other, *parent, &pol)? {
+                    let which = if i == 0 {
+                        "the first parent".to_string()
+                    } else {
+                        format!("parent {}", i + 1)
+                    };
+                    return Ok(report.problem(Problem::new(
+                        Check::Merge,
+                        format!(
+                            "brings in {p}, which the policy at {which} ({}) refuses; the policy changed there since the branches parted: rebase the branch onto it (wf sync)",
+                            &parent.to_string()[..12]
+                        ),
+                    )));
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Judge every single-parent commit reachable from `tip` but not from `landing` again under
+    /// `policy`; describe the first one refused.
+    pub(super) fn rejudge(
+        &mut self,
+        tip: Oid,
+        landing: Oid,
+        policy: &Policy,
+    ) -> Result<Option<String>, Fail> {
+        let mut walk = self.repo.revwalk()?;
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+        walk.push(tip)?;
+        walk.hide(landing)?;
+        for c in walk {
+            let c = c?;
+            let data = self.commit_bytes(c)?;
+            let (_, parents) = crate::raw::header(&data).map_err(Fail::Refused)?;
+            if parents.len() > 1 {
+                continue;
+            }
+            let r = match self.judge_inner(c, Some(policy)) {
+                Ok(r) => r,
+                Err(Fail::Refused(why)) => {
+                    Report::new(c, Kind::Task).problem(Problem::new(Check::Malformed, why))
+                }
+                Err(Fail::Git(e)) => return Err(Fail::Git(e)),
+            };
+            if let Some(p) = r.problems.first() {
+                let what = match (&r.action, &r.task, &r.actor) {
+                    (Some(a), Some(t), Some(by)) => format!(" ({a} of {t} by {by})"),
+                    (Some(a), Some(t), None) => format!(" ({a} of {t})"),
+                    _ => String::new(),
+                };
+                return Ok(Some(format!(
+                    "{}{what}: {}: {}",
+                    &c.to_string()[..12],
+                    p.check,
+                    p.reason
+                )));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// The `Wf-Action` a commit object's message claims, if any.
+fn claimed_action(commit: &[u8]) -> Option<String> {
+    let at = commit.windows(2).position(|w| w == b"\n\n")?;
+    let message = String::from_utf8_lossy(&commit[at + 2..]);
+    let trailers = wf_core::trailer::parse(&message);
+    wf_core::trailer::get(&trailers, wf_core::trailer::key::ACTION).map(wf_core::text::visible)
+}
+
+/// Whether git's own top-level files must be judged: they changed, the store is founded here,
+/// or the actors a `.mailmap` must not rename may have changed.
+fn git_files_changed(top: &Top, parent: Option<&Top>, changed_wf: bool) -> bool {
+    if !top.store {
+        return false;
+    }
+    match parent.filter(|p| p.store) {
+        None => top.attributes.is_some() || top.mailmap.is_some(),
+        Some(p) => {
+            top.attributes != p.attributes
+                || top.mailmap != p.mailmap
+                || (changed_wf && top.mailmap.is_some())
+        }
+    }
+}

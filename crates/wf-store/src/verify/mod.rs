@@ -1,0 +1,291 @@
+//! Replay history: read each commit's objects through the checked tree reader, check its
+//! signature in process, and hand the facts to `wf_core::verify` to judge. Commits are judged
+//! independently (each only against its parents), so they are spread over all cores (rayon),
+//! and a commit once found clean is remembered in `<git-dir>/wf-verified-<version>-r<rules>`
+//! so later runs only pay for new commits.
+//!
+//! - [`cache`]: the file of commits found clean;
+//! - `read`: what a commit's trees hold, read through [`crate::tree`] (the facts);
+//! - `judge`: single-parent commits and merges, judged by the core on those facts.
+
+use std::collections::{HashMap, HashSet};
+
+use git2::{Oid, Repository, Sort};
+use rayon::prelude::*;
+use wf_core::policy::Files;
+use wf_core::verify::Problem;
+
+use crate::tree::{self, Reader, TreeError};
+
+/// Unwrap a read, or end the judgement with a `malformed` problem when what was read is not
+/// canonical.
+macro_rules! checked {
+    ($report:ident, $e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(e) => match Fail::from(e) {
+                Fail::Refused(why) => {
+                    return Ok($report.problem(Problem::new(Check::Malformed, why)))
+                }
+                Fail::Git(e) => return Err(Fail::Git(e)),
+            },
+        }
+    };
+}
+
+pub mod cache;
+mod judge;
+mod read;
+
+pub use cache::{cache_path, load_cache, save_cache, RULES};
+use read::changes;
+
+/// Every file under `.wf/` in a commit's root tree, by path from the repository root, read
+/// through the canonical check: a tree that is not in git's form, or an entry that is not a
+/// folder or a regular file, is refused ([`TreeError::Refused`]).
+pub fn wf_files(reader: &Reader, root: Oid) -> Result<Files, TreeError> {
+    let mut files = Files::new();
+    let Some(wf) = reader.entry(root, ".wf")? else {
+        return Ok(files);
+    };
+    for (rel, e) in reader.files_below(&wf, ".wf")? {
+        let path = format!(".wf/{rel}");
+        let bytes = reader.blob(tree::oid(&e), &path, wf_core::task::MAX_FILE_SIZE)?;
+        files.insert(path, bytes);
+    }
+    Ok(files)
+}
+
+/// The paths under `.wf/` and `tasks/` that differ between two root trees (`before` is `None`
+/// for a root commit), every tree on the way read through the canonical check, as the verifier
+/// reads them. A view that shows a commit's change asks this first, so it never shows a
+/// change the verifier could not read.
+pub fn changed_paths(
+    reader: &Reader,
+    before: Option<Oid>,
+    after: Oid,
+) -> Result<Vec<String>, TreeError> {
+    let mut out = Vec::new();
+    for area in [".wf", "tasks"] {
+        let b = before.map(|r| reader.entry(r, area)).transpose()?.flatten();
+        let a = reader.entry(after, area)?;
+        if b.as_ref().map(|e| (e.mode, e.id)) != a.as_ref().map(|e| (e.mode, e.id)) {
+            changes(reader, b.as_ref(), a.as_ref(), area, &mut out)?;
+        }
+    }
+    Ok(out)
+}
+
+/// What was found about one commit.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// The commit.
+    pub commit: Oid,
+    /// How it was judged.
+    pub kind: Kind,
+    /// `Wf-Action`, when the commit carries one.
+    pub action: Option<String>,
+    /// The task it acts on (from the diff, else from `Wf-Task`).
+    pub task: Option<String>,
+    /// The actor the signature identifies.
+    pub actor: Option<String>,
+    /// Problems; empty when clean.
+    pub problems: Vec<Problem>,
+    /// For a clean `approve`: what it approves.
+    pub approval: Option<Approval>,
+}
+
+/// A valid or invalid approval found in the range.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Approval {
+    /// Task id.
+    pub task: String,
+    /// Title.
+    pub title: String,
+    /// Revision approved.
+    pub revision: u32,
+    /// Its digest.
+    pub digest: String,
+    /// Who approved.
+    pub approver: String,
+}
+
+/// How a commit was judged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Touches neither `.wf/` nor `tasks/` of a store: left alone.
+    Skipped,
+    /// Found clean by an earlier run (`<git-dir>/wf-verified`).
+    Cached,
+    /// A task action.
+    Task,
+    /// A change to `.wf/`.
+    Policy,
+    /// A merge.
+    Merge,
+    /// Not a wf action, but in a store's history: judged for the shape of its top-level tree
+    /// and git's own files there (`.gitattributes`, `.mailmap`).
+    Tree,
+}
+
+impl Kind {
+    /// The kind a lowercase name names.
+    pub fn parse(name: &str) -> Option<Kind> {
+        [
+            Kind::Skipped,
+            Kind::Cached,
+            Kind::Task,
+            Kind::Policy,
+            Kind::Merge,
+            Kind::Tree,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == name)
+    }
+
+    /// Lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Skipped => "skipped",
+            Kind::Cached => "cached",
+            Kind::Task => "task",
+            Kind::Policy => "policy",
+            Kind::Merge => "merge",
+            Kind::Tree => "tree",
+        }
+    }
+}
+
+/// Which commits to verify.
+#[derive(Clone, Debug)]
+pub struct Range {
+    /// Tips whose history is verified.
+    pub include: Vec<Oid>,
+    /// Commits (and their history) to leave out.
+    pub exclude: Vec<Oid>,
+}
+
+/// The commits of a shallow clone whose parents git did not fetch (`<git-dir>/shallow`); empty
+/// for a complete history. libgit2 shows them as root commits, so they cannot be judged.
+pub fn shallow_commits(repo: &Repository) -> HashSet<Oid> {
+    std::fs::read_to_string(repo.commondir().join("shallow"))
+        .map(|s| {
+            s.lines()
+                .filter_map(|l| Oid::from_str(l.trim()).ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// List the commits of a range, parents before children.
+pub fn commits(repo: &Repository, range: &Range) -> Result<Vec<Oid>, git2::Error> {
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+    for o in &range.include {
+        walk.push(*o)?;
+    }
+    for o in &range.exclude {
+        walk.hide(*o)?;
+    }
+    walk.collect()
+}
+
+/// Judge the commits, in parallel on `threads` threads (a rayon pool), each worker with its
+/// own repository handle from `open`, its own checked-tree cache and policy cache. Reports come
+/// back in the order of `oids`; `progress` is called with the number of commits each batch
+/// finished.
+pub fn verify(
+    open: &(dyn Fn() -> Result<Repository, git2::Error> + Sync),
+    oids: &[Oid],
+    cached: &HashMap<Oid, Kind>,
+    describe_cached: bool,
+    threads: usize,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<Vec<Report>, git2::Error> {
+    crate::repo::trust_object_ids();
+    // Each commit is read once and its parent's trees were read by the commit before: the
+    // object cache (up to 256 MiB per thread) bought no time here.
+    git2::opts::enable_caching(false);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.clamp(1, 64))
+        .build()
+        .map_err(|e| git2::Error::from_str(&format!("cannot start the verifier's threads: {e}")))?;
+    let blocks: Vec<Result<Vec<Report>, git2::Error>> = pool.install(|| {
+        oids.par_chunks(32)
+            .map_init(
+                || open().map(read::Worker::new),
+                |worker, chunk| {
+                    let worker = worker
+                        .as_mut()
+                        .map_err(|e| git2::Error::from_str(e.message()))?;
+                    let mut ctx = worker.ctx()?;
+                    let reports = chunk
+                        .iter()
+                        .map(|oid| match cached.get(oid) {
+                            Some(kind) if describe_cached => ctx.describe_cached(*oid, *kind),
+                            Some(_) => Report::new(*oid, Kind::Cached),
+                            None => ctx.judge(*oid),
+                        })
+                        .collect();
+                    progress(chunk.len());
+                    Ok(reports)
+                },
+            )
+            .collect()
+    });
+    let mut out = Vec::with_capacity(oids.len());
+    for b in blocks {
+        out.extend(b?);
+    }
+    Ok(out)
+}
+
+/// Judge one commit with this repository handle, on the calling thread (no cache). For tests
+/// and tools that ask about a single commit, including objects that only this handle sees
+/// (an in-memory object backend).
+pub fn judge(repo: &Repository, oid: Oid) -> Result<Report, git2::Error> {
+    crate::repo::trust_object_ids();
+    let mut worker = read::Worker::new_borrowed(repo);
+    let mut ctx = worker.ctx()?;
+    Ok(ctx.judge(oid))
+}
+
+impl Report {
+    fn new(commit: Oid, kind: Kind) -> Report {
+        Report {
+            commit,
+            kind,
+            action: None,
+            task: None,
+            actor: None,
+            problems: vec![],
+            approval: None,
+        }
+    }
+    fn problem(mut self, p: Problem) -> Report {
+        self.problems.push(p);
+        self
+    }
+}
+
+/// Why a commit could not be judged further: its trees are not canonical (a problem to
+/// report), or git failed underneath.
+enum Fail {
+    Refused(String),
+    Git(git2::Error),
+}
+
+impl From<git2::Error> for Fail {
+    fn from(e: git2::Error) -> Fail {
+        Fail::Git(e)
+    }
+}
+
+impl From<TreeError> for Fail {
+    fn from(e: TreeError) -> Fail {
+        match e {
+            TreeError::Refused(why) => Fail::Refused(why),
+            TreeError::Git(e) => Fail::Git(e),
+        }
+    }
+}

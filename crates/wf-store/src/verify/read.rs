@@ -1,0 +1,361 @@
+//! The facts of a commit, read through the checked tree reader: the top of its tree, the
+//! files that changed under `.wf/` and `tasks/`, the policy of a `.wf/` tree, a task's files,
+//! a tree's merge units, git's own top-level files.
+
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+
+use git2::{ObjectType, Oid, Repository};
+use wf_core::policy::{self, Files, Loaded};
+use wf_core::verify::{Blob, Check, Problem, TaskFiles, Units};
+use wf_core::Task;
+
+use super::{wf_files, Fail};
+use crate::tree::{self, Area, Entry, Mode, Reader, TreeCache, TreeError};
+
+/// A parsed policy, shared by the commits whose parent has the same `.wf/` tree.
+pub(super) type Policy = Rc<Result<(Files, Loaded), String>>;
+
+/// What one worker thread keeps between commits: its repository handle, the trees it checked
+/// and the policies it parsed.
+pub(super) struct Worker<R> {
+    repo: R,
+    trees: TreeCache,
+    policies: HashMap<Oid, Policy>,
+}
+
+impl Worker<Repository> {
+    pub(super) fn new(repo: Repository) -> Self {
+        Worker {
+            repo,
+            trees: TreeCache::default(),
+            policies: HashMap::new(),
+        }
+    }
+}
+
+impl<'r> Worker<&'r Repository> {
+    pub(super) fn new_borrowed(repo: &'r Repository) -> Self {
+        Worker {
+            repo,
+            trees: TreeCache::default(),
+            policies: HashMap::new(),
+        }
+    }
+}
+
+impl<R: std::borrow::Borrow<Repository>> Worker<R> {
+    /// A judging context over this worker's caches.
+    pub(super) fn ctx(&mut self) -> Result<Ctx<'_>, git2::Error> {
+        let repo = self.repo.borrow();
+        Ok(Ctx {
+            repo,
+            trees: Reader::new(repo, &self.trees)?,
+            policies: &mut self.policies,
+        })
+    }
+}
+
+/// What the top of a commit's tree says, read before the commit is judged.
+pub(super) struct Top {
+    /// The root tree.
+    pub(super) root: Oid,
+    /// Why the top level is not canonical, if it is not.
+    pub(super) problem: Option<String>,
+    /// The identity (`<mode> <id>`, the mode as stored) of the `.wf` and `tasks` entries.
+    pub(super) wf: Option<String>,
+    pub(super) tasks: Option<String>,
+    /// The identities of git's own top-level files that change what git shows of a store.
+    pub(super) attributes: Option<String>,
+    pub(super) mailmap: Option<String>,
+    /// Whether it claims to be a store: a `.wf` entry that is a tree holding `store.toml`,
+    /// whatever its mode says and however its trees are formed (a claim is judged, never
+    /// taken on trust).
+    pub(super) store: bool,
+}
+
+pub(super) fn git_problem(e: git2::Error) -> Problem {
+    Problem::new(Check::Malformed, format!("git: {}", e.message()))
+}
+
+/// Reading (and, in `judge`, judging) one commit at a time.
+pub(super) struct Ctx<'r> {
+    pub(super) repo: &'r Repository,
+    pub(super) trees: Reader<'r>,
+    /// Parsed policies by the id of their `.wf` tree.
+    policies: &'r mut HashMap<Oid, Policy>,
+}
+
+/// The paths (from the repository root) of the files that differ between two versions of a
+/// folder entry, reading every tree on the way through the canonical check. Only folders
+/// whose identity (mode and id) differs are read, so the cost follows the size of the change,
+/// not of the trees; and every new tree of a commit under `.wf/` or `tasks/` lies on such a
+/// path, so each one is checked.
+pub(super) fn changes(
+    trees: &Reader,
+    before: Option<&Entry>,
+    after: Option<&Entry>,
+    path: &str,
+    out: &mut Vec<String>,
+) -> Result<(), TreeError> {
+    let sub = |e: Option<&Entry>| -> Result<Option<Rc<[Entry]>>, TreeError> {
+        match e {
+            Some(e) if e.mode == Mode::Tree => {
+                Ok(Some(trees.tree(tree::oid(e), Area::Wf, path)?))
+            }
+            _ => Ok(None),
+        }
+    };
+    let (old, new) = (sub(before)?, sub(after)?);
+    if old.is_none() && new.is_none() {
+        out.push(path.to_string());
+        return Ok(());
+    }
+    if before.is_some_and(|e| e.mode != Mode::Tree) || after.is_some_and(|e| e.mode != Mode::Tree) {
+        // A file became a folder or the reverse: the file's path changed too.
+        out.push(path.to_string());
+    }
+    let empty: Rc<[Entry]> = Rc::new([]);
+    let (old, new) = (old.unwrap_or_else(|| empty.clone()), new.unwrap_or(empty));
+    // Both lists are in git's order (checked), so one merge-join pass pairs them.
+    let (mut i, mut j) = (0, 0);
+    while i < old.len() || j < new.len() {
+        let order = match (old.get(i), new.get(j)) {
+            (Some(o), Some(n)) => wf_core::tree::git_order(o, n),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        let (o, n) = match order {
+            std::cmp::Ordering::Less => {
+                i += 1;
+                (old.get(i - 1), None)
+            }
+            std::cmp::Ordering::Greater => {
+                j += 1;
+                (None, new.get(j - 1))
+            }
+            std::cmp::Ordering::Equal => {
+                i += 1;
+                j += 1;
+                let (o, n) = (&old[i - 1], &new[j - 1]);
+                if (o.mode, o.id) == (n.mode, n.id) {
+                    continue;
+                }
+                (Some(o), Some(n))
+            }
+        };
+        let name = o.or(n).map(Entry::name).unwrap_or_default();
+        changes(trees, o, n, &tree::join(path, &name), out)?;
+    }
+    Ok(())
+}
+
+impl Ctx<'_> {
+    /// The bytes of a commit object.
+    pub(super) fn commit_bytes(&self, oid: Oid) -> Result<Vec<u8>, Fail> {
+        let (kind, data) = self.trees.raw(oid)?;
+        if kind != ObjectType::Commit {
+            return Err(Fail::Refused(format!("{oid} is not a commit")));
+        }
+        Ok(data)
+    }
+
+    /// The root tree of a commit, as its first header names it.
+    pub(super) fn root_of(&self, commit: Oid) -> Result<Oid, Fail> {
+        let data = self.commit_bytes(commit)?;
+        Ok(crate::raw::header(&data).map_err(Fail::Refused)?.0)
+    }
+
+    /// Read the top of a root tree (see [`Top`]).
+    pub(super) fn top(&self, root: Oid) -> Result<Top, git2::Error> {
+        let mut top = Top {
+            root,
+            problem: None,
+            wf: None,
+            tasks: None,
+            attributes: None,
+            mailmap: None,
+            store: false,
+        };
+        let Some(bytes) = self.trees.raw_tree(root)? else {
+            top.problem = Some("the commit's tree is not a tree".into());
+            return Ok(top);
+        };
+        let entries = match wf_core::tree::scan(&bytes) {
+            Ok(e) => e,
+            Err(e) => {
+                top.problem = Some(format!("the commit's tree does not parse: {e}"));
+                return Ok(top);
+            }
+        };
+        top.problem = wf_core::tree::parse(&bytes, Area::Top).err();
+        let identity = |n: &str| {
+            entries
+                .iter()
+                .find(|e| e.name == n.as_bytes())
+                .map(|e| format!("{} {}", String::from_utf8_lossy(e.mode), e.id))
+        };
+        top.wf = identity(".wf");
+        top.tasks = identity("tasks");
+        top.attributes = identity(wf_core::checkout::ATTRIBUTES_FILE);
+        top.mailmap = identity(wf_core::checkout::MAILMAP_FILE);
+        for e in entries.iter().filter(|e| e.name == b".wf") {
+            let id = Oid::from_bytes(&e.id.0)?;
+            let holds = self
+                .trees
+                .raw_tree(id)?
+                .and_then(|b| {
+                    wf_core::tree::scan(&b)
+                        .ok()
+                        .map(|es| es.iter().any(|x| x.name == b"store.toml"))
+                })
+                .unwrap_or(false);
+            top.store |= holds;
+        }
+        Ok(top)
+    }
+
+    /// The checked entry of `.wf` or `tasks` at the top of a root tree.
+    pub(super) fn area(&self, root: Oid, name: &str) -> Result<Option<Entry>, TreeError> {
+        self.trees.entry(root, name)
+    }
+
+    /// Judge git's own top-level files of a store's root tree (see [`wf_core::checkout`]).
+    pub(super) fn git_files(&mut self, root: Oid) -> Result<Option<Problem>, Fail> {
+        use wf_core::checkout::{self, ATTRIBUTES_FILE, MAILMAP_FILE};
+        let limit = wf_core::task::MAX_FILE_SIZE;
+        let bad = |why: String| Ok(Some(Problem::new(Check::Malformed, why)));
+        if let Some(bytes) = self.trees.file(root, ATTRIBUTES_FILE, limit)? {
+            if let Err(why) = checkout::check_attributes(&bytes) {
+                return bad(why);
+            }
+        }
+        if let Some(bytes) = self.trees.file(root, MAILMAP_FILE, limit)? {
+            if let Ok((_, loaded)) = self.policy(root)?.as_ref() {
+                if let Err(why) = checkout::check_mailmap(&bytes, &loaded.actors) {
+                    return bad(why);
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// The parsed policy of a root tree, cached by the id of its `.wf` tree.
+    pub(super) fn policy(&mut self, root: Oid) -> Result<Policy, TreeError> {
+        let key = self
+            .area(root, ".wf")?
+            .map_or_else(Oid::zero, |e| tree::oid(&e));
+        if let Some(p) = self.policies.get(&key) {
+            return Ok(p.clone());
+        }
+        let files = wf_files(&self.trees, root)?;
+        let loaded = policy::load(&files).map(|l| (files, l));
+        let p = Rc::new(loaded);
+        if self.policies.len() > 256 {
+            self.policies.clear();
+        }
+        self.policies.insert(key, p.clone());
+        Ok(p)
+    }
+
+    /// A task's file and folder in a root tree. Contents (sha256, size) are read for files that
+    /// are new or changed relative to `before`.
+    pub(super) fn task_files(
+        &self,
+        root: Oid,
+        id: &str,
+        before: Option<&TaskFiles>,
+    ) -> Result<TaskFiles, TreeError> {
+        let mut out = TaskFiles::default();
+        let path = Task::path(id);
+        if let Some(b) = self.trees.file(root, &path, wf_core::task::MAX_FILE_SIZE)? {
+            out.task = Some(String::from_utf8_lossy(&b).into_owned());
+        }
+        let dir_path = Task::dir(id);
+        let dir_path = dir_path.trim_end_matches('/');
+        let Some(dir) = self.trees.entry(root, dir_path)? else {
+            return Ok(out);
+        };
+        if dir.mode != Mode::Tree {
+            out.dir.insert(
+                "(not a folder)".into(),
+                Blob {
+                    oid: dir.id.to_string(),
+                    content: None,
+                },
+            );
+            return Ok(out);
+        }
+        for (rel, e) in self.trees.files_below(&dir, dir_path)? {
+            let oid = e.id.to_string();
+            let full = format!("{dir_path}/{rel}");
+            let unchanged = before
+                .and_then(|b| b.dir.get(&rel))
+                .is_some_and(|b| b.oid == oid);
+            let content = if unchanged {
+                None
+            } else {
+                let size = self.trees.blob_size(tree::oid(&e), &full)?;
+                if size > wf_core::task::MAX_FILE_SIZE {
+                    // Never read into memory: reported by its size.
+                    out.oversized.push((full, size));
+                    None
+                } else {
+                    let bytes = self.trees.blob(tree::oid(&e), &full, size)?;
+                    Some((wf_core::digest::sha256_hex(&bytes), bytes.len() as u64))
+                }
+            };
+            out.dir.insert(rel, Blob { oid, content });
+        }
+        Ok(out)
+    }
+
+    /// The units of a root tree (see [`core::check_merge`]); `None` for a tree without a store.
+    /// Every tree read on the way is checked, so a merge cannot hide a repeated entry or a
+    /// changed mode in the folders it builds.
+    pub(super) fn units(&self, top: &Top) -> Result<Option<Units>, TreeError> {
+        if !top.store {
+            return Ok(None);
+        }
+        let mut m = BTreeMap::new();
+        if let Some(e) = self.area(top.root, ".wf")? {
+            m.insert(".wf".to_string(), (Some(e.identity()), None));
+        }
+        let Some(tasks) = self.area(top.root, "tasks")? else {
+            return Ok(Some(m));
+        };
+        for shard in self
+            .trees
+            .tree(tree::oid(&tasks), Area::Wf, "tasks")?
+            .iter()
+        {
+            let sname = shard.name();
+            if shard.mode != Mode::Tree {
+                // A stray file among the shards: a unit of its own.
+                m.insert(format!("tasks/{sname}"), (Some(shard.identity()), None));
+                continue;
+            }
+            let spath = format!("tasks/{sname}");
+            for e in self.trees.tree(tree::oid(shard), Area::Wf, &spath)?.iter() {
+                let name = e.name();
+                let (id, is_file) = match name.strip_suffix(".toml") {
+                    Some(id) => (id, true),
+                    None => (name.as_str(), false),
+                };
+                let key = if wf_core::task::shard(id) == sname && !id.contains('/') {
+                    id.to_string()
+                } else {
+                    format!("tasks/{sname}/{name}")
+                };
+                let u = m.entry(key).or_insert((None, None));
+                let v = Some(e.identity());
+                if is_file {
+                    u.0 = v;
+                } else {
+                    u.1 = v;
+                }
+            }
+        }
+        Ok(Some(m))
+    }
+}
