@@ -3,7 +3,9 @@
 //! in step, through crashes (a sync journal, atomic writes); signs and checks SSH signatures (in process, `ssh-keygen` as fallback).
 #![deny(missing_docs)]
 
+pub mod error;
 pub mod index;
+pub mod locks;
 pub mod raw;
 pub mod repo;
 pub mod sign;

@@ -21,8 +21,11 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use git2::{ErrorCode, ObjectType, Oid, Status, StatusOptions};
+use git2::{ObjectType, Oid, Status, StatusOptions};
 
+pub use crate::error::short;
+pub use crate::locks::LOCK_GRACE;
+use crate::locks::patiently;
 use crate::repo::{Store, StoreError, WriterLock};
 use crate::tree::{self, Mode, Reader};
 
@@ -32,9 +35,6 @@ type Result<T> = std::result::Result<T, StoreError>;
 pub const JOURNAL: &str = "wf-sync";
 /// What a temporary file of an atomic write ends with (it starts with a dot).
 pub const TMP_SUFFIX: &str = ".wf-tmp";
-/// How long a writer waits for a git lock file to go away (a git command that is running
-/// holds one for milliseconds) before reporting it as in the way.
-pub const LOCK_GRACE: Duration = Duration::from_millis(500);
 
 const JOURNAL_HEADER: &str =
     "# wf sync journal: a commit is being copied to the work tree (see spec/store.md)";
@@ -391,10 +391,6 @@ impl Store {
         }
     }
 
-    /// The lock file git takes to update a ref.
-    pub(crate) fn ref_lock(&self, refname: &str) -> PathBuf {
-        self.git().commondir().join(format!("{refname}.lock"))
-    }
 
     /// wf's own temporary files left by a killed writer: `<git-dir>/.wf-sync.wf-tmp` and
     /// `.NAME.wf-tmp` files under these work-tree folders.
@@ -466,25 +462,6 @@ impl Store {
     }
 }
 
-/// Run a git operation that takes a lock file; while the lock is held by someone else, retry
-/// for [`LOCK_GRACE`], then give up with [`StoreError::Locked`].
-pub(crate) fn patiently<T>(
-    lock: &Path,
-    mut op: impl FnMut() -> std::result::Result<T, git2::Error>,
-) -> Result<T> {
-    let start = Instant::now();
-    loop {
-        match op() {
-            Err(e) if e.code() == ErrorCode::Locked => {
-                if start.elapsed() >= LOCK_GRACE {
-                    return Err(StoreError::Locked(lock.to_path_buf()));
-                }
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            r => return Ok(r?),
-        }
-    }
-}
 
 /// Write a file atomically: a temporary file beside it (`.NAME.wf-tmp`), then a rename; the
 /// folder is made first. A reader (or a crash) sees the old content or the new, never half.
@@ -572,10 +549,6 @@ fn io(p: &Path, e: std::io::Error) -> StoreError {
     StoreError::Io(p.display().to_string(), e)
 }
 
-/// The first 12 hex digits of a commit id.
-pub fn short(oid: Oid) -> String {
-    oid.to_string()[..12].to_string()
-}
 
 #[cfg(test)]
 mod tests {
