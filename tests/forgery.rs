@@ -18,6 +18,16 @@
 //! unsorted entries, modes, names, merges, refs); class 9 is top-level git metadata found
 //! beyond the issue. Class 7 (honest histories that must be accepted) and class 8 (a mode
 //! libgit2 normalises must not crash the verifier) are tests of their own.
+//!
+//! Class 10 is the second red-team round, against the fixed verifier: git's own readers that
+//! parse `.gitattributes` and `.mailmap` otherwise than wf does (a NUL, fgets' 1024-byte
+//! lines, `#` mid-line, case look-alikes, `-diff`), `refs/notes/*`, and octopus merges judged
+//! against libgit2's `merge_base_many` (the base of the first parent and the union of the
+//! others, not the base of all parents), which lets an unsigned merge revert or delete signed
+//! tasks and even remove the store so that an outsider can found a new one on main. The
+//! `class_10_honest_*` tests are honest histories that must be accepted (criss-cross and
+//! octopus merges, `.gitattributes` written with CRLF or a blank line after wf's block, a
+//! revocation merged after the revoked actor acted on main, code beside a store, ...).
 
 mod common;
 
@@ -1970,7 +1980,430 @@ const KINDS: &[Kind] = &[
             Forged::refspec(tag.trim(), "refs/tags/t2")
         }
     ),
+    // --- class 10: round 2, against the fixed verifier ---------------------------------------
+    kind!(
+        "gitattributes-nul-hides-block",
+        10,
+        "an unsigned commit adds a top-level .gitattributes `tasks/** text eol=crlf`, a NUL, then \
+         wf's block: wf sees the file end with the block, but git reads an attributes blob only up \
+         to its first NUL, so a fresh clone checks A's approved output out with CRLF (other bytes, \
+         another sha256 than the verified blob)",
+        MALFORMED,
+        &[".gitattributes"],
+        |w| {
+            let mut bytes = b"tasks/** text eol=crlf\n\0\n".to_vec();
+            bytes.extend_from_slice(wf_core::checkout::ATTRIBUTES_BLOCK.as_bytes());
+            let attrs = w.blob(&bytes);
+            let t = w.edit(&w.tree_of(&w.good), "", |es| {
+                add(es, ent(FILE, ".gitattributes", &attrs))
+            });
+            let c = w.plain(&t, &[&w.good], "Housekeeping\n");
+            w.set_main(&c);
+            let path = a_output(w);
+            let clone = fresh_clone(w, "nul-attributes");
+            let on_disk = std::fs::read(clone.join(&path)).unwrap();
+            assert_ne!(
+                on_disk,
+                w.show(&format!("main:{path}")),
+                "a fresh clone writes other bytes than the verified blob"
+            );
+            assert!(on_disk.windows(2).any(|p| p == b"\r\n"));
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "mailmap-long-line-split",
+        10,
+        "an unsigned commit adds a top-level .mailmap whose one line is `#`, 1022 filler bytes, \
+         then `Alice A <alice@...> <drafter-bot@...>`: wf reads a comment, but git reads a \
+         work tree's .mailmap with fgets into 1024 bytes, so the tail is a line of its own and \
+         `git log` in every clone shows the AI's signed actions as alice's",
+        MALFORMED,
+        &[".mailmap"],
+        |w| {
+            let line = format!(
+                "#{}{} <{}> <{}>\n",
+                "x".repeat(1022),
+                ALICE.1,
+                ALICE.2,
+                BOT.2
+            );
+            let map = w.blob(line.as_bytes());
+            let t = w.edit(&w.tree_of(&w.good), "", |es| add(es, ent(FILE, ".mailmap", &map)));
+            let c = w.plain(&t, &[&w.good], "Housekeeping\n");
+            w.set_main(&c);
+            w.git(&["reset", "-q", "--hard", "main"]);
+            let shown = w.git(&["log", "-1", "--format=%aN <%aE>", "--grep=^wf: submit", "main"]);
+            assert_eq!(
+                shown,
+                format!("{} <{}>", ALICE.1, ALICE.2),
+                "git log in the clone shows the bot's submit as alice's"
+            );
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "mailmap-hash-mid-line",
+        10,
+        "an unsigned commit adds a top-level .mailmap `Alice<NBSP>A <#alice@example.com> \
+         <drafter-bot@...>`: wf cuts every line at its first `#`, git only skips lines that \
+         begin with one, so git log (also on the bare server, mailmap.blob) shows the AI's signed \
+         actions under a human's name",
+        MALFORMED,
+        &[".mailmap"],
+        |w| {
+            let line = format!("Alice\u{a0}A <#{}> <{}>\n", ALICE.2, BOT.2);
+            let map = w.blob(line.as_bytes());
+            let t = w.edit(&w.tree_of(&w.good), "", |es| add(es, ent(FILE, ".mailmap", &map)));
+            let c = w.plain(&t, &[&w.good], "Housekeeping\n");
+            w.set_main(&c);
+            let shown = w.git(&[
+                "-c",
+                "mailmap.blob=main:.mailmap",
+                "log",
+                "-1",
+                "--format=%aN",
+                "--grep=^wf: submit",
+                "main",
+            ]);
+            assert_eq!(shown, "Alice\u{a0}A", "git log renames the bot");
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "gitattributes-case-look-alike",
+        10,
+        "an unsigned commit adds a top-level .GITATTRIBUTES `tasks/** text eol=crlf`: on a \
+         case-insensitive file system (macOS, Windows) git opens it as the work tree's \
+         .gitattributes, and a checkout rewrites the verified outputs; wf only judges the exact \
+         name",
+        MALFORMED,
+        &[".gitattributes", "look-alike"],
+        |w| {
+            let attrs = w.blob(b"tasks/** text eol=crlf\n");
+            let t = w.edit(&w.tree_of(&w.good), "", |es| {
+                add(es, ent(FILE, ".GITATTRIBUTES", &attrs))
+            });
+            let c = w.plain(&t, &[&w.good], "Housekeeping\n");
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "mailmap-case-look-alike",
+        10,
+        "an unsigned commit adds a top-level .MailMap mapping the bot to alice: on a \
+         case-insensitive file system git opens it as .mailmap and git log shows the AI's signed \
+         actions as alice's; wf only judges the exact name",
+        MALFORMED,
+        &[".mailmap", "look-alike"],
+        |w| {
+            let map = w.blob(format!("{} <{}> <{}>\n", ALICE.1, ALICE.2, BOT.2).as_bytes());
+            let t = w.edit(&w.tree_of(&w.good), "", |es| add(es, ent(FILE, ".MailMap", &map)));
+            let c = w.plain(&t, &[&w.good], "Housekeeping\n");
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "notes-ref-on-an-approval",
+        10,
+        "refs/notes/commits (a commit, so the hook lets it in) attaches to alice's signed \
+         approval of A the text `Approval withdrawn by alice: do not ship`; git log shows it \
+         under her signed commit by default",
+        "history",
+        &["notes"],
+        |w| {
+            w.git(&[
+                "-c",
+                "user.name=Mallory M",
+                "-c",
+                "user.email=mallory@example.com",
+                "notes",
+                "add",
+                "-m",
+                "Approval withdrawn by alice: do not ship.",
+                &w.approve_a,
+            ]);
+            let shown = w.git(&["log", "-1", &w.approve_a]);
+            assert!(shown.contains("Approval withdrawn by alice"), "{shown}");
+            Forged::refspec("refs/notes/commits", "refs/notes/commits")
+        }
+    ),
+    kind!(
+        "octopus-base-reverts-approval",
+        10,
+        "alice approves B on main (pushed); an unsigned octopus merge [main, main+no-op, a no-op \
+         side forked before] takes B's task file from the side: libgit2's merge_base_many is the \
+         base of the first parent and the others' union (here main itself), not the octopus \
+         base, so the side reads as having changed B and the merge silently reverts the \
+         signed approval",
+        "merge",
+        &["does not take", "revert"],
+        |w| {
+            w.act("wf-approve", &[&w.b, "-m", "ship it"], ALICE.0);
+            let approved = w.head();
+            push_main_ok(w);
+            let p1 = w.plain(&w.tree_of(&approved), &[&approved], "Tidy up\n");
+            let side = w.side(1);
+            let (dir, name) = split_owned(&task_file(&w.b));
+            let old = w.lookup(&w.tree_of(&w.good), &task_file(&w.b)).oid;
+            let t = w.edit(&w.tree_of(&approved), &dir, |es| set_oid(es, &name, &old));
+            let m = w.plain(&t, &[&approved, &p1, &side], "Merge branches\n");
+            w.set_main(&m);
+            assert!(!w.approved(&w.b), "B reads as not approved after the merge");
+            Forged::main(&m)
+        }
+    ),
+    kind!(
+        "octopus-base-deletes-task",
+        10,
+        "an unsigned octopus merge [main, main+no-op, a no-op side forked before E was made] \
+         whose tree is the side's: with libgit2's base (main itself) the side reads as having \
+         deleted E, so the merge deletes alice's signed task E and its input",
+        "merge",
+        &["does not take", "delete", "revert"],
+        |w| {
+            let pre = w.git(&["rev-parse", &format!("{}^", w.good)]);
+            assert!(w
+                .s
+                .git_output(&["cat-file", "-e", &format!("{pre}:{}", task_file(&w.e))], None)
+                .status
+                .code()
+                != Some(0));
+            let side = w.plain(&w.tree_of(&pre), &[&pre], "Side\n");
+            let p1 = w.side(1);
+            let m = w.plain(&w.tree_of(&pre), &[&w.good, &p1, &side], "Merge branches\n");
+            w.set_main(&m);
+            let out = w.s.call("wf-show").args([w.e.as_str(), "--json"]).run();
+            assert!(!out.status.success(), "E is gone");
+            Forged::main(&m)
+        }
+    ),
+    kind!(
+        "octopus-base-deletes-store-then-refounded",
+        10,
+        "an unsigned octopus merge [main, main+no-op, an orphan root holding a README] whose tree \
+         is the README alone: libgit2's base (main itself) makes the orphan read as the parent \
+         that deleted every unit, and a parent that is not a store is never re-judged, so the \
+         store silently disappears; then mallory runs wf-init on main (a valid root of trust: \
+         she is in her own .wf) and acts as admin of main",
+        "merge",
+        &["removes the store", "does not take", "store"],
+        |w| {
+            let readme = w.blob(b"Nothing here.\n");
+            let orphan_tree = w.mktree(&[ent(FILE, "README.md", &readme)]);
+            let orphan = w.plain(&orphan_tree, &[], "Import\n");
+            let p1 = w.side(1);
+            let m = w.plain(&orphan_tree, &[&w.good, &p1, &orphan], "Merge branches\n");
+            w.set_main(&m);
+            w.git(&["reset", "-q", "--hard", "main"]);
+            w.s.call("wf-init")
+                .args(["--id", MALLORY.0, "--name", MALLORY.1, "--email", MALLORY.2, "--key"])
+                .arg(w.s.key(MALLORY.0))
+                .arg(".")
+                .ok();
+            w.act(
+                "wf-actor",
+                &[
+                    "add",
+                    BOB.0,
+                    "--kind",
+                    "human",
+                    "--name",
+                    BOB.1,
+                    "--email",
+                    BOB.2,
+                    "--pubkey",
+                    &w.s.pubkey(BOB.0),
+                    "--role",
+                    "admin",
+                ],
+                MALLORY.0,
+            );
+            let actors = String::from_utf8(w.show("main:.wf/actors.toml")).unwrap();
+            assert!(actors.contains("mallory") && !actors.contains("alice"), "{actors}");
+            Forged::main(&m)
+        }
+    ),
+    kind!(
+        "octopus-base-reverts-revocation",
+        10,
+        "the octopus base trick aimed at policy: main revokes the bot's key (pushed); an \
+         unsigned octopus [main, main+no-op, a branch forked before where the revoked bot \
+         drafts C] takes .wf/ from the branch (the base makes it the parent that 'changed' it)",
+        "merge",
+        &["refuses", "does not take", "beside"],
+        |w| {
+            let fork = w.good.clone();
+            let r = revoke_bot_key(w);
+            push_main_ok(w);
+            w.git(&["checkout", "-q", "-b", "old", &fork]);
+            let x = w.bot_submit();
+            w.git(&["checkout", "-q", "main"]);
+            let p1 = w.plain(&w.tree_of(&r), &[&r], "Tidy up\n");
+            let draft = w.lookup(&w.tree_of(&x), "tasks").oid;
+            let t = w.edit(&w.tree_of(&fork), "", |es| set_oid(es, "tasks", &draft));
+            let m = w.plain(&t, &[&r, &p1, &x], "Merge branches\n");
+            w.set_main(&m);
+            Forged::main(&m)
+        }
+    ),
+    kind!(
+        "gitattributes-hides-review-diffs",
+        10,
+        "an unsigned commit adds a top-level .gitattributes `/tasks/** -diff` followed by wf's \
+         block (which switches off only what rewrites bytes): `git log -p`, `git show` and \
+         `wf-log -p` print 'Binary files differ' for every task file and output, so nobody \
+         reading a patch sees what the AI wrote",
+        MALFORMED,
+        &[".gitattributes"],
+        |w| {
+            let text = format!("/tasks/** -diff\n{}", wf_core::checkout::ATTRIBUTES_BLOCK);
+            let attrs = w.blob(text.as_bytes());
+            let t = w.edit(&w.tree_of(&w.good), "", |es| {
+                add(es, ent(FILE, ".gitattributes", &attrs))
+            });
+            let c = w.plain(&t, &[&w.good], "Housekeeping\n");
+            w.set_main(&c);
+            w.git(&["reset", "-q", "--hard", "main"]);
+            let shown = w.git(&["log", "-p", "-1", "--grep=^wf: submit", "main"]);
+            assert!(shown.contains("Binary files"), "{shown}");
+            let wf_log = w.s.query("wf-log", &[&w.a, "-p"]);
+            assert!(wf_log.contains("Binary files"), "{wf_log}");
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "revoked-key-nested-merge",
+        10,
+        "main revokes the bot's key (pushed); on a branch forked before, the bot drafts C, then \
+         the branch merges a no-op branch of its own; an unsigned merge carries it into main",
+        "merge",
+        FIRST_PARENT,
+        |w| {
+            let fork = w.good.clone();
+            revoke_bot_key(w);
+            push_main_ok(w);
+            w.git(&["checkout", "-q", "-b", "side", &fork]);
+            w.bot_submit();
+            let noop = w.plain(&w.tree_of(&fork), &[&fork], "Side 2\n");
+            git_merge(w, &[&noop]);
+            w.git(&["checkout", "-q", "main"]);
+            let m = git_merge(w, &["side"]);
+            Forged::main(&m)
+        }
+    ),
+    kind!(
+        "revoked-key-merge-side-first",
+        10,
+        "as revoked-key-merge, but the merge's first parent is the bot's branch and main is the \
+         second (git merge main on the branch, then main fast-forwards)",
+        "merge",
+        &["refuses"],
+        |w| {
+            let fork = w.good.clone();
+            revoke_bot_key(w);
+            push_main_ok(w);
+            w.git(&["checkout", "-q", "-b", "side", &fork]);
+            w.bot_submit();
+            let m = git_merge(w, &["main"]);
+            w.git(&["checkout", "-q", "main"]);
+            w.set_main(&m);
+            Forged::main(&m)
+        }
+    ),
+    kind!(
+        "uppercase-hex-parent",
+        10,
+        "an unsigned commit approving B whose parent line spells the good tip in upper-case hex: \
+         git and libgit2 read it as that parent, wf's header reader must not skip it",
+        MALFORMED,
+        &["parent"],
+        |w| {
+            let (dir, name) = split_owned(&task_file(&w.b));
+            let t = w.edit(&w.tree_of(&w.good), &dir, |es| set_oid(es, &name, &w.b_approved));
+            let raw = format!(
+                "tree {t}\nparent {}\nauthor {m} <{e}> 1795500000 +0000\ncommitter {m} <{e}> 1795500000 +0000\n\nEdit\n",
+                w.good.to_uppercase(),
+                m = MALLORY.1,
+                e = MALLORY.2
+            );
+            let c = String::from_utf8(w.git_raw(
+                &["hash-object", "-t", "commit", "--literally", "-w", "--stdin"],
+                Some(raw.as_bytes()),
+            ))
+            .unwrap()
+            .trim()
+            .to_string();
+            assert_eq!(w.git(&["rev-parse", &format!("{c}^")]), w.good);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
 ];
+
+// ---------------------------------------------------------------------------------------------
+// Class 10 helpers
+// ---------------------------------------------------------------------------------------------
+
+/// The path of A's (approved) output file.
+fn a_output(w: &World) -> String {
+    let out = format!("{}/out", task_dir(&w.a));
+    let es = w.entries(&w.lookup(&w.tree_of(&w.good), &out).oid);
+    format!("{out}/{}", String::from_utf8(es[0].name.clone()).unwrap())
+}
+
+/// A fresh clone of the store's repository at main (what a reviewer gets).
+fn fresh_clone(w: &World, name: &str) -> PathBuf {
+    let dir = w.s.root.join(format!("fresh-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    w.git(&[
+        "clone",
+        "-q",
+        "-b",
+        "main",
+        w.s.repo.to_str().unwrap(),
+        dir.to_str().unwrap(),
+    ]);
+    dir
+}
+
+/// Push main to the hooked server; it must be accepted.
+fn push_main_ok(w: &World) {
+    let out = w.s.git_output(&["push", "origin", "main"], None);
+    assert!(
+        out.status.success(),
+        "an honest push was refused: {}",
+        describe(&out)
+    );
+}
+
+/// Alice replaces the bot's key on main (the old one is revoked), as wf-actor would write it;
+/// main is checked out at the new commit (not pushed).
+fn revoke_bot_key(w: &World) -> String {
+    let s = &w.s;
+    let fork = w.head();
+    let old = key_base64(s, BOT.0);
+    let new = key_base64(s, MALLORY.0);
+    for f in [".wf/actors.toml", ".wf/allowed_signers"] {
+        let p = s.repo.join(f);
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.contains(&old));
+        std::fs::write(&p, text.replace(&old, &new)).unwrap();
+    }
+    s.git(&["add", "-A"]);
+    let tree = w.git(&["write-tree"]);
+    let msg = format!(
+        "wf: actor update {}\n\nWf-Action: actor\nWf-Actor: {}\nWf-Actor-Kind: human\n\
+         Wf-Subject: {}\n",
+        BOT.0, ALICE.0, BOT.0
+    );
+    let r = w.commit(&tree, &[&fork], (ALICE.1, ALICE.2), Some(ALICE.0), &msg);
+    w.set_main(&r);
+    w.git(&["reset", "-q", "--hard", "main"]);
+    r
+}
 
 fn split_owned(path: &str) -> (String, String) {
     let (d, n) = split(path);
@@ -2160,6 +2593,11 @@ fn class_6_refs_that_are_not_commits_are_refused() {
 #[test]
 fn class_9_top_level_git_metadata_that_rewrites_verified_content_is_refused() {
     run_class(9);
+}
+
+#[test]
+fn class_10_round_2_forgeries_against_the_fixed_verifier_are_refused() {
+    run_class(10);
 }
 
 /// The judge reads the hook's lines as the hook prints them, and only the culprit's.
@@ -2444,4 +2882,368 @@ fn a_duplicate_entry_tree_is_refused_with_the_servers_fsck_setting_as_installed(
         w.git(&["-C", w.sp(), "rev-parse", "refs/heads/main"]),
         w.good
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Class 10: honest histories (round 2) that must be accepted
+// ---------------------------------------------------------------------------------------------
+
+/// A merge made with plain git (`--no-ff`, unsigned, a developer's name) into the checked-out
+/// branch; returns the new tip.
+fn git_merge(w: &World, branches: &[&str]) -> String {
+    let mut args = vec![
+        "-c",
+        "user.name=Dev D",
+        "-c",
+        "user.email=dev@example.com",
+        "merge",
+        "-q",
+        "--no-ff",
+        "--no-edit",
+    ];
+    args.extend(branches);
+    w.git(&args);
+    w.head()
+}
+
+/// A plain git commit of everything in the work tree, by a developer (unsigned).
+fn dev_commit(w: &World, msg: &str) -> String {
+    w.git(&["add", "-A"]);
+    w.git(&[
+        "-c",
+        "user.name=Dev D",
+        "-c",
+        "user.email=dev@example.com",
+        "commit",
+        "-q",
+        "-m",
+        msg,
+    ]);
+    w.head()
+}
+
+/// Push main; it must be accepted, the server must move to it, and wf-verify in a fresh clone
+/// of the server must find the history clean.
+fn assert_accepted(w: &World, what: &str) {
+    let out = w.s.git_output(&["push", "origin", "main"], None);
+    assert!(
+        out.status.success(),
+        "{what}: an honest push was refused: {}",
+        describe(&out)
+    );
+    assert_eq!(
+        w.git(&["-C", w.sp(), "rev-parse", "refs/heads/main"]),
+        w.head(),
+        "{what}: the server did not move"
+    );
+    let clone = w.s.root.join(format!("verify-{}", what.replace(' ', "-")));
+    let _ = std::fs::remove_dir_all(&clone);
+    w.git(&["clone", "-q", w.sp(), clone.to_str().unwrap()]);
+    let v = w.s.call("wf-verify").args(["--no-cache"]).dir(&clone).run();
+    let text = String::from_utf8_lossy(&v.stdout).to_string();
+    assert_eq!(v.status.code(), Some(0), "{what}: {}", describe(&v));
+    assert!(text.ends_with(": clean\n"), "{what}: {text}");
+}
+
+/// The bot drafts C, alice hands the review to bob (on the checked-out branch).
+fn c_to_review(w: &World) {
+    w.bot_submit();
+    w.s.ok("wf-assign", &[&w.c, "--to", BOB.0], ALICE.0);
+}
+
+/// Code beside a store: a symlink, an executable, a submodule (gitlink + .gitmodules), a
+/// nested folder with its own .gitattributes, and a top-level .gitattributes with the user's
+/// own lines before wf's block; then an ordinary wf action on top.
+#[test]
+fn class_10_honest_a_store_beside_code_with_symlinks_executables_and_a_submodule() {
+    let w = World::new();
+    let s = &w.s;
+    let root = &s.repo;
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::create_dir_all(root.join("docs")).unwrap();
+    std::fs::write(root.join("src/main.rs"), "fn main() {}\n").unwrap();
+    std::fs::write(root.join("docs/guide.md"), "# Guide\r\n").unwrap();
+    std::fs::write(root.join("docs/.gitattributes"), "*.md text eol=crlf\n").unwrap();
+    s.script("store/run.sh", "#!/bin/sh\necho hi\n");
+    std::os::unix::fs::symlink("src/main.rs", root.join("main-link")).unwrap();
+    std::fs::write(
+        root.join(".gitattributes"),
+        format!(
+            "*.sh text eol=lf\n*.png binary\n{}",
+            wf_core::checkout::ATTRIBUTES_BLOCK
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join(".gitmodules"),
+        "[submodule \"vendor/lib\"]\n\tpath = vendor/lib\n\turl = https://example.com/lib.git\n",
+    )
+    .unwrap();
+    w.git(&["add", "-A"]);
+    w.git(&[
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        &format!("160000,{},vendor/lib", w.good),
+    ]);
+    w.git(&[
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        &format!("160000,{},lib", w.good),
+    ]);
+    w.git(&[
+        "-c",
+        "user.name=Dev D",
+        "-c",
+        "user.email=dev@example.com",
+        "commit",
+        "-q",
+        "-m",
+        "Add the code",
+    ]);
+    let top = w.entries(&w.tree_of("HEAD"));
+    let modes: Vec<&str> = top.iter().map(|e| e.mode.as_str()).collect();
+    for m in [LINK, EXEC, GITLINK] {
+        assert!(modes.contains(&m), "{m} at the top: {top:?}");
+    }
+    assert_accepted(&w, "code beside the store");
+    s.ok("wf-approve", &[&w.b, "-m", "ship it"], ALICE.0);
+    assert_accepted(&w, "an action beside the code");
+}
+
+/// A `.gitattributes` that ends with wf's block and then one blank line: the block still comes
+/// last for git (a blank line sets nothing).
+#[test]
+fn class_10_honest_gitattributes_with_a_blank_line_after_the_block() {
+    let w = World::new();
+    std::fs::write(
+        w.s.repo.join(".gitattributes"),
+        format!(
+            "*.sh text eol=lf\n{}\n",
+            wf_core::checkout::ATTRIBUTES_BLOCK
+        ),
+    )
+    .unwrap();
+    dev_commit(&w, "Attributes");
+    assert_accepted(&w, "blank line after the block");
+}
+
+/// A `.gitattributes` written with CRLF line ends (an editor on Windows, core.autocrlf off):
+/// git strips the CR of every line, so the block applies exactly as with LF.
+#[test]
+fn class_10_honest_gitattributes_with_crlf_line_ends() {
+    let w = World::new();
+    let text =
+        format!("*.sh text eol=lf\n{}", wf_core::checkout::ATTRIBUTES_BLOCK).replace('\n', "\r\n");
+    std::fs::write(w.s.repo.join(".gitattributes"), text).unwrap();
+    dev_commit(&w, "Attributes");
+    let clone = fresh_clone(&w, "crlf-attrs");
+    let check = w.s.git_at(
+        &clone,
+        &["check-attr", "--cached", "text", "eol", "--", &a_output(&w)],
+        &[],
+        None,
+    );
+    let said = String::from_utf8_lossy(&check.stdout).to_string();
+    assert!(
+        said.contains("text: unset") && said.contains("eol: unset"),
+        "{said}"
+    );
+    assert_accepted(&w, "crlf attributes");
+}
+
+/// A pull request (the bot drafts C, alice hands it to bob) merged with plain git after main
+/// changed its policy (carol got the requester role).
+#[test]
+fn class_10_honest_pull_request_merged_after_main_changed_its_policy() {
+    let w = World::new();
+    w.git(&["checkout", "-q", "-b", "pr", &w.good]);
+    c_to_review(&w);
+    w.git(&["checkout", "-q", "main"]);
+    w.policy_action();
+    push_main_ok(&w);
+    git_merge(&w, &["pr"]);
+    assert_accepted(&w, "pull request after a policy change");
+}
+
+/// Main revokes the bot's key after the bot's draft of C (made before the branches parted);
+/// on the branch bob (still a reviewer) accepts the draft. The merge brings in bob's review
+/// only; the bot's draft is in the base.
+#[test]
+fn class_10_honest_action_before_the_fork_of_a_revocation() {
+    let w = World::new();
+    c_to_review(&w);
+    push_main_ok(&w);
+    let fork = w.head();
+    w.git(&["branch", "pr", &fork]);
+    revoke_bot_key(&w);
+    push_main_ok(&w);
+    w.git(&["checkout", "-q", "pr"]);
+    w.s.ok("wf-review", &[&w.c, "--accept", "-m", "fine"], BOB.0);
+    w.git(&["checkout", "-q", "main"]);
+    git_merge(&w, &["pr"]);
+    assert_accepted(&w, "action before the revocation fork");
+}
+
+/// The feature branch merges main in (so the merge's first parent is the branch), then main
+/// fast-forwards to it; main had changed its policy meanwhile.
+#[test]
+fn class_10_honest_branch_merges_main_then_main_fast_forwards() {
+    let w = World::new();
+    w.git(&["checkout", "-q", "-b", "pr", &w.good]);
+    c_to_review(&w);
+    w.git(&["checkout", "-q", "main"]);
+    w.policy_action();
+    push_main_ok(&w);
+    w.git(&["checkout", "-q", "pr"]);
+    let tip = git_merge(&w, &["main"]);
+    w.git(&["checkout", "-q", "main"]);
+    w.git(&["merge", "-q", "--ff-only", &tip]);
+    assert_accepted(&w, "branch merges main then fast-forward");
+}
+
+/// A criss-cross: main and a branch each act, each merges the other's tip (two merges with
+/// the same two parents), each acts again on a task the other side moved first, and main
+/// merges the branch: the last merge has two merge bases, and every task was changed in one
+/// order only.
+#[test]
+fn class_10_honest_criss_cross_merge() {
+    let w = World::new();
+    let s = &w.s;
+    // main: E to the bot; the branch: the bot drafts C.
+    w.git(&["branch", "pr", &w.good]);
+    s.ok("wf-assign", &[&w.e, "--to", BOT.0], ALICE.0);
+    let main1 = w.head();
+    w.git(&["checkout", "-q", "pr"]);
+    w.bot_submit();
+    let pr1 = w.head();
+    // Criss-cross.
+    w.git(&["checkout", "-q", "main"]);
+    git_merge(&w, &[&pr1]);
+    w.git(&["checkout", "-q", "pr"]);
+    git_merge(&w, &[&main1]);
+    // main hands C (drafted on the branch) to bob; the branch drafts E (assigned on main).
+    w.git(&["checkout", "-q", "main"]);
+    s.ok("wf-assign", &[&w.c, "--to", BOB.0], ALICE.0);
+    w.git(&["checkout", "-q", "pr"]);
+    s.call("wf-submit")
+        .args([&w.e, "--name", "draft.md"])
+        .key(BOT.0)
+        .stdin(DRAFT)
+        .ok();
+    w.git(&["checkout", "-q", "main"]);
+    let m = git_merge(&w, &["pr"]);
+    let bases = w.git(&["merge-base", "--all", &format!("{m}^1"), &format!("{m}^2")]);
+    assert_eq!(bases.lines().count(), 2, "two merge bases: {bases}");
+    assert_accepted(&w, "criss-cross");
+}
+
+/// An octopus merge (plain `git merge a b`) of two pull requests: one forked at main's tip
+/// (alice approves B), one forked earlier (the bot drafts C), after main moved (E to the bot).
+#[test]
+fn class_10_honest_octopus_of_two_pull_requests() {
+    let w = World::new();
+    let s = &w.s;
+    w.git(&["checkout", "-q", "-b", "old", &w.good]);
+    w.bot_submit();
+    w.git(&["checkout", "-q", "main"]);
+    s.ok("wf-assign", &[&w.e, "--to", BOT.0], ALICE.0);
+    push_main_ok(&w);
+    w.git(&["checkout", "-q", "-b", "new"]);
+    s.ok("wf-approve", &[&w.b, "-m", "ship it"], ALICE.0);
+    w.git(&["checkout", "-q", "main"]);
+    git_merge(&w, &["new", "old"]);
+    assert_eq!(w.git(&["rev-parse", "HEAD^@"]).lines().count(), 3);
+    assert_accepted(&w, "octopus of two pull requests");
+}
+
+/// A policy pull request (alice takes bob's reviewer role) merged after bob, still a reviewer
+/// on main, accepted C's draft there: bob acted before the revocation landed.
+#[test]
+fn class_10_honest_revocation_merged_after_the_actor_acted_on_main() {
+    let w = World::new();
+    c_to_review(&w);
+    push_main_ok(&w);
+    w.git(&["checkout", "-q", "-b", "policy"]);
+    w.s.ok(
+        "wf-actor",
+        &["update", BOB.0, "--remove-role", "reviewer"],
+        ALICE.0,
+    );
+    w.git(&["checkout", "-q", "main"]);
+    w.s.ok("wf-review", &[&w.c, "--accept", "-m", "fine"], BOB.0);
+    push_main_ok(&w);
+    git_merge(&w, &["policy"]);
+    assert_accepted(&w, "revocation merged after the actor acted");
+}
+
+/// A repository with code history adopts wf (wf-init over it); a code branch forked before
+/// the store existed is merged afterwards (with main as first parent, and again with the code
+/// branch as first parent): the merge keeps the store as main has it.
+#[test]
+fn class_10_honest_code_branch_from_before_the_store_merged_into_it() {
+    let s = Store::keys_only();
+    let repo = s.repo.clone();
+    std::fs::create_dir_all(repo.join("src")).unwrap();
+    std::fs::write(repo.join("src/lib.rs"), "pub fn f() {}\n").unwrap();
+    let git = |args: &[&str]| {
+        let o = s.git_at(&repo, args, &[], None);
+        assert!(o.status.success(), "git {args:?}: {}", describe(&o));
+        String::from_utf8(o.stdout).unwrap().trim().to_string()
+    };
+    let dev = ["-c", "user.name=Dev D", "-c", "user.email=dev@example.com"];
+    let commit = |msg: &str| {
+        git(&["add", "-A"]);
+        let mut a = dev.to_vec();
+        a.extend(["commit", "-q", "-m", msg]);
+        git(&a);
+    };
+    git(&["init", "-q", "-b", "main"]);
+    commit("Code");
+    let pre = git(&["rev-parse", "HEAD"]);
+    s.call("wf-init")
+        .args([
+            "--id", ALICE.0, "--name", ALICE.1, "--email", ALICE.2, "--key",
+        ])
+        .arg(s.key("alice"))
+        .arg(".")
+        .ok();
+    let id = s
+        .ok("wf-new", &["--title", "After adoption"], "alice")
+        .trim()
+        .to_string();
+    assert!(id.starts_with("T-"));
+    let server = s.root.join("server.git");
+    let sp = server.to_str().unwrap().to_string();
+    git(&["init", "-q", "--bare", "-b", "main", &sp]);
+    s.call("wf-hook").args(["install", "-C", &sp]).ok();
+    git(&["remote", "add", "origin", &sp]);
+    let push = |what: &str| {
+        let o = s.git_at(&repo, &["push", "origin", "main"], &[], None);
+        assert!(o.status.success(), "{what}: {}", describe(&o));
+    };
+    push("the adopted store");
+    let store_tip = git(&["rev-parse", "HEAD"]);
+    // A code branch from before wf-init.
+    git(&["checkout", "-q", "-b", "code", &pre]);
+    std::fs::write(repo.join("src/lib.rs"), "pub fn f() -> u8 { 1 }\n").unwrap();
+    commit("More code");
+    git(&["checkout", "-q", "main"]);
+    let mut a = dev.to_vec();
+    a.extend(["merge", "-q", "--no-ff", "--no-edit", "code"]);
+    git(&a);
+    push("the code branch merged into the store (main first)");
+    // And the other way round: the code branch merges the store, main fast-forwards.
+    git(&["checkout", "-q", "-b", "code2", &pre]);
+    std::fs::write(repo.join("README.md"), "Read me.\n").unwrap();
+    commit("Docs");
+    let mut a = dev.to_vec();
+    a.extend(["merge", "-q", "--no-ff", "--no-edit", "main"]);
+    git(&a);
+    let tip = git(&["rev-parse", "HEAD"]);
+    git(&["checkout", "-q", "main"]);
+    git(&["merge", "-q", "--ff-only", &tip]);
+    push("the store merged into a code branch (code first), fast-forwarded");
+    assert_ne!(store_tip, tip);
 }
