@@ -1992,7 +1992,7 @@ const KINDS: &[Kind] = &[
         &[".gitattributes"],
         |w| {
             let mut bytes = b"tasks/** text eol=crlf\n\0\n".to_vec();
-            bytes.extend_from_slice(wf_core::checkout::ATTRIBUTES_BLOCK.as_bytes());
+            bytes.extend_from_slice(wf_core::checkout::attributes_block().as_bytes());
             let attrs = w.blob(&bytes);
             let t = w.edit(&w.tree_of(&w.good), "", |es| {
                 add(es, ent(FILE, ".gitattributes", &attrs))
@@ -2247,31 +2247,6 @@ const KINDS: &[Kind] = &[
             let m = w.plain(&t, &[&r, &p1, &x], "Merge branches\n");
             w.set_main(&m);
             Forged::main(&m)
-        }
-    ),
-    kind!(
-        "gitattributes-hides-review-diffs",
-        10,
-        "an unsigned commit adds a top-level .gitattributes `/tasks/** -diff` followed by wf's \
-         block (which switches off only what rewrites bytes): `git log -p`, `git show` and \
-         `wf-log -p` print 'Binary files differ' for every task file and output, so nobody \
-         reading a patch sees what the AI wrote",
-        MALFORMED,
-        &[".gitattributes"],
-        |w| {
-            let text = format!("/tasks/** -diff\n{}", wf_core::checkout::ATTRIBUTES_BLOCK);
-            let attrs = w.blob(text.as_bytes());
-            let t = w.edit(&w.tree_of(&w.good), "", |es| {
-                add(es, ent(FILE, ".gitattributes", &attrs))
-            });
-            let c = w.plain(&t, &[&w.good], "Housekeeping\n");
-            w.set_main(&c);
-            w.git(&["reset", "-q", "--hard", "main"]);
-            let shown = w.git(&["log", "-p", "-1", "--grep=^wf: submit", "main"]);
-            assert!(shown.contains("Binary files"), "{shown}");
-            let wf_log = w.s.query("wf-log", &[&w.a, "-p"]);
-            assert!(wf_log.contains("Binary files"), "{wf_log}");
-            Forged::main(&c)
         }
     ),
     kind!(
@@ -2970,7 +2945,7 @@ fn class_10_honest_a_store_beside_code_with_symlinks_executables_and_a_submodule
         root.join(".gitattributes"),
         format!(
             "*.sh text eol=lf\n*.png binary\n{}",
-            wf_core::checkout::ATTRIBUTES_BLOCK
+            wf_core::checkout::attributes_block()
         ),
     )
     .unwrap();
@@ -3021,7 +2996,7 @@ fn class_10_honest_gitattributes_with_a_blank_line_after_the_block() {
         w.s.repo.join(".gitattributes"),
         format!(
             "*.sh text eol=lf\n{}\n",
-            wf_core::checkout::ATTRIBUTES_BLOCK
+            wf_core::checkout::attributes_block()
         ),
     )
     .unwrap();
@@ -3034,8 +3009,11 @@ fn class_10_honest_gitattributes_with_a_blank_line_after_the_block() {
 #[test]
 fn class_10_honest_gitattributes_with_crlf_line_ends() {
     let w = World::new();
-    let text =
-        format!("*.sh text eol=lf\n{}", wf_core::checkout::ATTRIBUTES_BLOCK).replace('\n', "\r\n");
+    let text = format!(
+        "*.sh text eol=lf\n{}",
+        wf_core::checkout::attributes_block()
+    )
+    .replace('\n', "\r\n");
     std::fs::write(w.s.repo.join(".gitattributes"), text).unwrap();
     dev_commit(&w, "Attributes");
     let clone = fresh_clone(&w, "crlf-attrs");
@@ -3158,10 +3136,44 @@ fn class_10_honest_octopus_of_two_pull_requests() {
     assert_accepted(&w, "octopus of two pull requests");
 }
 
-/// A policy pull request (alice takes bob's reviewer role) merged after bob, still a reviewer
-/// on main, accepted C's draft there: bob acted before the revocation landed.
+/// A `.gitattributes` that tries to hide every task file's diff (`/tasks/** -diff`) before
+/// wf's lines: wf's lines reset `diff` to git's default, so the push is accepted and `git log
+/// -p` and `wf-log -p` still show the patch.
 #[test]
-fn class_10_honest_revocation_merged_after_the_actor_acted_on_main() {
+fn class_10_honest_gitattributes_hiding_diffs_is_neutralised_by_wf_lines() {
+    let w = World::new();
+    let text = format!("/tasks/** -diff\n{}", wf_core::checkout::attributes_block());
+    std::fs::write(w.s.repo.join(".gitattributes"), text).unwrap();
+    w.git(&["add", ".gitattributes"]);
+    w.git(&[
+        "-c",
+        "user.name=Dev D",
+        "-c",
+        "user.email=dev@example.com",
+        "commit",
+        "-q",
+        "-m",
+        "Attributes",
+    ]);
+    assert_accepted(&w, "gitattributes hiding diffs");
+    let shown = w.git(&["log", "-p", "-1", "--grep=^wf: submit", "main"]);
+    assert!(
+        !shown.contains("Binary files") && shown.contains("+"),
+        "{shown}"
+    );
+    let wf_log = w.s.query("wf-log", &[&w.a, "-p"]);
+    assert!(!wf_log.contains("Binary files"), "{wf_log}");
+}
+
+/// A policy pull request (alice takes bob's reviewer role) merged after bob, still a reviewer
+/// on main, accepted C's draft there. The merge joins a revocation on one line with bob's
+/// action on the other, and the verifier cannot tell from history which line was published
+/// first (a `git pull` makes the same shape with the lines the other way round), so it judges
+/// bob's action under the revoking policy and refuses the merge (spec/verify.md, "Merges").
+/// The way out is the one the reason names: rebase the policy change onto main, after which
+/// bob's accept comes before the revocation in one line, and the push is accepted.
+#[test]
+fn class_10_a_revocation_merged_beside_the_actors_action_is_refused_until_rebased() {
     let w = World::new();
     c_to_review(&w);
     push_main_ok(&w);
@@ -3174,8 +3186,25 @@ fn class_10_honest_revocation_merged_after_the_actor_acted_on_main() {
     w.git(&["checkout", "-q", "main"]);
     w.s.ok("wf-review", &[&w.c, "--accept", "-m", "fine"], BOB.0);
     push_main_ok(&w);
+    let before = w.git(&["rev-parse", "HEAD"]);
     git_merge(&w, &["policy"]);
-    assert_accepted(&w, "revocation merged after the actor acted");
+    let out = w.s.git_output(&["push", "origin", "main"], None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the merge was accepted: {err}");
+    assert!(
+        err.contains("merge: brings in")
+            && err.contains("review of")
+            && err.contains("rebase the branch onto it"),
+        "{err}"
+    );
+    // Rebase the policy change onto main: the same admin signs it again there.
+    w.git(&["reset", "-q", "--hard", &before]);
+    w.s.ok(
+        "wf-actor",
+        &["update", BOB.0, "--remove-role", "reviewer"],
+        ALICE.0,
+    );
+    assert_accepted(&w, "revocation rebased after the actor acted");
 }
 
 /// A repository with code history adopts wf (wf-init over it); a code branch forked before

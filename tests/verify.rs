@@ -2068,7 +2068,7 @@ fn wf_init_refuses_a_repository_whose_checkouts_or_names_would_deceive() {
         ".gitattributes",
         &format!(
             "*.md text eol=crlf\n{}",
-            wf_core::checkout::ATTRIBUTES_BLOCK
+            wf_core::checkout::attributes_block()
         ),
     );
     commit_file(

@@ -254,6 +254,18 @@ fn judge(
     let mut include = Vec::new();
     for u in updates {
         let guarded = protect.iter().any(|p| p == u.refname);
+        // On a server whose file system ignores case, refs/heads/MAIN is the file of
+        // refs/heads/main: writing it would move the protected branch unguarded.
+        if let Some(p) = protect
+            .iter()
+            .find(|p| p.eq_ignore_ascii_case(u.refname) && *p != u.refname)
+        {
+            refused.push(format!(
+                "{}: a look-alike of the protected {p} (one file on a case-insensitive file system)",
+                u.refname
+            ));
+            continue;
+        }
         match (u.old, u.new) {
             (Some(_), None) if guarded => {
                 refused.push(format!("{}: deleting a protected branch", u.refname))
@@ -280,6 +292,13 @@ fn judge(
             _ => {}
         }
         let Some(new) = u.new else { continue };
+        if u.refname.starts_with("refs/notes/") {
+            refused.push(format!(
+                "{}: notes are refused: git log shows them under the commits they annotate, as if part of the signed history",
+                u.refname
+            ));
+            continue;
+        }
         if substitutes(u.refname) {
             refused.push(format!(
                 "{}: replace refs are refused: git readers would be shown another object in place of {} (wf-verify judges the real one)",

@@ -12,52 +12,108 @@ pub const ATTRIBUTES_FILE: &str = ".gitattributes";
 /// The top-level file that renames authors in `git log`.
 pub const MAILMAP_FILE: &str = ".mailmap";
 
+/// What wf's lines set, for every path under `.wf/` and `tasks/`: off (`-`) or back to git's
+/// default (`!`), for every attribute that changes the bytes a checkout or an archive writes
+/// (`text`, `eol`, `crlf`, `filter` as Git LFS uses it, `ident`, `working-tree-encoding`,
+/// `export-subst`, `export-ignore`) or hides a change from a reviewer (`diff`, which `-diff`
+/// turns into "Binary files differ"; the forges' `linguist-generated`, `linguist-vendored`,
+/// `linguist-documentation`, which fold a file out of a pull request's diff).
+const RESET: &str = "-text -eol -crlf -filter -ident -working-tree-encoding -export-subst -export-ignore !diff -linguist-generated -linguist-vendored -linguist-documentation";
+
 /// The lines a store's top-level `.gitattributes` ends with. In git, the last line that
 /// matches a path decides each attribute, so these lines, last, switch off everything that
-/// would make a checkout write other bytes than the blob under `.wf/` and `tasks/`: line-ending
-/// conversion (`text`, `eol`, `crlf`), filters (`filter`, as Git LFS uses), `ident` and
-/// `working-tree-encoding`. Whatever comes before them still applies to the rest of the tree.
-pub const ATTRIBUTES_BLOCK: &str = "\
-# wf: under .wf/ and tasks/ a checkout writes exactly the verified bytes (spec/store.md)
-/.wf/** -text -eol -crlf -filter -ident -working-tree-encoding
-/tasks/** -text -eol -crlf -filter -ident -working-tree-encoding
-";
+/// would make a checkout write other bytes than the blob under `.wf/` and `tasks/`, or show a
+/// reviewer less than the change. Whatever comes before them still applies to the rest of the
+/// tree.
+pub fn attributes_block() -> String {
+    format!(
+        "# wf: under .wf/ and tasks/ a checkout writes exactly the verified bytes (spec/store.md)\n/.wf/** {RESET}\n/tasks/** {RESET}\n"
+    )
+}
 
-/// Judge a store's top-level `.gitattributes`: it must end with [`ATTRIBUTES_BLOCK`].
+/// The longest line git reads from an attributes file (longer ones it skips).
+const ATTRIBUTES_LINE_MAX: usize = 2048;
+/// The longest line git reads whole from a `.mailmap` in a work tree (it reads in chunks of
+/// 1024 bytes, so a longer line is read as several).
+const MAILMAP_LINE_MAX: usize = 1000;
+
+/// Judge a store's top-level `.gitattributes`: its last rules (ignoring blank lines, comments,
+/// carriage returns and trailing blanks, as git does) must be wf's two lines, and nothing in
+/// it may make git read it otherwise than wf does: no NUL byte (git stops reading there), no
+/// line git would skip for its length.
 pub fn check_attributes(bytes: &[u8]) -> Result<(), String> {
-    if bytes.ends_with(ATTRIBUTES_BLOCK.as_bytes()) {
+    let block = attributes_block();
+    let wanted: Vec<&str> = block.lines().filter(|l| !l.starts_with('#')).collect();
+    let fix = || format!("end it with: {}", wanted.join(" / "));
+    if bytes.contains(&0) {
+        return Err(format!(
+            "{ATTRIBUTES_FILE} holds a NUL byte, where git stops reading it; {}",
+            fix()
+        ));
+    }
+    let text = String::from_utf8_lossy(bytes);
+    if text.lines().any(|l| l.len() >= ATTRIBUTES_LINE_MAX) {
+        return Err(format!(
+            "{ATTRIBUTES_FILE} has a line of {ATTRIBUTES_LINE_MAX} bytes or more, which git skips"
+        ));
+    }
+    let rules: Vec<&str> = text
+        .lines()
+        .map(|l| l.trim_end_matches(['\r', ' ', '\t']))
+        .filter(|l| !l.trim_start().is_empty() && !l.trim_start().starts_with('#'))
+        .collect();
+    if rules.len() >= wanted.len() && rules[rules.len() - wanted.len()..] == wanted[..] {
         return Ok(());
     }
     Err(format!(
-        "{ATTRIBUTES_FILE} does not end with wf's lines, so a checkout could write other bytes under .wf/ or tasks/ than were verified; end it with: {}",
-        ATTRIBUTES_BLOCK
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .collect::<Vec<_>>()
-            .join(" / ")
+        "{ATTRIBUTES_FILE} does not end with wf's lines, so a checkout could write other bytes under .wf/ or tasks/ than were verified; {}",
+        fix()
     ))
 }
 
+/// A name as a person would read it: compatibility characters folded, any run of spaces
+/// (no-break spaces included) one space, case and confusable letters ignored.
+fn person_key(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let folded: String = name.nfkc().collect::<String>().to_lowercase();
+    let spaced = folded.split_whitespace().collect::<Vec<_>>().join(" ");
+    unicode_security::confusable_detection::skeleton(&spaced).collect()
+}
+
 /// Judge a store's top-level `.mailmap`: it may rename anyone but the actors, whose names and
-/// emails git must show as their signatures say.
+/// emails git must show as their signatures say. Lines are read as git reads them: a line is
+/// a comment only when it begins with `#`; names are the text outside `<…>`, emails the text
+/// inside. A name is compared as a person reads it (case, spacing and look-alike letters do not
+/// hide an actor). No NUL byte, no line long enough for git to split.
 pub fn check_mailmap(bytes: &[u8], actors: &Actors) -> Result<(), String> {
+    if bytes.contains(&0) {
+        return Err(format!("{MAILMAP_FILE} holds a NUL byte"));
+    }
     let text = String::from_utf8_lossy(bytes);
-    for line in text.lines() {
-        let line = line.split('#').next().unwrap_or("");
+    for line in text.split('\n') {
+        if line.len() >= MAILMAP_LINE_MAX {
+            return Err(format!(
+                "{MAILMAP_FILE} has a line of {MAILMAP_LINE_MAX} bytes or more, which git reads as several lines"
+            ));
+        }
+        if line.starts_with('#') {
+            continue;
+        }
         let mut rest = line;
         let mut names = Vec::new();
         let mut emails = Vec::new();
         while let Some(open) = rest.find('<') {
-            names.push(rest[..open].trim().to_string());
+            names.push(person_key(&rest[..open]));
             let after = &rest[open + 1..];
             let close = after.find('>').unwrap_or(after.len());
             emails.push(after[..close].trim().to_lowercase());
             rest = after.get(close + 1..).unwrap_or("");
         }
-        names.push(rest.trim().to_string());
+        names.push(person_key(rest));
         for a in &actors.actors {
             let email = a.email.to_lowercase();
-            if emails.contains(&email) || names.iter().any(|n| !n.is_empty() && *n == a.name) {
+            let name = person_key(&a.name);
+            if emails.contains(&email) || names.iter().any(|n| !n.is_empty() && *n == name) {
                 return Err(format!(
                     "{MAILMAP_FILE} renames actor {} ({} <{}>), so git log would show signed actions under another identity",
                     a.id, a.name, a.email
@@ -75,13 +131,18 @@ mod tests {
 
     #[test]
     fn attributes_must_end_with_the_block_that_keeps_checkouts_exact() {
-        check_attributes(ATTRIBUTES_BLOCK.as_bytes()).unwrap();
-        let user = format!("*.png binary\n*.sh text eol=lf\n{ATTRIBUTES_BLOCK}");
+        let block = attributes_block();
+        check_attributes(block.as_bytes()).unwrap();
+        let user = format!("*.png binary\n*.sh text eol=lf\n{block}");
         check_attributes(user.as_bytes()).unwrap();
+        // Blank lines and comments after the block, and CRLF line ends, change nothing in git.
+        check_attributes(format!("{block}\n# end\n\n").as_bytes()).unwrap();
+        check_attributes(block.replace('\n', "\r\n").as_bytes()).unwrap();
         for bad in [
             "tasks/** text eol=crlf\n".to_string(),
-            format!("{ATTRIBUTES_BLOCK}tasks/** text eol=crlf\n"),
-            ATTRIBUTES_BLOCK.replace("-filter ", ""),
+            format!("{block}tasks/** text eol=crlf\n"),
+            block.replace("-filter ", ""),
+            format!("tasks/** text eol=crlf\n\0{block}"),
             String::new(),
         ] {
             let err = check_attributes(bad.as_bytes()).unwrap_err();
@@ -90,12 +151,18 @@ mod tests {
                 "{err}"
             );
         }
+        let long = format!("# {}\n{block}", "x".repeat(3000));
+        assert!(check_attributes(long.as_bytes())
+            .unwrap_err()
+            .contains("skips"));
     }
 
     #[test]
     fn a_mailmap_may_not_rename_an_actor() {
+        let mut alice = fixtures::human("alice", &["admin"]);
+        alice.name = "Alice A".into();
         let actors = Actors {
-            actors: vec![fixtures::human("alice", &["admin"])],
+            actors: vec![alice],
         };
         let a = &actors.actors[0];
         check_mailmap(
@@ -103,14 +170,27 @@ mod tests {
             &actors,
         )
         .unwrap();
-        check_mailmap(b"# a comment\n\n", &actors).unwrap();
+        check_mailmap(b"# a comment naming alice@example.com\n\n", &actors).unwrap();
         for bad in [
             format!("{} <{}> Other <other@x>\n", a.name, a.email),
             format!("Jane <jane@x> <{}>\n", a.email.to_uppercase()),
             format!("Jane <jane@x> {} <other@x>\n", a.name),
+            // A `#` inside a line is no comment to git.
+            format!("Jane <#jane@x> <{}>\n", a.email),
+            // Look-alike names: another case, a no-break space, a Cyrillic letter.
+            "alice a <x@x> <y@y>\n".to_string(),
+            "Alice\u{a0}A <x@x> <y@y>\n".to_string(),
+            "\u{0410}lice A <x@x> <y@y>\n".to_string(),
         ] {
             let err = check_mailmap(bad.as_bytes(), &actors).unwrap_err();
-            assert!(err.contains(&format!("renames actor {}", a.id)), "{err}");
+            assert!(
+                err.contains(&format!("renames actor {}", a.id)),
+                "{bad:?}: {err}"
+            );
         }
+        let long = format!("#{}{} <{}> <x@x>\n", "y".repeat(1100), a.name, a.email);
+        assert!(check_mailmap(long.as_bytes(), &actors)
+            .unwrap_err()
+            .contains("several lines"));
     }
 }

@@ -147,6 +147,10 @@ pub enum Area {
 /// The names of wf's two folders at the top of a store.
 pub const WF_DIRS: [&str; 2] = [".wf", "tasks"];
 
+/// The top-level names a store's checkout must not be confused about: wf's folders, and git's
+/// own files the verifier judges (`.gitattributes`, `.mailmap`; see [`crate::checkout`]).
+pub const GUARDED: [&str; 4] = [".wf", "tasks", ".gitattributes", ".mailmap"];
+
 /// Parse a tree object's bytes (`<mode> <name>\0<20-byte id>` repeated) and check it against
 /// the rules of its area. The error says what is wrong, naming the entry, without the tree's
 /// path (the caller knows it).
@@ -333,13 +337,15 @@ fn windows_fold(s: &str) -> String {
     s.trim_end_matches(['.', ' ']).to_string()
 }
 
-/// The wf folder (`.wf` or `tasks`) this top-level name would be taken for, when it is not
-/// that very name: equal after case folding, Unicode compatibility normalisation, removing
-/// ignorable code points, Windows' folding, or mapping confusable characters to their
-/// prototypes (Unicode TR39 skeletons: Cyrillic `а` for `a`, fullwidth `ｔ` for `t`).
+/// The guarded name ([`GUARDED`]: `.wf`, `tasks`, `.gitattributes`, `.mailmap`) this
+/// top-level name would be taken for, when it is not that very name: equal after case folding,
+/// Unicode compatibility normalisation, removing ignorable code points, Windows' folding, or
+/// mapping confusable characters to their prototypes (Unicode TR39 skeletons: Cyrillic `а`
+/// for `a`, fullwidth `ｔ` for `t`). On a case-insensitive file system git opens
+/// `.GITATTRIBUTES` as `.gitattributes`.
 pub fn look_alike(name: &[u8]) -> Option<&'static str> {
     let text = String::from_utf8_lossy(name);
-    if WF_DIRS.contains(&text.as_ref()) {
+    if GUARDED.contains(&text.as_ref()) {
         return None;
     }
     let plain = windows_fold(&strip_ignorable(&text));
@@ -350,7 +356,7 @@ pub fn look_alike(name: &[u8]) -> Option<&'static str> {
         .to_lowercase();
     let folded = windows_fold(&folded);
     let skel: String = skeleton(&folded).collect::<String>().to_lowercase();
-    WF_DIRS.into_iter().find(|target| {
+    GUARDED.into_iter().find(|target| {
         let t_skel: String = skeleton(target).collect();
         folded == *target
             || skel == t_skel

@@ -94,7 +94,6 @@ impl From<crate::tree::TreeError> for StoreError {
     }
 }
 
-
 /// The first 12 hex digits of a commit id, as wf shows commits.
 pub fn short(oid: Oid) -> String {
     oid.to_string()[..12].to_string()

@@ -24,8 +24,8 @@ use std::time::{Duration, Instant};
 use git2::{ObjectType, Oid, Status, StatusOptions};
 
 pub use crate::error::short;
-pub use crate::locks::LOCK_GRACE;
 use crate::locks::patiently;
+pub use crate::locks::LOCK_GRACE;
 use crate::repo::{Store, StoreError, WriterLock};
 use crate::tree::{self, Mode, Reader};
 
@@ -391,7 +391,6 @@ impl Store {
         }
     }
 
-
     /// wf's own temporary files left by a killed writer: `<git-dir>/.wf-sync.wf-tmp` and
     /// `.NAME.wf-tmp` files under these work-tree folders.
     pub fn temp_files(&self, dirs: &[&str]) -> Vec<PathBuf> {
@@ -461,7 +460,6 @@ impl Store {
         self.sync_paths(root, paths, |_, _, _| true, true)
     }
 }
-
 
 /// Write a file atomically: a temporary file beside it (`.NAME.wf-tmp`), then a rename; the
 /// folder is made first. A reader (or a crash) sees the old content or the new, never half.
@@ -548,7 +546,6 @@ pub(crate) fn remove_empty_parents(top: &Path, file: &Path) {
 fn io(p: &Path, e: std::io::Error) -> StoreError {
     StoreError::Io(p.display().to_string(), e)
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -90,12 +90,14 @@ pub fn judge_commit(f: &CommitFacts) -> Result<Next, Problem> {
             };
             return Err(Problem::new(Check::Unsigned, why));
         }
-        Signature::Bad(why) => return Err(Problem::new(
-            Check::BadSignature,
-            format!(
+        Signature::Bad(why) => {
+            return Err(Problem::new(
+                Check::BadSignature,
+                format!(
                 "{why} (the commit was changed after it was signed, or the signature is not SSH)"
             ),
-        )),
+            ))
+        }
         Signature::Good(k) => k,
     };
     if action.is_none() {

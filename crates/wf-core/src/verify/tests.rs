@@ -118,7 +118,7 @@ fn a_merge_takes_each_unit_from_the_side_that_changed_it() {
     let mut merged = left.clone();
     merged.insert("T-bbbbbb".into(), unit("9"));
     check_merge(
-        Some(&base),
+        &[Some(base.clone())],
         &[Some(left.clone()), Some(right.clone())],
         Some(&merged),
     )
@@ -128,7 +128,7 @@ fn a_merge_takes_each_unit_from_the_side_that_changed_it() {
     sneaky.insert(".wf".into(), unit("evil"));
     assert_eq!(
         check_merge(
-            Some(&base),
+            &[Some(base.clone())],
             &[Some(left.clone()), Some(right.clone())],
             Some(&sneaky)
         )
@@ -140,7 +140,7 @@ fn a_merge_takes_each_unit_from_the_side_that_changed_it() {
     let mut revert = merged.clone();
     revert.insert("T-aaaaaa".into(), unit("1"));
     assert!(check_merge(
-        Some(&base),
+        &[Some(base.clone())],
         &[Some(left.clone()), Some(right.clone())],
         Some(&revert)
     )
@@ -149,7 +149,7 @@ fn a_merge_takes_each_unit_from_the_side_that_changed_it() {
     let mut right2 = right.clone();
     right2.insert("T-aaaaaa".into(), unit("3"));
     assert!(check_merge(
-        Some(&base),
+        &[Some(base.clone())],
         &[Some(left.clone()), Some(right2.clone())],
         Some(&right2)
     )
@@ -158,9 +158,57 @@ fn a_merge_takes_each_unit_from_the_side_that_changed_it() {
     let planted: Units = [("T-0bad00".to_string(), unit("x"))].into();
     let mut took = left.clone();
     took.insert("T-0bad00".into(), unit("x"));
-    assert!(check_merge(None, &[Some(left.clone()), None], Some(&took)).is_err());
-    check_merge(None, &[Some(left.clone()), None], Some(&left)).unwrap();
-    assert!(check_merge(None, &[Some(left), Some(planted.clone())], Some(&planted)).is_err());
+    assert!(check_merge(&[], &[Some(left.clone()), None], Some(&took)).is_err());
+    check_merge(&[], &[Some(left.clone()), None], Some(&left)).unwrap();
+    assert!(check_merge(
+        &[],
+        &[Some(left.clone()), Some(planted.clone())],
+        Some(&planted)
+    )
+    .is_err());
+    // A merge never drops the store.
+    assert!(check_merge(&[Some(base.clone())], &[Some(left.clone()), None], None).is_err());
+}
+
+#[test]
+fn a_criss_cross_merge_judges_each_unit_against_every_base() {
+    // Two bases: in one, A is at 1 and B at 5; in the other, A at 2 and B at 4. Main moved A
+    // to 3 after both; the branch moved B to 6. Each parent changed one unit since a base.
+    let b1: Units = [
+        ("T-a".to_string(), unit("1")),
+        ("T-b".to_string(), unit("5")),
+    ]
+    .into();
+    let b2: Units = [
+        ("T-a".to_string(), unit("2")),
+        ("T-b".to_string(), unit("4")),
+    ]
+    .into();
+    let main: Units = [
+        ("T-a".to_string(), unit("3")),
+        ("T-b".to_string(), unit("5")),
+    ]
+    .into();
+    let pr: Units = [
+        ("T-a".to_string(), unit("2")),
+        ("T-b".to_string(), unit("6")),
+    ]
+    .into();
+    let merged: Units = [
+        ("T-a".to_string(), unit("3")),
+        ("T-b".to_string(), unit("6")),
+    ]
+    .into();
+    let bases = [Some(b1), Some(b2)];
+    let parents = [Some(main.clone()), Some(pr.clone())];
+    check_merge(&bases, &parents, Some(&merged)).unwrap();
+    // Parents that disagree while neither changed anything since a base: refused.
+    let stale: Units = [
+        ("T-a".to_string(), unit("1")),
+        ("T-b".to_string(), unit("4")),
+    ]
+    .into();
+    assert!(check_merge(&bases, &[Some(stale.clone()), Some(pr)], Some(&stale)).is_err());
 }
 
 #[test]

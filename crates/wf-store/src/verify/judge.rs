@@ -303,34 +303,44 @@ impl Ctx<'_> {
                 return Ok(report.problem(p));
             }
         }
-        let base = match self.repo.merge_base_many(parents) {
-            Ok(b) => Some(b),
-            Err(e) if e.code() == git2::ErrorCode::NotFound => None,
+        // Every merge base: a criss-cross merge has several. For more than two parents,
+        // the base common to all of them (a base of only some would make an older parent
+        // look as if it changed everything the others did).
+        let found = if parents.len() == 2 {
+            self.repo
+                .merge_bases(parents[0], parents[1])
+                .map(|b| b.iter().copied().collect())
+        } else {
+            self.repo.merge_base_octopus(parents).map(|b| vec![b])
+        };
+        let bases: Vec<Oid> = match found {
+            Ok(b) => b,
+            Err(e) if e.code() == git2::ErrorCode::NotFound => vec![],
             Err(e) => return Err(e.into()),
         };
-        let top_b = match base {
-            Some(b) => Some(self.top(self.root_of(b)?)?),
-            None => None,
-        };
-        let b = match &top_b {
-            Some(t) => checked!(report, self.units(t)),
-            None => None,
-        };
+        let mut top_bs = Vec::with_capacity(bases.len());
+        for b in &bases {
+            top_bs.push(self.top(self.root_of(*b)?)?);
+        }
+        let mut bs = Vec::with_capacity(top_bs.len());
+        for t in &top_bs {
+            bs.push(checked!(report, self.units(t)));
+        }
         let mut ps = Vec::with_capacity(tops.len());
         for t in &tops {
             ps.push(checked!(report, self.units(t)));
         }
         let m = checked!(report, self.units(&top_m));
-        if let Err(p) = core::check_merge(b.as_ref(), &ps, m.as_ref()) {
+        if let Err(p) = core::check_merge(&bs, &ps, m.as_ref()) {
             return Ok(report.problem(p));
         }
         // The actions a merge brings in are judged again under the policy where they land:
-        // when one parent's line changed `.wf/` since the merge base, every task action of
+        // when one parent's line changed `.wf/` since the merge bases, every task action of
         // the other parents' lines must be legal under that parent's policy. A key revoked
         // (or a role taken away) on main cannot act through a branch forked before.
-        let wf_base = top_b.as_ref().and_then(|t| t.wf.clone());
+        let wf_bases: Vec<&Option<String>> = top_bs.iter().map(|t| &t.wf).collect();
         for (i, (t, parent)) in tops.iter().zip(parents).enumerate() {
-            if !t.store || t.wf == wf_base || top_b.is_none() {
+            if !t.store || wf_bases.is_empty() || wf_bases.contains(&&t.wf) {
                 continue;
             }
             let pol = checked!(report, self.policy(t.root));
