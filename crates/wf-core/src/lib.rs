@@ -7,6 +7,7 @@
 
 pub mod actor;
 pub mod checkout;
+pub mod concurrent;
 pub mod digest;
 #[cfg(test)]
 mod fixtures;

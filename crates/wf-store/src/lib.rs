@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod index;
+pub mod lines;
 pub mod locks;
 pub mod raw;
 pub mod repo;

@@ -18,11 +18,16 @@ pub type Units = BTreeMap<String, Unit>;
 /// tree without a store (`None`) has no units: its `.wf/` and `tasks/` were never judged, so
 /// nothing can be taken from it; and two stores without a common base have different roots of
 /// trust. `bases` holds the units of each merge base (empty when there is none).
+///
+/// A task both parents of a two-parent merge changed since its one merge base is not refused
+/// here: it is returned, for the caller to check that the merge holds the replay of both lines'
+/// actions ([`crate::concurrent`]). Everything else changed on both sides is refused.
 pub fn check_merge(
     bases: &[Option<Units>],
     parents: &[Option<Units>],
     merged: Option<&Units>,
-) -> Result<(), Problem> {
+) -> Result<Vec<String>, Problem> {
+    let mut contested = Vec::new();
     let stores = parents.iter().filter(|p| p.is_some()).count();
     if stores > 0 && merged.is_none() {
         return Err(Problem::new(
@@ -97,6 +102,12 @@ pub fn check_merge(
                     format!("the merge does not take {what} from the parent that changed it"),
                 ))
             }
+            _ if parents.len() == 2
+                && bases.len() == 1
+                && crate::id::check_task_id(name).is_ok() =>
+            {
+                contested.push(name.clone());
+            }
             _ => {
                 return Err(Problem::new(
                     Check::Merge,
@@ -105,5 +116,5 @@ pub fn check_merge(
             }
         }
     }
-    Ok(())
+    Ok(contested)
 }

@@ -32,8 +32,10 @@ pub struct TaskFiles {
     pub oversized: Vec<(String, u64)>,
 }
 
-/// Rebuild the action a task commit claims, from the task file after it and its trailers.
-fn rebuild(name: &str, before: Option<&Task>, after: &Task) -> Result<Action, Problem> {
+/// Rebuild the action a task commit claims (`name`, its `Wf-Action`), from the task file
+/// before and after it: the record the action appended. The verifier replays it; `wf sync`
+/// and the merge of concurrent lines decide it again on another state.
+pub fn rebuild(name: &str, before: Option<&Task>, after: &Task) -> Result<Action, Problem> {
     let missing = |what: &str| {
         Problem::new(
             Check::Mismatch,

@@ -145,13 +145,33 @@ fn a_merge_takes_each_unit_from_the_side_that_changed_it() {
         Some(&revert)
     )
     .is_err());
-    // Both sides changed the same task.
+    // Both sides changed the same task: left for the replay of both lines to judge, except in
+    // .wf/, or with several merge bases.
     let mut right2 = right.clone();
     right2.insert("T-aaaaaa".into(), unit("3"));
+    assert_eq!(
+        check_merge(
+            &[Some(base.clone())],
+            &[Some(left.clone()), Some(right2.clone())],
+            Some(&right2)
+        )
+        .unwrap(),
+        vec!["T-aaaaaa".to_string()]
+    );
     assert!(check_merge(
-        &[Some(base.clone())],
+        &[Some(base.clone()), Some(base.clone())],
         &[Some(left.clone()), Some(right2.clone())],
         Some(&right2)
+    )
+    .is_err());
+    let mut wf2 = right.clone();
+    wf2.insert(".wf".into(), unit("w2"));
+    let mut wf1 = left.clone();
+    wf1.insert(".wf".into(), unit("w1"));
+    assert!(check_merge(
+        &[Some(base.clone())],
+        &[Some(wf1), Some(wf2.clone())],
+        Some(&wf2)
     )
     .is_err());
     // Nothing comes from a history without a store, and two roots of trust never join.

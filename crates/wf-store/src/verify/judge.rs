@@ -9,6 +9,7 @@ use wf_core::Timestamp;
 use super::read::{changes, git_problem, Ctx, Policy, Top};
 use super::{Approval, Fail, Kind, Report};
 use crate::sign::{self, SigStatus};
+use crate::tree::{Mode, ObjectId};
 
 impl Ctx<'_> {
     /// A commit found clean earlier, described from its trailers (which the earlier run checked
@@ -331,8 +332,26 @@ impl Ctx<'_> {
             ps.push(checked!(report, self.units(t)));
         }
         let m = checked!(report, self.units(&top_m));
-        if let Err(p) = core::check_merge(&bs, &ps, m.as_ref()) {
-            return Ok(report.problem(p));
+        let contested = match core::check_merge(&bs, &ps, m.as_ref()) {
+            Ok(c) => c,
+            Err(p) => return Ok(report.problem(p)),
+        };
+        // A task both lines acted on joins when both lines' actions replay, in one order,
+        // to exactly the task the merge holds.
+        for id in &contested {
+            let (Some(base), Some(top_b)) = (bases.first(), top_bs.first()) else {
+                continue;
+            };
+            let landing = tops
+                .iter()
+                .find(|t| t.store && t.wf != top_b.wf)
+                .map_or(top_b.root, |t| t.root);
+            if let Some(p) = checked!(
+                report,
+                self.join(id, *base, top_b.root, parents, root, landing)
+            ) {
+                return Ok(report.problem(p));
+            }
         }
         // The actions a merge brings in are judged again under the policy where they land:
         // when one parent's line changed `.wf/` since the merge bases, every task action of
@@ -365,6 +384,83 @@ impl Ctx<'_> {
             }
         }
         Ok(report)
+    }
+
+    /// Judge a task both parents of a merge changed since their one merge base `base`: the
+    /// actions of each line, replayed in one order under the policy at `landing`
+    /// ([`core::concurrent::replay`] via [`wf_core::concurrent`]), must give exactly the task
+    /// the merge (`root`) holds, and its folder must come from the one line that wrote it.
+    pub(super) fn join(
+        &mut self,
+        id: &str,
+        base: Oid,
+        base_root: Oid,
+        parents: &[Oid],
+        root: Oid,
+        landing: Oid,
+    ) -> Result<Option<Problem>, Fail> {
+        use crate::lines;
+        let problem = |why: String| Ok(Some(Problem::new(Check::Merge, why)));
+        let pol = self.policy(landing)?;
+        let Ok((_, loaded)) = pol.as_ref() else {
+            return problem(format!(
+                "task {id} changed on both sides, and the policy where they meet does not load"
+            ));
+        };
+        let merged = lines::task_at(&self.trees, root, id)?;
+        let Some(merged) = merged else {
+            return problem(format!(
+                "the merge drops task {id}, which both sides changed"
+            ));
+        };
+        let (Some(p0), Some(p1)) = (parents.first(), parents.get(1)) else {
+            return problem(format!(
+                "task {id} changed on both sides of a merge of more than two parents"
+            ));
+        };
+        let at = lines::Meeting {
+            base,
+            base_root,
+            parents: [*p0, *p1],
+        };
+        let joined = match lines::join(self.repo, &self.trees, loaded, &at, id, &merged.workflow)? {
+            Ok(t) => t,
+            Err(why) => {
+                return problem(format!(
+                    "task {id} changed on both sides, and the lines' actions do not replay in one order: {why}; run wf sync"
+                ))
+            }
+        };
+        if joined.to_toml() != merged.to_toml() {
+            return problem(format!(
+                "task {id} changed on both sides, and the merge does not hold the replay of both lines' actions"
+            ));
+        }
+        // The task's folder (inputs, the latest revision's files) comes from the one line that
+        // wrote it.
+        let folder = |r: Oid| -> Result<Option<(Mode, ObjectId)>, Fail> {
+            Ok(lines::unit(&self.trees, r, id)?.1.map(|e| (e.mode, e.id)))
+        };
+        let fb = folder(base_root)?;
+        let mut wrote = Vec::new();
+        for p in parents.iter().take(2) {
+            let (proot, _) = lines::header(&self.trees, *p)?;
+            let f = folder(proot)?;
+            if f != fb && !wrote.contains(&f) {
+                wrote.push(f);
+            }
+        }
+        let fm = folder(root)?;
+        match wrote.as_slice() {
+            [] if fm == fb => Ok(None),
+            [one] if fm == *one => Ok(None),
+            [_, _] => problem(format!(
+                "task {id}: both lines wrote its files (two revisions at once); run wf sync"
+            )),
+            _ => problem(format!(
+                "the merge does not take task {id}'s files from the line that wrote them"
+            )),
+        }
     }
 
     /// Judge every single-parent commit reachable from `tip` but not from `landing` again under
