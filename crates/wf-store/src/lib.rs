@@ -7,6 +7,7 @@ pub mod error;
 pub mod index;
 pub mod lines;
 pub mod locks;
+pub mod publish;
 pub mod raw;
 pub mod repo;
 pub mod sign;

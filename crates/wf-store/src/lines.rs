@@ -211,3 +211,66 @@ pub fn join(
         )
     }))
 }
+
+/// What wf's git merge driver makes of a task file during `git merge` (or `git pull`): the
+/// join of the two lines' actions on the task ([`join`]), between `HEAD` and `MERGE_HEAD`,
+/// under the policy where they meet, exactly as the verifier will judge the merge. `Ok(Err)`
+/// when they do not join (the reason), or when this is no merge of two lines with one base
+/// (a rebase, a cherry-pick, a criss-cross): the user then runs `wf sync`.
+pub fn join_for_merge(
+    store: &crate::repo::Store,
+    path: &str,
+) -> Result<std::result::Result<String, String>> {
+    let Some(wf_core::task::TaskEntry::File(id)) =
+        wf_core::task::locate(path.strip_prefix("tasks/").unwrap_or(path))
+    else {
+        return Ok(Err(format!("{path} is not a task file")));
+    };
+    let repo = store.git();
+    let Some(ours) = store.head_commit().map_err(|e| refused(e.to_string()))? else {
+        return Ok(Err("the branch has no commit".into()));
+    };
+    let merge_head = std::fs::read_to_string(repo.path().join("MERGE_HEAD")).unwrap_or_default();
+    let Some(theirs) = merge_head.lines().next().and_then(|l| Oid::from_str(l.trim()).ok())
+    else {
+        return Ok(Err(
+            "this is not a merge of two lines (a rebase or a cherry-pick re-creates actions without their signatures)".into(),
+        ));
+    };
+    let bases: Vec<Oid> = match repo.merge_bases(ours, theirs) {
+        Ok(b) => b.iter().copied().collect(),
+        Err(e) if e.code() == git2::ErrorCode::NotFound => vec![],
+        Err(e) => return Err(e.into()),
+    };
+    let [base] = bases[..] else {
+        return Ok(Err(format!(
+            "the lines have {} merge bases, not one",
+            bases.len()
+        )));
+    };
+    let reader = store.reader().map_err(|e| refused(e.to_string()))?;
+    let (base_root, _) = header(&reader, base)?;
+    let (ours_root, _) = header(&reader, ours)?;
+    let (theirs_root, _) = header(&reader, theirs)?;
+    let wf = |r: Oid| -> Result<Option<(crate::tree::Mode, crate::tree::ObjectId)>> {
+        Ok(reader.entry(r, ".wf")?.map(|e| (e.mode, e.id)))
+    };
+    let wb = wf(base_root)?;
+    let landing = match (wf(ours_root)? != wb, wf(theirs_root)? != wb) {
+        (true, true) => return Ok(Err("both lines changed .wf/".into())),
+        (_, true) => theirs,
+        _ => ours,
+    };
+    let snap = crate::snapshot::Snapshot::load(store, Some(landing))
+        .map_err(|e| refused(e.to_string()))?;
+    let workflow = match (task_at(&reader, ours_root, id)?, task_at(&reader, theirs_root, id)?) {
+        (Some(t), _) | (None, Some(t)) => t.workflow,
+        (None, None) => return Ok(Err(format!("neither line has task {id}"))),
+    };
+    let at = Meeting {
+        base,
+        base_root,
+        parents: [ours, theirs],
+    };
+    Ok(join(repo, &reader, &snap.policy, &at, id, &workflow)?.map(|t| t.to_toml()))
+}

@@ -1,0 +1,439 @@
+//! Replaying a clone's own commits on top of its upstream, for `wf sync`: each action is
+//! decided again, by the same `decide`, on the state the upstream has now, and committed again
+//! signed by the same actor's key; an action that no longer passes is **superseded** (set
+//! aside, kept under a ref of the clone, reported with the rule that now refuses it); a task
+//! id taken upstream in the meantime is given a new one; ordinary commits are carried along.
+//! Nothing here moves a branch or talks to a remote: the tool fetches, calls [`replay`], pushes
+//! and then moves the branch. See `spec/sync.md`.
+
+use std::collections::BTreeMap;
+
+use git2::{Oid, Sort};
+use wf_core::policy::Files;
+use wf_core::trailer::{self, key};
+use wf_core::{Action, Actor, Task, Timestamp};
+
+use crate::lines::{self, Recorded};
+use crate::repo::{Change, Person, Store, StoreError};
+use crate::sign::Signer;
+use crate::snapshot::Snapshot;
+use crate::tree::{self, Mode, Reader};
+
+type Result<T> = std::result::Result<T, StoreError>;
+
+/// The ref prefix under which a superseded action's original commit is kept.
+pub const SUPERSEDED: &str = "refs/wf/superseded/";
+
+/// What a local commit is, for the replay.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Local {
+    /// An action on one task, by this actor.
+    Task {
+        /// The task.
+        id: String,
+        /// The actor (`Wf-Actor`).
+        actor: String,
+    },
+    /// A change to `.wf/` by this actor.
+    Policy {
+        /// The actor (`Wf-Actor`).
+        actor: String,
+    },
+    /// A commit that touches neither `.wf/` nor `tasks/`.
+    Other,
+    /// A merge (its changes are in the commits it joins, which are replayed).
+    Merge,
+}
+
+/// An action published again on top of the upstream.
+#[derive(Clone, Debug)]
+pub struct Published {
+    /// The task (its new id when it was renamed), or `None` for a policy action.
+    pub task: Option<String>,
+    /// `Wf-Action`.
+    pub action: String,
+    /// The new commit.
+    pub commit: Oid,
+    /// The local commit it replays.
+    pub original: Oid,
+}
+
+/// An action that no longer passes on the upstream's state.
+#[derive(Clone, Debug)]
+pub struct Superseded {
+    /// The task, or `None` for a policy action.
+    pub task: Option<String>,
+    /// `Wf-Action`.
+    pub action: String,
+    /// The local commit, kept under [`SUPERSEDED`].
+    pub commit: Oid,
+    /// The rule (`rule 2 (assignee-only)`) or check that refuses it now, and why.
+    pub reason: String,
+    /// The last upstream commit that changed the task (or `.wf/`) since the lines parted: the
+    /// action that superseded it.
+    pub by: Option<Oid>,
+}
+
+/// What a replay did.
+#[derive(Clone, Debug, Default)]
+pub struct Replayed {
+    /// The new tip: the upstream with the local commits that still pass on top.
+    pub tip: Option<Oid>,
+    /// Actions published again.
+    pub published: Vec<Published>,
+    /// Actions set aside.
+    pub superseded: Vec<Superseded>,
+    /// Task ids taken upstream meanwhile: `(old, new)`.
+    pub renamed: Vec<(String, String)>,
+    /// Ordinary commits carried along: `(original, new)`.
+    pub carried: Vec<(Oid, Oid)>,
+    /// Merges left out (their changes come with the commits they join).
+    pub merges: Vec<Oid>,
+}
+
+/// The local commits not on `upstream`, oldest first, each classified.
+pub fn local_commits(store: &Store, upstream: Oid, local: Oid) -> Result<Vec<(Oid, Local)>> {
+    let repo = store.git();
+    let reader = store.reader()?;
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+    walk.push(local)?;
+    walk.hide(upstream)?;
+    let mut out = Vec::new();
+    for c in walk {
+        let c = c?;
+        let (root, parents) = lines::header(&reader, c)?;
+        if parents.len() > 1 {
+            out.push((c, Local::Merge));
+            continue;
+        }
+        let proot = parents
+            .first()
+            .map(|p| lines::header(&reader, *p).map(|h| h.0))
+            .transpose()?;
+        let ident = |r: Option<Oid>, n: &str| -> Result<Option<(Mode, tree::ObjectId)>> {
+            Ok(match r {
+                Some(r) => reader.entry(r, n)?.map(|e| (e.mode, e.id)),
+                None => None,
+            })
+        };
+        let (_, bytes) = reader.raw(c)?;
+        let message = crate::raw::parse(&bytes)
+            .map(|r| r.message)
+            .unwrap_or_default();
+        let trailers = trailer::parse(&message);
+        let actor = trailer::get(&trailers, key::ACTOR).unwrap_or("").to_string();
+        let kind = if ident(Some(root), ".wf")? != ident(proot, ".wf")? {
+            Local::Policy { actor }
+        } else if ident(Some(root), "tasks")? != ident(proot, "tasks")? {
+            let id = trailer::get(&trailers, key::TASK).unwrap_or("").to_string();
+            Local::Task { id, actor }
+        } else {
+            Local::Other
+        };
+        out.push((c, kind));
+    }
+    Ok(out)
+}
+
+/// Replay the local commits (`upstream..local`) on top of `upstream`. `signer_of` gives the key
+/// of an actor (by the public key registered at the upstream, in `actor.keys`); every actor
+/// whose action is replayed must have one, which [`missing_keys`] checks first. `fresh_id`
+/// makes a new task id when a local task's id was taken upstream. Writes objects only.
+pub fn replay(
+    store: &Store,
+    upstream: Oid,
+    local: Oid,
+    signer_of: &dyn Fn(&Actor) -> Option<&dyn Signer>,
+    fresh_id: &mut dyn FnMut(&[String]) -> String,
+) -> Result<Replayed> {
+    let commits = local_commits(store, upstream, local)?;
+    let base = store.git().merge_base(upstream, local)?;
+    let reader = store.reader()?;
+    let mut out = Replayed {
+        tip: Some(upstream),
+        ..Replayed::default()
+    };
+    let mut renamed: BTreeMap<String, String> = BTreeMap::new();
+    for (c, kind) in commits {
+        let tip = out.tip.unwrap_or(upstream);
+        match kind {
+            Local::Merge => out.merges.push(c),
+            Local::Other => {
+                let new = carry(store, c, tip)?;
+                out.carried.push((c, new));
+                out.tip = Some(new);
+            }
+            Local::Task { id, .. } => {
+                let r = lines::recorded(&reader, c, &id)?;
+                match task_again(store, &reader, &r, tip, &mut renamed, signer_of, fresh_id)? {
+                    Ok((new, task)) => {
+                        out.published.push(Published {
+                            task: Some(task),
+                            action: r.action.name().to_string(),
+                            commit: new,
+                            original: c,
+                        });
+                        out.tip = Some(new);
+                    }
+                    Err(reason) => {
+                        let by = lines::line(store.git(), &reader, upstream, &[base], &id)?
+                            .last()
+                            .map(|x| x.commit);
+                        out.superseded.push(Superseded {
+                            task: Some(renamed.get(&id).cloned().unwrap_or(id)),
+                            action: r.action.name().to_string(),
+                            commit: c,
+                            reason,
+                            by,
+                        });
+                    }
+                }
+            }
+            Local::Policy { actor } => {
+                match policy_again(store, &reader, c, tip, &actor, signer_of)? {
+                    Ok(new) => {
+                        out.published.push(Published {
+                            task: None,
+                            action: action_of(store, c)?,
+                            commit: new,
+                            original: c,
+                        });
+                        out.tip = Some(new);
+                    }
+                    Err(reason) => out.superseded.push(Superseded {
+                        task: None,
+                        action: action_of(store, c)?,
+                        commit: c,
+                        reason,
+                        by: None,
+                    }),
+                }
+            }
+        }
+    }
+    out.renamed = renamed.into_iter().collect();
+    Ok(out)
+}
+
+/// The actors whose actions would be replayed and for whom `signer_of` has no key: `(actor,
+/// the key's fingerprint)`, so the tool can stop before changing anything.
+pub fn missing_keys(
+    store: &Store,
+    upstream: Oid,
+    local: Oid,
+    signer_of: &dyn Fn(&Actor) -> Option<&dyn Signer>,
+) -> Result<Vec<(String, String)>> {
+    let snap = Snapshot::load(store, Some(upstream))?;
+    let mut missing = Vec::new();
+    for (_, kind) in local_commits(store, upstream, local)? {
+        let (Local::Task { actor, .. } | Local::Policy { actor }) = kind else {
+            continue;
+        };
+        let Some(a) = snap.actors().get(&actor) else {
+            continue;
+        };
+        if signer_of(a).is_none() && !missing.iter().any(|(m, _)| *m == actor) {
+            let fp = a
+                .keys
+                .first()
+                .and_then(|k| crate::sign::fingerprint(k))
+                .unwrap_or_default();
+            missing.push((actor, fp));
+        }
+    }
+    Ok(missing)
+}
+
+fn action_of(store: &Store, c: Oid) -> Result<String> {
+    let reader = store.reader()?;
+    let (_, bytes) = reader.raw(c)?;
+    let message = crate::raw::parse(&bytes)
+        .map(|r| r.message)
+        .unwrap_or_default();
+    Ok(trailer::get(&trailer::parse(&message), key::ACTION)
+        .unwrap_or("")
+        .to_string())
+}
+
+/// Carry an ordinary commit over: its change, applied on `tip` (git's three-way merge), as a
+/// new commit with the same author, committer and message.
+fn carry(store: &Store, c: Oid, tip: Oid) -> Result<Oid> {
+    let repo = store.git();
+    let commit = repo.find_commit(c)?;
+    let onto = repo.find_commit(tip)?;
+    let mut index = repo.cherrypick_commit(&commit, &onto, 0, None)?;
+    if index.has_conflicts() {
+        return Err(StoreError::Policy(format!(
+            "commit {} ({}) does not apply on the upstream: resolve it with git (git rebase), then run wf sync",
+            crate::error::short(c),
+            commit.summary().unwrap_or("")
+        )));
+    }
+    let tree = repo.find_tree(index.write_tree_to(repo)?)?;
+    let (author, committer) = (commit.author().to_owned(), commit.committer().to_owned());
+    let message = commit.message_raw().unwrap_or("").to_string();
+    let new = repo.commit(None, &author, &committer, &message, &tree, &[&onto])?;
+    Ok(new)
+}
+
+/// Decide a task action again on `tip`; `Ok(Err(reason))` when it no longer passes.
+fn task_again(
+    store: &Store,
+    reader: &Reader,
+    r: &Recorded,
+    tip: Oid,
+    renamed: &mut BTreeMap<String, String>,
+    signer_of: &dyn Fn(&Actor) -> Option<&dyn Signer>,
+    fresh_id: &mut dyn FnMut(&[String]) -> String,
+) -> Result<std::result::Result<(Oid, String), String>> {
+    let snap = Snapshot::load(store, Some(tip))?;
+    let mut id = renamed.get(&r.id).cloned().unwrap_or_else(|| r.id.clone());
+    let mut action = r.action.clone();
+    let existing = snap.task_ids(store)?;
+    if let Action::Create { id: new_id, .. } = &mut action {
+        if existing.contains(&id) {
+            let fresh = fresh_id(&existing);
+            renamed.insert(r.id.clone(), fresh.clone());
+            id = fresh;
+        }
+        *new_id = id.clone();
+    }
+    let Some(actor) = snap.actors().get(&r.actor).cloned() else {
+        return Ok(Err(format!("actor {} is gone upstream", r.actor)));
+    };
+    let Some(signer) = signer_of(&actor) else {
+        return Err(StoreError::UnknownKey(actor.id.clone()));
+    };
+    let prev = if existing.contains(&id) {
+        Some(snap.task(store, &id)?)
+    } else {
+        None
+    };
+    let wf_name = prev.as_ref().map_or(&r.after.workflow, |t| &t.workflow);
+    let Some(workflow) = snap.policy.workflows.get(wf_name) else {
+        return Ok(Err(format!("workflow {wf_name} is gone upstream")));
+    };
+    let next = match wf_core::decide(
+        workflow,
+        snap.actors(),
+        prev.as_ref(),
+        &actor,
+        &action,
+        Timestamp(r.time),
+    ) {
+        Ok(n) => n,
+        Err(refusal) => return Ok(Err(format!("{}: {}", refusal.rule, refusal.reason))),
+    };
+    let message = trailer::action_message(prev.as_ref(), &next, &action, &actor);
+    let mut writes = vec![(Task::path(&id), store.blob(next.to_toml().as_bytes())?)];
+    let mut removes = Vec::new();
+    let produced = next.revisions.len() > prev.as_ref().map_or(0, |t| t.revisions.len());
+    let created = prev.is_none();
+    if produced || created {
+        // The action's files are the ones its own commit wrote: the inputs of a new task, the
+        // files of a new revision.
+        let (oroot, _) = lines::header(reader, r.commit)?;
+        let odir = Task::dir(&r.id);
+        let ndir = Task::dir(&id);
+        let mut theirs = Vec::new();
+        if let Some(e) = reader.entry(oroot, odir.trim_end_matches('/'))? {
+            for (rel, f) in reader.files_below(&e, odir.trim_end_matches('/'))? {
+                let part_ok = (created && rel.starts_with("in/")) || (produced && rel.starts_with("out/"));
+                if part_ok {
+                    writes.push((format!("{ndir}{rel}"), tree::oid(&f)));
+                    theirs.push(rel);
+                }
+            }
+        }
+        if produced {
+            let (troot, _) = lines::header(reader, tip)?;
+            if let Some(e) = reader.entry(troot, ndir.trim_end_matches('/'))? {
+                for (rel, _) in reader.files_below(&e, ndir.trim_end_matches('/'))? {
+                    if rel.starts_with("out/") && !theirs.contains(&rel) {
+                        removes.push(format!("{ndir}{rel}"));
+                    }
+                }
+            }
+        }
+    }
+    let change = Change {
+        message,
+        author: Person {
+            name: actor.name.clone(),
+            email: actor.email.clone(),
+        },
+        time: r.time,
+        writes,
+        removes,
+    };
+    Ok(Ok((store.commit(Some(tip), &change, signer)?, id)))
+}
+
+/// Replay a change to `.wf/` on `tip`: the files it changed, changed the same way there, judged
+/// by the verifier's own function ([`wf_core::verify::replay_policy`]) with its message.
+fn policy_again(
+    store: &Store,
+    reader: &Reader,
+    c: Oid,
+    tip: Oid,
+    actor: &str,
+    signer_of: &dyn Fn(&Actor) -> Option<&dyn Signer>,
+) -> Result<std::result::Result<Oid, String>> {
+    let (_, bytes) = reader.raw(c)?;
+    let raw = crate::raw::parse(&bytes).map_err(StoreError::Policy)?;
+    let [parent] = raw.parents[..] else {
+        return Ok(Err("a merge".into()));
+    };
+    let (proot, _) = lines::header(reader, parent)?;
+    let (troot, _) = lines::header(reader, tip)?;
+    let was = crate::verify::wf_files(reader, proot)?;
+    let now = crate::verify::wf_files(reader, raw.tree)?;
+    let before = crate::verify::wf_files(reader, troot)?;
+    let mut after: Files = before.clone();
+    for path in wf_core::policy::changed_paths(&was, &now) {
+        match now.get(&path) {
+            Some(b) => {
+                after.insert(path, b.clone());
+            }
+            None => {
+                after.remove(&path);
+            }
+        }
+    }
+    let snap = Snapshot::load(store, Some(tip))?;
+    let Some(me) = snap.actors().get(actor).cloned() else {
+        return Ok(Err(format!("actor {actor} is gone upstream")));
+    };
+    let Some(signer) = signer_of(&me) else {
+        return Err(StoreError::UnknownKey(me.id.clone()));
+    };
+    let h = wf_core::verify::Header {
+        message: &raw.message,
+        author: (&me.name, &me.email),
+        committer: (&me.name, &me.email),
+        time: Timestamp(raw.time),
+    };
+    if let Err(p) = wf_core::verify::replay_policy(Some(&before), &after, &me, &h) {
+        return Ok(Err(format!("{}: {}", p.check, p.reason)));
+    }
+    let mut writes = Vec::new();
+    let mut removes = Vec::new();
+    for path in wf_core::policy::changed_paths(&before, &after) {
+        match after.get(&path) {
+            Some(b) => writes.push((path, store.blob(b)?)),
+            None => removes.push(path),
+        }
+    }
+    let change = Change {
+        message: raw.message.clone(),
+        author: Person {
+            name: me.name.clone(),
+            email: me.email.clone(),
+        },
+        time: raw.time,
+        writes,
+        removes,
+    };
+    Ok(Ok(store.commit(Some(tip), &change, signer)?))
+}
