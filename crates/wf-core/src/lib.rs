@@ -19,6 +19,7 @@ mod props;
 pub mod rules;
 pub mod stats;
 pub mod task;
+pub mod template;
 pub mod text;
 pub mod time;
 pub mod trailer;
