@@ -8,14 +8,13 @@
 pub mod actor;
 pub mod checkout;
 pub mod digest;
-#[cfg(test)]
-mod fixtures;
+#[cfg(any(test, feature = "fixtures"))]
+#[doc(hidden)]
+pub mod fixtures;
 pub mod graph;
 pub mod id;
 pub mod policy;
 pub mod prompt;
-#[cfg(test)]
-mod props;
 pub mod rules;
 pub mod stats;
 pub mod task;
