@@ -1012,16 +1012,21 @@ struct Agent {
 }
 
 impl Agent {
-    fn start(s: &Store) -> Option<Agent> {
+    /// Start one, or fail the test: a test that needs an agent never passes without one.
+    fn start(s: &Store) -> Agent {
+        common::need("ssh-agent");
+        common::need("ssh-add");
         let sock = s.root.join("agent.sock").display().to_string();
-        let out = s.command("ssh-agent").args(["-s", "-a", &sock]).output();
-        let out = match out {
-            Ok(o) if o.status.success() => o,
-            other => {
-                eprintln!("skipping: ssh-agent cannot start: {other:?}");
-                return None;
-            }
-        };
+        let out = s
+            .command("ssh-agent")
+            .args(["-s", "-a", &sock])
+            .output()
+            .unwrap_or_else(|e| panic!("ssh-agent cannot start: {e}"));
+        assert!(
+            out.status.success(),
+            "ssh-agent cannot start: {}",
+            common::describe(&out)
+        );
         let text = String::from_utf8_lossy(&out.stdout).to_string();
         let var = |name: &str| {
             text.split(';')
@@ -1030,10 +1035,9 @@ impl Agent {
                 .map(str::to_string)
         };
         match (var("SSH_AUTH_SOCK"), var("SSH_AGENT_PID")) {
-            (Some(sock), Some(pid)) => Some(Agent { sock, pid }),
+            (Some(sock), Some(pid)) => Agent { sock, pid },
             _ => {
-                eprintln!("skipping: cannot read ssh-agent's output: {text}");
-                None
+                panic!("cannot read SSH_AUTH_SOCK and SSH_AGENT_PID in ssh-agent's output: {text}")
             }
         }
     }
@@ -1052,9 +1056,7 @@ impl Drop for Agent {
 #[test]
 fn a_key_held_in_ssh_agent_signs_by_its_public_half() {
     let s = Store::new();
-    let Some(agent) = Agent::start(&s) else {
-        return;
-    };
+    let agent = Agent::start(&s);
     let add = s
         .command("ssh-add")
         .arg(s.key("bob"))
@@ -1159,7 +1161,8 @@ fn ecdsa_rsa_and_passphrase_keys_sign_through_ssh_keygen_and_verify() {
         assert_eq!(s.head(), head);
     }
     // Unlocked in an agent, the same private key file signs (ssh-keygen asks the agent).
-    if let Some(agent) = Agent::start(&s) {
+    {
+        let agent = Agent::start(&s);
         let ask = s.file("askpass.sh", b"#!/bin/sh\necho 'open sesame'\n");
         std::fs::set_permissions(&ask, std::os::unix::fs::PermissionsExt::from_mode(0o755))
             .unwrap();
@@ -1362,14 +1365,8 @@ fn task_ids_are_printed_alone_and_resolve_by_unique_prefix() {
 #[test]
 fn outside_a_wf_store_the_tools_say_so_and_point_at_wf_init() {
     let s = Store::keys_only();
-    let nowhere = s.root.join("nowhere");
-    std::fs::create_dir_all(&nowhere).unwrap();
-    let probe = s
-        .command("git")
-        .args(["rev-parse", "--git-dir"])
-        .current_dir(&nowhere)
-        .output()
-        .unwrap();
+    let nowhere = s.outside_any_repository();
+    let nowhere = nowhere.path();
     let plain = s.root.join("plain");
     s.git(&["init", "-q", "-b", "main", &plain.display().to_string()]);
 
@@ -1385,13 +1382,7 @@ fn outside_a_wf_store_the_tools_say_so_and_point_at_wf_init() {
         .refused();
     assert_eq!(code, 6, "{err}");
 
-    if probe.status.success() {
-        eprintln!(
-            "skipping the outside-any-repository half: the temp folder is inside a repository"
-        );
-        return;
-    }
-    let (code, err) = s.call("wf-ls").dir(&nowhere).refused();
+    let (code, err) = s.call("wf-ls").dir(nowhere).refused();
     assert_eq!(code, 6, "{err}");
     assert!(err.contains("not a git repository"), "{err}");
     assert!(err.contains("wf-init"), "{err}");

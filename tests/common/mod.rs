@@ -157,6 +157,29 @@ impl Store {
         format!("{}.pub", self.key(name).display())
     }
 
+    /// A new empty folder outside any git repository, removed when dropped. It is made under
+    /// `/tmp`, not `$TMPDIR` (which may lie inside a work tree), and checked with git itself: when
+    /// even `/tmp` is inside a repository, the test that asked fails.
+    pub fn outside_any_repository(&self) -> TempDir {
+        let dir = tempfile::Builder::new()
+            .prefix("wf-nowhere-")
+            .tempdir_in("/tmp")
+            .expect("a folder under /tmp");
+        let probe = self
+            .command("git")
+            .args(["rev-parse", "--absolute-git-dir"])
+            .current_dir(dir.path())
+            .output()
+            .expect("run git");
+        assert!(
+            !probe.status.success(),
+            "{} is inside the git repository {}; this test needs a folder outside any",
+            dir.path().display(),
+            String::from_utf8_lossy(&probe.stdout).trim()
+        );
+        dir
+    }
+
     /// A command with the pinned environment, started in the store's work tree.
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut c = Command::new(program);

@@ -1,12 +1,22 @@
-//! A small JSON Schema checker for the schema files in `spec/schema/`. It understands exactly
-//! the keywords those files use (`type`, `properties`, `required`, `additionalProperties`,
-//! `items`, `enum`, `const`, `minimum`, `$ref`, `$defs`, and the annotations `$schema`, `$id`,
-//! `title`, `description`) and panics on any other keyword, so a schema can never use a keyword
-//! that is silently ignored here.
+//! The tools' JSON output checked against the schema files in `spec/schema/` (draft 2020-12),
+//! with the `jsonschema` crate. All the files are loaded into one registry, each under its
+//! `$id`, so a `$ref` to a sibling file (`wf.task.schema.json`, `wf.actor.schema.json#/$defs/…`)
+//! resolves to the file in this folder; the validators are built offline, so a `$ref` to
+//! anything else fails rather than being fetched.
+//!
+//! A standard validator ignores keywords it does not know. So that a misspelt keyword cannot
+//! silently check nothing, every schema the files use (from each file's top, through every
+//! `$ref`) may have only draft 2020-12's own keywords ([`KEYWORDS`]).
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::sync::LazyLock;
 
+use jsonschema::{Registry, Validator};
 use serde_json::Value;
+
+/// The base the files' relative `$id`s (`wf.task.schema.json`) resolve against.
+const BASE: &str = "json-schema:///";
 
 /// The folder of the schema files.
 pub fn dir() -> PathBuf {
@@ -26,6 +36,47 @@ pub fn file_of(format: &str) -> String {
     format!("{name}.schema.json")
 }
 
+/// Every schema file's name, sorted.
+pub fn all_files() -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(dir())
+        .expect("spec/schema exists")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".schema.json"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// One validator per schema file, built once per test process.
+static VALIDATORS: LazyLock<BTreeMap<String, Validator>> = LazyLock::new(|| {
+    let docs: BTreeMap<String, Value> = all_files()
+        .into_iter()
+        .map(|f| (f.clone(), load(&f)))
+        .collect();
+    for (f, doc) in &docs {
+        check_keywords(&docs, f, doc, "#", &mut BTreeSet::new());
+    }
+    let registry = Registry::new()
+        .extend(
+            docs.iter()
+                .map(|(f, doc)| (format!("{BASE}{f}"), doc.clone())),
+        )
+        .and_then(|r| r.prepare())
+        .unwrap_or_else(|e| panic!("spec/schema: {e}"));
+    docs.iter()
+        .map(|(f, doc)| {
+            let v = jsonschema::options()
+                .offline()
+                .with_registry(&registry)
+                .with_base_uri(format!("{BASE}{f}"))
+                .build(doc)
+                .unwrap_or_else(|e| panic!("{f}: {e}"));
+            (f.clone(), v)
+        })
+        .collect()
+});
+
 /// Check a value against the schema of the format its `"schema"` key names; panics with every
 /// violation found.
 pub fn check(value: &Value) {
@@ -37,9 +88,13 @@ pub fn check(value: &Value) {
 
 /// Check a value against a schema file; panics with every violation found.
 pub fn check_as(file: &str, value: &Value) {
-    let root = load(file);
-    let mut errors = Vec::new();
-    validate(file, &root, &root, value, "$", &mut errors);
+    let v = VALIDATORS
+        .get(file)
+        .unwrap_or_else(|| panic!("no schema file {file} in spec/schema"));
+    let errors: Vec<String> = v
+        .iter_errors(value)
+        .map(|e| format!("${}: {e}", e.instance_path()))
+        .collect();
     assert!(
         errors.is_empty(),
         "{file}: {} violation(s):\n  {}\nin {}",
@@ -49,145 +104,123 @@ pub fn check_as(file: &str, value: &Value) {
     );
 }
 
-fn type_ok(t: &str, v: &Value) -> bool {
-    match t {
-        "object" => v.is_object(),
-        "array" => v.is_array(),
-        "string" => v.is_string(),
-        "integer" => v.is_i64() || v.is_u64(),
-        "number" => v.is_number(),
-        "boolean" => v.is_boolean(),
-        "null" => v.is_null(),
-        other => panic!("unknown type {other}"),
-    }
-}
+/// The keywords of JSON Schema draft 2020-12 (core, applicator, unevaluated, validation,
+/// meta-data, format-annotation and content vocabularies).
+pub const KEYWORDS: &[&str] = &[
+    "$schema",
+    "$id",
+    "$ref",
+    "$anchor",
+    "$dynamicRef",
+    "$dynamicAnchor",
+    "$vocabulary",
+    "$comment",
+    "$defs",
+    "prefixItems",
+    "items",
+    "contains",
+    "additionalProperties",
+    "properties",
+    "patternProperties",
+    "dependentSchemas",
+    "propertyNames",
+    "if",
+    "then",
+    "else",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "not",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "type",
+    "const",
+    "enum",
+    "multipleOf",
+    "maximum",
+    "exclusiveMaximum",
+    "minimum",
+    "exclusiveMinimum",
+    "maxLength",
+    "minLength",
+    "pattern",
+    "maxItems",
+    "minItems",
+    "uniqueItems",
+    "maxContains",
+    "minContains",
+    "maxProperties",
+    "minProperties",
+    "required",
+    "dependentRequired",
+    "title",
+    "description",
+    "default",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "examples",
+    "format",
+    "contentEncoding",
+    "contentMediaType",
+    "contentSchema",
+];
 
-fn resolve(file: &str, root: &Value, reference: &str) -> (String, Value) {
-    let (f, frag) = reference.split_once('#').unwrap_or((reference, ""));
-    let (file, doc) = if f.is_empty() {
-        (file.to_string(), root.clone())
-    } else {
-        (f.to_string(), load(f))
-    };
-    let mut node = doc.clone();
-    for part in frag.split('/').filter(|p| !p.is_empty()) {
-        node = node
-            .get(part)
-            .unwrap_or_else(|| panic!("{file}: bad $ref {reference}"))
-            .clone();
-    }
-    // Refs inside the referenced node are relative to its own file.
-    let _ = doc;
-    (file, node)
-}
-
-fn validate(
+/// Panics on a keyword that is not draft 2020-12's in `schema` (at `at` in `file`), in every
+/// schema inside it, and in every schema a `$ref` leads to. `$defs` is walked only through the
+/// `$ref`s into it: it may group schemas in objects of its own (`#/$defs/fields/actor`).
+fn check_keywords(
+    docs: &BTreeMap<String, Value>,
     file: &str,
-    root: &Value,
     schema: &Value,
-    v: &Value,
     at: &str,
-    errors: &mut Vec<String>,
+    seen: &mut BTreeSet<String>,
 ) {
-    let s = schema
-        .as_object()
-        .unwrap_or_else(|| panic!("{file}: schema at {at} is not an object"));
-    for key in s.keys() {
+    let Some(obj) = schema.as_object() else {
+        return; // `true` / `false`
+    };
+    for (key, value) in obj {
         assert!(
-            matches!(
-                key.as_str(),
-                "type"
-                    | "properties"
-                    | "required"
-                    | "additionalProperties"
-                    | "items"
-                    | "enum"
-                    | "const"
-                    | "minimum"
-                    | "$ref"
-                    | "$defs"
-                    | "$schema"
-                    | "$id"
-                    | "title"
-                    | "description"
-            ),
-            "{file}: keyword {key} is not understood by the test checker"
+            KEYWORDS.contains(&key.as_str()),
+            "{file}{at}: {key} is not a JSON Schema 2020-12 keyword"
         );
-    }
-    if let Some(r) = s.get("$ref").and_then(Value::as_str) {
-        let (f, node) = resolve(file, root, r);
-        let froot = if f == file { root.clone() } else { load(&f) };
-        validate(&f, &froot, &node, v, at, errors);
-    }
-    if let Some(t) = s.get("type") {
-        let ok = match t {
-            Value::String(t) => type_ok(t, v),
-            Value::Array(ts) => ts.iter().any(|t| type_ok(t.as_str().unwrap(), v)),
-            _ => panic!("{file}: bad type at {at}"),
-        };
-        if !ok {
-            errors.push(format!("{at}: {v} is not of type {t}"));
-            return;
-        }
-    }
-    if let Some(e) = s.get("enum").and_then(Value::as_array) {
-        if !e.contains(v) {
-            errors.push(format!(
-                "{at}: {v} is not one of {}",
-                Value::Array(e.clone())
-            ));
-        }
-    }
-    if let Some(c) = s.get("const") {
-        if c != v {
-            errors.push(format!("{at}: {v} is not {c}"));
-        }
-    }
-    if let (Some(m), Some(n)) = (s.get("minimum").and_then(Value::as_f64), v.as_f64()) {
-        if n < m {
-            errors.push(format!("{at}: {n} < minimum {m}"));
-        }
-    }
-    if let Some(obj) = v.as_object() {
-        let props = s.get("properties").and_then(Value::as_object);
-        if let Some(req) = s.get("required").and_then(Value::as_array) {
-            for k in req {
-                let k = k.as_str().unwrap();
-                if !obj.contains_key(k) {
-                    errors.push(format!("{at}: missing required key {k}"));
+        let at = format!("{at}/{key}");
+        let mut walk = |sub: &Value, at: &str| check_keywords(docs, file, sub, at, seen);
+        match key.as_str() {
+            "$ref" => {
+                let r = value.as_str().expect("$ref is a string");
+                let (f, pointer) = r.split_once('#').unwrap_or((r, ""));
+                let f = if f.is_empty() { file } else { f };
+                if seen.insert(format!("{f}#{pointer}")) {
+                    let target = docs
+                        .get(f)
+                        .and_then(|d| d.pointer(pointer))
+                        .unwrap_or_else(|| panic!("{file}{at}: {r} leads nowhere"));
+                    check_keywords(docs, f, target, &format!("#{pointer}"), seen);
                 }
             }
-        }
-        for (k, val) in obj {
-            let sub = props.and_then(|p| p.get(k));
-            match (sub, s.get("additionalProperties")) {
-                (Some(sub), _) => validate(file, root, sub, val, &format!("{at}.{k}"), errors),
-                (None, Some(Value::Bool(false))) => {
-                    errors.push(format!("{at}: unexpected key {k}"))
+            "properties" | "patternProperties" | "dependentSchemas" => {
+                for (name, sub) in value.as_object().into_iter().flatten() {
+                    walk(sub, &format!("{at}/{name}"));
                 }
-                (None, Some(extra @ Value::Object(_))) => {
-                    validate(file, root, extra, val, &format!("{at}.{k}"), errors)
-                }
-                _ => {}
             }
+            "prefixItems" | "allOf" | "anyOf" | "oneOf" => {
+                for (i, sub) in value.as_array().into_iter().flatten().enumerate() {
+                    walk(sub, &format!("{at}/{i}"));
+                }
+            }
+            "items"
+            | "contains"
+            | "additionalProperties"
+            | "propertyNames"
+            | "if"
+            | "then"
+            | "else"
+            | "not"
+            | "unevaluatedItems"
+            | "unevaluatedProperties"
+            | "contentSchema" => walk(value, &at),
+            _ => {}
         }
     }
-    if let (Some(items), Some(arr)) = (s.get("items"), v.as_array()) {
-        for (i, item) in arr.iter().enumerate() {
-            validate(file, root, items, item, &format!("{at}[{i}]"), errors);
-        }
-    }
-}
-
-/// Every schema file parses, names itself by its `$id`, and uses only understood keywords
-/// (checked by validating an empty object against it, which walks the top level).
-pub fn all_files() -> Vec<String> {
-    let mut files: Vec<String> = std::fs::read_dir(dir())
-        .expect("spec/schema exists")
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().to_string())
-        .filter(|n| n.ends_with(".schema.json"))
-        .collect();
-    files.sort();
-    files
 }

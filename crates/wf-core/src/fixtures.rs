@@ -1,17 +1,28 @@
-//! Test fixtures shared by the core's unit tests: actors with distinct, well-formed keys.
+//! Test fixtures: actors with distinct, well-formed keys, a fresh task, plain steps, and the
+//! check that the verifier replays what the tools write.
+//!
+//! Not part of the API. Built for the crate's unit tests, and with the `fixtures` feature for
+//! its integration tests (`tests/props.rs`), which enable it through a dev-dependency of the
+//! crate on itself; so both use this one copy.
 
-use crate::actor::{Actor, ActorKind};
+use std::collections::BTreeMap;
+
+use crate::actor::{Actor, ActorKind, Actors};
+use crate::rules::Action;
 use crate::task::{Task, TaskState};
-use crate::workflow::{Performer, Step, StepKind};
+use crate::time::Timestamp;
+use crate::trailer;
+use crate::verify::{replay_task, Blob, Check, Header, TaskFiles};
+use crate::workflow::{Performer, Step, StepKind, Workflow};
 
 /// A distinct, well-formed ed25519 public key line per actor id.
-pub(crate) fn key(id: &str) -> String {
+pub fn key(id: &str) -> String {
     let blob: String = id.chars().filter(char::is_ascii_alphanumeric).collect();
     format!("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA{blob:0>20} {id}")
 }
 
 /// A human `id` with `roles`, named `ID`, email `id@example.com`.
-pub(crate) fn human(id: &str, roles: &[&str]) -> Actor {
+pub fn human(id: &str, roles: &[&str]) -> Actor {
     Actor {
         id: id.into(),
         name: id.to_uppercase(),
@@ -26,7 +37,7 @@ pub(crate) fn human(id: &str, roles: &[&str]) -> Actor {
 }
 
 /// An AI actor operated by `operator`, running `model`.
-pub(crate) fn ai(id: &str, roles: &[&str], operator: &str, model: &str) -> Actor {
+pub fn ai(id: &str, roles: &[&str], operator: &str, model: &str) -> Actor {
     Actor {
         kind: ActorKind::Ai,
         model: Some(model.into()),
@@ -37,7 +48,7 @@ pub(crate) fn ai(id: &str, roles: &[&str], operator: &str, model: &str) -> Actor
 
 /// A fresh open task `T-3f9a2c` at step `draft` of the default workflow, owned and approved
 /// by alice, with no records yet.
-pub(crate) fn fresh_task(title: &str) -> Task {
+pub fn fresh_task(title: &str) -> Task {
     Task {
         id: "T-3f9a2c".into(),
         title: title.into(),
@@ -69,4 +80,97 @@ pub fn step(name: &str, kind: StepKind, actor: Performer, roles: &[&str]) -> Ste
         description: String::new(),
         prompt: None,
     }
+}
+
+/// What the verifier reads of a task at a commit: its file, its file inputs under `in/` and
+/// the latest revision's artifacts under `out/`.
+fn files_of(t: &Task) -> TaskFiles {
+    let mut dir = BTreeMap::new();
+    for i in t.inputs.iter().filter(|i| i.file.is_some()) {
+        dir.insert(
+            format!("in/{}", i.name),
+            Blob {
+                oid: format!("in-{}", i.sha256),
+                content: Some((i.sha256.clone(), 1)),
+            },
+        );
+    }
+    if let Some(r) = t.latest() {
+        for a in &r.artifacts {
+            dir.insert(
+                format!("out/{}", a.name),
+                Blob {
+                    oid: format!("out-{}", a.sha256),
+                    content: Some((a.sha256.clone(), a.size)),
+                },
+            );
+        }
+    }
+    TaskFiles {
+        task: Some(t.to_toml()),
+        dir,
+        oversized: vec![],
+    }
+}
+
+/// The commit a tool writes for `action` (by `actor`, from `before` to `after`) replays to
+/// `after`; the same commit claiming another action, or with the output changed, does not.
+pub fn replays(
+    workflow: &Workflow,
+    actors: &Actors,
+    actor: &Actor,
+    before: Option<&Task>,
+    after: &Task,
+    action: &Action,
+    at: Timestamp,
+) {
+    let workflows: BTreeMap<String, Workflow> = [(workflow.name.clone(), workflow.clone())].into();
+    let message = trailer::action_message(before, after, action, actor);
+    let h = Header {
+        message: &message,
+        author: (&actor.name, &actor.email),
+        committer: (&actor.name, &actor.email),
+        time: at,
+    };
+    let b = before.map(files_of).unwrap_or_default();
+    let a = files_of(after);
+    let got = replay_task(&workflows, actors, actor, &after.id, &b, &a, &h)
+        .unwrap_or_else(|p| panic!("verifier rejects {}: {p:?}", action.name()));
+    assert_eq!(&got.task, after);
+    // Claim another action over the same diff.
+    let other = if action.name() == "assign" {
+        "reopen"
+    } else {
+        "assign"
+    };
+    let forged = message.replace(
+        &format!("Wf-Action: {}", action.name()),
+        &format!("Wf-Action: {other}"),
+    );
+    let h2 = Header {
+        message: &forged,
+        ..h.clone()
+    };
+    assert!(replay_task(&workflows, actors, actor, &after.id, &b, &a, &h2).is_err());
+    // Change an output file without a new revision record.
+    if let Some(r) = after.latest() {
+        let mut a2 = a.clone();
+        let name = format!("out/{}", r.artifacts[0].name);
+        a2.dir.insert(
+            name,
+            Blob {
+                oid: "changed".into(),
+                content: Some(("0".repeat(64), 3)),
+            },
+        );
+        assert!(replay_task(&workflows, actors, actor, &after.id, &b, &a2, &h).is_err());
+    }
+    // A file over the size limit is reported, unread.
+    let mut a3 = a.clone();
+    let huge = format!("{}out/huge.bin", Task::dir(&after.id));
+    a3.oversized
+        .push((huge.clone(), crate::task::MAX_FILE_SIZE + 1));
+    let p = replay_task(&workflows, actors, actor, &after.id, &b, &a3, &h).unwrap_err();
+    assert_eq!(p.check, Check::Malformed);
+    assert!(p.reason.starts_with(&huge), "{}", p.reason);
 }

@@ -9,17 +9,17 @@ pub mod actor;
 pub mod checkout;
 pub mod concurrent;
 pub mod digest;
-#[cfg(test)]
-mod fixtures;
+#[cfg(any(test, feature = "fixtures"))]
+#[doc(hidden)]
+pub mod fixtures;
 pub mod graph;
 pub mod id;
 pub mod policy;
 pub mod prompt;
-#[cfg(test)]
-mod props;
 pub mod rules;
 pub mod stats;
 pub mod task;
+pub mod template;
 pub mod text;
 pub mod time;
 pub mod trailer;

@@ -2,60 +2,12 @@
 //! [`DEFAULT_TEMPLATE`]) rendered from the task's inputs, its latest revision and the review
 //! comments. Pure: the files' bytes are handed in.
 //!
-//! A placeholder is `{{name}}` (spaces inside the braces allowed) where `name` is one of
-//! [`PLACEHOLDERS`] or `input.NAME`. Any other `{{...}}` whose inside looks like a name is an
-//! error, so a typo never reaches the agent silently; braces around anything else are literal
-//! text.
-
-use thiserror::Error;
+//! The template syntax and [`check`] live in [`crate::template`]; they are re-exported here.
 
 use crate::task::{Outcome, Task};
+use crate::template::next_placeholder;
+pub use crate::template::{check, TemplateError, DEFAULT_TEMPLATE, PLACEHOLDERS};
 use crate::workflow::Step;
-
-/// The template used when a step has no `prompt`.
-pub const DEFAULT_TEMPLATE: &str = "\
-Task {{task.id}}: {{task.title}}
-
-Step: {{step.name}}. {{step.description}}
-
-Inputs:
-
-{{inputs}}
-
-Latest revision:
-
-{{revision}}
-
-Review comments:
-
-{{feedback}}
-
-Write the output of this step. Reply with the output only.
-";
-
-/// The placeholders a template may use, besides `input.NAME`.
-pub const PLACEHOLDERS: &[&str] = &[
-    "task.id",
-    "task.title",
-    "task.workflow",
-    "step.name",
-    "step.description",
-    "inputs",
-    "revision",
-    "revision.number",
-    "feedback",
-];
-
-/// What is wrong with a template, or with rendering it for a task.
-#[derive(Debug, Error, PartialEq, Eq)]
-pub enum TemplateError {
-    /// `{{name}}` that is no placeholder.
-    #[error("unknown placeholder {{{{{0}}}}} (known: {known}, input.NAME)", known = PLACEHOLDERS.join(", "))]
-    Unknown(String),
-    /// `{{input.NAME}}` for an input the task does not have.
-    #[error("the prompt uses {{{{input.{0}}}}} but the task has no input {0}")]
-    NoInput(String),
-}
 
 /// The bytes of one input or artifact, as the prompt shows them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,16 +47,6 @@ pub struct Context<'a> {
     pub inputs: Vec<(String, Content)>,
     /// The latest revision's files, by name; empty when there is none.
     pub revision: Vec<(String, Content)>,
-}
-
-/// Check a template: every placeholder is known.
-pub fn check(template: &str) -> Result<(), TemplateError> {
-    for name in placeholders(template) {
-        if !PLACEHOLDERS.contains(&name) && name.strip_prefix("input.").is_none() {
-            return Err(TemplateError::Unknown(name.to_string()));
-        }
-    }
-    Ok(())
 }
 
 /// Render a template for a task.
@@ -215,38 +157,6 @@ fn sections(files: &[(String, Content)]) -> String {
         }
     }
     out.join("\n\n")
-}
-
-fn is_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-}
-
-/// The next `{{name}}` in `s`: (text before, name, text after).
-fn next_placeholder(s: &str) -> Option<(&str, &str, &str)> {
-    let mut from = 0;
-    while let Some(i) = s[from..].find("{{") {
-        let open = from + i;
-        let inner_start = open + 2;
-        if let Some(j) = s[inner_start..].find("}}") {
-            let inner = s[inner_start..inner_start + j].trim();
-            if is_name(inner) {
-                return Some((&s[..open], inner, &s[inner_start + j + 2..]));
-            }
-        }
-        from = open + 1;
-    }
-    None
-}
-
-fn placeholders(mut s: &str) -> Vec<&str> {
-    let mut names = Vec::new();
-    while let Some((_, name, after)) = next_placeholder(s) {
-        names.push(name);
-        s = after;
-    }
-    names
 }
 
 #[cfg(test)]

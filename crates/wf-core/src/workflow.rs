@@ -90,7 +90,7 @@ pub struct Step {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// Produce steps: the template `wf-run` renders the agent's prompt from
-    /// ([`crate::prompt`]); [`crate::prompt::DEFAULT_TEMPLATE`] when absent.
+    /// ([`crate::template`]); [`crate::template::DEFAULT_TEMPLATE`] when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<String>,
 }
@@ -100,7 +100,7 @@ impl Step {
     pub fn prompt_template(&self) -> &str {
         self.prompt
             .as_deref()
-            .unwrap_or(crate::prompt::DEFAULT_TEMPLATE)
+            .unwrap_or(crate::template::DEFAULT_TEMPLATE)
     }
 
     /// Whether this actor's kind and roles fit the step (rule 1).
@@ -241,7 +241,7 @@ impl Workflow {
                         s.name
                     ));
                 }
-                if let Err(e) = crate::prompt::check(p) {
+                if let Err(e) = crate::template::check(p) {
                     return bad(&format!("step {}: prompt: {e}", s.name));
                 }
             }

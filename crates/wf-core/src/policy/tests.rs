@@ -2,6 +2,9 @@
 
 use super::*;
 use crate::actor::Actors;
+use crate::rules::Rule;
+use crate::time::Timestamp;
+use crate::workflow::Workflow;
 
 const AT: Timestamp = Timestamp(1_795_497_415);
 

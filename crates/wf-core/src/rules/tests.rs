@@ -1598,7 +1598,7 @@ fn explore(w: &World, task: Task, depth: usize, trail: &mut Vec<String>, seen: &
     for (who, action) in menu(&task) {
         match w.attempt(&task, who, &action) {
             Ok(next) => {
-                crate::verify::tests::replays(
+                crate::fixtures::replays(
                     &w.wf,
                     &w.actors,
                     w.actor(who),
@@ -1815,7 +1815,7 @@ fn an_ai_actors_model_is_recorded_folded_and_the_submit_replays() {
     let submit = Action::Submit(output("draft.md", "text"));
     let next = w.act(&t, BOT, submit.clone());
     assert_eq!(next.latest().unwrap().model.as_deref(), Some("¡"));
-    crate::verify::tests::replays(&w.wf, &w.actors, w.actor(BOT), Some(&t), &next, &submit, AT);
+    crate::fixtures::replays(&w.wf, &w.actors, w.actor(BOT), Some(&t), &next, &submit, AT);
 }
 
 /// Found by `props::rules` (shrunk): a reason made only of control characters was accepted and

@@ -10,16 +10,16 @@
 
 use proptest::prelude::*;
 
-use super::{awkward, name, workflow_with};
-use crate::actor::{Actor, ActorKind, Actors};
-use crate::digest::sha256_hex;
-use crate::fixtures::step;
-use crate::rules::{decide, holder, Action, Output, Refusal, Rule};
-use crate::task::{Artifact, Input, Outcome, Run, Task, TaskState, Verdict};
-use crate::text::printable;
-use crate::time::Timestamp;
-use crate::trailer::{self, key as tk};
-use crate::workflow::{Performer, StepKind, Workflow};
+use crate::common::{awkward, name, workflow_with};
+use wf_core::actor::{Actor, ActorKind, Actors};
+use wf_core::digest::sha256_hex;
+use wf_core::fixtures::step;
+use wf_core::rules::{decide, holder, Action, Output, Refusal, Rule};
+use wf_core::task::{Artifact, Input, Outcome, Run, Task, TaskState, Verdict};
+use wf_core::text::printable;
+use wf_core::time::Timestamp;
+use wf_core::trailer::{self, key as tk};
+use wf_core::workflow::{Performer, StepKind, Workflow};
 
 /// The roles the random workflows ask for and the actors hold.
 const ROLES: [&str; 4] = ["requester", "drafter", "reviewer", "optimizer"];
@@ -77,7 +77,7 @@ fn fixed_workflows() -> Vec<Workflow> {
 
 /// The default cast of `rules/tests.rs`, plus dave (no roles) and bot2 (an AI reviewer).
 fn default_cast() -> Actors {
-    use crate::fixtures::{ai, human};
+    use wf_core::fixtures::{ai, human};
     Actors {
         actors: vec![
             human(
@@ -102,12 +102,12 @@ fn random_cast() -> impl Strategy<Value = Actors> {
         prop::option::of(awkward()),
     );
     prop::collection::vec(one, IDS.len() - 1).prop_map(|drawn| {
-        let mut actors = vec![crate::fixtures::human(
+        let mut actors = vec![wf_core::fixtures::human(
             "alice",
             &["admin", "requester", "drafter", "reviewer", "optimizer"],
         )];
         for (id, (ai, roles, admin, model)) in IDS[1..].iter().zip(drawn) {
-            let mut a = crate::fixtures::human(id, &roles);
+            let mut a = wf_core::fixtures::human(id, &roles);
             if ai {
                 a.kind = ActorKind::Ai;
                 a.operator = Some("alice".into());
@@ -799,7 +799,7 @@ fn message_and_replay(
     prop_assert_eq!(get(tk::ACTION), Some(action.name()));
     prop_assert_eq!(get(tk::ACTOR), Some(actor.id.as_str()));
     prop_assert_eq!(get(tk::ACTOR_KIND), Some(actor.kind.as_str()));
-    crate::verify::tests::replays(&w.wf, &w.actors, actor, before, next, action, at);
+    wf_core::fixtures::replays(&w.wf, &w.actors, actor, before, next, action, at);
     Ok(())
 }
 
@@ -884,7 +884,7 @@ fn run_sequence(w: &World, create: &Seed, seeds: &[Seed]) -> Result<Reached, Tes
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(crate::common::config(512, "proptest-regressions/props/rules.txt"))]
 
     #[test]
     fn no_sequence_of_actions_lets_an_ai_or_a_producer_decide(

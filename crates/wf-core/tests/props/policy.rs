@@ -10,17 +10,17 @@
 
 use proptest::prelude::*;
 
-use super::awkward;
-use crate::actor::{Actor, ActorKind, Actors};
-use crate::fixtures::{ai, human};
-use crate::policy::{
+use crate::common::awkward;
+use wf_core::actor::{Actor, ActorKind, Actors};
+use wf_core::fixtures::{ai, human};
+use wf_core::policy::{
     self, apply_files, base_digest, decide_policy, plan_change, proposal_files, signing_action,
     Files, Loaded, Policy, PolicyAction, Proposal, ACTORS_FILE, POLICY_FILE, SIGNERS_FILE,
 };
-use crate::rules::Rule;
-use crate::time::Timestamp;
-use crate::verify::{policy_message, replay_policy, Header};
-use crate::workflow::Workflow;
+use wf_core::rules::Rule;
+use wf_core::time::Timestamp;
+use wf_core::verify::{policy_message, replay_policy, Header};
+use wf_core::workflow::Workflow;
 
 const IDS: [&str; 5] = ["alice", "bob", "carol", "dave", "bot"];
 
@@ -360,7 +360,7 @@ fn start() -> impl Strategy<Value = Files> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(crate::common::config(256, "proptest-regressions/props/policy.txt"))]
 
     #[test]
     fn only_human_admins_change_the_policy_and_only_with_their_quorum(

@@ -1,24 +1,22 @@
-//! Property tests of the core (proptest): every file format round-trips and its parser never
-//! panics ([`formats`]); no sequence of actions lets an AI or a producer approve ([`rules`]);
-//! only human admins change `.wf/`, with their quorum ([`policy`]). The generators below are
-//! shared; `crates/wf-core/tests/trailers_git.rs` checks the trailers against git itself.
-//!
-//! The case counts keep the whole module to a few seconds of a debug test run; for a longer
-//! hunt set `PROPTEST_CASES` (`PROPTEST_CASES=20000 cargo test -p wf-core props`).
-//!
-//! Failures are reproducible: proptest's default file persistence is on, so a failing case's
-//! seed lands in `crates/wf-core/proptest-regressions/` and is replayed first on every later run,
-//! by everyone who has the file: commit it with the fix. The shrunk case also becomes a plain
-//! unit test next to the code it broke, which says what it checks without proptest.
+//! What the core's property tests share: generators of valid values (actors, workflows, prompt
+//! templates) and of awkward text, and the proptest configuration that keeps failing seeds.
+//! The tests themselves are in `props/`; see `props.rs` for what they check.
 
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 
-use crate::actor::{Actor, ActorKind, Actors, AgentRun};
-use crate::workflow::{Performer, Step, StepKind, Workflow};
+use wf_core::actor::{Actor, ActorKind, Actors, AgentRun};
+use wf_core::workflow::{Performer, Step, StepKind, Workflow};
 
-mod formats;
-mod policy;
-mod rules;
+/// `cases` cases, failing seeds kept in `regressions` (from the crate's folder, where cargo runs
+/// the tests) and replayed first on every later run. proptest's default, a file parallel to the
+/// source under `src/`, does not exist for an integration test, so the file is named here.
+pub fn config(cases: u32, regressions: &'static str) -> ProptestConfig {
+    ProptestConfig {
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(regressions))),
+        ..ProptestConfig::with_cases(cases)
+    }
+}
 
 /// Fragments that have broken serialisers and parsers before: quotes of every TOML string kind,
 /// line ends, TOML syntax, trailer and header look-alikes, Unicode line breaks, controls, BOM.
@@ -75,7 +73,7 @@ const PIECES: &[&str] = &[
 ];
 
 /// Any string, weighted toward awkward fragments, sometimes very long.
-pub(crate) fn awkward() -> BoxedStrategy<String> {
+pub fn awkward() -> BoxedStrategy<String> {
     let piece = prop_oneof![
         4 => prop::sample::select(PIECES).prop_map(String::from),
         2 => prop::collection::vec(any::<char>(), 0..8).prop_map(String::from_iter),
@@ -89,9 +87,9 @@ pub(crate) fn awkward() -> BoxedStrategy<String> {
     .boxed()
 }
 
-/// A string that needs no folding: what [`crate::text::one_line`] leaves as it is.
-pub(crate) fn one_line_text() -> impl Strategy<Value = String> {
-    awkward().prop_map(|s| crate::text::one_line(&s))
+/// A string that needs no folding: what [`wf_core::text::one_line`] leaves as it is.
+pub fn one_line_text() -> impl Strategy<Value = String> {
+    awkward().prop_map(|s| wf_core::text::one_line(&s))
 }
 
 /// `name`, or `name-2`, `name-3`... whichever is not taken yet.
@@ -106,12 +104,12 @@ fn unique(name: &str, taken: &[String]) -> String {
 }
 
 /// A valid actor id (`check_actor_id`).
-pub(crate) fn actor_id() -> impl Strategy<Value = String> {
+pub fn actor_id() -> impl Strategy<Value = String> {
     "[a-z0-9][a-z0-9._-]{0,15}".prop_map(|s| s.replace("..", ".x"))
 }
 
 /// A valid step, role or workflow name (`check_name`).
-pub(crate) fn name() -> impl Strategy<Value = String> {
+pub fn name() -> impl Strategy<Value = String> {
     "[a-z0-9][a-z0-9_-]{0,15}"
 }
 
@@ -193,7 +191,7 @@ fn actor_seed() -> impl Strategy<Value = ActorSeed> {
 
 /// A valid actors file: unique ids and keys, the first actor human, every AI operated by a human
 /// and never an admin, only AI actors with models and run configurations.
-pub(crate) fn actors() -> impl Strategy<Value = Actors> {
+pub fn actors() -> impl Strategy<Value = Actors> {
     prop::collection::vec(actor_seed(), 1..6).prop_map(|seeds| {
         let mut ids: Vec<String> = Vec::new();
         for s in &seeds {
@@ -230,7 +228,7 @@ pub(crate) fn actors() -> impl Strategy<Value = Actors> {
                 };
                 if ai(i) {
                     a.kind = ActorKind::Ai;
-                    a.roles.retain(|r| r != crate::actor::ADMIN_ROLE);
+                    a.roles.retain(|r| r != wf_core::actor::ADMIN_ROLE);
                     a.model = s.model.clone();
                     a.operator = Some(ids[humans[s.operator % humans.len()]].clone());
                     a.run = s.run.clone();
@@ -250,15 +248,17 @@ fn performer() -> impl Strategy<Value = Performer> {
     ]
 }
 
-/// A prompt template that passes `prompt::check`.
+/// A prompt template that passes `template::check`.
 fn prompt() -> impl Strategy<Value = String> {
     let placeholder = prop_oneof![
-        prop::sample::select(crate::prompt::PLACEHOLDERS).prop_map(|p| format!("{{{{{p}}}}}")),
+        prop::sample::select(wf_core::template::PLACEHOLDERS).prop_map(|p| format!("{{{{{p}}}}}")),
         name().prop_map(|n| format!("{{{{ input.{n} }}}}")),
     ];
     prop::collection::vec(prop_oneof![awkward(), placeholder], 0..5)
         .prop_map(|v| v.concat())
-        .prop_filter("a known placeholder", |t| crate::prompt::check(t).is_ok())
+        .prop_filter("a known placeholder", |t| {
+            wf_core::template::check(t).is_ok()
+        })
 }
 
 #[derive(Clone, Debug)]
@@ -300,7 +300,7 @@ fn step_seed(roles: BoxedStrategy<String>) -> impl Strategy<Value = StepSeed> {
 
 /// A valid workflow whose roles come from `roles`: define, one to five produce or review steps
 /// (the first a produce step), approve; reworks name earlier produce steps.
-pub(crate) fn workflow_with(roles: BoxedStrategy<String>) -> impl Strategy<Value = Workflow> {
+pub fn workflow_with(roles: BoxedStrategy<String>) -> impl Strategy<Value = Workflow> {
     (
         name(),
         prop_oneof![2 => Just(String::new()), 1 => awkward()],
@@ -350,13 +350,13 @@ pub(crate) fn workflow_with(roles: BoxedStrategy<String>) -> impl Strategy<Value
 }
 
 /// A valid workflow with any role names.
-pub(crate) fn workflow() -> impl Strategy<Value = Workflow> {
+pub fn workflow() -> impl Strategy<Value = Workflow> {
     workflow_with(name().boxed())
 }
 
 /// Random edits of a text: cut a range, insert an awkward fragment, or truncate. Parsers fed the
 /// result reach deep into their grammar, which random strings rarely do.
-pub(crate) fn mutated(text: impl Strategy<Value = String>) -> impl Strategy<Value = String> {
+pub fn mutated(text: impl Strategy<Value = String>) -> impl Strategy<Value = String> {
     (
         text,
         prop::collection::vec((0..3u8, any::<usize>(), any::<usize>(), awkward()), 1..4),

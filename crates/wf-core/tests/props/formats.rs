@@ -9,16 +9,16 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 
-use super::{actor_id, actors, awkward, mutated, name, one_line_text, workflow};
-use crate::actor::{ActorKind, Actors};
-use crate::policy::{self, Endorsement, Files, Policy, Proposal, ProposedFile};
-use crate::task::{
+use crate::common::{actor_id, actors, awkward, mutated, name, one_line_text, workflow};
+use wf_core::actor::{ActorKind, Actors};
+use wf_core::policy::{self, Endorsement, Files, Policy, Proposal, ProposedFile};
+use wf_core::task::{
     Artifact, Assignment, Decision, Input, Outcome, Reopen, Review, Revision, Run, RunInput, Task,
     TaskState, Verdict,
 };
-use crate::time::Timestamp;
-use crate::trailer;
-use crate::workflow::Workflow;
+use wf_core::time::Timestamp;
+use wf_core::trailer;
+use wf_core::workflow::Workflow;
 
 fn kind() -> impl Strategy<Value = ActorKind> {
     prop_oneof![Just(ActorKind::Human), Just(ActorKind::Ai)]
@@ -263,7 +263,7 @@ fn store() -> impl Strategy<Value = (Actors, Policy, Vec<Workflow>, Vec<Proposal
             // The first actor is human: make it an admin so the store has one.
             let first = &mut actors.actors[0];
             if !first.is_admin() {
-                first.roles.push(crate::actor::ADMIN_ROLE.into());
+                first.roles.push(wf_core::actor::ADMIN_ROLE.into());
             }
             let admins = actors
                 .actors
@@ -328,21 +328,21 @@ fn parse_everything(text: &str) {
     let _ = policy::check_marker(text);
     let _ = policy::check_proposal_id(text);
     let _ = trailer::parse(text);
-    let _ = crate::verify::note_of(text);
+    let _ = wf_core::verify::note_of(text);
     let _ = Timestamp::parse(text);
-    let _ = crate::prompt::check(text);
-    let _ = crate::actor::key_identity(text);
+    let _ = wf_core::template::check(text);
+    let _ = wf_core::actor::key_identity(text);
     let _ = text.parse::<ActorKind>();
-    let _ = crate::id::check_actor_id(text);
-    let _ = crate::id::check_name(text);
-    let _ = crate::id::check_task_id(text);
-    let _ = crate::id::task_prefix(text);
-    let _ = crate::id::check_file_name(text);
-    let _ = crate::policy::is_content_path(text);
+    let _ = wf_core::id::check_actor_id(text);
+    let _ = wf_core::id::check_name(text);
+    let _ = wf_core::id::check_task_id(text);
+    let _ = wf_core::id::task_prefix(text);
+    let _ = wf_core::id::check_file_name(text);
+    let _ = wf_core::policy::is_content_path(text);
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(crate::common::config(256, "proptest-regressions/props/formats.txt"))]
 
     #[test]
     fn task_files_round_trip(t in task()) {
@@ -436,9 +436,9 @@ proptest! {
         let m = trailer::message(&subject, &note, &pairs);
         let want: Vec<(String, String)> = trailers
             .iter()
-            .map(|(k, v)| (k.clone(), crate::text::one_line(v)))
+            .map(|(k, v)| (k.clone(), wf_core::text::one_line(v)))
             .collect();
-        let subject_line = crate::text::one_line(&subject);
+        let subject_line = wf_core::text::one_line(&subject);
         prop_assert_eq!(m.lines().next(), Some(subject_line.as_str()));
         // As for git, a subject that is a patch divider (`---` and a blank) leaves no message;
         // wf's subjects start with `wf: `.
@@ -449,22 +449,22 @@ proptest! {
         } else {
             prop_assert_eq!(got, want, "{:?}", m);
         }
-        prop_assert_eq!(crate::verify::note_of(&m), crate::text::one_line(&note));
+        prop_assert_eq!(wf_core::verify::note_of(&m), wf_core::text::one_line(&note));
     }
 
     #[test]
     fn folded_text_is_one_line_and_stable(s in awkward()) {
-        let f = crate::text::one_line(&s);
+        let f = wf_core::text::one_line(&s);
         prop_assert!(!f.contains(['\n', '\r']) && f.trim() == f);
-        prop_assert_eq!(crate::text::one_line(&f), f.clone());
-        let p = crate::text::printable(&s);
-        prop_assert_eq!(crate::text::printable(&p), p.clone());
-        prop_assert_eq!(crate::text::one_line(&p), f);
+        prop_assert_eq!(wf_core::text::one_line(&f), f.clone());
+        let p = wf_core::text::printable(&s);
+        prop_assert_eq!(wf_core::text::printable(&p), p.clone());
+        prop_assert_eq!(wf_core::text::one_line(&p), f);
     }
 
     #[test]
     fn one_line_text_needs_no_folding(s in one_line_text()) {
-        prop_assert_eq!(crate::text::one_line(&s), s);
+        prop_assert_eq!(wf_core::text::one_line(&s), s);
     }
 
     /// Every instant from year 0 to 9999 prints as RFC 3339 and parses back.
@@ -478,11 +478,11 @@ proptest! {
 
     #[test]
     fn ids_and_names_pass_their_checks(id in actor_id(), n in name(), h in "[0-9a-f]{6,40}") {
-        prop_assert!(crate::id::check_actor_id(&id).is_ok());
-        prop_assert!(crate::id::check_name(&n).is_ok());
+        prop_assert!(wf_core::id::check_actor_id(&id).is_ok());
+        prop_assert!(wf_core::id::check_name(&n).is_ok());
         let task = format!("T-{h}");
-        prop_assert!(crate::id::check_task_id(&task).is_ok());
-        prop_assert_eq!(crate::id::task_prefix(&task.to_uppercase()[2..]), Ok(task));
+        prop_assert!(wf_core::id::check_task_id(&task).is_ok());
+        prop_assert_eq!(wf_core::id::task_prefix(&task.to_uppercase()[2..]), Ok(task));
     }
 
     #[test]

@@ -1,0 +1,105 @@
+//! The `.wf/` folder as files: where each one lives, the store marker and the quorum file, and
+//! comparing two snapshots of the folder. Parsing the whole folder is [`super::load`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::actor::Actors;
+
+/// The store marker, written once by `wf-init`: its presence makes a repository a wf store, and
+/// its `version` says which format the store is in.
+pub const STORE_FILE: &str = ".wf/store.toml";
+/// Who may act in the store: every actor with their kind, roles and signing keys.
+pub const ACTORS_FILE: &str = ".wf/actors.toml";
+/// The allowed-signers file `git verify-commit` reads (`gpg.ssh.allowedSignersFile`); always
+/// generated from [`ACTORS_FILE`], so a copy that differs is refused.
+pub const SIGNERS_FILE: &str = ".wf/allowed_signers";
+/// The admin quorum ([`Policy`]); absent means one admin suffices.
+pub const POLICY_FILE: &str = ".wf/policy.toml";
+/// One `<name>.toml` per workflow, the file name being the workflow's name.
+pub const WORKFLOWS_DIR: &str = ".wf/workflows/";
+/// One `<id>.toml` per pending proposal, the file name being the proposal's id.
+pub const PROPOSALS_DIR: &str = ".wf/proposals/";
+/// The store format version this build reads and writes.
+pub const STORE_VERSION: u32 = 1;
+
+/// Every file under `.wf/` at one commit: path (from the repository root) to bytes.
+pub type Files = BTreeMap<String, Vec<u8>>;
+
+/// `.wf/policy.toml`: how many admins must agree before `.wf/` changes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// How many distinct human admins must sign a change to `.wf/` (the proposer counts).
+    pub admins_required: u32,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy { admins_required: 1 }
+    }
+}
+
+impl Policy {
+    /// Deterministic TOML text, with a comment pointing at the spec.
+    pub fn to_toml(&self) -> String {
+        format!(
+            "# Who must agree before .wf/ changes; see spec/policy.md\n{}",
+            toml::to_string(self).expect("policy serialises")
+        )
+    }
+}
+
+/// Whether a path is one of the files a policy change (direct or by proposal) may set.
+pub fn is_content_path(path: &str) -> bool {
+    path == ACTORS_FILE
+        || path == POLICY_FILE
+        || path
+            .strip_prefix(WORKFLOWS_DIR)
+            .and_then(|f| f.strip_suffix(".toml"))
+            .is_some_and(|n| crate::id::check_name(n).is_ok())
+}
+
+/// Parse the store marker: the single key `version`, equal to [`STORE_VERSION`].
+pub fn check_marker(text: &str) -> Result<(), String> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Marker {
+        version: u32,
+    }
+    let m: Marker = toml::from_str(text)
+        .map_err(|e| format!("{STORE_FILE}: {}", crate::text::toml_error(text, &e)))?;
+    if m.version != STORE_VERSION {
+        return Err(format!(
+            "store format version {} is not supported (this wf reads {STORE_VERSION})",
+            m.version
+        ));
+    }
+    Ok(())
+}
+
+/// The contents of a fresh `.wf/store.toml`.
+pub fn store_marker() -> String {
+    format!("# wf store; see spec/store.md\nversion = {STORE_VERSION}\n")
+}
+
+/// The paths whose bytes differ between two file maps (added, removed or changed).
+pub fn changed_paths(before: &Files, after: &Files) -> BTreeSet<String> {
+    before
+        .keys()
+        .chain(after.keys())
+        .filter(|p| before.get(*p) != after.get(*p))
+        .cloned()
+        .collect()
+}
+
+/// Regenerate `allowed_signers` from the actors file, when that parses.
+pub fn regenerate_signers(files: &mut Files) {
+    if let Some(Ok(a)) = files
+        .get(ACTORS_FILE)
+        .map(|b| Actors::parse(&String::from_utf8_lossy(b)))
+    {
+        files.insert(SIGNERS_FILE.into(), a.allowed_signers().into_bytes());
+    }
+}
