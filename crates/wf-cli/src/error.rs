@@ -216,14 +216,11 @@ impl From<StoreError> for CliError {
                 "not a wf store (no .wf/store.toml on this branch)",
                 "run wf-init here to make it one",
             ),
-            StoreError::Policy(e) => {
-                let hint = if e.contains("is not supported") {
-                    "upgrade wf".to_string()
-                } else {
-                    "an admin fixes .wf/ (wf-actor, wf-policy), or restores it from history".to_string()
-                };
-                CliError::store(e, hint)
-            }
+            e @ StoreError::Unsupported(_) => CliError::store(e.to_string(), "upgrade wf"),
+            StoreError::Policy(e) => CliError::store(
+                e,
+                "an admin fixes .wf/ (wf-actor, wf-policy), or restores it from history",
+            ),
             StoreError::BadFile(path, e) => {
                 CliError::store(format!("{path}: {e}"), "restore the file from history")
             }

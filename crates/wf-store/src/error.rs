@@ -46,6 +46,9 @@ pub enum StoreError {
     /// The commit read has no `.wf/store.toml` (or the branch has no commit).
     #[error("not a wf store (no .wf/store.toml on this branch)")]
     NotAStore,
+    /// The store is of another format version (a newer wf wrote it).
+    #[error("store format version {0} is not supported (this wf reads {reads})", reads = wf_core::policy::STORE_VERSION)]
+    Unsupported(u32),
     /// `.wf/` does not load: a file that does not parse or validate, named in the reason.
     #[error("{0}")]
     Policy(String),

@@ -35,7 +35,10 @@ impl Snapshot {
         };
         let marker = std::str::from_utf8(marker)
             .map_err(|_| StoreError::NotUtf8(policy::STORE_FILE.into()))?;
-        policy::check_marker(marker).map_err(StoreError::Policy)?;
+        policy::check_marker(marker).map_err(|e| match e {
+            policy::MarkerError::Unsupported(v) => StoreError::Unsupported(v),
+            e => StoreError::Policy(e.to_string()),
+        })?;
         let policy = policy::load(&files).map_err(StoreError::Policy)?;
         Ok(Snapshot {
             commit,

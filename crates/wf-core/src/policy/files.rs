@@ -61,20 +61,28 @@ pub fn is_content_path(path: &str) -> bool {
             .is_some_and(|n| crate::id::check_name(n).is_ok())
 }
 
+/// Why a store marker is refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MarkerError {
+    /// A store of another format version: a newer wf wrote it.
+    #[error("store format version {0} is not supported (this wf reads {STORE_VERSION})")]
+    Unsupported(u32),
+    /// The marker does not parse, or holds another key.
+    #[error("{STORE_FILE}: {0}")]
+    Malformed(String),
+}
+
 /// Parse the store marker: the single key `version`, equal to [`STORE_VERSION`].
-pub fn check_marker(text: &str) -> Result<(), String> {
+pub fn check_marker(text: &str) -> Result<(), MarkerError> {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Marker {
         version: u32,
     }
     let m: Marker = toml::from_str(text)
-        .map_err(|e| format!("{STORE_FILE}: {}", crate::text::toml_error(text, &e)))?;
+        .map_err(|e| MarkerError::Malformed(crate::text::toml_error(text, &e)))?;
     if m.version != STORE_VERSION {
-        return Err(format!(
-            "store format version {} is not supported (this wf reads {STORE_VERSION})",
-            m.version
-        ));
+        return Err(MarkerError::Unsupported(m.version));
     }
     Ok(())
 }

@@ -33,7 +33,8 @@ pub fn load(files: &Files) -> Result<Loaded, String> {
     let marker = files
         .get(STORE_FILE)
         .ok_or_else(|| format!("{STORE_FILE} is missing"))?;
-    check_marker(std::str::from_utf8(marker).map_err(|_| format!("{STORE_FILE} is not UTF-8"))?)?;
+    check_marker(std::str::from_utf8(marker).map_err(|_| format!("{STORE_FILE} is not UTF-8"))?)
+        .map_err(|e| e.to_string())?;
     if !files.contains_key(ACTORS_FILE) {
         return Err(format!("{ACTORS_FILE} is missing"));
     }
