@@ -25,11 +25,18 @@ const RESET: &str = "-text -eol -crlf -filter -ident -working-tree-encoding -exp
 /// would make a checkout write other bytes than the blob under `.wf/` and `tasks/`, or show a
 /// reviewer less than the change. Whatever comes before them still applies to the rest of the
 /// tree.
+///
+/// The last line names wf's merge driver for task files (`spec/sync.md`): a clone that has
+/// it configured (`wf-init` does) merges concurrent actions on one task into exactly the task
+/// the verifier accepts; one without it merges the file as text.
 pub fn attributes_block() -> String {
     format!(
-        "# wf: under .wf/ and tasks/ a checkout writes exactly the verified bytes (spec/store.md)\n/.wf/** {RESET}\n/tasks/** {RESET}\n"
+        "# wf: under .wf/ and tasks/ a checkout writes exactly the verified bytes (spec/store.md)\n/.wf/** {RESET}\n/tasks/** {RESET}\n/tasks/*/*.toml merge={MERGE_DRIVER}\n"
     )
 }
+
+/// The name of wf's merge driver for task files, in `.gitattributes` and git's configuration.
+pub const MERGE_DRIVER: &str = "wf-task";
 
 /// The longest line git reads from an attributes file (longer ones it skips).
 const ATTRIBUTES_LINE_MAX: usize = 2048;

@@ -274,8 +274,20 @@ pub struct Task {
 pub struct TaskParseError(pub String);
 
 impl Task {
-    /// Parse a task file (unknown fields are refused).
+    /// Parse a task file (unknown fields are refused). A file with git's conflict markers is
+    /// refused as such: a merge could not join concurrent actions on the task.
     pub fn parse(text: &str) -> Result<Task, TaskParseError> {
+        let marker = |l: &str| {
+            ["<<<<<<< ", ">>>>>>> ", "||||||| "]
+                .iter()
+                .any(|m| l.starts_with(m))
+                || l == "======="
+        };
+        if text.lines().any(marker) {
+            return Err(TaskParseError(
+                "holds git's conflict markers: a merge could not join concurrent actions on this task; run wf sync (after git merge --abort)".into(),
+            ));
+        }
         toml::from_str(text).map_err(|e| TaskParseError(crate::text::toml_error(text, &e)))
     }
 
@@ -407,6 +419,18 @@ pub fn locate(rel: &str) -> Option<TaskEntry<'_>> {
 #[cfg(test)]
 mod layout_tests {
     use super::*;
+
+    #[test]
+    fn a_task_file_with_conflict_markers_names_them() {
+        let err =
+            Task::parse("<<<<<<< ours\nid = \"T-1\"\n=======\nid = \"T-2\"\n>>>>>>> theirs\n")
+                .unwrap_err();
+        assert!(
+            err.0.contains("conflict markers") && err.0.contains("wf sync"),
+            "{}",
+            err.0
+        );
+    }
 
     #[test]
     fn paths_are_sharded_by_the_first_two_hex_digits() {

@@ -231,7 +231,10 @@ pub fn join_for_merge(
         return Ok(Err("the branch has no commit".into()));
     };
     let merge_head = std::fs::read_to_string(repo.path().join("MERGE_HEAD")).unwrap_or_default();
-    let Some(theirs) = merge_head.lines().next().and_then(|l| Oid::from_str(l.trim()).ok())
+    let Some(theirs) = merge_head
+        .lines()
+        .next()
+        .and_then(|l| Oid::from_str(l.trim()).ok())
     else {
         return Ok(Err(
             "this is not a merge of two lines (a rebase or a cherry-pick re-creates actions without their signatures)".into(),
@@ -263,7 +266,10 @@ pub fn join_for_merge(
     };
     let snap = crate::snapshot::Snapshot::load(store, Some(landing))
         .map_err(|e| refused(e.to_string()))?;
-    let workflow = match (task_at(&reader, ours_root, id)?, task_at(&reader, theirs_root, id)?) {
+    let workflow = match (
+        task_at(&reader, ours_root, id)?,
+        task_at(&reader, theirs_root, id)?,
+    ) {
         (Some(t), _) | (None, Some(t)) => t.workflow,
         (None, None) => return Ok(Err(format!("neither line has task {id}"))),
     };

@@ -122,7 +122,9 @@ pub fn local_commits(store: &Store, upstream: Oid, local: Oid) -> Result<Vec<(Oi
             .map(|r| r.message)
             .unwrap_or_default();
         let trailers = trailer::parse(&message);
-        let actor = trailer::get(&trailers, key::ACTOR).unwrap_or("").to_string();
+        let actor = trailer::get(&trailers, key::ACTOR)
+            .unwrap_or("")
+            .to_string();
         let kind = if ident(Some(root), ".wf")? != ident(proot, ".wf")? {
             Local::Policy { actor }
         } else if ident(Some(root), "tasks")? != ident(proot, "tasks")? {
@@ -339,7 +341,8 @@ fn task_again(
         let mut theirs = Vec::new();
         if let Some(e) = reader.entry(oroot, odir.trim_end_matches('/'))? {
             for (rel, f) in reader.files_below(&e, odir.trim_end_matches('/'))? {
-                let part_ok = (created && rel.starts_with("in/")) || (produced && rel.starts_with("out/"));
+                let part_ok =
+                    (created && rel.starts_with("in/")) || (produced && rel.starts_with("out/"));
                 if part_ok {
                     writes.push((format!("{ndir}{rel}"), tree::oid(&f)));
                     theirs.push(rel);
