@@ -219,10 +219,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
                         .iter_mut()
                         .find(|a| a.id == id)
                         .ok_or_else(|| {
-                            CliError::NotFound(
-                                format!("no actor {id}"),
-                                Some("see wf-actor list".into()),
-                            )
+                            CliError::not_found(format!("no actor {id}"), "see wf-actor list")
                         })?;
                     for r in &add_roles {
                         if !a.has_role(r) {

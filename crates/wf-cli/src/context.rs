@@ -66,6 +66,16 @@ pub fn now() -> Result<Timestamp, CliError> {
     Ok(Timestamp(secs))
 }
 
+/// `N` random bytes from `/dev/urandom`, for new ids (tasks, proposals).
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], CliError> {
+    use std::io::Read;
+    let mut b = [0u8; N];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut b))
+        .map_err(|e| CliError::failure(format!("cannot read /dev/urandom: {e}")).with_source(e))?;
+    Ok(b)
+}
+
 /// Load the signer: `--key`, else `$WF_SIGNING_KEY`, else git's `user.signingkey`.
 pub fn signer(keys: &KeyArgs, store: Option<&Store>) -> Result<Box<dyn Signer>, CliError> {
     let value = keys

@@ -1,8 +1,17 @@
 //! The one error type of the tools and the one map from errors to exit codes.
+//!
+//! A [`CliError`] is what a tool reports when it fails: a [`Kind`] (which decides the exit code
+//! and, with ids on stdin, whether the next id is tried), one line of message, zero or more hint
+//! lines, and the library error it came from, if any. Library errors (the store's, the signer's,
+//! the core's refusals, git's, the file system's) convert into it here, with the hint attached
+//! where the context is known; a tool that knows better builds its own with the short
+//! constructors ([`CliError::usage`], [`CliError::store`], ...).
 
+use std::error::Error as StdError;
 use std::fmt;
 
 use wf_core::Refusal;
+use wf_store::tree::TreeError;
 use wf_store::{SignError, StoreError};
 
 /// Exit codes, as written in `spec/exit-codes.md`.
@@ -44,158 +53,244 @@ pub const EXIT_CODES: &[(u8, &str, &str)] = &[
     (8, "Partial", "with - (ids on stdin): at least one id failed, each reported on stderr; the others were done"),
 ];
 
-/// Every way a tool can fail. Each variant is one line plus an optional hint.
-#[derive(Debug)]
-pub enum CliError {
-    /// A rule refused the action.
-    Refused(Refusal),
-    /// Bad arguments.
-    Usage(String, Option<String>),
-    /// Not found or ambiguous.
-    NotFound(String, Option<String>),
-    /// Identity problems.
-    Identity(String, Option<String>),
-    /// Dirty work tree or lost races.
-    Conflict(String, Option<String>),
-    /// A git lock file is in the way (exit 5). Not about one task: with ids on stdin it stops
-    /// the run.
-    Locked {
-        /// The lock file.
-        path: String,
-        /// The commit, when the action was committed but its files not yet copied to the work
-        /// tree.
-        committed: Option<String>,
-    },
-    /// The store is missing or corrupt.
-    Store(String, Option<String>),
-    /// Anything else that failed underneath.
-    Failure(String),
+/// What kind of failure an error is: it decides the exit code, and whether it concerns one of
+/// the ids read from stdin (the next id is tried) or the whole run (it stops at once).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A rule of the core refused the action; nothing was committed.
+    Refused,
     /// The verifier (or a hook) found history that breaks the rules; the problems are printed.
-    Rejected(String, Option<String>),
-    /// An agent started by `wf-run` failed, timed out or could not be started (exit 7, but
-    /// about one task: with ids on stdin the next id is tried).
-    Agent(String, Option<String>),
-    /// Stdout was closed by the reader (`| head`): exit quietly.
+    Rejected,
+    /// Bad arguments or malformed user input.
+    Usage,
+    /// No such task, actor, workflow, proposal or revision, or an ambiguous id.
+    NotFound,
+    /// No usable key, or a key that names no fitting actor.
+    Identity,
+    /// Uncommitted edits in the way, or the branch kept moving.
+    Conflict,
+    /// A git lock file in the way: exit 5 like a conflict, but not about one task.
+    Locked,
+    /// The store is missing, or its files do not load.
+    Store,
+    /// git or the file system failed underneath.
+    Failure,
+    /// An agent started by `wf-run` could not start, failed or timed out (exit 7). Like every
+    /// failure it stops a run over ids on stdin, although `spec/run.md` says the next id is
+    /// tried: issue 11 changes no behaviour, so that difference is left for its own change.
+    Agent,
+    /// Stdout was closed by its reader (`| head`): the tool stops quietly with exit 0.
     BrokenPipe,
-    /// With `-`: some of the ids read from stdin failed (each already reported).
-    Partial {
-        /// How many failed.
-        failed: usize,
-        /// Out of how many.
-        of: usize,
-    },
+    /// Some of the ids read from stdin failed, each already reported.
+    Partial,
+}
+
+impl Kind {
+    /// The exit code.
+    pub fn exit(self) -> Exit {
+        match self {
+            Kind::Refused | Kind::Rejected => Exit::Refused,
+            Kind::Usage => Exit::Usage,
+            Kind::NotFound => Exit::NotFound,
+            Kind::Identity => Exit::Identity,
+            Kind::Conflict | Kind::Locked => Exit::Conflict,
+            Kind::Store => Exit::Store,
+            Kind::Failure | Kind::Agent => Exit::Failure,
+            Kind::BrokenPipe => Exit::Ok,
+            Kind::Partial => Exit::Partial,
+        }
+    }
+
+    /// Whether an error of this kind concerns only the id at hand, so the next id read from
+    /// stdin may well succeed (a refusal, a bad or unknown id, a dirty task file), rather than
+    /// the whole run (no usable key, a broken store, a failing disk, a git lock, an interrupt).
+    pub fn per_id(self) -> bool {
+        matches!(
+            self,
+            Kind::Refused | Kind::Usage | Kind::NotFound | Kind::Conflict
+        )
+    }
+}
+
+/// A library error kept as the cause of a [`CliError`].
+pub type Source = Box<dyn StdError + Send + Sync>;
+
+/// Why a tool failed: a kind, one line of message, hint lines, and the error underneath.
+#[derive(Debug)]
+pub struct CliError {
+    kind: Kind,
+    message: String,
+    hints: Vec<String>,
+    source: Option<Source>,
 }
 
 impl CliError {
+    /// An error of `kind` with a message and no hint.
+    pub fn new(kind: Kind, message: impl Into<String>) -> CliError {
+        CliError {
+            kind,
+            message: message.into(),
+            hints: Vec::new(),
+            source: None,
+        }
+    }
+
+    /// The same error with one more hint line.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> CliError {
+        self.hints.push(hint.into());
+        self
+    }
+
+    /// The same error, caused by `source`.
+    pub fn with_source(mut self, source: impl Into<Source>) -> CliError {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// Bad arguments or malformed input (exit 2).
+    pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> CliError {
+        CliError::new(Kind::Usage, message).with_hint(hint)
+    }
+
+    /// No such thing, or an ambiguous id (exit 3).
+    pub fn not_found(message: impl Into<String>, hint: impl Into<String>) -> CliError {
+        CliError::new(Kind::NotFound, message).with_hint(hint)
+    }
+
+    /// No usable key, or the wrong actor's (exit 4).
+    pub fn identity(message: impl Into<String>, hint: impl Into<String>) -> CliError {
+        CliError::new(Kind::Identity, message).with_hint(hint)
+    }
+
+    /// Something in the way (exit 5).
+    pub fn conflict(message: impl Into<String>, hint: impl Into<String>) -> CliError {
+        CliError::new(Kind::Conflict, message).with_hint(hint)
+    }
+
+    /// A missing or broken store (exit 6).
+    pub fn store(message: impl Into<String>, hint: impl Into<String>) -> CliError {
+        CliError::new(Kind::Store, message).with_hint(hint)
+    }
+
+    /// A failure underneath, with no advice to give (exit 7).
+    pub fn failure(message: impl Into<String>) -> CliError {
+        CliError::new(Kind::Failure, message)
+    }
+
+    /// An agent that failed (exit 7).
+    pub fn agent(message: impl Into<String>, hint: impl Into<String>) -> CliError {
+        CliError::new(Kind::Agent, message).with_hint(hint)
+    }
+
+    /// History that breaks the rules; the problems were printed (exit 1).
+    pub fn rejected(message: impl Into<String>, hint: impl Into<String>) -> CliError {
+        CliError::new(Kind::Rejected, message).with_hint(hint)
+    }
+
+    /// A git lock file in the way (exit 5). `committed` is the commit, when the action was
+    /// committed but its files not yet copied to the work tree.
+    pub fn locked(path: impl fmt::Display, committed: Option<String>) -> CliError {
+        let hint = match committed {
+            None => "if no git command is running here, clear it with: wf-repair".into(),
+            Some(c) => format!(
+                "the action was committed as {c} but its files are not in the work tree yet; \
+                 if no git command is running here, clear the lock and finish with: wf-repair"
+            ),
+        };
+        CliError::new(
+            Kind::Locked,
+            format!(
+                "{path} is locked: another git process is running, or one was killed and left a stale lock"
+            ),
+        )
+        .with_hint(hint)
+    }
+
+    /// With `-`: `failed` of the `of` ids read from stdin failed, each already reported.
+    pub fn partial(failed: usize, of: usize) -> CliError {
+        CliError::new(Kind::Partial, format!("{failed} of {of} ids failed"))
+            .with_hint("each failure is reported above as TOOL: ID: message")
+    }
+
+    /// Stdout was closed by its reader.
+    pub fn broken_pipe() -> CliError {
+        CliError::new(Kind::BrokenPipe, "broken pipe")
+    }
+
+    /// The kind.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
     /// The exit code.
     pub fn exit(&self) -> Exit {
-        match self {
-            CliError::Refused(_) | CliError::Rejected(..) => Exit::Refused,
-            CliError::Usage(..) => Exit::Usage,
-            CliError::NotFound(..) => Exit::NotFound,
-            CliError::Identity(..) => Exit::Identity,
-            CliError::Conflict(..) | CliError::Locked { .. } => Exit::Conflict,
-            CliError::Store(..) => Exit::Store,
-            CliError::Failure(_) | CliError::Agent(..) => Exit::Failure,
-            CliError::BrokenPipe => Exit::Ok,
-            CliError::Partial { .. } => Exit::Partial,
-        }
+        self.kind.exit()
     }
 
-    /// The hint line, if any.
-    pub fn hint(&self) -> Option<String> {
-        if let CliError::Locked { committed, .. } = self {
-            return Some(match committed {
-                None => "if no git command is running here, clear it with: wf-repair".into(),
-                Some(c) => format!(
-                    "the action was committed as {c} but its files are not in the work tree yet; \
-                     if no git command is running here, clear the lock and finish with: wf-repair"
-                ),
-            });
-        }
-        self.hint_str().map(str::to_string)
-    }
-
-    fn hint_str(&self) -> Option<&str> {
-        match self {
-            CliError::Refused(r) => Some(&r.hint),
-            CliError::Usage(_, h)
-            | CliError::NotFound(_, h)
-            | CliError::Identity(_, h)
-            | CliError::Conflict(_, h)
-            | CliError::Store(_, h)
-            | CliError::Rejected(_, h)
-            | CliError::Agent(_, h) => h.as_deref(),
-            CliError::Failure(_) | CliError::BrokenPipe | CliError::Locked { .. } => None,
-            CliError::Partial { .. } => Some("each failure is reported above as TOOL: ID: message"),
-        }
-    }
-
-    /// A usage error with a hint.
-    pub fn usage(msg: impl Into<String>, hint: impl Into<String>) -> CliError {
-        CliError::Usage(msg.into(), Some(hint.into()))
-    }
-
-    /// A store error with a hint.
-    pub fn store(msg: impl Into<String>, hint: impl Into<String>) -> CliError {
-        CliError::Store(msg.into(), Some(hint.into()))
+    /// The hint lines, in order.
+    pub fn hints(&self) -> &[String] {
+        &self.hints
     }
 }
 
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CliError::Refused(r) => write!(f, "{r}"),
-            CliError::Usage(m, _)
-            | CliError::NotFound(m, _)
-            | CliError::Identity(m, _)
-            | CliError::Conflict(m, _)
-            | CliError::Store(m, _)
-            | CliError::Rejected(m, _)
-            | CliError::Agent(m, _)
-            | CliError::Failure(m) => f.write_str(m),
-            CliError::BrokenPipe => f.write_str("broken pipe"),
-            CliError::Locked { path, .. } => write!(
-                f,
-                "{path} is locked: another git process is running, or one was killed and left a stale lock"
-            ),
-            CliError::Partial { failed, of } => write!(f, "{failed} of {of} ids failed"),
-        }
+        f.write_str(&self.message)
+    }
+}
+
+impl StdError for CliError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source
+            .as_deref()
+            .map(|s| s as &(dyn StdError + 'static))
     }
 }
 
 impl From<Refusal> for CliError {
     fn from(r: Refusal) -> Self {
-        CliError::Refused(r)
+        CliError::new(Kind::Refused, r.to_string())
+            .with_hint(r.hint.clone())
+            .with_source(r)
     }
 }
 
 impl From<SignError> for CliError {
     fn from(e: SignError) -> Self {
-        let hint = match &e {
-            SignError::Keygen(_) => "check that the key is loaded in ssh-agent (ssh-add -l) or is not passphrase-protected",
-            _ => "name an OpenSSH key: --key ~/.ssh/id_ed25519",
-        };
-        CliError::Identity(e.to_string(), Some(hint.into()))
+        sign_error(&e).with_source(e)
     }
+}
+
+/// A signing failure, with the hint for its cause.
+fn sign_error(e: &SignError) -> CliError {
+    let hint = match e {
+        SignError::Keygen(_) => {
+            "check that the key is loaded in ssh-agent (ssh-add -l) or is not passphrase-protected"
+        }
+        SignError::NoKey | SignError::Read { .. } | SignError::NotAKey(_) | SignError::Sign(_) => {
+            "name an OpenSSH key: --key ~/.ssh/id_ed25519"
+        }
+    };
+    CliError::identity(e.to_string(), hint)
 }
 
 impl From<StoreError> for CliError {
     fn from(e: StoreError) -> Self {
-        match e {
+        let short = wf_store::sync::short;
+        let err = match &e {
             StoreError::NotARepo(p) => CliError::store(
                 format!("not a git repository: {p}"),
                 "run wf-init to make one, or cd into a wf store (or pass -C DIR)",
             ),
-            StoreError::Detached => CliError::Conflict(
-                "HEAD is detached; wf commits to a branch".into(),
-                Some("check out a branch first: git switch main".into()),
+            StoreError::Detached => CliError::conflict(
+                "HEAD is detached; wf commits to a branch",
+                "check out a branch first: git switch main",
             ),
-            StoreError::Dirty(paths) => CliError::Conflict(
+            StoreError::Dirty(paths) => CliError::conflict(
                 format!("uncommitted changes to {paths}; refusing to overwrite them"),
-                Some("commit, stash or restore them first (git stash, git restore PATH)".into()),
+                "commit, stash or restore them first (git stash, git restore PATH)",
             ),
-            StoreError::Sign(s) => s.into(),
+            StoreError::Sign(s) => sign_error(s),
             StoreError::NotUtf8(p) => {
                 CliError::store(format!("{p} is not valid UTF-8"), "fix or restore the file")
             }
@@ -203,64 +298,56 @@ impl From<StoreError> for CliError {
                 format!("output is larger than the {} MiB limit", limit >> 20),
                 too_large_hint(),
             ),
-            StoreError::Git(g) => CliError::Failure(format!("git: {}", g.message())),
+            StoreError::Git(g) => CliError::failure(format!("git: {}", g.message())),
             StoreError::NotCanonical(why) => CliError::store(
                 format!("the store's tree is not canonical: {why}"),
                 "no wf tool wrote this: the history was forged or written by another tool; wf-verify names the commit",
             ),
-            StoreError::Locked(p) => CliError::Locked {
-                path: p.display().to_string(),
-                committed: None,
-            },
+            StoreError::Locked(p) => CliError::locked(p.display(), None),
             StoreError::NotAStore => CliError::store(
                 "not a wf store (no .wf/store.toml on this branch)",
                 "run wf-init here to make it one",
             ),
-            e @ StoreError::Unsupported(_) => CliError::store(e.to_string(), "upgrade wf"),
-            StoreError::Policy(e) => CliError::store(
-                e,
+            StoreError::Unsupported(_) => CliError::store(e.to_string(), "upgrade wf"),
+            StoreError::Policy(reason) => CliError::store(
+                reason.clone(),
                 "an admin fixes .wf/ (wf-actor, wf-policy), or restores it from history",
             ),
-            StoreError::BadFile(path, e) => {
-                CliError::store(format!("{path}: {e}"), "restore the file from history")
+            StoreError::BadFile(path, why) => {
+                CliError::store(format!("{path}: {why}"), "restore the file from history")
             }
-            StoreError::NoWorkflow(name) => CliError::NotFound(
+            StoreError::NoWorkflow(name) => CliError::not_found(
                 format!("no workflow {name}"),
-                Some("workflows live in .wf/workflows/".into()),
+                "workflows live in .wf/workflows/",
             ),
-            StoreError::BadTaskId(e) => CliError::usage(e, "see wf-ls for task ids"),
-            StoreError::NoTask(typed) => CliError::NotFound(
-                format!("no task {typed}"),
-                Some("list tasks with wf-ls".into()),
-            ),
-            e @ StoreError::Ambiguous { .. } => {
-                CliError::NotFound(e.to_string(), Some("type more of the id".into()))
+            StoreError::BadTaskId(why) => CliError::usage(why.clone(), "see wf-ls for task ids"),
+            StoreError::NoTask(typed) => {
+                CliError::not_found(format!("no task {typed}"), "list tasks with wf-ls")
             }
-            e @ StoreError::UnknownKey(_) => CliError::Identity(
+            StoreError::Ambiguous { .. } => CliError::not_found(e.to_string(), "type more of the id"),
+            StoreError::UnknownKey(_) => CliError::identity(
                 e.to_string(),
-                Some("an admin registers it: wf-actor add ID --kind human --name N --email E --pubkey KEY.pub".into()),
+                "an admin registers it: wf-actor add ID --kind human --name N --email E --pubkey KEY.pub",
             ),
-            e @ StoreError::Contended(_) => {
-                CliError::Conflict(e.to_string(), Some("try again; nothing was committed".into()))
+            StoreError::Contended(_) => {
+                CliError::conflict(e.to_string(), "try again; nothing was committed")
             }
-            StoreError::Unsynced { commit, source } => match *source {
-                StoreError::Locked(p) => CliError::Locked {
-                    path: p.display().to_string(),
-                    committed: Some(wf_store::sync::short(commit)),
-                },
-                e => CliError::Failure(format!(
-                    "committed {}, but copying it to the work tree failed ({e}); wf-repair finishes it",
-                    wf_store::sync::short(commit)
+            StoreError::Unsynced { commit, source } => match &**source {
+                StoreError::Locked(p) => CliError::locked(p.display(), Some(short(*commit))),
+                inner => CliError::failure(format!(
+                    "committed {}, but copying it to the work tree failed ({inner}); wf-repair finishes it",
+                    short(*commit)
                 )),
             },
-            StoreError::Io(p, e) => {
-                if e.kind() == std::io::ErrorKind::BrokenPipe {
-                    CliError::BrokenPipe
+            StoreError::Io(p, io) => {
+                if io.kind() == std::io::ErrorKind::BrokenPipe {
+                    CliError::broken_pipe()
                 } else {
-                    CliError::Failure(format!("{p}: {e}"))
+                    CliError::failure(format!("{p}: {io}"))
                 }
             }
-        }
+        };
+        err.with_source(e)
     }
 }
 
@@ -272,8 +359,8 @@ pub fn too_large_hint() -> String {
     )
 }
 
-impl From<wf_store::tree::TreeError> for CliError {
-    fn from(e: wf_store::tree::TreeError) -> Self {
+impl From<TreeError> for CliError {
+    fn from(e: TreeError) -> Self {
         StoreError::from(e).into()
     }
 }
@@ -281,16 +368,22 @@ impl From<wf_store::tree::TreeError> for CliError {
 impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> Self {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
-            CliError::BrokenPipe
+            CliError::broken_pipe().with_source(e)
         } else {
-            CliError::Failure(e.to_string())
+            CliError::failure(e.to_string()).with_source(e)
         }
     }
 }
 
 impl From<git2::Error> for CliError {
     fn from(e: git2::Error) -> Self {
-        CliError::Failure(format!("git: {}", e.message()))
+        CliError::failure(format!("git: {}", e.message())).with_source(e)
+    }
+}
+
+impl From<serde_json::Error> for CliError {
+    fn from(e: serde_json::Error) -> Self {
+        CliError::failure(e.to_string()).with_source(e)
     }
 }
 
@@ -303,5 +396,35 @@ mod tests {
         let codes: Vec<u8> = EXIT_CODES.iter().map(|c| c.0).collect();
         assert_eq!(codes, (0..=Exit::Partial as u8).collect::<Vec<_>>());
         assert_eq!(EXIT_CODES[Exit::Failure as usize].1, "Failure");
+    }
+
+    #[test]
+    fn a_library_error_keeps_its_cause_and_gets_its_hint() {
+        let e = CliError::from(StoreError::NoTask("T-0".into()));
+        assert_eq!(e.to_string(), "no task T-0");
+        assert_eq!(e.hints(), ["list tasks with wf-ls"]);
+        assert_eq!(e.exit(), Exit::NotFound);
+        assert!(e.source().is_some_and(|s| s.is::<StoreError>()));
+        let locked = CliError::from(StoreError::Unsynced {
+            commit: git2::Oid::zero(),
+            source: Box::new(StoreError::Locked("x.lock".into())),
+        });
+        assert_eq!(locked.kind(), Kind::Locked);
+        assert!(locked.hints()[0].starts_with("the action was committed as 000000000000"));
+        let unsupported = CliError::from(StoreError::Unsupported(2));
+        assert_eq!(
+            unsupported.to_string(),
+            "store format version 2 is not supported (this wf reads 1)"
+        );
+        assert_eq!(unsupported.hints(), ["upgrade wf"]);
+    }
+
+    #[test]
+    fn only_errors_about_one_id_let_the_next_id_run() {
+        assert!(Kind::Conflict.per_id());
+        assert!(!Kind::Locked.per_id());
+        assert_eq!(Kind::Locked.exit(), Exit::Conflict);
+        assert!(!Kind::Agent.per_id());
+        assert!(!Kind::Identity.per_id());
     }
 }

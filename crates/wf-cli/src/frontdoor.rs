@@ -41,7 +41,8 @@ pub fn main() -> ExitCode {
 
 fn out(text: &str) -> ExitCode {
     match crate::output::print(text) {
-        Ok(()) | Err(crate::CliError::BrokenPipe) => ExitCode::SUCCESS,
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == crate::error::Kind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("wf: {e}");
             ExitCode::from(e.exit() as u8)

@@ -114,12 +114,10 @@ fn install(store: &wf_store::Store, force: bool, protect: &[String]) -> Result<(
         match std::fs::read_to_string(&path) {
             Ok(have) if have == want => plan.push((path, want, "unchanged")),
             Ok(have) if have.contains(MARK) => plan.push((path, want, "updated")),
-            Ok(_) if !force => {
-                return Err(CliError::Conflict(
-                    format!("{} exists and is not wf's", path.display()),
-                    Some("keep it, or replace it with wf-hook install --force (it is moved to NAME.wf-old)".into()),
-                ))
-            }
+            Ok(_) if !force => return Err(CliError::conflict(
+                format!("{} exists and is not wf's", path.display()),
+                "keep it, or replace it with wf-hook install --force (it is moved to NAME.wf-old)",
+            )),
             Ok(_) => plan.push((path, want, "replaced")),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 plan.push((path, want, "installed"))
@@ -332,9 +330,9 @@ fn judge(
     eprint!("{text}");
     if !refused.is_empty() || summary.problems > 0 {
         let n = refused.len() + summary.problems;
-        return Err(CliError::Rejected(
+        return Err(CliError::rejected(
             format!("push refused: {n} problem{}", if n == 1 { "" } else { "s" }),
-            Some("nothing was updated; fix the history (spec/verify.md) and push again".into()),
+            "nothing was updated; fix the history (spec/verify.md) and push again",
         ));
     }
     Ok(())

@@ -22,23 +22,11 @@ pub fn split(input: &[u8]) -> Vec<String> {
         .collect()
 }
 
-/// Whether an error concerns only the id at hand (the next id may well succeed: a refusal, an
-/// unknown id, a dirty task file, a failed agent), or the whole run (no usable key, a broken
-/// store, a failing disk, an interrupt), which stops at once.
-fn per_id(e: &CliError) -> bool {
-    matches!(
-        e,
-        CliError::Refused(_)
-            | CliError::Usage(..)
-            | CliError::NotFound(..)
-            | CliError::Conflict(..)
-    )
-}
-
 /// Act on the id given, or, when it is `-`, on each id read from stdin in turn. With `-`,
 /// a failing id is reported on stderr as `TOOL: ID: message` (and its hint) and the next id
-/// is tried; at the end, any failure gives [`CliError::Partial`] (exit 8). Errors that are not
-/// about one id (identity, store, I/O) stop at once with their own code. No ids on stdin is
+/// is tried; at the end, any failure gives [`CliError::partial`] (exit 8). Errors that are not
+/// about one id ([`crate::error::Kind::per_id`]: identity, store, I/O) stop at once with their
+/// own code. No ids on stdin is
 /// not an error: nothing is done.
 pub fn each(
     tool: &str,
@@ -52,13 +40,13 @@ pub fn each(
     std::io::stdin()
         .lock()
         .read_to_end(&mut input)
-        .map_err(|e| CliError::Failure(format!("reading ids from stdin: {e}")))?;
+        .map_err(|e| CliError::failure(format!("reading ids from stdin: {e}")).with_source(e))?;
     let ids = split(&input);
     let mut failed = 0;
     for id in &ids {
         match act(id) {
             Ok(()) => {}
-            Err(e) if per_id(&e) => {
+            Err(e) if e.kind().per_id() => {
                 failed += 1;
                 crate::report(tool, Some(id), &e);
             }
@@ -66,10 +54,7 @@ pub fn each(
         }
     }
     if failed > 0 {
-        return Err(CliError::Partial {
-            failed,
-            of: ids.len(),
-        });
+        return Err(CliError::partial(failed, ids.len()));
     }
     Ok(())
 }

@@ -138,9 +138,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
         store.transact::<CliError, _, _>(signer.as_ref(), time.0, &mut context::notice, |tip| {
             if let Some(t) = tip {
                 if store.read(t, STORE_FILE)?.is_some() {
-                    return Err(CliError::Conflict(
-                        "someone initialised this store meanwhile".into(),
-                        Some("run wf-init again to adopt it".into()),
+                    return Err(CliError::conflict(
+                        "someone initialised this store meanwhile",
+                        "run wf-init again to adopt it",
                     ));
                 }
             }

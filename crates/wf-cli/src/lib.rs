@@ -51,7 +51,7 @@ pub fn main<A: Parser>(tool: &str, run: fn(A) -> Result<(), CliError>) -> ExitCo
     };
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(CliError::BrokenPipe) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == error::Kind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             report(tool, None, &e);
             ExitCode::from(e.exit() as u8)
@@ -60,7 +60,7 @@ pub fn main<A: Parser>(tool: &str, run: fn(A) -> Result<(), CliError>) -> ExitCo
 }
 
 /// Print an error as one line (`TOOL: message`, or `TOOL: ID: message` for one of the ids read
-/// from stdin) and its hint line. Messages quote what users, files and commits hold, so every
+/// from stdin) and its hint lines (`hint: ...`). Messages quote what users, files and commits hold, so every
 /// control character is escaped ([`wf_core::text::visible`]): one line each, nothing a terminal
 /// would act on.
 pub fn report(tool: &str, id: Option<&str>, e: &CliError) {
@@ -69,7 +69,7 @@ pub fn report(tool: &str, id: Option<&str>, e: &CliError) {
         Some(id) => eprintln!("{tool}: {}: {}", visible(id), visible(&e.to_string())),
         None => eprintln!("{tool}: {}", visible(&e.to_string())),
     }
-    if let Some(h) = e.hint() {
-        eprintln!("hint: {}", visible(&h));
+    for h in e.hints() {
+        eprintln!("hint: {}", visible(h));
     }
 }

@@ -138,7 +138,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             let me = context::whoami(snap.actors(), signer.as_ref())?;
             let existing = snap.task_ids(&store)?;
             let id = loop {
-                let id = task_id_from(&random_bytes()?, TASK_HEX_LEN);
+                let id = task_id_from(&context::random_bytes::<8>()?, TASK_HEX_LEN);
                 if !existing.contains(&id) {
                     break id;
                 }
@@ -169,13 +169,4 @@ pub fn run(args: Args) -> Result<(), CliError> {
             })
         })?;
     print(&format!("{}\n", task.id))
-}
-
-fn random_bytes() -> Result<[u8; 8], CliError> {
-    use std::io::Read;
-    let mut b = [0u8; 8];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut b))
-        .map_err(|e| CliError::Failure(format!("cannot read /dev/urandom: {e}")))?;
-    Ok(b)
 }

@@ -14,8 +14,7 @@ pub fn print(text: &str) -> Result<(), CliError> {
 
 /// Write one JSON document (pretty) to stdout.
 pub fn json(value: &serde_json::Value) -> Result<(), CliError> {
-    let mut text =
-        serde_json::to_string_pretty(value).map_err(|e| CliError::Failure(e.to_string()))?;
+    let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
     print(&text)
 }
@@ -29,7 +28,7 @@ pub fn short_digest(d: &str) -> String {
 /// Write one JSON object on one line (`--ndjson`), flushed at once so a reader downstream sees
 /// each object as soon as it is known.
 pub fn ndjson(value: &serde_json::Value) -> Result<(), CliError> {
-    let mut text = serde_json::to_string(value).map_err(|e| CliError::Failure(e.to_string()))?;
+    let mut text = serde_json::to_string(value)?;
     text.push('\n');
     print(&text)
 }

@@ -160,15 +160,6 @@ fn loaded(files: &Files) -> Result<policy::Loaded, CliError> {
     policy::load(files).map_err(|e| CliError::store(e, "an admin restores .wf/ from history"))
 }
 
-fn random_hex() -> Result<String, CliError> {
-    use std::io::Read;
-    let mut b = [0u8; 3];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut b))
-        .map_err(|e| CliError::Failure(format!("cannot read /dev/urandom: {e}")))?;
-    Ok(wf_core::digest::hex(&b))
-}
-
 /// Plan a commit of `.wf/` files: writes for changed files, removals for removed ones.
 fn plan<T>(
     store: &Store,
@@ -220,7 +211,11 @@ pub fn commit_change(
                 Change::Actor(s) => PolicyAction::Actor { subject: s.clone() },
                 Change::Set => PolicyAction::Set,
             };
-            let id = format!("{}{}", policy::PROPOSAL_PREFIX, random_hex()?);
+            let id = format!(
+                "{}{}",
+                policy::PROPOSAL_PREFIX,
+                wf_core::digest::hex(&context::random_bytes::<3>()?)
+            );
             let (action, after) =
                 policy::plan_change(&before, &old, wanted, direct, &me, &id, note, time);
             if changed_paths(&before, &after).is_empty() {
@@ -300,10 +295,7 @@ fn sign_proposal(
             let old = loaded(&before)?;
             let me = whoami(&old.actors, signer)?;
             let p = old.proposals.get(id).ok_or_else(|| {
-                CliError::NotFound(
-                    format!("no proposal {id}"),
-                    Some("see wf-policy show".into()),
-                )
+                CliError::not_found(format!("no proposal {id}"), "see wf-policy show")
             })?;
             let action = if withdraw {
                 PolicyAction::Withdraw { id: id.into() }

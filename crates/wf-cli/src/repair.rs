@@ -167,9 +167,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
     drop(lock);
 
     if dry && (pending || !drift.is_empty()) {
-        return Err(CliError::Conflict(
-            "the store needs repairing (nothing was changed: --dry-run)".into(),
-            Some("run wf-repair".into()),
+        return Err(CliError::conflict(
+            "the store needs repairing (nothing was changed: --dry-run)",
+            "run wf-repair",
         ));
     }
     if !drift.is_empty() {
@@ -179,7 +179,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         } else {
             "wf-repair --restore overwrites them from the branch tip (edits to them are lost)"
         };
-        return Err(CliError::Conflict(
+        return Err(CliError::conflict(
             format!(
                 "{} under {} {} from the branch tip",
                 plural(drift.len(), "path"),
@@ -190,7 +190,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
                     "differ"
                 }
             ),
-            Some(hint.into()),
+            hint,
         ));
     }
     consistent(&store, &branch)
@@ -208,7 +208,7 @@ fn remove(p: &std::path::Path) -> Result<(), CliError> {
     match std::fs::remove_file(p) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(CliError::Failure(format!("{}: {e}", p.display()))),
+        Err(e) => Err(CliError::failure(format!("{}: {e}", p.display()))),
     }
 }
 

@@ -70,8 +70,8 @@ fn interrupted() -> bool {
 
 fn stop_if_interrupted() -> Result<(), CliError> {
     if interrupted() {
-        return Err(CliError::Failure(
-            "interrupted; the agent was stopped and nothing was recorded".into(),
+        return Err(CliError::failure(
+            "interrupted; the agent was stopped and nothing was recorded",
         ));
     }
     Ok(())
@@ -102,7 +102,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         signal_hook::consts::SIGHUP,
     ] {
         signal_hook::flag::register(sig, flag.clone())
-            .map_err(|e| CliError::Failure(format!("cannot handle signals: {e}")))?;
+            .map_err(|e| CliError::failure(format!("cannot handle signals: {e}")))?;
     }
     crate::ids::each("wf-run", &args.id, |typed| {
         stop_if_interrupted()?;
@@ -117,18 +117,18 @@ fn runnable(me: &Actor) -> Result<&AgentRun, CliError> {
         me.id
     );
     if me.is_human() {
-        return Err(CliError::Identity(
+        return Err(CliError::identity(
             format!(
                 "{} is a human actor; wf-run runs AI actors (record your own work with wf-submit)",
                 me.id
             ),
-            Some(hint),
+            hint,
         ));
     }
     me.run.as_ref().ok_or_else(|| {
-        CliError::Identity(
+        CliError::identity(
             format!("AI actor {} has no run command in .wf/actors.toml", me.id),
-            Some(hint),
+            hint,
         )
     })
 }
@@ -298,9 +298,9 @@ fn run_agent(
         .stderr(Stdio::inherit());
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     let mut child = cmd.spawn().map_err(|e| {
-        CliError::Agent(
+        CliError::agent(
             format!("cannot start the agent of {}: {program}: {e}", me.id),
-            Some("check its run command: wf-actor list --json".into()),
+            "check its run command: wf-actor list --json",
         )
     })?;
     let group = rustix::process::Pid::from_child(&child);
@@ -352,16 +352,16 @@ fn run_agent(
     let status = status?;
     match ending {
         Ending::TimedOut => {
-            return Err(CliError::Agent(
+            return Err(CliError::agent(
                 format!(
                     "the agent of {} ran longer than {}s and was killed; nothing recorded",
                     me.id,
                     limit.as_secs()
                 ),
-                Some(format!(
+                format!(
                     "raise its limit: wf-actor update {} --run-timeout SECS",
                     me.id
-                )),
+                ),
             ))
         }
         Ending::Interrupted => stop_if_interrupted()?,
@@ -386,9 +386,9 @@ fn run_agent(
             (None, Some(s)) => format!("was killed by signal {s}"),
             _ => "failed".to_string(),
         };
-        return Err(CliError::Agent(
+        return Err(CliError::agent(
             format!("the agent of {} {how}; nothing recorded", me.id),
-            Some("its messages are above (the agent's stderr is passed through)".into()),
+            "its messages are above (the agent's stderr is passed through)",
         ));
     }
     let stored = stored?;

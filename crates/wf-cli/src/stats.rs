@@ -110,7 +110,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     }
     let s = stats::compute(&events, &tasks, since, now);
     if args.json {
-        let mut v = serde_json::to_value(&s).map_err(|e| CliError::Failure(e.to_string()))?;
+        let mut v = serde_json::to_value(&s)?;
         v["schema"] = json!("wf.stats/1");
         return json(&v);
     }

@@ -165,9 +165,9 @@ pub fn resolve(
             .and_then(|o| o.peel_to_commit())
             .map(|c| c.id())
             .map_err(|_| {
-                CliError::NotFound(
+                CliError::not_found(
                     format!("unknown revision {rev:?}"),
-                    Some("name a branch, tag or commit: wf-verify main, wf-verify A..B".into()),
+                    "name a branch, tag or commit: wf-verify main, wf-verify A..B",
                 )
             })
     };
@@ -400,7 +400,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         print(&text)?;
     }
     if summary.problems > 0 {
-        return Err(CliError::Rejected(
+        return Err(CliError::rejected(
             format!(
                 "{} problem{} in {} commit{}",
                 summary.problems,
@@ -408,7 +408,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 summary.bad,
                 plural(summary.bad)
             ),
-            Some("see spec/verify.md for each check; git show COMMIT shows the commit".into()),
+            "see spec/verify.md for each check; git show COMMIT shows the commit",
         ));
     }
     Ok(())
