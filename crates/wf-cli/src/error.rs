@@ -14,43 +14,49 @@ use wf_core::Refusal;
 use wf_store::tree::TreeError;
 use wf_store::{SignError, StoreError};
 
-/// Exit codes, as written in `spec/exit-codes.md`.
+/// The exit codes. What each means is written once, in [`EXIT_CODES`] (and, checked against
+/// it, in `spec/exit-codes.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Exit {
-    /// Done.
     Ok = 0,
-    /// A workflow rule refused the action; nothing was committed.
     Refused = 1,
-    /// Bad arguments or malformed user input.
     Usage = 2,
-    /// No such task, actor or workflow, or an ambiguous id prefix.
     NotFound = 3,
-    /// No usable signing key, or the key belongs to no registered actor.
     Identity = 4,
-    /// Uncommitted edits in the way, a git lock file in the way, or the branch kept moving.
     Conflict = 5,
-    /// Not a wf store, or store files that do not parse or validate.
     Store = 6,
-    /// git, filesystem or ssh-keygen failure; an agent that failed, timed out or was
-    /// interrupted (`wf-run`).
     Failure = 7,
-    /// Ids read from stdin (`-`): at least one failed (each was reported), the others were
-    /// done.
     Partial = 8,
 }
 
-/// Every exit code with its name and meaning, for man pages and help (`spec/exit-codes.md`).
+impl Exit {
+    /// Every code, in order.
+    pub const ALL: [Exit; 9] = [
+        Exit::Ok,
+        Exit::Refused,
+        Exit::Usage,
+        Exit::NotFound,
+        Exit::Identity,
+        Exit::Conflict,
+        Exit::Store,
+        Exit::Failure,
+        Exit::Partial,
+    ];
+}
+
+/// Every exit code with its name and meaning: the one description, used by the man pages
+/// (`cargo xtask man`) and checked against the first table of `spec/exit-codes.md`.
 pub const EXIT_CODES: &[(u8, &str, &str)] = &[
     (0, "Ok", "done (also --help, --version, and a closed output pipe)"),
-    (1, "Refused", "a workflow rule refused the action; nothing was committed (wf-verify: history breaks a rule; wf-hook: the push is refused)"),
+    (1, "Refused", "a workflow rule refused the action; nothing was committed. wf-verify: history breaks a rule; wf-hook run: the push is refused"),
     (2, "Usage", "bad arguments or malformed user input"),
-    (3, "NotFound", "no such task, actor, workflow or tool, or an ambiguous task id prefix"),
+    (3, "NotFound", "no such task, actor, workflow, proposal, revision or tool, or an ambiguous task id prefix"),
     (4, "Identity", "no usable signing key, or the key belongs to no registered actor (or, for wf-run, not to an AI actor with a run command)"),
     (5, "Conflict", "uncommitted edits in the way, a detached HEAD, a git lock file in the way (wf-repair clears a stale one), or the branch kept moving; wf-repair: the work tree still differs from the branch"),
     (6, "Store", "not a git repository, not a wf store, or store files that do not parse or validate"),
-    (7, "Failure", "git, filesystem or ssh-keygen failure; for wf-run, an agent that failed, timed out or was interrupted"),
-    (8, "Partial", "with - (ids on stdin): at least one id failed, each reported on stderr; the others were done"),
+    (7, "Failure", "git or file system failure underneath; wf-run: an agent that failed, timed out or was interrupted"),
+    (8, "Partial", "ids read from stdin (-): at least one failed (each reported on stderr), the others were done"),
 ];
 
 /// What kind of failure an error is: it decides the exit code, and whether it concerns one of
@@ -392,10 +398,83 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_exit_code_table_names_every_code_in_order() {
-        let codes: Vec<u8> = EXIT_CODES.iter().map(|c| c.0).collect();
-        assert_eq!(codes, (0..=Exit::Partial as u8).collect::<Vec<_>>());
-        assert_eq!(EXIT_CODES[Exit::Failure as usize].1, "Failure");
+    fn every_exit_code_is_described_once_in_order_under_its_name() {
+        assert_eq!(EXIT_CODES.len(), Exit::ALL.len());
+        for (exit, (code, name, meaning)) in Exit::ALL.iter().zip(EXIT_CODES) {
+            assert_eq!(*exit as u8, *code);
+            assert_eq!(format!("{exit:?}"), *name);
+            assert!(!meaning.is_empty());
+        }
+    }
+
+    /// The first table of `spec/exit-codes.md`, rows of (code, name, meaning) with markdown
+    /// backticks and links reduced to their text.
+    fn spec_table(markdown: &str) -> Vec<(String, String, String)> {
+        markdown
+            .lines()
+            .skip_while(|l| !l.starts_with('|'))
+            .take_while(|l| l.starts_with('|'))
+            .skip(2)
+            .map(|row| {
+                let cells: Vec<String> = row
+                    .trim()
+                    .trim_matches('|')
+                    .split('|')
+                    .map(|c| plain(c.trim()))
+                    .collect();
+                assert_eq!(cells.len(), 3, "{row}");
+                (cells[0].clone(), cells[1].clone(), cells[2].clone())
+            })
+            .collect()
+    }
+
+    /// Markdown to its text: `[text](target)` becomes text, backticks go.
+    fn plain(md: &str) -> String {
+        let mut out = String::new();
+        let mut rest = md;
+        while let Some(open) = rest.find('[') {
+            let Some(close) = rest[open..].find("](").map(|c| open + c) else {
+                break;
+            };
+            let Some(end) = rest[close..].find(')').map(|e| close + e) else {
+                break;
+            };
+            out.push_str(&rest[..open]);
+            out.push_str(&rest[open + 1..close]);
+            rest = &rest[end + 1..];
+        }
+        out.push_str(rest);
+        out.replace('`', "")
+    }
+
+    #[test]
+    fn markdown_is_compared_as_its_text() {
+        assert_eq!(
+            plain("`wf-run` (see [run.md](run.md#x)) ok"),
+            "wf-run (see run.md) ok"
+        );
+        assert_eq!(plain("a [b] c"), "a [b] c");
+        let table =
+            "# T\n\n| code | name | meaning |\n| --- | --- | --- |\n| 0 | `Ok` | done |\n\n| other |\n";
+        assert_eq!(
+            spec_table(table),
+            [("0".into(), "Ok".into(), "done".into())]
+        );
+    }
+
+    #[test]
+    fn the_spec_lists_exactly_these_exit_codes() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec/exit-codes.md");
+        let spec = std::fs::read_to_string(path).expect("spec/exit-codes.md");
+        let ours: Vec<(String, String, String)> = EXIT_CODES
+            .iter()
+            .map(|(c, n, m)| (c.to_string(), n.to_string(), m.to_string()))
+            .collect();
+        assert_eq!(
+            spec_table(&spec),
+            ours,
+            "spec/exit-codes.md's first table and wf_cli::error::EXIT_CODES must say the same"
+        );
     }
 
     #[test]
