@@ -11,6 +11,7 @@ use wf_store::{sign, Store};
 use crate::context::{self, KeyArgs, ACTORS_FILE};
 use crate::error::CliError;
 use crate::output::{json, ndjson, nul_ids, print};
+use crate::policy_change;
 use wf_store::Snapshot;
 
 /// Register, change and list the actors (people and AI agents) of a wf store.
@@ -281,10 +282,10 @@ fn change(
     edit: impl Fn(&mut Actors) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
     let signer = context::signer(keys, Some(store))?;
-    crate::policy::commit_change(
+    policy_change::commit_change(
         store,
         signer.as_ref(),
-        crate::policy::Change::Actor(subject.to_string()),
+        policy_change::Change::Actor(subject.to_string()),
         "",
         |before| {
             let text = String::from_utf8_lossy(&before[ACTORS_FILE]).into_owned();

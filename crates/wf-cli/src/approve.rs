@@ -4,10 +4,10 @@ use clap::Parser;
 use wf_core::task::Outcome;
 use wf_core::Action;
 
+use crate::binding::bound;
 use crate::context::{self, KeyArgs};
 use crate::error::CliError;
 use crate::output::{print, short_digest};
-use crate::review::bound;
 use wf_store::transaction::Files;
 
 /// Give the final decision on a task: approve (the task closes) or reject (back to rework).

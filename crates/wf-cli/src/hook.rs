@@ -13,7 +13,7 @@ use wf_store::verify::Range;
 use crate::context;
 use crate::error::CliError;
 use crate::output::print;
-use crate::verify::{problem_lines, run_range, Summary};
+use crate::verification::{problem_lines, run_range, Summary};
 use wf_store::Snapshot;
 
 /// Install and run wf's git hooks: the verifier on a server's pushes, or before a clone's.
@@ -418,7 +418,7 @@ fn existing_tips(repo: &Repository, keep: impl Fn(&str) -> bool) -> Result<Vec<O
 fn post_receive(store: &wf_store::Store) -> Result<(), CliError> {
     match Snapshot::head(store) {
         Ok(snap) => {
-            crate::init::configure(store, snap.actors())?;
+            crate::allowed_signers::configure(store, snap.actors())?;
             if std::io::stderr().is_terminal() {
                 eprintln!("wf-hook: allowed signers refreshed");
             }

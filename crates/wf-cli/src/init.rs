@@ -4,9 +4,10 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use wf_core::trailer::{self, key};
-use wf_core::{Actors, Workflow};
+use wf_core::Workflow;
 use wf_store::{sign, Person, Store};
 
+use crate::allowed_signers;
 use crate::context::{self, KeyArgs, ACTORS_FILE, SIGNERS_FILE, STORE_FILE, WORKFLOWS_DIR};
 use crate::error::CliError;
 use crate::output::print;
@@ -60,7 +61,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     // value is text: refuse a path that is not UTF-8 before anything is created.
     let real = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
     if real.to_str().is_none() {
-        return Err(not_utf8(&real));
+        return Err(allowed_signers::not_utf8(&real));
     }
     let (store, created) = Store::open_or_init(&dir, args.bare)?;
     let signer = context::signer(&args.keys, Some(&store))?;
@@ -68,7 +69,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     if let Some(tip) = store.tip(&branch)? {
         if store.read(tip, STORE_FILE)?.is_some() {
             let snap = wf_store::Snapshot::load(&store, Some(tip))?;
-            configure(&store, snap.actors())?;
+            allowed_signers::configure(&store, snap.actors())?;
             let me = context::whoami(snap.actors(), signer.as_ref())
                 .map(|a| format!("you are {}", a.id))
                 .unwrap_or_else(|_| "your key is not registered here".into());
@@ -164,7 +165,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 result: (),
             })
         })?;
-    configure(&store, &actors)?;
+    allowed_signers::configure(&store, &actors)?;
     let fp = sign::fingerprint(signer.public_key()).unwrap_or_default();
     print(&format!(
         "{} wf store {} at {}\nadmin {id} ({fp})\n",
@@ -172,31 +173,4 @@ pub fn run(args: Args) -> Result<(), CliError> {
         dir.display(),
         &oid.to_string()[..12]
     ))
-}
-
-/// Point git at the allowed-signers file so that `git verify-commit` checks wf's signatures.
-/// A work tree carries `.wf/allowed_signers`; a bare repository gets a copy in its git dir.
-pub fn configure(store: &Store, actors: &Actors) -> Result<(), CliError> {
-    let path = match store.workdir() {
-        Some(w) => std::fs::canonicalize(w)?.join(SIGNERS_FILE),
-        None => store.git_dir().join("wf-allowed-signers"),
-    };
-    let text = path.to_str().ok_or_else(|| not_utf8(&path))?;
-    if store.workdir().is_none() {
-        // Written atomically: a killed writer leaves the old list, never half of one.
-        wf_store::sync::write_atomic(&path, actors.allowed_signers().as_bytes())?;
-    }
-    store.set_config("gpg.format", "ssh")?;
-    store.set_config("gpg.ssh.allowedSignersFile", text)?;
-    Ok(())
-}
-
-fn not_utf8(path: &std::path::Path) -> CliError {
-    CliError::usage(
-        format!(
-            "{} is not a UTF-8 path: git's configuration cannot name the allowed-signers file there",
-            path.display()
-        ),
-        "make the store in a folder whose path is UTF-8",
-    )
 }

@@ -1,14 +1,25 @@
 //! The wf command-line tools. Each tool is a module holding its clap `Args` and its `run`;
 //! `src/bin/wf-*.rs` are one-liners over [`main`]. Data flows one way: parse args, load (store),
 //! decide (core), write (store), print (here).
+//!
+//! The first group of modules below is what the tools share, each named for what it is; the
+//! second is the tools. A tool module never imports another (`tests/layering.rs` checks it):
+//! only the registry ([`tools`]) and the front door ([`frontdoor`]) name tools.
 
+pub mod allowed_signers;
+pub mod binding;
 pub mod context;
 pub mod error;
+pub mod events;
 pub mod frontdoor;
 pub mod ids;
 pub mod output;
+pub mod policy_change;
 pub mod progress;
+pub mod revision;
+pub mod task_json;
 pub mod tools;
+pub mod verification;
 
 pub mod actor;
 pub mod approve;

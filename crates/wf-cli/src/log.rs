@@ -2,13 +2,12 @@
 
 use clap::Parser;
 use git2::{DiffFormat, Oid, Sort};
-use serde_json::{json, Value};
-use wf_core::trailer::{self, key};
-use wf_core::{Actors, Timestamp};
-use wf_store::{SigStatus, Store};
+use serde_json::json;
+use wf_store::Store;
 
 use crate::context;
 use crate::error::CliError;
+use crate::events::{event, Event, Signature};
 use crate::output::{color_stdout, json, ndjson, paint, print, short_digest, Color};
 use wf_store::Snapshot;
 
@@ -46,50 +45,6 @@ pub struct Args {
     pub global: context::Global,
 }
 
-/// The event of one commit (`None` for a commit without a `Wf-Action` trailer): the object of
-/// `wf.log/1`'s `events` (`spec/json.md`).
-pub fn event(store: &Store, actors: &Actors, oid: Oid) -> Result<Option<Value>, CliError> {
-    let c = store.git().find_commit(oid)?;
-    let msg = String::from_utf8_lossy(c.message_bytes()).to_string();
-    let t = trailer::parse(&msg);
-    let Some(action) = trailer::get(&t, key::ACTION) else {
-        return Ok(None);
-    };
-    let named = trailer::get(&t, key::ACTOR);
-    let (status, signer) = match store.signature(oid) {
-        SigStatus::Good(k) => match actors.by_key(&k) {
-            Some(a) if Some(a.id.as_str()) == named => ("good", Some(a.id.clone())),
-            Some(a) => ("mismatch", Some(a.id.clone())),
-            None => ("unknown-key", None),
-        },
-        SigStatus::Bad(_) => ("bad", None),
-        SigStatus::Unsigned => ("unsigned", None),
-    };
-    let get = |k: &str| trailer::get(&t, k).map(str::to_string);
-    Ok(Some(json!({
-        "commit": oid.to_string(),
-        "time": Timestamp(c.committer().when().seconds()).rfc3339(),
-        "task": get(key::TASK),
-        "action": action,
-        "actor": named,
-        "actor_kind": get(key::ACTOR_KIND),
-        "step": get(key::STEP),
-        "assignee": get(key::ASSIGNEE),
-        "revision": get(key::REVISION).and_then(|r| r.parse::<u32>().ok()),
-        "digest": get(key::DIGEST),
-        "verdict": get(key::VERDICT),
-        "new_revision": get(key::NEW_REVISION).and_then(|r| r.parse::<u32>().ok()),
-        "new_digest": get(key::NEW_DIGEST),
-        "model": get(key::MODEL),
-        "prompt_digest": get(key::PROMPT_DIGEST),
-        "workflow": get(key::WORKFLOW),
-        "subject_actor": get(key::SUBJECT),
-        "subject": c.summary().map(wf_core::text::one_line),
-        "signature": status,
-        "signer": signer,
-    })))
-}
-
 /// Run `wf-log`.
 pub fn run(args: Args) -> Result<(), CliError> {
     let store = args.global.store()?;
@@ -118,12 +73,12 @@ fn log(store: &Store, snap: &Snapshot, only: Option<String>, args: &Args) -> Res
     let color = color_stdout();
     let mut events = Vec::new();
     for oid in oids {
-        let Some(mut e) = event(store, snap.actors(), oid)? else {
+        let Some(e) = event(store, snap.actors(), oid)? else {
             continue;
         };
         if only
             .as_ref()
-            .is_some_and(|id| e["task"].as_str() != Some(id.as_str()))
+            .is_some_and(|id| e.task.as_deref() != Some(id.as_str()))
         {
             continue;
         }
@@ -132,8 +87,9 @@ fn log(store: &Store, snap: &Snapshot, only: Option<String>, args: &Args) -> Res
             continue;
         }
         if args.ndjson {
-            e["schema"] = json!("wf.event/1");
-            ndjson(&e)?;
+            let mut v = e.to_json()?;
+            v["schema"] = json!("wf.event/1");
+            ndjson(&v)?;
             continue;
         }
         print(&line(&e, color))?;
@@ -148,48 +104,48 @@ fn log(store: &Store, snap: &Snapshot, only: Option<String>, args: &Args) -> Res
 }
 
 /// The human line of an event.
-fn line(e: &Value, color: bool) -> String {
-    let s = |k: &str| e[k].as_str().unwrap_or("").to_string();
+fn line(e: &Event, color: bool) -> String {
     let mut line = format!(
         "{} {} {:<9} {:<8} {}",
-        &s("commit")[..12],
-        s("time"),
-        e["task"].as_str().unwrap_or("-"),
-        s("action"),
-        e["actor"].as_str().unwrap_or("?"),
+        &e.commit[..12],
+        e.time,
+        e.task.as_deref().unwrap_or("-"),
+        e.action,
+        e.actor.as_deref().unwrap_or("?"),
     );
-    if let Some(k) = e["actor_kind"].as_str() {
+    if let Some(k) = &e.actor_kind {
         line.push_str(&format!(" ({k})"));
     }
-    if let Some(a) = e["subject_actor"].as_str() {
+    if let Some(a) = &e.subject_actor {
         line.push_str(&format!(" on {a}"));
     }
-    if let Some(r) = e["revision"].as_u64() {
-        line.push_str(&format!(" rev {r} {}", short_digest(&s("digest"))));
+    if let Some(r) = e.revision {
+        let digest = e.digest.as_deref().unwrap_or("");
+        line.push_str(&format!(" rev {r} {}", short_digest(digest)));
     }
-    if let Some(v) = e["verdict"].as_str() {
+    if let Some(v) = &e.verdict {
         line.push_str(&format!(" {v}"));
     }
-    if let Some(r) = e["new_revision"].as_u64() {
-        line.push_str(&format!(" +rev {r} {}", short_digest(&s("new_digest"))));
+    if let Some(r) = e.new_revision {
+        let digest = e.new_digest.as_deref().unwrap_or("");
+        line.push_str(&format!(" +rev {r} {}", short_digest(digest)));
     }
-    if let Some(a) = e["assignee"].as_str() {
+    if let Some(a) = &e.assignee {
         line.push_str(&format!(" -> {a}"));
     }
-    if let Some(m) = e["model"].as_str() {
+    if let Some(m) = &e.model {
         line.push_str(&format!(" model {m}"));
     }
     // Trailers are whatever a commit says: shown escaped, never sent raw to the terminal.
     let mut line = wf_core::text::visible(&line);
-    let sig = s("signature");
-    let shade = if sig == "good" {
+    let shade = if e.signature == Signature::Good {
         Color::Green
     } else {
         Color::Red
     };
     line.push_str(&format!(
         " {}\n",
-        paint(&format!("[sig {sig}]"), shade, color)
+        paint(&format!("[sig {}]", e.signature.as_str()), shade, color)
     ));
     line
 }

@@ -12,7 +12,7 @@ use wf_core::Workflow;
 use crate::context;
 use crate::error::CliError;
 use crate::output::{color_stdout, json, ndjson, nul_ids, paint, print, Color};
-use crate::show::task_json;
+use crate::task_json::task_json;
 use wf_store::Snapshot;
 
 /// List tasks: id, state, step, holder and title.

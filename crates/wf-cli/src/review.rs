@@ -9,10 +9,11 @@ use wf_core::task::Verdict;
 use wf_core::{Action, Task};
 use wf_store::Store;
 
+use crate::binding::bound;
 use crate::context::{self, KeyArgs};
 use crate::error::CliError;
 use crate::output::{print, short_digest};
-use crate::submit::{OutputArgs, Pending};
+use crate::revision::{OutputArgs, Pending};
 use wf_core::rules::Output;
 use wf_store::transaction::Files;
 use wf_store::Snapshot;
@@ -161,25 +162,6 @@ fn review_one(
         short_digest(&r.digest),
         task.step
     ))
-}
-
-/// The (revision, digest) an action binds to: the latest revision, unless the user named a
-/// digest, which must then match it (a prefix is enough); a mismatch is passed on for the core
-/// to refuse by the digest rule.
-pub fn bound(task: &Task, named: Option<&str>) -> (u32, String) {
-    match (task.latest(), named) {
-        (None, named) => (0, named.unwrap_or_default().to_string()),
-        (Some(r), None) => (r.number, r.digest.clone()),
-        (Some(r), Some(named)) => {
-            let bare = |s: &str| s.strip_prefix("sha256:").unwrap_or(s).to_ascii_lowercase();
-            let want = bare(named);
-            if want.len() >= 7 && bare(&r.digest).starts_with(&want) {
-                (r.number, r.digest.clone())
-            } else {
-                (r.number, format!("sha256:{want}"))
-            }
-        }
-    }
 }
 
 /// The files of revision `number` of a task, found by walking history back from `from`.

@@ -19,7 +19,7 @@ use wf_store::{Signer, Store, StoreError};
 use crate::context::{self, KeyArgs};
 use crate::error::CliError;
 use crate::output::{print, short_digest};
-use crate::submit::Pending;
+use crate::revision::Pending;
 use wf_store::transaction::TaskView;
 use wf_store::Snapshot;
 

@@ -2,14 +2,15 @@
 
 use clap::Parser;
 use git2::Sort;
-use serde_json::{json, Value};
+use serde_json::json;
 use wf_core::rules::holder;
-use wf_core::stats::{self, human_duration, Event, Outcomes, TaskNow};
+use wf_core::stats::{self, human_duration, Outcomes, TaskNow};
 use wf_core::task::TaskState;
 use wf_core::Timestamp;
 
 use crate::context;
 use crate::error::CliError;
+use crate::events::event;
 use crate::output::{json, print};
 use crate::progress::Progress;
 use wf_store::Snapshot;
@@ -55,27 +56,6 @@ pub fn parse_since(s: &str) -> Result<i64, CliError> {
     })
 }
 
-fn to_event(v: &Value) -> Event {
-    let s = |k: &str| v[k].as_str().map(str::to_string);
-    let time = s("time")
-        .and_then(|t| Timestamp::parse(&t))
-        .map_or(0, |t| t.0);
-    Event {
-        time,
-        task: s("task"),
-        action: s("action").unwrap_or_default(),
-        actor: s("actor"),
-        actor_kind: s("actor_kind"),
-        step: s("step"),
-        assignee: s("assignee"),
-        digest: s("digest"),
-        verdict: s("verdict"),
-        new_digest: s("new_digest"),
-        model: s("model"),
-        verified: v["signature"] == "good",
-    }
-}
-
 /// Run `wf-stats`.
 pub fn run(args: Args) -> Result<(), CliError> {
     let since = args.since.as_deref().map(parse_since).transpose()?;
@@ -90,8 +70,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let mut events = Vec::new();
     for oid in oids {
         progress.inc(1);
-        if let Some(v) = crate::log::event(&store, snap.actors(), oid)? {
-            events.push(to_event(&v));
+        if let Some(e) = event(&store, snap.actors(), oid)? {
+            events.push(e.for_stats());
         }
     }
     progress.finish();

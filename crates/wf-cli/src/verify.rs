@@ -1,16 +1,15 @@
 //! `wf-verify`: replay history and prove, commit by commit, that every rule held.
 
-use std::path::PathBuf;
-
 use clap::Parser;
 use git2::{Oid, Repository};
 use serde_json::{json, Value};
 use wf_core::text::visible;
-use wf_store::verify::{self as engine, Kind, Range, Report};
+use wf_store::verify::{Range, Report};
 
 use crate::context;
 use crate::error::CliError;
 use crate::output::{json as print_json, print, short_digest};
+use crate::verification::{problem_lines, run_range, Summary};
 
 /// Prove from history that every rule held: replay and check each wf commit of a range.
 ///
@@ -53,107 +52,6 @@ pub struct Args {
     pub global: context::Global,
 }
 
-/// Open the repository the way every thread of the verifier will: from git's environment
-/// when `GIT_DIR` is set (as in hooks, where pushed objects sit in a quarantine directory),
-/// else by path.
-pub fn opener(dir: PathBuf) -> impl Fn() -> Result<Repository, git2::Error> + Sync {
-    move || {
-        if std::env::var_os("GIT_DIR").is_some() {
-            Repository::open_from_env()
-        } else {
-            Repository::open(&dir)
-        }
-    }
-}
-
-/// The outcome of a run.
-pub struct Outcome {
-    /// Per-commit reports, oldest first.
-    pub reports: Vec<Report>,
-    /// The range as resolved.
-    pub range: Range,
-}
-
-/// Verify a range with the cache and all cores, showing progress on a terminal.
-/// Commits are judged in blocks of this many, oldest first; `each_block` sees every block's
-/// reports as soon as it is done, so output can stream while the rest is judged.
-pub const BLOCK: usize = 4096;
-
-/// Verify a range with the cache and all cores, showing progress on a terminal. `each_block`
-/// is called with the reports of each block, in order.
-pub fn run_range(
-    repo: &Repository,
-    range: Range,
-    use_cache: bool,
-    describe_cached: bool,
-    jobs: Option<usize>,
-    each_block: &mut dyn FnMut(&[Report]) -> Result<(), CliError>,
-) -> Result<Outcome, CliError> {
-    let oids = engine::commits(repo, &range)?;
-    check_complete(repo, &oids)?;
-    let cached = if use_cache {
-        engine::load_cache(repo)
-    } else {
-        Default::default()
-    };
-    let threads = jobs.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
-    let bar = std::sync::Mutex::new(crate::progress::Progress::new(
-        "wf-verify",
-        Some(oids.len() as u64),
-    ));
-    let progress = |n: usize| {
-        if let Ok(mut b) = bar.lock() {
-            b.inc(n as u64);
-        }
-    };
-    let open = opener(repo.path().to_path_buf());
-    let mut reports = Vec::with_capacity(oids.len());
-    for block in oids.chunks(BLOCK) {
-        let done = engine::verify(&open, block, &cached, describe_cached, threads, &progress)?;
-        each_block(&done)?;
-        reports.extend(done);
-    }
-    if let Ok(mut b) = bar.lock() {
-        b.finish();
-    }
-    if use_cache {
-        let clean: Vec<(Oid, Kind)> = reports
-            .iter()
-            .filter(|r| r.problems.is_empty() && r.kind != Kind::Cached)
-            .map(|r| (r.commit, r.kind))
-            .collect();
-        // The cache only saves time; failing to write it is not a verification failure.
-        let _ = engine::save_cache(repo, &clean);
-    }
-    Ok(Outcome { reports, range })
-}
-
-/// Refuse a range with a commit whose parents a shallow clone did not fetch: such a commit
-/// cannot be judged against its parent (git shows it as a root), so verification would be
-/// incomplete. A shallow clone whose missing history is outside the range verifies as usual.
-fn check_complete(repo: &Repository, oids: &[Oid]) -> Result<(), CliError> {
-    let shallow = engine::shallow_commits(repo);
-    let cut: Vec<&Oid> = oids.iter().filter(|o| shallow.contains(o)).collect();
-    let Some(first) = cut.first() else {
-        return Ok(());
-    };
-    let more = match cut.len() {
-        1 => String::new(),
-        n => format!(" (and {} more)", n - 1),
-    };
-    Err(CliError::store(
-        format!(
-            "the history is shallow: the parents of commit {}{more} were not fetched, so verification would be incomplete",
-            &first.to_string()[..12]
-        ),
-        "fetch the whole history (git fetch --unshallow; CI: fetch-depth: 0), or verify a range whose parents are all here (wf-verify --base BASE)",
-    ))
-}
-
 /// Resolve `REV` or `A..B` (and `--base`) to a range.
 pub fn resolve(
     repo: &Repository,
@@ -194,94 +92,17 @@ pub fn resolve(
     Ok(range)
 }
 
-/// One line per problem: `commit task check: reason`.
-pub fn problem_lines(reports: &[Report]) -> String {
-    let mut out = String::new();
-    for r in reports {
-        for p in &r.problems {
-            // Reasons quote paths and trailers of the commit: shown escaped, on one line.
-            out.push_str(&format!(
-                "{} {} {}: {}\n",
-                &r.commit.to_string()[..12],
-                visible(r.task.as_deref().unwrap_or("-")),
-                p.check,
-                visible(&p.reason)
-            ));
-        }
-    }
-    out
-}
-
-/// Counts for the summary.
-pub struct Summary {
-    /// Commits in the range.
-    pub commits: usize,
-    /// Judged now.
-    pub checked: usize,
-    /// Left alone (not wf commits).
-    pub skipped: usize,
-    /// Clean by an earlier run.
-    pub cached: usize,
-    /// Problems.
-    pub problems: usize,
-    /// Commits with problems.
-    pub bad: usize,
-}
-
-impl Summary {
-    /// Count.
-    pub fn of(reports: &[Report]) -> Summary {
-        let count = |k: Kind| reports.iter().filter(|r| r.kind == k).count();
-        Summary {
-            commits: reports.len(),
-            checked: reports.len() - count(Kind::Skipped) - count(Kind::Cached),
-            skipped: count(Kind::Skipped),
-            cached: count(Kind::Cached),
-            problems: reports.iter().map(|r| r.problems.len()).sum(),
-            bad: reports.iter().filter(|r| !r.problems.is_empty()).count(),
-        }
-    }
-    /// One line.
-    pub fn line(&self) -> String {
-        let verdict = if self.problems == 0 {
-            "clean".to_string()
-        } else {
-            format!(
-                "{} problem{} in {} commit{}",
-                self.problems,
-                plural(self.problems),
-                self.bad,
-                plural(self.bad)
-            )
-        };
-        format!(
-            "verified {} commit{} ({} checked, {} cached, {} not wf): {verdict}\n",
-            self.commits,
-            plural(self.commits),
-            self.checked,
-            self.cached,
-            self.skipped
-        )
-    }
-    fn json(&self) -> Value {
-        json!({
-            "commits": self.commits,
-            "checked": self.checked,
-            "cached": self.cached,
-            "skipped": self.skipped,
-            "problems": self.problems,
-            "bad_commits": self.bad,
-            "clean": self.problems == 0,
-        })
-    }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
+/// The summary object of `wf.verify/1`.
+fn summary_json(s: &Summary) -> Value {
+    json!({
+        "commits": s.commits,
+        "checked": s.checked,
+        "cached": s.cached,
+        "skipped": s.skipped,
+        "problems": s.problems,
+        "bad_commits": s.bad,
+        "clean": s.problems == 0,
+    })
 }
 
 fn approval_rows(reports: &[Report]) -> Vec<Value> {
@@ -365,11 +186,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
             },
             "commits": out.reports.iter().map(commit_json).collect::<Vec<_>>(),
             "approvals": approval_rows(&out.reports),
-            "summary": summary.json(),
+            "summary": summary_json(&summary),
         }))?;
     } else if args.ndjson {
         let mut text = String::new();
-        let mut s = summary.json();
+        let mut s = summary_json(&summary);
         s["schema"] = json!("wf.verify.summary/1");
         s["approvals"] = json!(approval_rows(&out.reports));
         text.push_str(&s.to_string());
@@ -401,13 +222,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     }
     if summary.problems > 0 {
         return Err(CliError::rejected(
-            format!(
-                "{} problem{} in {} commit{}",
-                summary.problems,
-                plural(summary.problems),
-                summary.bad,
-                plural(summary.bad)
-            ),
+            summary.verdict(),
             "see spec/verify.md for each check; git show COMMIT shows the commit",
         ));
     }
