@@ -26,8 +26,7 @@ pub fn split(input: &[u8]) -> Vec<String> {
 /// a failing id is reported on stderr as `TOOL: ID: message` (and its hint) and the next id
 /// is tried; at the end, any failure gives [`CliError::partial`] (exit 8). Errors that are not
 /// about one id ([`crate::error::Kind::per_id`]: identity, store, I/O) stop at once with their
-/// own code. No ids on stdin is
-/// not an error: nothing is done.
+/// own code. No ids on stdin is not an error: nothing is done.
 pub fn each(
     tool: &str,
     arg: &str,

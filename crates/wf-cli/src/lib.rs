@@ -71,9 +71,9 @@ pub fn main<A: Parser>(tool: &str, run: fn(A) -> Result<(), CliError>) -> ExitCo
 }
 
 /// Print an error as one line (`TOOL: message`, or `TOOL: ID: message` for one of the ids read
-/// from stdin) and its hint lines (`hint: ...`). Messages quote what users, files and commits hold, so every
-/// control character is escaped ([`wf_core::text::visible`]): one line each, nothing a terminal
-/// would act on.
+/// from stdin) and its hint lines (`hint: ...`). Messages quote what users, files and commits
+/// hold, so every control character is escaped ([`wf_core::text::visible`]): one line each,
+/// nothing a terminal would act on.
 pub fn report(tool: &str, id: Option<&str>, e: &CliError) {
     use wf_core::text::visible;
     match id {
