@@ -22,17 +22,14 @@ pub enum Change {
     Set,
 }
 
-/// Every file under `.wf/` at `tip`; refuses a commit that is not a wf store.
+/// Every file under `.wf/` at `tip`, loaded by the one loader ([`wf_store::Snapshot`]): refuses
+/// a commit that is not a wf store, or whose `.wf/` does not load.
 pub fn load_files(store: &Store, tip: Option<Oid>) -> Result<Files, CliError> {
-    let tip = tip.ok_or(wf_store::StoreError::NotAStore)?;
-    let files = wf_store::verify::wf_files(&store.reader()?, store.root(tip)?)?;
-    if !files.contains_key(policy::STORE_FILE) {
-        return Err(wf_store::StoreError::NotAStore.into());
-    }
-    Ok(files)
+    Ok(wf_store::Snapshot::load(store, tip)?.files)
 }
 
-/// The policy those files hold.
+/// The policy those files hold (they were loaded by [`load_files`], so this only fails on files
+/// an edit made).
 pub fn loaded(files: &Files) -> Result<policy::Loaded, CliError> {
     policy::load(files).map_err(|e| CliError::store(e, "an admin restores .wf/ from history"))
 }
