@@ -455,6 +455,38 @@ fn ids_from_a_queue_are_run_one_by_one() {
     }
 }
 
+/// A runner's queue does not stop at one failing agent: the next task is run, the failure is
+/// reported with its task, and the run ends with exit 8.
+#[test]
+fn a_failing_agent_on_one_task_of_a_queue_does_not_stop_the_others() {
+    need("sh");
+    let s = Store::new();
+    let a = drafting(&s);
+    let b = drafting(&s);
+    // The agent fails on the first task of the queue and drafts the other.
+    let agent = s.script(
+        "bin/picky-agent",
+        &format!(
+            "#!/bin/sh\nprompt=$(cat)\ncase \"$prompt\" in *{a}*) echo 'not this one' >&2; exit 3;; esac\necho 'A draft.'\n"
+        ),
+    );
+    configure(&s, "30", &[&agent]);
+    let out = s.sh(&format!(
+        "printf '%s\\n%s\\n' {a} {b} | WF_SIGNING_KEY=$KEYS/drafter-bot wf-run -"
+    ));
+    assert_eq!(out.status.code(), Some(8), "{}", describe(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "wf-run: {a}: the agent of drafter-bot exited with status 3"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("wf-run: 1 of 2 ids failed"), "{err}");
+    assert_eq!(s.show(&a)["step"], "draft");
+    assert_eq!(s.show(&b)["step"], "review");
+}
+
 #[test]
 fn an_interrupt_stops_the_agent_and_records_nothing() {
     let s = Store::new();

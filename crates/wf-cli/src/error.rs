@@ -81,9 +81,9 @@ pub enum Kind {
     Store,
     /// git or the file system failed underneath.
     Failure,
-    /// An agent started by `wf-run` could not start, failed or timed out (exit 7). Like every
-    /// failure it stops a run over ids on stdin, although `spec/run.md` says the next id is
-    /// tried: issue 11 changes no behaviour, so that difference is left for its own change.
+    /// An agent started by `wf-run` could not start, failed or timed out (exit 7). It is about
+    /// one task: over ids on stdin the next id is tried (`spec/run.md`), so one bad task does
+    /// not stop a runner's queue.
     Agent,
     /// Stdout was closed by its reader (`| head`): the tool stops quietly with exit 0.
     BrokenPipe,
@@ -113,7 +113,7 @@ impl Kind {
     pub fn per_id(self) -> bool {
         matches!(
             self,
-            Kind::Refused | Kind::Usage | Kind::NotFound | Kind::Conflict
+            Kind::Refused | Kind::Usage | Kind::NotFound | Kind::Conflict | Kind::Agent
         )
     }
 }
@@ -503,7 +503,7 @@ mod tests {
         assert!(Kind::Conflict.per_id());
         assert!(!Kind::Locked.per_id());
         assert_eq!(Kind::Locked.exit(), Exit::Conflict);
-        assert!(!Kind::Agent.per_id());
+        assert!(Kind::Agent.per_id());
         assert!(!Kind::Identity.per_id());
     }
 }
