@@ -49,6 +49,7 @@ pub fn bin(tool: &str) -> &'static str {
         "wf-graph" => env!("CARGO_BIN_EXE_wf-graph"),
         "wf-stats" => env!("CARGO_BIN_EXE_wf-stats"),
         "wf-repair" => env!("CARGO_BIN_EXE_wf-repair"),
+        "wf-sync" => env!("CARGO_BIN_EXE_wf-sync"),
         other => panic!("no such wf tool: {other}"),
     }
 }

@@ -330,10 +330,24 @@ fn judge(
     eprint!("{text}");
     if !refused.is_empty() || summary.problems > 0 {
         let n = refused.len() + summary.problems;
-        return Err(CliError::rejected(
+        let mut e = CliError::rejected(
             format!("push refused: {n} problem{}", if n == 1 { "" } else { "s" }),
             "nothing was updated; fix the history (spec/verify.md) and push again",
-        ));
+        );
+        // wf actions that lost their signatures were re-created by git (a rebase, a
+        // cherry-pick): wf sync signs them again by their actors' keys and publishes them.
+        let resigned = out.reports.iter().any(|r| {
+            r.action.is_some()
+                && r.problems
+                    .iter()
+                    .any(|p| p.check == wf_core::verify::Check::Unsigned)
+        });
+        if resigned {
+            e = e.with_hint(
+                "wf actions without signatures were re-created by git (git pull --rebase, a cherry-pick): run wf sync, which signs them again and publishes them",
+            );
+        }
+        return Err(e);
     }
     Ok(())
 }

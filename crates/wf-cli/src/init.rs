@@ -7,10 +7,10 @@ use wf_core::trailer::{self, key};
 use wf_core::Workflow;
 use wf_store::{sign, Person, Store};
 
-use crate::allowed_signers;
 use crate::context::{self, KeyArgs, ACTORS_FILE, SIGNERS_FILE, STORE_FILE, WORKFLOWS_DIR};
 use crate::error::CliError;
 use crate::output::print;
+use crate::{allowed_signers, merge_config};
 use wf_store::Plan;
 
 /// Create or adopt a git repository as a wf store.
@@ -70,6 +70,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         if store.read(tip, STORE_FILE)?.is_some() {
             let snap = wf_store::Snapshot::load(&store, Some(tip))?;
             allowed_signers::configure(&store, snap.actors())?;
+            merge_config::install(&store)?;
             let me = context::whoami(snap.actors(), signer.as_ref())
                 .map(|a| format!("you are {}", a.id))
                 .unwrap_or_else(|_| "your key is not registered here".into());
@@ -134,6 +135,19 @@ pub fn run(args: Args) -> Result<(), CliError> {
     for (path, text) in &files {
         writes.push((path.clone(), store.blob(text.as_bytes())?));
     }
+    // A new store's .gitattributes holds wf's lines: checkouts of .wf/ and tasks/ are the
+    // verified bytes, and task files merge through wf's driver. One that is there already
+    // was checked above.
+    let attributes_there = match store.tip(&branch)? {
+        Some(t) => store.read(t, wf_core::checkout::ATTRIBUTES_FILE)?.is_some(),
+        None => false,
+    };
+    if !attributes_there {
+        writes.push((
+            wf_core::checkout::ATTRIBUTES_FILE.to_string(),
+            store.blob(wf_core::checkout::attributes_block().as_bytes())?,
+        ));
+    }
     let time = context::now()?;
     let (oid, ()) =
         store.transact::<CliError, _, _>(signer.as_ref(), time.0, &mut context::notice, |tip| {
@@ -161,11 +175,12 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 },
                 writes: writes.clone(),
                 removes: vec![],
-                guard: vec![".wf/".into()],
+                guard: vec![".wf/".into(), wf_core::checkout::ATTRIBUTES_FILE.into()],
                 result: (),
             })
         })?;
     allowed_signers::configure(&store, &actors)?;
+    merge_config::install(&store)?;
     let fp = sign::fingerprint(signer.public_key()).unwrap_or_default();
     print(&format!(
         "{} wf store {} at {}\nadmin {id} ({fp})\n",

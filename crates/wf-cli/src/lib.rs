@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod frontdoor;
 pub mod ids;
+pub mod merge_config;
 pub mod output;
 pub mod policy_change;
 pub mod progress;
@@ -37,6 +38,7 @@ pub mod run;
 pub mod show;
 pub mod stats;
 pub mod submit;
+pub mod sync;
 pub mod verify;
 
 use std::process::ExitCode;

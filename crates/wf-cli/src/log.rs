@@ -41,6 +41,10 @@ pub struct Args {
     /// Show each commit's patch.
     #[arg(short = 'p', long = "patch")]
     pub patch: bool,
+    /// The actions this clone made that `wf sync` superseded (kept under refs/wf/superseded/),
+    /// instead of the branch's history.
+    #[arg(long)]
+    pub superseded: bool,
     #[command(flatten)]
     pub global: context::Global,
 }
@@ -62,6 +66,18 @@ fn log(store: &Store, snap: &Snapshot, only: Option<String>, args: &Args) -> Res
     // One task's history comes from the task index (`spec/store.md`): a few commits read,
     // whatever the length of the history. All tasks' history is a walk.
     let oids: Vec<Oid> = match &only {
+        _ if args.superseded => {
+            let mut found = Vec::new();
+            for r in store
+                .git()
+                .references_glob(&format!("{}*", wf_store::publish::SUPERSEDED))?
+            {
+                if let Some(o) = r?.target() {
+                    found.push(o);
+                }
+            }
+            found
+        }
         Some(id) => wf_store::index::commits_of(store.git(), snap.commit, id)?,
         None => {
             let mut walk = store.git().revwalk()?;

@@ -230,12 +230,26 @@ pub fn join_for_merge(
     let Some(ours) = store.head_commit().map_err(|e| refused(e.to_string()))? else {
         return Ok(Err("the branch has no commit".into()));
     };
+    // git names the commit being merged in in the environment of a merge driver
+    // (`GITHEAD_<commit>`), and writes MERGE_HEAD only afterwards.
     let merge_head = std::fs::read_to_string(repo.path().join("MERGE_HEAD")).unwrap_or_default();
-    let Some(theirs) = merge_head
+    let named: Vec<Oid> = std::env::vars()
+        .filter_map(|(k, _)| {
+            k.strip_prefix("GITHEAD_")
+                .and_then(|h| Oid::from_str(h).ok())
+        })
+        .filter(|o| *o != ours)
+        .collect();
+    let theirs = match merge_head
         .lines()
         .next()
         .and_then(|l| Oid::from_str(l.trim()).ok())
-    else {
+    {
+        Some(o) => Some(o),
+        None if named.len() == 1 => named.first().copied(),
+        None => None,
+    };
+    let Some(theirs) = theirs else {
         return Ok(Err(
             "this is not a merge of two lines (a rebase or a cherry-pick re-creates actions without their signatures)".into(),
         ));

@@ -142,11 +142,11 @@ pub fn local_commits(store: &Store, upstream: Oid, local: Oid) -> Result<Vec<(Oi
 /// of an actor (by the public key registered at the upstream, in `actor.keys`); every actor
 /// whose action is replayed must have one, which [`missing_keys`] checks first. `fresh_id`
 /// makes a new task id when a local task's id was taken upstream. Writes objects only.
-pub fn replay(
+pub fn replay<'k>(
     store: &Store,
     upstream: Oid,
     local: Oid,
-    signer_of: &dyn Fn(&Actor) -> Option<&dyn Signer>,
+    signer_of: &dyn Fn(&Actor) -> Option<&'k dyn Signer>,
     fresh_id: &mut dyn FnMut(&[String]) -> String,
 ) -> Result<Replayed> {
     let commits = local_commits(store, upstream, local)?;
@@ -220,11 +220,11 @@ pub fn replay(
 
 /// The actors whose actions would be replayed and for whom `signer_of` has no key: `(actor,
 /// the key's fingerprint)`, so the tool can stop before changing anything.
-pub fn missing_keys(
+pub fn missing_keys<'k>(
     store: &Store,
     upstream: Oid,
     local: Oid,
-    signer_of: &dyn Fn(&Actor) -> Option<&dyn Signer>,
+    signer_of: &dyn Fn(&Actor) -> Option<&'k dyn Signer>,
 ) -> Result<Vec<(String, String)>> {
     let snap = Snapshot::load(store, Some(upstream))?;
     let mut missing = Vec::new();
@@ -280,13 +280,13 @@ fn carry(store: &Store, c: Oid, tip: Oid) -> Result<Oid> {
 }
 
 /// Decide a task action again on `tip`; `Ok(Err(reason))` when it no longer passes.
-fn task_again(
+fn task_again<'k>(
     store: &Store,
     reader: &Reader,
     r: &Recorded,
     tip: Oid,
     renamed: &mut BTreeMap<String, String>,
-    signer_of: &dyn Fn(&Actor) -> Option<&dyn Signer>,
+    signer_of: &dyn Fn(&Actor) -> Option<&'k dyn Signer>,
     fresh_id: &mut dyn FnMut(&[String]) -> String,
 ) -> Result<std::result::Result<(Oid, String), String>> {
     let snap = Snapshot::load(store, Some(tip))?;
@@ -375,13 +375,13 @@ fn task_again(
 
 /// Replay a change to `.wf/` on `tip`: the files it changed, changed the same way there, judged
 /// by the verifier's own function ([`wf_core::verify::replay_policy`]) with its message.
-fn policy_again(
+fn policy_again<'k>(
     store: &Store,
     reader: &Reader,
     c: Oid,
     tip: Oid,
     actor: &str,
-    signer_of: &dyn Fn(&Actor) -> Option<&dyn Signer>,
+    signer_of: &dyn Fn(&Actor) -> Option<&'k dyn Signer>,
 ) -> Result<std::result::Result<Oid, String>> {
     let (_, bytes) = reader.raw(c)?;
     let raw = crate::raw::parse(&bytes).map_err(StoreError::Policy)?;

@@ -39,6 +39,7 @@ complete -c wf -n "__fish_wf_needs_command" -f -a "ls" -d 'List tasks: id, state
 complete -c wf -n "__fish_wf_needs_command" -f -a "log" -d 'Show the history of one task, or of all: every action, newest first'
 complete -c wf -n "__fish_wf_needs_command" -f -a "graph" -d 'Draw a workflow as a graph: Graphviz DOT (default) or Mermaid'
 complete -c wf -n "__fish_wf_needs_command" -f -a "stats" -d 'Figures about the work, from history: cycle times, review rounds, AI share, acceptance'
+complete -c wf -n "__fish_wf_needs_command" -f -a "sync" -d 'Bring this clone up to date with its upstream and publish its actions'
 complete -c wf -n "__fish_wf_needs_command" -f -a "policy" -d 'See and change the policy: workflows, the admin quorum, and pending proposals'
 complete -c wf -n "__fish_wf_needs_command" -f -a "verify" -d 'Prove from history that every rule held: replay and check each wf commit of a range'
 complete -c wf -n "__fish_wf_needs_command" -f -a "hook" -d 'Install and run wf\'s git hooks: the verifier on a server\'s pushes, or before a clone\'s'
@@ -157,6 +158,7 @@ complete -c wf -n "__fish_wf_using_subcommand log" -s C -d 'Run as if started in
 complete -c wf -n "__fish_wf_using_subcommand log" -l json -d 'One JSON document (schema wf.log/1)'
 complete -c wf -n "__fish_wf_using_subcommand log" -l ndjson -d 'One JSON object per event and line (schema wf.event/1), streamed'
 complete -c wf -n "__fish_wf_using_subcommand log" -s p -l patch -d 'Show each commit\'s patch'
+complete -c wf -n "__fish_wf_using_subcommand log" -l superseded -d 'The actions this clone made that `wf sync` superseded (kept under refs/wf/superseded/), instead of the branch\'s history'
 complete -c wf -n "__fish_wf_using_subcommand log" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wf -n "__fish_wf_using_subcommand log" -s V -l version -d 'Print version'
 complete -c wf -n "__fish_wf_using_subcommand graph" -l task -d 'Draw this task (id or unique prefix) on its workflow' -r
@@ -170,6 +172,13 @@ complete -c wf -n "__fish_wf_using_subcommand stats" -s C -d 'Run as if started 
 complete -c wf -n "__fish_wf_using_subcommand stats" -l json -d 'One JSON document (schema wf.stats/1)'
 complete -c wf -n "__fish_wf_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wf -n "__fish_wf_using_subcommand stats" -s V -l version -d 'Print version'
+complete -c wf -n "__fish_wf_using_subcommand sync" -l key -d 'A key that may sign replayed actions (repeatable): it signs the actions of the actor it is registered to. Also used: $WF_SIGNING_KEY, git\'s user.signingkey and `git config wf.key.ACTOR PATH`' -r
+complete -c wf -n "__fish_wf_using_subcommand sync" -l merge-driver -d 'Run as git\'s merge driver for task files: BASE OURS THEIRS PATH (%O %A %B %P). wf-init configures it' -r -F
+complete -c wf -n "__fish_wf_using_subcommand sync" -s C -d 'Run as if started in DIR (like git -C)' -r -F
+complete -c wf -n "__fish_wf_using_subcommand sync" -l dry-run -d 'Show what would be published, superseded and renamed; change nothing, push nothing'
+complete -c wf -n "__fish_wf_using_subcommand sync" -l json -d 'One JSON document (schema wf.sync/1)'
+complete -c wf -n "__fish_wf_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wf -n "__fish_wf_using_subcommand sync" -s V -l version -d 'Print version'
 complete -c wf -n "__fish_wf_using_subcommand policy; and not __fish_seen_subcommand_from show set endorse withdraw" -s C -d 'Run as if started in DIR (like git -C)' -r -F
 complete -c wf -n "__fish_wf_using_subcommand policy; and not __fish_seen_subcommand_from show set endorse withdraw" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wf -n "__fish_wf_using_subcommand policy; and not __fish_seen_subcommand_from show set endorse withdraw" -s V -l version -d 'Print version'

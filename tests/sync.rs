@@ -1,0 +1,361 @@
+//! Teams across clones (spec/sync.md): several clones of one server guarded by wf-hook,
+//! concurrent actions on one task joined by plain `git pull` (wf's merge driver) or replayed by
+//! `wf sync`, superseded actions kept, a rebase repaired, task ids taken twice, a missing key.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::{describe, json, Store, BOB, BOT, CAROL};
+
+/// A server with the hooks, alice's store pushed to it, and a task at its review step held by
+/// bob (the bot drafted it).
+struct Team {
+    s: Store,
+    server: PathBuf,
+    /// The task at review.
+    t: String,
+}
+
+const DRAFT: &[u8] = b"# Launch\n\nThe AI wrote this.\n";
+
+impl Team {
+    fn new() -> Team {
+        let s = Store::new();
+        let t = s
+            .ok("wf-new", &["--title", "Launch"], "alice")
+            .trim()
+            .to_string();
+        s.to_review(&t, DRAFT);
+        let server = s.root.join("server.git");
+        let sp = server.to_str().unwrap().to_string();
+        s.git(&["init", "-q", "--bare", "-b", "main", &sp]);
+        s.call("wf-hook").args(["install", "-C", &sp]).ok();
+        s.git(&["remote", "add", "origin", &sp]);
+        s.git(&["push", "-q", "-u", "origin", "main"]);
+        let team = Team { s, server, t };
+        team.setup(&team.s.repo.clone(), "alice");
+        team
+    }
+
+    /// A clone of the server for `who`, adopted with wf-init (allowed signers, merge driver).
+    fn clone_for(&self, who: &str) -> PathBuf {
+        self.clone_named(who, who)
+    }
+
+    /// A clone in `clone-NAME`, adopted with `who`'s key.
+    fn clone_named(&self, name: &str, who: &str) -> PathBuf {
+        let dir = self.s.root.join(format!("clone-{name}"));
+        let out = self.s.git_at(
+            &self.s.root,
+            &[
+                "clone",
+                "-q",
+                self.server.to_str().unwrap(),
+                dir.to_str().unwrap(),
+            ],
+            &[],
+            None,
+        );
+        assert!(out.status.success(), "clone: {}", describe(&out));
+        self.setup(&dir, who);
+        let out = self.s.call("wf-init").arg(".").key(who).dir(&dir).run();
+        assert!(out.status.success(), "wf-init adopt: {}", describe(&out));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("adopted"));
+        dir
+    }
+
+    fn setup(&self, dir: &Path, who: &str) {
+        for (k, v) in [
+            ("user.name", who),
+            ("user.email", "dev@example.com"),
+            ("pull.rebase", "false"),
+        ] {
+            self.git(dir, &["config", k, v]);
+        }
+    }
+
+    /// git in `dir`; must succeed; stdout.
+    fn git(&self, dir: &Path, args: &[&str]) -> String {
+        let out = self.s.git_at(dir, args, &[], None);
+        assert!(out.status.success(), "git {args:?}: {}", describe(&out));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// A wf tool in `dir` signing as `key`.
+    fn tool(&self, dir: &Path, tool: &str, args: &[&str], key: &str) -> Output {
+        self.s.call(tool).args(args).key(key).dir(dir).run()
+    }
+
+    fn ok(&self, dir: &Path, tool: &str, args: &[&str], key: &str) -> String {
+        let out = self.tool(dir, tool, args, key);
+        assert!(out.status.success(), "{tool} {args:?}: {}", describe(&out));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn server_main(&self) -> String {
+        self.git(&self.server, &["rev-parse", "refs/heads/main"])
+            .trim()
+            .to_string()
+    }
+
+    /// The server's history verifies clean, passes git fsck --strict, and no task file holds
+    /// conflict markers.
+    fn assert_server_sound(&self) {
+        let out = self
+            .s
+            .call("wf-verify")
+            .args(["--no-cache", "-C", self.server.to_str().unwrap()])
+            .run();
+        assert!(
+            out.status.success(),
+            "wf-verify on the server: {}",
+            describe(&out)
+        );
+        self.git(&self.server, &["fsck", "--strict", "--no-progress"]);
+        let files = self.git(
+            &self.server,
+            &["ls-tree", "-r", "--name-only", "main", "tasks"],
+        );
+        for f in files.lines().filter(|f| f.ends_with(".toml")) {
+            let text = self.git(&self.server, &["show", &format!("main:{f}")]);
+            assert!(
+                !text.contains("<<<<<<<"),
+                "{f} holds conflict markers:\n{text}"
+            );
+        }
+    }
+
+    fn show(&self, dir: &Path, id: &str) -> serde_json::Value {
+        json(&self.s.call("wf-show").args([id, "--json"]).dir(dir).ok())
+    }
+}
+
+#[test]
+fn actions_on_different_tasks_merge_with_plain_git_pull() {
+    let team = Team::new();
+    let b = team.clone_for("bob");
+    let other = team.ok(&team.s.repo, "wf-new", &["--title", "Other"], "alice");
+    team.git(&team.s.repo, &["push", "-q", "origin", "main"]);
+    team.ok(
+        &b,
+        "wf-review",
+        &[&team.t, "--comment", "-m", "a thought"],
+        "bob",
+    );
+    team.git(&b, &["pull", "-q", "--no-edit", "origin", "main"]);
+    team.git(&b, &["push", "-q", "origin", "main"]);
+    team.assert_server_sound();
+    assert_eq!(team.show(&b, other.trim())["title"], "Other");
+}
+
+#[test]
+fn a_comment_and_a_handoff_on_one_task_join_through_the_merge_driver() {
+    let team = Team::new();
+    let b = team.clone_for("bob");
+    // alice hands the review to carol and pushes; bob, meanwhile, comments.
+    team.ok(
+        &team.s.repo,
+        "wf-assign",
+        &[&team.t, "--to", CAROL.0],
+        "alice",
+    );
+    team.git(&team.s.repo, &["push", "-q", "origin", "main"]);
+    team.ok(
+        &b,
+        "wf-review",
+        &[&team.t, "--comment", "-m", "looks fine"],
+        "bob",
+    );
+    team.git(&b, &["pull", "-q", "--no-edit", "origin", "main"]);
+    let parents = team.git(&b, &["rev-list", "--parents", "-1", "HEAD"]);
+    assert_eq!(parents.split_whitespace().count(), 3, "a merge: {parents}");
+    team.git(&b, &["push", "-q", "origin", "main"]);
+    team.assert_server_sound();
+    let t = team.show(&b, &team.t);
+    assert_eq!(t["holder"], CAROL.0, "{t:#}");
+    assert_eq!(t["review"].as_array().unwrap().len(), 1, "{t:#}");
+}
+
+#[test]
+fn an_accept_and_a_handoff_of_one_review_conflict_and_wf_sync_supersedes_one() {
+    let team = Team::new();
+    let b = team.clone_for("bob");
+    team.ok(
+        &team.s.repo,
+        "wf-assign",
+        &[&team.t, "--to", CAROL.0],
+        "alice",
+    );
+    team.git(&team.s.repo, &["push", "-q", "origin", "main"]);
+    team.ok(
+        &b,
+        "wf-review",
+        &[&team.t, "--accept", "-m", "ship it"],
+        "bob",
+    );
+    let accept = team.git(&b, &["rev-parse", "HEAD"]).trim().to_string();
+    // A plain git pull cannot join them: the driver leaves the file conflicted and says why.
+    let out = team.s.git_at(
+        &b,
+        &["pull", "-q", "--no-edit", "origin", "main"],
+        &[],
+        None,
+    );
+    assert!(!out.status.success(), "{}", describe(&out));
+    let file = b.join(wf_core::Task::path(&team.t));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.starts_with("# wf: ") && text.contains("run `git merge --abort`, then `wf sync`"),
+        "{text}"
+    );
+    assert!(text.contains("<<<<<<< ours"), "{text}");
+    team.git(&b, &["merge", "--abort"]);
+    // wf sync: bob's accept is decided again on the upstream, where carol holds the review.
+    let before = team.server_main();
+    let out = team
+        .s
+        .call("wf-sync")
+        .arg("--json")
+        .key("bob")
+        .dir(&b)
+        .run();
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let v = json(&String::from_utf8_lossy(&out.stdout));
+    common::schema::check(&v);
+    let sup = &v["superseded"][0];
+    assert_eq!(sup["task"], team.t.as_str(), "{v:#}");
+    assert_eq!(sup["action"], "review");
+    assert_eq!(sup["commit"], accept.as_str());
+    assert!(
+        sup["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("rule 2 (assignee-only)"),
+        "{v:#}"
+    );
+    assert_eq!(
+        sup["ref"].as_str().unwrap(),
+        format!("refs/wf/superseded/{accept}")
+    );
+    assert!(sup["by"].is_string(), "{v:#}");
+    assert_eq!(v["published"].as_array().unwrap().len(), 0);
+    // Kept, not lost; listed by wf-log --superseded; the clone now has the upstream.
+    assert_eq!(
+        team.git(&b, &["rev-parse", &format!("refs/wf/superseded/{accept}")])
+            .trim(),
+        accept
+    );
+    let log = team.s.call("wf-log").arg("--superseded").dir(&b).ok();
+    assert!(
+        log.starts_with(&accept[..12]) && log.contains("review"),
+        "{log}"
+    );
+    assert_eq!(team.git(&b, &["rev-parse", "HEAD"]).trim(), before);
+    assert_eq!(team.server_main(), before, "nothing was pushed");
+    assert_eq!(team.show(&b, &team.t)["holder"], CAROL.0);
+}
+
+#[test]
+fn after_git_pull_rebase_the_push_is_refused_and_wf_sync_signs_the_actions_again() {
+    let team = Team::new();
+    let b = team.clone_for("bob");
+    team.ok(&b, "wf-hook", &["install"], "bob");
+    let other = team
+        .ok(&team.s.repo, "wf-new", &["--title", "Other"], "alice")
+        .trim()
+        .to_string();
+    team.git(&team.s.repo, &["push", "-q", "origin", "main"]);
+    team.ok(&b, "wf-review", &[&team.t, "--comment", "-m", "one"], "bob");
+    team.ok(&b, "wf-review", &[&team.t, "--comment", "-m", "two"], "bob");
+    team.git(&b, &["pull", "-q", "--rebase", "origin", "main"]);
+    let out = team
+        .s
+        .git_at(&b, &["push", "-q", "origin", "main"], &[], None);
+    assert!(!out.status.success(), "{}", describe(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unsigned") && err.contains("run wf sync"),
+        "{err}"
+    );
+    let before = team.server_main();
+    let out = team.ok(&b, "wf-sync", &[], "bob");
+    assert!(
+        out.contains(&format!("published {} review", team.t)),
+        "{out}"
+    );
+    assert!(out.contains("pushed"), "{out}");
+    assert_ne!(team.server_main(), before);
+    team.assert_server_sound();
+    let t = team.show(&b, &team.t);
+    assert_eq!(t["review"].as_array().unwrap().len(), 2, "{t:#}");
+    assert_eq!(team.show(&b, &other)["title"], "Other");
+    team.s.assert_verifies("HEAD");
+}
+
+#[test]
+fn a_task_id_taken_upstream_gets_a_new_one() {
+    let team = Team::new();
+    let b = team.clone_named("alice2", "alice");
+    // alice creates a task and pushes; the same `new` (same id) is made on bob's line too.
+    let id = team
+        .ok(&team.s.repo, "wf-new", &["--title", "Mine"], "alice")
+        .trim()
+        .to_string();
+    let created = team
+        .git(&team.s.repo, &["rev-parse", "HEAD"])
+        .trim()
+        .to_string();
+    team.git(&team.s.repo, &["push", "-q", "origin", "main"]);
+    team.git(&b, &["fetch", "-q", "origin"]);
+    team.git(&b, &["cherry-pick", &created]);
+    team.git(&b, &["reset", "-q", "--hard", "HEAD"]);
+    team.git(&b, &["fetch", "-q", "origin"]);
+    // Not yet: the clone's upstream has the id now.
+    let out = team.ok(&b, "wf-sync", &["--json"], "alice");
+    let v = json(&out);
+    let renamed = &v["renamed"][0];
+    assert_eq!(renamed["from"], id.as_str(), "{v:#}");
+    let new_id = renamed["to"].as_str().unwrap().to_string();
+    assert_ne!(new_id, id);
+    assert_eq!(v["published"][0]["task"], new_id.as_str());
+    team.assert_server_sound();
+    assert_eq!(team.show(&b, &new_id)["title"], "Mine");
+    assert_eq!(team.show(&b, &id)["title"], "Mine");
+}
+
+#[test]
+fn an_action_whose_actors_key_is_not_at_hand_stops_wf_sync_with_nothing_changed() {
+    let team = Team::new();
+    let b = team.clone_for("bob");
+    team.ok(
+        &team.s.repo,
+        "wf-assign",
+        &[&team.t, "--to", CAROL.0, "-m", "x"],
+        "alice",
+    );
+    team.git(&team.s.repo, &["push", "-q", "origin", "main"]);
+    team.ok(
+        &b,
+        "wf-review",
+        &[&team.t, "--comment", "-m", "mine"],
+        "bob",
+    );
+    let head = team.git(&b, &["rev-parse", "HEAD"]);
+    let server = team.server_main();
+    // carol's key only: bob's comment cannot be signed again.
+    let out = team.tool(&b, "wf-sync", &[], "carol");
+    assert_eq!(out.status.code(), Some(4), "{}", describe(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the actions of bob are to be signed again")
+            && err.contains(&team.s.fingerprint("bob"))
+            && err.contains("nothing was changed"),
+        "{err}"
+    );
+    assert!(err.contains("hint: pass it: wf-sync --key PATH"), "{err}");
+    assert_eq!(team.git(&b, &["rev-parse", "HEAD"]), head);
+    assert_eq!(team.server_main(), server);
+    let _ = (BOB, BOT);
+}
