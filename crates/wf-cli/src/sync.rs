@@ -56,7 +56,7 @@ pub struct Args {
 }
 
 /// How often `wf sync` fetches and replays again when someone pushed in between.
-pub const MAX_ROUNDS: u32 = 10;
+pub const MAX_ROUNDS: u32 = 16;
 
 /// Run `wf-sync`.
 pub fn run(args: Args) -> Result<(), CliError> {
@@ -84,7 +84,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
         merge_ref.trim_start_matches("refs/heads/")
     );
     let signers = Keyring::load(&args.keys, &store)?;
-    for _round in 0..MAX_ROUNDS {
+    for round in 0..MAX_ROUNDS {
+        if round > 0 {
+            backoff(round);
+        }
         let upstream = fetch(&store, &remote, &merge_ref, &tracking)?;
         let local = store.tip(&branch)?;
         let Some(local) = local else {
@@ -94,14 +97,14 @@ pub fn run(args: Args) -> Result<(), CliError> {
             ));
         };
         let outcome = match upstream {
-            None => Plan::Publish(local, Replayed::default()),
+            None => Plan::Publish(local, publish::as_is(&store, None, local)?),
             Some(u) if u == local => Plan::UpToDate,
             Some(u) if store.git().graph_descendant_of(u, local)? => Plan::FastForward(u),
             // Already on top of the upstream, and every commit verifies: publish as is.
             Some(u)
                 if store.git().graph_descendant_of(local, u)? && verifies(&store, u, local)? =>
             {
-                Plan::Publish(local, Replayed::default())
+                Plan::Publish(local, publish::as_is(&store, Some(u), local)?)
             }
             // Otherwise each commit is decided again (a rebase re-created some without their
             // signatures; or the lines parted).
@@ -133,6 +136,23 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 return report.finish(&args, false);
             }
             Plan::Publish(tip, replayed) => {
+                // The work tree must be able to follow before anything is pushed: a push
+                // whose branch cannot move would leave the clone behind its own actions.
+                check_follow(&store, local, *tip)?;
+                // Noted before the push: should this sync stop between the push and the
+                // branch's move, the next one finds these actions upstream (spec/sync.md).
+                let notes: Vec<String> = replayed
+                    .published
+                    .iter()
+                    .filter(|p| p.commit != p.original)
+                    .map(|p| {
+                        let name = format!("{}{}", publish::PUBLISHED, p.original);
+                        store
+                            .git()
+                            .reference(&name, p.commit, true, "wf sync: publishing")
+                            .map(|_| name)
+                    })
+                    .collect::<Result<_, _>>()?;
                 let pushed = if Some(*tip) == upstream {
                     true
                 } else {
@@ -153,6 +173,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
                     .git()
                     .reference(&tracking, *tip, true, "wf sync: pushed");
                 move_branch(&store, &branch, local, *tip)?;
+                for name in notes {
+                    if let Ok(mut r) = store.git().find_reference(&name) {
+                        let _ = r.delete();
+                    }
+                }
                 return report.finish(&args, pushed);
             }
         }
@@ -163,6 +188,16 @@ pub fn run(args: Args) -> Result<(), CliError> {
         ),
         "try again; nothing was changed here",
     ))
+}
+
+/// Wait before another round after a lost race: a random part of a window that doubles each
+/// round (up to a second), so that clones pushing at once spread out.
+fn backoff(round: u32) {
+    let window = 25u64 << round.min(6);
+    let r = context::random_bytes::<2>().map_or(0, u16::from_le_bytes);
+    std::thread::sleep(std::time::Duration::from_millis(
+        u64::from(r) % window.min(1000),
+    ));
 }
 
 /// What a round found to do.
@@ -339,6 +374,32 @@ fn first_line(s: &str) -> &str {
         .trim()
 }
 
+/// Refuse, before pushing, when the work tree has edits to the paths that change from `old` to
+/// `new`.
+fn check_follow(store: &Store, old: Oid, new: Oid) -> Result<(), CliError> {
+    if store.workdir().is_none() || old == new {
+        return Ok(());
+    }
+    let lock = store.take_lock(&mut context::notice)?;
+    store.check_clean(&changed(store, old, new)?, &lock)?;
+    Ok(())
+}
+
+/// The paths that differ between two commits' trees.
+fn changed(store: &Store, old: Oid, new: Oid) -> Result<Vec<String>, CliError> {
+    let repo = store.git();
+    let (a, b) = (
+        repo.find_commit(old)?.tree()?,
+        repo.find_commit(new)?.tree()?,
+    );
+    let diff = repo.diff_tree_to_tree(Some(&a), Some(&b), None)?;
+    Ok(diff
+        .deltas()
+        .filter_map(|d| d.new_file().path().or(d.old_file().path()))
+        .map(|p| p.display().to_string())
+        .collect())
+}
+
 /// Move the branch from `old` to `new` and make the work tree and the index follow. Refuses
 /// when the work tree has edits to paths that change.
 fn move_branch(store: &Store, branch: &str, old: Oid, new: Oid) -> Result<(), CliError> {
@@ -359,18 +420,26 @@ fn move_branch(store: &Store, branch: &str, old: Oid, new: Oid) -> Result<(), Cl
             .collect();
         let lock = store.take_lock(&mut context::notice)?;
         store.check_clean(&paths, &lock)?;
-        if !store.advance(branch, Some(old), new, "wf sync")? {
+        if store.tip(branch)? != Some(old) {
             return Err(CliError::conflict(
                 "the branch moved while wf sync ran; the push went through",
                 "run wf sync again to bring this clone up to date",
             ));
         }
+        // The work tree and the index follow first (HEAD still names the old tip, against
+        // which git tells the user's edits apart), then the branch moves.
         let mut co = git2::build::CheckoutBuilder::new();
         co.safe();
         repo.checkout_tree(b.as_object(), Some(&mut co))?;
         let mut index = repo.index()?;
         index.read_tree(&b)?;
         index.write()?;
+        if !store.advance(branch, Some(old), new, "wf sync")? {
+            return Err(CliError::conflict(
+                "the branch moved while wf sync ran; the push went through",
+                "run wf sync again to bring this clone up to date",
+            ));
+        }
         drop(lock);
     } else if !store.advance(branch, Some(old), new, "wf sync")? {
         return Err(CliError::conflict(

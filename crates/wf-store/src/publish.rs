@@ -24,6 +24,20 @@ type Result<T> = std::result::Result<T, StoreError>;
 /// The ref prefix under which a superseded action's original commit is kept.
 pub const SUPERSEDED: &str = "refs/wf/superseded/";
 
+/// The ref prefix under which `wf sync` notes, between a push and the branch's move, which
+/// commit published a local commit (`refs/wf/published/<original>` names the replay), so that a
+/// sync interrupted there never publishes the same action twice.
+pub const PUBLISHED: &str = "refs/wf/published/";
+
+/// The upstream commit that published local commit `c` in an earlier sync, if it is there.
+fn landed(store: &Store, c: Oid, upstream: Oid) -> Result<Option<Oid>> {
+    let Ok(up) = store.git().refname_to_id(&format!("{PUBLISHED}{c}")) else {
+        return Ok(None);
+    };
+    let there = up == upstream || store.git().graph_descendant_of(upstream, up)?;
+    Ok(there.then_some(up))
+}
+
 /// What a local commit is, for the replay.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Local {
@@ -159,6 +173,23 @@ pub fn replay<'k>(
     let mut renamed: BTreeMap<String, String> = BTreeMap::new();
     for (c, kind) in commits {
         let tip = out.tip.unwrap_or(upstream);
+        // An earlier sync published this commit's replay and could not move the branch
+        // afterwards: it is upstream already, and is not published twice.
+        if !matches!(kind, Local::Other | Local::Merge) {
+            if let Some(up) = landed(store, c, upstream)? {
+                let task = match &kind {
+                    Local::Task { id, .. } => Some(renamed.get(id).cloned().unwrap_or(id.clone())),
+                    _ => None,
+                };
+                out.published.push(Published {
+                    task,
+                    action: action_of(store, c)?,
+                    commit: up,
+                    original: c,
+                });
+                continue;
+            }
+        }
         match kind {
             Local::Merge => out.merges.push(c),
             Local::Other => {
@@ -215,6 +246,47 @@ pub fn replay<'k>(
         }
     }
     out.renamed = renamed.into_iter().collect();
+    Ok(out)
+}
+
+/// What publishing `upstream..local` as it is would publish: the same report as [`replay`]
+/// gives, for commits that need no replay (they are on top of the upstream already, and verify).
+pub fn as_is(store: &Store, upstream: Option<Oid>, local: Oid) -> Result<Replayed> {
+    let mut out = Replayed {
+        tip: Some(local),
+        ..Replayed::default()
+    };
+    let commits = match upstream {
+        Some(u) => local_commits(store, u, local)?,
+        None => {
+            let mut all = Vec::new();
+            let mut walk = store.git().revwalk()?;
+            walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+            walk.push(local)?;
+            for c in walk {
+                all.push((c?, Local::Other));
+            }
+            all
+        }
+    };
+    for (c, kind) in commits {
+        match kind {
+            Local::Task { id, .. } => out.published.push(Published {
+                task: Some(id),
+                action: action_of(store, c)?,
+                commit: c,
+                original: c,
+            }),
+            Local::Policy { .. } => out.published.push(Published {
+                task: None,
+                action: action_of(store, c)?,
+                commit: c,
+                original: c,
+            }),
+            Local::Other => out.carried.push((c, c)),
+            Local::Merge => out.merges.push(c),
+        }
+    }
     Ok(out)
 }
 
