@@ -563,3 +563,106 @@ fn an_action_already_published_is_not_published_twice() {
     let reviews = team.show(&b, &team.t)["review"].as_array().unwrap().len();
     assert_eq!(reviews, 1, "published twice");
 }
+
+/// The AI runner job (scripts/ci/wf-runner, which the GitHub and GitLab jobs run): two runners
+/// work one bot's queue at once with a real prompt-on-stdin AI CLI (Python's `llm` with its
+/// offline `llm-markov` plugin, from target/venv, which scripts/python-venv installs). Every
+/// task is drafted once in the shared history; a second draft of a task is superseded and kept,
+/// never published and never lost.
+#[test]
+fn two_ai_runners_work_one_queue_with_llm_and_nothing_is_done_twice() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let llm = root.join("target/venv/bin/llm").canonicalize().unwrap_or_else(|_| {
+        panic!("this test needs llm with llm-markov in target/venv: run scripts/python-venv (scripts/test and .ci/run do)")
+    });
+    let runner = root.join("scripts/ci/wf-runner").canonicalize().unwrap();
+    let team = Team::new();
+    let mut queue = Vec::new();
+    for i in 0..3 {
+        let id = team
+            .ok(&team.s.repo, "wf-new", &["--title", &format!("Piece {i} about the quick brown fox")], "alice")
+            .trim()
+            .to_string();
+        team.ok(&team.s.repo, "wf-assign", &[&id, "--to", BOT.0], "alice");
+        queue.push(id);
+    }
+    let llm = llm.to_str().unwrap().to_string();
+    team.ok(
+        &team.s.repo,
+        "wf-actor",
+        &[
+            "update",
+            BOT.0,
+            "--model",
+            "markov",
+            "--run-timeout",
+            "60",
+            "--",
+            &llm,
+            "-m",
+            "markov",
+            "--no-log",
+        ],
+        "alice",
+    );
+    team.git(&team.s.repo, &["push", "-q", "origin", "main"]);
+    let runners: Vec<PathBuf> = (0..2)
+        .map(|i| team.clone_named(&format!("runner-{i}"), BOT.0))
+        .collect();
+    let path = std::env::join_paths(
+        std::iter::once(common::bin_dir()).chain(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        )),
+    )
+    .unwrap();
+    let outs: Vec<Output> = std::thread::scope(|scope| {
+        let hs: Vec<_> = runners
+            .iter()
+            .map(|dir| {
+                let (team, runner, path) = (&team, &runner, &path);
+                scope.spawn(move || {
+                    let mut c = team.s.command(runner);
+                    // Each runner is a machine of its own: llm keeps its files apart.
+                    c.current_dir(dir)
+                        .env("LLM_USER_PATH", dir.join(".llm"))
+                        .env("PATH", path)
+                        .env("WF_ACTOR", BOT.0)
+                        .env("WF_SIGNING_KEY", team.s.key(BOT.0));
+                    common::output(c, None)
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let (mut published, mut superseded) = (0, 0);
+    for out in &outs {
+        assert!(
+            matches!(out.status.code(), Some(0) | Some(1)),
+            "a runner failed: {}",
+            describe(out)
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        published += text.lines().filter(|l| l.starts_with("published ")).count();
+        superseded += text.lines().filter(|l| l.starts_with("superseded ")).count();
+    }
+    // Each runner drafted every task it saw in the queue; each draft is published or kept.
+    let drafted: usize = outs
+        .iter()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .filter(|l| l.contains(": revision 1 "))
+                .count()
+        })
+        .sum();
+    assert_eq!(published + superseded, drafted, "{outs:?}");
+    assert_eq!(published, queue.len(), "each task drafted once: {outs:?}");
+    team.git(&runners[0], &["pull", "-q", "--ff-only"]);
+    for id in &queue {
+        let t = team.show(&runners[0], id);
+        assert_eq!(t["revision"].as_array().unwrap().len(), 1, "{t:#}");
+        assert_eq!(t["revision"][0]["model"], "markov", "{t:#}");
+        assert_eq!(t["step"], "review");
+    }
+    team.assert_server_sound();
+}
