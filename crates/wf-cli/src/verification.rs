@@ -11,6 +11,46 @@ use wf_store::verify::{self as engine, Kind, Range, Report};
 
 use crate::error::CliError;
 
+/// Resolve `REV` or `A..B` (and `--base`) to a range, as `wf-verify` and `wf-board` take it.
+pub fn resolve(
+    repo: &Repository,
+    spec: Option<&str>,
+    base: Option<&str>,
+) -> Result<Range, CliError> {
+    let one = |rev: &str| -> Result<Oid, CliError> {
+        repo.revparse_single(rev)
+            .and_then(|o| o.peel_to_commit())
+            .map(|c| c.id())
+            .map_err(|_| {
+                CliError::not_found(
+                    format!("unknown revision {rev:?}"),
+                    "name a branch, tag or commit: wf-verify main, wf-verify A..B",
+                )
+            })
+    };
+    let spec = spec.unwrap_or("HEAD");
+    if spec.contains("...") {
+        return Err(CliError::usage(
+            format!("symmetric ranges are not supported: {spec}"),
+            "use A..B (commits reachable from B but not from A)",
+        ));
+    }
+    let mut range = match spec.split_once("..") {
+        Some((a, b)) => Range {
+            include: vec![one(if b.is_empty() { "HEAD" } else { b })?],
+            exclude: vec![one(if a.is_empty() { "HEAD" } else { a })?],
+        },
+        None => Range {
+            include: vec![one(spec)?],
+            exclude: vec![],
+        },
+    };
+    if let Some(b) = base {
+        range.exclude.push(one(b)?);
+    }
+    Ok(range)
+}
+
 /// Open the repository the way every thread of the verifier will: from git's environment
 /// when `GIT_DIR` is set (as in hooks, where pushed objects sit in a quarantine directory),
 /// else by path.

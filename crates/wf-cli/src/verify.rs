@@ -1,15 +1,15 @@
 //! `wf-verify`: replay history and prove, commit by commit, that every rule held.
 
 use clap::Parser;
-use git2::{Oid, Repository};
+use git2::Oid;
 use serde_json::{json, Value};
 use wf_core::text::visible;
-use wf_store::verify::{Range, Report};
+use wf_store::verify::Report;
 
 use crate::context;
 use crate::error::CliError;
 use crate::output::{json as print_json, print, short_digest};
-use crate::verification::{problem_lines, run_range, Summary};
+use crate::verification::{problem_lines, resolve, run_range, Summary};
 
 /// Prove from history that every rule held: replay and check each wf commit of a range.
 ///
@@ -50,46 +50,6 @@ pub struct Args {
     pub jobs: Option<usize>,
     #[command(flatten)]
     pub global: context::Global,
-}
-
-/// Resolve `REV` or `A..B` (and `--base`) to a range.
-pub fn resolve(
-    repo: &Repository,
-    spec: Option<&str>,
-    base: Option<&str>,
-) -> Result<Range, CliError> {
-    let one = |rev: &str| -> Result<Oid, CliError> {
-        repo.revparse_single(rev)
-            .and_then(|o| o.peel_to_commit())
-            .map(|c| c.id())
-            .map_err(|_| {
-                CliError::not_found(
-                    format!("unknown revision {rev:?}"),
-                    "name a branch, tag or commit: wf-verify main, wf-verify A..B",
-                )
-            })
-    };
-    let spec = spec.unwrap_or("HEAD");
-    if spec.contains("...") {
-        return Err(CliError::usage(
-            format!("symmetric ranges are not supported: {spec}"),
-            "use A..B (commits reachable from B but not from A)",
-        ));
-    }
-    let mut range = match spec.split_once("..") {
-        Some((a, b)) => Range {
-            include: vec![one(if b.is_empty() { "HEAD" } else { b })?],
-            exclude: vec![one(if a.is_empty() { "HEAD" } else { a })?],
-        },
-        None => Range {
-            include: vec![one(spec)?],
-            exclude: vec![],
-        },
-    };
-    if let Some(b) = base {
-        range.exclude.push(one(b)?);
-    }
-    Ok(range)
 }
 
 /// The summary object of `wf.verify/1`.
