@@ -101,20 +101,34 @@ fn pct(r: Option<f64>) -> String {
     r.map_or("-".into(), |r| format!("{:.0}%", r * 100.0))
 }
 
+/// The width of a column: its widest cell, and at least `min`. Cells are padded by characters,
+/// so a long model or actor name widens its column instead of pushing the rest of its row.
+fn width<'a>(min: usize, cells: impl IntoIterator<Item = &'a str>) -> usize {
+    cells
+        .into_iter()
+        .map(|c| c.chars().count())
+        .fold(min, usize::max)
+}
+
 fn outcome_table(title: &str, head: &str, rows: &[Outcomes]) -> String {
     let mut o = format!("\n{title}\n");
     if rows.is_empty() {
         o.push_str("  (none)\n");
         return o;
     }
+    let names: Vec<String> = rows
+        .iter()
+        .map(|r| wf_core::text::one_line(&r.name))
+        .collect();
+    let w = width(24, names.iter().map(String::as_str));
     o.push_str(&format!(
-        "  {head:<24} {:>9} {:>8} {:>8} {:>7} {:>10}\n",
+        "  {head:<w$} {:>9} {:>8} {:>8} {:>7} {:>10}\n",
         "revisions", "accepted", "rejected", "pending", "acceptance"
     ));
-    for r in rows {
+    for (r, name) in rows.iter().zip(&names) {
         o.push_str(&format!(
-            "  {:<24} {:>9} {:>8} {:>8} {:>7} {:>10}\n",
-            wf_core::text::one_line(&r.name),
+            "  {:<w$} {:>9} {:>8} {:>8} {:>7} {:>10}\n",
+            name,
             r.revisions,
             r.accepted,
             r.rejected,
@@ -147,13 +161,14 @@ fn human(s: &stats::Stats) -> String {
     if s.steps.is_empty() {
         o.push_str("  (none)\n");
     } else {
+        let w = width(14, s.steps.iter().map(|st| st.step.as_str()));
         o.push_str(&format!(
-            "  {:<14} {:>6} {:>8} {:>8} {:>8}\n",
+            "  {:<w$} {:>6} {:>8} {:>8} {:>8}\n",
             "step", "visits", "mean", "median", "max"
         ));
         for st in &s.steps {
             o.push_str(&format!(
-                "  {:<14} {:>6} {:>8} {:>8} {:>8}\n",
+                "  {:<w$} {:>6} {:>8} {:>8} {:>8}\n",
                 st.step,
                 st.visits,
                 human_duration(st.mean_seconds),
@@ -169,8 +184,9 @@ fn human(s: &stats::Stats) -> String {
         rr.mean.map_or("-".into(), |m| format!("{m}")),
         rr.max
     ));
+    let w = width(10, rr.per_task.iter().map(|t| t.task.as_str()));
     for t in &rr.per_task {
-        o.push_str(&format!("  {:<10} {}\n", t.task, t.rounds));
+        o.push_str(&format!("  {:<w$} {}\n", t.task, t.rounds));
     }
     o.push_str(&format!(
         "\nrevisions: {} ({} by AI, {} by humans; AI share {})\n",
@@ -185,13 +201,20 @@ fn human(s: &stats::Stats) -> String {
     if s.open_handoffs.is_empty() {
         o.push_str("  (none)\n");
     } else {
+        let hs = &s.open_handoffs;
+        let wt = width(10, hs.iter().map(|h| h.task.as_str()));
+        let ws = width(12, hs.iter().map(|h| h.step.as_str()));
+        let wh = width(
+            16,
+            hs.iter().map(|h| h.holder.as_deref().unwrap_or("(nobody)")),
+        );
         o.push_str(&format!(
-            "  {:<10} {:<12} {:<16} {:<21} {:>7}\n",
+            "  {:<wt$} {:<ws$} {:<wh$} {:<21} {:>7}\n",
             "task", "step", "holder", "since", "age"
         ));
-        for h in &s.open_handoffs {
+        for h in hs {
             o.push_str(&format!(
-                "  {:<10} {:<12} {:<16} {:<21} {:>7}\n",
+                "  {:<wt$} {:<ws$} {:<wh$} {:<21} {:>7}\n",
                 h.task,
                 h.step,
                 h.holder.as_deref().unwrap_or("(nobody)"),
@@ -204,13 +227,14 @@ fn human(s: &stats::Stats) -> String {
     if s.approvals.is_empty() {
         o.push_str("  (none)\n");
     } else {
+        let w = width(16, s.approvals.iter().map(|a| a.approver.as_str()));
         o.push_str(&format!(
-            "  {:<16} {:>8} {:>8}\n",
+            "  {:<w$} {:>8} {:>8}\n",
             "approver", "approved", "rejected"
         ));
         for a in &s.approvals {
             o.push_str(&format!(
-                "  {:<16} {:>8} {:>8}\n",
+                "  {:<w$} {:>8} {:>8}\n",
                 a.approver, a.approved, a.rejected
             ));
         }
@@ -221,6 +245,76 @@ fn human(s: &stats::Stats) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The lines of the table under `title` in a report: its head and its rows.
+    fn table<'a>(report: &'a str, title: &str) -> Vec<&'a str> {
+        report
+            .lines()
+            .skip_while(|l| !l.starts_with(title))
+            .skip(1)
+            .take_while(|l| l.starts_with("  "))
+            .collect()
+    }
+
+    #[test]
+    fn tables_stay_aligned_with_long_model_and_actor_names() {
+        use wf_core::stats::{compute, Event, TaskNow};
+        let long_model = "an-extraordinarily-long-model-name-v2.5-instruct-q4_K_M (via ollama)";
+        let long_agent = "the-drafting-agent-of-the-documentation-team";
+        let ev = |time, action: &str, actor: &str, kind: &str, digest: &str| Event {
+            time,
+            task: Some("T-000001".into()),
+            action: action.into(),
+            actor: Some(actor.into()),
+            actor_kind: Some(kind.into()),
+            step: Some("a-step-with-a-rather-long-name".into()),
+            digest: Some(digest.into()),
+            verified: true,
+            ..Event::default()
+        };
+        let mut a = ev(10, "submit", long_agent, "ai", "d1");
+        a.model = Some(long_model.into());
+        let mut b = ev(20, "submit", "bot", "ai", "d2");
+        b.model = Some("m".into());
+        let mut accept = ev(30, "review", "bob", "human", "d1");
+        accept.verdict = Some("accept".into());
+        let events = vec![
+            ev(0, "new", "alice", "human", ""),
+            a,
+            b,
+            accept,
+            ev(40, "approve", "an-approver-with-a-long-id", "human", "d2"),
+        ];
+        let tasks = [TaskNow {
+            id: "T-000001".into(),
+            step: "a-step-with-a-rather-long-name".into(),
+            closed: false,
+            holder: Some(long_agent.into()),
+        }];
+        let report = human(&compute(&events, &tasks, None, 100));
+        for title in [
+            "outcome per model",
+            "outcome per AI agent",
+            "open handoffs",
+            "approvals per approver",
+        ] {
+            let rows = table(&report, title);
+            assert!(rows.len() >= 2, "{title}: no table in\n{report}");
+            let len = |l: &str| l.chars().count();
+            assert!(
+                rows.iter().all(|r| len(r) == len(rows[0])),
+                "{title}: rows of different lengths (columns pushed):\n{report}"
+            );
+        }
+        assert!(report.contains(long_model), "{report}");
+        let head = table(&report, "outcome per model")[0];
+        let row = table(&report, "outcome per model")[1];
+        assert_eq!(
+            head.find("revisions").map(|i| i + "revisions".len()),
+            row.find(" 1 ").map(|i| i + 2),
+            "the count sits under its heading:\n{report}"
+        );
+    }
 
     #[test]
     fn since_takes_a_date_or_a_time() {
