@@ -92,6 +92,26 @@ impl Signature {
 
 /// The event of one commit (`None` for a commit without a `Wf-Action` trailer).
 pub fn event(store: &Store, actors: &Actors, oid: Oid) -> Result<Option<Event>, CliError> {
+    read(store, actors, oid, false)
+}
+
+/// [`event`] for a commit the verifier has just judged clean as a task or policy action, whose
+/// signature it therefore checked: the key the signature names is read without checking it
+/// again. The status against `actors` is judged as [`event`] judges it.
+pub fn event_of_verified(
+    store: &Store,
+    actors: &Actors,
+    oid: Oid,
+) -> Result<Option<Event>, CliError> {
+    read(store, actors, oid, true)
+}
+
+fn read(
+    store: &Store,
+    actors: &Actors,
+    oid: Oid,
+    verified: bool,
+) -> Result<Option<Event>, CliError> {
     let c = store.git().find_commit(oid)?;
     let msg = String::from_utf8_lossy(c.message_bytes()).to_string();
     let t = trailer::parse(&msg);
@@ -99,7 +119,17 @@ pub fn event(store: &Store, actors: &Actors, oid: Oid) -> Result<Option<Event>, 
         return Ok(None);
     };
     let named = trailer::get(&t, key::ACTOR);
-    let (signature, signer) = match store.signature(oid) {
+    let status = match verified {
+        true => match store.git().extract_signature(&oid, None) {
+            Ok((sig, _)) => sig
+                .as_str()
+                .and_then(wf_store::sign::named_key)
+                .map_or_else(|| store.signature(oid), SigStatus::Good),
+            Err(_) => store.signature(oid),
+        },
+        false => store.signature(oid),
+    };
+    let (signature, signer) = match status {
         SigStatus::Good(k) => match actors.by_key(&k) {
             Some(a) if Some(a.id.as_str()) == named => (Signature::Good, Some(a.id.clone())),
             Some(a) => (Signature::Mismatch, Some(a.id.clone())),
