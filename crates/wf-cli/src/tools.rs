@@ -36,6 +36,7 @@ pub const TOOLS: &[Tool] = &[
     tool("wf-log", crate::log::Args::command),
     tool("wf-graph", crate::graph::Args::command),
     tool("wf-stats", crate::stats::Args::command),
+    tool("wf-board", crate::board::Args::command),
     tool("wf-sync", crate::sync::Args::command),
     tool("wf-policy", crate::policy::Args::command),
     tool("wf-verify", crate::verify::Args::command),

@@ -39,6 +39,7 @@ complete -c wf -n "__fish_wf_needs_command" -f -a "ls" -d 'List tasks: id, state
 complete -c wf -n "__fish_wf_needs_command" -f -a "log" -d 'Show the history of one task, or of all: every action, newest first'
 complete -c wf -n "__fish_wf_needs_command" -f -a "graph" -d 'Draw a workflow as a graph: Graphviz DOT (default) or Mermaid'
 complete -c wf -n "__fish_wf_needs_command" -f -a "stats" -d 'Figures about the work, from history: cycle times, review rounds, AI share, acceptance'
+complete -c wf -n "__fish_wf_needs_command" -f -a "board" -d 'Write the board: a static web site of the work and its proof'
 complete -c wf -n "__fish_wf_needs_command" -f -a "sync" -d 'Bring this clone up to date with its upstream and publish its actions'
 complete -c wf -n "__fish_wf_needs_command" -f -a "policy" -d 'See and change the policy: workflows, the admin quorum, and pending proposals'
 complete -c wf -n "__fish_wf_needs_command" -f -a "verify" -d 'Prove from history that every rule held: replay and check each wf commit of a range'
@@ -172,6 +173,12 @@ complete -c wf -n "__fish_wf_using_subcommand stats" -s C -d 'Run as if started 
 complete -c wf -n "__fish_wf_using_subcommand stats" -l json -d 'One JSON document (schema wf.stats/1)'
 complete -c wf -n "__fish_wf_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wf -n "__fish_wf_using_subcommand stats" -s V -l version -d 'Print version'
+complete -c wf -n "__fish_wf_using_subcommand board" -s o -l output -d 'The folder to write the site into. An earlier board there is replaced; any other folder that is not empty is left alone (exit 5)' -r -F
+complete -c wf -n "__fish_wf_using_subcommand board" -l commit-url -d 'Also link every commit id to this address, {commit} replaced by the full commit id (a forge\'s commit page)' -r
+complete -c wf -n "__fish_wf_using_subcommand board" -s j -l jobs -d 'Threads for the verifier (default: all cores)' -r
+complete -c wf -n "__fish_wf_using_subcommand board" -s C -d 'Run as if started in DIR (like git -C)' -r -F
+complete -c wf -n "__fish_wf_using_subcommand board" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wf -n "__fish_wf_using_subcommand board" -s V -l version -d 'Print version'
 complete -c wf -n "__fish_wf_using_subcommand sync" -l key -d 'A key that may sign replayed actions (repeatable): it signs the actions of the actor it is registered to. Also used: $WF_SIGNING_KEY, git\'s user.signingkey and `git config wf.key.ACTOR PATH`' -r
 complete -c wf -n "__fish_wf_using_subcommand sync" -l merge-driver -d 'Run as git\'s merge driver for task files: BASE OURS THEIRS PATH (%O %A %B %P). wf-init configures it' -r -F
 complete -c wf -n "__fish_wf_using_subcommand sync" -s C -d 'Run as if started in DIR (like git -C)' -r -F
