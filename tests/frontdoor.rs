@@ -230,3 +230,71 @@ fn completions_exist_for_every_tool_and_load_in_bash() {
     }
     assert!(bin_dir().join("wf").is_file());
 }
+
+#[test]
+fn the_install_script_puts_the_tools_their_man_pages_and_completions_on_a_prefix() {
+    // Installing as a user does, into a temporary prefix. The binaries are the ones Cargo built
+    // for these tests (`--binaries`), so the test takes a second instead of a release build;
+    // without --binaries the script runs `cargo install --locked --path crates/wf-cli`.
+    need("man");
+    let s = Store::keys_only();
+    let prefix = s.root.join("prefix");
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/install");
+    let mut c = s.command(&script);
+    c.arg("--prefix")
+        .arg(&prefix)
+        .arg("--binaries")
+        .arg(bin_dir());
+    let out = output(c, None);
+    assert!(out.status.success(), "scripts/install: {}", describe(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains(&format!("tools in {}/bin", prefix.display())),
+        "{said}"
+    );
+
+    // Only the prefix's bin/ and the system's own folders on PATH: wf finds its tools there.
+    let path = format!("{}/bin:/usr/local/bin:/usr/bin:/bin", prefix.display());
+    let mut c = s.command(prefix.join("bin/wf"));
+    c.env("PATH", &path).arg("help");
+    let out = output(c, None);
+    assert!(out.status.success(), "wf help: {}", describe(&out));
+    let help = String::from_utf8_lossy(&out.stdout);
+    for t in TOOLS {
+        assert!(
+            help.lines().any(|l| l.starts_with(&format!("  {t} "))),
+            "wf help from the prefix lacks {t}:\n{help}"
+        );
+    }
+    let mut c = s.command("wf");
+    c.env("PATH", &path).args(["ls", "--version"]);
+    let out = output(c, None);
+    assert!(out.status.success(), "wf ls --version: {}", describe(&out));
+
+    // man finds the pages through MANPATH.
+    let mut c = s.command("man");
+    c.env("PATH", &path)
+        .env("MANPATH", prefix.join("share/man"))
+        .env("MANWIDTH", "100")
+        .env("MANPAGER", "cat")
+        .env("PAGER", "cat")
+        .arg("wf-ls");
+    let out = output(c, None);
+    assert!(out.status.success(), "man wf-ls: {}", describe(&out));
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        page.lines().any(|l| l.trim_start().starts_with("wf-ls - ")),
+        "{page}"
+    );
+    assert!(page.contains("EXIT STATUS"), "{page}");
+
+    for f in [
+        "share/bash-completion/completions/wf-board",
+        "share/zsh/site-functions/_wf-board",
+        "share/fish/vendor_completions.d/wf-board.fish",
+        "share/man/man1/wf-board.1",
+        "bin/wf-board",
+    ] {
+        assert!(prefix.join(f).is_file(), "{f} was not installed");
+    }
+}
