@@ -436,13 +436,14 @@ impl<'h> Site<'h> {
                         "The verifier replayed " (count(s.commits, "commit")) " of " (self.range_text())
                         " (" (s.checked) " checked now, " (s.cached) " found clean by an earlier run, " (s.skipped) " not wf commits) and found:"
                     }
+                    @let actions: HashMap<&str, &Entry> = h.entries.iter().map(|e| (e.event.commit.as_str(), e)).collect();
                     table {
                         caption { "Problems found by the verifier" }
                         thead { tr { th scope="col" { "commit" } th scope="col" { "task" } th scope="col" { "problem" } } }
                         tbody {
                             @for p in &h.problems {
                                 tr {
-                                    td { (self.problem_commit(&p.commit)) }
+                                    td { (self.problem_commit(&p.commit, &actions)) }
                                     td { @if let Some(t) = &p.task { (self.task_link(TOP, t)) } @else { "-" } }
                                     td { (shown(&p.text)) }
                                 }
@@ -455,8 +456,8 @@ impl<'h> Site<'h> {
         }
     }
 
-    fn problem_commit(&self, commit: &str) -> Markup {
-        match self.h.entries.iter().find(|e| e.event.commit == commit) {
+    fn problem_commit(&self, commit: &str, actions: &HashMap<&str, &Entry>) -> Markup {
+        match actions.get(commit) {
             Some(e) => self.proof(TOP, e),
             None => self.commit_id(commit),
         }
@@ -711,6 +712,17 @@ impl<'h> Site<'h> {
         }
         let workflow = h.workflows.get(&task.workflow);
         let latest = task.latest().map(|r| r.digest.as_str());
+        // Each revision's files, read once: shown with their revision and diffed by the next.
+        let files: Vec<Vec<Shown>> = task
+            .revisions
+            .iter()
+            .map(|r| {
+                let commit = produced
+                    .get(&r.number)
+                    .and_then(|e| Oid::from_str(&e.event.commit).ok());
+                revision_files(store, h.tip, task, r, commit, latest == Some(r.digest.as_str()))
+            })
+            .collect();
         let approval = task.approval();
         let approval_entry = approval.and_then(|d| {
             entries.iter().copied().rev().find(|e| {
@@ -810,8 +822,6 @@ impl<'h> Site<'h> {
                 h2 id="revisions-h" { "Revisions" }
                 @if task.revisions.is_empty() { p { "No revision yet." } }
                 @for (k, r) in task.revisions.iter().enumerate() {
-                    @let commit = produced.get(&r.number).map(|e| e.event.commit.as_str());
-                    @let files = revision_files(store, h.tip, task, r, commit.and_then(|c| Oid::from_str(c).ok()), latest == Some(r.digest.as_str()));
                     section.revision id={ "rev-" (r.number) } {
                         h3 { "Revision " (r.number) }
                         dl.facts {
@@ -844,16 +854,14 @@ impl<'h> Site<'h> {
                                 }
                             }
                         }
-                        @for (a, c) in r.artifacts.iter().zip(&files) {
+                        @for (a, c) in r.artifacts.iter().zip(&files[k]) {
                             details.file {
                                 summary { (shown(&a.name)) }
                                 (content(c.clone()))
                             }
                         }
                         @if k > 0 {
-                            @let before = &task.revisions[k - 1];
-                            @let old = revision_files(store, h.tip, task, before, produced.get(&before.number).and_then(|e| Oid::from_str(&e.event.commit).ok()), false);
-                            (diff(before, &old, r, &files))
+                            (diff(&task.revisions[k - 1], &files[k - 1], r, &files[k]))
                         }
                     }
                 }
