@@ -108,6 +108,7 @@ fn files_of(t: &Task) -> TaskFiles {
     }
     TaskFiles {
         task: Some(t.to_toml()),
+        parsed: None,
         dir,
         oversized: vec![],
     }

@@ -25,6 +25,9 @@ pub struct Blob {
 pub struct TaskFiles {
     /// `tasks/<id>.toml`, when present.
     pub task: Option<String>,
+    /// The same file, already parsed by whoever read it (a reader that keeps parsed tasks
+    /// saves parsing a parent's task again); `None` to have it parsed here.
+    pub parsed: Option<std::rc::Rc<Task>>,
     /// Files under `tasks/<id>/`, by path relative to it (`in/brief`, `out/x.md`).
     pub dir: BTreeMap<String, Blob>,
     /// New or changed files larger than [`crate::task::MAX_FILE_SIZE`], by path from the
@@ -161,9 +164,10 @@ pub fn replay_task(
         Task::parse(text)
             .map_err(|e| Problem::new(Check::Malformed, format!("{} {when}: {e}", Task::path(id))))
     };
-    let prev = match &before.task {
-        Some(t) => Some(parse(t, "before")?),
-        None => None,
+    let prev = match (&before.parsed, &before.task) {
+        (Some(t), Some(_)) => Some(Task::clone(t)),
+        (_, Some(t)) => Some(parse(t, "before")?),
+        (_, None) => None,
     };
     let Some(after_text) = &after.task else {
         return Err(Problem::new(
@@ -171,7 +175,10 @@ pub fn replay_task(
             format!("deletes {}", Task::path(id)),
         ));
     };
-    let next = parse(after_text, "after")?;
+    let next = match &after.parsed {
+        Some(t) => Task::clone(t),
+        None => parse(after_text, "after")?,
+    };
     if next.id != id {
         return Err(Problem::new(
             Check::Malformed,
