@@ -246,7 +246,9 @@ fn an_agent_whose_prompt_changed_while_it_ran_records_nothing() {
         "{err}"
     );
     assert_eq!(s.commit_count(), before + 1, "only the agent's own commit");
-    assert!(s.show(&id)["revision"].as_array().is_none_or(|r| r.is_empty()));
+    assert!(s.show(&id)["revision"]
+        .as_array()
+        .is_none_or(|r| r.is_empty()));
 }
 
 #[test]
