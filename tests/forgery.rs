@@ -2606,8 +2606,8 @@ fn task_text(w: &World, commit: &str, id: &str) -> String {
 fn prompt_of(text: &str) -> String {
     let line = text
         .lines()
-        .filter(|l| l.starts_with("prompt_sha256 = "))
-        .last()
+        .rev()
+        .find(|l| l.starts_with("prompt_sha256 = "))
         .expect("a revision with a prompt digest");
     line.trim_start_matches("prompt_sha256 = \"")
         .trim_end_matches('"')
