@@ -239,7 +239,13 @@ impl Ctx<'_> {
                     return Ok(report);
                 };
                 let proot = proot.unwrap_or(root);
-                let before = checked!(report, self.task_files(proot, &id, None));
+                let mut before = checked!(report, self.task_files(proot, &id, None));
+                // A revision of wf-run claims the digest of the prompt wf renders from the
+                // parent: the core renders it again from the parent's files. The message must
+                // be the one the task file implies, so a run always shows as this trailer.
+                if wf_core::trailer::get(&trailers, wf_core::trailer::key::RUN_COMMAND).is_some() {
+                    before.read = Some(checked!(report, self.task_bytes(proot, &id)));
+                }
                 let after = checked!(report, self.task_files(root, &id, Some(&before)));
                 match core::replay_task(
                     &loaded.workflows,

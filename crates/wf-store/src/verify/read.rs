@@ -375,6 +375,33 @@ impl Ctx<'_> {
         Ok(out)
     }
 
+    /// The bytes of every file under a task's folder in a root tree, by path relative to the
+    /// folder: what the task's prompt is rendered from ([`TaskFiles::read`]). Each file is at
+    /// most the size limit of a task file (a larger one is refused, unread).
+    pub(super) fn task_bytes(
+        &self,
+        root: Oid,
+        id: &str,
+    ) -> Result<BTreeMap<String, Vec<u8>>, TreeError> {
+        let mut out = BTreeMap::new();
+        let dir_path = Task::dir(id);
+        let dir_path = dir_path.trim_end_matches('/');
+        let Some(dir) = self.trees.entry(root, dir_path)? else {
+            return Ok(out);
+        };
+        if dir.mode != Mode::Tree {
+            return Ok(out);
+        }
+        for (rel, e) in self.trees.files_below(&dir, dir_path)? {
+            let full = format!("{dir_path}/{rel}");
+            let bytes = self
+                .trees
+                .blob(tree::oid(&e), &full, wf_core::task::MAX_FILE_SIZE)?;
+            out.insert(rel, bytes);
+        }
+        Ok(out)
+    }
+
     /// The units of a root tree (see [`core::check_merge`]); `None` for a tree without a store.
     /// Every tree read on the way is checked, so a merge cannot hide a repeated entry or a
     /// changed mode in the folders it builds.
