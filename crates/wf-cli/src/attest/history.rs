@@ -24,9 +24,9 @@ pub fn verify(store: &Store, tip: Oid) -> Result<usize, CliError> {
         exclude: vec![],
     };
     let outcome = verification::run_range(store.git(), range, true, false, None, &mut |_| Ok(()))?;
-    let problems: usize = outcome.reports.iter().map(|r| r.problems.len()).sum();
+    let problems = outcome.summary.problems;
     if problems > 0 {
-        eprint!("{}", verification::problem_lines(&outcome.reports));
+        eprint!("{}", verification::problem_lines(&outcome.problems));
         return Err(CliError::rejected(
             format!(
                 "wf-verify finds {problems} problem{} in the history of {}: nothing is attested",
@@ -36,7 +36,7 @@ pub fn verify(store: &Store, tip: Oid) -> Result<usize, CliError> {
             "the problems are listed above (wf-verify shows them too); an attestation needs a clean history",
         ));
     }
-    Ok(outcome.reports.len())
+    Ok(outcome.summary.commits)
 }
 
 /// The facts of one task at `tip` ([`wf_core::attest::History`] without the verifier's part).
