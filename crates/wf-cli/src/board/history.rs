@@ -89,11 +89,23 @@ impl History {
         let tip = resolved.include[0];
         let snap = Snapshot::load(store, Some(tip))?;
 
-        let verified = run_range(repo, resolved.clone(), true, false, jobs, &mut |_| Ok(()))?;
-        let summary = Summary::of(&verified.reports);
+        // Commits the verifier judged clean as actions had their signature checked there.
+        let mut checked: HashSet<Oid> = HashSet::new();
+        let verified = run_range(repo, resolved.clone(), true, false, jobs, &mut |block| {
+            checked.extend(
+                block
+                    .iter()
+                    .filter(|r| {
+                        r.problems.is_empty() && matches!(r.kind, Kind::Task | Kind::Policy)
+                    })
+                    .map(|r| r.commit),
+            );
+            Ok(())
+        })?;
+        let summary = verified.summary;
         let mut problems = Vec::new();
         let mut bad: HashMap<Oid, Vec<String>> = HashMap::new();
-        for r in &verified.reports {
+        for r in &verified.problems {
             for p in &r.problems {
                 let text = format!("{}: {}", p.check, p.reason);
                 bad.entry(r.commit).or_default().push(text.clone());
@@ -114,13 +126,6 @@ impl History {
             walk.hide(*o)?;
         }
         let oids: Vec<Oid> = walk.collect::<Result<_, _>>()?;
-        // Commits the verifier judged clean as actions had their signature checked there.
-        let checked: HashSet<Oid> = verified
-            .reports
-            .iter()
-            .filter(|r| r.problems.is_empty() && matches!(r.kind, Kind::Task | Kind::Policy))
-            .map(|r| r.commit)
-            .collect();
         let threads = threads(jobs);
         let progress = Mutex::new(Progress::new(
             "wf-board: reading history",
