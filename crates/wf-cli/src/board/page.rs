@@ -720,7 +720,14 @@ impl<'h> Site<'h> {
                 let commit = produced
                     .get(&r.number)
                     .and_then(|e| Oid::from_str(&e.event.commit).ok());
-                revision_files(store, h.tip, task, r, commit, latest == Some(r.digest.as_str()))
+                revision_files(
+                    store,
+                    h.tip,
+                    task,
+                    r,
+                    commit,
+                    latest == Some(r.digest.as_str()),
+                )
             })
             .collect();
         let approval = task.approval();
