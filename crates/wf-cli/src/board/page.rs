@@ -400,7 +400,7 @@ impl<'h> Site<'h> {
                             @if !here.is_empty() {
                                 section id={ "step-" (wname) "-" (st.name) } {
                                     h3 { (st.name) " · " (here.len()) " open" }
-                                    (self.queue(&here, &waiting, true))
+                                    (self.queue(&format!("Open tasks at step {} of workflow {wname}, the longest wait first", st.name), &here, &waiting, true))
                                 }
                             }
                         }
@@ -483,7 +483,7 @@ impl<'h> Site<'h> {
                     p.ok { "Nothing is overdue (" (with_due.len()) " tasks have a due date)." }
                 } @else {
                     p.bad { (late.len()) " open tasks are past their due date." }
-                    (self.queue(&late, waiting, true))
+                    (self.queue("Open tasks past their due date, the earliest due first", &late, waiting, true))
                 }
             }
         }
@@ -492,6 +492,7 @@ impl<'h> Site<'h> {
     /// A table of open tasks: id, title, step, holder, waiting since, due, the last action.
     fn queue(
         &self,
+        caption: &str,
         list: &[&TaskInfo],
         waiting: &HashMap<&str, (&str, i64)>,
         holder: bool,
@@ -499,6 +500,7 @@ impl<'h> Site<'h> {
         let h = self.h;
         html! {
             table.queue {
+                caption { (caption) }
                 thead { tr {
                     th scope="col" { "task" } th scope="col" { "title" } th scope="col" { "step" }
                     @if holder { th scope="col" { "held by" } }
@@ -568,7 +570,7 @@ impl<'h> Site<'h> {
                             h3 {
                                 @match who { Some(a) => { (self.actor_link(TOP, a)) " holds " (list.len()) }, None => { "Held by nobody: " (list.len()) } }
                             }
-                            (self.queue(list, waiting, false))
+                            (self.queue(&match who { Some(a) => format!("Open tasks held by {}, the longest wait first", shown(a)), None => "Open tasks held by nobody, the longest wait first".to_string() }, list, waiting, false))
                         }
                     }
                 }
