@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use common::{describe, need, output, Store, BOT};
@@ -130,35 +129,155 @@ fn dom(s: &Store, page: &Path) -> String {
     d
 }
 
-/// A screenshot, decoded: it must show something (more than one colour, text-like detail).
-fn screenshot_is_not_blank(s: &Store, page: &Path, name: &str) {
+/// What a screenshot shows: how many colours, the background (its most common colour), and
+/// the lightest and darkest pixel's luminance (0 black, 1 white).
+struct Shot {
+    colours: usize,
+    background: [u8; 3],
+    lightest: f64,
+    darkest: f64,
+}
+
+fn luminance(c: [u8; 3]) -> f64 {
+    (0.2126 * f64::from(c[0]) + 0.7152 * f64::from(c[1]) + 0.0722 * f64::from(c[2])) / 255.0
+}
+
+/// A screenshot, decoded, in the light colour scheme or (`dark`) the dark one; it must show
+/// something (more than a handful of colours, text-like detail).
+fn screenshot(s: &Store, page: &Path, name: &str, dark: bool) -> Shot {
     let png = s.root.join(format!("{name}.png"));
+    let mut args = vec![
+        format!("--screenshot={}", png.display()),
+        "--window-size=1280,1600".to_string(),
+    ];
+    // Chromium reports `prefers-color-scheme: dark` to the page, as a desktop in dark mode does.
+    if dark {
+        args.push("--force-dark-mode".into());
+    }
     chromium(
         s,
-        &[
-            &format!("--screenshot={}", png.display()),
-            "--window-size=1280,1600",
-        ],
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
         page,
     );
     let file = std::io::BufReader::new(std::fs::File::open(&png).expect("the screenshot"));
     let mut reader = png::Decoder::new(file).read_info().expect("a PNG");
     let mut buf = vec![0; reader.output_buffer_size().expect("a size")];
     let info = reader.next_frame(&mut buf).expect("a frame");
-    let px = info.color_type.samples() * (info.bit_depth as usize / 8).max(1);
-    let colours: BTreeSet<&[u8]> = buf[..info.buffer_size()].chunks(px).collect();
+    assert_eq!(info.bit_depth, png::BitDepth::Eight, "{name}");
+    let px = info.color_type.samples();
+    assert!(px >= 3, "{name}: not RGB ({:?})", info.color_type);
     assert!(
         (info.width, info.height) == (1280, 1600),
         "{name}: {}x{}",
         info.width,
         info.height
     );
+    let mut counts: std::collections::HashMap<[u8; 3], usize> = Default::default();
+    for p in buf[..info.buffer_size()].chunks(px) {
+        *counts.entry([p[0], p[1], p[2]]).or_default() += 1;
+    }
+    let background = *counts.iter().max_by_key(|(_, n)| **n).unwrap().0;
+    let lum: Vec<f64> = counts.keys().map(|c| luminance(*c)).collect();
+    let shot = Shot {
+        colours: counts.len(),
+        background,
+        lightest: lum.iter().copied().fold(0.0, f64::max),
+        darkest: lum.iter().copied().fold(1.0, f64::min),
+    };
     assert!(
-        colours.len() > 16,
+        shot.colours > 16,
         "{name}: the screenshot of {} is blank ({} colours)",
         page.display(),
-        colours.len()
+        shot.colours
     );
+    shot
+}
+
+/// The page reads in both colour schemes: light text on a dark background when the reader
+/// asks for dark, dark text on a light one otherwise.
+fn readable_in_light_and_dark(light: &Shot, dark: &Shot, name: &str) {
+    assert!(
+        luminance(light.background) > 0.9 && light.darkest < 0.3,
+        "{name}, light: background {:?}, darkest pixel {:.2}",
+        light.background,
+        light.darkest
+    );
+    assert!(
+        luminance(dark.background) < 0.15 && dark.lightest > 0.7,
+        "{name}, dark: background {:?}, lightest pixel {:.2}",
+        dark.background,
+        dark.lightest
+    );
+}
+
+/// The tags of an HTML text named `tag` (`<tag ...>`), each as written up to its `>`.
+fn tags<'a>(html: &'a str, tag: &str) -> Vec<&'a str> {
+    let open = format!("<{tag}");
+    html.match_indices(&open)
+        .filter(|(at, _)| html[at + open.len()..].starts_with([' ', '>', '\n']))
+        .map(|(at, _)| &html[at..at + html[at..].find('>').unwrap() + 1])
+        .collect()
+}
+
+/// Semantic, accessible HTML on every page: a language, one `h1` and no skipped heading level,
+/// a main landmark and a labelled navigation, tables with a caption and header cells that say
+/// what they head,
+/// and a text alternative for every drawing (an SVG with `role="img"` labelled by its own
+/// non-empty `title` and `desc`). Returns how many drawings were checked.
+fn assert_accessible(root: &Path) -> usize {
+    let mut drawings = 0;
+    for page in pages(root) {
+        let html = std::fs::read_to_string(&page).unwrap();
+        let at = page.display();
+        assert!(
+            html.starts_with("<!DOCTYPE html><html lang=\"en\">"),
+            "{at}: no language"
+        );
+        assert_eq!(tags(&html, "h1").len(), 1, "{at}: one h1");
+        assert_eq!(tags(&html, "main").len(), 1, "{at}: one main");
+        assert!(
+            html.contains("<nav aria-label=\""),
+            "{at}: an unlabelled nav"
+        );
+        let mut level = 1;
+        for (i, _) in html.match_indices("<h") {
+            let Some(n) = html[i + 2..].chars().next().and_then(|c| c.to_digit(10)) else {
+                continue;
+            };
+            assert!(n <= level + 1, "{at}: h{n} after h{level}");
+            level = n;
+        }
+        for (i, _) in html.match_indices("<table") {
+            let table = &html[i..i + html[i..].find("</table>").unwrap()];
+            assert!(table.contains("<th"), "{at}: a table without headers");
+            assert!(
+                table.contains("<caption>"),
+                "{at}: a table without a caption"
+            );
+            for th in tags(table, "th") {
+                assert!(th.contains("scope=\""), "{at}: {th} without a scope");
+            }
+        }
+        assert!(tags(&html, "img").is_empty(), "{at}: an image");
+        for (i, _) in html.match_indices("<svg") {
+            drawings += 1;
+            let svg = &html[i..i + html[i..].find("</svg>").unwrap()];
+            let open = &svg[..svg.find('>').unwrap()];
+            assert!(open.contains("role=\"img\""), "{at}: {open}");
+            let ids = open
+                .split("aria-labelledby=\"")
+                .nth(1)
+                .unwrap_or_else(|| panic!("{at}: an unlabelled drawing: {open}"));
+            for id in ids[..ids.find('"').unwrap()].split(' ') {
+                let el = svg
+                    .find(&format!("id=\"{id}\">"))
+                    .unwrap_or_else(|| panic!("{at}: no {id} in the drawing"));
+                let text = &svg[el + id.len() + 6..];
+                assert!(!text.starts_with('<'), "{at}: the drawing's {id} is empty");
+            }
+        }
+    }
+    drawings
 }
 
 /// Every page of a site, relative to its root.
@@ -257,8 +376,11 @@ fn the_board_shows_the_work_and_its_proof_in_a_browser_and_runs_nothing_from_a_t
     let index = site.join("index.html");
     let task = site.join(format!("tasks/{id}.html"));
 
-    screenshot_is_not_blank(&s, &index, "index");
-    screenshot_is_not_blank(&s, &task, "task");
+    // Screenshots show the pages, in the light scheme and (the task) the dark one.
+    screenshot(&s, &index, "index", false);
+    let light = screenshot(&s, &task, "task", false);
+    let dark = screenshot(&s, &task, "task-dark", true);
+    readable_in_light_and_dark(&light, &dark, "the task page");
 
     // The index: the verifier's verdict, the queues, the tasks.
     let index_dom = dom(&s, &index);
@@ -358,6 +480,9 @@ fn the_board_shows_the_work_and_its_proof_in_a_browser_and_runs_nothing_from_a_t
     // Every internal link resolves, to a page and to the element it names.
     let followed = assert_links_resolve(&site);
     assert!(followed > 100, "only {followed} links followed");
+    // Every page is semantic, accessible HTML; every chart and workflow has a text alternative.
+    let drawings = assert_accessible(&site);
+    assert!(drawings >= 5, "only {drawings} drawings");
     for p in [
         "figures.html",
         "policy.html",
