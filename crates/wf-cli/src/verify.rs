@@ -119,24 +119,29 @@ fn nested(value: &Value, depth: usize) -> String {
 /// `--json` written as the commits are judged: the document of `wf.verify/1` with its
 /// `commits` array streamed, so that its size does not stay in memory.
 struct JsonStream {
+    /// The document's head, until it is printed: it waits for the first judged block, so a
+    /// run that fails before judging anything (a shallow history) prints nothing.
+    head: Option<String>,
     first: bool,
 }
 
 impl JsonStream {
-    fn start(range: &Range) -> Result<JsonStream, CliError> {
+    fn new(range: &Range) -> JsonStream {
         let range = json!({
             "include": range.include.iter().map(Oid::to_string).collect::<Vec<_>>(),
             "exclude": range.exclude.iter().map(Oid::to_string).collect::<Vec<_>>(),
         });
-        print(&format!(
-            "{{\n  \"schema\": \"wf.verify/1\",\n  \"range\": {},\n  \"commits\": [",
-            nested(&range, 1)
-        ))?;
-        Ok(JsonStream { first: true })
+        JsonStream {
+            head: Some(format!(
+                "{{\n  \"schema\": \"wf.verify/1\",\n  \"range\": {},\n  \"commits\": [",
+                nested(&range, 1)
+            )),
+            first: true,
+        }
     }
 
     fn commits(&mut self, block: &[Report]) -> Result<(), CliError> {
-        let mut text = String::new();
+        let mut text = self.head.take().unwrap_or_default();
         for r in block {
             text.push_str(if self.first { "\n    " } else { ",\n    " });
             self.first = false;
@@ -147,7 +152,8 @@ impl JsonStream {
 
     fn end(self, approvals: &[Report], summary: &Summary) -> Result<(), CliError> {
         print(&format!(
-            "{}],\n  \"approvals\": {},\n  \"summary\": {}\n}}\n",
+            "{}{}],\n  \"approvals\": {},\n  \"summary\": {}\n}}\n",
+            self.head.unwrap_or_default(),
             if self.first { "" } else { "\n  " },
             nested(&json!(approval_rows(approvals)), 1),
             nested(&summary_json(summary), 1)
@@ -162,11 +168,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let range = resolve(repo, args.range.as_deref(), args.base.as_deref())?;
     let list_approvals = args.approvals || args.base.is_some();
     let describe = list_approvals || args.json || args.ndjson;
-    let mut doc = if args.json {
-        Some(JsonStream::start(&range)?)
-    } else {
-        None
-    };
+    let mut doc = args.json.then(|| JsonStream::new(&range));
     let mut stream = |block: &[Report]| -> Result<(), CliError> {
         if let Some(d) = doc.as_mut() {
             return d.commits(block);
