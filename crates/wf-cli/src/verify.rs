@@ -8,7 +8,7 @@ use wf_store::verify::{Range, Report};
 
 use crate::context;
 use crate::error::CliError;
-use crate::output::{print, short_digest};
+use crate::output::{nested, print, short_digest};
 use crate::verification::{problem_lines, run_range, Summary};
 
 /// Prove from history that every rule held: replay and check each wf commit of a range.
@@ -148,18 +148,13 @@ fn commit_json(r: &Report) -> Value {
     })
 }
 
-/// `value` pretty-printed as a member of a JSON document at `depth` (two spaces each).
-fn nested(value: &Value, depth: usize) -> String {
-    let pad = "  ".repeat(depth);
-    serde_json::to_string_pretty(value)
-        .unwrap_or_default()
-        .replace('\n', &format!("\n{pad}"))
-}
-
 /// `--json` written as the commits are judged: the document of `wf.verify/1` with its
 /// `commits` array streamed, so that its size does not stay in memory.
 struct JsonStream {
     first: bool,
+    /// The document's start, printed with the first commit (or at the end): a range refused
+    /// before any commit is judged (a shallow history) prints nothing on stdout.
+    header: Option<String>,
 }
 
 impl JsonStream {
@@ -168,15 +163,21 @@ impl JsonStream {
             "include": range.include.iter().map(Oid::to_string).collect::<Vec<_>>(),
             "exclude": range.exclude.iter().map(Oid::to_string).collect::<Vec<_>>(),
         });
-        print(&format!(
+        let header = format!(
             "{{\n  \"schema\": \"wf.verify/1\",\n  \"range\": {},\n  \"commits\": [",
             nested(&range, 1)
-        ))?;
-        Ok(JsonStream { first: true })
+        );
+        Ok(JsonStream {
+            first: true,
+            header: Some(header),
+        })
     }
 
     fn commits(&mut self, block: &[Report]) -> Result<(), CliError> {
-        let mut text = String::new();
+        if block.is_empty() {
+            return Ok(());
+        }
+        let mut text = self.header.take().unwrap_or_default();
         for r in block {
             text.push_str(if self.first { "\n    " } else { ",\n    " });
             self.first = false;
@@ -187,7 +188,8 @@ impl JsonStream {
 
     fn end(self, approvals: &[Report], summary: &Summary) -> Result<(), CliError> {
         print(&format!(
-            "{}],\n  \"approvals\": {},\n  \"summary\": {}\n}}\n",
+            "{}{}],\n  \"approvals\": {},\n  \"summary\": {}\n}}\n",
+            self.header.unwrap_or_default(),
             if self.first { "" } else { "\n  " },
             nested(&json!(approval_rows(approvals)), 1),
             nested(&summary_json(summary), 1)
