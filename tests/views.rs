@@ -342,3 +342,109 @@ fn wf_log_of_one_task_follows_the_branch_through_its_index() {
         "{text}"
     );
 }
+
+/// The event index (behind `wf-log` and `wf-stats`) and the task listing (behind `wf-ls` and
+/// `wf-stats`) are only caches: every answer is the same with them, without them, after they
+/// were cut short, had a byte changed, had garbage appended or were replaced, and after the
+/// branch moved forward or was reset (`spec/store.md`).
+#[test]
+fn the_event_index_and_the_task_listing_change_no_answer() {
+    let s = Store::new();
+    let done = timed_flow(&s);
+    let other = s
+        .ok(
+            "wf-new",
+            &["--title", "Back\\slash, «quotes» \"and\" <b>"],
+            "alice",
+        )
+        .trim()
+        .to_string();
+    act(
+        &s,
+        13 * H,
+        "wf-assign",
+        &[&other, "--to", BOT.0],
+        "alice",
+        None,
+    );
+    let files = [
+        s.repo.join(".git/wf-event-index-1"),
+        s.repo.join(".git/wf-task-list-1"),
+    ];
+    let now = at(&s, 20 * H);
+    let answers = || -> Vec<String> {
+        let q = |tool: &str, args: &[&str]| {
+            s.call(tool).args(args).env("GIT_COMMITTER_DATE", &now).ok()
+        };
+        vec![
+            q("wf-ls", &[]),
+            q("wf-ls", &["--json"]),
+            q("wf-ls", &["--ndjson"]),
+            q("wf-ls", &["-z"]),
+            q("wf-ls", &["--assignee", BOT.0]),
+            q("wf-ls", &["--state", "closed", "--json"]),
+            q("wf-stats", &["--json"]),
+            q("wf-stats", &[]),
+            q("wf-log", &["--ndjson"]),
+            q("wf-log", &["--json"]),
+            q("wf-log", &[]),
+        ]
+    };
+    let fresh = || {
+        for f in &files {
+            let _ = std::fs::remove_file(f);
+        }
+        answers()
+    };
+    let want = fresh();
+    assert!(
+        want[0].contains(&done) && want[0].contains(&other),
+        "{}",
+        want[0]
+    );
+    assert_eq!(json(&want[1])["tasks"].as_array().unwrap().len(), 2);
+    for f in &files {
+        assert!(f.exists(), "{} is written", f.display());
+    }
+    assert_eq!(answers(), want, "read from the caches");
+    type Damage = fn(Vec<u8>) -> Vec<u8>;
+    let damages: [(&str, Damage); 5] = [
+        ("cut short", |b| b[..b.len() / 2].to_vec()),
+        ("a byte changed", |mut b| {
+            let i = b.len() / 3;
+            b[i] ^= 0x04;
+            b
+        }),
+        ("garbage appended", |mut b| {
+            b.extend_from_slice(b"a\tgarbage\n");
+            b
+        }),
+        ("its last line gone", |b| {
+            let t = &b[..b.len() - 1];
+            let cut = t.iter().rposition(|c| *c == b'\n').unwrap() + 1;
+            b[..cut].to_vec()
+        }),
+        ("replaced", |_| {
+            b"wf-event-index 1 0000\nend 0 00000000\n".to_vec()
+        }),
+    ];
+    for f in &files {
+        for (what, damage) in &damages {
+            let bytes = std::fs::read(f).unwrap();
+            std::fs::write(f, damage(bytes)).unwrap();
+            assert_eq!(answers(), want, "{} {what}", f.display());
+        }
+        std::fs::remove_file(f).unwrap();
+        assert_eq!(answers(), want, "{} deleted", f.display());
+    }
+    // The branch moves on: the caches follow, and answer as a fresh read does.
+    act(&s, 14 * H, "wf-submit", &[&other], BOT.0, Some(b"draft\n"));
+    let moved = answers();
+    assert_ne!(moved, want);
+    assert_eq!(fresh(), moved);
+    // A reset back: the indexed tip is gone from the history.
+    answers();
+    s.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    assert_eq!(answers(), want, "after a reset");
+    assert_eq!(fresh(), want);
+}

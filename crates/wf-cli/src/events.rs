@@ -3,11 +3,14 @@
 //! prints them (a line each, or the objects of `wf.log/1` and `wf.event/1`, `spec/json.md`);
 //! `wf-stats` counts them. Nothing here is checked against the rules: that is `wf-verify`'s work.
 
+use std::collections::HashMap;
+
 use git2::Oid;
 use serde::Serialize;
 use serde_json::Value;
 use wf_core::trailer::{self, key};
 use wf_core::{Actors, Timestamp};
+use wf_store::history::Fact;
 use wf_store::{SigStatus, Store};
 
 use crate::error::CliError;
@@ -92,81 +95,131 @@ impl Signature {
 
 /// The event of one commit (`None` for a commit without a `Wf-Action` trailer).
 pub fn event(store: &Store, actors: &Actors, oid: Oid) -> Result<Option<Event>, CliError> {
-    read(store, actors, oid, false)
+    Ok(wf_store::history::fact(store.git(), oid)?.map(|f| Signers::new(actors).event(f)))
 }
 
-/// [`event`] for a commit the verifier has just judged clean as a task or policy action, whose
-/// signature it therefore checked: the key the signature names is read without checking it
-/// again. The status against `actors` is judged as [`event`] judges it.
-pub fn event_of_verified(
-    store: &Store,
-    actors: &Actors,
-    oid: Oid,
-) -> Result<Option<Event>, CliError> {
-    read(store, actors, oid, true)
+/// Turns the facts of the event index into events, attributing each signature to one of the
+/// actors given; a key is looked up once however many commits it signed.
+pub struct Signers<'a> {
+    actors: &'a Actors,
+    known: HashMap<String, Option<String>>,
 }
 
-fn read(
-    store: &Store,
-    actors: &Actors,
-    oid: Oid,
-    verified: bool,
-) -> Result<Option<Event>, CliError> {
-    let c = store.git().find_commit(oid)?;
-    let msg = String::from_utf8_lossy(c.message_bytes()).to_string();
-    let t = trailer::parse(&msg);
-    let Some(action) = trailer::get(&t, key::ACTION) else {
-        return Ok(None);
-    };
-    let named = trailer::get(&t, key::ACTOR);
-    let status = match verified {
-        true => match store.git().extract_signature(&oid, None) {
-            Ok((sig, _)) => sig
-                .as_str()
-                .and_then(wf_store::sign::named_key)
-                .map_or_else(|| store.signature(oid), SigStatus::Good),
-            Err(_) => store.signature(oid),
-        },
-        false => store.signature(oid),
-    };
-    let (signature, signer) = match status {
-        SigStatus::Good(k) => match actors.by_key(&k) {
-            Some(a) if Some(a.id.as_str()) == named => (Signature::Good, Some(a.id.clone())),
-            Some(a) => (Signature::Mismatch, Some(a.id.clone())),
-            None => (Signature::UnknownKey, None),
-        },
-        SigStatus::Bad(_) => (Signature::Bad, None),
-        SigStatus::Unsigned => (Signature::Unsigned, None),
-    };
-    let get = |k: &str| trailer::get(&t, k).map(str::to_string);
-    let number = |k: &str| trailer::get(&t, k).and_then(|r| r.parse::<u32>().ok());
-    let seconds = c.committer().when().seconds();
-    Ok(Some(Event {
-        commit: oid.to_string(),
-        time: Timestamp(seconds).rfc3339(),
-        seconds,
-        task: get(key::TASK),
-        action: action.to_string(),
-        actor: named.map(str::to_string),
-        actor_kind: get(key::ACTOR_KIND),
-        step: get(key::STEP),
-        assignee: get(key::ASSIGNEE),
-        revision: number(key::REVISION),
-        digest: get(key::DIGEST),
-        verdict: get(key::VERDICT),
-        new_revision: number(key::NEW_REVISION),
-        new_digest: get(key::NEW_DIGEST),
-        model: get(key::MODEL),
-        prompt_digest: get(key::PROMPT_DIGEST),
-        workflow: get(key::WORKFLOW),
-        subject_actor: get(key::SUBJECT),
-        subject: c.summary().map(wf_core::text::one_line),
-        signature,
-        signer,
-    }))
+impl<'a> Signers<'a> {
+    /// Signatures judged against `actors`.
+    pub fn new(actors: &'a Actors) -> Signers<'a> {
+        Signers {
+            actors,
+            known: HashMap::new(),
+        }
+    }
+
+    /// The event of an action commit as the event index keeps it.
+    pub fn event(&mut self, f: Fact) -> Event {
+        let t = &f.trailers;
+        let named = trailer::get(t, key::ACTOR);
+        let (signature, signer) = match &f.signature {
+            SigStatus::Good(k) => {
+                let actors = self.actors;
+                let owner = self
+                    .known
+                    .entry(k.clone())
+                    .or_insert_with(|| actors.by_key(k).map(|a| a.id.clone()));
+                match owner {
+                    Some(a) if Some(a.as_str()) == named => (Signature::Good, Some(a.clone())),
+                    Some(a) => (Signature::Mismatch, Some(a.clone())),
+                    None => (Signature::UnknownKey, None),
+                }
+            }
+            SigStatus::Bad(_) => (Signature::Bad, None),
+            SigStatus::Unsigned => (Signature::Unsigned, None),
+        };
+        let get = |k: &str| trailer::get(t, k).map(str::to_string);
+        let number = |k: &str| trailer::get(t, k).and_then(|r| r.parse::<u32>().ok());
+        Event {
+            commit: f.commit.to_string(),
+            time: Timestamp(f.seconds).rfc3339(),
+            seconds: f.seconds,
+            task: get(key::TASK),
+            action: get(key::ACTION).unwrap_or_default(),
+            actor: named.map(str::to_string),
+            actor_kind: get(key::ACTOR_KIND),
+            step: get(key::STEP),
+            assignee: get(key::ASSIGNEE),
+            revision: number(key::REVISION),
+            digest: get(key::DIGEST),
+            verdict: get(key::VERDICT),
+            new_revision: number(key::NEW_REVISION),
+            new_digest: get(key::NEW_DIGEST),
+            model: get(key::MODEL),
+            prompt_digest: get(key::PROMPT_DIGEST),
+            workflow: get(key::WORKFLOW),
+            subject_actor: get(key::SUBJECT),
+            subject: f.summary,
+            signature,
+            signer,
+        }
+    }
+}
+
+/// An event as one line of `wf.event/1`, serialised straight from the event: the fields in
+/// the order `serde_json`'s maps keep them (sorted), as [`Event::to_json`] gives them.
+#[derive(Serialize)]
+struct Line<'a> {
+    action: &'a str,
+    actor: &'a Option<String>,
+    actor_kind: &'a Option<String>,
+    assignee: &'a Option<String>,
+    commit: &'a str,
+    digest: &'a Option<String>,
+    model: &'a Option<String>,
+    new_digest: &'a Option<String>,
+    new_revision: &'a Option<u32>,
+    prompt_digest: &'a Option<String>,
+    revision: &'a Option<u32>,
+    schema: &'static str,
+    signature: Signature,
+    signer: &'a Option<String>,
+    step: &'a Option<String>,
+    subject: &'a Option<String>,
+    subject_actor: &'a Option<String>,
+    task: &'a Option<String>,
+    time: &'a str,
+    verdict: &'a Option<String>,
+    workflow: &'a Option<String>,
 }
 
 impl Event {
+    /// Append the event as one line of `wf.event/1` (with its line feed) to `out`.
+    pub fn ndjson_line(&self, out: &mut String) -> Result<(), CliError> {
+        let line = Line {
+            action: &self.action,
+            actor: &self.actor,
+            actor_kind: &self.actor_kind,
+            assignee: &self.assignee,
+            commit: &self.commit,
+            digest: &self.digest,
+            model: &self.model,
+            new_digest: &self.new_digest,
+            new_revision: &self.new_revision,
+            prompt_digest: &self.prompt_digest,
+            revision: &self.revision,
+            schema: "wf.event/1",
+            signature: self.signature,
+            signer: &self.signer,
+            step: &self.step,
+            subject: &self.subject,
+            subject_actor: &self.subject_actor,
+            task: &self.task,
+            time: &self.time,
+            verdict: &self.verdict,
+            workflow: &self.workflow,
+        };
+        out.push_str(&serde_json::to_string(&line)?);
+        out.push('\n');
+        Ok(())
+    }
+
     /// The JSON object (keys in the order `serde_json` keeps them: sorted).
     pub fn to_json(&self) -> Result<Value, CliError> {
         Ok(serde_json::to_value(self)?)
@@ -227,6 +280,42 @@ mod tests {
         ] {
             assert_eq!(counted_time(s), read_back(s), "{s}");
         }
+    }
+
+    /// The line written straight from the event is the object `to_json` gives, with its
+    /// schema, keys in the same (sorted) order: a field added to `Event` and not to `Line`
+    /// fails here.
+    #[test]
+    fn an_ndjson_line_is_the_event_object_with_its_schema() {
+        let s = |v: &str| Some(v.to_string());
+        let e = Event {
+            commit: "c".repeat(40),
+            time: "2026-11-30T00:00:00Z".into(),
+            seconds: 1,
+            task: s("T-1"),
+            action: "review".into(),
+            actor: s("bob"),
+            actor_kind: s("human"),
+            step: s("review"),
+            assignee: s("carol"),
+            revision: Some(2),
+            digest: s("sha256:aa"),
+            verdict: s("accept"),
+            new_revision: Some(3),
+            new_digest: s("sha256:bb"),
+            model: s("m"),
+            prompt_digest: s("sha256:cc"),
+            workflow: s("default"),
+            subject_actor: s("dave"),
+            subject: s("a \"quoted\" subject"),
+            signature: Signature::Mismatch,
+            signer: s("eve"),
+        };
+        let mut line = String::new();
+        e.ndjson_line(&mut line).unwrap();
+        let mut want = e.to_json().unwrap();
+        want["schema"] = serde_json::json!("wf.event/1");
+        assert_eq!(format!("{}\n", serde_json::to_string(&want).unwrap()), line);
     }
 
     #[test]

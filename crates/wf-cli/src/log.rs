@@ -1,14 +1,14 @@
 //! `wf-log`: the history of one task or of all, from git alone.
 
 use clap::Parser;
-use git2::{DiffFormat, Oid, Sort};
+use git2::{DiffFormat, Oid};
 use serde_json::json;
 use wf_store::Store;
 
 use crate::context;
 use crate::error::CliError;
-use crate::events::{event, Event, Signature};
-use crate::output::{color_stdout, json, ndjson, paint, print, short_digest, Color};
+use crate::events::{event, Event, Signature, Signers};
+use crate::output::{color_stdout, json, paint, print, short_digest, Color};
 use wf_store::Snapshot;
 
 /// Show the history of one task, or of all: every action, newest first.
@@ -65,7 +65,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
 fn log(store: &Store, snap: &Snapshot, only: Option<String>, args: &Args) -> Result<(), CliError> {
     // One task's history comes from the task index (`spec/store.md`): a few commits read,
     // whatever the length of the history. All tasks' history is a walk.
-    let oids: Vec<Oid> = match &only {
+    // All tasks' history comes from the event index: one file read once it is up to date.
+    let actions;
+    let events: Box<dyn Iterator<Item = Result<Option<Event>, CliError>>> = match &only {
         _ if args.superseded => {
             let mut found = Vec::new();
             for r in store
@@ -76,20 +78,24 @@ fn log(store: &Store, snap: &Snapshot, only: Option<String>, args: &Args) -> Res
                     found.push(o);
                 }
             }
-            found
+            Box::new(found.into_iter().map(|o| event(store, snap.actors(), o)))
         }
-        Some(id) => wf_store::index::commits_of(store.git(), snap.commit, id)?,
+        Some(id) => Box::new(
+            wf_store::index::commits_of(store.git(), snap.commit, id)?
+                .into_iter()
+                .map(|o| event(store, snap.actors(), o)),
+        ),
         None => {
-            let mut walk = store.git().revwalk()?;
-            walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
-            walk.push(snap.commit)?;
-            walk.collect::<Result<_, _>>()?
+            actions = wf_store::history::actions(store.git(), snap.commit)?;
+            let mut signers = Signers::new(snap.actors());
+            Box::new(actions.iter().map(move |f| Ok(Some(signers.event(f)))))
         }
     };
     let color = color_stdout();
-    let mut events = Vec::new();
-    for oid in oids {
-        let Some(e) = event(store, snap.actors(), oid)? else {
+    let mut collected = Vec::new();
+    let mut pending = String::new();
+    for e in events {
+        let Some(e) = e? else {
             continue;
         };
         if only
@@ -99,22 +105,25 @@ fn log(store: &Store, snap: &Snapshot, only: Option<String>, args: &Args) -> Res
             continue;
         }
         if args.json {
-            events.push(e);
+            collected.push(e);
             continue;
         }
         if args.ndjson {
-            let mut v = e.to_json()?;
-            v["schema"] = json!("wf.event/1");
-            ndjson(&v)?;
+            // Written in blocks: one write per line would be most of the work.
+            e.ndjson_line(&mut pending)?;
+            if pending.len() >= 1 << 16 {
+                print(&std::mem::take(&mut pending))?;
+            }
             continue;
         }
         print(&line(&e, color))?;
         if args.patch {
-            print(&patch(store, oid)?)?;
+            print(&patch(store, Oid::from_str(&e.commit)?)?)?;
         }
     }
+    print(&pending)?;
     if args.json {
-        return json(&json!({ "schema": "wf.log/1", "task": only, "events": events }));
+        return json(&json!({ "schema": "wf.log/1", "task": only, "events": collected }));
     }
     Ok(())
 }

@@ -1,17 +1,12 @@
 //! `wf-ls`: the tasks, and the queues of who waits on what.
 
-use std::collections::HashMap;
-
 use clap::Parser;
-use serde_json::json;
-use wf_core::rules::holder;
-use wf_core::task::TaskState;
+use wf_core::rules::holder_of;
 use wf_core::text::visible;
-use wf_core::Workflow;
 
 use crate::context;
 use crate::error::CliError;
-use crate::output::{color_stdout, json, ndjson, nul_ids, paint, print, Color};
+use crate::output::{color_stdout, nested, nul_ids, paint, print, Color};
 use crate::task_json::task_json;
 use wf_store::Snapshot;
 
@@ -54,54 +49,61 @@ pub struct Args {
 pub fn run(args: Args) -> Result<(), CliError> {
     let store = args.global.store()?;
     let snap = Snapshot::head(&store)?;
-    let mut workflows: HashMap<String, Option<Workflow>> = HashMap::new();
+    // The task listing (`spec/store.md`): each task file is parsed once per version of its
+    // bytes; the tree is read from git every time.
+    let listing = wf_store::listing::list(&store, &snap)?;
     let mut rows = Vec::new();
-    for id in snap.task_ids(&store)? {
-        let task = snap.task(&store, &id)?;
-        if !workflows.contains_key(&task.workflow) {
-            let w = snap.workflow_if_any(&task.workflow).cloned();
-            workflows.insert(task.workflow.clone(), w);
-        }
-        let w = workflows[&task.workflow].clone();
-        let h = w
-            .as_ref()
-            .and_then(|w| holder(w, &task))
-            .map(str::to_string);
-        let state = if task.state == TaskState::Closed {
-            "closed"
-        } else {
-            "open"
-        };
-        if args.step.as_ref().is_some_and(|s| *s != task.step)
-            || args.assignee.as_ref().is_some_and(|a| {
-                h.as_deref() != Some(a.as_str()) || task.state == TaskState::Closed
-            })
+    for row in listing.rows() {
+        let w = snap.workflow_if_any(&row.workflow);
+        let h = w.and_then(|w| holder_of(w, &row.step, &row.approver, row.assignee.as_deref()));
+        let state = if row.closed { "closed" } else { "open" };
+        if args.step.as_ref().is_some_and(|s| *s != row.step)
+            || args
+                .assignee
+                .as_ref()
+                .is_some_and(|a| h != Some(a.as_str()) || row.closed)
             || args.state.as_ref().is_some_and(|s| s != state)
         {
             continue;
         }
-        rows.push((task, w, h, state));
+        rows.push((row, w, h, state));
     }
-    rows.sort_by(|a, b| (&a.0.created_at, &a.0.id).cmp(&(&b.0.created_at, &b.0.id)));
     if args.nul {
         return nul_ids(rows.iter().map(|r| r.0.id.as_str()));
     }
-    if args.ndjson {
-        for (t, w, _, _) in &rows {
-            ndjson(&task_json(w.as_ref(), t))?;
+    if args.ndjson || args.json {
+        // Streamed: one task at a time is parsed and printed, whatever their number.
+        let mut pending = if args.json {
+            String::from("{\n  \"schema\": \"wf.tasks/1\",\n  \"tasks\": [")
+        } else {
+            String::new()
+        };
+        for (i, (row, w, _, _)) in rows.iter().enumerate() {
+            let task = listing.task(&store, &snap, row)?;
+            let v = task_json(*w, &task);
+            if args.json {
+                pending.push_str(if i == 0 { "\n    " } else { ",\n    " });
+                pending.push_str(&nested(&v, 2));
+            } else {
+                pending.push_str(&serde_json::to_string(&v)?);
+                pending.push('\n');
+            }
+            if pending.len() >= 1 << 16 {
+                print(&std::mem::take(&mut pending))?;
+            }
         }
-        return Ok(());
-    }
-    if args.json {
-        let tasks: Vec<_> = rows
-            .iter()
-            .map(|(t, w, _, _)| task_json(w.as_ref(), t))
-            .collect();
-        return json(&json!({ "schema": "wf.tasks/1", "tasks": tasks }));
+        if args.json {
+            pending.push_str(if rows.is_empty() {
+                "]\n}\n"
+            } else {
+                "\n  ]\n}\n"
+            });
+        }
+        return print(&pending);
     }
     let color = color_stdout();
     let mut out = String::new();
-    for (t, _, h, state) in &rows {
+    for (row, _, h, state) in &rows {
         let shade = if *state == "open" {
             Color::Yellow
         } else {
@@ -110,11 +112,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
         // Fields are shown escaped: a file committed by hand may hold control characters.
         out.push_str(&format!(
             "{:<10} {} {:<10} {:<14} {}\n",
-            visible(&t.id),
+            visible(&row.id),
             paint(&format!("{state:<6}"), shade, color),
-            visible(&t.step),
-            visible(h.as_deref().unwrap_or("-")),
-            visible(&t.title)
+            visible(&row.step),
+            visible(h.unwrap_or("-")),
+            visible(&row.title)
         ));
     }
     print(&out)

@@ -19,6 +19,15 @@ pub fn json(value: &serde_json::Value) -> Result<(), CliError> {
     print(&text)
 }
 
+/// `value` pretty-printed as a member of a JSON document at `depth` (two spaces each), as
+/// [`json`] would print it there: for documents whose arrays are streamed.
+pub fn nested(value: &serde_json::Value, depth: usize) -> String {
+    let pad = "  ".repeat(depth);
+    serde_json::to_string_pretty(value)
+        .unwrap_or_default()
+        .replace('\n', &format!("\n{pad}"))
+}
+
 /// Shorten a `sha256:` digest for tables.
 pub fn short_digest(d: &str) -> String {
     let h = d.strip_prefix("sha256:").unwrap_or(d);

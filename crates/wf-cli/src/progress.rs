@@ -66,6 +66,11 @@ impl Progress {
         self.total = total;
     }
 
+    /// How many units are done.
+    pub fn done(&self) -> u64 {
+        self.done
+    }
+
     /// Count `n` more units done.
     pub fn inc(&mut self, n: u64) {
         self.done += n;

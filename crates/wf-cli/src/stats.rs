@@ -1,16 +1,14 @@
 //! `wf-stats`: figures about the work, computed from the signed history.
 
 use clap::Parser;
-use git2::Sort;
 use serde_json::json;
-use wf_core::rules::holder;
+use wf_core::rules::holder_of;
 use wf_core::stats::{self, human_duration, Outcomes, TaskNow};
-use wf_core::task::TaskState;
 use wf_core::Timestamp;
 
 use crate::context;
 use crate::error::CliError;
-use crate::events::event;
+use crate::events::Signers;
 use crate::output::{json, print};
 use crate::progress::Progress;
 use wf_store::Snapshot;
@@ -62,29 +60,34 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let store = args.global.store()?;
     let snap = Snapshot::head(&store)?;
     let now = context::now()?.0;
-    let mut walk = store.git().revwalk()?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)?;
-    walk.push(snap.commit)?;
-    let oids: Vec<git2::Oid> = walk.collect::<Result<_, _>>()?;
-    let mut progress = Progress::new("wf-stats: reading history", Some(oids.len() as u64));
-    let mut events = Vec::new();
-    for oid in oids {
+    // The event index (`spec/store.md`): a file read once it is up to date; only the commits
+    // since it was last brought up to date are read from git.
+    let mut progress = Progress::new("wf-stats: reading history", None);
+    let actions =
+        wf_store::history::actions_with_progress(store.git(), snap.commit, &mut |done, all| {
+            progress.set_total(Some(all as u64));
+            progress.inc(done as u64 - progress.done());
+        })?;
+    progress.finish();
+    let mut progress = Progress::new("wf-stats: reading history", Some(actions.len() as u64));
+    let mut events = Vec::with_capacity(actions.len());
+    let mut signers = Signers::new(snap.actors());
+    for f in actions.iter().rev() {
         progress.inc(1);
-        if let Some(e) = event(&store, snap.actors(), oid)? {
-            events.push(e.for_stats());
-        }
+        events.push(signers.event(f).for_stats());
     }
     progress.finish();
-    let mut tasks = Vec::new();
-    for id in snap.task_ids(&store)? {
-        let t = snap.task(&store, &id)?;
-        let h = snap
-            .workflow_if_any(&t.workflow)
-            .and_then(|w| holder(w, &t).map(str::to_string));
+    // The task listing (`spec/store.md`): each task file parsed once per version of its bytes.
+    let listing = wf_store::listing::list(&store, &snap)?;
+    let mut tasks = Vec::with_capacity(listing.rows().len());
+    for row in listing.rows() {
+        let h = snap.workflow_if_any(&row.workflow).and_then(|w| {
+            holder_of(w, &row.step, &row.approver, row.assignee.as_deref()).map(str::to_string)
+        });
         tasks.push(TaskNow {
-            id: t.id.clone(),
-            step: t.step.clone(),
-            closed: t.state == TaskState::Closed,
+            id: row.id.clone(),
+            step: row.step.clone(),
+            closed: row.closed,
             holder: h,
         });
     }

@@ -8,7 +8,7 @@ use wf_store::verify::{Range, Report};
 
 use crate::context;
 use crate::error::CliError;
-use crate::output::{print, short_digest};
+use crate::output::{nested, print, short_digest};
 use crate::verification::{problem_lines, resolve, run_range, Summary};
 
 /// Prove from history that every rule held: replay and check each wf commit of a range.
@@ -106,14 +106,6 @@ fn commit_json(r: &Report) -> Value {
             "reason": p.reason,
         })).collect::<Vec<_>>(),
     })
-}
-
-/// `value` pretty-printed as a member of a JSON document at `depth` (two spaces each).
-fn nested(value: &Value, depth: usize) -> String {
-    let pad = "  ".repeat(depth);
-    serde_json::to_string_pretty(value)
-        .unwrap_or_default()
-        .replace('\n', &format!("\n{pad}"))
 }
 
 /// `--json` written as the commits are judged: the document of `wf.verify/1` with its

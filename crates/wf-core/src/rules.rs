@@ -215,9 +215,20 @@ impl Action {
 /// Who holds a task's current step: the designated approver in the approve step, otherwise
 /// the latest handoff of the step.
 pub fn holder<'t>(workflow: &Workflow, task: &'t Task) -> Option<&'t str> {
-    match workflow.step(&task.step) {
-        Some(s) if s.kind == StepKind::Approve => Some(task.approver.as_str()),
-        _ => task.assignee(),
+    holder_of(workflow, &task.step, &task.approver, task.assignee())
+}
+
+/// [`holder`] from the fields it reads: the step, the approver and the step's assignee (what a
+/// listing keeps of a task).
+pub fn holder_of<'t>(
+    workflow: &Workflow,
+    step: &str,
+    approver: &'t str,
+    assignee: Option<&'t str>,
+) -> Option<&'t str> {
+    match workflow.step(step) {
+        Some(s) if s.kind == StepKind::Approve => Some(approver),
+        _ => assignee,
     }
 }
 

@@ -3,7 +3,7 @@
 //! the figures cannot be edited; they are recomputed from git on every call. Pure: values in,
 //! values out.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
@@ -212,7 +212,9 @@ pub fn compute(events: &[Event], tasks: &[TaskNow], since: Option<i64>, now: i64
             by_task.entry(t.as_str()).or_default().push(e);
         }
     }
-    let now_of = |id: &str| tasks.iter().find(|t| t.id == id);
+    // Looked up once per event: a map, not a search of every task (quadratic on long histories).
+    let by_id: HashMap<&str, &TaskNow> = tasks.iter().map(|t| (t.id.as_str(), t)).collect();
+    let now_of = |id: &str| by_id.get(id).copied();
 
     // Step visits.
     let mut visits: BTreeMap<String, Vec<i64>> = BTreeMap::new();
@@ -333,11 +335,11 @@ pub fn compute(events: &[Event], tasks: &[TaskNow], since: Option<i64>, now: i64
             judgments.push((d, ok));
         }
     }
-    for (d, ok) in judgments {
-        for (rd, r) in revs.iter_mut() {
-            if *rd == d {
-                r.verdict = Some(ok);
-            }
+    // The last judgment of a digest is what became of every revision with that digest.
+    let last: HashMap<&str, bool> = judgments.into_iter().collect();
+    for (rd, r) in revs.iter_mut() {
+        if let Some(ok) = last.get(rd) {
+            r.verdict = Some(*ok);
         }
     }
     let ai_count = revs.iter().filter(|(_, r)| r.ai).count() as u64;

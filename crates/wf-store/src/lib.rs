@@ -4,8 +4,10 @@
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod history;
 pub mod index;
 pub mod lines;
+pub mod listing;
 pub mod locks;
 pub mod publish;
 pub mod raw;

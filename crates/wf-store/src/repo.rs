@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use git2::{build::TreeUpdateBuilder, ErrorCode, FileMode, Oid, Repository, Status, StatusOptions};
 use wf_core::digest::Hasher;
 
-use crate::sign::{self, SigStatus, Signer};
+use crate::sign::{SigStatus, Signer};
 use crate::tree::{self, Area, Entry, Mode, Reader, TreeCache};
 
 pub use crate::error::StoreError;
@@ -187,9 +187,18 @@ impl Store {
     /// The ids of the task files at a commit (`tasks/<shard>/<id>.toml`); entries that are no
     /// task's file are left out.
     pub fn task_ids(&self, commit: Oid) -> Result<Vec<String>> {
+        Ok(self
+            .task_files(commit)?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect())
+    }
+
+    /// [`Store::task_ids`] with the blob of each task file.
+    pub fn task_files(&self, commit: Oid) -> Result<Vec<(String, Oid)>> {
         let root = self.root(commit)?;
         let reader = self.reader()?;
-        let mut ids = Vec::new();
+        let mut files = Vec::new();
         for shard in reader.list(root, "tasks")? {
             if shard.mode != Mode::Tree {
                 continue;
@@ -203,11 +212,11 @@ impl Store {
                 if let Some(wf_core::task::TaskEntry::File(id)) =
                     wf_core::task::locate(&format!("{sname}/{}", e.name()))
                 {
-                    ids.push(id.to_string());
+                    files.push((id.to_string(), tree::oid(e)));
                 }
             }
         }
-        Ok(ids)
+        Ok(files)
     }
 
     /// Store bytes as a blob.
@@ -367,14 +376,7 @@ impl Store {
 
     /// The signature status of a commit, checked in process.
     pub fn signature(&self, commit: Oid) -> SigStatus {
-        match self.repo.extract_signature(&commit, None) {
-            Ok((sig, data)) => match sig.as_str() {
-                Some(s) => sign::verify(s, &data),
-                None => SigStatus::Bad("signature is not text".into()),
-            },
-            Err(e) if e.code() == ErrorCode::NotFound => SigStatus::Unsigned,
-            Err(e) => SigStatus::Bad(e.message().to_string()),
-        }
+        crate::history::signature(&self.repo, commit)
     }
 
     /// Set a key in the repository's own config (`.git/config`).

@@ -290,13 +290,6 @@ pub fn verify(armored: &str, data: &[u8]) -> SigStatus {
     }
 }
 
-/// The key an armored signature names, read without checking the signature: for a commit the
-/// verifier has already found valid (a reader that just ran it need not pay for the check twice).
-pub fn named_key(armored: &str) -> Option<String> {
-    let sig = SshSig::from_pem(armored.trim()).ok()?;
-    Some(public_line(&PublicKey::from(sig.public_key().clone())))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 //! range, the range's history as events, the tasks and the policy at its tip, and the figures
 //! `wf-stats` computes from those events.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -11,11 +11,11 @@ use wf_core::rules::holder;
 use wf_core::stats::{self, Stats, TaskNow};
 use wf_core::task::TaskState;
 use wf_core::{Actors, Task, Timestamp, Workflow};
-use wf_store::verify::Kind;
+use wf_store::verify::Range;
 use wf_store::{Snapshot, Store};
 
 use crate::error::CliError;
-use crate::events::{event, event_of_verified, Event};
+use crate::events::{event, Event, Signers};
 use crate::progress::Progress;
 use crate::verification::{resolve, run_range, Summary};
 
@@ -89,19 +89,7 @@ impl History {
         let tip = resolved.include[0];
         let snap = Snapshot::load(store, Some(tip))?;
 
-        // Commits the verifier judged clean as actions had their signature checked there.
-        let mut checked: HashSet<Oid> = HashSet::new();
-        let verified = run_range(repo, resolved.clone(), true, false, jobs, &mut |block| {
-            checked.extend(
-                block
-                    .iter()
-                    .filter(|r| {
-                        r.problems.is_empty() && matches!(r.kind, Kind::Task | Kind::Policy)
-                    })
-                    .map(|r| r.commit),
-            );
-            Ok(())
-        })?;
+        let verified = run_range(repo, resolved.clone(), true, false, jobs, &mut |_| Ok(()))?;
         let summary = verified.summary;
         let mut problems = Vec::new();
         let mut bad: HashMap<Oid, Vec<String>> = HashMap::new();
@@ -117,59 +105,17 @@ impl History {
             }
         }
 
-        let mut walk = repo.revwalk()?;
-        walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)?;
-        for o in &resolved.include {
-            walk.push(*o)?;
-        }
-        for o in &resolved.exclude {
-            walk.hide(*o)?;
-        }
-        let oids: Vec<Oid> = walk.collect::<Result<_, _>>()?;
-        let threads = threads(jobs);
-        let progress = Mutex::new(Progress::new(
-            "wf-board: reading history",
-            Some(oids.len() as u64),
-        ));
-        let chunk = oids.len().div_ceil(threads).max(1);
         let actors = snap.actors();
-        let read: Vec<Result<Vec<Event>, CliError>> = std::thread::scope(|scope| {
-            let workers: Vec<_> = oids
-                .chunks(chunk)
-                .map(|part| {
-                    let (checked, progress, git_dir) = (&checked, &progress, &git_dir);
-                    scope.spawn(move || -> Result<Vec<Event>, CliError> {
-                        let store = Store::discover(git_dir)?;
-                        let mut out = Vec::new();
-                        for (i, oid) in part.iter().enumerate() {
-                            let e = if checked.contains(oid) {
-                                event_of_verified(&store, actors, *oid)?
-                            } else {
-                                event(&store, actors, *oid)?
-                            };
-                            out.extend(e);
-                            if i % 256 == 255 {
-                                if let Ok(mut p) = progress.lock() {
-                                    p.inc(256);
-                                }
-                            }
-                        }
-                        Ok(out)
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| {
-                    w.join().unwrap_or_else(|_| {
-                        Err(CliError::failure("a reader of the history failed"))
-                    })
-                })
-                .collect()
-        });
-        if let Ok(mut p) = progress.lock() {
-            p.finish();
-        }
+        let read: Vec<Result<Vec<Event>, CliError>> =
+            if resolved.exclude.is_empty() && resolved.include.len() == 1 {
+                // The whole history of one tip: the event index (`spec/store.md`), whose
+                // signatures were checked once, when each commit was first indexed.
+                let actions = wf_store::history::actions(repo, tip)?;
+                let mut signers = Signers::new(actors);
+                vec![Ok(actions.iter().rev().map(|f| signers.event(f)).collect())]
+            } else {
+                read_range(&resolved, &git_dir, actors, jobs)?
+            };
         let mut entries = Vec::new();
         for part in read {
             for e in part? {
@@ -265,4 +211,63 @@ pub fn threads(jobs: Option<usize>) -> usize {
             .unwrap_or(1)
     })
     .clamp(1, 64)
+}
+
+/// The events of a range other than one tip's whole history, read on `jobs` threads, oldest
+/// first.
+fn read_range(
+    resolved: &Range,
+    git_dir: &std::path::Path,
+    actors: &Actors,
+    jobs: Option<usize>,
+) -> Result<Vec<Result<Vec<Event>, CliError>>, CliError> {
+    let store = Store::discover(git_dir)?;
+    let repo = store.git();
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)?;
+    for o in &resolved.include {
+        walk.push(*o)?;
+    }
+    for o in &resolved.exclude {
+        walk.hide(*o)?;
+    }
+    let oids: Vec<Oid> = walk.collect::<Result<_, _>>()?;
+    let threads = threads(jobs);
+    let progress = Mutex::new(Progress::new(
+        "wf-board: reading history",
+        Some(oids.len() as u64),
+    ));
+    let chunk = oids.len().div_ceil(threads).max(1);
+    let read: Vec<Result<Vec<Event>, CliError>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = oids
+            .chunks(chunk)
+            .map(|part| {
+                let progress = &progress;
+                scope.spawn(move || -> Result<Vec<Event>, CliError> {
+                    let store = Store::discover(git_dir)?;
+                    let mut out = Vec::new();
+                    for (i, oid) in part.iter().enumerate() {
+                        out.extend(event(&store, actors, *oid)?);
+                        if i % 256 == 255 {
+                            if let Ok(mut p) = progress.lock() {
+                                p.inc(256);
+                            }
+                        }
+                    }
+                    Ok(out)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err(CliError::failure("a reader of the history failed")))
+            })
+            .collect()
+    });
+    if let Ok(mut p) = progress.lock() {
+        p.finish();
+    }
+    Ok(read)
 }
