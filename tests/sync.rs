@@ -580,7 +580,12 @@ fn two_ai_runners_work_one_queue_with_llm_and_nothing_is_done_twice() {
     let mut queue = Vec::new();
     for i in 0..3 {
         let id = team
-            .ok(&team.s.repo, "wf-new", &["--title", &format!("Piece {i} about the quick brown fox")], "alice")
+            .ok(
+                &team.s.repo,
+                "wf-new",
+                &["--title", &format!("Piece {i} about the quick brown fox")],
+                "alice",
+            )
             .trim()
             .to_string();
         team.ok(&team.s.repo, "wf-assign", &[&id, "--to", BOT.0], "alice");
@@ -609,11 +614,9 @@ fn two_ai_runners_work_one_queue_with_llm_and_nothing_is_done_twice() {
     let runners: Vec<PathBuf> = (0..2)
         .map(|i| team.clone_named(&format!("runner-{i}"), BOT.0))
         .collect();
-    let path = std::env::join_paths(
-        std::iter::once(common::bin_dir()).chain(std::env::split_paths(
-            &std::env::var_os("PATH").unwrap_or_default(),
-        )),
-    )
+    let path = std::env::join_paths(std::iter::once(common::bin_dir()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
     .unwrap();
     let outs: Vec<Output> = std::thread::scope(|scope| {
         let hs: Vec<_> = runners
@@ -643,7 +646,10 @@ fn two_ai_runners_work_one_queue_with_llm_and_nothing_is_done_twice() {
         );
         let text = String::from_utf8_lossy(&out.stdout);
         published += text.lines().filter(|l| l.starts_with("published ")).count();
-        superseded += text.lines().filter(|l| l.starts_with("superseded ")).count();
+        superseded += text
+            .lines()
+            .filter(|l| l.starts_with("superseded "))
+            .count();
     }
     // Each runner drafted every task it saw in the queue; each draft is published or kept.
     let drafted: usize = outs

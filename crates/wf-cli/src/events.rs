@@ -51,6 +51,8 @@ pub struct Event {
     pub prompt_digest: Option<String>,
     /// `Wf-Workflow`.
     pub workflow: Option<String>,
+    /// `Wf-Check`: a check's outcome, `pass` or `fail`.
+    pub check: Option<String>,
     /// `Wf-Subject`: the actor an actor change is about.
     pub subject_actor: Option<String>,
     /// The commit's subject line, on one line.
@@ -129,6 +131,7 @@ pub fn event(store: &Store, actors: &Actors, oid: Oid) -> Result<Option<Event>, 
         model: get(key::MODEL),
         prompt_digest: get(key::PROMPT_DIGEST),
         workflow: get(key::WORKFLOW),
+        check: get(key::CHECK),
         subject_actor: get(key::SUBJECT),
         subject: c.summary().map(wf_core::text::one_line),
         signature,

@@ -19,7 +19,10 @@ use wf_store::Snapshot;
 ///
 /// Cycle time per step (from entering a step to leaving it), review rounds per task, the
 /// share of revisions produced by AI, acceptance and rejection per model and per AI agent,
-/// open handoffs and their age, approvals per approver. Every figure is computed from the
+/// open handoffs and their age, approvals per approver, breaches of due dates per step and per
+/// holder (a visit of a step with `due` that lasted longer, ended or still open), and actions
+/// whose signed time is before the task's previous action (times are the signers' claims).
+/// Ages are measured at GIT_COMMITTER_DATE when set, else the clock. Every figure is computed from the
 /// commits' trailers on each call, never stored, so it cannot be edited by hand; commits whose
 /// signature is not good (as wf-log judges it) are left out and counted. --since keeps events
 /// (and step visits that ended, revisions produced) at or after DATE. On a terminal, reading a
@@ -78,14 +81,22 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let mut tasks = Vec::new();
     for id in snap.task_ids(&store)? {
         let t = snap.task(&store, &id)?;
-        let h = snap
-            .workflow_if_any(&t.workflow)
-            .and_then(|w| holder(w, &t).map(str::to_string));
+        let w = snap.workflow_if_any(&t.workflow);
+        let h = w.and_then(|w| holder(w, &t).map(str::to_string));
+        let due = w
+            .map(|w| {
+                w.steps
+                    .iter()
+                    .filter_map(|s| Some((s.name.clone(), s.due_seconds()?)))
+                    .collect()
+            })
+            .unwrap_or_default();
         tasks.push(TaskNow {
             id: t.id.clone(),
             step: t.step.clone(),
             closed: t.state == TaskState::Closed,
             holder: h,
+            due,
         });
     }
     let s = stats::compute(&events, &tasks, since, now);
@@ -197,6 +208,68 @@ fn human(s: &stats::Stats) -> String {
                 h.holder.as_deref().unwrap_or("(nobody)"),
                 h.since,
                 human_duration(h.age_seconds)
+            ));
+        }
+    }
+    let d = &s.due_breaches;
+    o.push_str(&format!("\ndue date breaches: {}\n", d.total));
+    if !d.per_step.is_empty() {
+        o.push_str(&format!(
+            "  {:<14} {:>6} {:>8} {:>9}\n",
+            "step", "visits", "breaches", "max late"
+        ));
+        for st in &d.per_step {
+            o.push_str(&format!(
+                "  {:<14} {:>6} {:>8} {:>9}\n",
+                st.step,
+                st.visits,
+                st.breaches,
+                human_duration(st.max_late_seconds)
+            ));
+        }
+    }
+    if !d.per_holder.is_empty() {
+        o.push_str(&format!(
+            "  {:<16} {:>8} {:>9}\n",
+            "holder", "breaches", "max late"
+        ));
+        for h in &d.per_holder {
+            o.push_str(&format!(
+                "  {:<16} {:>8} {:>9}\n",
+                h.holder.as_deref().unwrap_or("(nobody)"),
+                h.breaches,
+                human_duration(h.max_late_seconds)
+            ));
+        }
+    }
+    for b in &d.breaches {
+        o.push_str(&format!(
+            "  {:<10} {:<12} {:<16} due {} {} late{}\n",
+            b.task,
+            b.step,
+            b.holder.as_deref().unwrap_or("(nobody)"),
+            b.due_at,
+            human_duration(b.late_seconds),
+            if b.left.is_none() {
+                ", still there"
+            } else {
+                ""
+            }
+        ));
+    }
+    if !s.time_backwards.is_empty() {
+        o.push_str(&format!(
+            "\nsigned times going backwards: {} (times are the signers' claims)\n",
+            s.time_backwards.len()
+        ));
+        for b in &s.time_backwards {
+            o.push_str(&format!(
+                "  {:<10} {} by {} at {}, before the previous action at {}\n",
+                b.task,
+                b.action,
+                b.actor.as_deref().unwrap_or("?"),
+                b.at,
+                b.previous
             ));
         }
     }

@@ -9,6 +9,7 @@ pub mod actor;
 pub mod checkout;
 pub mod concurrent;
 pub mod digest;
+pub mod due;
 #[cfg(any(test, feature = "fixtures"))]
 #[doc(hidden)]
 pub mod fixtures;
