@@ -103,7 +103,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     }
     rows.sort_by(|a, b| (&a.0.created_at, &a.0.id).cmp(&(&b.0.created_at, &b.0.id)));
     if args.overdue {
-        rows.sort_by(|a, b| b.4.cmp(&a.4));
+        rows.sort_by_key(|r| std::cmp::Reverse(r.4));
     }
     if args.nul {
         return nul_ids(rows.iter().map(|r| r.0.id.as_str()));

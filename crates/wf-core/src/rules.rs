@@ -47,11 +47,11 @@ pub enum Rule {
     Input,
     /// 13. A verdict or decision is independent of whom its step names (`independent_of`).
     Independence,
-    /// 14. A review step with a quorum moves on only when that many distinct actors accepted
-    /// the same revision; nobody's accept counts twice.
+    /// 14. A review step with a quorum moves on only when that many distinct actors
+    ///     accepted the same revision; nobody's accept counts twice.
     Quorum,
-    /// 15. A check step is passed only by a check of the step's own command on the latest
-    /// revision.
+    /// 15. A check step is passed only by a check of the step's own command on the
+    ///     latest revision.
     CheckGate,
 }
 
@@ -962,11 +962,13 @@ pub fn dependence(
         let why = match rel {
             Relation::Requester => (task.created_by == who.id)
                 .then(|| format!("{} defined task {} (its requester)", who.id, task.id)),
+            // The latest revision first: the one a reader has in front of them.
             Relation::Producer => under_review(task)
                 .iter()
+                .rev()
                 .find(|r| r.actor == who.id)
                 .map(|r| format!("{} produced revision {}", who.id, r.number)),
-            Relation::Operator => under_review(task).iter().find_map(|r| {
+            Relation::Operator => under_review(task).iter().rev().find_map(|r| {
                 let operated = actors
                     .get(&r.actor)
                     .filter(|a| a.kind == ActorKind::Ai)

@@ -198,10 +198,23 @@ pub fn replay_task(
     })?;
     let expected = decide(workflow, actors, prev.as_ref(), actor, &action, h.time)?;
     if expected.to_toml() != *after_text {
+        // Say so when the file moves the task where the action does not (a step skipped, a
+        // quorum counted from accepts that do not count).
+        let moved = if (&expected.step, expected.state) != (&next.step, next.state) {
+            format!(
+                ": the file puts it at step {} ({}), where the {name} leaves it at step {} ({})",
+                next.step,
+                state_word(next.state),
+                expected.step,
+                state_word(expected.state)
+            )
+        } else {
+            String::new()
+        };
         return Err(Problem::new(
             Check::Mismatch,
             format!(
-                "the change to {} is not the {name} its trailers describe",
+                "the change to {} is not the {name} its trailers describe{moved}",
                 Task::path(id)
             ),
         ));
@@ -218,6 +231,13 @@ pub fn replay_task(
         action: name.to_string(),
         task: expected,
     })
+}
+
+fn state_word(s: crate::task::TaskState) -> &'static str {
+    match s {
+        crate::task::TaskState::Open => "open",
+        crate::task::TaskState::Closed => "closed",
+    }
 }
 
 /// The files under `tasks/<id>/`: `in/` holds the file inputs, written only by `new`; `out/`
