@@ -211,9 +211,10 @@ fn human(s: &stats::Stats) -> String {
             ));
         }
     }
+    // Only stores whose workflows have due dates hear about them.
     let d = &s.due_breaches;
-    o.push_str(&format!("\ndue date breaches: {}\n", d.total));
     if !d.per_step.is_empty() {
+        o.push_str(&format!("\ndue date breaches: {}\n", d.total));
         o.push_str(&format!(
             "  {:<14} {:>6} {:>8} {:>9}\n",
             "step", "visits", "breaches", "max late"
