@@ -669,6 +669,20 @@ fn due_dates_say_how_late_and_wf_stats_counts_breaches_and_times_going_backwards
     schema::check(&t);
     assert!(!t["time_warnings"].as_array().unwrap().is_empty());
     assert_eq!(t["due"]["late_seconds"], -44 * H, "44 hours left of 2 days");
+    // The hook accepts every commit (a time going backwards is shown, not refused)...
+    w.push_ok();
+    // ...but not a handoff that also moves when the task entered its step, to hide how late
+    // it is: entered_at is replayed like every other field.
+    s.ok("wf-assign", &[&id, "--to", BOB.0, "-m", "again"], "alice");
+    let msg = undo(s);
+    edit_top(s, &id, "entered_at", "2026-11-29T00:00:00Z");
+    let c = commit(s, ALICE, ALICE.0, &msg);
+    w.rejects(
+        &c,
+        &id,
+        "mismatch",
+        "is not the assign its trailers describe",
+    );
 }
 
 #[test]
