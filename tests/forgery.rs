@@ -28,6 +28,11 @@
 //! `class_10_honest_*` tests are honest histories that must be accepted (criss-cross and
 //! octopus merges, `.gitattributes` written with CRLF or a blank line after wf's block, a
 //! revocation merged after the revoked actor acted on main, code beside a store, ...).
+//!
+//! Class 11 is provenance the verifier proves: a revision `wf-run` recorded claims the digest
+//! of the prompt wf rendered from its parent, and the verifier renders it again; a real run
+//! whose prompt digest or inputs were replaced and signed again by the agent's own key is
+//! refused.
 
 mod common;
 
@@ -826,6 +831,8 @@ const NOT_ALLOWED: &[&str] = &["not allowed"];
 const LOOK_ALIKE: &[&str] = &["look-alike of"];
 const REMOVES: &[&str] = &["removes the store"];
 const FIRST_PARENT: &[&str] = &["first parent"];
+const MISMATCH: &str = "mismatch";
+const NOT_RENDERED: &[&str] = &["a prompt wf would not have rendered"];
 
 macro_rules! kind {
     ($name:expr, $class:expr, $what:expr, $check:expr, $frags:expr, $build:expr) => {
@@ -2316,6 +2323,50 @@ const KINDS: &[Kind] = &[
             Forged::main(&c)
         }
     ),
+    // --- class 11: provenance the verifier proves: a run's prompt is rendered again --------
+    kind!(
+        "run-prompt-digest-not-rendered",
+        11,
+        "the bot's real wf-run on C, its prompt_sha256 and Wf-Prompt-Digest replaced by the \
+         digest of a prompt wf never rendered, signed again with the bot's key: the revision \
+         would claim a provenance its agent never had",
+        MISMATCH,
+        NOT_RENDERED,
+        |w| {
+            let run = bot_runs(w, &w.c.clone());
+            let text = task_text(w, &run, &w.c);
+            let real = prompt_of(&text);
+            let fake = w.s.sha256(b"a prompt wf never rendered\n");
+            let forged = forge_run(w, &run, &w.c, |t| t.replace(&real, &fake));
+            w.set_main(&forged);
+            Forged::main(&forged)
+        }
+    ),
+    kind!(
+        "run-inputs-not-rendered",
+        11,
+        "the bot's real wf-run on E (which has a brief), the sha256 its run records for the \
+         brief replaced, signed again with the bot's key: the run would claim another input",
+        MISMATCH,
+        &["records inputs other than"],
+        |w| {
+            w.act("wf-assign", &[&w.e, "--to", BOT.0], "alice");
+            let run = bot_runs(w, &w.e.clone());
+            let forged = forge_run(w, &run, &w.e, |t| {
+                // The last mention of the brief's digest is the run's, not the input's.
+                let key = "[[revision.run.inputs]]\nname = \"brief\"\nsha256 = \"";
+                match t.rfind(key) {
+                    Some(i) => {
+                        let at = i + key.len();
+                        format!("{}{}{}", &t[..at], "0".repeat(64), &t[at + 64..])
+                    }
+                    None => t.to_string(),
+                }
+            });
+            w.set_main(&forged);
+            Forged::main(&forged)
+        }
+    ),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -2532,6 +2583,53 @@ fn key_base64(s: &Store, who: &str) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Class 11 helpers
+// ---------------------------------------------------------------------------------------------
+
+/// The bot given the stand-in model as its agent, then its real wf-run on task `id`; returns
+/// the run's commit.
+fn bot_runs(w: &World, id: &str) -> String {
+    w.act(
+        "wf-actor",
+        &["update", BOT.0, "--", &Store::stand_in_model(), "agent"],
+        "alice",
+    );
+    w.act("wf-run", &[id, "--name", "draft.md"], BOT.0)
+}
+
+/// The task file of `id` at a commit.
+fn task_text(w: &World, commit: &str, id: &str) -> String {
+    String::from_utf8(w.show(&format!("{commit}:{}", task_file(id)))).unwrap()
+}
+
+/// The `prompt_sha256` of the latest revision in a task file's text.
+fn prompt_of(text: &str) -> String {
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("prompt_sha256 = "))
+        .expect("a revision with a prompt digest");
+    line.trim_start_matches("prompt_sha256 = \"")
+        .trim_end_matches('"')
+        .to_string()
+}
+
+/// `run` again (same parent, author, time), its task file and message both passed through
+/// `edit`, signed with the bot's key.
+fn forge_run(w: &World, run: &str, id: &str, edit: impl Fn(&str) -> String) -> String {
+    let text = task_text(w, run, id);
+    let forged = edit(&text);
+    assert_ne!(forged, text, "the edit changes the task file");
+    let blob = w.blob(forged.as_bytes());
+    let (dir, name) = split_owned(&task_file(id));
+    let tree = w.edit(&w.tree_of(run), &dir, |es| set_oid(es, &name, &blob));
+    let raw = String::from_utf8(w.git_raw(&["cat-file", "commit", run], None)).unwrap();
+    let msg = edit(raw.split_once("\n\n").unwrap().1);
+    let parent = w.git(&["rev-parse", &format!("{run}^")]);
+    w.commit(&tree, &[&parent], (BOT.1, BOT.2), Some(BOT.0), &msg)
+}
+
+// ---------------------------------------------------------------------------------------------
 // One test per class
 // ---------------------------------------------------------------------------------------------
 
@@ -2573,6 +2671,11 @@ fn class_9_top_level_git_metadata_that_rewrites_verified_content_is_refused() {
 #[test]
 fn class_10_round_2_forgeries_against_the_fixed_verifier_are_refused() {
     run_class(10);
+}
+
+#[test]
+fn class_11_runs_claiming_a_prompt_wf_would_not_have_rendered_are_refused() {
+    run_class(11);
 }
 
 /// The judge reads the hook's lines as the hook prints them, and only the culprit's.

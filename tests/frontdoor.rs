@@ -9,7 +9,7 @@ use common::{bin, bin_dir, describe, need, output, Store};
 /// Every tool in the registry, as `wf help` lists them.
 const TOOLS: &[&str] = &[
     "init", "actor", "new", "assign", "submit", "run", "check", "review", "approve", "show", "ls",
-    "log", "graph", "stats", "sync", "policy", "verify", "hook", "repair",
+    "log", "graph", "stats", "sync", "policy", "verify", "hook", "attest", "repair",
 ];
 
 fn man_dir() -> PathBuf {

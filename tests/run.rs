@@ -202,6 +202,55 @@ fn a_failing_agent_records_nothing_and_says_why() {
     assert_eq!(s.head(), before);
 }
 
+/// The branch moves while the agent runs (here the agent itself commits a change of the
+/// workflow, unsigned, as anyone with push access could): a change that leaves the task's
+/// prompt as the agent read it is no matter, one that changes it leaves the output answering a
+/// prompt wf no longer renders, which the verifier would reject, so nothing is recorded.
+#[test]
+fn an_agent_whose_prompt_changed_while_it_ran_records_nothing() {
+    let s = Store::new();
+    let edit = |name: &str, sed: &str| {
+        s.script(
+            name,
+            &format!(
+                "#!/bin/sh\ncat >/dev/null\nsed -i '{sed}' .wf/workflows/default.toml\n\
+                 git -c user.name=A -c user.email=a@example.com commit -qam 'workflow edited'\n\
+                 echo 'a draft'\n"
+            ),
+        )
+    };
+    // Another step's description: the draft's prompt is the same.
+    let id = drafting(&s);
+    let other = edit(
+        "agents/other-step",
+        "s/An AI agent optimizes the reviewed output./Polish it./",
+    );
+    configure(&s, "30", &[&other]);
+    let out = s.call("wf-run").arg(&id).key(BOT.0).ok();
+    assert!(out.contains("revision 1"), "{out}");
+    assert_eq!(s.show(&id)["step"], "review");
+    // The draft step's own prompt.
+    let id = drafting(&s);
+    let draft = edit(
+        "agents/draft-step",
+        "/^description = \"An AI agent produces the initial output.\"$/a prompt = \"Changed: {{task.title}}\"",
+    );
+    configure(&s, "30", &[&draft]);
+    let before = s.commit_count();
+    let (code, err) = s.call("wf-run").arg(&id).key(BOT.0).refused();
+    assert_eq!(code, 5, "{err}");
+    assert!(
+        err.contains(&format!(
+            "wf-run: task {id} changed while the agent ran, and so did its prompt: the output answers a prompt wf no longer renders; nothing recorded"
+        )),
+        "{err}"
+    );
+    assert_eq!(s.commit_count(), before + 1, "only the agent's own commit");
+    assert!(s.show(&id)["revision"]
+        .as_array()
+        .is_none_or(|r| r.is_empty()));
+}
+
 #[test]
 fn an_agent_past_its_time_limit_is_killed_with_everything_it_started() {
     let s = Store::new();

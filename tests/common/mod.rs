@@ -51,6 +51,7 @@ pub fn bin(tool: &str) -> &'static str {
         "wf-stats" => env!("CARGO_BIN_EXE_wf-stats"),
         "wf-repair" => env!("CARGO_BIN_EXE_wf-repair"),
         "wf-sync" => env!("CARGO_BIN_EXE_wf-sync"),
+        "wf-attest" => env!("CARGO_BIN_EXE_wf-attest"),
         other => panic!("no such wf tool: {other}"),
     }
 }

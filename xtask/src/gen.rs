@@ -83,6 +83,10 @@ pub fn run(spec: &Spec) -> Result<String, String> {
         .into_iter()
         .collect();
     let (mut done, mut since_pack, mut packs) = (0usize, 0usize, 0usize);
+    // Every object written since the last pack: a pack of exactly these, so that writing one
+    // costs the same at any size of the store (a dump of the in-memory database would walk
+    // every commit's whole tree).
+    let mut written: Vec<Oid> = Vec::new();
     let started = std::time::Instant::now();
     while done < spec.actions {
         if open.len() < spec.open {
@@ -121,9 +125,13 @@ pub fn run(spec: &Spec) -> Result<String, String> {
             writes,
             removes: vec![],
         };
+        let parent = tip;
         tip = store
             .commit(Some(tip), &change, w.signer.as_ref())
             .map_err(|x| x.to_string())?;
+        written.push(tip);
+        written.extend(change.writes.iter().map(|(_, o)| *o));
+        new_trees(&store, parent, tip, &mut written)?;
         let stage = open[pick].2 + 1;
         if stage == LIFE {
             open.swap_remove(pick);
@@ -133,7 +141,8 @@ pub fn run(spec: &Spec) -> Result<String, String> {
         done += 1;
         since_pack += 1;
         if since_pack == 5000 || done == spec.actions {
-            write_pack(&store, &odb, &mempack)?;
+            write_pack(&store, &odb, &mempack, &written)?;
+            written.clear();
             store
                 .git()
                 .reference(&branch, tip, true, "gen-store")
@@ -154,15 +163,65 @@ pub fn run(spec: &Spec) -> Result<String, String> {
     ))
 }
 
-fn write_pack(store: &Store, odb: &git2::Odb, mempack: &git2::Mempack) -> Result<(), String> {
+fn write_pack(
+    store: &Store,
+    odb: &git2::Odb,
+    mempack: &git2::Mempack,
+    objects: &[Oid],
+) -> Result<(), String> {
+    let mut pb = store.git().packbuilder().map_err(e("packbuilder"))?;
+    for o in objects {
+        pb.insert_object(*o, None).map_err(e("pack insert"))?;
+    }
     let mut buf = Buf::new();
-    mempack.dump(store.git(), &mut buf).map_err(e("dump"))?;
+    pb.write_buf(&mut buf).map_err(e("pack write"))?;
+    drop(pb);
     let mut w = odb.packwriter().map_err(e("packwriter"))?;
     w.write_all(&buf).map_err(|x| format!("pack: {x}"))?;
     w.commit().map_err(e("pack commit"))?;
     mempack.reset().map_err(e("reset"))?;
     odb.refresh().map_err(e("refresh"))?;
     Ok(())
+}
+
+/// The trees a commit made: those on the way to what changed from its parent (the others are
+/// the parent's).
+fn new_trees(store: &Store, parent: Oid, commit: Oid, out: &mut Vec<Oid>) -> Result<(), String> {
+    let repo = store.git();
+    let tree = |c: Oid| {
+        repo.find_commit(c)
+            .and_then(|c| c.tree())
+            .map_err(e("tree"))
+    };
+    fn walk(
+        repo: &git2::Repository,
+        old: Option<&git2::Tree>,
+        new: &git2::Tree,
+        out: &mut Vec<Oid>,
+    ) -> Result<(), String> {
+        if old.map(|o| o.id()) == Some(new.id()) {
+            return Ok(());
+        }
+        out.push(new.id());
+        for entry in new.iter() {
+            if entry.kind() != Some(git2::ObjectType::Tree) {
+                continue;
+            }
+            let before = old.and_then(|o| o.get_name(entry.name().unwrap_or_default()));
+            if before.as_ref().map(|b| b.id()) == Some(entry.id()) {
+                continue;
+            }
+            let sub = repo.find_tree(entry.id()).map_err(e("tree"))?;
+            let old_sub = match before.filter(|b| b.kind() == Some(git2::ObjectType::Tree)) {
+                Some(b) => Some(repo.find_tree(b.id()).map_err(e("tree"))?),
+                None => None,
+            };
+            walk(repo, old_sub.as_ref(), &sub, out)?;
+        }
+        Ok(())
+    }
+    let (old, new) = (tree(parent)?, tree(commit)?);
+    walk(repo, Some(&old), &new, out)
 }
 
 fn new_id(rng: &mut Rng, ids: &mut std::collections::HashSet<String>) -> String {

@@ -49,7 +49,7 @@ impl Exit {
 /// (`cargo xtask man`) and checked against the first table of `spec/exit-codes.md`.
 pub const EXIT_CODES: &[(u8, &str, &str)] = &[
     (0, "Ok", "done (also --help, --version, and a closed output pipe)"),
-    (1, "Refused", "a workflow rule refused the action; nothing was committed. wf-verify: history breaks a rule; wf-hook run: the push is refused"),
+    (1, "Refused", "a workflow rule refused the action; nothing was committed. wf-verify: history breaks a rule; wf-hook run: the push is refused; wf-attest: a task is not approved or its history breaks a rule, or (--verify) an envelope does not verify"),
     (2, "Usage", "bad arguments or malformed user input"),
     (3, "NotFound", "no such task, actor, workflow, proposal, revision or tool, or an ambiguous task id prefix"),
     (4, "Identity", "no usable signing key, or the key belongs to no registered actor (or, for wf-run, not to an AI actor with a run command)"),

@@ -13,7 +13,7 @@ use wf_store::verify::Range;
 use crate::context;
 use crate::error::CliError;
 use crate::output::print;
-use crate::verification::{problem_lines, run_range, Summary};
+use crate::verification::{problem_lines, run_range};
 use wf_store::Snapshot;
 
 /// Install and run wf's git hooks: the verifier on a server's pushes, or before a clone's.
@@ -322,8 +322,8 @@ fn judge(
         None,
         &mut |_| Ok(()),
     )?;
-    let summary = Summary::of(&out.reports);
-    text.push_str(&problem_lines(&out.reports));
+    let summary = out.summary;
+    text.push_str(&problem_lines(&out.problems));
     if summary.commits > 0 {
         text.push_str(&summary.line());
     }
@@ -336,7 +336,7 @@ fn judge(
         );
         // wf actions that lost their signatures were re-created by git (a rebase, a
         // cherry-pick): wf sync signs them again by their actors' keys and publishes them.
-        let resigned = out.reports.iter().any(|r| {
+        let resigned = out.problems.iter().any(|r| {
             r.action.is_some()
                 && r.problems
                     .iter()

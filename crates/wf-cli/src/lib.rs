@@ -25,6 +25,7 @@ pub mod verification;
 pub mod actor;
 pub mod approve;
 pub mod assign;
+pub mod attest;
 pub mod check;
 pub mod graph;
 pub mod hook;

@@ -41,6 +41,7 @@ pub const TOOLS: &[Tool] = &[
     tool("wf-policy", crate::policy::Args::command),
     tool("wf-verify", crate::verify::Args::command),
     tool("wf-hook", crate::hook::Args::command),
+    tool("wf-attest", crate::attest::Args::command),
     tool("wf-repair", crate::repair::Args::command),
 ];
 

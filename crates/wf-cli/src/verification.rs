@@ -24,10 +24,15 @@ pub fn opener(dir: PathBuf) -> impl Fn() -> Result<Repository, git2::Error> + Sy
     }
 }
 
-/// The outcome of a run.
+/// The outcome of a run. Only what the output needs is kept, not one report per commit, so a
+/// run's memory does not grow with the range beyond the commit list and the cache's ids.
 pub struct Outcome {
-    /// Per-commit reports, oldest first.
-    pub reports: Vec<Report>,
+    /// The counts.
+    pub summary: Summary,
+    /// The reports with problems, oldest first.
+    pub problems: Vec<Report>,
+    /// The reports of `approve` actions, valid or not, oldest first.
+    pub approvals: Vec<Report>,
     /// The range as resolved.
     pub range: Range,
 }
@@ -68,25 +73,37 @@ pub fn run_range(
         }
     };
     let open = opener(repo.path().to_path_buf());
-    let mut reports = Vec::with_capacity(oids.len());
+    let mut out = Outcome {
+        summary: Summary::default(),
+        problems: Vec::new(),
+        approvals: Vec::new(),
+        range,
+    };
+    let mut clean: Vec<(Oid, Kind)> = Vec::new();
     for block in oids.chunks(BLOCK) {
         let done = engine::verify(&open, block, &cached, describe_cached, threads, &progress)?;
         each_block(&done)?;
-        reports.extend(done);
+        for r in done {
+            out.summary.add(&r);
+            if use_cache && r.problems.is_empty() && r.kind != Kind::Cached {
+                clean.push((r.commit, r.kind));
+            }
+            if r.action.as_deref() == Some("approve") {
+                out.approvals.push(r.clone());
+            }
+            if !r.problems.is_empty() {
+                out.problems.push(r);
+            }
+        }
     }
     if let Ok(mut b) = bar.lock() {
         b.finish();
     }
     if use_cache {
-        let clean: Vec<(Oid, Kind)> = reports
-            .iter()
-            .filter(|r| r.problems.is_empty() && r.kind != Kind::Cached)
-            .map(|r| (r.commit, r.kind))
-            .collect();
         // The cache only saves time; failing to write it is not a verification failure.
         let _ = engine::save_cache(repo, &clean);
     }
-    Ok(Outcome { reports, range })
+    Ok(out)
 }
 
 /// Refuse a range with a commit whose parents a shallow clone did not fetch: such a commit
@@ -130,6 +147,7 @@ pub fn problem_lines(reports: &[Report]) -> String {
 }
 
 /// Counts for the summary.
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Summary {
     /// Commits in the range.
     pub commits: usize,
@@ -146,17 +164,16 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Count the reports of a run.
-    pub fn of(reports: &[Report]) -> Summary {
-        let count = |k: Kind| reports.iter().filter(|r| r.kind == k).count();
-        Summary {
-            commits: reports.len(),
-            checked: reports.len() - count(Kind::Skipped) - count(Kind::Cached),
-            skipped: count(Kind::Skipped),
-            cached: count(Kind::Cached),
-            problems: reports.iter().map(|r| r.problems.len()).sum(),
-            bad: reports.iter().filter(|r| !r.problems.is_empty()).count(),
+    /// Count one report.
+    pub fn add(&mut self, r: &Report) {
+        self.commits += 1;
+        match r.kind {
+            Kind::Skipped => self.skipped += 1,
+            Kind::Cached => self.cached += 1,
+            _ => self.checked += 1,
         }
+        self.problems += r.problems.len();
+        self.bad += usize::from(!r.problems.is_empty());
     }
 
     /// `clean`, or how many problems in how many commits.

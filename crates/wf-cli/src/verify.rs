@@ -8,7 +8,7 @@ use wf_store::verify::{Range, Report};
 
 use crate::context;
 use crate::error::CliError;
-use crate::output::{json as print_json, print, short_digest};
+use crate::output::{print, short_digest};
 use crate::verification::{problem_lines, run_range, Summary};
 
 /// Prove from history that every rule held: replay and check each wf commit of a range.
@@ -148,6 +148,53 @@ fn commit_json(r: &Report) -> Value {
     })
 }
 
+/// `value` pretty-printed as a member of a JSON document at `depth` (two spaces each).
+fn nested(value: &Value, depth: usize) -> String {
+    let pad = "  ".repeat(depth);
+    serde_json::to_string_pretty(value)
+        .unwrap_or_default()
+        .replace('\n', &format!("\n{pad}"))
+}
+
+/// `--json` written as the commits are judged: the document of `wf.verify/1` with its
+/// `commits` array streamed, so that its size does not stay in memory.
+struct JsonStream {
+    first: bool,
+}
+
+impl JsonStream {
+    fn start(range: &Range) -> Result<JsonStream, CliError> {
+        let range = json!({
+            "include": range.include.iter().map(Oid::to_string).collect::<Vec<_>>(),
+            "exclude": range.exclude.iter().map(Oid::to_string).collect::<Vec<_>>(),
+        });
+        print(&format!(
+            "{{\n  \"schema\": \"wf.verify/1\",\n  \"range\": {},\n  \"commits\": [",
+            nested(&range, 1)
+        ))?;
+        Ok(JsonStream { first: true })
+    }
+
+    fn commits(&mut self, block: &[Report]) -> Result<(), CliError> {
+        let mut text = String::new();
+        for r in block {
+            text.push_str(if self.first { "\n    " } else { ",\n    " });
+            self.first = false;
+            text.push_str(&nested(&commit_json(r), 2));
+        }
+        print(&text)
+    }
+
+    fn end(self, approvals: &[Report], summary: &Summary) -> Result<(), CliError> {
+        print(&format!(
+            "{}],\n  \"approvals\": {},\n  \"summary\": {}\n}}\n",
+            if self.first { "" } else { "\n  " },
+            nested(&json!(approval_rows(approvals)), 1),
+            nested(&summary_json(summary), 1)
+        ))
+    }
+}
+
 /// Run `wf-verify`.
 pub fn run(args: Args) -> Result<(), CliError> {
     let store = args.global.store()?;
@@ -155,7 +202,15 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let range = resolve(repo, args.range.as_deref(), args.base.as_deref())?;
     let list_approvals = args.approvals || args.base.is_some();
     let describe = list_approvals || args.json || args.ndjson;
+    let mut doc = if args.json {
+        Some(JsonStream::start(&range)?)
+    } else {
+        None
+    };
     let mut stream = |block: &[Report]| -> Result<(), CliError> {
+        if let Some(d) = doc.as_mut() {
+            return d.commits(block);
+        }
         if !args.ndjson {
             return Ok(());
         }
@@ -176,30 +231,21 @@ pub fn run(args: Args) -> Result<(), CliError> {
         args.jobs,
         &mut stream,
     )?;
-    let summary = Summary::of(&out.reports);
-    if args.json {
-        print_json(&json!({
-            "schema": "wf.verify/1",
-            "range": {
-                "include": out.range.include.iter().map(Oid::to_string).collect::<Vec<_>>(),
-                "exclude": out.range.exclude.iter().map(Oid::to_string).collect::<Vec<_>>(),
-            },
-            "commits": out.reports.iter().map(commit_json).collect::<Vec<_>>(),
-            "approvals": approval_rows(&out.reports),
-            "summary": summary_json(&summary),
-        }))?;
+    let summary = out.summary;
+    if let Some(d) = doc {
+        d.end(&out.approvals, &summary)?;
     } else if args.ndjson {
         let mut text = String::new();
         let mut s = summary_json(&summary);
         s["schema"] = json!("wf.verify.summary/1");
-        s["approvals"] = json!(approval_rows(&out.reports));
+        s["approvals"] = json!(approval_rows(&out.approvals));
         text.push_str(&s.to_string());
         text.push('\n');
         print(&text)?;
     } else {
-        let mut text = problem_lines(&out.reports);
+        let mut text = problem_lines(&out.problems);
         if list_approvals {
-            for a in approval_rows(&out.reports) {
+            for a in approval_rows(&out.approvals) {
                 if a["valid"] == json!(true) {
                     text.push_str(&format!(
                         "approves {} revision {} ({}) by {}: valid\n",

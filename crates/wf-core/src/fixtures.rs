@@ -82,6 +82,10 @@ pub fn step(name: &str, kind: StepKind, actor: Performer, roles: &[&str]) -> Ste
 /// the latest revision's artifacts under `out/`.
 fn files_of(t: &Task) -> TaskFiles {
     let mut dir = BTreeMap::new();
+    let read = crate::prompt::files_needed(t)
+        .into_iter()
+        .map(|p| (p.clone(), format!("the bytes of {p}\n").into_bytes()))
+        .collect();
     for i in t.inputs.iter().filter(|i| i.file.is_some()) {
         dir.insert(
             format!("in/{}", i.name),
@@ -113,9 +117,33 @@ fn files_of(t: &Task) -> TaskFiles {
     }
     TaskFiles {
         task: Some(t.to_toml()),
+        parsed: None,
         dir,
         oversized: vec![],
+        read: Some(read),
     }
+}
+
+/// `after` with its new revision's run made as `wf-run` makes it: the digest of the prompt
+/// rendered from `before` (with the bytes [`files_of`] gives), its inputs, its previous
+/// revision. `None` when the action records no run; `Some(None)` when wf renders no prompt
+/// from `before` (a template naming an input the task lacks), so `wf-run` records no run.
+fn honest_run(workflow: &Workflow, before: Option<&Task>, after: &Task) -> Option<Option<Task>> {
+    let before = before?;
+    if after.revisions.len() <= before.revisions.len() {
+        return None;
+    }
+    let mut honest = after.clone();
+    let r = honest.revisions.last_mut()?;
+    let run = r.run.as_mut()?;
+    let files = files_of(before).read.unwrap_or_default();
+    let Ok(rendered) = crate::prompt::render_task(workflow, before, &files) else {
+        return Some(None);
+    };
+    r.prompt_sha256 = Some(crate::digest::sha256_hex(rendered.text.as_bytes()));
+    run.inputs = rendered.inputs;
+    run.revision_digest = before.latest().map(|p| p.digest.clone());
+    Some(Some(honest))
 }
 
 /// The commit a tool writes for `action` (by `actor`, from `before` to `after`) replays to
@@ -130,6 +158,37 @@ pub fn replays(
     at: Timestamp,
 ) {
     let workflows: BTreeMap<String, Workflow> = [(workflow.name.clone(), workflow.clone())].into();
+    // A run claims the digest of the prompt wf renders from `before`: as the tools record it,
+    // it replays; with any other digest, inputs or previous revision, it does not.
+    if let Some(honest) = honest_run(workflow, before, after) {
+        if honest.as_ref() != Some(after) {
+            let message = trailer::action_message(before, after, action, actor);
+            let h = Header {
+                message: &message,
+                author: (&actor.name, &actor.email),
+                committer: (&actor.name, &actor.email),
+                time: at,
+            };
+            let b = before.map(files_of).unwrap_or_default();
+            let p = replay_task(
+                &workflows,
+                actors,
+                actor,
+                &after.id,
+                &b,
+                &files_of(after),
+                &h,
+            )
+            .expect_err("a run whose prompt wf would not have rendered replays");
+            assert_eq!(p.check, Check::Mismatch, "{}", p.reason);
+            let Some(honest) = honest else {
+                return;
+            };
+            let rebuilt = crate::verify::rebuild(action.name(), before, &honest)
+                .expect("the honest run rebuilds");
+            return replays(workflow, actors, actor, before, &honest, &rebuilt, at);
+        }
+    }
     let message = trailer::action_message(before, after, action, actor);
     let h = Header {
         message: &message,

@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod actor;
+pub mod attest;
 pub mod checkout;
 pub mod concurrent;
 pub mod digest;

@@ -3,11 +3,19 @@
 //! comments. Pure: the files' bytes are handed in.
 //!
 //! The template syntax and [`check`] live in [`crate::template`]; they are re-exported here.
+//!
+//! [`render_task`] is the one way a task's prompt is made: `wf-run` renders it from the branch
+//! tip before it starts the agent, and the verifier renders it again from the parent of the
+//! commit that records the run and compares digests (`spec/run.md`, `spec/verify.md`).
 
-use crate::task::{Outcome, Task};
+use std::collections::BTreeMap;
+
+use thiserror::Error;
+
+use crate::task::{Outcome, RunInput, Task};
 use crate::template::next_placeholder;
 pub use crate::template::{check, TemplateError, DEFAULT_TEMPLATE, PLACEHOLDERS};
-use crate::workflow::Step;
+use crate::workflow::{Step, Workflow};
 
 /// The bytes of one input or artifact, as the prompt shows them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,6 +55,109 @@ pub struct Context<'a> {
     pub inputs: Vec<(String, Content)>,
     /// The latest revision's files, by name; empty when there is none.
     pub revision: Vec<(String, Content)>,
+}
+
+/// A task's prompt as rendered, with the inputs it was rendered from (name and sha256, what a
+/// run records).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rendered {
+    /// The prompt, exactly the bytes the agent reads.
+    pub text: String,
+    /// The task's inputs, in its order.
+    pub inputs: Vec<RunInput>,
+}
+
+/// Why a task's prompt cannot be rendered.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum PromptError {
+    /// The task is at a step its workflow lacks.
+    #[error("task {task} is at step {step}, which workflow {workflow} lacks")]
+    NoStep {
+        /// The task.
+        task: String,
+        /// Its step.
+        step: String,
+        /// Its workflow.
+        workflow: String,
+    },
+    /// A file the prompt shows is not in the task's folder.
+    #[error("{0} is missing")]
+    Missing(String),
+    /// The step's template does not render for this task.
+    #[error("step {step}: {error}")]
+    Template {
+        /// The step.
+        step: String,
+        /// Why.
+        error: TemplateError,
+    },
+}
+
+/// The files of a task's folder its prompt shows, relative to the folder (`in/brief.md`,
+/// `out/draft.md`): each file input and each file of the latest revision.
+pub fn files_needed(task: &Task) -> Vec<String> {
+    let inputs = task
+        .inputs
+        .iter()
+        .filter(|i| i.text.is_none())
+        .filter_map(|i| i.file.as_ref().map(|f| format!("in/{f}")));
+    let revision = task
+        .latest()
+        .into_iter()
+        .flat_map(|r| r.artifacts.iter().map(|a| format!("out/{}", a.name)));
+    inputs.chain(revision).collect()
+}
+
+/// Render the prompt of the task's current step: the step's template (or the default) from
+/// the task, its workflow and the bytes of the files [`files_needed`] names (`files`, by the
+/// same relative paths).
+pub fn render_task(
+    workflow: &Workflow,
+    task: &Task,
+    files: &BTreeMap<String, Vec<u8>>,
+) -> Result<Rendered, PromptError> {
+    let step = workflow
+        .step(&task.step)
+        .ok_or_else(|| PromptError::NoStep {
+            task: task.id.clone(),
+            step: task.step.clone(),
+            workflow: workflow.name.clone(),
+        })?;
+    let read = |path: String| files.get(&path).ok_or(PromptError::Missing(path));
+    let mut inputs = Vec::new();
+    let mut used = Vec::new();
+    for i in &task.inputs {
+        let content = match (&i.text, &i.file) {
+            (Some(t), _) => Content::Text(t.clone()),
+            (None, Some(f)) => Content::of(read(format!("in/{f}"))?),
+            (None, None) => continue,
+        };
+        inputs.push((i.name.clone(), content));
+        used.push(RunInput {
+            name: i.name.clone(),
+            sha256: i.sha256.clone(),
+        });
+    }
+    let mut revision = Vec::new();
+    if let Some(r) = task.latest() {
+        for a in &r.artifacts {
+            revision.push((
+                a.name.clone(),
+                Content::of(read(format!("out/{}", a.name))?),
+            ));
+        }
+    }
+    let ctx = Context {
+        task,
+        step,
+        inputs,
+        revision,
+    };
+    let text = render(step.prompt_template(), &ctx).map_err(|error| PromptError::Template {
+        step: step.name.clone(),
+        error,
+    })?;
+    Ok(Rendered { text, inputs: used })
 }
 
 /// Render a template for a task.

@@ -14,7 +14,7 @@
 //! The verifier and every tool read through this one check (`wf_store::tree`), so what a
 //! reviewer is shown is what the verifier judged.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fmt;
 
 use unicode_normalization::UnicodeNormalization;
@@ -86,12 +86,22 @@ impl fmt::Display for Mode {
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ObjectId(pub [u8; 20]);
 
+impl ObjectId {
+    /// The id as 40 lowercase hex digits.
+    pub fn hex(&self) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = String::with_capacity(40);
+        for b in self.0 {
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
+        }
+        out
+    }
+}
+
 impl fmt::Display for ObjectId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
+        f.write_str(&self.hex())
     }
 }
 
@@ -243,15 +253,38 @@ pub fn check(entries: &[Entry], area: Area) -> Result<(), String> {
             }
         }
     }
-    // Sorted, a file `a` and a folder `a` need not be neighbours (`a`, `a.b`, `a/`).
-    let mut seen = HashSet::with_capacity(entries.len());
-    for e in entries {
-        let key = match area {
-            Area::Wf => e.name.to_ascii_lowercase(),
-            _ => e.name.clone(),
-        };
-        if !seen.insert(key) {
-            return Err(format!("{} appears twice", quote(&e.name)));
+    // Sorted, a file `a` and a folder `a` need not be neighbours (`a`, `a.b`, `a/`); under
+    // wf's folders a name may not repeat in another case either. Names are compared by a hash
+    // of their (case-folded) bytes first, and only equal hashes by their bytes.
+    let fold = area == Area::Wf;
+    let key = |n: &[u8]| -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for b in n {
+            (if fold { b.to_ascii_lowercase() } else { *b }).hash(&mut h);
+        }
+        h.finish()
+    };
+    let same = |a: &[u8], b: &[u8]| {
+        if fold {
+            a.eq_ignore_ascii_case(b)
+        } else {
+            a == b
+        }
+    };
+    let mut seen: std::collections::HashMap<u64, usize> = HashMap::with_capacity(entries.len());
+    for (i, e) in entries.iter().enumerate() {
+        match seen.entry(key(&e.name)) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i);
+            }
+            std::collections::hash_map::Entry::Occupied(o) => {
+                let collides = same(&entries[*o.get()].name, &e.name)
+                    || entries[..i].iter().any(|x| same(&x.name, &e.name));
+                if collides {
+                    return Err(format!("{} appears twice", quote(&e.name)));
+                }
+            }
         }
     }
     match area {
@@ -311,6 +344,12 @@ pub fn check_name(name: &[u8]) -> Result<(), String> {
 }
 
 fn is_dotgit(name: &[u8]) -> bool {
+    // Only a name that starts with `.` or `g` once folded can be taken for `.git`: a plain
+    // ASCII name starting with anything else (every name wf writes, but `.wf`) is not.
+    let plain = name.is_ascii() && !matches!(name.first(), Some(b'.' | b'g' | b'G'));
+    if plain {
+        return false;
+    }
     let folded = windows_fold(&strip_ignorable(&String::from_utf8_lossy(name))).to_lowercase();
     folded == ".git" || folded == "git~1"
 }

@@ -399,6 +399,22 @@ fn task_again<'k>(
         Ok(n) => n,
         Err(refusal) => return Ok(Err(format!("{}: {}", refusal.rule, refusal.reason))),
     };
+    // A revision of wf-run answered the prompt wf rendered before it: when the task changed
+    // upstream and its prompt with it, the verifier would reject the run published here.
+    let runs = |p: &Task| {
+        next.revisions.len() > p.revisions.len() && next.latest().is_some_and(|r| r.run.is_some())
+    };
+    if let Some(p) = prev.as_ref().filter(|p| runs(p)) {
+        let mut files = BTreeMap::new();
+        for rel in wf_core::prompt::files_needed(p) {
+            if let Some(bytes) = store.read(tip, &format!("{}{rel}", Task::dir(&id)))? {
+                files.insert(rel, bytes);
+            }
+        }
+        if let Err(why) = wf_core::verify::check_prompt(workflow, p, &next, Some(&files)) {
+            return Ok(Err(why));
+        }
+    }
     let message = trailer::action_message(prev.as_ref(), &next, &action, &actor);
     let mut writes = vec![(Task::path(&id), store.blob(next.to_toml().as_bytes())?)];
     let mut removes = Vec::new();

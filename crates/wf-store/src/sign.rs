@@ -82,6 +82,14 @@ pub trait Signer {
     fn in_process(&self) -> bool {
         false
     }
+    /// The raw signature of `data` itself (64 bytes for ed25519), as DSSE envelopes carry it
+    /// (`wf-attest`). Only an unencrypted ed25519 key file signs this way.
+    fn sign_raw(&self, _data: &[u8]) -> Result<Vec<u8>, SignError> {
+        Err(SignError::Sign(format!(
+            "{} cannot sign attestations: they need an unencrypted ed25519 private key file",
+            fingerprint(self.public_key()).unwrap_or_else(|| "this key".into())
+        )))
+    }
 }
 
 /// Signs in process with an unencrypted ed25519 key.
@@ -103,6 +111,11 @@ impl Signer for InProcess {
     }
     fn in_process(&self) -> bool {
         true
+    }
+    fn sign_raw(&self, data: &[u8]) -> Result<Vec<u8>, SignError> {
+        let sig: ssh_key::Signature = signature::Signer::try_sign(&self.key, data)
+            .map_err(|e| SignError::Sign(e.to_string()))?;
+        Ok(sig.as_bytes().to_vec())
     }
     fn sign(&self, data: &[u8]) -> Result<String, SignError> {
         let sig = self
@@ -218,6 +231,22 @@ pub fn fingerprint(line: &str) -> Option<String> {
     PublicKey::from_openssh(line)
         .ok()
         .map(|k| k.fingerprint(HashAlg::Sha256).to_string())
+}
+
+/// Check a raw ed25519 signature (DSSE's) of `data` by the public key `line` (OpenSSH form).
+pub fn verify_raw(line: &str, data: &[u8], sig: &[u8]) -> Result<(), String> {
+    let public = PublicKey::from_openssh(line.trim())
+        .map_err(|e| format!("not an OpenSSH public key: {e}"))?;
+    if public.algorithm() != ssh_key::Algorithm::Ed25519 {
+        return Err(format!(
+            "{} is not an ed25519 key",
+            public.algorithm().as_str()
+        ));
+    }
+    let sig = ssh_key::Signature::new(ssh_key::Algorithm::Ed25519, sig.to_vec())
+        .map_err(|_| format!("an ed25519 signature is 64 bytes, not {}", sig.len()))?;
+    signature::Verifier::verify(&public, data, &sig)
+        .map_err(|_| "the signature does not verify".to_string())
 }
 
 /// What the signature on a commit says.

@@ -224,9 +224,28 @@ impl Store {
         E: From<StoreError> + From<wf_core::Refusal>,
         B: FnMut(&wf_core::Task) -> Result<(wf_core::Action, Files), E>,
     {
+        self.act_on_view(signer, time, typed_id, notice, |v| build(&v.task))
+    }
+
+    /// [`Store::act_on_task`] whose `build` sees the whole state at the tip planned against
+    /// ([`TaskView`]: the snapshot, the task, its workflow, the actor), for an action that
+    /// depends on more than the task: `wf-run` checks there that the prompt its agent answered
+    /// is still the one wf renders at the tip.
+    pub fn act_on_view<E, B>(
+        &self,
+        signer: &dyn Signer,
+        time: wf_core::Timestamp,
+        typed_id: &str,
+        notice: &mut dyn FnMut(Notice),
+        mut build: B,
+    ) -> Result<(Oid, wf_core::Task), E>
+    where
+        E: From<StoreError> + From<wf_core::Refusal>,
+        B: FnMut(&TaskView) -> Result<(wf_core::Action, Files), E>,
+    {
         self.transact::<E, _, _>(signer, time.0, notice, |tip| {
             let v = TaskView::load(self, tip, typed_id, signer)?;
-            let (action, files) = build(&v.task)?;
+            let (action, files) = build(&v)?;
             let next = wf_core::decide(
                 &v.workflow,
                 v.snap.actors(),

@@ -35,7 +35,7 @@ pub struct TreeCache(RefCell<HashMap<(Oid, Area), Checked>>);
 type Checked = Rc<[Entry]>;
 
 /// How many checked trees a cache keeps before it starts afresh.
-const CACHE_LIMIT: usize = 8192;
+const CACHE_LIMIT: usize = 1024;
 
 /// Reads trees and blobs of one repository through the canonical check.
 pub struct Reader<'r> {

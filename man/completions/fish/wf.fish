@@ -44,6 +44,7 @@ complete -c wf -n "__fish_wf_needs_command" -f -a "sync" -d 'Bring this clone up
 complete -c wf -n "__fish_wf_needs_command" -f -a "policy" -d 'See and change the policy: workflows, the admin quorum, and pending proposals'
 complete -c wf -n "__fish_wf_needs_command" -f -a "verify" -d 'Prove from history that every rule held: replay and check each wf commit of a range'
 complete -c wf -n "__fish_wf_needs_command" -f -a "hook" -d 'Install and run wf\'s git hooks: the verifier on a server\'s pushes, or before a clone\'s'
+complete -c wf -n "__fish_wf_needs_command" -f -a "attest" -d 'Sign in-toto attestations of approved tasks: verification, AI provenance, reviews'
 complete -c wf -n "__fish_wf_needs_command" -f -a "repair" -d 'Repair a store after a crash: stale git locks, an interrupted sync, files out of step'
 complete -c wf -n "__fish_wf_needs_command" -f -a "help" -d 'List the tools, or show one tool\'s help'
 complete -c wf -n "__fish_wf_using_subcommand init" -l id -d 'Your actor id (default: the local part of your email)' -r
@@ -234,6 +235,14 @@ complete -c wf -n "__fish_wf_using_subcommand hook; and __fish_seen_subcommand_f
 complete -c wf -n "__fish_wf_using_subcommand hook; and __fish_seen_subcommand_from install" -s h -l help -d 'Print help'
 complete -c wf -n "__fish_wf_using_subcommand hook; and __fish_seen_subcommand_from run" -s C -d 'Run as if started in DIR (like git -C)' -r -F
 complete -c wf -n "__fish_wf_using_subcommand hook; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help'
+complete -c wf -n "__fish_wf_using_subcommand attest" -s o -l output -d 'Write the envelopes to FILE instead of stdout (written only when every task was attested)' -r -F
+complete -c wf -n "__fish_wf_using_subcommand attest" -l verify -d 'Check the envelopes in FILE (- for stdin) instead of making any' -r -F
+complete -c wf -n "__fish_wf_using_subcommand attest" -l pubkey -d 'With --verify: the OpenSSH public key (a .pub file) that must have signed each envelope' -r -F
+complete -c wf -n "__fish_wf_using_subcommand attest" -l store -d 'With --verify: check every claim against the wf store in DIR, at its HEAD' -r -F
+complete -c wf -n "__fish_wf_using_subcommand attest" -l key -d 'The key that signs: an unencrypted ed25519 private key file (the CI\'s or the server\'s; it need not be an actor\'s). Defaults to $WF_SIGNING_KEY, then git\'s user.signingkey' -r
+complete -c wf -n "__fish_wf_using_subcommand attest" -s C -d 'Run as if started in DIR (like git -C)' -r -F
+complete -c wf -n "__fish_wf_using_subcommand attest" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wf -n "__fish_wf_using_subcommand attest" -s V -l version -d 'Print version'
 complete -c wf -n "__fish_wf_using_subcommand repair" -s C -d 'Run as if started in DIR (like git -C)' -r -F
 complete -c wf -n "__fish_wf_using_subcommand repair" -s n -l dry-run -d 'Say what would be done; change nothing'
 complete -c wf -n "__fish_wf_using_subcommand repair" -l restore -d 'Overwrite the paths under tasks/ and .wf/ that differ from the branch tip (your edits to them are lost); untracked files are only reported'

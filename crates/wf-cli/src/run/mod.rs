@@ -75,8 +75,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             let id = snap.resolve(&store, typed)?;
             let task = snap.task(&store, &id)?;
             let workflow = snap.workflow(&task.workflow)?.clone();
-            let (text, _) = prompt::render(&store, &snap, &workflow, &task)?;
-            print(&text)
+            print(&prompt::render(&store, &snap, &workflow, &task)?.text)
         });
     }
     let signer = context::signer(&args.keys, Some(&store))?;
@@ -115,8 +114,8 @@ fn run_one(store: &Store, signer: &dyn Signer, typed: &str, args: &Args) -> Resu
     let config = runnable(&v.me)?.clone();
     // A refused run never starts the agent.
     store.precheck::<CliError, _>(signer, context::now()?, typed, |_, o| Action::Submit(o))?;
-    let (prompt_text, inputs) = prompt::render(store, &v.snap, &v.workflow, &v.task)?;
-    let prompt_sha = sha256_hex(prompt_text.as_bytes());
+    let rendered = prompt::render(store, &v.snap, &v.workflow, &v.task)?;
+    let prompt_sha = sha256_hex(rendered.text.as_bytes());
     let env = [
         ("WF_TASK", v.task.id.clone()),
         ("WF_STEP", v.task.step.clone()),
@@ -126,7 +125,7 @@ fn run_one(store: &Store, signer: &dyn Signer, typed: &str, args: &Args) -> Resu
     ];
     let started = wall_clock();
     let clock = Instant::now();
-    let written = agent::run(store, &v.me, &config, &env, prompt_text)?;
+    let written = agent::run(store, &v.me, &config, &env, rendered.text)?;
     let ended = wall_clock();
     agent::stop_if_interrupted()?;
     let run = Run {
@@ -135,22 +134,28 @@ fn run_one(store: &Store, signer: &dyn Signer, typed: &str, args: &Args) -> Resu
         ended_at: ended.rfc3339(),
         exit_status: 0,
         revision_digest: v.task.latest().map(|r| r.digest.clone()),
-        inputs,
+        inputs: rendered.inputs,
     };
     let fallback = if written.binary {
         "output.bin"
     } else {
         "output.md"
     };
-    let pending = Pending::blob(written.blob, args.name.clone(), prompt_sha, fallback);
+    let pending = Pending::blob(
+        written.blob,
+        args.name.clone(),
+        prompt_sha.clone(),
+        fallback,
+    );
     let note = args.note.clone().unwrap_or_default();
-    let (_, task) = store.act_on_task::<CliError, _>(
+    let (_, task) = store.act_on_view::<CliError, _>(
         signer,
         context::now()?,
         typed,
         &mut context::notice,
-        |task| {
-            let (mut output, files) = pending.plan(task, &note);
+        |at| {
+            still_the_prompt(store, at, &v, &prompt_sha)?;
+            let (mut output, files) = pending.plan(&at.task, &note);
             output.run = Some(run.clone());
             Ok((Action::Submit(output), files))
         },
@@ -170,6 +175,32 @@ fn run_one(store: &Store, signer: &dyn Signer, typed: &str, args: &Args) -> Resu
         wf_core::text::one_line(&wf_core::text::shell_words(&config.command)),
         clock.elapsed().as_secs(),
         task.step
+    ))
+}
+
+/// The branch may have moved while the agent ran. The revision records the digest of the
+/// prompt the agent answered, and the verifier renders the prompt again from the commit the
+/// revision lands on: when the task or its workflow changed there and the prompt with them, the
+/// output answers a prompt wf no longer renders, and nothing is recorded.
+fn still_the_prompt(
+    store: &Store,
+    at: &TaskView,
+    rendered_at: &TaskView,
+    prompt_sha: &str,
+) -> Result<(), CliError> {
+    if at.task == rendered_at.task && at.workflow == rendered_at.workflow {
+        return Ok(());
+    }
+    let now = prompt::render(store, &at.snap, &at.workflow, &at.task)?;
+    if sha256_hex(now.text.as_bytes()) == prompt_sha {
+        return Ok(());
+    }
+    Err(CliError::conflict(
+        format!(
+            "task {} changed while the agent ran, and so did its prompt: the output answers a prompt wf no longer renders; nothing recorded",
+            at.task.id
+        ),
+        format!("run it again: wf-run {}", at.task.id),
     ))
 }
 

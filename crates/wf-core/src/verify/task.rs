@@ -25,11 +25,18 @@ pub struct Blob {
 pub struct TaskFiles {
     /// `tasks/<id>.toml`, when present.
     pub task: Option<String>,
+    /// The same file, already parsed by whoever read it (a reader that keeps parsed tasks
+    /// saves parsing a parent's task again); `None` to have it parsed here.
+    pub parsed: Option<std::rc::Rc<Task>>,
     /// Files under `tasks/<id>/`, by path relative to it (`in/brief`, `out/x.md`).
     pub dir: BTreeMap<String, Blob>,
     /// New or changed files larger than [`crate::task::MAX_FILE_SIZE`], by path from the
     /// repository root, with their size: their contents are not read.
     pub oversized: Vec<(String, u64)>,
+    /// The bytes of every file under `tasks/<id>/`, by path relative to it, when the verifier
+    /// needs them: the parent's, to render again the prompt of a revision `wf-run` recorded
+    /// ([`check_prompt`]). `None` when they were not read.
+    pub read: Option<BTreeMap<String, Vec<u8>>>,
 }
 
 /// Rebuild the action a task commit claims (`name`, its `Wf-Action`), from the task file
@@ -171,9 +178,10 @@ pub fn replay_task(
         Task::parse(text)
             .map_err(|e| Problem::new(Check::Malformed, format!("{} {when}: {e}", Task::path(id))))
     };
-    let prev = match &before.task {
-        Some(t) => Some(parse(t, "before")?),
-        None => None,
+    let prev = match (&before.parsed, &before.task) {
+        (Some(t), Some(_)) => Some(Task::clone(t)),
+        (_, Some(t)) => Some(parse(t, "before")?),
+        (_, None) => None,
     };
     let Some(after_text) = &after.task else {
         return Err(Problem::new(
@@ -181,7 +189,10 @@ pub fn replay_task(
             format!("deletes {}", Task::path(id)),
         ));
     };
-    let next = parse(after_text, "after")?;
+    let next = match &after.parsed {
+        Some(t) => Task::clone(t),
+        None => parse(after_text, "after")?,
+    };
     if next.id != id {
         return Err(Problem::new(
             Check::Malformed,
@@ -227,6 +238,13 @@ pub fn replay_task(
         ));
     }
     check_task_dir(prev.as_ref(), &expected, before, after)?;
+    if let Some(prev) = &prev {
+        let files = before.read.as_ref();
+        check_prompt(workflow, prev, &expected, files).map_err(|why| match files {
+            None => Problem::new(Check::Malformed, why),
+            Some(_) => Problem::new(Check::Mismatch, why),
+        })?;
+    }
     Ok(TaskAction {
         action: name.to_string(),
         task: expected,
@@ -238,6 +256,67 @@ fn state_word(s: crate::task::TaskState) -> &'static str {
         crate::task::TaskState::Open => "open",
         crate::task::TaskState::Closed => "closed",
     }
+}
+
+/// A revision `wf-run` recorded (one with a `run`) claims the digest of a prompt wf rendered
+/// from the task as it was before it: render that prompt again from `prev`, its workflow and
+/// the bytes of its folder (`files`, as [`TaskFiles::read`] holds them), with the function
+/// `wf-run` uses ([`crate::prompt::render_task`]), and require the same digest, the same inputs
+/// and the same previous revision. A prompt given by hand (`wf-submit --prompt-file`) stays a
+/// claim: a revision without a `run` is not checked. `Err` says why, on one line; `wf sync`
+/// asks the same before it publishes a run again on another state.
+pub fn check_prompt(
+    workflow: &Workflow,
+    prev: &Task,
+    next: &Task,
+    files: Option<&BTreeMap<String, Vec<u8>>>,
+) -> Result<(), String> {
+    if next.revisions.len() <= prev.revisions.len() {
+        return Ok(());
+    }
+    let Some(r) = next.latest() else {
+        return Ok(());
+    };
+    let Some(run) = &r.run else {
+        return Ok(());
+    };
+    let Some(files) = files else {
+        return Err(format!(
+            "revision {} records a run, but the files its prompt was rendered from were not read",
+            r.number
+        ));
+    };
+    let rendered = crate::prompt::render_task(workflow, prev, files).map_err(|e| {
+        format!(
+            "revision {} records a run of wf-run, but wf renders no prompt from the task before it: {e}",
+            r.number
+        )
+    })?;
+    let digest = crate::digest::sha256_hex(rendered.text.as_bytes());
+    let short = |d: &str| d.chars().take(12).collect::<String>();
+    let claimed = r.prompt_sha256.as_deref().unwrap_or("");
+    if claimed != digest {
+        return Err(format!(
+            "revision {} says wf-run gave the agent the prompt {}, but the prompt wf renders for step {} from the task before it is {}: a prompt wf would not have rendered",
+            r.number,
+            if claimed.is_empty() { "(none)".to_string() } else { short(claimed) },
+            prev.step,
+            short(&digest)
+        ));
+    }
+    if run.inputs != rendered.inputs {
+        return Err(format!(
+            "revision {}'s run records inputs other than the task's inputs its prompt was rendered from",
+            r.number
+        ));
+    }
+    if run.revision_digest != prev.latest().map(|p| p.digest.clone()) {
+        return Err(format!(
+            "revision {}'s run records a previous revision other than the one its prompt showed",
+            r.number
+        ));
+    }
+    Ok(())
 }
 
 /// The files under `tasks/<id>/`: `in/` holds the file inputs, written only by `new`; `out/`

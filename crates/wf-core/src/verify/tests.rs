@@ -194,3 +194,72 @@ fn one_action_time_in_utc_and_a_store_that_begins_without_tasks() {
         Check::Rule(Rule::TaskScope)
     );
 }
+
+/// A revision `wf-run` records claims the digest of the prompt wf renders from the task before
+/// it: the verifier renders it again and refuses any other digest, inputs or previous
+/// revision; a prompt given by hand (no run) stays a claim.
+#[test]
+fn a_run_claims_the_prompt_wf_renders_from_the_task_before_it() {
+    use std::collections::BTreeMap;
+
+    use crate::digest::sha256_hex;
+    use crate::task::{Input, Revision, Run};
+    let w = crate::Workflow::default_workflow();
+    let mut before = crate::fixtures::fresh_task("Launch");
+    before.inputs.push(Input {
+        name: "brief".into(),
+        text: None,
+        file: Some("brief".into()),
+        sha256: sha256_hex(b"the brief\n"),
+    });
+    let files: BTreeMap<String, Vec<u8>> = [("in/brief".into(), b"the brief\n".to_vec())].into();
+    let rendered = crate::prompt::render_task(&w, &before, &files).unwrap();
+    assert!(rendered.text.contains("the brief"), "{}", rendered.text);
+    let mut after = before.clone();
+    after.revisions.push(Revision {
+        number: 1,
+        step: "draft".into(),
+        actor: "bot".into(),
+        producer: crate::ActorKind::Ai,
+        model: Some("m".into()),
+        prompt_sha256: Some(sha256_hex(rendered.text.as_bytes())),
+        at: "2026-11-24T00:01:00Z".into(),
+        digest: "sha256:00".into(),
+        note: String::new(),
+        artifacts: vec![],
+        run: Some(Run {
+            command: vec!["agent".into()],
+            started_at: "2026-11-24T00:00:00Z".into(),
+            ended_at: "2026-11-24T00:01:00Z".into(),
+            exit_status: 0,
+            revision_digest: None,
+            inputs: rendered.inputs.clone(),
+        }),
+    });
+    check_prompt(&w, &before, &after, Some(&files)).unwrap();
+    let refused = |a: &crate::Task, f: Option<&BTreeMap<String, Vec<u8>>>| {
+        check_prompt(&w, &before, a, f).unwrap_err()
+    };
+    // The prompt of another brief than the one the task holds.
+    let mut other = files.clone();
+    other.insert("in/brief".into(), b"another brief\n".to_vec());
+    assert!(refused(&after, Some(&other)).contains("a prompt wf would not have rendered"));
+    // A digest wf never rendered.
+    let mut forged = after.clone();
+    forged.revisions[0].prompt_sha256 = Some(sha256_hex(b"a prompt of my own"));
+    let why = refused(&forged, Some(&files));
+    assert!(why.contains("a prompt wf would not have rendered"), "{why}");
+    // Inputs, or a previous revision, other than the prompt was rendered from.
+    let mut forged = after.clone();
+    forged.revisions[0].run.as_mut().unwrap().inputs[0].sha256 = "0".repeat(64);
+    assert!(refused(&forged, Some(&files)).contains("records inputs other than"));
+    let mut forged = after.clone();
+    forged.revisions[0].run.as_mut().unwrap().revision_digest = Some("sha256:11".into());
+    assert!(refused(&forged, Some(&files)).contains("previous revision other than"));
+    // The files were not read: never a pass.
+    assert!(refused(&after, None).contains("were not read"));
+    // A prompt given by hand is the submitter's claim: not checked.
+    let mut claim = forged.clone();
+    claim.revisions[0].run = None;
+    check_prompt(&w, &before, &claim, None).unwrap();
+}

@@ -6,6 +6,8 @@ use git2::{Oid, Sort};
 use wf_core::verify::{self as core, Check, Header, Next, Problem, Signature};
 use wf_core::Timestamp;
 
+use std::rc::Rc;
+
 use super::read::{changes, git_problem, Ctx, Policy, Top};
 use super::{Approval, Fail, Kind, Report};
 use crate::sign::{self, SigStatus};
@@ -72,7 +74,9 @@ impl Ctx<'_> {
     /// brings in again under the policy where they land.
     pub(super) fn judge_inner(&mut self, oid: Oid, under: Option<&Policy>) -> Result<Report, Fail> {
         let data = self.commit_bytes(oid)?;
-        let (root, parents) = crate::raw::header(&data).map_err(Fail::Refused)?;
+        let header = crate::raw::header(&data).map_err(Fail::Refused)?;
+        self.remember_header(oid, &header);
+        let (root, parents) = header;
         if parents.len() > 1 {
             return self.merge(oid, &data, root, &parents);
         }
@@ -88,7 +92,7 @@ impl Ctx<'_> {
             .map_or((None, None), |t| (t.wf.clone(), t.tasks.clone()));
         let changed_wf = top_c.wf != wf_p;
         let changed_tasks = top_c.tasks != tasks_p;
-        let changed_git = git_files_changed(&top_c, top_p.as_ref(), changed_wf);
+        let changed_git = git_files_changed(&top_c, top_p.as_deref(), changed_wf);
         let action = changed_wf || changed_tasks || top_c.store != store_p;
         if !action && !changed_git && top_c.problem.is_none() {
             // In a store's history a commit that claims an action must be one: otherwise
@@ -235,7 +239,13 @@ impl Ctx<'_> {
                     return Ok(report);
                 };
                 let proot = proot.unwrap_or(root);
-                let before = checked!(report, self.task_files(proot, &id, None));
+                let mut before = checked!(report, self.task_files(proot, &id, None));
+                // A revision of wf-run claims the digest of the prompt wf renders from the
+                // parent: the core renders it again from the parent's files. The message must
+                // be the one the task file implies, so a run always shows as this trailer.
+                if wf_core::trailer::get(&trailers, wf_core::trailer::key::RUN_COMMAND).is_some() {
+                    before.read = Some(checked!(report, self.task_bytes(proot, &id)));
+                }
                 let after = checked!(report, self.task_files(root, &id, Some(&before)));
                 match core::replay_task(
                     &loaded.workflows,
@@ -271,14 +281,11 @@ impl Ctx<'_> {
         parents: &[Oid],
     ) -> Result<Report, Fail> {
         let report = Report::new(oid, Kind::Merge);
-        let proots: Vec<Oid> = parents
-            .iter()
-            .map(|p| self.root_of(*p))
-            .collect::<Result<_, _>>()?;
-        let tops: Vec<Top> = proots
-            .iter()
-            .map(|r| self.top(*r))
-            .collect::<Result<_, _>>()?;
+        let mut tops: Vec<Rc<Top>> = Vec::with_capacity(parents.len());
+        for p in parents {
+            let r = self.root_of(*p)?;
+            tops.push(self.top(r)?);
+        }
         let top_m = self.top(root)?;
         if !tops.iter().any(|t| t.store) && !top_m.store {
             return Ok(Report::new(oid, Kind::Skipped));
@@ -297,7 +304,7 @@ impl Ctx<'_> {
         }
         if git_files_changed(
             &top_m,
-            tops.first(),
+            tops.first().map(|t| &**t),
             tops.first().is_some_and(|t| t.wf != top_m.wf),
         ) {
             if let Some(p) = checked!(report, self.git_files(root)) {
@@ -321,7 +328,8 @@ impl Ctx<'_> {
         };
         let mut top_bs = Vec::with_capacity(bases.len());
         for b in &bases {
-            top_bs.push(self.top(self.root_of(*b)?)?);
+            let r = self.root_of(*b)?;
+            top_bs.push(self.top(r)?);
         }
         let mut bs = Vec::with_capacity(top_bs.len());
         for t in &top_bs {
@@ -357,7 +365,7 @@ impl Ctx<'_> {
         // when one parent's line changed `.wf/` since the merge bases, every task action of
         // the other parents' lines must be legal under that parent's policy. A key revoked
         // (or a role taken away) on main cannot act through a branch forked before.
-        let wf_bases: Vec<&Option<String>> = top_bs.iter().map(|t| &t.wf).collect();
+        let wf_bases: Vec<&super::read::Ident> = top_bs.iter().map(|t| &t.wf).collect();
         for (i, (t, parent)) in tops.iter().zip(parents).enumerate() {
             if !t.store || wf_bases.is_empty() || wf_bases.contains(&&t.wf) {
                 continue;

@@ -16,12 +16,33 @@ use crate::tree::{self, Area, Entry, Mode, Reader, TreeCache, TreeError};
 /// A parsed policy, shared by the commits whose parent has the same `.wf/` tree.
 pub(super) type Policy = Rc<Result<(Files, Loaded), String>>;
 
-/// What one worker thread keeps between commits: its repository handle, the trees it checked
-/// and the policies it parsed.
+/// What one worker thread keeps between commits: its repository handle, the trees it checked,
+/// the policies and tasks it parsed, the commits' headers and tops it read. A worker judges
+/// consecutive commits, so a commit's parent was most often the commit before: its header, its
+/// top, its task are read once.
 pub(super) struct Worker<R> {
     repo: R,
     trees: TreeCache,
+    caches: Caches,
+}
+
+/// The per-worker caches of [`Worker`], each bounded (emptied when full).
+#[derive(Default)]
+pub(super) struct Caches {
     policies: HashMap<Oid, Policy>,
+    headers: HashMap<Oid, (Oid, Vec<Oid>)>,
+    tops: HashMap<Oid, Rc<Top>>,
+    tasks: HashMap<tree::ObjectId, Rc<Task>>,
+}
+
+/// How many entries each cache of a worker keeps before it starts afresh.
+const CACHE_LIMIT: usize = 512;
+
+fn bounded<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>) -> &mut HashMap<K, V> {
+    if map.len() >= CACHE_LIMIT {
+        map.clear();
+    }
+    map
 }
 
 impl Worker<Repository> {
@@ -29,7 +50,7 @@ impl Worker<Repository> {
         Worker {
             repo,
             trees: TreeCache::default(),
-            policies: HashMap::new(),
+            caches: Caches::default(),
         }
     }
 }
@@ -39,7 +60,7 @@ impl<'r> Worker<&'r Repository> {
         Worker {
             repo,
             trees: TreeCache::default(),
-            policies: HashMap::new(),
+            caches: Caches::default(),
         }
     }
 }
@@ -51,10 +72,13 @@ impl<R: std::borrow::Borrow<Repository>> Worker<R> {
         Ok(Ctx {
             repo,
             trees: Reader::new(repo, &self.trees)?,
-            policies: &mut self.policies,
+            caches: &mut self.caches,
         })
     }
 }
+
+/// An entry's identity as stored: its mode's digits and its object.
+pub(super) type Ident = Option<(Vec<u8>, tree::ObjectId)>;
 
 /// What the top of a commit's tree says, read before the commit is judged.
 pub(super) struct Top {
@@ -62,12 +86,12 @@ pub(super) struct Top {
     pub(super) root: Oid,
     /// Why the top level is not canonical, if it is not.
     pub(super) problem: Option<String>,
-    /// The identity (`<mode> <id>`, the mode as stored) of the `.wf` and `tasks` entries.
-    pub(super) wf: Option<String>,
-    pub(super) tasks: Option<String>,
+    /// The identity (the mode as stored, and the object) of the `.wf` and `tasks` entries.
+    pub(super) wf: Ident,
+    pub(super) tasks: Ident,
     /// The identities of git's own top-level files that change what git shows of a store.
-    pub(super) attributes: Option<String>,
-    pub(super) mailmap: Option<String>,
+    pub(super) attributes: Ident,
+    pub(super) mailmap: Ident,
     /// Whether it claims to be a store: a `.wf` entry that is a tree holding `store.toml`,
     /// whatever its mode says and however its trees are formed (a claim is judged, never
     /// taken on trust).
@@ -82,8 +106,7 @@ pub(super) fn git_problem(e: git2::Error) -> Problem {
 pub(super) struct Ctx<'r> {
     pub(super) repo: &'r Repository,
     pub(super) trees: Reader<'r>,
-    /// Parsed policies by the id of their `.wf` tree.
-    policies: &'r mut HashMap<Oid, Policy>,
+    caches: &'r mut Caches,
 }
 
 /// The paths (from the repository root) of the files that differ between two versions of a
@@ -160,14 +183,39 @@ impl Ctx<'_> {
         Ok(data)
     }
 
-    /// The root tree of a commit, as its first header names it.
-    pub(super) fn root_of(&self, commit: Oid) -> Result<Oid, Fail> {
+    /// The root tree and the parents of a commit, as its bytes say (cached: a commit's parent
+    /// was most often the commit judged before).
+    pub(super) fn header(&mut self, commit: Oid) -> Result<(Oid, Vec<Oid>), Fail> {
+        if let Some(h) = self.caches.headers.get(&commit) {
+            return Ok(h.clone());
+        }
         let data = self.commit_bytes(commit)?;
-        Ok(crate::raw::header(&data).map_err(Fail::Refused)?.0)
+        let h = crate::raw::header(&data).map_err(Fail::Refused)?;
+        bounded(&mut self.caches.headers).insert(commit, h.clone());
+        Ok(h)
     }
 
-    /// Read the top of a root tree (see [`Top`]).
-    pub(super) fn top(&self, root: Oid) -> Result<Top, git2::Error> {
+    /// Remember a commit's header, read from bytes at hand.
+    pub(super) fn remember_header(&mut self, commit: Oid, h: &(Oid, Vec<Oid>)) {
+        bounded(&mut self.caches.headers).insert(commit, h.clone());
+    }
+
+    /// The root tree of a commit, as its first header names it.
+    pub(super) fn root_of(&mut self, commit: Oid) -> Result<Oid, Fail> {
+        Ok(self.header(commit)?.0)
+    }
+
+    /// The top of a root tree (see [`Top`]), cached by the tree's id.
+    pub(super) fn top(&mut self, root: Oid) -> Result<Rc<Top>, git2::Error> {
+        if let Some(t) = self.caches.tops.get(&root) {
+            return Ok(t.clone());
+        }
+        let t = Rc::new(self.read_top(root)?);
+        bounded(&mut self.caches.tops).insert(root, t.clone());
+        Ok(t)
+    }
+
+    fn read_top(&self, root: Oid) -> Result<Top, git2::Error> {
         let mut top = Top {
             root,
             problem: None,
@@ -193,7 +241,7 @@ impl Ctx<'_> {
             entries
                 .iter()
                 .find(|e| e.name == n.as_bytes())
-                .map(|e| format!("{} {}", String::from_utf8_lossy(e.mode), e.id))
+                .map(|e| (e.mode.to_vec(), e.id))
         };
         top.wf = identity(".wf");
         top.tasks = identity("tasks");
@@ -245,31 +293,48 @@ impl Ctx<'_> {
         let key = self
             .area(root, ".wf")?
             .map_or_else(Oid::zero, |e| tree::oid(&e));
-        if let Some(p) = self.policies.get(&key) {
+        if let Some(p) = self.caches.policies.get(&key) {
             return Ok(p.clone());
         }
         let files = wf_files(&self.trees, root)?;
         let loaded = policy::load(&files).map(|l| (files, l));
         let p = Rc::new(loaded);
-        if self.policies.len() > 256 {
-            self.policies.clear();
-        }
-        self.policies.insert(key, p.clone());
+        bounded(&mut self.caches.policies).insert(key, p.clone());
         Ok(p)
     }
 
     /// A task's file and folder in a root tree. Contents (sha256, size) are read for files that
     /// are new or changed relative to `before`.
     pub(super) fn task_files(
-        &self,
+        &mut self,
         root: Oid,
         id: &str,
         before: Option<&TaskFiles>,
     ) -> Result<TaskFiles, TreeError> {
         let mut out = TaskFiles::default();
         let path = Task::path(id);
-        if let Some(b) = self.trees.file(root, &path, wf_core::task::MAX_FILE_SIZE)? {
-            out.task = Some(String::from_utf8_lossy(&b).into_owned());
+        if let Some(e) = self.trees.entry(root, &path)? {
+            if e.mode != Mode::File {
+                return Err(TreeError::Refused(format!(
+                    "{path} is {} (mode {}), not a regular file",
+                    e.mode.what(),
+                    e.mode
+                )));
+            }
+            let b = self
+                .trees
+                .blob(tree::oid(&e), &path, wf_core::task::MAX_FILE_SIZE)?;
+            let text = String::from_utf8_lossy(&b).into_owned();
+            // Parsed once per blob: the parent's task is the task the commit before wrote.
+            out.parsed = match self.caches.tasks.get(&e.id) {
+                Some(t) => Some(t.clone()),
+                None => Task::parse(&text).ok().map(|t| {
+                    let t = Rc::new(t);
+                    bounded(&mut self.caches.tasks).insert(e.id, t.clone());
+                    t
+                }),
+            };
+            out.task = Some(text);
         }
         let dir_path = Task::dir(id);
         let dir_path = dir_path.trim_end_matches('/');
@@ -280,14 +345,14 @@ impl Ctx<'_> {
             out.dir.insert(
                 "(not a folder)".into(),
                 Blob {
-                    oid: dir.id.to_string(),
+                    oid: dir.id.hex(),
                     content: None,
                 },
             );
             return Ok(out);
         }
         for (rel, e) in self.trees.files_below(&dir, dir_path)? {
-            let oid = e.id.to_string();
+            let oid = e.id.hex();
             let full = format!("{dir_path}/{rel}");
             let unchanged = before
                 .and_then(|b| b.dir.get(&rel))
@@ -306,6 +371,33 @@ impl Ctx<'_> {
                 }
             };
             out.dir.insert(rel, Blob { oid, content });
+        }
+        Ok(out)
+    }
+
+    /// The bytes of every file under a task's folder in a root tree, by path relative to the
+    /// folder: what the task's prompt is rendered from ([`TaskFiles::read`]). Each file is at
+    /// most the size limit of a task file (a larger one is refused, unread).
+    pub(super) fn task_bytes(
+        &self,
+        root: Oid,
+        id: &str,
+    ) -> Result<BTreeMap<String, Vec<u8>>, TreeError> {
+        let mut out = BTreeMap::new();
+        let dir_path = Task::dir(id);
+        let dir_path = dir_path.trim_end_matches('/');
+        let Some(dir) = self.trees.entry(root, dir_path)? else {
+            return Ok(out);
+        };
+        if dir.mode != Mode::Tree {
+            return Ok(out);
+        }
+        for (rel, e) in self.trees.files_below(&dir, dir_path)? {
+            let full = format!("{dir_path}/{rel}");
+            let bytes = self
+                .trees
+                .blob(tree::oid(&e), &full, wf_core::task::MAX_FILE_SIZE)?;
+            out.insert(rel, bytes);
         }
         Ok(out)
     }

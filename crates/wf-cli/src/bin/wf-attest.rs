@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    wf_cli::main("wf-attest", wf_cli::attest::run)
+}
