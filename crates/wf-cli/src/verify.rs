@@ -157,26 +157,32 @@ fn nested(value: &Value, depth: usize) -> String {
 }
 
 /// `--json` written as the commits are judged: the document of `wf.verify/1` with its
-/// `commits` array streamed, so that its size does not stay in memory.
+/// `commits` array streamed, so that its size does not stay in memory. Nothing is printed
+/// before the first block is judged, so a range refused before any commit is judged (a
+/// shallow cut) leaves stdout empty.
 struct JsonStream {
     first: bool,
+    header: Option<String>,
 }
 
 impl JsonStream {
-    fn start(range: &Range) -> Result<JsonStream, CliError> {
+    fn start(range: &Range) -> JsonStream {
         let range = json!({
             "include": range.include.iter().map(Oid::to_string).collect::<Vec<_>>(),
             "exclude": range.exclude.iter().map(Oid::to_string).collect::<Vec<_>>(),
         });
-        print(&format!(
+        let header = format!(
             "{{\n  \"schema\": \"wf.verify/1\",\n  \"range\": {},\n  \"commits\": [",
             nested(&range, 1)
-        ))?;
-        Ok(JsonStream { first: true })
+        );
+        JsonStream {
+            first: true,
+            header: Some(header),
+        }
     }
 
     fn commits(&mut self, block: &[Report]) -> Result<(), CliError> {
-        let mut text = String::new();
+        let mut text = self.header.take().unwrap_or_default();
         for r in block {
             text.push_str(if self.first { "\n    " } else { ",\n    " });
             self.first = false;
@@ -187,7 +193,8 @@ impl JsonStream {
 
     fn end(self, approvals: &[Report], summary: &Summary) -> Result<(), CliError> {
         print(&format!(
-            "{}],\n  \"approvals\": {},\n  \"summary\": {}\n}}\n",
+            "{}{}],\n  \"approvals\": {},\n  \"summary\": {}\n}}\n",
+            self.header.unwrap_or_default(),
             if self.first { "" } else { "\n  " },
             nested(&json!(approval_rows(approvals)), 1),
             nested(&summary_json(summary), 1)
@@ -203,7 +210,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let list_approvals = args.approvals || args.base.is_some();
     let describe = list_approvals || args.json || args.ndjson;
     let mut doc = if args.json {
-        Some(JsonStream::start(&range)?)
+        Some(JsonStream::start(&range))
     } else {
         None
     };
