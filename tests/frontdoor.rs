@@ -8,8 +8,8 @@ use common::{bin, bin_dir, describe, need, output, Store};
 
 /// Every tool in the registry, as `wf help` lists them.
 const TOOLS: &[&str] = &[
-    "init", "actor", "new", "assign", "submit", "run", "review", "approve", "show", "ls", "log",
-    "graph", "stats", "board", "sync", "policy", "verify", "hook", "attest", "repair",
+    "init", "actor", "new", "assign", "submit", "run", "check", "review", "approve", "show", "ls",
+    "log", "graph", "stats", "board", "sync", "policy", "verify", "hook", "attest", "repair",
 ];
 
 fn man_dir() -> PathBuf {

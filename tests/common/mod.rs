@@ -38,6 +38,7 @@ pub fn bin(tool: &str) -> &'static str {
         "wf-assign" => env!("CARGO_BIN_EXE_wf-assign"),
         "wf-submit" => env!("CARGO_BIN_EXE_wf-submit"),
         "wf-run" => env!("CARGO_BIN_EXE_wf-run"),
+        "wf-check" => env!("CARGO_BIN_EXE_wf-check"),
         "wf-review" => env!("CARGO_BIN_EXE_wf-review"),
         "wf-approve" => env!("CARGO_BIN_EXE_wf-approve"),
         "wf-show" => env!("CARGO_BIN_EXE_wf-show"),

@@ -65,7 +65,7 @@ pub enum Command {
         #[command(flatten)]
         keys: KeyArgs,
     },
-    /// Change an actor's roles, keys, model or run configuration.
+    /// Change an actor's roles, keys, model, operator or run configuration.
     Update {
         /// The actor's id.
         id: String,
@@ -81,6 +81,10 @@ pub enum Command {
         /// Set the model (AI actors).
         #[arg(long)]
         model: Option<String>,
+        /// Set the operator (AI actors): the human now accountable for it. Independence
+        /// (`independent_of = ["operator"]`) is judged against the operator at each verdict.
+        #[arg(long, value_name = "HUMAN")]
+        operator: Option<String>,
         /// Remove the run configuration (wf-run can no longer start this actor).
         #[arg(long, conflicts_with_all = ["run_timeout", "run_env", "command"])]
         no_run: bool,
@@ -204,6 +208,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             remove_roles,
             add_keys,
             model,
+            operator,
             no_run,
             run,
             keys,
@@ -231,6 +236,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
                     a.keys.extend(new_keys.iter().cloned());
                     if model.is_some() {
                         a.model = model.clone();
+                    }
+                    if operator.is_some() {
+                        a.operator = operator.clone();
                     }
                     a.run = if no_run {
                         None

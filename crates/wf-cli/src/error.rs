@@ -55,7 +55,7 @@ pub const EXIT_CODES: &[(u8, &str, &str)] = &[
     (4, "Identity", "no usable signing key, or the key belongs to no registered actor (or, for wf-run, not to an AI actor with a run command)"),
     (5, "Conflict", "uncommitted edits in the way, a detached HEAD, a git lock file in the way (wf-repair clears a stale one), or the branch kept moving; wf-repair: the work tree still differs from the branch"),
     (6, "Store", "not a git repository, not a wf store, or store files that do not parse or validate"),
-    (7, "Failure", "git or file system failure underneath; wf-run: an agent that failed, timed out or was interrupted"),
+    (7, "Failure", "git or file system failure underneath; wf-run: an agent that failed, timed out or was interrupted; wf-check: a check command that could not start, or an interrupted check"),
     (8, "Partial", "ids read from stdin (-): at least one failed (each reported on stderr), the others were done"),
 ];
 

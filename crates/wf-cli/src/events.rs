@@ -54,6 +54,8 @@ pub struct Event {
     pub prompt_digest: Option<String>,
     /// `Wf-Workflow`.
     pub workflow: Option<String>,
+    /// `Wf-Check`: a check's outcome, `pass` or `fail`.
+    pub check: Option<String>,
     /// `Wf-Subject`: the actor an actor change is about.
     pub subject_actor: Option<String>,
     /// The commit's subject line, on one line.
@@ -154,6 +156,7 @@ impl<'a> Signers<'a> {
             model: get(key::MODEL),
             prompt_digest: get(key::PROMPT_DIGEST),
             workflow: get(key::WORKFLOW),
+            check: get(key::CHECK),
             subject_actor: get(key::SUBJECT),
             subject: f.summary,
             signature,
@@ -170,6 +173,7 @@ struct Line<'a> {
     actor: &'a Option<String>,
     actor_kind: &'a Option<String>,
     assignee: &'a Option<String>,
+    check: &'a Option<String>,
     commit: &'a str,
     digest: &'a Option<String>,
     model: &'a Option<String>,
@@ -197,6 +201,7 @@ impl Event {
             actor: &self.actor,
             actor_kind: &self.actor_kind,
             assignee: &self.assignee,
+            check: &self.check,
             commit: &self.commit,
             digest: &self.digest,
             model: &self.model,
@@ -306,6 +311,7 @@ mod tests {
             model: s("m"),
             prompt_digest: s("sha256:cc"),
             workflow: s("default"),
+            check: s("pass"),
             subject_actor: s("dave"),
             subject: s("a \"quoted\" subject"),
             signature: Signature::Mismatch,

@@ -27,6 +27,7 @@ pub mod approve;
 pub mod assign;
 pub mod attest;
 pub mod board;
+pub mod check;
 pub mod graph;
 pub mod hook;
 pub mod init;

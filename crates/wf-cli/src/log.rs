@@ -151,6 +151,9 @@ fn line(e: &Event, color: bool) -> String {
     if let Some(v) = &e.verdict {
         line.push_str(&format!(" {v}"));
     }
+    if let Some(c) = &e.check {
+        line.push_str(&format!(" check {c}"));
+    }
     if let Some(r) = e.new_revision {
         let digest = e.new_digest.as_deref().unwrap_or("");
         line.push_str(&format!(" +rev {r} {}", short_digest(digest)));

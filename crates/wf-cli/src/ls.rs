@@ -1,7 +1,9 @@
 //! `wf-ls`: the tasks, and the queues of who waits on what.
 
 use clap::Parser;
+use wf_core::due::lateness;
 use wf_core::rules::holder_of;
+use wf_core::stats::human_duration;
 use wf_core::text::visible;
 
 use crate::context;
@@ -12,15 +14,17 @@ use wf_store::Snapshot;
 
 /// List tasks: id, state, step, holder and title.
 ///
-/// Filters make queues: "what waits for me" is `wf-ls --assignee me-id`. --json prints one
-/// document (wf.tasks/1), --ndjson one wf.task/1 object per line, -z the ids alone, each ended
-/// by a NUL byte, for `wf-TOOL -` and `xargs -0`.
+/// Filters make queues: "what waits for me" is `wf-ls --assignee me-id`; --overdue lists the
+/// open tasks past their step's due date, latest first, with how late each is (measured at
+/// GIT_COMMITTER_DATE when set, else the clock; times are the signers' claims). --json prints
+/// one document (wf.tasks/1), --ndjson one wf.task/1 object per line, -z the ids alone, each
+/// ended by a NUL byte, for `wf-TOOL -` and `xargs -0`.
 #[derive(Parser, Debug)]
 #[command(
     name = "wf-ls",
     group(clap::ArgGroup::new("format").args(["json", "ndjson", "nul"])),
     version,
-    after_help = "Examples:\n  wf-ls --assignee bob --step review\n  wf-ls --json | jq -r '.tasks[] | select(.step==\"draft\") | .id'\n  wf-ls --step review --assignee bob -z | wf-assign - --to carol"
+    after_help = "Examples:\n  wf-ls --assignee bob --step review\n  wf-ls --overdue\n  wf-ls --json | jq -r '.tasks[] | select(.step==\"draft\") | .id'\n  wf-ls --step review --assignee bob -z | wf-assign - --to carol"
 )]
 pub struct Args {
     /// One JSON document (schema wf.tasks/1).
@@ -41,6 +45,12 @@ pub struct Args {
     /// Only open or only closed tasks.
     #[arg(long, value_parser = ["open", "closed"])]
     pub state: Option<String>,
+    /// Only tasks at a step of this kind.
+    #[arg(long, value_parser = ["produce", "review", "check", "approve"])]
+    pub kind: Option<String>,
+    /// Only open tasks past their step's due date, most late first.
+    #[arg(long)]
+    pub overdue: bool,
     #[command(flatten)]
     pub global: context::Global,
 }
@@ -49,6 +59,7 @@ pub struct Args {
 pub fn run(args: Args) -> Result<(), CliError> {
     let store = args.global.store()?;
     let snap = Snapshot::head(&store)?;
+    let now = context::now()?;
     // The task listing (`spec/store.md`): each task file is parsed once per version of its
     // bytes; the tree is read from git every time.
     let listing = wf_store::listing::list(&store, &snap)?;
@@ -57,7 +68,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
         let w = snap.workflow_if_any(&row.workflow);
         let h = w.and_then(|w| holder_of(w, &row.step, &row.approver, row.assignee.as_deref()));
         let state = if row.closed { "closed" } else { "open" };
+        let step = w.and_then(|w| w.step(&row.step));
+        let kind = step.map(|s| s.kind.as_str());
         if args.step.as_ref().is_some_and(|s| *s != row.step)
+            || args.kind.as_ref().is_some_and(|k| Some(k.as_str()) != kind)
             || args
                 .assignee
                 .as_ref()
@@ -66,7 +80,20 @@ pub fn run(args: Args) -> Result<(), CliError> {
         {
             continue;
         }
-        rows.push((row, w, h, state));
+        // How late: only asked of the whole task when a due date could apply.
+        let late = match w {
+            Some(w) if args.overdue && step.is_some_and(|s| s.due_seconds().is_some()) => {
+                lateness(w, &listing.task(&store, &snap, row)?, now)
+            }
+            _ => None,
+        };
+        if args.overdue && !late.as_ref().is_some_and(|l| l.overdue()) {
+            continue;
+        }
+        rows.push((row, w, h, state, late.map(|l| l.late_seconds)));
+    }
+    if args.overdue {
+        rows.sort_by_key(|r| std::cmp::Reverse(r.4));
     }
     if args.nul {
         return nul_ids(rows.iter().map(|r| r.0.id.as_str()));
@@ -78,9 +105,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
         } else {
             String::new()
         };
-        for (i, (row, w, _, _)) in rows.iter().enumerate() {
+        for (i, (row, w, ..)) in rows.iter().enumerate() {
             let task = listing.task(&store, &snap, row)?;
-            let v = task_json(*w, &task);
+            let v = task_json(*w, &task, now);
             if args.json {
                 pending.push_str(if i == 0 { "\n    " } else { ",\n    " });
                 pending.push_str(&nested(&v, 2));
@@ -103,15 +130,19 @@ pub fn run(args: Args) -> Result<(), CliError> {
     }
     let color = color_stdout();
     let mut out = String::new();
-    for (row, _, h, state) in &rows {
+    for (row, _, h, state, late) in &rows {
         let shade = if *state == "open" {
             Color::Yellow
         } else {
             Color::Green
         };
         // Fields are shown escaped: a file committed by hand may hold control characters.
+        let late = match late {
+            Some(s) if args.overdue => format!("{:>7} late ", human_duration(*s)),
+            _ => String::new(),
+        };
         out.push_str(&format!(
-            "{:<10} {} {:<10} {:<14} {}\n",
+            "{:<10} {} {:<10} {:<14} {late}{}\n",
             visible(&row.id),
             paint(&format!("{state:<6}"), shade, color),
             visible(&row.step),

@@ -1,7 +1,9 @@
 //! `wf-show`: one task's current state.
 
 use clap::Parser;
-use wf_core::rules::holder;
+use wf_core::due::{backwards, lateness};
+use wf_core::rules::{accepts, holder};
+use wf_core::stats::human_duration;
 use wf_core::text::{visible, visible_lines};
 use wf_core::Task;
 use wf_store::Store;
@@ -14,7 +16,10 @@ use wf_store::Snapshot;
 
 /// Show a task: where it stands, who holds it, its inputs, revisions, reviews and decision.
 ///
-/// With - for ID, shows each task whose id is read from stdin (one per line, or NUL-separated);
+/// At a review step with a quorum it says how many accepts the latest revision has ("1 of 2
+/// accepts"); at a step with a due date, when the task entered it, when it is due and how late
+/// it is (measured at GIT_COMMITTER_DATE when set, else the clock); checks are listed with their
+/// outcome and output; signed times that go backwards are flagged. With - for ID, shows each task whose id is read from stdin (one per line, or NUL-separated);
 /// with --json that is one document per task, one after the other.
 #[derive(Parser, Debug)]
 #[command(
@@ -40,20 +45,27 @@ pub struct Args {
 pub fn run(args: Args) -> Result<(), CliError> {
     let store = args.global.store()?;
     let snap = Snapshot::head(&store)?;
+    let now = context::now()?;
     crate::ids::each("wf-show", &args.id, |typed| {
-        show(&store, &snap, typed, &args)
+        show(&store, &snap, typed, now, &args)
     })
 }
 
-fn show(store: &Store, snap: &Snapshot, typed: &str, args: &Args) -> Result<(), CliError> {
+fn show(
+    store: &Store,
+    snap: &Snapshot,
+    typed: &str,
+    now: wf_core::Timestamp,
+    args: &Args,
+) -> Result<(), CliError> {
     let id = snap.resolve(store, typed)?;
     let task = snap.task(store, &id)?;
     let workflow = snap.workflow_if_any(&task.workflow).cloned();
     if args.json {
-        return json(&task_json(workflow.as_ref(), &task));
+        return json(&task_json(workflow.as_ref(), &task, now));
     }
     if args.ndjson {
-        return ndjson(&task_json(workflow.as_ref(), &task));
+        return ndjson(&task_json(workflow.as_ref(), &task, now));
     }
     let w = workflow.as_ref();
     let kind = w
@@ -74,6 +86,37 @@ fn show(store: &Store, snap: &Snapshot, typed: &str, args: &Args) -> Result<(), 
         task.created_at,
         task.created_by
     ));
+    if let Some(s) = w
+        .and_then(|w| w.step(&task.step))
+        .filter(|s| s.quorum() > 1 && task.approval().is_none())
+    {
+        let by = accepts(&task, &s.name);
+        o.push_str(&format!(
+            "quorum    {} of {} accepts{}\n",
+            by.len(),
+            s.quorum(),
+            if by.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", by.join(", "))
+            }
+        ));
+    }
+    if let Some(l) = w.and_then(|w| lateness(w, &task, now)) {
+        let how = if l.overdue() {
+            format!("{} late", human_duration(l.late_seconds))
+        } else {
+            format!("{} left", human_duration(-l.late_seconds))
+        };
+        o.push_str(&format!(
+            "due       {} at step {}: {} {}, due {} ({how})\n",
+            l.due,
+            task.step,
+            if l.recorded { "entered" } else { "last record" },
+            l.entered.rfc3339(),
+            l.due_at.rfc3339()
+        ));
+    }
     if !task.inputs.is_empty() {
         o.push_str("inputs:\n");
         for i in &task.inputs {
@@ -157,6 +200,44 @@ fn show(store: &Store, snap: &Snapshot, typed: &str, args: &Args) -> Result<(), 
             ));
         }
     }
+    if !task.checks.is_empty() {
+        o.push_str("checks:\n");
+        for (i, c) in task.checks.iter().enumerate() {
+            // Only the step's latest check keeps its output in the tree; older ones in history.
+            let kept = task.checks.iter().rposition(|x| x.step == c.step) == Some(i);
+            let how = match (c.exit_status, c.timed_out) {
+                (_, true) => "timed out".to_string(),
+                (Some(s), _) => format!("exit {s}"),
+                (None, _) => "killed".to_string(),
+            };
+            o.push_str(&format!(
+                "  {} revision {} {} {} at {} by {} ({how}): `{}`\n      {}  {} bytes{}  {}\n",
+                c.at,
+                c.revision,
+                short_digest(&c.digest),
+                c.outcome.as_str(),
+                c.step,
+                c.actor,
+                wf_core::text::one_line(&wf_core::text::shell_words(&c.command)),
+                if kept {
+                    format!(
+                        "{}{}",
+                        Task::dir(&task.id),
+                        wf_core::task::Check::log(&c.step)
+                    )
+                } else {
+                    "output in history".to_string()
+                },
+                c.output_size,
+                if c.truncated {
+                    " (the last, truncated)"
+                } else {
+                    ""
+                },
+                short_digest(&c.output_sha256)
+            ));
+        }
+    }
     if !task.decisions.is_empty() || !task.reopens.is_empty() {
         o.push_str("decisions:\n");
         for d in &task.decisions {
@@ -181,6 +262,11 @@ fn show(store: &Store, snap: &Snapshot, typed: &str, args: &Args) -> Result<(), 
                 note(&r.note)
             ));
         }
+    }
+    for warning in backwards(&task) {
+        o.push_str(&format!(
+            "warning: signed times go backwards: {warning} (times are the signers' claims)\n"
+        ));
     }
     // Every field but the notes (folded above) is printed as the file holds it; a file committed
     // by hand may hold control characters, which are shown escaped, never sent to the terminal.

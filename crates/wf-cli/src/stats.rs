@@ -4,7 +4,7 @@ use clap::Parser;
 use serde_json::json;
 use wf_core::rules::holder_of;
 use wf_core::stats::{self, human_duration, Outcomes, TaskNow};
-use wf_core::Timestamp;
+use wf_core::{Timestamp, Workflow};
 
 use crate::context;
 use crate::error::CliError;
@@ -17,7 +17,10 @@ use wf_store::Snapshot;
 ///
 /// Cycle time per step (from entering a step to leaving it), review rounds per task, the
 /// share of revisions produced by AI, acceptance and rejection per model and per AI agent,
-/// open handoffs and their age, approvals per approver. Every figure is computed from the
+/// open handoffs and their age, approvals per approver, breaches of due dates per step and per
+/// holder (a visit of a step with `due` that lasted longer, ended or still open), and actions
+/// whose signed time is before the task's previous action (times are the signers' claims).
+/// Ages are measured at GIT_COMMITTER_DATE when set, else the clock. Every figure is computed from the
 /// commits' trailers on each call, never stored, so it cannot be edited by hand; commits whose
 /// signature is not good (as wf-log judges it) are left out and counted. --since keeps events
 /// (and step visits that ended, revisions produced) at or after DATE. On a terminal, reading a
@@ -81,14 +84,17 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let listing = wf_store::listing::list(&store, &snap)?;
     let mut tasks = Vec::with_capacity(listing.rows().len());
     for row in listing.rows() {
-        let h = snap.workflow_if_any(&row.workflow).and_then(|w| {
+        let w = snap.workflow_if_any(&row.workflow);
+        let h = w.and_then(|w| {
             holder_of(w, &row.step, &row.approver, row.assignee.as_deref()).map(str::to_string)
         });
+        let due = w.map(Workflow::due_by_step).unwrap_or_default();
         tasks.push(TaskNow {
             id: row.id.clone(),
             step: row.step.clone(),
             closed: row.closed,
             holder: h,
+            due,
         });
     }
     let s = stats::compute(&events, &tasks, since, now);
@@ -226,6 +232,69 @@ fn human(s: &stats::Stats) -> String {
             ));
         }
     }
+    // Only stores whose workflows have due dates hear about them.
+    let d = &s.due_breaches;
+    if !d.per_step.is_empty() {
+        o.push_str(&format!("\ndue date breaches: {}\n", d.total));
+        o.push_str(&format!(
+            "  {:<14} {:>6} {:>8} {:>9}\n",
+            "step", "visits", "breaches", "max late"
+        ));
+        for st in &d.per_step {
+            o.push_str(&format!(
+                "  {:<14} {:>6} {:>8} {:>9}\n",
+                st.step,
+                st.visits,
+                st.breaches,
+                human_duration(st.max_late_seconds)
+            ));
+        }
+    }
+    if !d.per_holder.is_empty() {
+        o.push_str(&format!(
+            "  {:<16} {:>8} {:>9}\n",
+            "holder", "breaches", "max late"
+        ));
+        for h in &d.per_holder {
+            o.push_str(&format!(
+                "  {:<16} {:>8} {:>9}\n",
+                h.holder.as_deref().unwrap_or("(nobody)"),
+                h.breaches,
+                human_duration(h.max_late_seconds)
+            ));
+        }
+    }
+    for b in &d.breaches {
+        o.push_str(&format!(
+            "  {:<10} {:<12} {:<16} due {} {} late{}\n",
+            b.task,
+            b.step,
+            b.holder.as_deref().unwrap_or("(nobody)"),
+            b.due_at,
+            human_duration(b.late_seconds),
+            if b.left.is_none() {
+                ", still there"
+            } else {
+                ""
+            }
+        ));
+    }
+    if !s.time_backwards.is_empty() {
+        o.push_str(&format!(
+            "\nsigned times going backwards: {} (times are the signers' claims)\n",
+            s.time_backwards.len()
+        ));
+        for b in &s.time_backwards {
+            o.push_str(&format!(
+                "  {:<10} {} by {} at {}, before the previous action at {}\n",
+                b.task,
+                b.action,
+                b.actor.as_deref().unwrap_or("?"),
+                b.at,
+                b.previous
+            ));
+        }
+    }
     o.push_str("\napprovals per approver\n");
     if s.approvals.is_empty() {
         o.push_str("  (none)\n");
@@ -293,6 +362,7 @@ mod tests {
             step: "a-step-with-a-rather-long-name".into(),
             closed: false,
             holder: Some(long_agent.into()),
+            due: Default::default(),
         }];
         let report = human(&compute(&events, &tasks, None, 100));
         for title in [

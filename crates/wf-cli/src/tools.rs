@@ -29,6 +29,7 @@ pub const TOOLS: &[Tool] = &[
     tool("wf-assign", crate::assign::Args::command),
     tool("wf-submit", crate::submit::Args::command),
     tool("wf-run", crate::run::Args::command),
+    tool("wf-check", crate::check::Args::command),
     tool("wf-review", crate::review::Args::command),
     tool("wf-approve", crate::approve::Args::command),
     tool("wf-show", crate::show::Args::command),

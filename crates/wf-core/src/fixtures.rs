@@ -59,26 +59,22 @@ pub fn fresh_task(title: &str) -> Task {
         approver: "alice".into(),
         created_by: "alice".into(),
         created_at: "2026-11-24T00:00:00Z".into(),
+        entered_at: None,
         inputs: vec![],
         assignments: vec![],
         revisions: vec![],
         reviews: vec![],
         decisions: vec![],
         reopens: vec![],
+        checks: vec![],
     }
 }
 
 /// A plain step: no revise, no rework, no prompt.
 pub fn step(name: &str, kind: StepKind, actor: Performer, roles: &[&str]) -> Step {
     Step {
-        name: name.into(),
-        kind,
-        actor,
         roles: roles.iter().map(|r| r.to_string()).collect(),
-        revise: false,
-        rework: None,
-        description: String::new(),
-        prompt: None,
+        ..Step::new(name, kind, actor)
     }
 }
 
@@ -109,6 +105,15 @@ fn files_of(t: &Task) -> TaskFiles {
                 },
             );
         }
+    }
+    for c in &t.checks {
+        dir.insert(
+            crate::task::Check::log(&c.step),
+            Blob {
+                oid: format!("check-{}", c.output_sha256),
+                content: Some((c.output_sha256.clone(), c.output_size)),
+            },
+        );
     }
     TaskFiles {
         task: Some(t.to_toml()),
@@ -220,6 +225,18 @@ pub fn replays(
             Blob {
                 oid: "changed".into(),
                 content: Some(("0".repeat(64), 3)),
+            },
+        );
+        assert!(replay_task(&workflows, actors, actor, &after.id, &b, &a2, &h).is_err());
+    }
+    // Change a check's kept output.
+    if let Some(c) = after.checks.last() {
+        let mut a2 = a.clone();
+        a2.dir.insert(
+            crate::task::Check::log(&c.step),
+            Blob {
+                oid: "changed-log".into(),
+                content: Some(("1".repeat(64), 3)),
             },
         );
         assert!(replay_task(&workflows, actors, actor, &after.id, &b, &a2, &h).is_err());

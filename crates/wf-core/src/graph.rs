@@ -92,6 +92,11 @@ pub fn acted_in(task: &Task, step: &Step) -> Vec<String> {
                 acts.push((&r.at, &r.actor));
             }
         }
+        StepKind::Check => {
+            for c in task.checks.iter().filter(|c| c.step == step.name) {
+                acts.push((&c.at, &c.actor));
+            }
+        }
         StepKind::Approve => {
             for d in &task.decisions {
                 acts.push((&d.at, &d.actor));
@@ -133,6 +138,7 @@ impl Graph {
                     who: who(s),
                     gate: match s.kind {
                         StepKind::Review => Some("review gate"),
+                        StepKind::Check => Some("check gate"),
                         StepKind::Approve => Some("approval gate"),
                         _ => None,
                     },
@@ -155,6 +161,7 @@ impl Graph {
                 StepKind::Define => "wf-new",
                 StepKind::Produce => "submit",
                 StepKind::Review => "accept",
+                StepKind::Check => "pass",
                 StepKind::Approve => "approve",
             };
             edges.push(Edge {
@@ -167,6 +174,7 @@ impl Graph {
         for s in &workflow.steps {
             let label = match s.kind {
                 StepKind::Review => "request changes",
+                StepKind::Check => "fail",
                 StepKind::Approve => "reject",
                 _ => continue,
             };
@@ -238,6 +246,7 @@ impl Graph {
                 StepKind::Define => "ellipse",
                 StepKind::Produce => "box",
                 StepKind::Review => "diamond",
+                StepKind::Check => "octagon",
                 StepKind::Approve => "hexagon",
             };
             let mut attrs = vec![
@@ -317,6 +326,7 @@ impl Graph {
                 StepKind::Define => ("([", "])"),
                 StepKind::Produce => ("[", "]"),
                 StepKind::Review => ("{", "}"),
+                StepKind::Check => ("[[", "]]"),
                 StepKind::Approve => ("{{", "}}"),
             };
             o.push_str(&format!("  s{i}{open}\"{label}\"{close}\n"));
@@ -373,6 +383,7 @@ mod tests {
             approver: "alice".into(),
             created_by: "alice".into(),
             created_at: "2026-11-24T00:00:00Z".into(),
+            entered_at: None,
             inputs: vec![],
             assignments: vec![
                 Assignment {
@@ -406,6 +417,7 @@ mod tests {
             reviews: vec![],
             decisions: vec![],
             reopens: vec![],
+            checks: vec![],
         }
     }
 

@@ -10,6 +10,7 @@ pub mod attest;
 pub mod checkout;
 pub mod concurrent;
 pub mod digest;
+pub mod due;
 #[cfg(any(test, feature = "fixtures"))]
 #[doc(hidden)]
 pub mod fixtures;

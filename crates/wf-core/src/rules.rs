@@ -11,12 +11,12 @@ use crate::actor::{Actor, ActorKind, Actors};
 use crate::digest::revision_digest;
 use crate::id::check_file_name;
 use crate::task::{
-    max_file_size_text, Artifact, Assignment, Decision, Input, Outcome, Reopen, Review, Revision,
-    Task, TaskState, Verdict, MAX_FILE_SIZE,
+    max_file_size_text, Artifact, Assignment, Check, CheckOutcome, Decision, Input, Outcome,
+    Reopen, Review, Revision, Task, TaskState, Verdict, MAX_CHECK_OUTPUT, MAX_FILE_SIZE,
 };
 use crate::text::{one_line, printable};
 use crate::time::Timestamp;
-use crate::workflow::{Performer, Step, StepKind, Workflow};
+use crate::workflow::{Performer, Relation, Step, StepKind, Workflow};
 
 /// The rules, numbered as in `spec/rules.md`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -45,6 +45,14 @@ pub enum Rule {
     Admin,
     /// 12. The action's own data must make sense (known actors, non-empty output...).
     Input,
+    /// 13. A verdict or decision is independent of whom its step names (`independent_of`).
+    Independence,
+    /// 14. A review step with a quorum moves on only when that many distinct actors
+    ///     accepted the same revision; nobody's accept counts twice.
+    Quorum,
+    /// 15. A check step is passed only by a check of the step's own command on the
+    ///     latest revision.
+    CheckGate,
 }
 
 impl Rule {
@@ -67,6 +75,9 @@ impl Rule {
             Rule::Handoff => "handoff",
             Rule::Admin => "admin-only",
             Rule::Input => "bad-input",
+            Rule::Independence => "independence",
+            Rule::Quorum => "quorum",
+            Rule::CheckGate => "check-gate",
         }
     }
 }
@@ -135,6 +146,48 @@ impl Output {
     }
 }
 
+/// What running a check step's command observed (`wf-check`): the record of a check without
+/// what `decide` fills in (the revision, the step, who, when, and the outcome, which follows
+/// from the exit status).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckRun {
+    /// The program and arguments run.
+    pub command: Vec<String>,
+    /// The exit status; `None` when the command was killed.
+    pub exit_status: Option<i32>,
+    /// Killed at the step's time limit.
+    pub timed_out: bool,
+    /// sha256 of the output kept.
+    pub output_sha256: String,
+    /// Its size.
+    pub output_size: u64,
+    /// Only the last [`MAX_CHECK_OUTPUT`] bytes of a longer output were kept.
+    pub truncated: bool,
+}
+
+impl CheckRun {
+    /// What a check record says was run: the verifier rebuilds the action with this.
+    pub fn of_check(c: &Check) -> CheckRun {
+        CheckRun {
+            command: c.command.clone(),
+            exit_status: c.exit_status,
+            timed_out: c.timed_out,
+            output_sha256: c.output_sha256.clone(),
+            output_size: c.output_size,
+            truncated: c.truncated,
+        }
+    }
+
+    /// Pass exactly when the command exited with status 0.
+    pub fn outcome(&self) -> CheckOutcome {
+        if self.exit_status == Some(0) && !self.timed_out {
+            CheckOutcome::Pass
+        } else {
+            CheckOutcome::Fail
+        }
+    }
+}
+
 /// An action on a task, as data.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -189,6 +242,15 @@ pub enum Action {
         /// Why.
         note: String,
     },
+    /// The result of a check step's command on the latest revision, bound to its digest.
+    Check {
+        /// The revision checked.
+        revision: u32,
+        /// Its digest.
+        digest: String,
+        /// What the run observed.
+        run: CheckRun,
+    },
 }
 
 impl Action {
@@ -208,6 +270,7 @@ impl Action {
                 ..
             } => "reject",
             Action::Reopen { .. } => "reopen",
+            Action::Check { .. } => "check",
         }
     }
 }
@@ -235,6 +298,29 @@ pub fn holder_of<'t>(
 /// Decide an action. `task` is `None` only for [`Action::Create`]. Returns the task's next
 /// state, or the rule that refuses the action.
 pub fn decide(
+    workflow: &Workflow,
+    actors: &Actors,
+    task: Option<&Task>,
+    actor: &Actor,
+    action: &Action,
+    at: Timestamp,
+) -> Result<Task, Refusal> {
+    let next = decide_action(workflow, actors, task, actor, action, at)?;
+    Ok(entered(workflow, task, next, at))
+}
+
+/// A task that moves (to another step, or opens or closes) records when it entered its step
+/// while that step has a due date, and nothing otherwise; a task that stays keeps what it had.
+fn entered(workflow: &Workflow, before: Option<&Task>, mut next: Task, at: Timestamp) -> Task {
+    let moved = before.is_none_or(|b| b.step != next.step || b.state != next.state);
+    if moved {
+        let due = workflow.step(&next.step).is_some_and(|s| s.due.is_some());
+        next.entered_at = (due && next.state == TaskState::Open).then(|| at.rfc3339());
+    }
+    next
+}
+
+fn decide_action(
     workflow: &Workflow,
     actors: &Actors,
     task: Option<&Task>,
@@ -306,6 +392,7 @@ pub fn decide(
             revise,
         } => review(
             workflow,
+            actors,
             task,
             step,
             actor,
@@ -356,6 +443,14 @@ pub fn decide(
                     "approval needs a human who did not produce the revision",
                 );
             }
+            independent(
+                step,
+                actors,
+                task,
+                actor,
+                "decision",
+                "the approver is fixed when the task is created: define it again with an independent approver (wf-new --approver)",
+            )?;
             if *outcome == Outcome::Reject && blank(note) {
                 return refuse(
                     Rule::Input,
@@ -376,6 +471,13 @@ pub fn decide(
                 Outcome::Reject => send_back(workflow, &mut next, step),
             }
         }
+        Action::Check {
+            revision,
+            digest,
+            run,
+        } => check(
+            workflow, task, step, actor, *revision, digest, run, at, &mut next,
+        )?,
         Action::Create { .. } | Action::Reopen { .. } => unreachable!("handled above"),
     }
     Ok(next)
@@ -480,6 +582,16 @@ fn create(
             "name an approver the approve step admits",
         );
     }
+    if approve.independent_of.contains(&Relation::Requester) && approver == actor.id {
+        return refuse(
+            Rule::Independence,
+            format!(
+                "step {} asks for a decision independent of the requester: {approver} defines this task and cannot also approve it",
+                approve.name
+            ),
+            "name another approver: wf-new --approver ACTOR",
+        );
+    }
     let mut names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
     names.sort_unstable();
     if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
@@ -499,12 +611,14 @@ fn create(
         approver,
         created_by: actor.id.clone(),
         created_at: at,
+        entered_at: None,
         inputs: inputs.clone(),
         assignments: vec![],
         revisions: vec![],
         reviews: vec![],
         decisions: vec![],
         reopens: vec![],
+        checks: vec![],
     })
 }
 
@@ -587,6 +701,24 @@ fn assign(
             "assign an actor the step admits, or ask an admin for the role",
         );
     }
+    match step.kind {
+        StepKind::Review | StepKind::Approve => {
+            if let Some((rel, why)) = dependence(step, actors, task, target) {
+                return refuse(
+                    Rule::Independence,
+                    format!(
+                        "step {} asks for a {} independent of the {}: {why}, so {to} may not be handed it",
+                        step.name,
+                        verdict_word(step),
+                        rel.as_str()
+                    ),
+                    "hand it to an actor independent of the work under review",
+                );
+            }
+        }
+        StepKind::Produce => decided_by_its_producer(workflow, task, step, target)?,
+        StepKind::Define | StepKind::Check => {}
+    }
     next.assignments.push(Assignment {
         step: step.name.clone(),
         by: actor.id.clone(),
@@ -600,6 +732,7 @@ fn assign(
 #[allow(clippy::too_many_arguments)]
 fn review(
     workflow: &Workflow,
+    actors: &Actors,
     task: &Task,
     step: &Step,
     actor: &Actor,
@@ -640,7 +773,10 @@ fn review(
             );
         }
         admitted(step, actor, task)?;
-        holds(workflow, task, actor, "give the verdict of")?;
+        // With a quorum, every actor the step admits gives a verdict; without one, its holder.
+        if step.quorum() <= 1 {
+            holds(workflow, task, actor, "give the verdict of")?;
+        }
         if latest.actor == actor.id {
             return refuse(
                 Rule::NoSelfReview,
@@ -649,6 +785,29 @@ fn review(
                     actor.id, latest.number
                 ),
                 "hand the review to someone else: wf-assign ID --to REVIEWER",
+            );
+        }
+        independent(
+            step,
+            actors,
+            task,
+            actor,
+            "verdict",
+            "the verdict belongs to a reviewer independent of the work: wf-assign ID --to REVIEWER",
+        )?;
+        let given = accepts(task, &step.name);
+        if verdict == Verdict::Accept && given.contains(&actor.id.as_str()) {
+            return refuse(
+                Rule::Quorum,
+                format!(
+                    "{} already accepted revision {} at step {} ({} of {} accepts); an accept counts once",
+                    actor.id,
+                    latest.number,
+                    step.name,
+                    given.len(),
+                    step.quorum()
+                ),
+                "another reviewer the step admits gives the next accept",
             );
         }
         if revise.is_some() && (verdict != Verdict::Accept || !step.revise) {
@@ -676,15 +835,259 @@ fn review(
     });
     match verdict {
         Verdict::Accept => {
+            let reached = accepts(next, &step.name).len() >= step.quorum() as usize;
             if let Some(out) = revise {
                 push_revision(next, step, actor, out, at)?;
             }
-            advance(workflow, next);
+            if reached {
+                advance(workflow, next);
+            }
         }
         Verdict::RequestChanges => send_back(workflow, next, step),
         Verdict::Comment => {}
     }
     Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check(
+    workflow: &Workflow,
+    task: &Task,
+    step: &Step,
+    actor: &Actor,
+    revision: u32,
+    digest: &str,
+    run: &CheckRun,
+    at: String,
+    next: &mut Task,
+) -> Result<(), Refusal> {
+    expect_kind(step, StepKind::Check, "record a check", task)?;
+    admitted(step, actor, task)?;
+    holds(workflow, task, actor, "run the check of")?;
+    let latest = bound_revision(task, revision, digest)?;
+    if run.command != step.command {
+        return refuse(
+            Rule::CheckGate,
+            format!(
+                "the check ran `{}`, not the command of step {}: `{}`",
+                one_line(&crate::text::shell_words(&run.command)),
+                step.name,
+                one_line(&crate::text::shell_words(&step.command))
+            ),
+            format!("run the step's own command: wf-check {}", task.id),
+        );
+    }
+    let hint = format!("checks are recorded by wf-check {}", task.id);
+    if !crate::digest::is_sha256_hex(&run.output_sha256) {
+        return refuse(
+            Rule::Input,
+            "a check's output digest must be 64 hex digits",
+            hint,
+        );
+    }
+    if run.output_size > MAX_CHECK_OUTPUT || (run.truncated && run.output_size != MAX_CHECK_OUTPUT)
+    {
+        return refuse(
+            Rule::Input,
+            format!(
+                "a check keeps at most, and when truncated exactly, the last {MAX_CHECK_OUTPUT} bytes of its output; this one records {}",
+                run.output_size
+            ),
+            hint,
+        );
+    }
+    if run.timed_out && run.exit_status.is_some() {
+        return refuse(
+            Rule::Input,
+            "a check killed at its time limit has no exit status",
+            hint,
+        );
+    }
+    let outcome = run.outcome();
+    next.checks.push(Check {
+        revision: latest.number,
+        digest: latest.digest.clone(),
+        step: step.name.clone(),
+        actor: actor.id.clone(),
+        outcome,
+        command: run.command.clone(),
+        exit_status: run.exit_status,
+        timed_out: run.timed_out,
+        output_sha256: run.output_sha256.clone(),
+        output_size: run.output_size,
+        truncated: run.truncated,
+        at,
+    });
+    match outcome {
+        CheckOutcome::Pass => advance(workflow, next),
+        CheckOutcome::Fail => send_back(workflow, next, step),
+    }
+    Ok(())
+}
+
+/// The revisions a verdict or a decision is about: the latest, and the ones before it back to
+/// (not including) the last revision accepted before it, by an accept or an approval.
+pub fn under_review(task: &Task) -> &[Revision] {
+    let Some((_, earlier)) = task.revisions.split_last() else {
+        return &[];
+    };
+    let accepted = |r: &Revision| {
+        task.reviews
+            .iter()
+            .any(|v| v.verdict == Verdict::Accept && v.revision == r.number && v.digest == r.digest)
+            || task.decisions.iter().any(|d| {
+                d.outcome == Outcome::Approve && d.revision == r.number && d.digest == r.digest
+            })
+    };
+    let start = earlier.iter().rposition(accepted).map_or(0, |i| i + 1);
+    &task.revisions[start..]
+}
+
+/// The actors who accepted the latest revision at `step` (each once, in order).
+pub fn accepts<'t>(task: &'t Task, step: &str) -> Vec<&'t str> {
+    let Some(latest) = task.latest() else {
+        return vec![];
+    };
+    let mut who: Vec<&str> = Vec::new();
+    for r in &task.reviews {
+        let counts = r.verdict == Verdict::Accept
+            && r.step == step
+            && r.revision == latest.number
+            && r.digest == latest.digest;
+        if counts && !who.contains(&r.actor.as_str()) {
+            who.push(&r.actor);
+        }
+    }
+    who
+}
+
+/// Whether `who` is independent of the task's work, as `step` asks (`independent_of`): the
+/// first relation that ties them to it and how, in the order the step names them.
+pub fn dependence(
+    step: &Step,
+    actors: &Actors,
+    task: &Task,
+    who: &Actor,
+) -> Option<(Relation, String)> {
+    for rel in &step.independent_of {
+        let why = match rel {
+            Relation::Requester => (task.created_by == who.id)
+                .then(|| format!("{} defined task {} (its requester)", who.id, task.id)),
+            // The latest revision first: the one a reader has in front of them.
+            Relation::Producer => under_review(task)
+                .iter()
+                .rev()
+                .find(|r| r.actor == who.id)
+                .map(|r| format!("{} produced revision {}", who.id, r.number)),
+            Relation::Operator => under_review(task).iter().rev().find_map(|r| {
+                let operated = actors
+                    .get(&r.actor)
+                    .filter(|a| a.kind == ActorKind::Ai)
+                    .and_then(|a| a.operator.as_deref())
+                    == Some(who.id.as_str());
+                operated.then(|| {
+                    format!(
+                        "{} operates {}, which produced revision {}",
+                        who.id, r.actor, r.number
+                    )
+                })
+            }),
+        };
+        if let Some(why) = why {
+            return Some((*rel, why));
+        }
+    }
+    None
+}
+
+fn verdict_word(step: &Step) -> &'static str {
+    if step.kind == StepKind::Approve {
+        "decision"
+    } else {
+        "verdict"
+    }
+}
+
+/// Rule 13 for a verdict or a decision by `actor`.
+fn independent(
+    step: &Step,
+    actors: &Actors,
+    task: &Task,
+    actor: &Actor,
+    what: &str,
+    hint: &str,
+) -> Result<(), Refusal> {
+    match dependence(step, actors, task, actor) {
+        None => Ok(()),
+        Some((rel, why)) => refuse(
+            Rule::Independence,
+            format!(
+                "step {} asks for a {what} independent of the {}: {why}",
+                step.name,
+                rel.as_str()
+            ),
+            hint,
+        ),
+    }
+}
+
+/// Rule 13 ahead of time, where it is certain: the approver is fixed, so handing the last
+/// produce step before the approve step to the approver (or to an AI actor they operate) makes a
+/// revision the approver may never decide on, when the approve step asks for independence of
+/// the producer (operator) and no review step after it may refine the revision.
+fn decided_by_its_producer(
+    workflow: &Workflow,
+    task: &Task,
+    step: &Step,
+    target: &Actor,
+) -> Result<(), Refusal> {
+    let Some(i) = workflow.steps.iter().position(|s| s.name == step.name) else {
+        return Ok(());
+    };
+    let approve = workflow.steps.last().expect("validated workflow");
+    let later = &workflow.steps[i + 1..];
+    let last_revision = later
+        .iter()
+        .all(|s| s.kind != StepKind::Produce && !s.revise);
+    if !last_revision {
+        return Ok(());
+    }
+    let why = if approve.independent_of.contains(&Relation::Producer) && target.id == task.approver
+    {
+        Some((
+            Relation::Producer,
+            format!("the approver {} would produce", target.id),
+        ))
+    } else if approve.independent_of.contains(&Relation::Operator)
+        && target.kind == ActorKind::Ai
+        && target.operator.as_deref() == Some(task.approver.as_str())
+    {
+        Some((
+            Relation::Operator,
+            format!(
+                "the approver {} operates {}, which would produce",
+                task.approver, target.id
+            ),
+        ))
+    } else {
+        None
+    };
+    match why {
+        None => Ok(()),
+        Some((rel, who)) => refuse(
+            Rule::Independence,
+            format!(
+                "step {} asks for a decision independent of the {}: {who} the revision it decides at step {}",
+                approve.name,
+                rel.as_str(),
+                step.name
+            ),
+            format!(
+                "hand step {} to an actor independent of the approver {}",
+                step.name, task.approver
+            ),
+        ),
+    }
 }
 
 fn reopen(
@@ -740,6 +1143,7 @@ fn expect_kind(step: &Step, kind: StepKind, what: &str, task: &Task) -> Result<(
     let tool = match step.kind {
         StepKind::Produce => "wf-submit",
         StepKind::Review => "wf-review",
+        StepKind::Check => "wf-check",
         StepKind::Approve => "wf-approve",
         StepKind::Define => "wf-new",
     };

@@ -50,6 +50,8 @@ pub struct TaskNow {
     pub closed: bool,
     /// Who holds the current step.
     pub holder: Option<String>,
+    /// The due dates of its workflow's steps, in seconds, by step (steps without one absent).
+    pub due: BTreeMap<String, i64>,
 }
 
 /// Every figure `wf-stats` reports (`wf.stats/1`, `spec/json.md`).
@@ -79,6 +81,83 @@ pub struct Stats {
     pub open_handoffs: Vec<Handoff>,
     /// Decisions per approver.
     pub approvals: Vec<Approvals>,
+    /// Visits that outlasted their step's due date.
+    pub due_breaches: DueBreaches,
+    /// Actions signed with a time before the task's previous action.
+    pub time_backwards: Vec<Backwards>,
+}
+
+/// Visits of steps with a due date (`due` in the workflow at the tip) that lasted longer: the
+/// completed ones in the window and the open ones now.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DueBreaches {
+    /// All breaches.
+    pub total: u64,
+    /// Per step.
+    pub per_step: Vec<StepBreaches>,
+    /// Per holder of the step when the visit ended (or now).
+    pub per_holder: Vec<HolderBreaches>,
+    /// Each breach, latest first.
+    pub breaches: Vec<Breach>,
+}
+
+/// Breaches of one step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StepBreaches {
+    /// The step.
+    pub step: String,
+    /// Its visits measured against a due date.
+    pub visits: u64,
+    /// Those that lasted longer.
+    pub breaches: u64,
+    /// The latest one, in seconds past the due date.
+    pub max_late_seconds: i64,
+}
+
+/// Breaches of one holder.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HolderBreaches {
+    /// The holder; `null` for visits nobody held.
+    pub holder: Option<String>,
+    /// Breaches.
+    pub breaches: u64,
+    /// The latest one, in seconds past the due date.
+    pub max_late_seconds: i64,
+}
+
+/// One visit that outlasted its step's due date.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Breach {
+    /// The task.
+    pub task: String,
+    /// The step.
+    pub step: String,
+    /// Who held it when the visit ended (or now).
+    pub holder: Option<String>,
+    /// When the task entered the step.
+    pub entered: String,
+    /// When it was due.
+    pub due_at: String,
+    /// When it left the step; `null` while it is still there.
+    pub left: Option<String>,
+    /// Seconds past the due date (at `left`, or now).
+    pub late_seconds: i64,
+}
+
+/// An action whose signed time is before the time of the task's previous action: times are
+/// the signers' claims, and a clock set wrong (or a forged date) shows here.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Backwards {
+    /// The task.
+    pub task: String,
+    /// The action.
+    pub action: String,
+    /// Who the commit says acted.
+    pub actor: Option<String>,
+    /// Its signed time.
+    pub at: String,
+    /// The time of the task's previous action.
+    pub previous: String,
 }
 
 /// Task counts.
@@ -216,12 +295,29 @@ pub fn compute(events: &[Event], tasks: &[TaskNow], since: Option<i64>, now: i64
     let by_id: HashMap<&str, &TaskNow> = tasks.iter().map(|t| (t.id.as_str(), t)).collect();
     let now_of = |id: &str| by_id.get(id).copied();
 
-    // Step visits.
+    // Step visits, with who held the step when each ended.
     let mut visits: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     let mut entered_now: BTreeMap<&str, (String, i64)> = BTreeMap::new();
+    let mut ended: Vec<Visit> = Vec::new();
+    let mut time_backwards: Vec<Backwards> = Vec::new();
     for (id, evs) in &by_task {
         let mut cur: Option<(String, i64)> = None;
+        let mut held: BTreeMap<&str, &str> = BTreeMap::new();
         for (i, e) in evs.iter().enumerate() {
+            if let Some(p) = i.checked_sub(1).map(|p| evs[p]) {
+                if e.time < p.time && in_window(e.time) {
+                    time_backwards.push(Backwards {
+                        task: id.to_string(),
+                        action: e.action.clone(),
+                        actor: e.actor.clone(),
+                        at: Timestamp(e.time).rfc3339(),
+                        previous: Timestamp(p.time).rfc3339(),
+                    });
+                }
+            }
+            if let ("assign", Some(step), Some(to)) = (e.action.as_str(), &e.step, &e.assignee) {
+                held.insert(step, to);
+            }
             let after = evs[i + 1..]
                 .first()
                 .and_then(|n| n.step.clone())
@@ -231,6 +327,19 @@ pub fn compute(events: &[Event], tasks: &[TaskNow], since: Option<i64>, now: i64
             let mut close = |c: &(String, i64)| {
                 if in_window(e.time) {
                     visits.entry(c.0.clone()).or_default().push(e.time - c.1);
+                    // The approve step is held by the approver, who ends its visits.
+                    let decided = matches!(e.action.as_str(), "approve" | "reject");
+                    let holder = held
+                        .get(c.0.as_str())
+                        .map(|h| h.to_string())
+                        .or_else(|| e.actor.clone().filter(|_| decided));
+                    ended.push(Visit {
+                        task: id,
+                        step: c.0.clone(),
+                        start: c.1,
+                        end: Some(e.time),
+                        holder,
+                    });
                 }
             };
             match e.action.as_str() {
@@ -430,6 +539,19 @@ pub fn compute(events: &[Event], tasks: &[TaskNow], since: Option<i64>, now: i64
         })
         .collect();
 
+    for t in tasks.iter().filter(|t| !t.closed) {
+        if let Some((step, start)) = entered_now.get(t.id.as_str()).filter(|(s, _)| *s == t.step) {
+            ended.push(Visit {
+                task: &t.id,
+                step: step.clone(),
+                start: *start,
+                end: None,
+                holder: t.holder.clone(),
+            });
+        }
+    }
+    let due_breaches = breaches(&ended, tasks, now);
+
     Stats {
         since: since.map(|s| Timestamp(s).rfc3339()),
         now: Timestamp(now).rfc3339(),
@@ -447,7 +569,78 @@ pub fn compute(events: &[Event], tasks: &[TaskNow], since: Option<i64>, now: i64
         agents,
         open_handoffs,
         approvals,
+        due_breaches,
+        time_backwards,
     }
+}
+
+/// One stay of a task in a step: from entering it to leaving it (`None`: it is there now).
+struct Visit<'t> {
+    task: &'t str,
+    step: String,
+    start: i64,
+    end: Option<i64>,
+    holder: Option<String>,
+}
+
+/// The visits that lasted longer than their step's due date in the task's workflow.
+fn breaches(visits: &[Visit], tasks: &[TaskNow], now: i64) -> DueBreaches {
+    let mut out = DueBreaches::default();
+    let mut steps: BTreeMap<&str, (u64, u64, i64)> = BTreeMap::new();
+    let mut holders: BTreeMap<Option<&str>, (u64, i64)> = BTreeMap::new();
+    for v in visits {
+        let Some(due) = tasks
+            .iter()
+            .find(|t| t.id == v.task)
+            .and_then(|t| t.due.get(&v.step))
+        else {
+            continue;
+        };
+        let s = steps.entry(&v.step).or_default();
+        s.0 += 1;
+        let late = v.end.unwrap_or(now) - v.start - due;
+        if late <= 0 {
+            continue;
+        }
+        s.1 += 1;
+        s.2 = s.2.max(late);
+        let h = holders.entry(v.holder.as_deref()).or_default();
+        h.0 += 1;
+        h.1 = h.1.max(late);
+        out.breaches.push(Breach {
+            task: v.task.to_string(),
+            step: v.step.clone(),
+            holder: v.holder.clone(),
+            entered: Timestamp(v.start).rfc3339(),
+            due_at: Timestamp(v.start + due).rfc3339(),
+            left: v.end.map(|e| Timestamp(e).rfc3339()),
+            late_seconds: late,
+        });
+    }
+    out.total = out.breaches.len() as u64;
+    out.breaches.sort_by(|a, b| {
+        b.late_seconds
+            .cmp(&a.late_seconds)
+            .then(a.task.cmp(&b.task))
+    });
+    out.per_step = steps
+        .into_iter()
+        .map(|(step, (visits, breaches, max))| StepBreaches {
+            step: step.to_string(),
+            visits,
+            breaches,
+            max_late_seconds: max,
+        })
+        .collect();
+    out.per_holder = holders
+        .into_iter()
+        .map(|(holder, (breaches, max))| HolderBreaches {
+            holder: holder.map(str::to_string),
+            breaches,
+            max_late_seconds: max,
+        })
+        .collect();
+    out
 }
 
 /// A duration for people: `45s`, `12m`, `1h05m`, `2d03h`.
@@ -526,12 +719,14 @@ mod tests {
                 step: "approve".into(),
                 closed: true,
                 holder: Some("alice".into()),
+                due: BTreeMap::new(),
             },
             TaskNow {
                 id: "T-2".into(),
                 step: "draft".into(),
                 closed: false,
                 holder: Some("bot".into()),
+                due: BTreeMap::new(),
             },
         ];
         (events, tasks)
@@ -621,6 +816,70 @@ mod tests {
         assert_eq!(s.since.as_deref(), Some("1970-01-01T06:00:00Z"));
         let steps: Vec<&str> = s.steps.iter().map(|x| x.step.as_str()).collect();
         assert_eq!(steps, ["approve", "optimize", "review"]);
+    }
+
+    #[test]
+    fn due_date_breaches_count_per_step_and_per_holder_ended_or_open() {
+        let (events, mut tasks) = history();
+        tasks[0].due = [("review".to_string(), H), ("approve".to_string(), 2 * H)].into();
+        tasks[1].due = [("draft".to_string(), H)].into();
+        let s = compute(&events, &tasks, None, 14 * H);
+        let d = &s.due_breaches;
+        // review 2h..4h and 5h..7h (an hour late each, bob held it), approve 9h..12h (an hour
+        // late, alice decided), T-2's draft since 8h (5h late now, the bot holds it).
+        assert_eq!(d.total, 4);
+        let steps: Vec<(&str, u64, u64, i64)> = d
+            .per_step
+            .iter()
+            .map(|x| (x.step.as_str(), x.visits, x.breaches, x.max_late_seconds))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                ("approve", 1, 1, H),
+                ("draft", 1, 1, 5 * H),
+                ("review", 2, 2, H)
+            ]
+        );
+        let holders: Vec<(Option<&str>, u64)> = d
+            .per_holder
+            .iter()
+            .map(|h| (h.holder.as_deref(), h.breaches))
+            .collect();
+        assert_eq!(
+            holders,
+            [(Some("alice"), 1), (Some("bob"), 2), (Some("bot"), 1)]
+        );
+        let open = &d.breaches[0];
+        assert_eq!((open.task.as_str(), open.late_seconds), ("T-2", 5 * H));
+        assert_eq!(open.left, None);
+        assert_eq!(open.due_at, "1970-01-01T09:00:00Z");
+        assert!(s.time_backwards.is_empty());
+    }
+
+    #[test]
+    fn a_signed_time_before_the_tasks_previous_action_is_flagged() {
+        let (mut events, tasks) = history();
+        let mut early = ev(H / 2, "T-2", "assign", "alice", "human", "draft");
+        early.assignee = Some("bot".into());
+        events.push(early);
+        let s = compute(&events, &tasks, None, 14 * H);
+        assert_eq!(s.time_backwards.len(), 1);
+        let b = &s.time_backwards[0];
+        assert_eq!(
+            (
+                b.task.as_str(),
+                b.action.as_str(),
+                b.at.as_str(),
+                b.previous.as_str()
+            ),
+            (
+                "T-2",
+                "assign",
+                "1970-01-01T00:30:00Z",
+                "1970-01-01T10:00:00Z"
+            )
+        );
     }
 
     #[test]

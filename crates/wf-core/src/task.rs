@@ -226,6 +226,72 @@ pub struct Reopen {
     pub note: String,
 }
 
+/// The largest check output a task keeps, in bytes: 1 MiB. `wf-check` keeps the last this many
+/// bytes of a longer output and says it did (`truncated`).
+pub const MAX_CHECK_OUTPUT: u64 = 1 << 20;
+
+/// Whether a check passed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckOutcome {
+    /// The command exited with status 0: the task moves on.
+    Pass,
+    /// It did not (another status, a signal, the time limit): the task goes back for rework.
+    Fail,
+}
+
+impl CheckOutcome {
+    /// `pass` or `fail`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckOutcome::Pass => "pass",
+            CheckOutcome::Fail => "fail",
+        }
+    }
+}
+
+/// A check of one revision by the machine that ran the check step's command on its files
+/// (`wf-check`), bound to the revision's digest. Its output is kept at
+/// `tasks/<shard>/<id>/check/<step>.log`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    /// The revision checked.
+    pub revision: u32,
+    /// Its digest.
+    pub digest: String,
+    /// The check step.
+    pub step: String,
+    /// Who ran it (the signer).
+    pub actor: String,
+    /// Pass or fail: pass exactly when the command exited with status 0.
+    pub outcome: CheckOutcome,
+    /// The program and arguments run: the step's `command`.
+    pub command: Vec<String>,
+    /// Its exit status; absent when it was killed (by a signal, or at its time limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_status: Option<i32>,
+    /// It ran into the step's time limit and was killed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub timed_out: bool,
+    /// sha256 of the output kept (stdout and stderr as they were interleaved).
+    pub output_sha256: String,
+    /// Its size in bytes, at most [`MAX_CHECK_OUTPUT`].
+    pub output_size: u64,
+    /// The output was longer; only its last [`MAX_CHECK_OUTPUT`] bytes are kept.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+    /// When.
+    pub at: String,
+}
+
+impl Check {
+    /// The path of a check step's output in a task's folder: `check/<step>.log`.
+    pub fn log(step: &str) -> String {
+        format!("check/{step}.log")
+    }
+}
+
 /// A task: the file `tasks/<id>.toml`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -248,6 +314,10 @@ pub struct Task {
     pub created_by: String,
     /// When.
     pub created_at: String,
+    /// When the task entered its current step, recorded while that step has a due date
+    /// (`spec/workflow.md`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entered_at: Option<String>,
     /// Inputs.
     #[serde(default, rename = "input", skip_serializing_if = "Vec::is_empty")]
     pub inputs: Vec<Input>,
@@ -266,6 +336,9 @@ pub struct Task {
     /// Reopenings, oldest first.
     #[serde(default, rename = "reopen", skip_serializing_if = "Vec::is_empty")]
     pub reopens: Vec<Reopen>,
+    /// Checks, oldest first.
+    #[serde(default, rename = "check", skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<Check>,
 }
 
 /// A task file that does not parse.

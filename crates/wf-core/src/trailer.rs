@@ -51,6 +51,14 @@ pub mod key {
     pub const SUBJECT: &str = "Wf-Subject";
     /// The policy proposal (on `propose`, `endorse`, `apply`, `withdraw`).
     pub const PROPOSAL: &str = "Wf-Proposal";
+    /// A check's outcome: `pass` or `fail` (on `check`).
+    pub const CHECK: &str = "Wf-Check";
+    /// The command the check ran (shell-quoted, one line).
+    pub const CHECK_COMMAND: &str = "Wf-Check-Command";
+    /// How it ended: its exit status, `timeout` or `killed`.
+    pub const CHECK_EXIT: &str = "Wf-Check-Exit";
+    /// `sha256:` + the sha256 of the output kept.
+    pub const CHECK_OUTPUT: &str = "Wf-Check-Output";
 }
 
 /// Build a commit message from a subject, an optional note and trailers. The subject and note
@@ -127,6 +135,24 @@ pub fn action_message(
             note.clone()
         }
         Action::Reopen { note } => note.clone(),
+        Action::Check {
+            revision,
+            digest,
+            run,
+        } => {
+            t.push((key::REVISION, revision.to_string()));
+            t.push((key::DIGEST, digest.clone()));
+            t.push((key::CHECK, run.outcome().as_str().to_string()));
+            t.push((key::CHECK_COMMAND, crate::text::shell_words(&run.command)));
+            let exit = match (run.exit_status, run.timed_out) {
+                (_, true) => "timeout".to_string(),
+                (Some(s), false) => s.to_string(),
+                (None, false) => "killed".to_string(),
+            };
+            t.push((key::CHECK_EXIT, exit));
+            t.push((key::CHECK_OUTPUT, format!("sha256:{}", run.output_sha256)));
+            String::new()
+        }
     };
     message(
         &format!("wf: {name} {}: {}", after.id, after.title),

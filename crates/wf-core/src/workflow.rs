@@ -18,6 +18,9 @@ pub enum StepKind {
     Produce,
     /// The assignee reviews the latest revision (`wf-review`).
     Review,
+    /// A machine runs the step's command on the latest revision's files and records whether
+    /// it passed (`wf-check`).
+    Check,
     /// The task's designated approver gives the final decision (`wf-approve`); the last step.
     Approve,
 }
@@ -29,9 +32,56 @@ impl StepKind {
             StepKind::Define => "define",
             StepKind::Produce => "produce",
             StepKind::Review => "review",
+            StepKind::Check => "check",
             StepKind::Approve => "approve",
         }
     }
+}
+
+/// Someone a verdict or a decision may be asked to be independent of (`independent_of`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Relation {
+    /// The operator of an AI actor that produced a revision under review.
+    Operator,
+    /// The task's requester: the actor who defined it (`created_by`).
+    Requester,
+    /// The producer of a revision under review.
+    Producer,
+}
+
+impl Relation {
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Relation::Operator => "operator",
+            Relation::Requester => "requester",
+            Relation::Producer => "producer",
+        }
+    }
+}
+
+/// The largest quorum a review step may ask for.
+pub const MAX_QUORUM: u32 = 100;
+
+/// The longest due date, in days: a hundred years.
+pub const MAX_DUE_DAYS: i64 = 36_500;
+
+/// The seconds a due date as written stands for (`48h`, `2d`): a whole number from 1, without
+/// leading zeros, followed by `h` (hours) or `d` (days), of at most [`MAX_DUE_DAYS`] days.
+/// `None` for anything else.
+pub fn due_seconds(text: &str) -> Option<i64> {
+    let (n, unit) = match (text.strip_suffix('h'), text.strip_suffix('d')) {
+        (Some(n), _) => (n, 3600),
+        (_, Some(n)) => (n, 86_400),
+        _ => return None,
+    };
+    let digits = !n.is_empty() && n.len() <= 7 && n.bytes().all(|b| b.is_ascii_digit());
+    if !digits || n.starts_with('0') {
+        return None;
+    }
+    let n: i64 = n.parse().ok()?;
+    (n * unit <= MAX_DUE_DAYS * 86_400).then_some(n * unit)
 }
 
 /// Which kind of actor a step admits.
@@ -93,9 +143,66 @@ pub struct Step {
     /// ([`crate::template`]); [`crate::template::DEFAULT_TEMPLATE`] when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<String>,
+    /// Review and approve steps: whom the verdict or decision must be independent of
+    /// (`spec/workflow.md`, rule 13).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub independent_of: Vec<Relation>,
+    /// Review steps: how many distinct actors must accept the same revision before the step
+    /// moves on; one when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quorum: Option<u32>,
+    /// Any step but define: how long a task may stay in it (`48h`, `2d`), from when it entered
+    /// the step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+    /// Check steps: the program and arguments `wf-check` runs on the latest revision's files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
+    /// Check steps: seconds the command may run ([`Step::DEFAULT_TIMEOUT`] when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<u64>,
 }
 
 impl Step {
+    /// A check's time limit when the step names none: ten minutes.
+    pub const DEFAULT_TIMEOUT: u64 = 600;
+    /// The longest time limit of a check: a day.
+    pub const MAX_TIMEOUT: u64 = 86_400;
+
+    /// A plain step: no roles, no revise, no rework, no prompt, none of the governance fields.
+    pub fn new(name: &str, kind: StepKind, actor: Performer) -> Step {
+        Step {
+            name: name.into(),
+            kind,
+            actor,
+            roles: vec![],
+            revise: false,
+            rework: None,
+            description: String::new(),
+            prompt: None,
+            independent_of: vec![],
+            quorum: None,
+            due: None,
+            command: vec![],
+            timeout: None,
+        }
+    }
+
+    /// How many distinct accepts move the step on: its `quorum`, else one.
+    pub fn quorum(&self) -> u32 {
+        self.quorum.unwrap_or(1)
+    }
+
+    /// The due date in seconds, when the step has one.
+    pub fn due_seconds(&self) -> Option<i64> {
+        self.due.as_deref().and_then(due_seconds)
+    }
+
+    /// A check's time limit in seconds.
+    pub fn timeout_secs(&self) -> u64 {
+        self.timeout.unwrap_or(Self::DEFAULT_TIMEOUT)
+    }
+
     /// The template `wf-run` renders for this step.
     pub fn prompt_template(&self) -> &str {
         self.prompt
@@ -169,6 +276,14 @@ impl Workflow {
     /// A step by name.
     pub fn step(&self, name: &str) -> Option<&Step> {
         self.steps.iter().find(|s| s.name == name)
+    }
+
+    /// The due date of each step that has one, in seconds, by step name.
+    pub fn due_by_step(&self) -> std::collections::BTreeMap<String, i64> {
+        self.steps
+            .iter()
+            .filter_map(|s| Some((s.name.clone(), s.due_seconds()?)))
+            .collect()
     }
 
     fn index(&self, name: &str) -> Option<usize> {
@@ -248,10 +363,15 @@ impl Workflow {
             if s.revise && s.kind != StepKind::Review {
                 return bad(&format!("step {}: only review steps may revise", s.name));
             }
+            self.check_governance(s)?;
+            let sends_back = matches!(
+                s.kind,
+                StepKind::Review | StepKind::Check | StepKind::Approve
+            );
             if let Some(r) = &s.rework {
-                if s.kind != StepKind::Review && s.kind != StepKind::Approve {
+                if !sends_back {
                     return bad(&format!(
-                        "step {}: only review and approve steps have rework",
+                        "step {}: only review, check and approve steps have rework",
                         s.name
                     ));
                 }
@@ -265,10 +385,77 @@ impl Workflow {
                     }
                 }
             }
-            if matches!(s.kind, StepKind::Review | StepKind::Approve)
-                && self.rework(&s.name).is_none()
-            {
+            if sends_back && self.rework(&s.name).is_none() {
                 return bad(&format!("step {} needs an earlier produce step", s.name));
+            }
+        }
+        Ok(())
+    }
+
+    /// The fields of `spec/workflow.md`'s governance: independence, quorum, checks, due dates.
+    fn check_governance(&self, s: &Step) -> Result<(), WorkflowError> {
+        let bad = |m: String| {
+            Err(WorkflowError::Invalid(
+                self.name.clone(),
+                format!("step {}: {m}", s.name),
+            ))
+        };
+        if s.kind == StepKind::Check {
+            if s.actor != Performer::Ai {
+                return bad(
+                    "a check step is run by a machine: actor = \"ai\" (register the runner as an AI actor)"
+                        .into(),
+                );
+            }
+            if s.command.first().is_none_or(|p| p.is_empty()) {
+                return bad("a check step needs a command: its program and arguments".into());
+            }
+            if s.command.iter().any(|a| a.contains('\0')) {
+                return bad("the command contains a NUL byte".into());
+            }
+        } else if !s.command.is_empty() || s.timeout.is_some() {
+            return bad("only check steps have a command and a timeout".into());
+        }
+        if let Some(t) = s.timeout {
+            if t == 0 || t > Step::MAX_TIMEOUT {
+                return bad(format!(
+                    "timeout must be from 1 to {} seconds",
+                    Step::MAX_TIMEOUT
+                ));
+            }
+        }
+        if !s.independent_of.is_empty() {
+            if !matches!(s.kind, StepKind::Review | StepKind::Approve) {
+                return bad("only review and approve steps have independent_of".into());
+            }
+            let mut seen = s.independent_of.clone();
+            seen.sort_unstable();
+            if let Some(w) = seen.windows(2).find(|w| w[0] == w[1]) {
+                return bad(format!("independent_of names {} twice", w[0].as_str()));
+            }
+        }
+        if let Some(q) = s.quorum {
+            if s.kind != StepKind::Review {
+                return bad("only review steps have a quorum".into());
+            }
+            if q == 0 || q > MAX_QUORUM {
+                return bad(format!("quorum must be from 1 to {MAX_QUORUM}"));
+            }
+            if q > 1 && s.revise {
+                return bad(
+                    "a quorum and revise do not go together: a refined revision holds bytes the other reviewers did not accept"
+                        .into(),
+                );
+            }
+        }
+        if let Some(d) = &s.due {
+            if s.kind == StepKind::Define {
+                return bad("the define step has no due date: a task never waits at it".into());
+            }
+            if due_seconds(d).is_none() {
+                return bad(format!(
+                    "due {d:?} is not a whole number of hours or days (48h, 2d; at most {MAX_DUE_DAYS}d)"
+                ));
             }
         }
         Ok(())
@@ -277,14 +464,9 @@ impl Workflow {
     /// The workflow `wf-init` ships: the five steps of the concept's simple example.
     pub fn default_workflow() -> Workflow {
         let step = |name: &str, kind, actor, roles: &[&str], description: &str| Step {
-            name: name.into(),
-            kind,
-            actor,
             roles: roles.iter().map(|r| r.to_string()).collect(),
-            revise: false,
-            rework: None,
             description: description.into(),
-            prompt: None,
+            ..Step::new(name, kind, actor)
         };
         let mut review = step(
             "review",
@@ -363,6 +545,124 @@ mod tests {
         w.steps[2].prompt = Some("review this".into());
         assert!(w.validate().is_err(), "only produce steps");
         assert!(!Workflow::default_workflow().to_toml().contains("prompt"));
+    }
+
+    #[test]
+    fn the_governed_example_uses_every_governance_field_and_round_trips() {
+        let text = include_str!("../../../spec/examples/governed.toml");
+        let w = Workflow::parse(text).unwrap();
+        assert_eq!(Workflow::parse(&w.to_toml()).unwrap(), w);
+        let check = w.step("check").unwrap();
+        assert_eq!(check.kind, StepKind::Check);
+        assert_eq!(check.timeout_secs(), 60);
+        assert_eq!(w.rework("check").unwrap().name, "draft");
+        assert_eq!(w.step("review").unwrap().quorum(), 2);
+        assert_eq!(
+            w.step("approve").unwrap().independent_of,
+            [Relation::Operator, Relation::Requester]
+        );
+        assert_eq!(w.step("approve").unwrap().due_seconds(), Some(2 * 86_400));
+        assert_eq!(w.step("draft").unwrap().due_seconds(), Some(24 * 3600));
+    }
+
+    #[test]
+    fn governance_fields_are_checked() {
+        let invalid = |edit: &dyn Fn(&mut Workflow), says: &str| {
+            let mut w = Workflow::default_workflow();
+            edit(&mut w);
+            let e = w.validate().unwrap_err().to_string();
+            assert!(e.contains(says), "{e} (expected {says:?})");
+        };
+        invalid(
+            &|w| w.steps[1].quorum = Some(2),
+            "only review steps have a quorum",
+        );
+        invalid(
+            &|w| w.steps[2].quorum = Some(0),
+            "quorum must be from 1 to 100",
+        );
+        invalid(
+            &|w| w.steps[1].independent_of = vec![Relation::Producer],
+            "only review and approve steps have independent_of",
+        );
+        invalid(
+            &|w| w.steps[4].independent_of = vec![Relation::Producer, Relation::Producer],
+            "independent_of names producer twice",
+        );
+        invalid(
+            &|w| w.steps[0].due = Some("1h".into()),
+            "the define step has no due date",
+        );
+        for bad in [
+            "", "h", "0h", "01d", "1.5h", "2w", "48", "-1d", "36501d", "1é",
+        ] {
+            invalid(
+                &|w| w.steps[2].due = Some(bad.into()),
+                "is not a whole number",
+            );
+        }
+        invalid(
+            &|w| w.steps[1].command = vec!["true".into()],
+            "only check steps have a command and a timeout",
+        );
+        let check = |w: &mut Workflow| {
+            let mut c = Step::new("test", StepKind::Check, Performer::Ai);
+            c.command = vec!["true".into()];
+            w.steps.insert(2, c);
+        };
+        let mut w = Workflow::default_workflow();
+        check(&mut w);
+        w.validate().unwrap();
+        assert_eq!(w.rework("test").unwrap().name, "draft");
+        assert_eq!(
+            w.step("test").unwrap().timeout_secs(),
+            Step::DEFAULT_TIMEOUT
+        );
+        invalid(
+            &|w| {
+                check(w);
+                w.steps[2].actor = Performer::Human;
+            },
+            "a check step is run by a machine",
+        );
+        invalid(
+            &|w| {
+                check(w);
+                w.steps[2].command.clear();
+            },
+            "a check step needs a command",
+        );
+        invalid(
+            &|w| {
+                check(w);
+                w.steps[2].timeout = Some(0);
+            },
+            "timeout must be from 1 to 86400 seconds",
+        );
+        invalid(
+            &|w| {
+                let mut c = Step::new("test", StepKind::Check, Performer::Ai);
+                c.command = vec!["true".into()];
+                w.steps.insert(1, c);
+            },
+            "step test needs an earlier produce step",
+        );
+        for (text, secs) in [
+            ("1h", 3600),
+            ("48h", 172_800),
+            ("2d", 172_800),
+            ("36500d", 36_500 * 86_400),
+        ] {
+            assert_eq!(due_seconds(text), Some(secs), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_default_workflow_writes_none_of_the_governance_fields() {
+        let text = Workflow::default_workflow().to_toml();
+        for field in ["independent_of", "quorum", "due", "command", "timeout"] {
+            assert!(!text.contains(field), "{field} in\n{text}");
+        }
     }
 
     #[test]

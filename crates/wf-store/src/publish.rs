@@ -420,17 +420,24 @@ fn task_again<'k>(
     let mut removes = Vec::new();
     let produced = next.revisions.len() > prev.as_ref().map_or(0, |t| t.revisions.len());
     let created = prev.is_none();
-    if produced || created {
+    // A new check writes its step's log.
+    let checked = next
+        .checks
+        .last()
+        .filter(|_| next.checks.len() > prev.as_ref().map_or(0, |t| t.checks.len()))
+        .map(|c| wf_core::task::Check::log(&c.step));
+    if produced || created || checked.is_some() {
         // The action's files are the ones its own commit wrote: the inputs of a new task, the
-        // files of a new revision.
+        // files of a new revision, the output of a check.
         let (oroot, _) = lines::header(reader, r.commit)?;
         let odir = Task::dir(&r.id);
         let ndir = Task::dir(&id);
         let mut theirs = Vec::new();
         if let Some(e) = reader.entry(oroot, odir.trim_end_matches('/'))? {
             for (rel, f) in reader.files_below(&e, odir.trim_end_matches('/'))? {
-                let part_ok =
-                    (created && rel.starts_with("in/")) || (produced && rel.starts_with("out/"));
+                let part_ok = (created && rel.starts_with("in/"))
+                    || (produced && rel.starts_with("out/"))
+                    || checked.as_deref() == Some(rel.as_str());
                 if part_ok {
                     writes.push((format!("{ndir}{rel}"), tree::oid(&f)));
                     theirs.push(rel);

@@ -32,6 +32,7 @@ complete -c wf -n "__fish_wf_needs_command" -f -a "new" -d 'Define a new task: i
 complete -c wf -n "__fish_wf_needs_command" -f -a "assign" -d 'Hand a task\'s current step to an actor: a recorded handoff (from whom, to whom, why)'
 complete -c wf -n "__fish_wf_needs_command" -f -a "submit" -d 'Record a new output revision for a task\'s current (produce) step'
 complete -c wf -n "__fish_wf_needs_command" -f -a "run" -d 'Run an AI actor\'s agent on a task and record its output as the new revision'
+complete -c wf -n "__fish_wf_needs_command" -f -a "check" -d 'Run a task\'s check step: the workflow\'s command on the latest revision; record pass or fail'
 complete -c wf -n "__fish_wf_needs_command" -f -a "review" -d 'Review a task\'s latest revision: accept it, request changes, or comment'
 complete -c wf -n "__fish_wf_needs_command" -f -a "approve" -d 'Give the final decision on a task: approve (the task closes) or reject (back to rework)'
 complete -c wf -n "__fish_wf_needs_command" -f -a "show" -d 'Show a task: where it stands, who holds it, its inputs, revisions, reviews and decision'
@@ -59,7 +60,7 @@ complete -c wf -n "__fish_wf_using_subcommand actor; and not __fish_seen_subcomm
 complete -c wf -n "__fish_wf_using_subcommand actor; and not __fish_seen_subcommand_from add update list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wf -n "__fish_wf_using_subcommand actor; and not __fish_seen_subcommand_from add update list" -s V -l version -d 'Print version'
 complete -c wf -n "__fish_wf_using_subcommand actor; and not __fish_seen_subcommand_from add update list" -f -a "add" -d 'Register a new actor'
-complete -c wf -n "__fish_wf_using_subcommand actor; and not __fish_seen_subcommand_from add update list" -f -a "update" -d 'Change an actor\'s roles, keys, model or run configuration'
+complete -c wf -n "__fish_wf_using_subcommand actor; and not __fish_seen_subcommand_from add update list" -f -a "update" -d 'Change an actor\'s roles, keys, model, operator or run configuration'
 complete -c wf -n "__fish_wf_using_subcommand actor; and not __fish_seen_subcommand_from add update list" -f -a "list" -d 'List actors'
 complete -c wf -n "__fish_wf_using_subcommand actor; and __fish_seen_subcommand_from add" -l kind -d 'human or ai' -r
 complete -c wf -n "__fish_wf_using_subcommand actor; and __fish_seen_subcommand_from add" -l name -d 'Display name (the commit author name)' -r
@@ -77,6 +78,7 @@ complete -c wf -n "__fish_wf_using_subcommand actor; and __fish_seen_subcommand_
 complete -c wf -n "__fish_wf_using_subcommand actor; and __fish_seen_subcommand_from update" -l remove-role -d 'Remove a role' -r
 complete -c wf -n "__fish_wf_using_subcommand actor; and __fish_seen_subcommand_from update" -l add-key -d 'Add a public key file' -r -F
 complete -c wf -n "__fish_wf_using_subcommand actor; and __fish_seen_subcommand_from update" -l model -d 'Set the model (AI actors)' -r
+complete -c wf -n "__fish_wf_using_subcommand actor; and __fish_seen_subcommand_from update" -l operator -d 'Set the operator (AI actors): the human now accountable for it. Independence (`independent_of = ["operator"]`) is judged against the operator at each verdict' -r
 complete -c wf -n "__fish_wf_using_subcommand actor; and __fish_seen_subcommand_from update" -l run-timeout -d 'AI actors: seconds wf-run lets the agent run before killing it (default 600)' -r
 complete -c wf -n "__fish_wf_using_subcommand actor; and __fish_seen_subcommand_from update" -l run-env -d 'AI actors: an environment variable for the agent, NAME=VALUE (repeatable). It is committed to .wf/actors.toml: never put a secret here' -r
 complete -c wf -n "__fish_wf_using_subcommand actor; and __fish_seen_subcommand_from update" -l key -d 'The SSH key that signs, and so decides who acts. Defaults to $WF_SIGNING_KEY, then git\'s user.signingkey. A private key file signs in process; a public key file or key::LITERAL signs through ssh-agent' -r
@@ -119,6 +121,10 @@ complete -c wf -n "__fish_wf_using_subcommand run" -s C -d 'Run as if started in
 complete -c wf -n "__fish_wf_using_subcommand run" -l prompt-only -d 'Print the prompt the agent would get and stop: nothing is run or recorded, no key needed'
 complete -c wf -n "__fish_wf_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wf -n "__fish_wf_using_subcommand run" -s V -l version -d 'Print version'
+complete -c wf -n "__fish_wf_using_subcommand check" -l key -d 'The SSH key that signs, and so decides who acts. Defaults to $WF_SIGNING_KEY, then git\'s user.signingkey. A private key file signs in process; a public key file or key::LITERAL signs through ssh-agent' -r
+complete -c wf -n "__fish_wf_using_subcommand check" -s C -d 'Run as if started in DIR (like git -C)' -r -F
+complete -c wf -n "__fish_wf_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wf -n "__fish_wf_using_subcommand check" -s V -l version -d 'Print version'
 complete -c wf -n "__fish_wf_using_subcommand review" -s m -l message -d 'The review text' -r
 complete -c wf -n "__fish_wf_using_subcommand review" -l digest -d 'Refuse unless the latest revision has this digest (what you actually read)' -r
 complete -c wf -n "__fish_wf_using_subcommand review" -l revise -d 'With --accept: attach a refined revision (files, or - for stdin)' -r -F
@@ -150,10 +156,15 @@ complete -c wf -n "__fish_wf_using_subcommand ls" -l step -d 'Only tasks at this
 complete -c wf -n "__fish_wf_using_subcommand ls" -l assignee -d 'Only tasks whose current step this actor holds' -r
 complete -c wf -n "__fish_wf_using_subcommand ls" -l state -d 'Only open or only closed tasks' -r -f -a "open\t''
 closed\t''"
+complete -c wf -n "__fish_wf_using_subcommand ls" -l kind -d 'Only tasks at a step of this kind' -r -f -a "produce\t''
+review\t''
+check\t''
+approve\t''"
 complete -c wf -n "__fish_wf_using_subcommand ls" -s C -d 'Run as if started in DIR (like git -C)' -r -F
 complete -c wf -n "__fish_wf_using_subcommand ls" -l json -d 'One JSON document (schema wf.tasks/1)'
 complete -c wf -n "__fish_wf_using_subcommand ls" -l ndjson -d 'One JSON object per line (schema wf.task/1 each), streamed'
 complete -c wf -n "__fish_wf_using_subcommand ls" -s z -d 'Print only the ids, each followed by a NUL byte'
+complete -c wf -n "__fish_wf_using_subcommand ls" -l overdue -d 'Only open tasks past their step\'s due date, most late first'
 complete -c wf -n "__fish_wf_using_subcommand ls" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wf -n "__fish_wf_using_subcommand ls" -s V -l version -d 'Print version'
 complete -c wf -n "__fish_wf_using_subcommand log" -s C -d 'Run as if started in DIR (like git -C)' -r -F

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use git2::{Oid, Sort};
+use wf_core::due::lateness;
 use wf_core::rules::holder;
 use wf_core::stats::{self, Stats, TaskNow};
 use wf_core::task::TaskState;
@@ -135,7 +136,16 @@ impl History {
                 .get(&task.workflow)
                 .and_then(|w| holder(w, &task))
                 .map(str::to_string);
-            let due = due_of(&task);
+            // The step's due date (`spec/workflow.md`, due dates), as wf-ls --overdue measures it.
+            let due = workflows
+                .get(&task.workflow)
+                .and_then(|w| lateness(w, &task, Timestamp(now)))
+                .map(|l| {
+                    (
+                        l.due_at.0,
+                        format!("{} ({} in the step)", l.due_at.rfc3339(), l.due),
+                    )
+                });
             tasks.push(TaskInfo {
                 task,
                 holder,
@@ -165,6 +175,10 @@ impl History {
                 step: t.task.step.clone(),
                 closed: t.task.state == TaskState::Closed,
                 holder: t.holder.clone(),
+                due: workflows
+                    .get(&t.task.workflow)
+                    .map(Workflow::due_by_step)
+                    .unwrap_or_default(),
             })
             .collect();
         let stats = stats::compute(&events, &now_tasks, None, now);
@@ -188,19 +202,6 @@ impl History {
     pub fn task(&self, id: &str) -> Option<&TaskInfo> {
         self.task_index.get(id).map(|i| &self.tasks[*i])
     }
-}
-
-/// A task's due time, when its file has one: the `due` field, as the task's JSON shows it
-/// (`spec/board.md`). A date alone is due at the end of that day (UTC).
-fn due_of(task: &Task) -> Option<(i64, String)> {
-    let v = serde_json::to_value(task).ok()?;
-    let text = v.get("due")?.as_str()?.to_string();
-    let at = if text.len() == 10 && text.as_bytes().get(4) == Some(&b'-') {
-        Timestamp::parse(&format!("{text}T23:59:59Z"))?.0
-    } else {
-        Timestamp::parse(&text)?.0
-    };
-    Some((at, text))
 }
 
 /// Threads for reading and writing: `-j N`, else every core.

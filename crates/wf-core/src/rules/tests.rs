@@ -10,7 +10,7 @@ use crate::digest::{revision_digest, sha256_hex};
 use crate::fixtures::step;
 use crate::task::{Artifact, Input, Outcome, Task, TaskState, Verdict};
 use crate::time::Timestamp;
-use crate::workflow::{Performer, StepKind, Workflow};
+use crate::workflow::{Performer, Relation, StepKind, Workflow};
 
 const AT: Timestamp = Timestamp(1_795_497_415);
 const ALICE: &str = "alice";
@@ -70,6 +70,38 @@ fn human_writes_workflow() -> Workflow {
     }
 }
 
+/// The command of the governed workflow's check step.
+const CHECK_COMMAND: [&str; 3] = ["sh", "-c", "test -s note.md"];
+
+/// define -> draft (AI) -> test (a check the bot runs) -> review (two accepts, independent of
+/// the operator and the producer) -> approve (independent of the operator and the requester);
+/// due dates on test, review and approve.
+fn governed_workflow() -> Workflow {
+    let mut w = short_workflow();
+    w.name = "governed".into();
+    let mut test = step("test", StepKind::Check, Performer::Ai, &["checker"]);
+    test.command = CHECK_COMMAND.iter().map(|a| a.to_string()).collect();
+    test.due = Some("1h".into());
+    w.steps.insert(2, test);
+    let review = &mut w.steps[3];
+    review.revise = false;
+    review.quorum = Some(2);
+    review.independent_of = vec![Relation::Operator, Relation::Producer];
+    review.due = Some("48h".into());
+    let approve = &mut w.steps[4];
+    approve.independent_of = vec![Relation::Operator, Relation::Requester];
+    approve.due = Some("2d".into());
+    w
+}
+
+/// The governed workflow's world: the bot also runs checks, alice also reviews (and operates
+/// the bot).
+fn governed() -> World {
+    World::with(governed_workflow())
+        .grant(BOT, "checker")
+        .grant(ALICE, "reviewer")
+}
+
 /// A workflow and the actors, with shorthands to act and to be refused.
 struct World {
     wf: Workflow,
@@ -86,6 +118,18 @@ impl World {
         let actors = actors();
         actors.validate().expect("fixture actors are valid");
         World { wf, actors }
+    }
+
+    fn grant(mut self, id: &str, role: &str) -> World {
+        let a = self
+            .actors
+            .actors
+            .iter_mut()
+            .find(|a| a.id == id)
+            .expect("a fixture actor");
+        a.roles.push(role.into());
+        self.actors.validate().expect("fixture actors are valid");
+        self
     }
 
     fn add(mut self, a: Actor) -> World {
@@ -290,6 +334,32 @@ fn reject(task: &Task, note: &str) -> Action {
 
 fn reopen(note: &str) -> Action {
     Action::Reopen { note: note.into() }
+}
+
+/// A check of the latest revision that ran `command` and ended with `exit`.
+fn check_with(task: &Task, command: &[String], exit: Option<i32>) -> Action {
+    let (n, d) = latest(task);
+    Action::Check {
+        revision: n,
+        digest: d,
+        run: CheckRun {
+            command: command.to_vec(),
+            exit_status: exit,
+            timed_out: false,
+            output_sha256: sha256_hex(b"ok\n"),
+            output_size: 3,
+            truncated: false,
+        },
+    }
+}
+
+/// A check of the latest revision that ran the current step's own command.
+fn check_run(w: &World, task: &Task, exit: Option<i32>) -> Action {
+    let command =
+        w.wf.step(&task.step)
+            .map(|s| s.command.clone())
+            .unwrap_or_default();
+    check_with(task, &command, exit)
 }
 
 fn digest_of(out: &Output) -> String {
@@ -1388,6 +1458,304 @@ fn task_at_a_step_the_workflow_lacks_is_refused() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Governance: independence (13), quorum (14), checks (15), due dates
+// ---------------------------------------------------------------------------------------------
+
+/// Governed workflow: created by alice for approver bob, the bot's rev1 drafted and handed to
+/// the bot's check.
+fn governed_at_test(w: &World) -> Task {
+    let t = w.task_for(ALICE, BOB);
+    let t = w.handed(&t, BOT);
+    let t = w.act(&t, BOT, submit("draft one"));
+    assert_eq!(t.step, "test");
+    w.handed(&t, BOT)
+}
+
+/// Governed workflow: rev1 passed its check and waits for two accepts.
+fn governed_at_review(w: &World) -> Task {
+    let t = governed_at_test(w);
+    let t = w.act(&t, BOT, check_run(w, &t, Some(0)));
+    assert_eq!(t.step, "review");
+    t
+}
+
+#[test]
+fn an_operator_cannot_accept_their_own_agents_output() {
+    let w = governed();
+    let t = governed_at_review(&w);
+    let r = w.refused(&t, ALICE, accept(&t));
+    assert_eq!(r.rule, Rule::Independence);
+    assert_eq!(
+        r.reason,
+        "step review asks for a verdict independent of the operator: alice operates drafter-bot, which produced revision 1"
+    );
+    // Nor send it back: every verdict is independent.
+    assert_eq!(
+        w.refused(&t, ALICE, request_changes(&t)).rule,
+        Rule::Independence
+    );
+    // Nor be handed the review.
+    let r = w.refused(&t, ALICE, assign(ALICE));
+    assert_eq!(r.rule, Rule::Independence);
+    assert!(r.reason.ends_with("so alice may not be handed it"), "{r:?}");
+}
+
+#[test]
+fn an_operator_cannot_approve_their_own_agents_output() {
+    // The approve step asks only for independence of the operator; alice approves her task.
+    let mut wf = governed_workflow();
+    wf.steps[4].independent_of = vec![Relation::Operator];
+    let w = World::with(wf).grant(BOT, "checker");
+    let t = w.task_for(ALICE, ALICE);
+    // Handing the last produce step to her own agent is refused at once: she could never
+    // decide on what it produces.
+    let r = w.refused(&t, ALICE, assign(BOT));
+    assert_eq!(r.rule, Rule::Independence);
+    assert_eq!(
+        r.reason,
+        "step approve asks for a decision independent of the operator: the approver alice operates drafter-bot, which would produce the revision it decides at step draft"
+    );
+    // Had it been handed over before (say, under an older workflow), the decision is refused.
+    let old = World::with({
+        let mut wf = governed_workflow();
+        wf.steps[4].independent_of = vec![];
+        wf
+    })
+    .grant(BOT, "checker");
+    let t = old.handed(&t, BOT);
+    let t = w.act(&t, BOT, submit("draft one"));
+    let t = w.handed(&t, BOT);
+    let t = w.act(&t, BOT, check_run(&w, &t, Some(0)));
+    let t = w.act(&t, BOB, accept(&t));
+    let t = w.act(&t, CAROL, accept(&t));
+    assert_eq!(t.step, "approve");
+    for action in [approve(&t), reject(&t, "mine")] {
+        let r = w.refused(&t, ALICE, action);
+        assert_eq!(r.rule, Rule::Independence);
+        assert_eq!(
+            r.reason,
+            "step approve asks for a decision independent of the operator: alice operates drafter-bot, which produced revision 1"
+        );
+    }
+}
+
+#[test]
+fn the_requester_cannot_be_named_approver_where_the_decision_is_independent_of_them() {
+    let w = governed();
+    let r = w.try_create(ALICE, None, None).unwrap_err();
+    assert_eq!(r.rule, Rule::Independence);
+    assert_eq!(
+        r.reason,
+        "step approve asks for a decision independent of the requester: alice defines this task and cannot also approve it"
+    );
+    // Another approver is fine; so is alice as approver of carol's task.
+    assert!(w.try_create(ALICE, None, Some(BOB)).is_ok());
+    let w = w.grant(CAROL, "requester");
+    assert!(w.try_create(CAROL, None, Some(ALICE)).is_ok());
+}
+
+#[test]
+fn a_producer_of_any_revision_since_the_last_accept_gives_no_verdict() {
+    // define -> write (a human reviewer writes) -> review (independent of the producer) -> approve
+    let mut wf = human_writes_workflow();
+    wf.steps[1].roles = vec!["reviewer".into()];
+    let mut review = step("review", StepKind::Review, Performer::Human, &["reviewer"]);
+    review.independent_of = vec![Relation::Producer];
+    wf.steps.insert(2, review);
+    let w = World::with(wf);
+    let t = w.task();
+    let t = w.handed(&t, CAROL);
+    let t = w.act(&t, CAROL, submit("carol's rev1"));
+    let t = w.handed(&t, BOB);
+    let t = w.act(&t, BOB, request_changes(&t));
+    assert_eq!(t.step, "write");
+    let t = w.handed(&t, BOB);
+    let t = w.act(&t, BOB, submit("bob's rev2"));
+    // bob produced the latest (rule 5); carol produced revision 1, not accepted since (rule 13).
+    assert_eq!(
+        w.refused(&t, BOB, accept(&t)).rule,
+        Rule::NoSelfReview,
+        "rule 5 comes first"
+    );
+    let r = w.refused(&t, ALICE, assign(CAROL));
+    assert_eq!(r.rule, Rule::Independence);
+    assert_eq!(
+        r.reason,
+        "step review asks for a verdict independent of the producer: carol produced revision 1, so carol may not be handed it"
+    );
+    assert_eq!(under_review(&t).len(), 2);
+    // With a quorum, carol needs no handoff to try; her verdict is refused all the same.
+    let mut wf = w.wf.clone();
+    wf.steps[2].quorum = Some(2);
+    let q = World::with(wf);
+    let r = q.refused(&t, CAROL, accept(&t));
+    assert_eq!(r.rule, Rule::Independence);
+    assert_eq!(
+        r.reason,
+        "step review asks for a verdict independent of the producer: carol produced revision 1"
+    );
+    // An accept of the latest revision does not free her: only a revision accepted before the
+    // one under review ends what she is tied to.
+    let q = q.grant(ALICE, "reviewer");
+    let t = q.act(&t, ALICE, accept(&t));
+    assert_eq!(t.step, "review", "1 of 2");
+    assert_eq!(under_review(&t).len(), 2);
+    assert_eq!(q.refused(&t, CAROL, accept(&t)).rule, Rule::Independence);
+}
+
+#[test]
+fn no_quorum_step_moves_before_its_quorum_and_an_accept_counts_once() {
+    let w = governed();
+    let t = governed_at_review(&w);
+    // Nobody holds the review: with a quorum, every reviewer the step admits gives a verdict.
+    assert_eq!(t.assignee(), None);
+    let t = w.act(&t, BOB, accept(&t));
+    assert_eq!(t.step, "review", "1 of 2 accepts");
+    assert_eq!(accepts(&t, "review"), [BOB]);
+    let r = w.refused(&t, BOB, accept(&t));
+    assert_eq!(r.rule, Rule::Quorum);
+    assert_eq!(
+        r.reason,
+        "bob already accepted revision 1 at step review (1 of 2 accepts); an accept counts once"
+    );
+    // A comment never counts.
+    let t = w.act(&t, CAROL, comment(&t, "reading"));
+    assert_eq!(t.step, "review");
+    let t = w.act(&t, CAROL, accept(&t));
+    assert_eq!(t.step, "approve");
+    assert_eq!(accepts(&t, "review"), [BOB, CAROL]);
+    // The accepts of the review step are not the approval: bob, the approver, decides.
+    let t = w.act(&t, BOB, approve(&t));
+    assert_eq!(t.state, TaskState::Closed);
+}
+
+#[test]
+fn a_request_for_changes_sends_a_quorum_review_back_and_a_new_revision_voids_its_accepts() {
+    let w = governed();
+    let t = governed_at_review(&w);
+    let t = w.act(&t, BOB, accept(&t));
+    let t = w.act(&t, CAROL, request_changes(&t));
+    assert_eq!(t.step, "draft", "one request for changes is enough");
+    let t = w.act(&t, BOT, submit("draft two"));
+    let t = w.act(&t, BOT, check_run(&w, &t, Some(0)));
+    assert_eq!(t.step, "review");
+    assert!(
+        accepts(&t, "review").is_empty(),
+        "bob's accept was of revision 1"
+    );
+    let t = w.act(&t, CAROL, accept(&t));
+    assert_eq!(t.step, "review", "1 of 2: bob's old accept does not count");
+    // bob's accept of revision 1 named its digest; an accept naming it now is stale (rule 6).
+    let old = review_of(1, &t.revisions[0].digest, Verdict::Accept, "", None);
+    assert_eq!(w.refused(&t, BOB, old).rule, Rule::DigestBinding);
+    let t = w.act(&t, BOB, accept(&t));
+    assert_eq!(t.step, "approve");
+}
+
+#[test]
+fn a_quorum_and_revise_do_not_go_together() {
+    let mut wf = Workflow::default_workflow();
+    wf.steps[2].quorum = Some(2);
+    let e = wf.validate().unwrap_err().to_string();
+    assert!(e.contains("a quorum and revise do not go together"), "{e}");
+    wf.steps[2].revise = false;
+    wf.validate().unwrap();
+}
+
+#[test]
+fn a_check_passes_only_with_the_steps_command_and_exit_status_zero() {
+    let w = governed();
+    let t = governed_at_test(&w);
+    // The rules of any step: kind, admission, holder, binding.
+    assert_eq!(
+        w.refused(&t, BOB, check_run(&w, &t, Some(0))).rule,
+        Rule::StepActor
+    );
+    let r = w.refused(&t, BOT, submit("skip the check"));
+    assert_eq!(r.rule, Rule::WrongStep);
+    assert!(r.hint.contains("wf-check"), "{r:?}");
+    let mut stale = check_run(&w, &t, Some(0));
+    if let Action::Check { digest, .. } = &mut stale {
+        *digest = format!("sha256:{}", "0".repeat(64));
+    }
+    assert_eq!(w.refused(&t, BOT, stale).rule, Rule::DigestBinding);
+    // Rule 15: the step's own command.
+    let other = ["true".to_string()];
+    let r = w.refused(&t, BOT, check_with(&t, &other, Some(0)));
+    assert_eq!(r.rule, Rule::CheckGate);
+    assert_eq!(
+        r.reason,
+        "the check ran `true`, not the command of step test: `sh -c 'test -s note.md'`"
+    );
+    // Rule 12: a record that cannot be.
+    let mut killed = check_run(&w, &t, Some(0));
+    if let Action::Check { run, .. } = &mut killed {
+        run.timed_out = true;
+    }
+    assert_eq!(w.refused(&t, BOT, killed).rule, Rule::Input);
+    let mut big = check_run(&w, &t, Some(0));
+    if let Action::Check { run, .. } = &mut big {
+        run.output_size = crate::task::MAX_CHECK_OUTPUT + 1;
+    }
+    assert_eq!(w.refused(&t, BOT, big).rule, Rule::Input);
+    // Fail sends the task back for rework; pass moves it on.
+    let failed = w.act(&t, BOT, check_run(&w, &t, Some(1)));
+    assert_eq!(failed.step, "draft");
+    assert_eq!(failed.checks[0].outcome, crate::task::CheckOutcome::Fail);
+    let mut timeout = check_run(&w, &t, None);
+    if let Action::Check { run, .. } = &mut timeout {
+        run.timed_out = true;
+    }
+    assert_eq!(w.act(&t, BOT, timeout).step, "draft");
+    let passed = w.act(&t, BOT, check_run(&w, &t, Some(0)));
+    assert_eq!(passed.step, "review");
+    let c = &passed.checks[0];
+    assert_eq!(
+        (c.revision, c.step.as_str(), c.actor.as_str()),
+        (1, "test", BOT)
+    );
+    assert_eq!(c.outcome, crate::task::CheckOutcome::Pass);
+    // Nothing but a check passes a check step: a verdict there is the wrong step.
+    assert_eq!(w.refused(&t, BOB, accept(&t)).rule, Rule::WrongStep);
+}
+
+#[test]
+fn entering_a_step_with_a_due_date_records_when() {
+    let w = governed();
+    let t = w.task_for(ALICE, BOB);
+    assert_eq!(t.entered_at, None, "draft has no due date");
+    let t = w.handed(&t, BOT);
+    let t = w.act(&t, BOT, submit("draft one"));
+    assert_eq!(t.entered_at.as_deref(), Some(AT.rfc3339().as_str()));
+    let later = Timestamp(AT.0 + 3600);
+    let go = |t: &Task, who: &str, a: Action, at: Timestamp| {
+        decide(&w.wf, &w.actors, Some(t), w.actor(who), &a, at).unwrap()
+    };
+    let t = go(&t, ALICE, assign(BOT), later);
+    assert_eq!(
+        t.entered_at.as_deref(),
+        Some(AT.rfc3339().as_str()),
+        "a handoff does not restart the clock"
+    );
+    let t = go(&t, BOT, check_run(&w, &t, Some(0)), later);
+    assert_eq!(t.entered_at, Some(later.rfc3339()), "entered review");
+    let t = go(&t, BOB, accept(&t), Timestamp(later.0 + 60));
+    assert_eq!(
+        t.entered_at,
+        Some(later.rfc3339()),
+        "1 of 2 does not move it"
+    );
+    let t = go(&t, CAROL, accept(&t), Timestamp(later.0 + 120));
+    assert_eq!(t.entered_at, Some(Timestamp(later.0 + 120).rfc3339()));
+    let t = go(&t, BOB, approve(&t), Timestamp(later.0 + 180));
+    assert_eq!(t.entered_at, None, "a closed task is due nowhere");
+    // The default workflow has no due dates: its task files never record one.
+    assert!(closed(&World::new(), World::new().task())
+        .entered_at
+        .is_none());
+}
+
+// ---------------------------------------------------------------------------------------------
 // Rule numbering
 // ---------------------------------------------------------------------------------------------
 
@@ -1406,6 +1774,9 @@ fn rules_are_numbered_as_in_the_spec() {
         (Rule::Handoff, "handoff"),
         (Rule::Admin, "admin-only"),
         (Rule::Input, "bad-input"),
+        (Rule::Independence, "independence"),
+        (Rule::Quorum, "quorum"),
+        (Rule::CheckGate, "check-gate"),
     ];
     for (i, (rule, slug)) in all.into_iter().enumerate() {
         assert_eq!(usize::from(rule.number()), i + 1);
@@ -1418,9 +1789,10 @@ fn rules_are_numbered_as_in_the_spec() {
 // Property: no sequence of accepted actions lets an AI or a producer approve
 // ---------------------------------------------------------------------------------------------
 
-/// Every action the menu offers, computed against the current state so that verdicts and
-/// decisions name the current revision (plus a few that name a stale one).
-fn menu(task: &Task) -> Vec<(&'static str, Action)> {
+/// Every action the menu offers, computed against the current state so that verdicts,
+/// decisions and checks name the current revision (plus a few that name a stale one).
+fn menu(w: &World, task: &Task) -> Vec<(&'static str, Action)> {
+    let checks = w.wf.steps.iter().any(|s| s.kind == StepKind::Check);
     let mut out = Vec::new();
     let revs = task.revisions.len();
     for who in EVERYONE {
@@ -1440,6 +1812,10 @@ fn menu(task: &Task) -> Vec<(&'static str, Action)> {
         out.push((who, request_changes(task)));
         out.push((who, approve(task)));
         out.push((who, reject(task, "no")));
+        if checks {
+            out.push((who, check_run(w, task, Some(0))));
+            out.push((who, check_run(w, task, Some(1))));
+        }
         if revs > 1 {
             let first = &task.revisions[0];
             out.push((
@@ -1452,15 +1828,125 @@ fn menu(task: &Task) -> Vec<(&'static str, Action)> {
             ));
         }
     }
-    // One commenter keeps the tree small; comments move nothing.
+    // One commenter keeps the tree small; comments move nothing. One check of another command.
     if task.latest().is_some() {
         out.push((BOT, comment(task, "fyi")));
+        if checks {
+            out.push((BOT, check_with(task, &["true".to_string()], Some(0))));
+        }
     }
     out
 }
 
+/// An oracle for rule 13, written apart from `rules::dependence`: whom the revisions since
+/// the last accepted one (walking back from the latest, which always counts) tie to the work.
+fn tied(w: &World, t: &Task, rel: Relation, who: &str) -> bool {
+    let accepted = |n: u32, d: &str| {
+        t.reviews
+            .iter()
+            .any(|r| r.verdict == Verdict::Accept && r.revision == n && r.digest == d)
+            || t.decisions
+                .iter()
+                .any(|x| x.outcome == Outcome::Approve && x.revision == n && x.digest == d)
+    };
+    let mut since = Vec::new();
+    for (i, r) in t.revisions.iter().enumerate().rev() {
+        if i + 1 < t.revisions.len() && accepted(r.number, &r.digest) {
+            break;
+        }
+        since.push(r);
+    }
+    match rel {
+        Relation::Requester => t.created_by == who,
+        Relation::Producer => since.iter().any(|r| r.actor == who),
+        Relation::Operator => since.iter().any(|r| {
+            let a = w.actor(&r.actor);
+            a.kind == ActorKind::Ai && a.operator.as_deref() == Some(who)
+        }),
+    }
+}
+
+/// What must hold of every allowed transition: independence, quorums and checks.
+fn check_transition(w: &World, before: &Task, who: &str, action: &Action, next: &Task) {
+    let step = w.wf.step(&before.step).expect("a step of the workflow");
+    let gives_verdict = matches!(
+        action,
+        Action::Review { verdict, .. } if *verdict != Verdict::Comment
+    ) || matches!(action, Action::Decide { .. });
+    if gives_verdict {
+        for rel in &step.independent_of {
+            assert!(
+                !tied(w, before, *rel, who),
+                "{who} gave a verdict or decision at {} tied as {rel:?}",
+                step.name
+            );
+        }
+    }
+    if step.kind == StepKind::Review && next.step != before.step {
+        if let Action::Review {
+            verdict: Verdict::Accept,
+            revision,
+            digest,
+            ..
+        } = action
+        {
+            let distinct: std::collections::BTreeSet<&str> = next
+                .reviews
+                .iter()
+                .filter(|r| {
+                    r.verdict == Verdict::Accept
+                        && r.step == step.name
+                        && r.revision == *revision
+                        && &r.digest == digest
+                })
+                .map(|r| r.actor.as_str())
+                .collect();
+            assert!(
+                distinct.len() >= step.quorum() as usize,
+                "step {} moved on with {} of {} accepts",
+                step.name,
+                distinct.len(),
+                step.quorum()
+            );
+        }
+    }
+    if step.kind == StepKind::Check && next.step != before.step {
+        let c = next.checks.last().expect("only a check moves a check step");
+        assert!(matches!(action, Action::Check { .. }));
+        assert_eq!(c.command, step.command);
+        let latest = before.latest().expect("a checked revision");
+        assert_eq!((c.revision, &c.digest), (latest.number, &latest.digest));
+        let forward = w.wf.next(&step.name).map(|s| s.name.as_str());
+        assert_eq!(
+            Some(next.step.as_str()) == forward,
+            c.exit_status == Some(0) && !c.timed_out,
+            "pass moves on, fail goes back"
+        );
+    }
+}
+
 fn check_invariants(w: &World, t: &Task, trail: &[String]) {
     let kind = |id: &str| w.actors.get(id).map(|a| a.kind);
+    let due_here = w.wf.step(&t.step).is_some_and(|s| s.due.is_some());
+    assert_eq!(
+        t.entered_at.is_some(),
+        due_here && t.state == TaskState::Open,
+        "{trail:?}"
+    );
+    for (i, r) in t.reviews.iter().enumerate() {
+        let twice = t.reviews[..i].iter().any(|o| {
+            o.verdict == Verdict::Accept
+                && r.verdict == Verdict::Accept
+                && (o.step.as_str(), o.revision, o.actor.as_str())
+                    == (r.step.as_str(), r.revision, r.actor.as_str())
+        });
+        assert!(!twice, "an accept counted twice: {trail:?}");
+    }
+    for c in &t.checks {
+        let s = w.wf.step(&c.step).expect("a check names its step");
+        assert_eq!(s.kind, StepKind::Check, "{trail:?}");
+        assert_eq!(c.command, s.command, "{trail:?}");
+    }
     let producer = |n: u32| t.revisions.iter().find(|r| r.number == n);
     assert_eq!(kind(&t.owner), Some(ActorKind::Human), "{trail:?}");
     assert_eq!(kind(&t.approver), Some(ActorKind::Human), "{trail:?}");
@@ -1526,13 +2012,18 @@ fn seeds(w: &World, owner: &str, approver: &str) -> Vec<Task> {
             StepKind::Approve => w.attempt(&t, approver, &approve(&t)),
             _ if t.assignee().is_none() => {
                 let last = t.latest().map(|r| r.actor.clone());
-                let Some(to) = EVERYONE
+                let Some(next) = EVERYONE
                     .into_iter()
-                    .find(|id| s.admits(w.actor(id)) && last.as_deref() != Some(*id))
+                    .filter(|id| {
+                        s.admits(w.actor(id))
+                            && (s.kind == StepKind::Check || last.as_deref() != Some(*id))
+                    })
+                    .map(|to| w.attempt(&t, owner, &assign(to)))
+                    .find(Result::is_ok)
                 else {
                     break;
                 };
-                w.attempt(&t, owner, &assign(to))
+                next
             }
             StepKind::Produce => w.attempt(&t, t.assignee().unwrap(), &submit("seed")),
             StepKind::Review => {
@@ -1541,8 +2032,15 @@ fn seeds(w: &World, owner: &str, approver: &str) -> Vec<Task> {
                 } else {
                     accept(&t)
                 };
-                w.attempt(&t, t.assignee().unwrap(), &a)
+                // The holder, else (with a quorum) the first other reviewer who may accept.
+                let holder = t.assignee().unwrap().to_string();
+                let tried = std::iter::once(holder.as_str())
+                    .chain(EVERYONE)
+                    .map(|who| w.attempt(&t, who, &a))
+                    .find(Result::is_ok);
+                tried.unwrap_or_else(|| w.attempt(&t, &holder, &a))
             }
+            StepKind::Check => w.attempt(&t, t.assignee().unwrap(), &check_run(w, &t, Some(0))),
             StepKind::Define => unreachable!(),
         };
         match next {
@@ -1562,6 +2060,8 @@ struct Seen {
     approvals: usize,
     rejects: usize,
     reopens: usize,
+    checks: usize,
+    short_of_quorum: usize,
     refusals: std::collections::HashMap<Rule, usize>,
     /// Explored states by what `decide` and [`menu`] read of them, with the depth explored.
     explored: std::collections::HashMap<String, usize>,
@@ -1578,9 +2078,35 @@ fn future_key(w: &World, t: &Task) -> String {
         .iter()
         .map(|r| (r.actor.as_str(), r.digest.as_str()))
         .collect();
+    // Rules 13 and 14 read which revisions were accepted, and who accepted the latest where
+    // (a workflow without them reads neither: its states stay the same).
+    let governs =
+        w.wf.steps
+            .iter()
+            .any(|s| s.quorum() > 1 || !s.independent_of.is_empty());
+    if !governs {
+        return format!(
+            "{}|{}|{:?}|{}|{}|{holders:?}|{revs:?}",
+            t.workflow, t.owner, t.state, t.approver, t.step
+        );
+    }
+    let accepted: Vec<u32> = t
+        .revisions
+        .iter()
+        .filter(|r| {
+            t.reviews
+                .iter()
+                .any(|v| v.verdict == Verdict::Accept && v.digest == r.digest)
+                || t.decisions
+                    .iter()
+                    .any(|d| d.outcome == Outcome::Approve && d.digest == r.digest)
+        })
+        .map(|r| r.number)
+        .collect();
+    let quorum: Vec<Vec<&str>> = w.wf.steps.iter().map(|s| accepts(t, &s.name)).collect();
     format!(
-        "{}|{}|{:?}|{}|{}|{holders:?}|{revs:?}",
-        t.workflow, t.owner, t.state, t.approver, t.step
+        "{}|{}|{:?}|{}|{}|{}|{holders:?}|{revs:?}|{accepted:?}|{quorum:?}|{:?}",
+        t.workflow, t.owner, t.state, t.approver, t.step, t.created_by, t.entered_at
     )
 }
 
@@ -1595,9 +2121,10 @@ fn explore(w: &World, task: Task, depth: usize, trail: &mut Vec<String>, seen: &
         return;
     }
     seen.explored.insert(key, depth);
-    for (who, action) in menu(&task) {
+    for (who, action) in menu(w, &task) {
         match w.attempt(&task, who, &action) {
             Ok(next) => {
+                check_transition(w, &task, who, &action, &next);
                 crate::fixtures::replays(
                     &w.wf,
                     &w.actors,
@@ -1614,6 +2141,11 @@ fn explore(w: &World, task: Task, depth: usize, trail: &mut Vec<String>, seen: &
                     } => seen.approvals += 1,
                     Action::Decide { .. } => seen.rejects += 1,
                     Action::Reopen { .. } => seen.reopens += 1,
+                    Action::Check { .. } => seen.checks += 1,
+                    Action::Review {
+                        verdict: Verdict::Accept,
+                        ..
+                    } if next.step == task.step => seen.short_of_quorum += 1,
                     _ => {}
                 }
                 trail.push(format!("{who} {} @{}", action.name(), task.step));
@@ -1631,14 +2163,22 @@ fn explore(w: &World, task: Task, depth: usize, trail: &mut Vec<String>, seen: &
 fn search(depth: usize) -> Seen {
     let pairs = [(ALICE, ALICE), (ALICE, BOB), (CAROL, BOB)];
     let mut seen = Seen::default();
-    for wf in [
-        Workflow::default_workflow(),
-        short_workflow(),
-        double_review_workflow(),
-        human_writes_workflow(),
-    ] {
-        let w = World::with(wf);
-        for (owner, approver) in pairs {
+    // The short workflow with an approval independent of the operator: alice approves what
+    // her agent drafted only once bob refined it into a revision of his own.
+    let mut operator = short_workflow();
+    operator.name = "short-operator".into();
+    operator.steps[3].independent_of = vec![Relation::Operator];
+    let worlds = [
+        (World::with(Workflow::default_workflow()), &pairs[..]),
+        (World::with(short_workflow()), &pairs[..]),
+        (World::with(double_review_workflow()), &pairs[..]),
+        (World::with(human_writes_workflow()), &pairs[..]),
+        // Fewer owners for the new workflows: the owner's part is the handoffs, searched above.
+        (governed(), &[(ALICE, BOB)][..]),
+        (World::with(operator), &[(ALICE, ALICE)][..]),
+    ];
+    for (w, pairs) in worlds {
+        for &(owner, approver) in pairs {
             for seed in seeds(&w, owner, approver) {
                 explore(&w, seed, depth, &mut Vec::new(), &mut seen);
             }
@@ -1653,7 +2193,16 @@ fn no_sequence_of_accepted_actions_lets_an_ai_or_the_producer_approve() {
     // The search must actually reach the interesting places.
     assert!(seen.states > 10_000, "only {} states", seen.states);
     assert!(seen.approvals > 0 && seen.rejects > 0 && seen.reopens > 0);
+    assert!(
+        seen.checks > 0 && seen.short_of_quorum > 0,
+        "{} {}",
+        seen.checks,
+        seen.short_of_quorum
+    );
     for rule in [
+        Rule::Independence,
+        Rule::Quorum,
+        Rule::CheckGate,
         Rule::StepActor,
         Rule::Assignee,
         Rule::AiHumanDuty,

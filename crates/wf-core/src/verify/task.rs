@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::{first_difference, Check, Header, Problem};
 use crate::actor::{Actor, Actors};
-use crate::rules::{decide, Action, Output, Rule};
+use crate::rules::{decide, Action, CheckRun, Output, Rule};
 use crate::task::{Outcome, Task};
 use crate::trailer::{self, key};
 use crate::workflow::Workflow;
@@ -110,6 +110,16 @@ pub fn rebuild(name: &str, before: Option<&Task>, after: &Task) -> Result<Action
                 note: d.note.clone(),
             }
         }
+        "check" => {
+            let (b, a) = count(|t| t.checks.len());
+            let c = after.checks.last().filter(|_| grew(b, a));
+            let c = c.ok_or_else(|| missing("check"))?;
+            Action::Check {
+                revision: c.revision,
+                digest: c.digest.clone(),
+                run: CheckRun::of_check(c),
+            }
+        }
         "reopen" => {
             let (b, a) = count(|t| t.reopens.len());
             let r = after.reopens.last().filter(|_| grew(b, a));
@@ -199,10 +209,23 @@ pub fn replay_task(
     })?;
     let expected = decide(workflow, actors, prev.as_ref(), actor, &action, h.time)?;
     if expected.to_toml() != *after_text {
+        // Say so when the file moves the task where the action does not (a step skipped, a
+        // quorum counted from accepts that do not count).
+        let moved = if (&expected.step, expected.state) != (&next.step, next.state) {
+            format!(
+                ": the file puts it at step {} ({}), where the {name} leaves it at step {} ({})",
+                next.step,
+                state_word(next.state),
+                expected.step,
+                state_word(expected.state)
+            )
+        } else {
+            String::new()
+        };
         return Err(Problem::new(
             Check::Mismatch,
             format!(
-                "the change to {} is not the {name} its trailers describe",
+                "the change to {} is not the {name} its trailers describe{moved}",
                 Task::path(id)
             ),
         ));
@@ -226,6 +249,13 @@ pub fn replay_task(
         action: name.to_string(),
         task: expected,
     })
+}
+
+fn state_word(s: crate::task::TaskState) -> &'static str {
+    match s {
+        crate::task::TaskState::Open => "open",
+        crate::task::TaskState::Closed => "closed",
+    }
 }
 
 /// A revision `wf-run` recorded (one with a `run`) claims the digest of a prompt wf rendered
@@ -290,7 +320,8 @@ pub fn check_prompt(
 }
 
 /// The files under `tasks/<id>/`: `in/` holds the file inputs, written only by `new`; `out/`
-/// holds exactly the latest revision, written only when a revision is added; nothing else.
+/// holds exactly the latest revision, written only when a revision is added; `check/<step>.log`
+/// holds the output of the step's latest check, written only by that check; nothing else.
 fn check_task_dir(
     prev: Option<&Task>,
     next: &Task,
@@ -299,12 +330,12 @@ fn check_task_dir(
 ) -> Result<(), Problem> {
     let dir = Task::dir(&next.id);
     let scope = |m: String| Err(Problem::new(Check::Rule(Rule::TaskScope), m));
-    if let Some(p) = after
-        .dir
-        .keys()
-        .find(|p| !(p.starts_with("in/") || p.starts_with("out/")) || p.matches('/').count() != 1)
-    {
-        return scope(format!("{dir}{p} is not an input or an output file"));
+    if let Some(p) = after.dir.keys().find(|p| {
+        !["in/", "out/", "check/"].iter().any(|d| p.starts_with(d)) || p.matches('/').count() != 1
+    }) {
+        return scope(format!(
+            "{dir}{p} is not an input, an output or a check's output file"
+        ));
     }
     let part = |files: &TaskFiles, prefix: &str| -> BTreeMap<String, Blob> {
         files
@@ -330,11 +361,23 @@ fn check_task_dir(
             .dir
             .get(&format!("{part}/{name}"))
             .is_some_and(|old| old.oid == b.oid);
-        let recorded = prev
-            .and_then(Task::latest)
-            .filter(|_| part == "out" && kept)
-            .and_then(|r| r.artifacts.iter().find(|a| a.name == name))
-            .map(|a| (a.sha256.clone(), a.size));
+        let recorded = match part {
+            "out" => prev
+                .and_then(Task::latest)
+                .filter(|_| kept)
+                .and_then(|r| r.artifacts.iter().find(|a| a.name == name))
+                .map(|a| (a.sha256.clone(), a.size)),
+            // The previous check of the same step kept these bytes, verified when it was made.
+            _ => prev
+                .and_then(|t| {
+                    t.checks
+                        .iter()
+                        .rev()
+                        .find(|c| format!("{}.log", c.step) == name)
+                })
+                .filter(|_| kept)
+                .map(|c| (c.output_sha256.clone(), c.output_size)),
+        };
         recorded.ok_or_else(|| {
             Problem::new(
                 Check::Malformed,
@@ -366,6 +409,44 @@ fn check_task_dir(
         }
     } else if !same(&in_b, &in_a) {
         return scope(format!("{dir}in/ changes after the task was created"));
+    }
+    let (check_b, check_a) = (part(before, "check/"), part(after, "check/"));
+    let checked = next.checks.len() > prev.map_or(0, |t| t.checks.len());
+    match next.checks.last().filter(|_| checked) {
+        None if !same(&check_b, &check_a) => {
+            return scope(format!("{dir}check/ changes without a new check"));
+        }
+        None => {}
+        Some(c) => {
+            let log = format!("{}.log", c.step);
+            let mut others_a = check_a.clone();
+            let written = others_a.remove(&log);
+            let mut others_b = check_b.clone();
+            others_b.remove(&log);
+            if !same(&others_b, &others_a) {
+                return scope(format!(
+                    "{dir}check/ changes beside the output of step {}'s check",
+                    c.step
+                ));
+            }
+            let Some(blob) = written else {
+                return Err(Problem::new(
+                    Check::Mismatch,
+                    format!("{dir}{} is missing", crate::task::Check::log(&c.step)),
+                ));
+            };
+            let got = content("check", &log, &blob)?;
+            if got != (c.output_sha256.clone(), c.output_size) {
+                return Err(Problem::new(
+                    Check::Mismatch,
+                    format!(
+                        "{dir}{} is not the output the check records (sha256 {})",
+                        crate::task::Check::log(&c.step),
+                        &got.0[..12.min(got.0.len())]
+                    ),
+                ));
+            }
+        }
     }
     let (out_b, out_a) = (part(before, "out/"), part(after, "out/"));
     let produced = next.revisions.len() > prev.map_or(0, |t| t.revisions.len());

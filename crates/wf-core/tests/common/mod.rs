@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 
 use wf_core::actor::{Actor, ActorKind, Actors, AgentRun};
-use wf_core::workflow::{Performer, Step, StepKind, Workflow};
+use wf_core::workflow::{Performer, Relation, Step, StepKind, Workflow};
 
 /// `cases` cases, failing seeds kept in `regressions` (from the crate's folder, where cargo runs
 /// the tests) and replayed first on every later run. proptest's default, a file parallel to the
@@ -271,6 +271,50 @@ struct StepSeed {
     rework: Option<usize>,
     description: String,
     prompt: Option<String>,
+    governance: Governance,
+}
+
+/// The governance fields of a step, drawn; each is kept only where the step's kind allows it.
+#[derive(Clone, Debug)]
+struct Governance {
+    check: bool,
+    independent_of: Vec<Relation>,
+    quorum: Option<u32>,
+    due: Option<String>,
+    command: Vec<String>,
+    timeout: Option<u64>,
+}
+
+fn governance() -> impl Strategy<Value = Governance> {
+    let relation = prop::sample::subsequence(
+        vec![Relation::Operator, Relation::Requester, Relation::Producer],
+        0..=3,
+    )
+    .prop_shuffle();
+    let due = prop_oneof![
+        (1..=72u32).prop_map(|h| format!("{h}h")),
+        (1..=30u32).prop_map(|d| format!("{d}d")),
+    ];
+    (
+        prop::bool::weighted(0.25),
+        prop_oneof![2 => Just(vec![]), 1 => relation],
+        prop_oneof![2 => Just(None), 1 => (1..=3u32).prop_map(Some)],
+        prop::option::weighted(0.3, due),
+        (
+            prop::collection::vec(awkward().prop_map(|s| s.replace('\0', "")), 0..3),
+            prop::option::of(1..=86_400u64),
+        ),
+    )
+        .prop_map(
+            |(check, independent_of, quorum, due, (args, timeout))| Governance {
+                check,
+                independent_of,
+                quorum,
+                due,
+                command: std::iter::once("sh".to_string()).chain(args).collect(),
+                timeout,
+            },
+        )
 }
 
 fn step_seed(roles: BoxedStrategy<String>) -> impl Strategy<Value = StepSeed> {
@@ -283,23 +327,28 @@ fn step_seed(roles: BoxedStrategy<String>) -> impl Strategy<Value = StepSeed> {
             prop_oneof![3 => Just(String::new()), 1 => awkward()],
             prop::option::of(prompt()),
         ),
+        governance(),
     )
         .prop_map(
-            |((name, review, actor), roles, (revise, rework, description, prompt))| StepSeed {
-                name,
-                review,
-                actor,
-                roles,
-                revise,
-                rework,
-                description,
-                prompt,
+            |((name, review, actor), roles, (revise, rework, description, prompt), governance)| {
+                StepSeed {
+                    name,
+                    review,
+                    actor,
+                    roles,
+                    revise,
+                    rework,
+                    description,
+                    prompt,
+                    governance,
+                }
             },
         )
 }
 
-/// A valid workflow whose roles come from `roles`: define, one to five produce or review steps
-/// (the first a produce step), approve; reworks name earlier produce steps.
+/// A valid workflow whose roles come from `roles`: define, one to five produce, review or check
+/// steps (the first a produce step), approve; reworks name earlier produce steps; the
+/// governance fields where the kind allows them.
 pub fn workflow_with(roles: BoxedStrategy<String>) -> impl Strategy<Value = Workflow> {
     (
         name(),
@@ -310,10 +359,12 @@ pub fn workflow_with(roles: BoxedStrategy<String>) -> impl Strategy<Value = Work
             let last = seeds.len() - 1;
             let mut steps: Vec<Step> = Vec::new();
             for (i, s) in seeds.into_iter().enumerate() {
+                let g = &s.governance;
                 let kind = match i {
                     0 => StepKind::Define,
                     _ if i == last => StepKind::Approve,
                     1 => StepKind::Produce,
+                    _ if g.check => StepKind::Check,
                     _ if s.review => StepKind::Review,
                     _ => StepKind::Produce,
                 };
@@ -322,23 +373,43 @@ pub fn workflow_with(roles: BoxedStrategy<String>) -> impl Strategy<Value = Work
                     .filter(|t| t.kind == StepKind::Produce)
                     .map(|t| t.name.clone())
                     .collect();
-                let decides = matches!(kind, StepKind::Review | StepKind::Approve);
+                let decides =
+                    matches!(kind, StepKind::Review | StepKind::Check | StepKind::Approve);
+                let judges = matches!(kind, StepKind::Review | StepKind::Approve);
+                let revise = kind == StepKind::Review && s.revise;
+                let quorum = g
+                    .quorum
+                    .filter(|q| kind == StepKind::Review && (*q == 1 || !revise));
                 let taken: Vec<String> = steps.iter().map(|t| t.name.clone()).collect();
                 steps.push(Step {
                     name: unique(&s.name, &taken),
                     kind,
                     actor: match kind {
                         StepKind::Define | StepKind::Approve => Performer::Human,
+                        StepKind::Check => Performer::Ai,
                         _ => s.actor,
                     },
                     roles: s.roles,
-                    revise: kind == StepKind::Review && s.revise,
+                    revise,
                     rework: s
                         .rework
                         .filter(|_| decides)
                         .map(|r| produce[r % produce.len()].clone()),
                     description: s.description,
                     prompt: s.prompt.filter(|_| kind == StepKind::Produce),
+                    independent_of: if judges {
+                        g.independent_of.clone()
+                    } else {
+                        vec![]
+                    },
+                    quorum,
+                    due: g.due.clone().filter(|_| kind != StepKind::Define),
+                    command: if kind == StepKind::Check {
+                        g.command.clone()
+                    } else {
+                        vec![]
+                    },
+                    timeout: g.timeout.filter(|_| kind == StepKind::Check),
                 });
             }
             Workflow {

@@ -13,8 +13,8 @@ use crate::common::{actor_id, actors, awkward, mutated, name, one_line_text, wor
 use wf_core::actor::{ActorKind, Actors};
 use wf_core::policy::{self, Endorsement, Files, Policy, Proposal, ProposedFile};
 use wf_core::task::{
-    Artifact, Assignment, Decision, Input, Outcome, Reopen, Review, Revision, Run, RunInput, Task,
-    TaskState, Verdict,
+    Artifact, Assignment, Check, CheckOutcome, Decision, Input, Outcome, Reopen, Review, Revision,
+    Run, RunInput, Task, TaskState, Verdict,
 };
 use wf_core::time::Timestamp;
 use wf_core::trailer;
@@ -168,6 +168,42 @@ fn decision() -> impl Strategy<Value = Decision> {
         })
 }
 
+fn check() -> impl Strategy<Value = Check> {
+    (
+        (any::<u32>(), awkward(), awkward(), awkward(), any::<bool>()),
+        (
+            prop::collection::vec(awkward(), 0..3),
+            prop::option::of(any::<i32>()),
+            any::<bool>(),
+        ),
+        (awkward(), 0..=i64::MAX as u64, any::<bool>(), awkward()),
+    )
+        .prop_map(
+            |(
+                (revision, digest, step, actor, pass),
+                (command, exit_status, timed_out),
+                (output_sha256, output_size, truncated, at),
+            )| Check {
+                revision,
+                digest,
+                step,
+                actor,
+                outcome: if pass {
+                    CheckOutcome::Pass
+                } else {
+                    CheckOutcome::Fail
+                },
+                command,
+                exit_status,
+                timed_out,
+                output_sha256,
+                output_size,
+                truncated,
+                at,
+            },
+        )
+}
+
 fn reopen() -> impl Strategy<Value = Reopen> {
     (awkward(), awkward(), awkward()).prop_map(|(actor, at, note)| Reopen { actor, at, note })
 }
@@ -176,7 +212,13 @@ fn reopen() -> impl Strategy<Value = Reopen> {
 fn task() -> impl Strategy<Value = Task> {
     (
         (awkward(), awkward(), awkward(), any::<bool>(), awkward()),
-        (awkward(), awkward(), awkward(), awkward()),
+        (
+            awkward(),
+            awkward(),
+            awkward(),
+            awkward(),
+            prop::option::of(awkward()),
+        ),
         (
             prop::collection::vec(input(), 0..3),
             prop::collection::vec(assignment(), 0..3),
@@ -184,13 +226,14 @@ fn task() -> impl Strategy<Value = Task> {
             prop::collection::vec(review(), 0..3),
             prop::collection::vec(decision(), 0..3),
             prop::collection::vec(reopen(), 0..2),
+            prop::collection::vec(check(), 0..2),
         ),
     )
         .prop_map(
             |(
                 (id, title, workflow, closed, step),
-                (owner, approver, created_by, created_at),
-                (inputs, assignments, revisions, reviews, decisions, reopens),
+                (owner, approver, created_by, created_at, entered_at),
+                (inputs, assignments, revisions, reviews, decisions, reopens, checks),
             )| Task {
                 id,
                 title,
@@ -205,12 +248,14 @@ fn task() -> impl Strategy<Value = Task> {
                 approver,
                 created_by,
                 created_at,
+                entered_at,
                 inputs,
                 assignments,
                 revisions,
                 reviews,
                 decisions,
                 reopens,
+                checks,
             },
         )
 }

@@ -4,7 +4,9 @@
 //!
 //! After every allowed action: what was allowed is exactly what `spec/rules.md` allows (above
 //! all, a decision only by the designated approver, a human, who did not produce the revision
-//! decided on; a verdict of a human review step never by an AI or by the revision's producer),
+//! decided on; a verdict of a human review step never by an AI or by the revision's producer;
+//! no verdict or decision by anyone its step asks to be independent of; no review step moving
+//! on before its quorum; no check step passed but by a check of its command that exited 0),
 //! the task's invariants hold, its file round-trips, its commit message carries the trailers
 //! of the action, and the verifier replays the commit to the same task.
 
@@ -14,15 +16,15 @@ use crate::common::{awkward, name, workflow_with};
 use wf_core::actor::{Actor, ActorKind, Actors};
 use wf_core::digest::sha256_hex;
 use wf_core::fixtures::step;
-use wf_core::rules::{decide, holder, Action, Output, Refusal, Rule};
-use wf_core::task::{Artifact, Input, Outcome, Run, Task, TaskState, Verdict};
+use wf_core::rules::{decide, holder, Action, CheckRun, Output, Refusal, Rule};
+use wf_core::task::{Artifact, CheckOutcome, Input, Outcome, Run, Task, TaskState, Verdict};
 use wf_core::text::printable;
 use wf_core::time::Timestamp;
 use wf_core::trailer::{self, key as tk};
-use wf_core::workflow::{Performer, StepKind, Workflow};
+use wf_core::workflow::{Performer, Relation, Step, StepKind, Workflow};
 
 /// The roles the random workflows ask for and the actors hold.
-const ROLES: [&str; 4] = ["requester", "drafter", "reviewer", "optimizer"];
+const ROLES: [&str; 5] = ["requester", "drafter", "reviewer", "optimizer", "checker"];
 /// alice is always a human admin with every role; the others are drawn.
 const IDS: [&str; 6] = ["alice", "bob", "carol", "dave", "bot", "bot2"];
 const TASK_ID: &str = "T-3f9a2c";
@@ -66,29 +68,45 @@ fn fixed_workflows() -> Vec<Workflow> {
     ai_review.name = "ai-review".into();
     ai_review.steps[2].actor = Performer::Any;
     ai_review.steps[2].roles.push("drafter".into());
+    let governed = Workflow::parse(include_str!("../../../../spec/examples/governed.toml"))
+        .expect("the example workflow is valid");
     vec![
         Workflow::default_workflow(),
         short,
         double,
         human_writes,
         ai_review,
+        governed,
     ]
 }
 
-/// The default cast of `rules/tests.rs`, plus dave (no roles) and bot2 (an AI reviewer).
+/// The default cast of `rules/tests.rs`, plus dave (no roles) and bot2 (an AI reviewer, and
+/// the machine that runs checks).
 fn default_cast() -> Actors {
     use wf_core::fixtures::{ai, human};
     Actors {
         actors: vec![
             human(
                 "alice",
-                &["admin", "requester", "reviewer", "drafter", "optimizer"],
+                &[
+                    "admin",
+                    "requester",
+                    "reviewer",
+                    "drafter",
+                    "optimizer",
+                    "checker",
+                ],
             ),
             human("bob", &["reviewer"]),
             human("carol", &["reviewer", "requester"]),
             human("dave", &[]),
             ai("bot", &["drafter"], "alice", "stand-in"),
-            ai("bot2", &["reviewer", "optimizer"], "bob", "other model"),
+            ai(
+                "bot2",
+                &["reviewer", "optimizer", "checker"],
+                "bob",
+                "other model",
+            ),
         ],
     }
 }
@@ -104,7 +122,14 @@ fn random_cast() -> impl Strategy<Value = Actors> {
     prop::collection::vec(one, IDS.len() - 1).prop_map(|drawn| {
         let mut actors = vec![wf_core::fixtures::human(
             "alice",
-            &["admin", "requester", "drafter", "reviewer", "optimizer"],
+            &[
+                "admin",
+                "requester",
+                "drafter",
+                "reviewer",
+                "optimizer",
+                "checker",
+            ],
         )];
         for (id, (ai, roles, admin, model)) in IDS[1..].iter().zip(drawn) {
             let mut a = wf_core::fixtures::human(id, &roles);
@@ -127,7 +152,19 @@ fn world() -> impl Strategy<Value = World> {
         3 => workflow_with(prop::sample::select(ROLES.to_vec()).prop_map(String::from).boxed()),
     ];
     let cast = prop_oneof![1 => Just(default_cast()), 2 => random_cast()];
-    (wf, cast).prop_map(|(wf, actors)| World { wf, actors })
+    (wf, cast).prop_map(|(mut wf, actors)| {
+        // alice defines the tasks: an approval independent of the requester needs another
+        // human the approve step admits, or no task could be defined at all.
+        let approve = wf.steps.last_mut().expect("an approve step");
+        let another = actors
+            .actors
+            .iter()
+            .any(|a| a.id != "alice" && a.is_human() && approve.admits(a));
+        if !another {
+            approve.independent_of.retain(|r| *r != Relation::Requester);
+        }
+        World { wf, actors }
+    })
 }
 
 /// Who acts or is named: a registered actor, or a party of the task as it is now.
@@ -138,6 +175,8 @@ enum Who {
     Approver,
     Holder,
     Producer,
+    /// Who gave the latest review (to accept twice where a quorum counts each once).
+    LastReviewer,
     /// The n-th actor the current step admits.
     Admitted(usize),
 }
@@ -149,6 +188,7 @@ fn who() -> impl Strategy<Value = Who> {
         2 => Just(Who::Approver),
         3 => Just(Who::Holder),
         2 => Just(Who::Producer),
+        1 => Just(Who::LastReviewer),
         2 => any::<usize>().prop_map(Who::Admitted),
     ]
 }
@@ -275,6 +315,14 @@ enum Seed {
         who: Who,
         note: String,
     },
+    /// A check of the revision named, with the step's command (or another), ended as drawn.
+    Check {
+        who: Who,
+        target: Target,
+        exit: Option<i32>,
+        timed_out: bool,
+        other_command: bool,
+    },
     /// What the step expects, by whoever should do it: the owner hands the step over to an
     /// actor it admits, the holder submits or accepts, the approver decides, the owner reopens.
     /// Mixed with the random seeds, sequences get far enough to decide.
@@ -320,6 +368,20 @@ fn seed() -> impl Strategy<Value = Seed> {
             |(who, approve, target, note)| Seed::Decide { who, approve, target, note }
         ),
         1 => (who(), note()).prop_map(|(who, note)| Seed::Reopen { who, note }),
+        3 => (
+            prop_oneof![2 => Just(Who::Holder), 1 => who()],
+            target(),
+            prop_oneof![3 => Just(Some(0)), 1 => Just(Some(1)), 1 => Just(None)],
+            prop::bool::weighted(0.1),
+            prop::bool::weighted(0.3),
+        )
+            .prop_map(|(who, target, exit, timed_out, other_command)| Seed::Check {
+                who,
+                target,
+                exit,
+                timed_out,
+                other_command,
+            }),
         16 => (any::<usize>(), prop::bool::weighted(0.7), out_seed(), note()).prop_map(
             |(n, approve, out, note)| Seed::Progress { n, approve, out, note }
         ),
@@ -335,6 +397,7 @@ fn resolve<'w>(w: &'w World, t: Option<&Task>, who: Who) -> &'w Actor {
         (Who::Approver, Some(t)) => Some(t.approver.clone()),
         (Who::Holder, Some(t)) => holder(&w.wf, t).map(String::from),
         (Who::Producer, Some(t)) => t.latest().map(|r| r.actor.clone()),
+        (Who::LastReviewer, Some(t)) => t.reviews.last().map(|r| r.actor.clone()),
         (Who::Admitted(n), _) => {
             let step = t.and_then(|t| w.wf.step(&t.step)).unwrap_or(w.wf.define());
             let ok: Vec<&Actor> = all.iter().filter(|a| step.admits(a)).collect();
@@ -441,12 +504,53 @@ fn action<'w>(w: &'w World, t: Option<&Task>, seed: &Seed) -> (&'w Actor, Action
             )
         }
         Seed::Reopen { who, note } => (r(*who), Action::Reopen { note: note.clone() }),
+        Seed::Check {
+            who,
+            target,
+            exit,
+            timed_out,
+            other_command,
+        } => {
+            let t = t.expect("a task");
+            let (revision, digest) = named(t, *target);
+            let step = w.wf.step(&t.step).expect("the task's step exists");
+            let command = if *other_command {
+                vec!["true".to_string()]
+            } else {
+                step.command.clone()
+            };
+            (
+                r(*who),
+                check_action(revision, digest, command, *exit, *timed_out),
+            )
+        }
         Seed::Progress {
             n,
             approve,
             out,
             note,
         } => progress(w, t.expect("a task"), *n, *approve, out, note),
+    }
+}
+
+fn check_action(
+    revision: u32,
+    digest: String,
+    command: Vec<String>,
+    exit_status: Option<i32>,
+    timed_out: bool,
+) -> Action {
+    Action::Check {
+        revision,
+        digest,
+        run: CheckRun {
+            command,
+            exit_status,
+            timed_out,
+            output_sha256: sha256_hex(b"checked\n"),
+            output_size: 8,
+            truncated: false,
+        },
     }
 }
 
@@ -483,7 +587,24 @@ fn progress<'w>(
             return (owner, Action::Assign { to, note });
         }
     }
-    let doer = holder.map_or(owner, |h| w.actor(h));
+    let mut doer = holder.map_or(owner, |h| w.actor(h));
+    let given = wf_core::rules::accepts(t, &step.name);
+    if step.quorum() > 1 && !given.is_empty() && n % 5 == 1 {
+        // Now and then one who accepted already tries again (rule 14).
+        doer = w.actor(given[n % given.len()]);
+    } else if step.quorum() > 1 {
+        // Any reviewer the step admits: the n-th who may still accept.
+        let fit: Vec<&Actor> = w
+            .actors
+            .actors
+            .iter()
+            .filter(|a| step.admits(a) && Some(a.id.as_str()) != producer)
+            .filter(|a| !wf_core::rules::accepts(t, &step.name).contains(&a.id.as_str()))
+            .collect();
+        if !fit.is_empty() {
+            doer = fit[n % fit.len()];
+        }
+    }
     let mut good = out.clone();
     good.artifacts = vec![("p.md".into(), format!("{n} {}", t.revisions.len()), 9)];
     let (revision, digest) = named(t, Target::Latest);
@@ -500,6 +621,13 @@ fn progress<'w>(
             note: note.to_string(),
             revise: (step.revise && n.is_multiple_of(2)).then(|| good.output()),
         },
+        StepKind::Check => check_action(
+            revision,
+            digest,
+            step.command.clone(),
+            Some(if n.is_multiple_of(6) { 2 } else { 0 }),
+            false,
+        ),
         StepKind::Approve | StepKind::Define => Action::Decide {
             outcome: if approve {
                 Outcome::Approve
@@ -516,6 +644,60 @@ fn progress<'w>(
 
 fn has_text(note: &str) -> bool {
     !printable(note).trim().is_empty()
+}
+
+/// Rule 13's oracle, apart from `rules::dependence`: whether `who` is tied to the task's work
+/// as `rel` says, through the revisions since the last accepted one (the latest always counts).
+fn tied(w: &World, t: &Task, rel: Relation, who: &str) -> bool {
+    let accepted = |n: u32, d: &str| {
+        t.reviews
+            .iter()
+            .any(|r| r.verdict == Verdict::Accept && r.revision == n && r.digest == d)
+            || t.decisions
+                .iter()
+                .any(|x| x.outcome == Outcome::Approve && x.revision == n && x.digest == d)
+    };
+    let last = t.revisions.len();
+    let since: Vec<_> = t
+        .revisions
+        .iter()
+        .enumerate()
+        .rev()
+        .take_while(|(i, r)| i + 1 == last || !accepted(r.number, &r.digest))
+        .map(|(_, r)| r)
+        .collect();
+    match rel {
+        Relation::Requester => t.created_by == who,
+        Relation::Producer => since.iter().any(|r| r.actor == who),
+        Relation::Operator => since.iter().any(|r| {
+            w.actors
+                .get(&r.actor)
+                .is_some_and(|a| a.kind == ActorKind::Ai && a.operator.as_deref() == Some(who))
+        }),
+    }
+}
+
+/// Whether `who` is tied to the work in any way the step names.
+fn tied_any(w: &World, t: &Task, step: &Step, who: &str) -> bool {
+    step.independent_of.iter().any(|rel| tied(w, t, *rel, who))
+}
+
+/// The distinct actors who accepted revision `revision`/`digest` at `step`.
+fn accepted_by<'t>(t: &'t Task, step: &str, revision: u32, digest: &str) -> Vec<&'t str> {
+    let mut who: Vec<&str> = t
+        .reviews
+        .iter()
+        .filter(|r| {
+            r.verdict == Verdict::Accept
+                && r.step == step
+                && r.revision == revision
+                && r.digest == digest
+        })
+        .map(|r| r.actor.as_str())
+        .collect();
+    who.sort_unstable();
+    who.dedup();
+    who
 }
 
 /// What `spec/rules.md` says of an action that `decide` allowed, from the task before it.
@@ -573,6 +755,38 @@ fn allowed_as_the_rules_say(
             if step.kind == StepKind::Review && step.actor == Performer::Human {
                 prop_assert!(target.is_human(), "rule 3: an AI handed a human review");
             }
+            if matches!(step.kind, StepKind::Review | StepKind::Approve) {
+                prop_assert!(
+                    !tied_any(w, before, step, to),
+                    "rule 13: {} handed step {} it is tied to",
+                    to,
+                    step.name
+                );
+            }
+        }
+        Action::Check {
+            revision,
+            digest,
+            run,
+        } => {
+            prop_assert_eq!(step.kind, StepKind::Check, "rule 9");
+            prop_assert!(step.admits(actor), "rule 1");
+            prop_assert_eq!(holder, Some(actor.id.as_str()), "rule 2");
+            prop_assert!(
+                binds(*revision, digest),
+                "rule 6: check of a stale revision"
+            );
+            prop_assert_eq!(&run.command, &step.command, "rule 15");
+            let c = next.checks.last().unwrap();
+            let pass = run.exit_status == Some(0) && !run.timed_out;
+            prop_assert_eq!(c.outcome == CheckOutcome::Pass, pass);
+            let forward = w.wf.next(&step.name).map(|s| s.name.clone());
+            let back = w.wf.rework(&step.name).map(|s| s.name.clone());
+            prop_assert_eq!(
+                Some(next.step.clone()),
+                if pass { forward } else { back },
+                "pass moves on, fail goes back"
+            );
         }
         Action::Submit(_) => {
             prop_assert_eq!(step.kind, StepKind::Produce, "rule 9");
@@ -602,12 +816,36 @@ fn allowed_as_the_rules_say(
                     );
                 }
                 prop_assert!(step.admits(actor), "rule 1");
-                prop_assert_eq!(holder, Some(actor.id.as_str()), "rule 2");
+                if step.quorum() <= 1 {
+                    prop_assert_eq!(holder, Some(actor.id.as_str()), "rule 2");
+                }
                 prop_assert_ne!(
                     &latest.unwrap().actor,
                     &actor.id,
                     "rule 5: a verdict on one's own revision"
                 );
+                prop_assert!(
+                    !tied_any(w, before, step, &actor.id),
+                    "rule 13: {} gave a verdict at {} tied to the work",
+                    actor.id,
+                    step.name
+                );
+                if *verdict == Verdict::Accept {
+                    let had = accepted_by(before, &step.name, *revision, digest);
+                    prop_assert!(
+                        !had.contains(&actor.id.as_str()),
+                        "rule 14: an accept counted twice"
+                    );
+                    let now = accepted_by(next, &step.name, *revision, digest);
+                    let moved = next.step != before.step;
+                    prop_assert_eq!(
+                        moved,
+                        now.len() >= step.quorum() as usize,
+                        "the step moves exactly when its quorum is reached ({} of {})",
+                        now.len(),
+                        step.quorum()
+                    );
+                }
                 if revise.is_some() {
                     prop_assert!(
                         *verdict == Verdict::Accept && step.revise,
@@ -638,6 +876,11 @@ fn allowed_as_the_rules_say(
                 &latest.unwrap().actor,
                 &actor.id,
                 "rule 5: a decision on one's own revision"
+            );
+            prop_assert!(
+                !tied_any(w, before, step, &actor.id),
+                "rule 13: {} decided on work it is tied to",
+                actor.id
             );
             if *outcome == Outcome::Reject {
                 prop_assert!(has_text(note), "rule 12: a rejection needs a reason");
@@ -680,6 +923,7 @@ fn decision_refused_wrongly(
         && step.admits(actor)
         && latest.is_some_and(|l| l.number == *revision && l.digest == *digest)
         && latest.is_some_and(|l| l.actor != actor.id)
+        && !tied_any(w, before, step, &actor.id)
         && (*outcome == Outcome::Approve || has_text(note));
     prop_assert!(!all_pass, "the approver was refused: {}", r);
     Ok(())
@@ -726,6 +970,22 @@ fn task_invariants(w: &World, t: &Task) -> Result<(), TestCaseError> {
             prop_assert_eq!(r.reviewer, ActorKind::Human, "an AI gave a human review");
         }
     }
+    for c in &t.checks {
+        let step = w.wf.step(&c.step);
+        prop_assert!(step.is_some_and(|s| s.kind == StepKind::Check));
+        prop_assert_eq!(
+            &c.command,
+            &step.unwrap().command,
+            "a check of another command"
+        );
+        prop_assert_eq!(kind(&c.actor), Some(ActorKind::Ai), "a check by a human");
+    }
+    let due_here = w.wf.step(&t.step).is_some_and(|s| s.due.is_some());
+    prop_assert_eq!(
+        t.entered_at.is_some(),
+        due_here && t.state == TaskState::Open,
+        "entered_at is recorded exactly at an open task's step with a due date"
+    );
     for r in &t.reopens {
         prop_assert_eq!(&r.actor, &t.owner);
         prop_assert!(!r.note.trim().is_empty(), "a reopen without a reason");
@@ -769,16 +1029,19 @@ fn append_only(before: &Task, next: &Task) -> Result<(), TestCaseError> {
     prop_assert!(next.reviews.starts_with(&before.reviews));
     prop_assert!(next.decisions.starts_with(&before.decisions));
     prop_assert!(next.reopens.starts_with(&before.reopens));
+    prop_assert!(next.checks.starts_with(&before.checks));
     let grown = next.assignments.len()
         + next.revisions.len()
         + next.reviews.len()
         + next.decisions.len()
         + next.reopens.len()
+        + next.checks.len()
         - before.assignments.len()
         - before.revisions.len()
         - before.reviews.len()
         - before.decisions.len()
-        - before.reopens.len();
+        - before.reopens.len()
+        - before.checks.len();
     prop_assert!((1..=2).contains(&grown), "{} records appended", grown);
     Ok(())
 }
@@ -813,12 +1076,22 @@ fn founded(w: &World, seed: &Seed, at: Timestamp) -> Result<Task, TestCaseError>
             t
         }
         Err(_) => {
+            // alice for herself, or (when the approval is independent of the requester) with
+            // the first other human the approve step admits as approver.
             let alice = w.actor("alice");
+            let approve = w.wf.steps.last().expect("an approve step");
+            let approver = w
+                .actors
+                .actors
+                .iter()
+                .find(|a| a.is_human() && approve.admits(a) && a.id != "alice")
+                .filter(|_| approve.independent_of.contains(&Relation::Requester))
+                .map(|a| a.id.clone());
             let a = Action::Create {
                 id: TASK_ID.into(),
                 title: "t".into(),
                 owner: None,
-                approver: None,
+                approver,
                 inputs: vec![],
             };
             let t = decide(&w.wf, &w.actors, None, alice, &a, at);
@@ -838,6 +1111,9 @@ struct Reached {
     rejects: usize,
     reopens: usize,
     verdicts: usize,
+    checks: usize,
+    /// Accepts that left a quorum review step where it was.
+    short_of_quorum: usize,
     refusals: std::collections::BTreeSet<u8>,
 }
 
@@ -861,8 +1137,12 @@ fn run_sequence(w: &World, create: &Seed, seeds: &[Seed]) -> Result<Reached, Tes
                     Action::Decide { .. } => reached.rejects += 1,
                     Action::Reopen { .. } => reached.reopens += 1,
                     Action::Review { verdict, .. } if *verdict != Verdict::Comment => {
-                        reached.verdicts += 1
+                        reached.verdicts += 1;
+                        if *verdict == Verdict::Accept && next.step == t.step {
+                            reached.short_of_quorum += 1;
+                        }
                     }
+                    Action::Check { .. } => reached.checks += 1,
                     _ => {}
                 }
                 allowed_as_the_rules_say(w, &t, actor, &a, &next)?;
@@ -905,7 +1185,7 @@ fn random_sequences_reach_every_outcome_and_refusal() {
     let mut runner = TestRunner::deterministic();
     let strategy = (world(), create_seed(), prop::collection::vec(seed(), 1..40));
     let mut all = Reached::default();
-    for _ in 0..64 {
+    for _ in 0..128 {
         let (w, create, seeds) = strategy.new_tree(&mut runner).unwrap().current();
         let r = run_sequence(&w, &create, &seeds).unwrap();
         all.allowed += r.allowed;
@@ -913,6 +1193,8 @@ fn random_sequences_reach_every_outcome_and_refusal() {
         all.rejects += r.rejects;
         all.reopens += r.reopens;
         all.verdicts += r.verdicts;
+        all.checks += r.checks;
+        all.short_of_quorum += r.short_of_quorum;
         all.refusals.extend(r.refusals);
     }
     assert!(
@@ -920,9 +1202,10 @@ fn random_sequences_reach_every_outcome_and_refusal() {
         "{all:?}"
     );
     assert!(all.verdicts > 20, "{all:?}");
+    assert!(all.checks > 0 && all.short_of_quorum > 0, "{all:?}");
     assert_eq!(
         all.refusals,
-        [1, 2, 3, 4, 5, 6, 7, 9, 10, 12].into(),
+        [1, 2, 3, 4, 5, 6, 7, 9, 10, 12, 13, 14, 15].into(),
         "every rule decide applies refused something"
     );
 }

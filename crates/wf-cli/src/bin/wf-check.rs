@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    wf_cli::main("wf-check", wf_cli::check::run)
+}
