@@ -383,6 +383,11 @@ fn the_event_index_and_the_task_listing_change_no_answer() {
             q("wf-ls", &["-z"]),
             q("wf-ls", &["--assignee", BOT.0]),
             q("wf-ls", &["--state", "closed", "--json"]),
+            q(
+                "wf-ls",
+                &["--ndjson", "--fields", "id,step,holder,state,owner"],
+            ),
+            q("wf-ls", &["--json", "--fields", "id,latest_digest,due"]),
             q("wf-stats", &["--json"]),
             q("wf-stats", &[]),
             q("wf-log", &["--ndjson"]),
@@ -447,4 +452,58 @@ fn the_event_index_and_the_task_listing_change_no_answer() {
     s.git(&["reset", "-q", "--hard", "HEAD~1"]);
     assert_eq!(answers(), want, "after a reset");
     assert_eq!(fresh(), want);
+}
+
+/// `wf-ls --fields` keeps only the named keys of each task: the same values as the whole
+/// objects, whether they come from the task listing alone or from the task; an unknown key, or
+/// --fields without JSON, is a usage error.
+#[test]
+fn wf_ls_fields_projects_the_whole_objects() {
+    let s = Store::new();
+    timed_flow(&s);
+    s.ok("wf-new", &["--title", "Second"], "alice");
+    let whole: Vec<serde_json::Value> = s.query("wf-ls", &["--ndjson"]).lines().map(json).collect();
+    assert_eq!(whole.len(), 2);
+    for keys in [
+        "id,step,holder,state,step_kind,title,workflow,approver,owner,created_by,created_at",
+        "id,latest_digest,approved,revision",
+        "schema,id",
+    ] {
+        let got: Vec<serde_json::Value> = s
+            .query("wf-ls", &["--ndjson", "--fields", keys])
+            .lines()
+            .map(json)
+            .collect();
+        let want: Vec<serde_json::Value> = whole
+            .iter()
+            .map(|t| {
+                let m = t.as_object().unwrap();
+                let kept = m
+                    .iter()
+                    .filter(|(k, _)| keys.split(',').any(|n| n == k.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                serde_json::Value::Object(kept)
+            })
+            .collect();
+        assert_eq!(got, want, "--fields {keys}");
+        let doc = json(&s.query("wf-ls", &["--json", "--fields", keys]));
+        assert_eq!(
+            doc["tasks"].as_array().unwrap(),
+            &want,
+            "--json --fields {keys}"
+        );
+    }
+    let (code, err) = s
+        .call("wf-ls")
+        .args(["--json", "--fields", "id,nope"])
+        .refused();
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no key \"nope\"") && err.contains("latest_digest"),
+        "{err}"
+    );
+    let (code, err) = s.call("wf-ls").args(["--fields", "id"]).refused();
+    assert_eq!(code, 2);
+    assert!(err.contains("--ndjson"), "{err}");
 }

@@ -1,6 +1,7 @@
 //! `wf-ls`: the tasks, and the queues of who waits on what.
 
 use clap::Parser;
+use serde_json::json;
 use wf_core::due::lateness;
 use wf_core::rules::holder_of;
 use wf_core::stats::human_duration;
@@ -51,12 +52,24 @@ pub struct Args {
     /// Only open tasks past their step's due date, most late first.
     #[arg(long)]
     pub overdue: bool,
+    /// With --json or --ndjson: only these keys of each task, comma-separated (any key of
+    /// wf.task/1). id, title, state, step, step_kind, holder, workflow, approver, owner,
+    /// created_by and created_at come from the task listing without reading the task itself.
+    #[arg(long, value_delimiter = ',', value_name = "KEYS")]
+    pub fields: Vec<String>,
     #[command(flatten)]
     pub global: context::Global,
 }
 
 /// Run `wf-ls`.
 pub fn run(args: Args) -> Result<(), CliError> {
+    let fields = Fields::new(&args.fields)?;
+    if fields.is_some() && !(args.json || args.ndjson) {
+        return Err(CliError::usage(
+            "--fields selects keys of the JSON objects",
+            "add --json or --ndjson: wf-ls --ndjson --fields id,step,holder",
+        ));
+    }
     let store = args.global.store()?;
     let snap = Snapshot::head(&store)?;
     let now = context::now()?;
@@ -105,9 +118,12 @@ pub fn run(args: Args) -> Result<(), CliError> {
         } else {
             String::new()
         };
-        for (i, (row, w, ..)) in rows.iter().enumerate() {
-            let task = listing.task(&store, &snap, row)?;
-            let v = task_json(*w, &task, now);
+        for (i, (row, w, h, ..)) in rows.iter().enumerate() {
+            let v = match &fields {
+                Some(f) if f.from_row => f.row(row, *w, *h),
+                Some(f) => f.pick(task_json(*w, &listing.task(&store, &snap, row)?, now)),
+                None => task_json(*w, &listing.task(&store, &snap, row)?, now),
+            };
             if args.json {
                 pending.push_str(if i == 0 { "\n    " } else { ",\n    " });
                 pending.push_str(&nested(&v, 2));
@@ -151,4 +167,99 @@ pub fn run(args: Args) -> Result<(), CliError> {
         ));
     }
     print(&out)
+}
+
+/// The keys of `wf.task/1`, from its schema (`spec/schema/`), so that --fields knows the same
+/// keys the contract does.
+fn task_keys() -> Vec<String> {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../../spec/schema/wf.task.schema.json"))
+            .unwrap_or_default();
+    schema["properties"]
+        .as_object()
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The keys the task listing keeps a value for (`wf_store::listing::Row`).
+const ROW_KEYS: &[&str] = &[
+    "id",
+    "title",
+    "state",
+    "step",
+    "step_kind",
+    "holder",
+    "workflow",
+    "approver",
+    "owner",
+    "created_by",
+    "created_at",
+    "schema",
+];
+
+/// A --fields projection.
+struct Fields {
+    keys: Vec<String>,
+    /// Every key is one the listing keeps: no task is read.
+    from_row: bool,
+}
+
+impl Fields {
+    fn new(asked: &[String]) -> Result<Option<Fields>, CliError> {
+        if asked.is_empty() {
+            return Ok(None);
+        }
+        let known = task_keys();
+        let mut keys = Vec::new();
+        for k in asked.iter().map(|k| k.trim()) {
+            if !known.iter().any(|n| n == k) {
+                return Err(CliError::usage(
+                    format!("--fields: wf.task/1 has no key {k:?}"),
+                    format!("the keys: {}", known.join(", ")),
+                ));
+            }
+            if !keys.iter().any(|n| n == k) {
+                keys.push(k.to_string());
+            }
+        }
+        let from_row = keys.iter().all(|k| ROW_KEYS.contains(&k.as_str()));
+        Ok(Some(Fields { keys, from_row }))
+    }
+
+    /// The asked keys of a whole task's JSON.
+    fn pick(&self, mut v: serde_json::Value) -> serde_json::Value {
+        if let serde_json::Value::Object(m) = &mut v {
+            m.retain(|k, _| self.keys.iter().any(|n| n == k));
+        }
+        v
+    }
+
+    /// The asked keys, from the listing's row alone (as [`task_json`] gives them).
+    fn row(
+        &self,
+        row: &wf_store::listing::Row,
+        w: Option<&wf_core::Workflow>,
+        holder: Option<&str>,
+    ) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        for k in &self.keys {
+            let v = match k.as_str() {
+                "id" => json!(row.id),
+                "title" => json!(row.title),
+                "state" => json!(if row.closed { "closed" } else { "open" }),
+                "step" => json!(row.step),
+                "step_kind" => json!(w.and_then(|w| w.step(&row.step)).map(|s| s.kind.as_str())),
+                "holder" => json!(holder),
+                "workflow" => json!(row.workflow),
+                "approver" => json!(row.approver),
+                "owner" => json!(row.owner),
+                "created_by" => json!(row.created_by),
+                "created_at" => json!(row.created_at),
+                "schema" => json!("wf.task/1"),
+                _ => continue,
+            };
+            m.insert(k.clone(), v);
+        }
+        serde_json::Value::Object(m)
+    }
 }

@@ -48,6 +48,10 @@ pub struct Row {
     pub workflow: String,
     /// `approver`.
     pub approver: String,
+    /// `owner`.
+    pub owner: String,
+    /// `created_by`.
+    pub created_by: String,
     /// The current step's assignee ([`Task::assignee`]).
     pub assignee: Option<String>,
     /// `title`.
@@ -139,7 +143,8 @@ pub fn list(store: &Store, snap: &Snapshot) -> Result<Listing> {
 }
 
 // The file: the header; a line per task file,
-//   <blob> <id> <created_at> <open|closed> <step> <workflow> <approver> <assignee|-> <title> <json>
+//   <blob> <id> <created_at> <open|closed> <step> <workflow> <approver> <owner> <created_by>
+//   <+assignee|-> <title> <json>
 // separated by tabs, text fields escaped as in the event index (the JSON is compact, so it
 // holds no raw tab or line feed); a last line `end <count> <crc32 of all before it>`.
 
@@ -154,7 +159,13 @@ fn render(blob: Oid, task: &Task, out: &mut String) {
     } else {
         "open\t"
     });
-    for field in [&task.step, &task.workflow, &task.approver] {
+    for field in [
+        &task.step,
+        &task.workflow,
+        &task.approver,
+        &task.owner,
+        &task.created_by,
+    ] {
         escape(field, out);
         out.push('\t');
     }
@@ -195,7 +206,7 @@ fn load(text: String) -> Option<HashMap<Oid, String>> {
 fn parse_line(text: &str, start: usize) -> Option<Row> {
     let end = start + text[start..].find('\n')?;
     let line = &text[start..end];
-    let mut f = line.splitn(10, '\t');
+    let mut f = line.splitn(12, '\t');
     let blob = Oid::from_str(f.next()?).ok()?;
     let id = unescape(f.next()?)?;
     let created_at = unescape(f.next()?)?;
@@ -207,6 +218,8 @@ fn parse_line(text: &str, start: usize) -> Option<Row> {
     let step = unescape(f.next()?)?;
     let workflow = unescape(f.next()?)?;
     let approver = unescape(f.next()?)?;
+    let owner = unescape(f.next()?)?;
+    let created_by = unescape(f.next()?)?;
     let assignee = match f.next()? {
         "-" => None,
         a => Some(unescape(a.strip_prefix('+')?)?),
@@ -225,6 +238,8 @@ fn parse_line(text: &str, start: usize) -> Option<Row> {
         step,
         workflow,
         approver,
+        owner,
+        created_by,
         assignee,
         title,
         json: (json_start, end),
