@@ -370,6 +370,7 @@ fn the_event_index_and_the_task_listing_change_no_answer() {
     let files = [
         s.repo.join(".git/wf-event-index-1"),
         s.repo.join(".git/wf-task-list-1"),
+        s.repo.join(".git/wf-task-json-1"),
     ];
     let now = at(&s, 20 * H);
     let answers = || -> Vec<String> {

@@ -588,12 +588,10 @@ fn breaches(visits: &[Visit], tasks: &[TaskNow], now: i64) -> DueBreaches {
     let mut out = DueBreaches::default();
     let mut steps: BTreeMap<&str, (u64, u64, i64)> = BTreeMap::new();
     let mut holders: BTreeMap<Option<&str>, (u64, i64)> = BTreeMap::new();
+    // A map, not a search of every task per visit (quadratic on long histories).
+    let by_id: HashMap<&str, &TaskNow> = tasks.iter().map(|t| (t.id.as_str(), t)).collect();
     for v in visits {
-        let Some(due) = tasks
-            .iter()
-            .find(|t| t.id == v.task)
-            .and_then(|t| t.due.get(&v.step))
-        else {
+        let Some(due) = by_id.get(v.task).and_then(|t| t.due.get(&v.step)) else {
             continue;
         };
         let s = steps.entry(&v.step).or_default();

@@ -1,13 +1,17 @@
-//! The task listing, `<git-dir>/wf-task-list-1`: each task file read once, kept by its blob id,
-//! so that `wf-ls` and `wf-stats` read a list of rows instead of parsing every task file.
+//! The task listing, `<git-dir>/wf-task-list-1` and `<git-dir>/wf-task-json-1`: each task file
+//! read once, kept by its blob id, so that `wf-ls` and `wf-stats` read a list of rows instead of
+//! parsing every task file.
 //!
 //! It is only a cache (`spec/store.md`, "The task listing"): a task file's blob id names its
-//! bytes, and the row kept for it is what reading those bytes gave (the fields a listing shows,
-//! and the whole task as JSON for the tools that need it). The tree of the commit is still
-//! read, by the canonical reader, on every call: which tasks exist and which bytes each one
-//! holds come from git, never from the file. A file that is missing, cut short, changed or not
-//! written by this version of wf is rebuilt; one that cannot be written costs time only.
+//! bytes, and the row kept for it is what reading those bytes gave: the fields a listing shows
+//! (in the list file, small, read on every call) and the whole task as JSON (in the JSON file,
+//! read only by a tool that asks for a whole task). The tree of the commit is still read, by the
+//! canonical reader, on every call: which tasks exist and which bytes each one holds come from
+//! git, never from the files. Files that are missing, cut short, changed, out of step with each
+//! other or not written by this version of wf are rebuilt; files that cannot be written cost
+//! time only.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -23,7 +27,8 @@ use crate::snapshot::Snapshot;
 
 type Result<T> = std::result::Result<T, StoreError>;
 
-const FILE: &str = "wf-task-list-1";
+const LIST: &str = "wf-task-list-1";
+const JSON: &str = "wf-task-json-1";
 
 /// The header: the format and the version of wf that wrote it (a task file read by another
 /// version may read differently).
@@ -56,15 +61,20 @@ pub struct Row {
     pub assignee: Option<String>,
     /// `title`.
     pub title: String,
-    /// Where the task's JSON is in the text.
+    /// Where the task's JSON is in the JSON file.
     json: (usize, usize),
 }
 
 /// The tasks of a commit, ordered by `created_at` then id.
 #[derive(Debug)]
 pub struct Listing {
-    text: String,
     rows: Vec<Row>,
+    /// The JSON file as the list file describes it (its length and CRC-32).
+    json_file: PathBuf,
+    json_check: (usize, u32),
+    /// The JSON text: as just written, or read when first asked for (`None`: not the file the
+    /// list describes, so every task is read from git).
+    json: OnceCell<Option<String>>,
 }
 
 impl Listing {
@@ -75,101 +85,172 @@ impl Listing {
 
     /// The whole task of a row: the listing's copy, or (should it not read back) the file.
     pub fn task(&self, store: &Store, snap: &Snapshot, row: &Row) -> Result<Task> {
+        let json = self.json.get_or_init(|| {
+            let text = read_json(&self.json_file, self.json_check);
+            if text.is_none() {
+                // Out of step with the list: both are rebuilt by the next listing.
+                let _ = std::fs::remove_file(self.json_file.with_file_name(LIST));
+            }
+            text
+        });
         let (a, b) = row.json;
-        match serde_json::from_str(&self.text[a..b]) {
-            Ok(t) => Ok(t),
-            Err(_) => snap.task(store, &row.id),
+        match json.as_deref().and_then(|j| j.get(a..b)) {
+            Some(text) => match serde_json::from_str(text) {
+                Ok(t) => Ok(t),
+                Err(_) => snap.task(store, &row.id),
+            },
+            None => snap.task(store, &row.id),
         }
     }
 }
 
-fn path(store: &Store) -> PathBuf {
-    store.git().path().join(FILE)
+/// The JSON file, when it is the one of that length and CRC-32.
+fn read_json(file: &std::path::Path, (len, crc): (usize, u32)) -> Option<String> {
+    let text = String::from_utf8(std::fs::read(file).ok()?).ok()?;
+    (text.len() == len && crc32fast::hash(text.as_bytes()) == crc).then_some(text)
 }
 
 /// The tasks at `snap`, each file read once per version of its bytes.
 pub fn list(store: &Store, snap: &Snapshot) -> Result<Listing> {
     let files = store.task_files(snap.commit)?;
-    let file = path(store);
-    let cached = std::fs::read(&file)
+    let dir = store.git().path();
+    let (list_file, json_file) = (dir.join(LIST), dir.join(JSON));
+    let (old, index, json_check) = std::fs::read(&list_file)
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(load)
         .unwrap_or_default();
-    let mut text = header();
+    // Every task file's row read from the list as it is, when every one is there.
     let mut rows = Vec::with_capacity(files.len());
-    let mut changed = cached.len() != files.len();
-    for (id, blob) in files {
-        let row = match cached.get(&blob) {
-            Some(line) => {
-                let start = text.len();
-                text.push_str(line);
-                text.push('\n');
-                parse_line(&text, start)
+    if index.len() == files.len() {
+        for (id, blob) in &files {
+            match index.get(blob).and_then(|r| parse_line(&old, *r)) {
+                Some(row) => {
+                    check_id(&row, id)?;
+                    rows.push(row);
+                }
+                None => break,
             }
-            None => None,
-        };
-        let row = match row {
-            Some(r) => r,
-            None => {
-                changed = true;
-                let task = snap.task(store, &id)?;
-                let start = text.len();
-                render(blob, &task, &mut text);
-                parse_line(&text, start).ok_or_else(|| {
-                    StoreError::BadFile(Task::path(&id), "cannot be listed".into())
-                })?
-            }
-        };
-        // Two task files with the same bytes: the blob names one id, and the other file says
-        // an id that is not its own, as reading it would say.
-        if row.id != id {
-            return Err(StoreError::BadFile(
-                Task::path(&id),
-                format!("says its id is {}", row.id),
-            ));
         }
+    }
+    if rows.len() == files.len() {
+        rows.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
+        return Ok(Listing {
+            rows,
+            json_file,
+            json_check,
+            json: OnceCell::new(),
+        });
+    }
+    // Otherwise new files: the rows kept (with their JSON, when the JSON file is the one the
+    // list describes), the others read from git.
+    let old_json = read_json(&json_file, json_check);
+    rows.clear();
+    let mut text = header();
+    let mut json = String::new();
+    for (id, blob) in files {
+        let kept = index
+            .get(&blob)
+            .and_then(|r| parse_line(&old, *r))
+            .and_then(|row| {
+                let task_json = old_json.as_deref()?.get(row.json.0..row.json.1)?;
+                Some((row, task_json.to_string()))
+            });
+        let (row, task_json) = match kept {
+            Some(k) => k,
+            None => {
+                let task = snap.task(store, &id)?;
+                (
+                    row_of(blob, &task),
+                    serde_json::to_string(&task).unwrap_or_default(),
+                )
+            }
+        };
+        let start = text.len();
+        render(&row, json.len(), task_json.len(), &mut text);
+        json.push_str(&task_json);
+        json.push('\n');
+        let row = parse_line(&text, (start, text.len() - 1))
+            .ok_or_else(|| StoreError::BadFile(Task::path(&id), "cannot be listed".into()))?;
+        check_id(&row, &id)?;
         rows.push(row);
     }
+    let json_check = (json.len(), crc32fast::hash(json.as_bytes()));
+    let _ = writeln!(text, "json {} {:08x}", json_check.0, json_check.1);
     let crc = crc32fast::hash(text.as_bytes());
-    let body_end = text.len();
     let _ = writeln!(text, "end {} {crc:08x}", rows.len());
-    if changed {
-        let _ = crate::sync::write_atomic(&file, text.as_bytes());
+    // The JSON first: a list is never written before the JSON it describes.
+    if crate::sync::write_atomic(&json_file, json.as_bytes()).is_ok() {
+        let _ = crate::sync::write_atomic(&list_file, text.as_bytes());
     }
-    text.truncate(body_end);
     rows.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
-    Ok(Listing { text, rows })
+    let listing = Listing {
+        rows,
+        json_file,
+        json_check,
+        json: OnceCell::new(),
+    };
+    let _ = listing.json.set(Some(json));
+    Ok(listing)
 }
 
-// The file: the header; a line per task file,
-//   <blob> <id> <created_at> <open|closed> <step> <workflow> <approver> <owner> <created_by>
-//   <+assignee|-> <title> <json>
-// separated by tabs, text fields escaped as in the event index (the JSON is compact, so it
-// holds no raw tab or line feed); a last line `end <count> <crc32 of all before it>`.
+/// Refuse a row whose task says another id than its file's name, as reading the file would
+/// (two task files with the same bytes share a blob: one of them says an id not its own).
+fn check_id(row: &Row, id: &str) -> Result<()> {
+    if row.id != id {
+        return Err(StoreError::BadFile(
+            Task::path(id),
+            format!("says its id is {}", row.id),
+        ));
+    }
+    Ok(())
+}
 
-fn render(blob: Oid, task: &Task, out: &mut String) {
-    let _ = write!(out, "{blob}\t");
-    for field in [&task.id, &task.created_at] {
+// The list file: the header; a line per task file,
+//   <blob> <id> <created_at> <open|closed> <step> <workflow> <approver> <owner> <created_by>
+//   <+assignee|-> <title> <offset> <length>
+// separated by tabs, text fields escaped as in the event index, <offset> and <length> where the
+// task's compact JSON is in the JSON file; a line `json <length> <crc32>` of the JSON file; a
+// last line `end <count> <crc32 of all before it>`. The JSON file holds each task's compact
+// JSON, each followed by a line feed.
+
+/// The row of a task read from git.
+fn row_of(blob: Oid, task: &Task) -> Row {
+    Row {
+        blob,
+        id: task.id.clone(),
+        created_at: task.created_at.clone(),
+        closed: task.state == TaskState::Closed,
+        step: task.step.clone(),
+        workflow: task.workflow.clone(),
+        approver: task.approver.clone(),
+        owner: task.owner.clone(),
+        created_by: task.created_by.clone(),
+        assignee: task.assignee().map(str::to_string),
+        title: task.title.clone(),
+        json: (0, 0),
+    }
+}
+
+/// The line of a row whose JSON is `len` bytes at `at` of the JSON file.
+fn render(row: &Row, at: usize, len: usize, out: &mut String) {
+    let _ = write!(out, "{}\t", row.blob);
+    for field in [&row.id, &row.created_at] {
         escape(field, out);
         out.push('\t');
     }
-    out.push_str(if task.state == TaskState::Closed {
-        "closed\t"
-    } else {
-        "open\t"
-    });
+    out.push_str(if row.closed { "closed\t" } else { "open\t" });
     for field in [
-        &task.step,
-        &task.workflow,
-        &task.approver,
-        &task.owner,
-        &task.created_by,
+        &row.step,
+        &row.workflow,
+        &row.approver,
+        &row.owner,
+        &row.created_by,
     ] {
         escape(field, out);
         out.push('\t');
     }
-    match task.assignee() {
+    match &row.assignee {
         Some(a) => {
             out.push('+');
             escape(a, out);
@@ -177,14 +258,15 @@ fn render(blob: Oid, task: &Task, out: &mut String) {
         None => out.push('-'),
     }
     out.push('\t');
-    escape(&task.title, out);
-    out.push('\t');
-    out.push_str(&serde_json::to_string(task).unwrap_or_default());
-    out.push('\n');
+    escape(&row.title, out);
+    let _ = writeln!(out, "\t{at}\t{len}");
 }
 
-/// The lines of a whole, well-formed file by blob; `None` when it is not one.
-fn load(text: String) -> Option<HashMap<Oid, String>> {
+/// A whole, well-formed list file: its text, where each blob's line is, and the length and
+/// CRC-32 of the JSON file it describes; `None` when it is not one.
+type Loaded = (String, HashMap<Oid, (usize, usize)>, (usize, u32));
+
+fn load(text: String) -> Option<Loaded> {
     let trimmed = text.strip_suffix('\n')?;
     let footer_at = trimmed.rfind('\n')? + 1;
     let mut end = trimmed[footer_at..].strip_prefix("end ")?.split(' ');
@@ -193,20 +275,33 @@ fn load(text: String) -> Option<HashMap<Oid, String>> {
     if end.next().is_some() || crc32fast::hash(&text.as_bytes()[..footer_at]) != crc {
         return None;
     }
-    let body = text[..footer_at].strip_prefix(header().as_str())?;
-    let mut out = HashMap::with_capacity(count);
-    for line in body.lines() {
-        let blob = Oid::from_str(line.split('\t').next()?).ok()?;
-        out.insert(blob, line.to_string());
+    let json_at = trimmed[..footer_at - 1].rfind('\n')? + 1;
+    let mut j = trimmed[json_at..footer_at - 1]
+        .strip_prefix("json ")?
+        .split(' ');
+    let json_check = (
+        j.next()?.parse().ok()?,
+        u32::from_str_radix(j.next()?, 16).ok()?,
+    );
+    let head = header();
+    if !text.starts_with(&head) {
+        return None;
     }
-    (out.len() == count).then_some(out)
+    let mut index = HashMap::with_capacity(count);
+    let mut start = head.len();
+    while start < json_at {
+        let end = start + text[start..json_at].find('\n')?;
+        let blob = Oid::from_str(text[start..end].split('\t').next()?).ok()?;
+        index.insert(blob, (start, end));
+        start = end + 1;
+    }
+    (index.len() == count).then_some((text, index, json_check))
 }
 
-/// The row of the line starting at `start` of `text` (and ending with a line feed).
-fn parse_line(text: &str, start: usize) -> Option<Row> {
-    let end = start + text[start..].find('\n')?;
-    let line = &text[start..end];
-    let mut f = line.splitn(12, '\t');
+/// The row of the line at `start..end` of `text`.
+fn parse_line(text: &str, (start, end): (usize, usize)) -> Option<Row> {
+    let line = text.get(start..end)?;
+    let mut f = line.split('\t');
     let blob = Oid::from_str(f.next()?).ok()?;
     let id = unescape(f.next()?)?;
     let created_at = unescape(f.next()?)?;
@@ -225,11 +320,11 @@ fn parse_line(text: &str, start: usize) -> Option<Row> {
         a => Some(unescape(a.strip_prefix('+')?)?),
     };
     let title = unescape(f.next()?)?;
-    let json = f.next()?;
-    if !json.starts_with('{') || !json.ends_with('}') || json.contains('\t') {
+    let at: usize = f.next()?.parse().ok()?;
+    let len: usize = f.next()?.parse().ok()?;
+    if f.next().is_some() {
         return None;
     }
-    let json_start = end - json.len();
     Some(Row {
         blob,
         id,
@@ -242,6 +337,6 @@ fn parse_line(text: &str, start: usize) -> Option<Row> {
         created_by,
         assignee,
         title,
-        json: (json_start, end),
+        json: (at, at.checked_add(len)?),
     })
 }
