@@ -64,8 +64,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
 
 fn log(store: &Store, snap: &Snapshot, only: Option<String>, args: &Args) -> Result<(), CliError> {
     // One task's history comes from the task index (`spec/store.md`): a few commits read,
-    // whatever the length of the history. All tasks' history is a walk.
-    // All tasks' history comes from the event index: one file read once it is up to date.
+    // whatever the length of the history. All tasks' history comes from the event index: one
+    // file read once it is up to date.
     let actions;
     let events: Box<dyn Iterator<Item = Result<Option<Event>, CliError>>> = match &only {
         _ if args.superseded => {
@@ -109,16 +109,20 @@ fn log(store: &Store, snap: &Snapshot, only: Option<String>, args: &Args) -> Res
             continue;
         }
         if args.ndjson {
-            // Written in blocks: one write per line would be most of the work.
+            // Written in blocks (as the lines below): one write per line would be most of the
+            // work.
             e.ndjson_line(&mut pending)?;
             if pending.len() >= 1 << 16 {
                 print(&std::mem::take(&mut pending))?;
             }
             continue;
         }
-        print(&line(&e, color))?;
+        pending.push_str(&line(&e, color));
         if args.patch {
-            print(&patch(store, Oid::from_str(&e.commit)?)?)?;
+            pending.push_str(&patch(store, Oid::from_str(&e.commit)?)?);
+        }
+        if pending.len() >= 1 << 16 {
+            print(&std::mem::take(&mut pending))?;
         }
     }
     print(&pending)?;
