@@ -22,6 +22,7 @@ use git2::{ErrorCode, Oid, Repository, Sort};
 use rayon::prelude::*;
 use wf_core::trailer::{self, key};
 
+use crate::cachefile::{self, escape, unescape};
 use crate::sign::{self, SigStatus};
 
 const HEADER: &str = "wf-event-index 1 ";
@@ -147,8 +148,7 @@ fn finish(tip: Oid, body: String, slots: Vec<Slot>) -> Actions {
     let shift = header.len();
     let mut text = header;
     text.push_str(&body);
-    let crc = crc32fast::hash(text.as_bytes());
-    text.push_str(&format!("end {} {crc:08x}\n", slots.len()));
+    cachefile::seal(&mut text, slots.len());
     let mut order: Vec<Slot> = slots
         .into_iter()
         .filter(|s| s.action)
@@ -352,14 +352,7 @@ fn render_line(commit: Oid, generation: u32, fact: Option<&Fact>, out: &mut Stri
 /// The tip, the body (the lines between header and footer) and its slots, offsets into the
 /// body; `None` when the text is not a whole, well-formed index.
 fn load(text: String) -> Option<(Oid, String, Vec<Slot>)> {
-    let trimmed = text.strip_suffix('\n')?;
-    let footer_at = trimmed.rfind('\n')? + 1;
-    let mut end = trimmed[footer_at..].strip_prefix("end ")?.split(' ');
-    let count: usize = end.next()?.parse().ok()?;
-    let crc = u32::from_str_radix(end.next()?, 16).ok()?;
-    if end.next().is_some() || crc32fast::hash(&text.as_bytes()[..footer_at]) != crc {
-        return None;
-    }
+    let (footer_at, count) = cachefile::checked(&text)?;
     let header_end = text.find('\n')? + 1;
     let tip = Oid::from_str(text[..header_end - 1].strip_prefix(HEADER)?).ok()?;
     let body = text[header_end.min(footer_at)..footer_at].to_string();
@@ -451,42 +444,6 @@ fn parse_action(line: &str) -> Option<Fact> {
         trailers,
         signature,
     })
-}
-
-/// Escape `\\`, tab, line feed and carriage return (the index files' text fields).
-pub(crate) fn escape(s: &str, out: &mut String) {
-    for ch in s.chars() {
-        match ch {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
-        }
-    }
-}
-
-/// Undo [`escape`]; `None` for an escape it never writes.
-pub(crate) fn unescape(s: &str) -> Option<String> {
-    if !s.contains('\\') {
-        return Some(s.to_string());
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        out.push(match chars.next()? {
-            '\\' => '\\',
-            't' => '\t',
-            'n' => '\n',
-            'r' => '\r',
-            _ => return None,
-        });
-    }
-    Some(out)
 }
 
 #[cfg(test)]

@@ -20,8 +20,8 @@ use git2::Oid;
 use wf_core::task::TaskState;
 use wf_core::Task;
 
+use crate::cachefile::{self, escape, unescape};
 use crate::error::StoreError;
-use crate::history::{escape, unescape};
 use crate::repo::Store;
 use crate::snapshot::Snapshot;
 
@@ -177,8 +177,7 @@ pub fn list(store: &Store, snap: &Snapshot) -> Result<Listing> {
     }
     let json_check = (json.len(), crc32fast::hash(json.as_bytes()));
     let _ = writeln!(text, "json {} {:08x}", json_check.0, json_check.1);
-    let crc = crc32fast::hash(text.as_bytes());
-    let _ = writeln!(text, "end {} {crc:08x}", rows.len());
+    cachefile::seal(&mut text, rows.len());
     // The JSON first: a list is never written before the JSON it describes.
     if crate::sync::write_atomic(&json_file, json.as_bytes()).is_ok() {
         let _ = crate::sync::write_atomic(&list_file, text.as_bytes());
@@ -267,14 +266,8 @@ fn render(row: &Row, at: usize, len: usize, out: &mut String) {
 type Loaded = (String, HashMap<Oid, (usize, usize)>, (usize, u32));
 
 fn load(text: String) -> Option<Loaded> {
-    let trimmed = text.strip_suffix('\n')?;
-    let footer_at = trimmed.rfind('\n')? + 1;
-    let mut end = trimmed[footer_at..].strip_prefix("end ")?.split(' ');
-    let count: usize = end.next()?.parse().ok()?;
-    let crc = u32::from_str_radix(end.next()?, 16).ok()?;
-    if end.next().is_some() || crc32fast::hash(&text.as_bytes()[..footer_at]) != crc {
-        return None;
-    }
+    let (footer_at, count) = cachefile::checked(&text)?;
+    let trimmed = &text[..text.len() - 1];
     let json_at = trimmed[..footer_at - 1].rfind('\n')? + 1;
     let mut j = trimmed[json_at..footer_at - 1]
         .strip_prefix("json ")?
