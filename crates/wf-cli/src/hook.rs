@@ -270,7 +270,7 @@ fn judge(
             }
             (Some(old), Some(new)) if guarded && old != new => {
                 let ff = match repo.find_commit(old) {
-                    Ok(_) => wf_store::history::descends_from(repo, new, old).unwrap_or(false),
+                    Ok(_) => wf_store::repo::descends_from(repo, new, old).unwrap_or(false),
                     Err(_) if !old_known => {
                         refused.push(format!(
                             "{}: the remote has commits this clone lacks; fetch and rebase first",

@@ -99,10 +99,13 @@ pub fn run(args: Args) -> Result<(), CliError> {
         let outcome = match upstream {
             None => Plan::Publish(local, publish::as_is(&store, None, local)?),
             Some(u) if u == local => Plan::UpToDate,
-            Some(u) if store.git().graph_descendant_of(u, local)? => Plan::FastForward(u),
+            Some(u) if wf_store::repo::descends_from(store.git(), u, local)? => {
+                Plan::FastForward(u)
+            }
             // Already on top of the upstream, and every commit verifies: publish as is.
             Some(u)
-                if store.git().graph_descendant_of(local, u)? && verifies(&store, u, local)? =>
+                if wf_store::repo::descends_from(store.git(), local, u)?
+                    && verifies(&store, u, local)? =>
             {
                 Plan::Publish(local, publish::as_is(&store, Some(u), local)?)
             }

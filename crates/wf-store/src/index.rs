@@ -25,7 +25,7 @@ pub fn commits_of(repo: &Repository, tip: Oid, task: &str) -> Result<Vec<Oid>, g
     let old = std::fs::read_to_string(&file).unwrap_or_default();
     let (text, changed) = match indexed_tip(&old) {
         Some(t) if t == tip => (old, false),
-        Some(t) if crate::history::descends_from(repo, tip, t).unwrap_or(false) => {
+        Some(t) if crate::repo::descends_from(repo, tip, t).unwrap_or(false) => {
             let body = old.split_once('\n').map_or("", |(_, b)| b);
             let mut text = format!("{HEADER}{tip}\n{body}");
             append(repo, tip, Some(t), &mut text)?;

@@ -166,12 +166,13 @@ pub fn list(store: &Store, snap: &Snapshot) -> Result<Listing> {
                 )
             }
         };
-        let start = text.len();
-        render(&row, json.len(), task_json.len(), &mut text);
+        let row = Row {
+            json: (json.len(), json.len() + task_json.len()),
+            ..row
+        };
+        render(&row, &mut text);
         json.push_str(&task_json);
         json.push('\n');
-        let row = parse_line(&text, (start, text.len() - 1))
-            .ok_or_else(|| StoreError::BadFile(Task::path(&id), "cannot be listed".into()))?;
         check_id(&row, &id)?;
         rows.push(row);
     }
@@ -231,8 +232,8 @@ fn row_of(blob: Oid, task: &Task) -> Row {
     }
 }
 
-/// The line of a row whose JSON is `len` bytes at `at` of the JSON file.
-fn render(row: &Row, at: usize, len: usize, out: &mut String) {
+/// The line of a row.
+fn render(row: &Row, out: &mut String) {
     let _ = write!(out, "{}\t", row.blob);
     for field in [&row.id, &row.created_at] {
         escape(field, out);
@@ -258,7 +259,8 @@ fn render(row: &Row, at: usize, len: usize, out: &mut String) {
     }
     out.push('\t');
     escape(&row.title, out);
-    let _ = writeln!(out, "\t{at}\t{len}");
+    let (at, end) = row.json;
+    let _ = writeln!(out, "\t{at}\t{}", end - at);
 }
 
 /// A whole, well-formed list file: its text, where each blob's line is, and the length and

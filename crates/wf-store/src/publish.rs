@@ -34,7 +34,7 @@ fn landed(store: &Store, c: Oid, upstream: Oid) -> Result<Option<Oid>> {
     let Ok(up) = store.git().refname_to_id(&format!("{PUBLISHED}{c}")) else {
         return Ok(None);
     };
-    let there = up == upstream || store.git().graph_descendant_of(upstream, up)?;
+    let there = up == upstream || crate::repo::descends_from(store.git(), upstream, up)?;
     Ok(there.then_some(up))
 }
 

@@ -236,7 +236,7 @@ impl Store {
             return Ok(true);
         }
         // A commit that was never written is no ancestor of anything.
-        Ok(self.git().graph_descendant_of(tip, j.new).unwrap_or(false))
+        Ok(crate::repo::descends_from(self.git(), tip, j.new).unwrap_or(false))
     }
 
     fn sync_journal(&self, j: &Journal, apply: bool) -> Result<SyncReport> {
