@@ -353,9 +353,14 @@ impl Store {
 
     /// The SHA256 fingerprint of an actor's key, as `ssh-keygen -l` prints it.
     pub fn fingerprint(&self, name: &str) -> String {
+        self.fingerprint_of(&self.pubkey(name))
+    }
+
+    /// The SHA256 fingerprint of a public key file, as `ssh-keygen -l` prints it.
+    pub fn fingerprint_of(&self, pubkey: &str) -> String {
         let out = self
             .command("ssh-keygen")
-            .args(["-l", "-f", &self.pubkey(name)])
+            .args(["-l", "-f", pubkey])
             .output()
             .unwrap();
         assert!(out.status.success());
