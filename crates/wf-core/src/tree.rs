@@ -14,7 +14,6 @@
 //! The verifier and every tool read through this one check (`wf_store::tree`), so what a
 //! reviewer is shown is what the verifier judged.
 
-use std::collections::HashMap;
 use std::fmt;
 
 use unicode_normalization::UnicodeNormalization;
@@ -254,38 +253,9 @@ pub fn check(entries: &[Entry], area: Area) -> Result<(), String> {
         }
     }
     // Sorted, a file `a` and a folder `a` need not be neighbours (`a`, `a.b`, `a/`); under
-    // wf's folders a name may not repeat in another case either. Names are compared by a hash
-    // of their (case-folded) bytes first, and only equal hashes by their bytes.
-    let fold = area == Area::Wf;
-    let key = |n: &[u8]| -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        for b in n {
-            (if fold { b.to_ascii_lowercase() } else { *b }).hash(&mut h);
-        }
-        h.finish()
-    };
-    let same = |a: &[u8], b: &[u8]| {
-        if fold {
-            a.eq_ignore_ascii_case(b)
-        } else {
-            a == b
-        }
-    };
-    let mut seen: std::collections::HashMap<u64, usize> = HashMap::with_capacity(entries.len());
-    for (i, e) in entries.iter().enumerate() {
-        match seen.entry(key(&e.name)) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(i);
-            }
-            std::collections::hash_map::Entry::Occupied(o) => {
-                let collides = same(&entries[*o.get()].name, &e.name)
-                    || entries[..i].iter().any(|x| same(&x.name, &e.name));
-                if collides {
-                    return Err(format!("{} appears twice", quote(&e.name)));
-                }
-            }
-        }
+    // wf's folders a name may not repeat in another case either.
+    if let Some(i) = first_repeat(entries, area == Area::Wf) {
+        return Err(format!("{} appears twice", quote(&entries[i].name)));
     }
     match area {
         Area::Other => Ok(()),
@@ -329,6 +299,78 @@ pub fn check(entries: &[Entry], area: Area) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// The index of the first entry (in tree order) whose name an earlier entry already has,
+/// compared without regard to ASCII case when `fold`. Names are grouped by a hash of their
+/// (folded) bytes, and only names with equal hashes are compared; within such a group they are
+/// sorted, so even a tree built to make every hash collide costs `n log n`, never `n²`.
+fn first_repeat(entries: &[Entry], fold: bool) -> Option<usize> {
+    let folded = |b: u8| if fold { b.to_ascii_lowercase() } else { b };
+    // FNV-1a: a hash only groups names here, a collision is never taken for a repeat.
+    let hash = |n: &[u8]| {
+        n.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(folded(*b))).wrapping_mul(0x0100_0000_01b3)
+        })
+    };
+    let cmp = |a: usize, b: usize| {
+        let (x, y) = (&entries[a].name, &entries[b].name);
+        x.iter()
+            .map(|b| folded(*b))
+            .cmp(y.iter().map(|b| folded(*b)))
+            .then(a.cmp(&b))
+    };
+    let mut keys: Vec<(u64, usize)> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (hash(&e.name), i))
+        .collect();
+    keys.sort_unstable();
+    let mut first: Option<usize> = None;
+    let mut run: Vec<usize> = Vec::new();
+    for group in keys.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+        run.clear();
+        run.extend(group.iter().map(|k| k.1));
+        run.sort_unstable_by(|a, b| cmp(*a, *b));
+        // Equal names are neighbours now, the earliest first: the second of each is the first
+        // entry that repeats an earlier one.
+        for same in run.chunk_by(|a, b| names_equal(&entries[*a].name, &entries[*b].name, fold)) {
+            if let Some(second) = same.get(1) {
+                first = Some(first.map_or(*second, |f| f.min(*second)));
+            }
+        }
+    }
+    first
+}
+
+fn names_equal(a: &[u8], b: &[u8], fold: bool) -> bool {
+    if fold {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a == b
+    }
+}
+
+/// The entry named `name` in checked entries (in git's order, each name once): found by
+/// bisection, the name looked for both as a file and as a folder.
+pub fn find<'a>(entries: &'a [Entry], name: &[u8]) -> Option<&'a Entry> {
+    [false, true].into_iter().find_map(|tree| {
+        entries
+            .binary_search_by(|e| order_against(e, name, tree))
+            .ok()
+            .map(|i| &entries[i])
+    })
+}
+
+/// [`git_order`] of an entry against a name that is a folder (`tree`) or not.
+fn order_against(e: &Entry, name: &[u8], tree: bool) -> std::cmp::Ordering {
+    let x = &e.name;
+    let n = x.len().min(name.len());
+    x[..n].cmp(&name[..n]).then_with(|| {
+        let a = x.get(n).copied().or(e.is_tree().then_some(b'/'));
+        let b = name.get(n).copied().or(tree.then_some(b'/'));
+        a.cmp(&b)
+    })
 }
 
 /// A name git never writes into a tree: empty, with `/`, `.`, `..`, or `.git` in any
@@ -608,5 +650,60 @@ mod tests {
         assert!(parse_entries(b"100644 a").is_err());
         assert!(parse_entries(b"100644").is_err());
         assert_eq!(parse_entries(b"").unwrap(), vec![]);
+    }
+
+    /// The first entry that repeats an earlier name, by the definition: the smallest `i` with
+    /// some `j < i` of the same (folded) name.
+    fn first_repeat_naive(entries: &[Entry], fold: bool) -> Option<usize> {
+        (0..entries.len()).find(|&i| {
+            entries[..i]
+                .iter()
+                .any(|x| names_equal(&x.name, &entries[i].name, fold))
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn repeats_are_found_as_the_definition_says(
+            names in proptest::collection::vec("[aAbB.]{0,3}", 0..24),
+            trees in proptest::collection::vec(proptest::bool::ANY, 24),
+            fold in proptest::bool::ANY,
+        ) {
+            let entries: Vec<Entry> = names
+                .iter()
+                .zip(&trees)
+                .map(|(n, t)| e(n, if *t { Mode::Tree } else { Mode::File }))
+                .collect();
+            proptest::prop_assert_eq!(first_repeat(&entries, fold), first_repeat_naive(&entries, fold));
+        }
+
+        #[test]
+        fn find_agrees_with_a_scan_in_checked_trees(
+            names in proptest::collection::btree_set("[a-c.-]{1,3}", 0..24),
+            trees in proptest::collection::vec(proptest::bool::ANY, 24),
+            probe in "[a-c.-]{1,3}",
+        ) {
+            let mut entries: Vec<Entry> = names
+                .iter()
+                .zip(&trees)
+                .map(|(n, t)| e(n, if *t { Mode::Tree } else { Mode::File }))
+                .collect();
+            entries.sort_by(git_order);
+            proptest::prop_assume!(check(&entries, Area::Other).is_ok());
+            let scanned = entries.iter().find(|x| x.name == probe.as_bytes());
+            proptest::prop_assert_eq!(find(&entries, probe.as_bytes()), scanned);
+        }
+    }
+
+    #[test]
+    fn a_repeat_in_another_case_is_found_among_many_names() {
+        let entries: Vec<Entry> = (0..20_000)
+            .map(|i| e(&format!("n{i:05}"), Mode::File))
+            .collect();
+        assert_eq!(first_repeat(&entries, true), None);
+        let mut twice = entries.clone();
+        twice.push(e("N19999", Mode::Tree));
+        assert_eq!(first_repeat(&twice, true), Some(20_000));
+        assert_eq!(first_repeat(&twice, false), None);
     }
 }

@@ -160,7 +160,7 @@ impl<'r> Reader<'r> {
         let mut at = String::new();
         let mut parts = path.split('/').filter(|p| !p.is_empty()).peekable();
         while let Some(part) = parts.next() {
-            let Some(e) = tree.iter().find(|e| e.name == part.as_bytes()).cloned() else {
+            let Some(e) = wf_core::tree::find(&tree, part.as_bytes()).cloned() else {
                 return Ok(None);
             };
             if parts.peek().is_none() {
