@@ -589,6 +589,18 @@ fn due_dates_say_how_late_and_wf_stats_counts_breaches_and_times_going_backwards
     assert_eq!(due["overdue"], true);
     assert_eq!(due["measured_from"], "entered_at");
     assert_eq!(due["due_at"], "2026-11-25T06:00:00Z");
+    // Measured at each call: a task with a due date is never answered from the kept views.
+    for (secs, late) in [(26 * H, 2 * H), (27 * H, 3 * H), (26 * H, 2 * H)] {
+        for args in [&["--json"][..], &["--ndjson"][..]] {
+            let out = query("wf-ls", args, secs);
+            let v: Vec<serde_json::Value> = match args[0] {
+                "--json" => json(&out)["tasks"].as_array().unwrap().clone(),
+                _ => out.lines().map(json).collect(),
+            };
+            let t = v.iter().find(|t| t["id"] == id.as_str()).unwrap();
+            assert_eq!(t["due"]["late_seconds"], late, "{args:?} at {secs}");
+        }
+    }
     let text = query("wf-show", &[&id], 25 * H);
     assert!(
         text.contains("\ndue       24h at step draft: entered 2026-11-24T06:00:00Z, due 2026-11-25T06:00:00Z (1h00m late)\n"),

@@ -1,6 +1,10 @@
 //! `wf-ls`: the tasks, and the queues of who waits on what.
 
+use std::collections::HashMap;
+
 use clap::Parser;
+use git2::Oid;
+use rayon::prelude::*;
 use serde_json::json;
 use wf_core::due::lateness;
 use wf_core::rules::holder_of;
@@ -9,7 +13,7 @@ use wf_core::text::visible;
 
 use crate::context;
 use crate::error::CliError;
-use crate::output::{color_stdout, nested, nul_ids, paint, print, Color};
+use crate::output::{color_stdout, nested, nested_from_compact, nul_ids, paint, print, Color};
 use crate::task_json::task_json;
 use wf_store::Snapshot;
 
@@ -118,23 +122,100 @@ pub fn run(args: Args) -> Result<(), CliError> {
         } else {
             String::new()
         };
-        for (i, (row, w, h, ..)) in rows.iter().enumerate() {
-            let v = match &fields {
-                Some(f) if f.from_row => f.row(row, *w, *h),
-                Some(f) => f.pick(task_json(*w, &listing.task(&store, &snap, row)?, now)),
-                None => task_json(*w, &listing.task(&store, &snap, row)?, now),
+        // Each task's object is kept as compact text by its file's blob (`wf-task-view-1`),
+        // unless it has a due date: that part is measured at `now`.
+        let mut views = wf_store::listing::Views::open(&store, &views_key(&snap));
+        // The objects not kept yet, made on all cores from the listing's copies of the tasks.
+        let wanted = !fields.as_ref().is_some_and(|f| f.from_row);
+        let mut todo = Vec::new();
+        for (row, w, ..) in rows.iter().filter(|_| wanted) {
+            if views.get(row.blob).is_none() {
+                let task = match listing.task_text(row) {
+                    Some(text) => Err(text),
+                    None => Ok(listing.task(&store, &snap, row)?),
+                };
+                todo.push((row.blob, *w, task));
+            }
+        }
+        // Each object as its compact text, and whether it may be kept (no due date in it).
+        let made: Vec<(Oid, Option<(String, bool)>)> = todo
+            .into_par_iter()
+            .map(|(blob, w, task)| {
+                let task = match task {
+                    Ok(t) => Some(t),
+                    Err(text) => serde_json::from_str::<wf_core::Task>(text).ok(),
+                };
+                let text = task.and_then(|t| {
+                    let v = task_json(w, &t, now);
+                    Some((serde_json::to_string(&v).ok()?, v["due"].is_null()))
+                });
+                (blob, text)
+            })
+            .collect();
+        let mut fresh: HashMap<Oid, String> = HashMap::with_capacity(made.len());
+        for (blob, made) in made {
+            let (text, keep) = match made {
+                Some(m) => m,
+                // A copy that does not read back: the task read from git, as before.
+                None => {
+                    let Some(row) = rows.iter().find(|r| r.0.blob == blob).map(|r| r.0) else {
+                        continue;
+                    };
+                    let w = snap.workflow_if_any(&row.workflow);
+                    let v = task_json(w, &snap.task(&store, &row.id)?, now);
+                    (serde_json::to_string(&v)?, false)
+                }
             };
-            if args.json {
-                pending.push_str(if i == 0 { "\n    " } else { ",\n    " });
-                pending.push_str(&nested(&v, 2));
+            if keep {
+                views.put(blob, text);
             } else {
-                pending.push_str(&serde_json::to_string(&v)?);
-                pending.push('\n');
+                fresh.insert(blob, text);
+            }
+        }
+        for (i, (row, w, h, ..)) in rows.iter().enumerate() {
+            let made;
+            let compact = match (&fields, views.get(row.blob)) {
+                (Some(f), _) if f.from_row => {
+                    made = serde_json::to_string(&f.row(row, *w, *h))?;
+                    &made
+                }
+                (_, Some(text)) => text,
+                _ => match fresh.get(&row.blob) {
+                    Some(text) => text,
+                    None => {
+                        let v = task_json(*w, &listing.task(&store, &snap, row)?, now);
+                        made = serde_json::to_string(&v)?;
+                        &made
+                    }
+                },
+            };
+            let picked = match &fields {
+                Some(f) if !f.from_row => Some(f.pick(serde_json::from_str(compact)?)),
+                _ => None,
+            };
+            match (&picked, args.json) {
+                (Some(v), true) => {
+                    pending.push_str(if i == 0 { "\n    " } else { ",\n    " });
+                    pending.push_str(&nested(v, 2));
+                }
+                (None, true) => {
+                    pending.push_str(if i == 0 { "\n    " } else { ",\n    " });
+                    pending.push_str(&nested_from_compact(compact, 2));
+                }
+                (Some(v), false) => {
+                    pending.push_str(&serde_json::to_string(v)?);
+                    pending.push('\n');
+                }
+                (None, false) => {
+                    pending.push_str(compact);
+                    pending.push('\n');
+                }
             }
             if pending.len() >= 1 << 16 {
                 print(&std::mem::take(&mut pending))?;
             }
         }
+        views.save(listing.rows().iter().map(|r| r.blob));
         if args.json {
             pending.push_str(if rows.is_empty() {
                 "]\n}\n"
@@ -167,6 +248,17 @@ pub fn run(args: Args) -> Result<(), CliError> {
         ));
     }
     print(&out)
+}
+
+/// What the kept views of tasks are derived under: the schema and every file of `.wf/` (the
+/// workflows give the derived keys).
+fn views_key(snap: &Snapshot) -> String {
+    let mut all = Vec::new();
+    for (path, bytes) in &snap.files {
+        all.extend_from_slice(format!("{path}\0{}\0", bytes.len()).as_bytes());
+        all.extend_from_slice(bytes);
+    }
+    format!("wf.task/1:{}", wf_core::digest::sha256_hex(&all))
 }
 
 /// The keys of `wf.task/1`, from its schema (`spec/schema/`), so that --fields knows the same

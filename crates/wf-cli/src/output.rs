@@ -28,6 +28,78 @@ pub fn nested(value: &serde_json::Value, depth: usize) -> String {
         .replace('\n', &format!("\n{pad}"))
 }
 
+/// What [`nested`] prints of the value whose compact JSON (`serde_json::to_string`) is
+/// `compact`, made from the text without parsing it: the same indentation, `": "` after keys,
+/// `[]` and `{}` for empty arrays and objects. For text kept in a cache (`wf-ls --json`).
+pub fn nested_from_compact(compact: &str, depth: usize) -> String {
+    let mut out = String::with_capacity(compact.len() + compact.len() / 2);
+    let bytes = compact.as_bytes();
+    let mut level = depth;
+    let (mut in_string, mut escaped) = (false, false);
+    let mut run = 0; // the start of the bytes not yet copied
+    let newline = |out: &mut String, level: usize| {
+        out.push('\n');
+        for _ in 0..level {
+            out.push_str("  ");
+        }
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if in_string {
+            if escaped {
+                escaped = false;
+                i += 1;
+                continue;
+            }
+            // To the next quote or backslash: strings here are short, a plain loop beats a
+            // vectorised search.
+            while i < bytes.len() && !matches!(bytes[i], b'"' | b'\\') {
+                i += 1;
+            }
+            match bytes.get(i) {
+                Some(b'"') => in_string = false,
+                Some(_) => escaped = true,
+                None => break,
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            b'"' => in_string = true,
+            b'{' | b'[' | b'}' | b']' | b',' | b':' => {
+                out.push_str(&compact[run..i]);
+                match c {
+                    b'{' | b'[' if matches!(bytes.get(i + 1), Some(b'}' | b']')) => {
+                        out.push_str(&compact[i..i + 2]);
+                        i += 1;
+                    }
+                    b'{' | b'[' => {
+                        out.push(c as char);
+                        level += 1;
+                        newline(&mut out, level);
+                    }
+                    b'}' | b']' => {
+                        level = level.saturating_sub(1);
+                        newline(&mut out, level);
+                        out.push(c as char);
+                    }
+                    b',' => {
+                        out.push(',');
+                        newline(&mut out, level);
+                    }
+                    _ => out.push_str(": "),
+                }
+                run = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push_str(&compact[run..]);
+    out
+}
+
 /// Shorten a `sha256:` digest for tables.
 pub fn short_digest(d: &str) -> String {
     let h = d.strip_prefix("sha256:").unwrap_or(d);
@@ -109,4 +181,37 @@ pub fn tool_name() -> String {
 /// (the work tree was repaired after a crash, an edit was left alone).
 pub fn note(text: &str) {
     eprintln!("{}: note: {text}", tool_name());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| serde_json::json!(n)),
+            any::<f64>().prop_map(|f| serde_json::json!(f)),
+            // Quotes, backslashes, brackets, commas and colons inside strings, and escapes.
+            "[a-z\\\\\"{}\\[\\],: \\n\\t\u{1}é✓]{0,8}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::btree_map("[a-z\\\\\":,{}]{0,4}", inner, 0..5)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn nested_from_compact_prints_what_nested_prints(v in value(), depth in 0usize..4) {
+            let compact = serde_json::to_string(&v).unwrap();
+            prop_assert_eq!(nested_from_compact(&compact, depth), nested(&v, depth));
+        }
+    }
 }

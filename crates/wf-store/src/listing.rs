@@ -17,6 +17,7 @@ use std::fmt::Write;
 use std::path::PathBuf;
 
 use git2::Oid;
+use rayon::prelude::*;
 use wf_core::task::TaskState;
 use wf_core::Task;
 
@@ -85,6 +86,15 @@ impl Listing {
 
     /// The whole task of a row: the listing's copy, or (should it not read back) the file.
     pub fn task(&self, store: &Store, snap: &Snapshot, row: &Row) -> Result<Task> {
+        match self.task_text(row).map(serde_json::from_str) {
+            Some(Ok(t)) => Ok(t),
+            _ => snap.task(store, &row.id),
+        }
+    }
+
+    /// The listing's copy of a row's task, as compact JSON (`None`: read it with
+    /// [`Listing::task`]). For readers that parse many tasks at once, on all cores.
+    pub fn task_text(&self, row: &Row) -> Option<&str> {
         let json = self.json.get_or_init(|| {
             let text = read_json(&self.json_file, self.json_check);
             if text.is_none() {
@@ -94,13 +104,7 @@ impl Listing {
             text
         });
         let (a, b) = row.json;
-        match json.as_deref().and_then(|j| j.get(a..b)) {
-            Some(text) => match serde_json::from_str(text) {
-                Ok(t) => Ok(t),
-                Err(_) => snap.task(store, &row.id),
-            },
-            None => snap.task(store, &row.id),
-        }
+        json.as_deref().and_then(|j| j.get(a..b))
     }
 }
 
@@ -146,8 +150,9 @@ pub fn list(store: &Store, snap: &Snapshot) -> Result<Listing> {
     // list describes), the others read from git.
     let old_json = read_json(&json_file, json_check);
     rows.clear();
-    let mut text = header();
-    let mut json = String::new();
+    // The rows kept as they are; the other files' bytes read here and parsed on all cores.
+    let reader = store.reader()?;
+    let mut work = Vec::with_capacity(files.len());
     for (id, blob) in files {
         let kept = index
             .get(&blob)
@@ -156,16 +161,20 @@ pub fn list(store: &Store, snap: &Snapshot) -> Result<Listing> {
                 let task_json = old_json.as_deref()?.get(row.json.0..row.json.1)?;
                 Some((row, task_json.to_string()))
             });
-        let (row, task_json) = match kept {
-            Some(k) => k,
+        work.push(match kept {
+            Some(k) => Work::Kept(id, k),
             None => {
-                let task = snap.task(store, &id)?;
-                (
-                    row_of(blob, &task),
-                    serde_json::to_string(&task).unwrap_or_default(),
-                )
+                let path = Task::path(&id);
+                let bytes = reader.blob(blob, &path, wf_core::task::MAX_FILE_SIZE)?;
+                Work::Read(id, blob, bytes)
             }
-        };
+        });
+    }
+    let done: Vec<Result<(Row, String)>> = work.into_par_iter().map(Work::row).collect();
+    let mut text = header();
+    let mut json = String::new();
+    for r in done {
+        let (row, task_json) = r?;
         let row = Row {
             json: (json.len(), json.len() + task_json.len()),
             ..row
@@ -173,7 +182,6 @@ pub fn list(store: &Store, snap: &Snapshot) -> Result<Listing> {
         render(&row, &mut text);
         json.push_str(&task_json);
         json.push('\n');
-        check_id(&row, &id)?;
         rows.push(row);
     }
     let json_check = (json.len(), crc32fast::hash(json.as_bytes()));
@@ -192,6 +200,34 @@ pub fn list(store: &Store, snap: &Snapshot) -> Result<Listing> {
     };
     let _ = listing.json.set(Some(json));
     Ok(listing)
+}
+
+/// A task file for the listing: its row kept from the list, or its bytes to parse.
+enum Work {
+    Kept(String, (Row, String)),
+    Read(String, Oid, Vec<u8>),
+}
+
+impl Work {
+    /// The row and the compact JSON of the task, read as `Snapshot::task` reads it.
+    fn row(self) -> Result<(Row, String)> {
+        match self {
+            Work::Kept(id, (row, json)) => {
+                check_id(&row, &id)?;
+                Ok((row, json))
+            }
+            Work::Read(id, blob, bytes) => {
+                let path = Task::path(&id);
+                let text =
+                    String::from_utf8(bytes).map_err(|_| StoreError::NotUtf8(path.clone()))?;
+                let task =
+                    Task::parse(&text).map_err(|e| StoreError::BadFile(path, e.to_string()))?;
+                let row = row_of(blob, &task);
+                check_id(&row, &id)?;
+                Ok((row, serde_json::to_string(&task).unwrap_or_default()))
+            }
+        }
+    }
 }
 
 /// Refuse a row whose task says another id than its file's name, as reading the file would
@@ -334,4 +370,155 @@ fn parse_line(text: &str, (start, end): (usize, usize)) -> Option<Row> {
         title,
         json: (at, at.checked_add(len)?),
     })
+}
+
+const VIEWS: &str = "wf-task-view-1";
+
+/// Text a tool derives from a task file and the `.wf/` files (what `wf-ls --json` prints of a
+/// task), kept by the file's blob id in `<git-dir>/wf-task-view-1` for one `key` (the tool's
+/// name for what it derives and a digest of the `.wf/` files it was derived under).
+///
+/// Only a cache, like the listing: the file is read only when it is whole (its last line seals
+/// the count and CRC-32 of the rest) and was written by this version of wf for the same key;
+/// otherwise it is as if empty. A view holding a line feed is not kept.
+#[derive(Debug)]
+pub struct Views {
+    path: PathBuf,
+    key: String,
+    text: String,
+    index: HashMap<Oid, (usize, usize)>,
+    added: HashMap<Oid, String>,
+}
+
+fn views_header(key: &str) -> String {
+    format!("wf-task-view 1 {} {key}\n", env!("CARGO_PKG_VERSION"))
+}
+
+impl Views {
+    /// The views kept for `key` (none when the file is missing, damaged or for another key).
+    pub fn open(store: &Store, key: &str) -> Views {
+        Views::open_at(store.git().path().join(VIEWS), key)
+    }
+
+    fn open_at(path: PathBuf, key: &str) -> Views {
+        let mut views = Views {
+            path,
+            key: key.replace(['\n', ' '], "_"),
+            text: String::new(),
+            index: HashMap::new(),
+            added: HashMap::new(),
+        };
+        if let Some((text, index)) = std::fs::read(&views.path)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|t| load_views(t, &views_header(&views.key)))
+        {
+            views.text = text;
+            views.index = index;
+        }
+        views
+    }
+
+    /// The view of a task file's blob, when kept (or put since).
+    pub fn get(&self, blob: Oid) -> Option<&str> {
+        match self.index.get(&blob) {
+            Some((a, b)) => self.text.get(*a..*b),
+            None => self.added.get(&blob).map(String::as_str),
+        }
+    }
+
+    /// Keep a view, written by [`Views::save`].
+    pub fn put(&mut self, blob: Oid, view: String) {
+        if !view.contains('\n') && !self.index.contains_key(&blob) {
+            self.added.insert(blob, view);
+        }
+    }
+
+    /// Write the file again when views were added: those of `live` blobs (the task files of
+    /// the commit listed), in that order. Failing to write it costs time only.
+    pub fn save(self, live: impl IntoIterator<Item = Oid>) {
+        if self.added.is_empty() {
+            return;
+        }
+        let mut out = views_header(&self.key);
+        let mut count = 0;
+        for blob in live {
+            if let Some(v) = self.get(blob) {
+                let _ = writeln!(out, "{blob} {v}");
+                count += 1;
+            }
+        }
+        cachefile::seal(&mut out, count);
+        let _ = crate::sync::write_atomic(&self.path, out.as_bytes());
+    }
+}
+
+/// A whole views file with this header: its text and where each blob's view is.
+fn load_views(text: String, head: &str) -> Option<(String, HashMap<Oid, (usize, usize)>)> {
+    let (footer_at, count) = cachefile::checked(&text)?;
+    if !text.starts_with(head) {
+        return None;
+    }
+    let mut index = HashMap::with_capacity(count);
+    let mut start = head.len();
+    while start < footer_at {
+        let end = start + text[start..footer_at].find('\n')?;
+        let line = &text[start..end];
+        let blob = Oid::from_str(line.get(..40)?).ok()?;
+        if line.as_bytes().get(40) != Some(&b' ') {
+            return None;
+        }
+        index.insert(blob, (start + 41, end));
+        start = end + 1;
+    }
+    (index.len() == count).then_some((text, index))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Views are kept for one key, and only whole: another key, or any damage, reads as none.
+    #[test]
+    fn views_answer_only_for_their_key_and_only_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(VIEWS);
+        let (a, b, gone) = (
+            Oid::hash_object(git2::ObjectType::Blob, b"a").unwrap(),
+            Oid::hash_object(git2::ObjectType::Blob, b"b").unwrap(),
+            Oid::hash_object(git2::ObjectType::Blob, b"c").unwrap(),
+        );
+        let mut v = Views::open_at(path.clone(), "k1");
+        assert_eq!(v.get(a), None);
+        v.put(a, "{\"a\":1}".into());
+        v.put(b, "two\nlines".into());
+        v.put(gone, "{}".into());
+        assert_eq!(v.get(a), Some("{\"a\":1}"));
+        assert_eq!(v.get(b), None, "a view with a line feed is not kept");
+        v.save([a, b]);
+        let v = Views::open_at(path.clone(), "k1");
+        assert_eq!(
+            (v.get(a), v.get(b), v.get(gone)),
+            (Some("{\"a\":1}"), None, None)
+        );
+        assert_eq!(
+            Views::open_at(path.clone(), "k2").get(a),
+            None,
+            "another key"
+        );
+        let bytes = std::fs::read(&path).unwrap();
+        for i in 0..bytes.len() {
+            let mut damaged = bytes.clone();
+            damaged[i] ^= 0x20;
+            std::fs::write(&path, &damaged).unwrap();
+            let v = Views::open_at(path.clone(), "k1");
+            // None, or the very view (a hex digit of the CRC in another case is the same CRC).
+            assert!(
+                matches!(v.get(a), None | Some("{\"a\":1}")),
+                "byte {i} changed"
+            );
+        }
+        std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
+        assert_eq!(Views::open_at(path, "k1").get(a), None, "cut short");
+    }
 }
