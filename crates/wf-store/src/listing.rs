@@ -162,7 +162,7 @@ pub fn list(store: &Store, snap: &Snapshot) -> Result<Listing> {
                 Some((row, task_json.to_string()))
             });
         work.push(match kept {
-            Some(k) => Work::Kept(id, k),
+            Some(k) => Work::Kept(id, Box::new(k)),
             None => {
                 let path = Task::path(&id);
                 let bytes = reader.blob(blob, &path, wf_core::task::MAX_FILE_SIZE)?;
@@ -204,7 +204,7 @@ pub fn list(store: &Store, snap: &Snapshot) -> Result<Listing> {
 
 /// A task file for the listing: its row kept from the list, or its bytes to parse.
 enum Work {
-    Kept(String, (Row, String)),
+    Kept(String, Box<(Row, String)>),
     Read(String, Oid, Vec<u8>),
 }
 
@@ -212,9 +212,9 @@ impl Work {
     /// The row and the compact JSON of the task, read as `Snapshot::task` reads it.
     fn row(self) -> Result<(Row, String)> {
         match self {
-            Work::Kept(id, (row, json)) => {
-                check_id(&row, &id)?;
-                Ok((row, json))
+            Work::Kept(id, kept) => {
+                check_id(&kept.0, &id)?;
+                Ok(*kept)
             }
             Work::Read(id, blob, bytes) => {
                 let path = Task::path(&id);
@@ -454,7 +454,10 @@ impl Views {
 }
 
 /// A whole views file with this header: its text and where each blob's view is.
-fn load_views(text: String, head: &str) -> Option<(String, HashMap<Oid, (usize, usize)>)> {
+/// Where each blob's text is in a file: its start and end.
+type Spans = HashMap<Oid, (usize, usize)>;
+
+fn load_views(text: String, head: &str) -> Option<(String, Spans)> {
     let (footer_at, count) = cachefile::checked(&text)?;
     if !text.starts_with(head) {
         return None;

@@ -196,11 +196,16 @@ impl Store {
 
     /// [`Store::task_ids`] with the blob of each task file.
     pub fn task_files(&self, commit: Oid) -> Result<Vec<(String, Oid)>> {
+        self.task_files_in(commit, None)
+    }
+
+    /// [`Store::task_files`] of one shard (`tasks/<shard>/`), or of all of them.
+    pub fn task_files_in(&self, commit: Oid, only: Option<&str>) -> Result<Vec<(String, Oid)>> {
         let root = self.root(commit)?;
         let reader = self.reader()?;
         let mut files = Vec::new();
         for shard in reader.list(root, "tasks")? {
-            if shard.mode != Mode::Tree {
+            if shard.mode != Mode::Tree || only.is_some_and(|o| o.as_bytes() != shard.name) {
                 continue;
             }
             let sname = shard.name();

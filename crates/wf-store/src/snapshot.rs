@@ -80,7 +80,15 @@ impl Snapshot {
     /// Resolve what a user typed (a full id or a unique prefix, `ae2f`, `T-AE2F98`) to an id.
     pub fn resolve(&self, store: &Store, typed: &str) -> Result<String> {
         let prefix = id::task_prefix(typed).map_err(|e| StoreError::BadTaskId(e.to_string()))?;
-        let ids = self.task_ids(store)?;
+        // Every id the prefix could name lies in the prefix's shard, once it names one (two hex
+        // digits): only that shard is read.
+        let shard = wf_core::task::shard(&prefix);
+        let only = (shard.len() == 2).then_some(shard);
+        let ids: Vec<String> = store
+            .task_files_in(self.commit, only)?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
         match id::resolve_prefix(&prefix, ids.iter().map(String::as_str)) {
             Ok(id) => Ok(id.to_string()),
             Err(Resolve::NotFound) => Err(StoreError::NoTask(typed.to_string())),

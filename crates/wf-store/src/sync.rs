@@ -292,8 +292,10 @@ impl Store {
         };
         let repo = self.git();
         let reader = self.reader()?;
+        // Read again only when the file changed since this handle read it (checking the work
+        // tree read it): hashing a large index is most of a small action's time.
         let mut index = repo.index()?;
-        index.read(true)?;
+        index.read(false)?;
         let mut report = SyncReport::default();
         let mut index_changed = false;
         for (i, p) in paths.iter().enumerate() {
