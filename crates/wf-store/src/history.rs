@@ -611,6 +611,59 @@ mod tests {
         }
     }
 
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// The verifier's range (`verify::commits`) on random histories with merges and times
+        /// that go backwards: with one excluded commit, exactly libgit2's walk; with several,
+        /// libgit2's commits and at most commits an excluded tip already reaches (judged again,
+        /// never skipped); parents always before children.
+        #[test]
+        fn a_range_lists_what_libgit2_walks(
+            specs in prop::collection::vec(spec(), 1..24),
+            ranges in prop::collection::vec(
+                (any::<prop::sample::Index>(), prop::collection::vec(any::<prop::sample::Index>(), 1..4)),
+                1..8,
+            ),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let repo = Repository::init_bare(dir.path()).unwrap();
+            let oids = build(&repo, &specs);
+            for (tip, excluded) in ranges {
+                let tip = oids[tip.index(oids.len())];
+                let exclude: Vec<Oid> = excluded.iter().map(|i| oids[i.index(oids.len())]).collect();
+                let range = crate::verify::Range { include: vec![tip], exclude: exclude.clone() };
+                let ours = crate::verify::commits(&repo, &range).unwrap();
+                let mut walk = repo.revwalk().unwrap();
+                walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE).unwrap();
+                walk.push(tip).unwrap();
+                for e in &exclude {
+                    walk.hide(*e).unwrap();
+                }
+                let theirs: Vec<Oid> = walk.collect::<Result<_, _>>().unwrap();
+                if exclude.len() == 1 {
+                    prop_assert_eq!(&ours, &theirs);
+                }
+                for c in &theirs {
+                    prop_assert!(ours.contains(c), "{} is left out", c);
+                }
+                for c in ours.iter().filter(|c| !theirs.contains(c)) {
+                    prop_assert!(
+                        exclude.iter().any(|e| repo.graph_descendant_of(*e, *c).unwrap()),
+                        "{} is listed but no excluded tip reaches it", c
+                    );
+                }
+                for (i, c) in ours.iter().enumerate() {
+                    for p in repo.find_commit(*c).unwrap().parent_ids() {
+                        if let Some(j) = ours.iter().position(|x| *x == p) {
+                            prop_assert!(j < i, "{} comes after its child {}", p, c);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// A commit built with plumbing whose parent line names a blob, or an object that is not
     /// there: an error (as libgit2 gives), never "it descends", whatever the order of its
     /// parents, and no panic.

@@ -178,10 +178,23 @@ pub fn shallow_commits(repo: &Repository) -> HashSet<Oid> {
 }
 
 /// List the commits of a range, parents before children.
+///
+/// A range with one tip that reaches an excluded commit through a single line of parents (a
+/// push, `OLD..NEW` on a linear history) is that line, read back from the tip: no walk by date,
+/// so commits dated before the excluded ones (a client's clock behind the server's) cost no
+/// more than others. Anything else is libgit2's walk. On the line, a commit that another
+/// excluded tip also reaches (it was pushed to another branch first) is listed and judged
+/// again: verdicts are per commit, so that costs time, never a verdict.
 pub fn commits(repo: &Repository, range: &Range) -> Result<Vec<Oid>, git2::Error> {
     // The walk parses every commit of the range once: kept in libgit2's object cache, they
     // were most of the verifier's memory (77 MiB at 100,000 commits) and never read again.
     git2::opts::enable_caching(false);
+    if let ([tip], false) = (range.include.as_slice(), range.exclude.is_empty()) {
+        let stop: HashSet<Oid> = range.exclude.iter().copied().collect();
+        if let Some(line) = line_to(repo, *tip, &stop) {
+            return Ok(line);
+        }
+    }
     let mut walk = repo.revwalk()?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     for o in &range.include {
@@ -191,6 +204,30 @@ pub fn commits(repo: &Repository, range: &Range) -> Result<Vec<Oid>, git2::Error
         walk.hide(*o)?;
     }
     walk.collect()
+}
+
+/// The longest line of single parents [`commits`] follows before it leaves it to libgit2.
+const LINE_LIMIT: usize = 10_000;
+
+/// The commits from `tip` back to (not including) the first commit in `stop`, oldest first,
+/// when each has exactly one parent; `None` at a merge, a root (or a shallow clone's cut), a
+/// parent that cannot be read, or after [`LINE_LIMIT`] commits.
+fn line_to(repo: &Repository, tip: Oid, stop: &HashSet<Oid>) -> Option<Vec<Oid>> {
+    let mut line = Vec::new();
+    let mut at = tip;
+    while !stop.contains(&at) {
+        if line.len() >= LINE_LIMIT {
+            return None;
+        }
+        let c = repo.find_commit(at).ok()?;
+        if c.parent_count() != 1 {
+            return None;
+        }
+        line.push(at);
+        at = c.parent_id(0).ok()?;
+    }
+    line.reverse();
+    Some(line)
 }
 
 /// Judge the commits, in parallel on `threads` threads (a rayon pool), each worker with its
