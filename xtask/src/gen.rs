@@ -170,6 +170,8 @@ fn write_pack(
     objects: &[Oid],
 ) -> Result<(), String> {
     let mut pb = store.git().packbuilder().map_err(e("packbuilder"))?;
+    // The delta search is most of the packing: on all cores (0: as many threads as cores).
+    pb.set_threads(0);
     for o in objects {
         pb.insert_object(*o, None).map_err(e("pack insert"))?;
     }
