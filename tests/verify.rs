@@ -907,6 +907,82 @@ fn a_hand_edited_task_file_in_an_ordinary_commit_is_refused() {
     w.rejects(&c, &a, "not-an-action", "but carries no Wf-Action trailer");
 }
 
+/// The hook in worker processes (as a long push on many cores runs it): the pushed objects sit
+/// in git's quarantine while the hook runs, and the workers, started with the hook's
+/// environment, read them there. The same verdicts, word for word, as in threads.
+#[test]
+fn a_push_is_judged_in_worker_processes_as_in_threads() {
+    let w = World::new();
+    let s = &w.s;
+    let b = new_task(s, "A second task");
+    s.ok("wf-assign", &[&b, "--to", "drafter-bot"], "alice");
+    let a = w.a.clone();
+    let path = wf_core::Task::path(&a);
+    write(
+        s,
+        &path,
+        read(s, &path)
+            .replace("note = \"ship it\"", "note = \"ship it, carol agreed\"")
+            .as_bytes(),
+    );
+    let c = commit(s, ALICE, Some("alice"), "Fix the approval note\n");
+    let push = |how: &str| {
+        // Each push judged afresh: the clean commits of a refused push are still cached.
+        for f in std::fs::read_dir(&w.server).unwrap() {
+            let f = f.unwrap().path();
+            if f.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("wf-verified-")
+            {
+                std::fs::remove_file(f).unwrap();
+            }
+        }
+        let before = w.refs();
+        let out = s
+            .command("git")
+            .args(["push", "origin", "main"])
+            .env("WF_VERIFY_PROCESSES", how)
+            .output()
+            .unwrap();
+        assert_eq!(
+            w.refs(),
+            before,
+            "{how}: a refused push moved the server's refs"
+        );
+        assert!(!out.status.success(), "{how}");
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter(|l| l.starts_with("remote: "))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let threads = push("never");
+    assert_eq!(push("always"), threads);
+    assert!(
+        threads
+            .iter()
+            .any(|l| l.contains(&c[..12]) && l.contains("not-an-action")),
+        "{threads:?}"
+    );
+    assert!(
+        threads
+            .iter()
+            .any(|l| l.contains("verified 3 commits (3 checked")),
+        "{threads:?}"
+    );
+    // Without the bad commit, the push lands, judged in processes.
+    s.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    let out = s
+        .command("git")
+        .args(["push", "origin", "main"])
+        .env("WF_VERIFY_PROCESSES", "always")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(w.server_main(), s.head());
+}
+
 #[test]
 fn a_commit_touching_two_tasks_is_refused_by_rule_8() {
     let w = World::new();
@@ -1576,6 +1652,37 @@ fn wf_verify_json_reports_every_commit_its_problems_and_the_approvals() {
     assert_eq!(lines[n]["schema"], "wf.verify.summary/1");
     assert_eq!(lines[n]["problems"], 2);
     assert_eq!(lines[n]["approvals"].as_array().unwrap().len(), 2);
+
+    // Worker processes (a long range on many cores) answer as threads do, byte for byte:
+    // problems, approvals, cached commits described, exit codes, the cache they leave.
+    verify(s, &s.repo, &[]);
+    for args in [
+        &["--json", "--no-cache"][..],
+        &["--ndjson", "--no-cache"],
+        &["--no-cache", "--approvals"],
+        &["--json"],
+        &["--approvals"],
+        &[],
+    ] {
+        let answer = |how: &str, jobs: &str| {
+            let out = s
+                .call("wf-verify")
+                .args(args)
+                .args(["-j", jobs])
+                .env("WF_VERIFY_PROCESSES", how)
+                .run();
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout).to_string(),
+                String::from_utf8_lossy(&out.stderr).to_string(),
+            )
+        };
+        let threads = answer("never", "3");
+        assert_eq!(threads.0, Some(1), "{args:?}: {}", threads.2);
+        for jobs in ["1", "2", "3", "40"] {
+            assert_eq!(answer("always", jobs), threads, "{args:?} -j {jobs}");
+        }
+    }
 }
 
 #[test]

@@ -16,6 +16,9 @@ const USAGE: &str =
 
 /// Run the front door with the process arguments.
 pub fn main() -> ExitCode {
+    if let Some(code) = crate::verification::serve_worker() {
+        return code;
+    }
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     let Some(first) = args.first() else {
         eprintln!("{USAGE}");

@@ -58,6 +58,9 @@ pub use error::{CliError, Exit};
 /// Run a tool: parse its arguments, run it, print any error as one line plus a hint on stderr,
 /// and turn the outcome into the exit code documented in `spec/exit-codes.md`.
 pub fn main<A: Parser>(tool: &str, run: fn(A) -> Result<(), CliError>) -> ExitCode {
+    if let Some(code) = verification::serve_worker() {
+        return code;
+    }
     let args = match A::try_parse() {
         Ok(a) => a,
         Err(e) => {

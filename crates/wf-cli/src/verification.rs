@@ -131,8 +131,7 @@ pub fn run_range(
         range,
     };
     let mut clean: Vec<(Oid, Kind)> = Vec::new();
-    for block in oids.chunks(BLOCK) {
-        let done = engine::verify(&open, block, &cached, describe_cached, threads, &progress)?;
+    let mut take = |done: Vec<Report>| -> Result<(), CliError> {
         each_block(&done)?;
         for r in done {
             out.summary.add(&r);
@@ -146,6 +145,32 @@ pub fn run_range(
                 out.problems.push(r);
             }
         }
+        Ok(())
+    };
+    let to_judge = oids.iter().filter(|o| !cached.contains_key(o)).count();
+    match workers_as_processes(threads, to_judge) {
+        Some(exe) => in_processes(
+            &exe,
+            repo,
+            &oids,
+            &cached,
+            describe_cached,
+            threads,
+            &progress,
+            &mut take,
+        )?,
+        None => {
+            for block in oids.chunks(BLOCK) {
+                take(engine::verify(
+                    &open,
+                    block,
+                    &cached,
+                    describe_cached,
+                    threads,
+                    &progress,
+                )?)?;
+            }
+        }
     }
     if let Ok(mut b) = bar.lock() {
         b.finish();
@@ -155,6 +180,175 @@ pub fn run_range(
         let _ = engine::save_cache(repo, &clean);
     }
     Ok(out)
+}
+
+/// From this many commits to judge on more than one core, the verifier's workers are
+/// processes (below), not threads.
+const PROCESS_MIN: usize = 8192;
+
+/// The environment that makes any wf binary a verifier worker (the repository's path), and
+/// that asks it to describe cached commits; and the one that chooses processes or threads.
+const WORKER_ENV: &str = "WF_VERIFY_WORKER";
+const WORKER_DESCRIBE_ENV: &str = "WF_VERIFY_WORKER_DESCRIBE";
+const PROCESSES_ENV: &str = "WF_VERIFY_PROCESSES";
+
+/// The program to run as workers, when the range is judged by worker processes: libgit2 reads
+/// packs under a process-wide lock and a lock per pack (`spec/bench.md`, scaling), so threads
+/// of one process queue on them as cores are added; processes share no lock. Threads for short
+/// ranges (a push), where starting processes would cost more than it saves.
+/// `WF_VERIFY_PROCESSES=always|never` overrides the choice.
+fn workers_as_processes(threads: usize, to_judge: usize) -> Option<PathBuf> {
+    let wanted = match std::env::var(PROCESSES_ENV).as_deref() {
+        Ok("always") => true,
+        Ok("never") => false,
+        _ => threads > 1 && to_judge >= PROCESS_MIN,
+    };
+    wanted.then(|| std::env::current_exe().ok()).flatten()
+}
+
+/// Kills the worker processes still running when dropped (an error, a closed pipe).
+struct Children(Vec<std::process::Child>);
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Judge `oids` in worker processes, one contiguous slice each, and hand the reports to
+/// `take` in blocks of [`BLOCK`], oldest first, as [`engine::verify`] gives them.
+#[allow(clippy::too_many_arguments)]
+fn in_processes(
+    exe: &std::path::Path,
+    repo: &Repository,
+    oids: &[Oid],
+    cached: &std::collections::HashMap<Oid, Kind>,
+    describe_cached: bool,
+    workers: usize,
+    progress: &(dyn Fn(usize) + Sync),
+    take: &mut dyn FnMut(Vec<Report>) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    use std::io::{BufRead, Write};
+    use std::process::{Command, Stdio};
+    let failed = |why: String| {
+        CliError::failure(format!("a verifier worker process failed: {why}")).with_hint(format!(
+            "{PROCESSES_ENV}=never judges the range in threads of one process"
+        ))
+    };
+    let size = oids.len().div_ceil(workers.max(1)).max(1);
+    let slices: Vec<&[Oid]> = oids.chunks(size).collect();
+    std::thread::scope(|scope| -> Result<(), CliError> {
+        let mut children = Children(Vec::new());
+        let mut streams = Vec::new();
+        for slice in &slices {
+            let mut child = Command::new(exe)
+                .env(WORKER_ENV, repo.path())
+                .env(WORKER_DESCRIBE_ENV, if describe_cached { "1" } else { "0" })
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .map_err(|e| failed(format!("cannot start {}: {e}", exe.display())))?;
+            let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+                return Err(failed("no pipes".into()));
+            };
+            children.0.push(child);
+            // Every line read as it comes, so that no worker waits on a full pipe.
+            let (tx, rx) = std::sync::mpsc::channel::<Result<Report, String>>();
+            scope.spawn(move || {
+                for line in std::io::BufReader::new(stdout).lines() {
+                    let r = line
+                        .map_err(|e| e.to_string())
+                        .and_then(|l| serde_json::from_str(&l).map_err(|e| e.to_string()));
+                    progress(1);
+                    if tx.send(r).is_err() {
+                        break;
+                    }
+                }
+            });
+            let mut input = String::with_capacity(slice.len() * 48);
+            for o in slice.iter() {
+                let kind = cached.get(o).map_or("-", |k| k.as_str());
+                input.push_str(&format!("{o} {kind}\n"));
+            }
+            scope.spawn(move || {
+                let _ = stdin.write_all(input.as_bytes());
+            });
+            streams.push(rx);
+        }
+        let mut block = Vec::with_capacity(BLOCK);
+        for (slice, rx) in slices.iter().zip(&streams) {
+            for want in slice.iter() {
+                let r = match rx.recv() {
+                    Ok(Ok(r)) if r.commit == *want => r,
+                    Ok(Ok(r)) => return Err(failed(format!("reported {} for {want}", r.commit))),
+                    Ok(Err(why)) => return Err(failed(why)),
+                    Err(_) => {
+                        return Err(failed("it stopped before the end of its commits".into()))
+                    }
+                };
+                block.push(r);
+                if block.len() == BLOCK {
+                    take(std::mem::take(&mut block))?;
+                }
+            }
+        }
+        if !block.is_empty() {
+            take(block)?;
+        }
+        for mut c in std::mem::take(&mut children.0) {
+            let status = c.wait().map_err(|e| failed(e.to_string()))?;
+            if !status.success() {
+                return Err(failed(format!("it exited with {status}")));
+            }
+        }
+        Ok(())
+    })
+}
+
+/// When this process was started as a verifier worker ([`in_processes`]): judge the commits
+/// listed on stdin (`<commit> <cached kind or ->` per line) on one thread, print one report
+/// per line (JSON) in their order, and give the exit code. `None` for any other start.
+pub fn serve_worker() -> Option<std::process::ExitCode> {
+    let dir = std::env::var_os(WORKER_ENV)?;
+    let describe = std::env::var(WORKER_DESCRIBE_ENV).as_deref() == Ok("1");
+    let run = || -> Result<(), String> {
+        let input = std::io::read_to_string(std::io::stdin()).map_err(|e| e.to_string())?;
+        let mut oids = Vec::new();
+        let mut cached = std::collections::HashMap::new();
+        for line in input.lines() {
+            let (oid, kind) = line.split_once(' ').ok_or("a bad input line")?;
+            let oid = Oid::from_str(oid).map_err(|e| e.to_string())?;
+            if let Some(k) = Kind::parse(kind) {
+                cached.insert(oid, k);
+            }
+            oids.push(oid);
+        }
+        let open = opener(PathBuf::from(&dir));
+        let mut out = std::io::stdout().lock();
+        for block in oids.chunks(BLOCK) {
+            let reports = engine::verify(&open, block, &cached, describe, 1, &|_| {})
+                .map_err(|e| e.message().to_string())?;
+            let mut text = String::new();
+            for r in &reports {
+                text.push_str(&serde_json::to_string(r).map_err(|e| e.to_string())?);
+                text.push('\n');
+            }
+            std::io::Write::write_all(&mut out, text.as_bytes()).map_err(|e| e.to_string())?;
+            std::io::Write::flush(&mut out).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    };
+    Some(match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(why) => {
+            eprintln!("wf-verify worker: {}", visible(&why));
+            std::process::ExitCode::from(crate::error::Kind::Failure.exit() as u8)
+        }
+    })
 }
 
 /// Refuse a range with a commit whose parents a shallow clone did not fetch: such a commit

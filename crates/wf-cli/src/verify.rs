@@ -45,7 +45,9 @@ pub struct Args {
     /// Judge every commit again, ignoring and not updating the cache of clean commits.
     #[arg(long)]
     pub no_cache: bool,
-    /// Threads (default: all cores).
+    /// Cores to judge on (default: all): threads, or for a long range (8,192 commits or more
+    /// to judge) as many worker processes, which share no lock of libgit2's pack reading.
+    /// WF_VERIFY_PROCESSES=always|never overrides the choice.
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
     #[command(flatten)]

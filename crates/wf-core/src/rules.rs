@@ -19,7 +19,7 @@ use crate::time::Timestamp;
 use crate::workflow::{Performer, Relation, Step, StepKind, Workflow};
 
 /// The rules, numbered as in `spec/rules.md`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Rule {
     /// 1. Only an actor of the kind and role a step allows may act in it.
     StepActor,

@@ -26,7 +26,7 @@ pub use policy::{note_of, policy_message, replay_policy};
 pub use task::{approval_of, check_prompt, rebuild, replay_task, Blob, TaskAction, TaskFiles};
 
 /// What kind of problem the verifier found; rules of the core keep their numbers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Check {
     /// A rule of `spec/rules.md` refused the action.
     Rule(Rule),
@@ -78,7 +78,7 @@ impl fmt::Display for Check {
 }
 
 /// One problem with one commit.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Problem {
     /// What kind.
     pub check: Check,

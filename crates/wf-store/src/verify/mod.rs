@@ -77,9 +77,10 @@ pub fn changed_paths(
 }
 
 /// What was found about one commit.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Report {
     /// The commit.
+    #[serde(with = "oid_text")]
     pub commit: Oid,
     /// How it was judged.
     pub kind: Kind,
@@ -95,8 +96,23 @@ pub struct Report {
     pub approval: Option<Approval>,
 }
 
+/// An object id as its 40 hex digits (for reports passed between processes).
+mod oid_text {
+    use git2::Oid;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(oid: &Oid, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(oid)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Oid, D::Error> {
+        let text = <&str>::deserialize(d)?;
+        Oid::from_str(text).map_err(serde::de::Error::custom)
+    }
+}
+
 /// A valid or invalid approval found in the range.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Approval {
     /// Task id.
     pub task: String,
@@ -111,7 +127,7 @@ pub struct Approval {
 }
 
 /// How a commit was judged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Kind {
     /// Touches neither `.wf/` nor `tasks/` of a store: left alone.
     Skipped,
