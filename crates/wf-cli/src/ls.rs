@@ -13,7 +13,7 @@ use wf_core::text::visible;
 
 use crate::context;
 use crate::error::CliError;
-use crate::output::{color_stdout, nested, nested_from_compact, nul_ids, paint, print, Color};
+use crate::output::{color_stdout, nested, nul_ids, paint, print, push_compact_from_nested, Color};
 use crate::task_json::task_json;
 use wf_store::Snapshot;
 
@@ -122,8 +122,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
         } else {
             String::new()
         };
-        // Each task's object is kept as compact text by its file's blob (`wf-task-view-1`),
-        // unless it has a due date: that part is measured at `now`.
+        // Each task's object is kept as `--json` prints it, by its file's blob
+        // (`wf-task-view-1`), unless it has a due date: that part is measured at `now`.
         let mut views = wf_store::listing::Views::open(&store, &views_key(&snap));
         // The objects not kept yet, made on all cores from the listing's copies of the tasks.
         let wanted = !fields.as_ref().is_some_and(|f| f.from_row);
@@ -137,7 +137,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 todo.push((row.blob, *w, task));
             }
         }
-        // Each object as its compact text, and whether it may be kept (no due date in it).
+        // Each object as `--json` prints it, and whether it may be kept (no due date in it).
         let made: Vec<(Oid, Option<(String, bool)>)> = todo
             .into_par_iter()
             .map(|(blob, w, task)| {
@@ -145,9 +145,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
                     Ok(t) => Some(t),
                     Err(text) => serde_json::from_str::<wf_core::Task>(text).ok(),
                 };
-                let text = task.and_then(|t| {
+                let text = task.map(|t| {
                     let v = task_json(w, &t, now);
-                    Some((serde_json::to_string(&v).ok()?, v["due"].is_null()))
+                    (nested(&v, 2), v["due"].is_null())
                 });
                 (blob, text)
             })
@@ -162,8 +162,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
                         continue;
                     };
                     let w = snap.workflow_if_any(&row.workflow);
-                    let v = task_json(w, &snap.task(&store, &row.id)?, now);
-                    (serde_json::to_string(&v)?, false)
+                    (
+                        nested(&task_json(w, &snap.task(&store, &row.id)?, now), 2),
+                        false,
+                    )
                 }
             };
             if keep {
@@ -173,43 +175,39 @@ pub fn run(args: Args) -> Result<(), CliError> {
             }
         }
         for (i, (row, w, h, ..)) in rows.iter().enumerate() {
-            let made;
-            let compact = match (&fields, views.get(row.blob)) {
-                (Some(f), _) if f.from_row => {
-                    made = serde_json::to_string(&f.row(row, *w, *h))?;
-                    &made
-                }
-                (_, Some(text)) => text,
-                _ => match fresh.get(&row.blob) {
-                    Some(text) => text,
-                    None => {
-                        let v = task_json(*w, &listing.task(&store, &snap, row)?, now);
-                        made = serde_json::to_string(&v)?;
-                        &made
+            // The object as `--json` prints it, or as a value to print.
+            let (text, value) = match &fields {
+                Some(f) if f.from_row => (None, Some(f.row(row, *w, *h))),
+                _ => {
+                    let text = match views
+                        .get(row.blob)
+                        .or(fresh.get(&row.blob).map(String::as_str))
+                    {
+                        Some(t) => t,
+                        None => {
+                            return Err(CliError::failure(format!("no object for task {}", row.id)))
+                        }
+                    };
+                    match &fields {
+                        Some(f) => (None, Some(f.pick(serde_json::from_str(text)?))),
+                        None => (Some(text), None),
                     }
-                },
+                }
             };
-            let picked = match &fields {
-                Some(f) if !f.from_row => Some(f.pick(serde_json::from_str(compact)?)),
-                _ => None,
-            };
-            match (&picked, args.json) {
-                (Some(v), true) => {
-                    pending.push_str(if i == 0 { "\n    " } else { ",\n    " });
-                    pending.push_str(&nested(v, 2));
+            if args.json {
+                pending.push_str(if i == 0 { "\n    " } else { ",\n    " });
+                match (text, &value) {
+                    (Some(t), _) => pending.push_str(t),
+                    (None, Some(v)) => pending.push_str(&nested(v, 2)),
+                    (None, None) => {}
                 }
-                (None, true) => {
-                    pending.push_str(if i == 0 { "\n    " } else { ",\n    " });
-                    pending.push_str(&nested_from_compact(compact, 2));
+            } else {
+                match (text, &value) {
+                    (Some(t), _) => push_compact_from_nested(&mut pending, t),
+                    (None, Some(v)) => pending.push_str(&serde_json::to_string(v)?),
+                    (None, None) => {}
                 }
-                (Some(v), false) => {
-                    pending.push_str(&serde_json::to_string(v)?);
-                    pending.push('\n');
-                }
-                (None, false) => {
-                    pending.push_str(compact);
-                    pending.push('\n');
-                }
+                pending.push('\n');
             }
             if pending.len() >= 1 << 16 {
                 print(&std::mem::take(&mut pending))?;

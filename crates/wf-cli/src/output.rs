@@ -28,76 +28,32 @@ pub fn nested(value: &serde_json::Value, depth: usize) -> String {
         .replace('\n', &format!("\n{pad}"))
 }
 
-/// What [`nested`] prints of the value whose compact JSON (`serde_json::to_string`) is
-/// `compact`, made from the text without parsing it: the same indentation, `": "` after keys,
-/// `[]` and `{}` for empty arrays and objects. For text kept in a cache (`wf-ls --json`).
-pub fn nested_from_compact(compact: &str, depth: usize) -> String {
-    let mut out = String::with_capacity(compact.len() + compact.len() / 2);
-    let bytes = compact.as_bytes();
-    let mut level = depth;
-    let (mut in_string, mut escaped) = (false, false);
+/// Append the compact JSON (`serde_json::to_string`) of the value that [`nested`] printed as
+/// `pretty`: the whitespace between tokens dropped, strings copied as they are. For text kept in
+/// a cache as `--json` prints it, printed by `--ndjson`.
+pub fn push_compact_from_nested(out: &mut String, pretty: &str) {
+    let bytes = pretty.as_bytes();
+    let mut in_string = false;
     let mut run = 0; // the start of the bytes not yet copied
-    let newline = |out: &mut String, level: usize| {
-        out.push('\n');
-        for _ in 0..level {
-            out.push_str("  ");
-        }
-    };
     let mut i = 0;
     while i < bytes.len() {
         let c = bytes[i];
         if in_string {
-            if escaped {
-                escaped = false;
-                i += 1;
-                continue;
+            match c {
+                b'"' => in_string = false,
+                // An escape: the next byte is part of it, whatever it is.
+                b'\\' => i += 1,
+                _ => {}
             }
-            // To the next quote or backslash: strings here are short, a plain loop beats a
-            // vectorised search.
-            while i < bytes.len() && !matches!(bytes[i], b'"' | b'\\') {
-                i += 1;
-            }
-            match bytes.get(i) {
-                Some(b'"') => in_string = false,
-                Some(_) => escaped = true,
-                None => break,
-            }
-            i += 1;
-            continue;
-        }
-        match c {
-            b'"' => in_string = true,
-            b'{' | b'[' | b'}' | b']' | b',' | b':' => {
-                out.push_str(&compact[run..i]);
-                match c {
-                    b'{' | b'[' if matches!(bytes.get(i + 1), Some(b'}' | b']')) => {
-                        out.push_str(&compact[i..i + 2]);
-                        i += 1;
-                    }
-                    b'{' | b'[' => {
-                        out.push(c as char);
-                        level += 1;
-                        newline(&mut out, level);
-                    }
-                    b'}' | b']' => {
-                        level = level.saturating_sub(1);
-                        newline(&mut out, level);
-                        out.push(c as char);
-                    }
-                    b',' => {
-                        out.push(',');
-                        newline(&mut out, level);
-                    }
-                    _ => out.push_str(": "),
-                }
-                run = i + 1;
-            }
-            _ => {}
+        } else if c == b'"' {
+            in_string = true;
+        } else if matches!(c, b' ' | b'\n' | b'\t' | b'\r') {
+            out.push_str(&pretty[run..i]);
+            run = i + 1;
         }
         i += 1;
     }
-    out.push_str(&compact[run..]);
-    out
+    out.push_str(&pretty[run.min(pretty.len())..]);
 }
 
 /// Shorten a `sha256:` digest for tables.
@@ -209,9 +165,10 @@ mod tests {
 
     proptest! {
         #[test]
-        fn nested_from_compact_prints_what_nested_prints(v in value(), depth in 0usize..4) {
-            let compact = serde_json::to_string(&v).unwrap();
-            prop_assert_eq!(nested_from_compact(&compact, depth), nested(&v, depth));
+        fn compact_from_nested_prints_what_serde_json_prints(v in value(), depth in 0usize..4) {
+            let mut compact = String::new();
+            push_compact_from_nested(&mut compact, &nested(&v, depth));
+            prop_assert_eq!(compact, serde_json::to_string(&v).unwrap());
         }
     }
 }

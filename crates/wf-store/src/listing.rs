@@ -376,11 +376,12 @@ const VIEWS: &str = "wf-task-view-1";
 
 /// Text a tool derives from a task file and the `.wf/` files (what `wf-ls --json` prints of a
 /// task), kept by the file's blob id in `<git-dir>/wf-task-view-1` for one `key` (the tool's
-/// name for what it derives and a digest of the `.wf/` files it was derived under).
+/// name for what it derives and a digest of the `.wf/` files it was derived under). A view is
+/// any text: each is stored as a line `<blob> <length>` and its bytes, then a line feed.
 ///
 /// Only a cache, like the listing: the file is read only when it is whole (its last line seals
 /// the count and CRC-32 of the rest) and was written by this version of wf for the same key;
-/// otherwise it is as if empty. A view holding a line feed is not kept.
+/// otherwise it is as if empty.
 #[derive(Debug)]
 pub struct Views {
     path: PathBuf,
@@ -429,7 +430,7 @@ impl Views {
 
     /// Keep a view, written by [`Views::save`].
     pub fn put(&mut self, blob: Oid, view: String) {
-        if !view.contains('\n') && !self.index.contains_key(&blob) {
+        if !self.index.contains_key(&blob) {
             self.added.insert(blob, view);
         }
     }
@@ -444,7 +445,9 @@ impl Views {
         let mut count = 0;
         for blob in live {
             if let Some(v) = self.get(blob) {
-                let _ = writeln!(out, "{blob} {v}");
+                let _ = writeln!(out, "{blob} {}", v.len());
+                out.push_str(v);
+                out.push('\n');
                 count += 1;
             }
         }
@@ -465,13 +468,15 @@ fn load_views(text: String, head: &str) -> Option<(String, Spans)> {
     let mut index = HashMap::with_capacity(count);
     let mut start = head.len();
     while start < footer_at {
-        let end = start + text[start..footer_at].find('\n')?;
-        let line = &text[start..end];
-        let blob = Oid::from_str(line.get(..40)?).ok()?;
-        if line.as_bytes().get(40) != Some(&b' ') {
+        let eol = start + text[start..footer_at].find('\n')?;
+        let (blob, len) = text[start..eol].split_once(' ')?;
+        let blob = Oid::from_str(blob).ok()?;
+        let len: usize = len.parse().ok()?;
+        let end = eol.checked_add(1)?.checked_add(len)?;
+        if text.as_bytes().get(end) != Some(&b'\n') || end >= footer_at {
             return None;
         }
-        index.insert(blob, (start + 41, end));
+        index.insert(blob, (eol + 1, end));
         start = end + 1;
     }
     (index.len() == count).then_some((text, index))
@@ -497,12 +502,11 @@ mod tests {
         v.put(b, "two\nlines".into());
         v.put(gone, "{}".into());
         assert_eq!(v.get(a), Some("{\"a\":1}"));
-        assert_eq!(v.get(b), None, "a view with a line feed is not kept");
         v.save([a, b]);
         let v = Views::open_at(path.clone(), "k1");
         assert_eq!(
             (v.get(a), v.get(b), v.get(gone)),
-            (Some("{\"a\":1}"), None, None)
+            (Some("{\"a\":1}"), Some("two\nlines"), None)
         );
         assert_eq!(
             Views::open_at(path.clone(), "k2").get(a),
