@@ -238,7 +238,8 @@ fn in_processes(
             "{PROCESSES_ENV}=never judges the range in threads of one process"
         ))
     };
-    let size = oids.len().div_ceil(workers.max(1)).max(1);
+    // As many as threads would be (at most 64), each with a contiguous slice.
+    let size = oids.len().div_ceil(workers.clamp(1, 64)).max(1);
     let slices: Vec<&[Oid]> = oids.chunks(size).collect();
     std::thread::scope(|scope| -> Result<(), CliError> {
         let mut children = Children(Vec::new());
