@@ -890,12 +890,11 @@ fn trailers_that_say_review_on_a_commit_that_changes_the_approval_are_refused() 
     );
 }
 
-#[test]
-fn a_hand_edited_task_file_in_an_ordinary_commit_is_refused() {
-    let w = World::new();
+/// Alice edits task A's approval note by hand and commits it as an ordinary (signed) commit:
+/// a change to a task file without a wf action. Returns the commit.
+fn hand_edit_of_a(w: &World) -> String {
     let s = &w.s;
-    let a = w.a.clone();
-    let path = wf_core::Task::path(&a);
+    let path = wf_core::Task::path(&w.a);
     write(
         s,
         &path,
@@ -903,7 +902,14 @@ fn a_hand_edited_task_file_in_an_ordinary_commit_is_refused() {
             .replace("note = \"ship it\"", "note = \"ship it, carol agreed\"")
             .as_bytes(),
     );
-    let c = commit(s, ALICE, Some("alice"), "Fix the approval note\n");
+    commit(s, ALICE, Some("alice"), "Fix the approval note\n")
+}
+
+#[test]
+fn a_hand_edited_task_file_in_an_ordinary_commit_is_refused() {
+    let w = World::new();
+    let a = w.a.clone();
+    let c = hand_edit_of_a(&w);
     w.rejects(&c, &a, "not-an-action", "but carries no Wf-Action trailer");
 }
 
@@ -916,16 +922,7 @@ fn a_push_is_judged_in_worker_processes_as_in_threads() {
     let s = &w.s;
     let b = new_task(s, "A second task");
     s.ok("wf-assign", &[&b, "--to", "drafter-bot"], "alice");
-    let a = w.a.clone();
-    let path = wf_core::Task::path(&a);
-    write(
-        s,
-        &path,
-        read(s, &path)
-            .replace("note = \"ship it\"", "note = \"ship it, carol agreed\"")
-            .as_bytes(),
-    );
-    let c = commit(s, ALICE, Some("alice"), "Fix the approval note\n");
+    let c = hand_edit_of_a(&w);
     let push = |how: &str| {
         // Each push judged afresh: the clean commits of a refused push are still cached.
         for f in std::fs::read_dir(&w.server).unwrap() {
