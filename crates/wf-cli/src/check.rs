@@ -12,8 +12,6 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
@@ -26,6 +24,7 @@ use wf_store::{Signer, Store};
 
 use crate::context::{self, KeyArgs};
 use crate::error::CliError;
+use crate::interrupt::{catch_signals, interrupted, stop_if_interrupted};
 use crate::output::{print, short_digest};
 
 /// Run a task's check step: the workflow's command on the latest revision; record pass or fail.
@@ -60,7 +59,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let signer = context::signer(&args.keys, Some(&store))?;
     catch_signals()?;
     crate::ids::each("wf-check", &args.id, |typed| {
-        stop_if_interrupted()?;
+        stop_if_interrupted("check")?;
         check_one(&store, signer.as_ref(), typed)
     })
 }
@@ -286,7 +285,7 @@ fn supervise(step: &Step, scratch: &Scratch, env: &[(&str, String)]) -> Result<E
     };
     // What the command left running in its group is stopped too.
     stop(rustix::process::Signal::KILL);
-    stop_if_interrupted()?;
+    stop_if_interrupted("check")?;
     Ok(Ended { status, timed_out })
 }
 
@@ -301,34 +300,4 @@ fn tail(path: &Path) -> Result<(Vec<u8>, bool), CliError> {
     let mut kept = Vec::new();
     f.take(MAX_CHECK_OUTPUT).read_to_end(&mut kept)?;
     Ok((kept, truncated))
-}
-
-/// Set by SIGINT, SIGTERM or SIGHUP while wf-check works: the command is stopped, nothing
-/// recorded.
-static INTERRUPTED: OnceLock<Arc<AtomicBool>> = OnceLock::new();
-
-fn interrupted() -> bool {
-    INTERRUPTED.get().is_some_and(|f| f.load(Ordering::SeqCst))
-}
-
-fn stop_if_interrupted() -> Result<(), CliError> {
-    if interrupted() {
-        return Err(CliError::failure(
-            "interrupted; the check was stopped and nothing was recorded",
-        ));
-    }
-    Ok(())
-}
-
-fn catch_signals() -> Result<(), CliError> {
-    let flag = INTERRUPTED.get_or_init(|| Arc::new(AtomicBool::new(false)));
-    for sig in [
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-    ] {
-        signal_hook::flag::register(sig, flag.clone())
-            .map_err(|e| CliError::failure(format!("cannot handle signals: {e}")).with_source(e))?;
-    }
-    Ok(())
 }

@@ -7,7 +7,7 @@
 //! only the registry ([`tools`]) and the front door ([`frontdoor`]) name tools.
 
 /// The tools allocate many small strings and tree entries; mimalloc serves them faster than the
-/// system allocator and keeps less memory per thread (`spec/bench.md`).
+/// system allocator (`spec/bench.md`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -18,6 +18,7 @@ pub mod error;
 pub mod events;
 pub mod frontdoor;
 pub mod ids;
+pub mod interrupt;
 pub mod merge_config;
 pub mod output;
 pub mod policy_change;

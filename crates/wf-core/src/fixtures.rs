@@ -250,3 +250,37 @@ pub fn replays(
     assert_eq!(p.check, Check::Malformed);
     assert!(p.reason.starts_with(&huge), "{}", p.reason);
 }
+
+/// Rule 13's oracle, written apart from `rules::dependence`: whether `who` is tied to the task's
+/// work as `rel` says, through the revisions since the last accepted one (walking back from the
+/// latest, which always counts). Shared by the rules' unit tests and the property tests.
+pub fn tied(actors: &Actors, t: &Task, rel: crate::workflow::Relation, who: &str) -> bool {
+    use crate::task::{Outcome, Verdict};
+    use crate::workflow::Relation;
+    let accepted = |n: u32, d: &str| {
+        t.reviews
+            .iter()
+            .any(|r| r.verdict == Verdict::Accept && r.revision == n && r.digest == d)
+            || t.decisions
+                .iter()
+                .any(|x| x.outcome == Outcome::Approve && x.revision == n && x.digest == d)
+    };
+    let last = t.revisions.len();
+    let since: Vec<_> = t
+        .revisions
+        .iter()
+        .enumerate()
+        .rev()
+        .take_while(|(i, r)| i + 1 == last || !accepted(r.number, &r.digest))
+        .map(|(_, r)| r)
+        .collect();
+    match rel {
+        Relation::Requester => t.created_by == who,
+        Relation::Producer => since.iter().any(|r| r.actor == who),
+        Relation::Operator => since.iter().any(|r| {
+            actors
+                .get(&r.actor)
+                .is_some_and(|a| a.kind == ActorKind::Ai && a.operator.as_deref() == Some(who))
+        }),
+    }
+}

@@ -5,7 +5,7 @@
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc, OnceLock};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use git2::Oid;
@@ -15,38 +15,7 @@ use wf_core::Actor;
 use wf_store::{Store, StoreError};
 
 use crate::error::CliError;
-
-/// Set by SIGINT, SIGTERM or SIGHUP while wf-run works: the agent is killed, nothing recorded.
-static INTERRUPTED: OnceLock<Arc<AtomicBool>> = OnceLock::new();
-
-fn interrupted() -> bool {
-    INTERRUPTED.get().is_some_and(|f| f.load(Ordering::SeqCst))
-}
-
-/// Stop when wf-run was interrupted: the agent is stopped and nothing is recorded.
-pub fn stop_if_interrupted() -> Result<(), CliError> {
-    if interrupted() {
-        return Err(CliError::failure(
-            "interrupted; the agent was stopped and nothing was recorded",
-        ));
-    }
-    Ok(())
-}
-
-/// From now on, SIGINT, SIGTERM and SIGHUP set the flag the watchdog and the loop over ids
-/// look at, instead of ending wf-run at once (which would leave the agent running).
-pub fn catch_signals() -> Result<(), CliError> {
-    let flag = INTERRUPTED.get_or_init(|| Arc::new(AtomicBool::new(false)));
-    for sig in [
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-    ] {
-        signal_hook::flag::register(sig, flag.clone())
-            .map_err(|e| CliError::failure(format!("cannot handle signals: {e}")).with_source(e))?;
-    }
-    Ok(())
-}
+use crate::interrupt::{interrupted, stop_if_interrupted};
 
 /// How a run ended, as the watchdog saw it.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -168,7 +137,7 @@ pub fn run(
                 ),
             ))
         }
-        Ending::Interrupted => stop_if_interrupted()?,
+        Ending::Interrupted => stop_if_interrupted("agent")?,
         Ending::Overflow | Ending::Finished => {}
     }
     if let Err(StoreError::TooLarge(_)) = stored {

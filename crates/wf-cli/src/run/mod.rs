@@ -79,9 +79,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
         });
     }
     let signer = context::signer(&args.keys, Some(&store))?;
-    agent::catch_signals()?;
+    crate::interrupt::catch_signals()?;
     crate::ids::each("wf-run", &args.id, |typed| {
-        agent::stop_if_interrupted()?;
+        crate::interrupt::stop_if_interrupted("agent")?;
         run_one(&store, signer.as_ref(), typed, &args)
     })
 }
@@ -127,7 +127,7 @@ fn run_one(store: &Store, signer: &dyn Signer, typed: &str, args: &Args) -> Resu
     let clock = Instant::now();
     let written = agent::run(store, &v.me, &config, &env, rendered.text)?;
     let ended = wall_clock();
-    agent::stop_if_interrupted()?;
+    crate::interrupt::stop_if_interrupted("agent")?;
     let run = Run {
         command: config.command.clone(),
         started_at: started.rfc3339(),

@@ -1838,34 +1838,6 @@ fn menu(w: &World, task: &Task) -> Vec<(&'static str, Action)> {
     out
 }
 
-/// An oracle for rule 13, written apart from `rules::dependence`: whom the revisions since
-/// the last accepted one (walking back from the latest, which always counts) tie to the work.
-fn tied(w: &World, t: &Task, rel: Relation, who: &str) -> bool {
-    let accepted = |n: u32, d: &str| {
-        t.reviews
-            .iter()
-            .any(|r| r.verdict == Verdict::Accept && r.revision == n && r.digest == d)
-            || t.decisions
-                .iter()
-                .any(|x| x.outcome == Outcome::Approve && x.revision == n && x.digest == d)
-    };
-    let mut since = Vec::new();
-    for (i, r) in t.revisions.iter().enumerate().rev() {
-        if i + 1 < t.revisions.len() && accepted(r.number, &r.digest) {
-            break;
-        }
-        since.push(r);
-    }
-    match rel {
-        Relation::Requester => t.created_by == who,
-        Relation::Producer => since.iter().any(|r| r.actor == who),
-        Relation::Operator => since.iter().any(|r| {
-            let a = w.actor(&r.actor);
-            a.kind == ActorKind::Ai && a.operator.as_deref() == Some(who)
-        }),
-    }
-}
-
 /// What must hold of every allowed transition: independence, quorums and checks.
 fn check_transition(w: &World, before: &Task, who: &str, action: &Action, next: &Task) {
     let step = w.wf.step(&before.step).expect("a step of the workflow");
@@ -1876,7 +1848,7 @@ fn check_transition(w: &World, before: &Task, who: &str, action: &Action, next: 
     if gives_verdict {
         for rel in &step.independent_of {
             assert!(
-                !tied(w, before, *rel, who),
+                !crate::fixtures::tied(&w.actors, before, *rel, who),
                 "{who} gave a verdict or decision at {} tied as {rel:?}",
                 step.name
             );

@@ -646,40 +646,11 @@ fn has_text(note: &str) -> bool {
     !printable(note).trim().is_empty()
 }
 
-/// Rule 13's oracle, apart from `rules::dependence`: whether `who` is tied to the task's work
-/// as `rel` says, through the revisions since the last accepted one (the latest always counts).
-fn tied(w: &World, t: &Task, rel: Relation, who: &str) -> bool {
-    let accepted = |n: u32, d: &str| {
-        t.reviews
-            .iter()
-            .any(|r| r.verdict == Verdict::Accept && r.revision == n && r.digest == d)
-            || t.decisions
-                .iter()
-                .any(|x| x.outcome == Outcome::Approve && x.revision == n && x.digest == d)
-    };
-    let last = t.revisions.len();
-    let since: Vec<_> = t
-        .revisions
-        .iter()
-        .enumerate()
-        .rev()
-        .take_while(|(i, r)| i + 1 == last || !accepted(r.number, &r.digest))
-        .map(|(_, r)| r)
-        .collect();
-    match rel {
-        Relation::Requester => t.created_by == who,
-        Relation::Producer => since.iter().any(|r| r.actor == who),
-        Relation::Operator => since.iter().any(|r| {
-            w.actors
-                .get(&r.actor)
-                .is_some_and(|a| a.kind == ActorKind::Ai && a.operator.as_deref() == Some(who))
-        }),
-    }
-}
-
 /// Whether `who` is tied to the work in any way the step names.
 fn tied_any(w: &World, t: &Task, step: &Step, who: &str) -> bool {
-    step.independent_of.iter().any(|rel| tied(w, t, *rel, who))
+    step.independent_of
+        .iter()
+        .any(|rel| wf_core::fixtures::tied(&w.actors, t, *rel, who))
 }
 
 /// The distinct actors who accepted revision `revision`/`digest` at `step`.
