@@ -236,15 +236,11 @@ impl World {
             )
             .trim()
             .to_string();
-        let server = s.root.join("server.git");
+        let server = s.hooked_server();
         let sp = server.to_str().unwrap().to_string();
-        s.git(&["init", "-q", "--bare", "-b", "main", &sp]);
-        let out = s.call("wf-hook").args(["install", "-C", &sp]).ok();
-        assert!(out.contains("installed"), "{out}");
         if !fsck_default {
             s.git(&["-C", &sp, "config", "receive.fsckObjects", "false"]);
         }
-        s.git(&["remote", "add", "origin", &sp]);
         let push = s.git_output(&["push", "origin", "main"], None);
         let err = String::from_utf8_lossy(&push.stderr).to_string();
         assert!(push.status.success(), "{}", describe(&push));

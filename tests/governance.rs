@@ -75,11 +75,7 @@ impl World {
             &["set", "--workflow", example.to_str().unwrap()],
             "alice",
         );
-        let server = s.root.join("server.git");
-        let sp = server.to_str().unwrap().to_string();
-        s.git(&["init", "-q", "--bare", "-b", "main", &sp]);
-        s.call("wf-hook").args(["install", "-C", &sp]).ok();
-        s.git(&["remote", "add", "origin", &sp]);
+        let server = s.hooked_server();
         s.git(&["push", "-q", "-u", "origin", "main"]);
         World { s, server }
     }

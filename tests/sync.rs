@@ -28,11 +28,7 @@ impl Team {
             .trim()
             .to_string();
         s.to_review(&t, DRAFT);
-        let server = s.root.join("server.git");
-        let sp = server.to_str().unwrap().to_string();
-        s.git(&["init", "-q", "--bare", "-b", "main", &sp]);
-        s.call("wf-hook").args(["install", "-C", &sp]).ok();
-        s.git(&["remote", "add", "origin", &sp]);
+        let server = s.hooked_server();
         s.git(&["push", "-q", "-u", "origin", "main"]);
         let team = Team { s, server, t };
         team.setup(&team.s.repo.clone(), "alice");

@@ -79,12 +79,7 @@ impl World {
         let a = new_task(&s, "Launch announcement");
         to_approve(&s, &a);
         s.ok("wf-approve", &[&a, "-m", "ship it"], "alice");
-        let server = s.root.join("server.git");
-        let sp = server.to_str().unwrap().to_string();
-        s.git(&["init", "-q", "--bare", "-b", "main", &sp]);
-        let out = s.call("wf-hook").args(["install", "-C", &sp]).ok();
-        assert!(out.contains("installed"), "{out}");
-        s.git(&["remote", "add", "origin", &sp]);
+        let server = s.hooked_server();
         let w = World { s, server, a };
         let err = w.accepted(&["push", "origin", "main"]);
         assert!(

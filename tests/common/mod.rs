@@ -243,6 +243,18 @@ impl Store {
         json(&self.query("wf-show", &[id, "--json"]))
     }
 
+    /// A bare server `root/server.git` (branch main) with wf's hooks installed, added to the
+    /// store as the remote `origin`. Returns its path.
+    pub fn hooked_server(&self) -> PathBuf {
+        let server = self.root.join("server.git");
+        let sp = server.to_str().unwrap();
+        self.git(&["init", "-q", "--bare", "-b", "main", sp]);
+        let out = self.call("wf-hook").args(["install", "-C", sp]).ok();
+        assert!(out.contains("installed"), "{out}");
+        self.git(&["remote", "add", "origin", sp]);
+        server
+    }
+
     /// Run git in the store; it must succeed. Returns stdout.
     pub fn git(&self, args: &[&str]) -> String {
         let out = self.git_output(args, None);
