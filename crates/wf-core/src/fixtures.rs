@@ -158,18 +158,18 @@ pub fn replays(
     at: Timestamp,
 ) {
     let workflows: BTreeMap<String, Workflow> = [(workflow.name.clone(), workflow.clone())].into();
+    let message = trailer::action_message(before, after, action, actor);
+    let h = Header {
+        message: &message,
+        author: (&actor.name, &actor.email),
+        committer: (&actor.name, &actor.email),
+        time: at,
+    };
+    let b = before.map(files_of).unwrap_or_default();
     // A run claims the digest of the prompt wf renders from `before`: as the tools record it,
     // it replays; with any other digest, inputs or previous revision, it does not.
     if let Some(honest) = honest_run(workflow, before, after) {
         if honest.as_ref() != Some(after) {
-            let message = trailer::action_message(before, after, action, actor);
-            let h = Header {
-                message: &message,
-                author: (&actor.name, &actor.email),
-                committer: (&actor.name, &actor.email),
-                time: at,
-            };
-            let b = before.map(files_of).unwrap_or_default();
             let p = replay_task(
                 &workflows,
                 actors,
@@ -189,14 +189,6 @@ pub fn replays(
             return replays(workflow, actors, actor, before, &honest, &rebuilt, at);
         }
     }
-    let message = trailer::action_message(before, after, action, actor);
-    let h = Header {
-        message: &message,
-        author: (&actor.name, &actor.email),
-        committer: (&actor.name, &actor.email),
-        time: at,
-    };
-    let b = before.map(files_of).unwrap_or_default();
     let a = files_of(after);
     let got = replay_task(&workflows, actors, actor, &after.id, &b, &a, &h)
         .unwrap_or_else(|p| panic!("verifier rejects {}: {p:?}", action.name()));
