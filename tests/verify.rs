@@ -975,6 +975,79 @@ fn a_push_is_judged_in_worker_processes_as_in_threads() {
     assert_eq!(w.server_main(), s.head());
 }
 
+/// A push whose commits are dated years before the server's tip (a client clock behind): the
+/// range is read back from the pushed tip, not walked by date, and every pushed commit is
+/// judged, the forged one among them: on a line of single parents, and through a merge (which
+/// leaves the range to libgit2's walk).
+#[test]
+fn a_push_dated_before_the_servers_tip_is_judged_whole() {
+    let w = World::new();
+    let s = &w.s;
+    let past = "@1000000000 +0000";
+    let old_clock = |tool: &str, args: &[&str]| {
+        s.call(tool)
+            .args(args)
+            .key("alice")
+            .env("GIT_COMMITTER_DATE", past)
+            .env("GIT_AUTHOR_DATE", past)
+            .ok()
+            .trim()
+            .to_string()
+    };
+    let b = old_clock("wf-new", &["--title", "Written on an old clock"]);
+    let c = hand_edit_of_a(&w);
+    old_clock("wf-assign", &[&b, "--to", "drafter-bot"]);
+    // Both actions carry the old clock; the server's tip is years newer.
+    for rev in ["HEAD", "HEAD~2"] {
+        assert_eq!(
+            s.git(&["log", "-1", "--format=%ct", rev]).trim(),
+            "1000000000"
+        );
+    }
+    let err = w.refused(&["push", "origin", "main"]);
+    assert_one_problem(
+        &err,
+        &c,
+        &w.a,
+        "not-an-action",
+        "but carries no Wf-Action trailer",
+    );
+    assert!(
+        err.contains("remote: verified 3 commits (3 checked"),
+        "{err}"
+    );
+
+    // The same commits under a merge of a side line: libgit2's walk, the same verdict.
+    let side = s.git(&["rev-parse", "origin/main"]).trim().to_string();
+    s.git(&["checkout", "-q", "-b", "side", &side]);
+    old_clock("wf-new", &["--title", "On the side"]);
+    s.git(&["checkout", "-q", "main"]);
+    let out = s.git_output(
+        &[
+            "-c",
+            "user.name=Alice",
+            "-c",
+            "user.email=alice@example.com",
+            "merge",
+            "-q",
+            "--no-ff",
+            "--no-edit",
+            "side",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let err = w.refused(&["push", "origin", "main"]);
+    assert!(
+        problems(&err)
+            .iter()
+            .any(|l| l.contains(&c[..12]) && l.contains("not-an-action")),
+        "{err}"
+    );
+    // (The clean commits of the refused push above are in the server's cache now.)
+    assert!(err.contains("remote: verified 5 commits ("), "{err}");
+}
+
 #[test]
 fn a_commit_touching_two_tasks_is_refused_by_rule_8() {
     let w = World::new();
