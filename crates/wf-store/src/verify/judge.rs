@@ -8,7 +8,7 @@ use wf_core::Timestamp;
 
 use std::rc::Rc;
 
-use super::read::{changes, git_problem, Ctx, Policy, Top};
+use super::read::{changes, git_problem, Ctx, Folder, Policy, Top};
 use super::{Approval, Fail, Kind, Report};
 use crate::sign::{self, SigStatus};
 use crate::tree::{Mode, ObjectId};
@@ -239,14 +239,17 @@ impl Ctx<'_> {
                     return Ok(report);
                 };
                 let proot = proot.unwrap_or(root);
-                let mut before = checked!(report, self.task_files(proot, &id, None));
+                let mut before = checked!(report, self.task_files(proot, &id, Folder::Ids));
                 // A revision of wf-run claims the digest of the prompt wf renders from the
                 // parent: the core renders it again from the parent's files. The message must
                 // be the one the task file implies, so a run always shows as this trailer.
                 if wf_core::trailer::get(&trailers, wf_core::trailer::key::RUN_COMMAND).is_some() {
                     before.read = Some(checked!(report, self.task_bytes(proot, &id)));
                 }
-                let after = checked!(report, self.task_files(root, &id, Some(&before)));
+                let after = checked!(
+                    report,
+                    self.task_files(root, &id, Folder::Contents(&before))
+                );
                 match core::replay_task(
                     &loaded.workflows,
                     &loaded.actors,

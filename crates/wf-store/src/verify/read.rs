@@ -32,7 +32,7 @@ pub(super) struct Caches {
     policies: HashMap<Oid, Policy>,
     headers: HashMap<Oid, (Oid, Vec<Oid>)>,
     tops: HashMap<Oid, Rc<Top>>,
-    tasks: HashMap<tree::ObjectId, Rc<Task>>,
+    tasks: HashMap<tree::ObjectId, (Rc<str>, Option<Rc<Task>>)>,
 }
 
 /// How many entries each cache of a worker keeps before it starts afresh.
@@ -75,6 +75,15 @@ impl<R: std::borrow::Borrow<Repository>> Worker<R> {
             caches: &mut self.caches,
         })
     }
+}
+
+/// What [`Ctx::task_files`] reads of the files under a task's folder.
+#[derive(Clone, Copy)]
+pub(super) enum Folder<'a> {
+    /// Their blob ids only.
+    Ids,
+    /// Their contents too, for the files that are not in the given files with the same id.
+    Contents(&'a TaskFiles),
 }
 
 /// An entry's identity as stored: its mode's digits and its object.
@@ -303,13 +312,15 @@ impl Ctx<'_> {
         Ok(p)
     }
 
-    /// A task's file and folder in a root tree. Contents (sha256, size) are read for files that
-    /// are new or changed relative to `before`.
+    /// A task's file and folder in a root tree. With `Folder::Contents`, contents (sha256,
+    /// size) are read for the folder's files that are new or changed relative to the given
+    /// files; with `Folder::Ids`, only their blob ids are listed (a parent's folder: the core
+    /// compares it by ids and never asks for its contents).
     pub(super) fn task_files(
         &mut self,
         root: Oid,
         id: &str,
-        before: Option<&TaskFiles>,
+        folder: Folder<'_>,
     ) -> Result<TaskFiles, TreeError> {
         let mut out = TaskFiles::default();
         let path = Task::path(id);
@@ -321,20 +332,22 @@ impl Ctx<'_> {
                     e.mode
                 )));
             }
-            let b = self
-                .trees
-                .blob(tree::oid(&e), &path, wf_core::task::MAX_FILE_SIZE)?;
-            let text = String::from_utf8_lossy(&b).into_owned();
-            // Parsed once per blob: the parent's task is the task the commit before wrote.
-            out.parsed = match self.caches.tasks.get(&e.id) {
-                Some(t) => Some(t.clone()),
-                None => Task::parse(&text).ok().map(|t| {
-                    let t = Rc::new(t);
-                    bounded(&mut self.caches.tasks).insert(e.id, t.clone());
-                    t
-                }),
+            // Read and parsed once per blob: the parent's task file is most often the one a
+            // commit judged shortly before wrote.
+            let (text, parsed) = match self.caches.tasks.get(&e.id) {
+                Some(known) => known.clone(),
+                None => {
+                    let b = self
+                        .trees
+                        .blob(tree::oid(&e), &path, wf_core::task::MAX_FILE_SIZE)?;
+                    let text: Rc<str> = String::from_utf8_lossy(&b).into();
+                    let parsed = Task::parse(&text).ok().map(Rc::new);
+                    bounded(&mut self.caches.tasks).insert(e.id, (text.clone(), parsed.clone()));
+                    (text, parsed)
+                }
             };
-            out.task = Some(text);
+            out.parsed = parsed;
+            out.task = Some(text.to_string());
         }
         let dir_path = Task::dir(id);
         let dir_path = dir_path.trim_end_matches('/');
@@ -354,9 +367,10 @@ impl Ctx<'_> {
         for (rel, e) in self.trees.files_below(&dir, dir_path)? {
             let oid = e.id.hex();
             let full = format!("{dir_path}/{rel}");
-            let unchanged = before
-                .and_then(|b| b.dir.get(&rel))
-                .is_some_and(|b| b.oid == oid);
+            let unchanged = match folder {
+                Folder::Ids => true,
+                Folder::Contents(before) => before.dir.get(&rel).is_some_and(|b| b.oid == oid),
+            };
             let content = if unchanged {
                 None
             } else {
