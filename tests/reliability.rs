@@ -917,3 +917,129 @@ fn two_hundred_kills_leave_a_verifiable_branch_and_a_repairable_work_tree() {
     assert!(after.stderr.is_empty(), "{}", describe(&after));
     s.assert_clean();
 }
+
+// ---------------------------------------------------------------------------------------------
+// The index wf reads and writes itself (spec/store.md, "The work tree's index")
+// ---------------------------------------------------------------------------------------------
+
+/// Git reads the index wf wrote, finds it in step with HEAD and the work tree, and so does
+/// `git fsck`; whatever form the index was in before.
+fn assert_index_in_step(s: &Store, when: &str) {
+    s.assert_clean();
+    let staged: Vec<String> = s
+        .git(&["ls-files", "-s"])
+        .lines()
+        .map(|l| l.split_once(' ').unwrap().1.to_string())
+        .collect();
+    let tip: Vec<String> = s
+        .git(&["ls-tree", "-r", "HEAD"])
+        .lines()
+        .map(|l| {
+            let (meta, path) = l.split_once('\t').unwrap();
+            format!("{} 0\t{path}", meta.rsplit(' ').next().unwrap())
+        })
+        .collect();
+    assert_eq!(staged, tip, "{when}: the index holds HEAD's files");
+    let refresh = s.git_output(&["update-index", "--refresh"], None);
+    assert!(refresh.status.success(), "{when}: {}", describe(&refresh));
+    let cached = s.git_output(&["diff", "--cached", "--quiet"], None);
+    assert!(cached.status.success(), "{when}: nothing staged");
+    assert_fsck(s);
+}
+
+#[test]
+fn the_index_wf_writes_is_what_git_writes_in_every_form_git_leaves_it() {
+    let s = Store::new();
+    let id = draft_for_bot(&s, "indexed");
+    assert_index_in_step(&s, "after wf-new and wf-assign");
+    // Git's own forms: a cache of trees and an untracked cache (optional extensions, dropped
+    // and rebuilt by git), an index of version 4 (left to libgit2), git's skip-hash form.
+    let forms: &[(&str, &[&[&str]])] = &[
+        (
+            "as git commit leaves it",
+            &[&["read-tree", "HEAD"], &["write-tree"]],
+        ),
+        (
+            "with an untracked cache",
+            &[
+                &["update-index", "--untracked-cache"],
+                &["status", "--porcelain"],
+            ],
+        ),
+        ("version 4", &[&["update-index", "--index-version", "4"]]),
+        (
+            "version 3 with skip-hash",
+            &[
+                &["update-index", "--index-version", "3"],
+                &["-c", "index.skipHash=true", "read-tree", "HEAD"],
+                &["-c", "index.skipHash=true", "update-index", "--refresh"],
+            ],
+        ),
+    ];
+    for (n, (form, commands)) in forms.iter().enumerate() {
+        for c in *commands {
+            s.git(c);
+        }
+        let index = std::fs::read(git_dir(&s).join("index")).unwrap();
+        // A task made, assigned, its draft submitted (a new file), assigned to a reviewer.
+        let id = new_task(&s, &format!("form {n}"));
+        assert_index_in_step(&s, &format!("wf-new on an index {form}"));
+        let after = std::fs::read(git_dir(&s).join("index")).unwrap();
+        if index[7] == 4 {
+            assert_eq!(after[7], 4, "libgit2 wrote it, in its version");
+        } else {
+            // wf wrote it: git's caches are dropped, for git to rebuild.
+            let has_tree = |b: &[u8]| b.windows(4).any(|w| w == b"TREE");
+            assert!(n > 0 || has_tree(&index), "git wrote a cache of trees");
+            assert!(!has_tree(&after), "{form}: wf wrote the index itself");
+        }
+        s.to_review(&id, format!("draft {n}\n").as_bytes());
+        assert_index_in_step(&s, &format!("three more actions after {form}"));
+    }
+    s.to_review(&id, b"the first one\n");
+    assert_index_in_step(&s, "the end");
+}
+
+#[test]
+fn an_edit_that_keeps_the_size_and_the_time_of_a_file_is_still_an_edit() {
+    let s = Store::new();
+    let id = draft_for_bot(&s, "edited");
+    let submit = || {
+        s.call("wf-submit")
+            .args([&id, "--name", "d.md"])
+            .key(BOT.0)
+            .stdin(b"draft\n")
+    };
+    let file = s.repo.join(Task::path(&id));
+    let before = std::fs::read(&file).unwrap();
+    let modified = std::fs::metadata(&file).unwrap().modified().unwrap();
+    // The same number of bytes, and the time put back: only the content (and the inode's
+    // change time, which no one can set) tells.
+    let edited: Vec<u8> = before
+        .iter()
+        .map(|&b| if b == b'a' { b'b' } else { b })
+        .collect();
+    assert_ne!(edited, before);
+    std::fs::write(&file, &edited).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    let (code, err) = submit().refused();
+    assert_eq!(code, 5, "{err}");
+    assert!(err.contains(&Task::path(&id)), "{err}");
+    assert_eq!(std::fs::read(&file).unwrap(), edited, "the edit is kept");
+    // An untracked file in the task's folder is in the way too.
+    std::fs::write(&file, &before).unwrap();
+    let stray = s.repo.join(Task::dir(&id)).join("notes.md");
+    std::fs::create_dir_all(stray.parent().unwrap()).unwrap();
+    std::fs::write(&stray, b"mine\n").unwrap();
+    let (code, err) = submit().refused();
+    assert_eq!(code, 5, "{err}");
+    assert!(err.contains("notes.md"), "{err}");
+    std::fs::remove_file(&stray).unwrap();
+    submit().ok();
+    assert_index_in_step(&s, "after the edits were undone");
+}

@@ -5,6 +5,7 @@
 
 mod cachefile;
 pub mod error;
+mod gitindex;
 pub mod history;
 pub mod index;
 pub mod lines;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use git2::{build::TreeUpdateBuilder, ErrorCode, FileMode, Oid, Repository, Status, StatusOptions};
 use wf_core::digest::Hasher;
 
+use crate::gitindex::{GitIndex, Stat};
 use crate::sign::{SigStatus, Signer};
 use crate::tree::{self, Area, Entry, Mode, Reader, TreeCache};
 
@@ -355,7 +356,7 @@ impl Store {
     /// Refuse when any of these paths (files or folders ending in `/`) has uncommitted edits in
     /// the work tree or the index, or untracked files. A bare repository is always clean.
     pub fn check_clean(&self, paths: &[String], _lock: &WriterLock) -> Result<()> {
-        if self.repo.is_bare() || paths.is_empty() {
+        if self.repo.is_bare() || paths.is_empty() || self.surely_clean(paths) {
             return Ok(());
         }
         let mut opts = StatusOptions::new();
@@ -379,6 +380,34 @@ impl Store {
         }
     }
 
+    /// Whether these paths are clean by the index's own evidence, as git judges it: the index
+    /// (in the plain form [`GitIndex`] reads) holds exactly the regular files HEAD holds there,
+    /// and exactly the work tree's files, each with the stat data the index recorded (a file
+    /// stamped in the tick the index was written is compared by content). `false` when unsure
+    /// (anything else: an edit, an untracked or ignored file, a link, an unborn branch, a
+    /// pathspec with wildcards): libgit2's status then decides, and names the paths.
+    fn surely_clean(&self, paths: &[String]) -> bool {
+        let (Some(workdir), Some(index)) = (self.repo.workdir(), GitIndex::read(self.repo.path()))
+        else {
+            return false;
+        };
+        let Some(root) = self
+            .repo
+            .head()
+            .ok()
+            .and_then(|h| h.target())
+            .and_then(|c| self.root(c).ok())
+        else {
+            return false;
+        };
+        let Ok(reader) = self.reader() else {
+            return false;
+        };
+        paths
+            .iter()
+            .all(|p| path_clean(&reader, root, &index, workdir, p).unwrap_or(false))
+    }
+
     /// The signature status of a commit, checked in process.
     pub fn signature(&self, commit: Oid) -> SigStatus {
         crate::history::signature(&self.repo, commit)
@@ -400,6 +429,80 @@ impl Store {
     pub fn git_dir(&self) -> PathBuf {
         self.repo.path().to_path_buf()
     }
+}
+
+/// See [`Store::surely_clean`]: `Some(true)` when the file or folder `path` is clean, `None`
+/// or `Some(false)` when unsure.
+fn path_clean(
+    reader: &Reader,
+    root: Oid,
+    index: &GitIndex,
+    workdir: &Path,
+    path: &str,
+) -> Option<bool> {
+    if path.contains(['*', '?', '[', '\\']) {
+        return None;
+    }
+    let path = path.trim_end_matches('/');
+    let mut at_tip: Vec<(String, Oid)> = match reader.entry(root, path).ok()? {
+        None => vec![],
+        Some(e) if e.mode == Mode::File => vec![(path.to_string(), tree::oid(&e))],
+        Some(e) if e.mode == Mode::Tree => {
+            let mut files = Vec::new();
+            for (rel, e) in reader.files_below(&e, path).ok()? {
+                if e.mode != Mode::File {
+                    return None;
+                }
+                files.push((format!("{path}/{rel}"), tree::oid(&e)));
+            }
+            files
+        }
+        Some(_) => return None,
+    };
+    at_tip.sort();
+    let staged = index.under(path);
+    let listed: Vec<(String, Oid)> = staged.iter().map(|(p, _, id)| (p.clone(), *id)).collect();
+    if listed != at_tip {
+        return Some(false);
+    }
+    let mut files = Vec::new();
+    work_files(&workdir.join(path), path, &mut files)?;
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    if files.len() != staged.len() {
+        return Some(false);
+    }
+    for ((p, meta), (q, stat, id)) in files.iter().zip(&staged) {
+        if p != q || Stat::of(meta).as_ref() != Some(stat) {
+            return Some(false);
+        }
+        if index.racy(stat.mtime)
+            && Oid::hash_file(git2::ObjectType::Blob, workdir.join(p)).ok()? != *id
+        {
+            return Some(false);
+        }
+    }
+    Some(true)
+}
+
+/// The regular files at or below `file` (found at `path` of the work tree), by path; `None`
+/// when anything else is there (a link) or cannot be read.
+fn work_files(file: &Path, path: &str, out: &mut Vec<(String, std::fs::Metadata)>) -> Option<()> {
+    let meta = match file.symlink_metadata() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Some(()),
+        m => m.ok()?,
+    };
+    if meta.is_file() {
+        out.push((path.to_string(), meta));
+    } else if meta.is_dir() {
+        for e in std::fs::read_dir(file).ok()? {
+            let e = e.ok()?;
+            let name = e.file_name().into_string().ok()?;
+            work_files(&e.path(), &format!("{path}/{name}"), out)?;
+        }
+    } else {
+        return None;
+    }
+    Some(())
 }
 
 fn index_entry(path: &str, id: Oid) -> git2::IndexEntry {

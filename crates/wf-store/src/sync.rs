@@ -17,13 +17,14 @@
 //!   left by a killed git process are reported as such ([`StoreError::Locked`]) rather than
 //!   retried forever; `wf-repair` removes them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use git2::{ObjectType, Oid, Status, StatusOptions};
 
 pub use crate::error::short;
+use crate::gitindex::{GitIndex, NewEntry, Stat};
 use crate::locks::patiently;
 pub use crate::locks::LOCK_GRACE;
 use crate::repo::{Store, StoreError, WriterLock};
@@ -292,10 +293,7 @@ impl Store {
         };
         let repo = self.git();
         let reader = self.reader()?;
-        // Read again only when the file changed since this handle read it (checking the work
-        // tree read it): hashing a large index is most of a small action's time.
-        let mut index = repo.index()?;
-        index.read(false)?;
+        let mut index = Staging::open(repo)?;
         let mut report = SyncReport::default();
         let mut index_changed = false;
         for (i, p) in paths.iter().enumerate() {
@@ -305,7 +303,7 @@ impl Store {
             }
             let want = blob_at(&reader, target, p)?;
             let have = have(&file)?;
-            let staged = index.get_path(Path::new(p), 0).map(|e| e.id);
+            let staged = index.staged(p);
             let wt_ok = match (have, want) {
                 (Have::File(h), Some(w)) => h == w,
                 (Have::Missing, None) => true,
@@ -325,7 +323,7 @@ impl Store {
                             let bytes = reader.blob(oid, p, wf_core::task::MAX_FILE_SIZE)?;
                             write_atomic(&file, &bytes)?;
                         }
-                        index.add_path(Path::new(p))?;
+                        index.add(repo, &workdir, p, oid)?;
                         index_changed = true;
                     }
                     report.written.push(p.clone());
@@ -334,7 +332,7 @@ impl Store {
                     if apply {
                         remove_if_there(&file)?;
                         if staged.is_some() {
-                            index.remove_path(Path::new(p))?;
+                            index.remove(p)?;
                             index_changed = true;
                         }
                         remove_empty_parents(&workdir, &file);
@@ -345,7 +343,7 @@ impl Store {
         }
         if index_changed {
             let lock = self.git().path().join("index.lock");
-            patiently(&lock, || index.write())?;
+            patiently(&lock, || index.write(repo.path(), &workdir))?;
         }
         Ok(report)
     }
@@ -482,6 +480,84 @@ pub fn tmp_path(path: &Path) -> PathBuf {
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
     path.with_file_name(format!(".{name}{TMP_SUFFIX}"))
+}
+
+/// The index a sync stages its paths in: read and written by [`GitIndex`] when it is in the
+/// plain form, else by libgit2 (which a plain index also falls back to when a path needs more
+/// than a plain entry).
+enum Staging {
+    Plain(GitIndex, BTreeMap<String, Option<NewEntry>>),
+    Lib(git2::Index),
+}
+
+impl Staging {
+    fn open(repo: &git2::Repository) -> Result<Staging> {
+        if let Some(plain) = GitIndex::read(repo.path()) {
+            return Ok(Staging::Plain(plain, BTreeMap::new()));
+        }
+        Ok(Staging::Lib(Staging::libgit2(repo)?))
+    }
+
+    fn libgit2(repo: &git2::Repository) -> Result<git2::Index> {
+        // Read again only when the file changed since this handle read it.
+        let mut index = repo.index()?;
+        index.read(false)?;
+        Ok(index)
+    }
+
+    /// The blob staged at `path`.
+    fn staged(&self, path: &str) -> Option<Oid> {
+        match self {
+            Staging::Plain(index, changes) => match changes.get(path) {
+                Some(change) => change.as_ref().map(|e| e.id),
+                None => index.get(path),
+            },
+            Staging::Lib(index) => index.get_path(Path::new(path), 0).map(|e| e.id),
+        }
+    }
+
+    /// Stage the file at `path`, just written with the blob `id`.
+    fn add(&mut self, repo: &git2::Repository, workdir: &Path, path: &str, id: Oid) -> Result<()> {
+        if let Staging::Plain(_, changes) = self {
+            let file = workdir.join(path);
+            let meta = file.symlink_metadata().map_err(|e| io(&file, e))?;
+            if let Some(stat) = Stat::of(&meta) {
+                changes.insert(path.to_string(), Some(NewEntry { stat, id }));
+                return Ok(());
+            }
+            // Not a plain file (an executable one): libgit2 knows what git records for it.
+            let mut index = Staging::libgit2(repo)?;
+            for (p, change) in changes.iter() {
+                match change {
+                    Some(_) => index.add_path(Path::new(p))?,
+                    None => index.remove_path(Path::new(p))?,
+                }
+            }
+            *self = Staging::Lib(index);
+        }
+        if let Staging::Lib(index) = self {
+            index.add_path(Path::new(path))?;
+        }
+        Ok(())
+    }
+
+    /// Unstage `path`.
+    fn remove(&mut self, path: &str) -> Result<()> {
+        match self {
+            Staging::Plain(_, changes) => {
+                changes.insert(path.to_string(), None);
+            }
+            Staging::Lib(index) => index.remove_path(Path::new(path))?,
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, git_dir: &Path, workdir: &Path) -> std::result::Result<(), git2::Error> {
+        match self {
+            Staging::Plain(index, changes) => index.write(git_dir, workdir, changes),
+            Staging::Lib(index) => index.write(),
+        }
+    }
 }
 
 fn have(file: &Path) -> Result<Have> {
