@@ -4,8 +4,9 @@
 //! `wf-actor`). Every action is built exactly as the tools build it: `wf_core::decide` judges
 //! it, `wf_core::trailer::action_message` writes the message, `Store::commit` signs it with the
 //! actor's key in process. Only the plumbing differs: objects go to an in-memory object database
-//! that is written out as one pack every few thousand commits (git's own loose objects would
-//! mean half a million files), and the branch moves once per pack. `wf-verify` must accept every
+//! that is written out as one pack every few thousand commits (`--pack-every`, 5,000: git's own
+//! loose objects would mean half a million files), on a thread of its own while the next batch
+//! is made, and the branch moves once per pack. `wf-verify` must accept every
 //! commit; `scripts/bench` checks that it does.
 
 use std::collections::HashMap;
@@ -24,6 +25,8 @@ pub struct Spec {
     pub actions: usize,
     pub open: usize,
     pub seed: u64,
+    /// Actions per pack (and per move of the branch).
+    pub pack_every: usize,
 }
 
 /// A tiny deterministic PRNG (xorshift64*), so that the same seed makes the same store.
@@ -68,7 +71,12 @@ pub fn run(spec: &Spec) -> Result<String, String> {
         who.insert(name, Who { actor, signer });
     }
     let odb = store.git().odb().map_err(e("odb"))?;
-    let mempack = odb.add_new_mempack_backend(1000).map_err(e("mempack"))?;
+    // Each batch's objects go to a mempack of their own (the newest has the highest priority,
+    // so it takes the writes); a batch's mempack is emptied once its pack is on disk.
+    let mut batch: u16 = 0;
+    let mut mempack = odb.add_new_mempack_backend(1000).map_err(e("mempack"))?;
+    let mut in_flight: Option<(git2::Mempack<'_>, Oid)> = None;
+    let packer = Packer::start(&spec.repo)?;
     let mut rng = Rng(spec.seed | 1);
     let mut time = store
         .git()
@@ -140,13 +148,24 @@ pub fn run(spec: &Spec) -> Result<String, String> {
         }
         done += 1;
         since_pack += 1;
-        if since_pack == 5000 || done == spec.actions {
-            write_pack(&store, &odb, &mempack, &written)?;
+        if since_pack == spec.pack_every || done == spec.actions {
+            // The batch is packed on another thread while the next one is made: the previous
+            // batch must be on disk first, so that its mempack can be emptied.
+            let objects = written
+                .iter()
+                .map(|o| odb.read(*o).map(|x| (x.kind(), x.data().to_vec())))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(e("read"))?;
+            if let Some((old, old_tip)) = in_flight.take() {
+                landed(&store, &odb, &packer, old, &branch, old_tip)?;
+            }
+            packer.send(objects)?;
+            batch += 1;
+            let next = odb
+                .add_new_mempack_backend(1000 + i32::from(batch))
+                .map_err(e("mempack"))?;
+            in_flight = Some((std::mem::replace(&mut mempack, next), tip));
             written.clear();
-            store
-                .git()
-                .reference(&branch, tip, true, "gen-store")
-                .map_err(e("branch"))?;
             since_pack = 0;
             packs += 1;
             eprint!(
@@ -156,6 +175,9 @@ pub fn run(spec: &Spec) -> Result<String, String> {
             );
         }
     }
+    if let Some((old, old_tip)) = in_flight.take() {
+        landed(&store, &odb, &packer, old, &branch, old_tip)?;
+    }
     eprintln!();
     Ok(format!(
         "{done} actions in {packs} packs, {} tasks, tip {tip}",
@@ -163,26 +185,84 @@ pub fn run(spec: &Spec) -> Result<String, String> {
     ))
 }
 
-fn write_pack(
+/// Packs batches of objects on a thread of its own: into an object database that holds only
+/// the batch (so writing an object never looks through the store's packs, as libgit2 does for
+/// every new object when they are on disk), then onto disk through the store's pack writer.
+struct Packer {
+    batches: std::sync::mpsc::Sender<Vec<(git2::ObjectType, Vec<u8>)>>,
+    done: std::sync::mpsc::Receiver<Result<(), String>>,
+}
+
+impl Packer {
+    fn start(repo: &Path) -> Result<Packer, String> {
+        let (batches, todo) = std::sync::mpsc::channel::<Vec<(git2::ObjectType, Vec<u8>)>>();
+        let (report, done) = std::sync::mpsc::channel();
+        let disk = git2::Repository::open(repo).map_err(e("open"))?;
+        std::thread::spawn(move || {
+            for objects in todo {
+                if report.send(pack(&disk, &objects)).is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(Packer { batches, done })
+    }
+
+    fn send(&self, objects: Vec<(git2::ObjectType, Vec<u8>)>) -> Result<(), String> {
+        self.batches
+            .send(objects)
+            .map_err(|_| "the packing thread stopped".to_string())
+    }
+
+    /// Wait for the batch sent last to be on disk.
+    fn wait(&self) -> Result<(), String> {
+        self.done
+            .recv()
+            .map_err(|_| "the packing thread stopped".to_string())?
+    }
+}
+
+/// Once a batch's pack is on disk: the store sees it, its mempack is emptied, the branch moves
+/// to the batch's last commit.
+fn landed(
     store: &Store,
     odb: &git2::Odb,
-    mempack: &git2::Mempack,
-    objects: &[Oid],
+    packer: &Packer,
+    mempack: git2::Mempack<'_>,
+    branch: &str,
+    tip: Oid,
 ) -> Result<(), String> {
-    let mut pb = store.git().packbuilder().map_err(e("packbuilder"))?;
-    // The delta search is most of the packing: on all cores (0: as many threads as cores).
-    pb.set_threads(0);
-    for o in objects {
+    packer.wait()?;
+    odb.refresh().map_err(e("refresh"))?;
+    mempack.reset().map_err(e("reset"))?;
+    store
+        .git()
+        .reference(branch, tip, true, "gen-store")
+        .map_err(e("branch"))?;
+    Ok(())
+}
+
+fn pack(disk: &git2::Repository, objects: &[(git2::ObjectType, Vec<u8>)]) -> Result<(), String> {
+    let odb = git2::Odb::new().map_err(e("odb"))?;
+    let _mem = odb.add_new_mempack_backend(1).map_err(e("mempack"))?;
+    let mut ids = Vec::with_capacity(objects.len());
+    for (kind, data) in objects {
+        ids.push(odb.write(*kind, data).map_err(e("write"))?);
+    }
+    let repo = git2::Repository::from_odb(odb).map_err(e("repository"))?;
+    let mut pb = repo.packbuilder().map_err(e("packbuilder"))?;
+    // One thread: the other core makes the next batch.
+    pb.set_threads(1);
+    for o in &ids {
         pb.insert_object(*o, None).map_err(e("pack insert"))?;
     }
     let mut buf = Buf::new();
     pb.write_buf(&mut buf).map_err(e("pack write"))?;
     drop(pb);
-    let mut w = odb.packwriter().map_err(e("packwriter"))?;
+    let disk_odb = disk.odb().map_err(e("odb"))?;
+    let mut w = disk_odb.packwriter().map_err(e("packwriter"))?;
     w.write_all(&buf).map_err(|x| format!("pack: {x}"))?;
     w.commit().map_err(e("pack commit"))?;
-    mempack.reset().map_err(e("reset"))?;
-    odb.refresh().map_err(e("refresh"))?;
     Ok(())
 }
 
@@ -357,6 +437,7 @@ pub fn parse(args: &[String]) -> Result<Spec, String> {
         actions: 0,
         open: 64,
         seed: 1,
+        pack_every: 5000,
     };
     while let Some(a) = it.next() {
         let v = it.next().ok_or(format!("gen-store: {a} needs a value"))?;
@@ -366,6 +447,7 @@ pub fn parse(args: &[String]) -> Result<Spec, String> {
             "--actions" => spec.actions = num()?,
             "--open" => spec.open = num()?.max(1),
             "--seed" => spec.seed = num()? as u64,
+            "--pack-every" => spec.pack_every = num()?.max(1),
             _ => return Err(format!("gen-store: unknown option {a}")),
         }
     }
