@@ -33,6 +33,8 @@ pub(super) struct Caches {
     headers: HashMap<Oid, (Oid, Vec<Oid>)>,
     tops: HashMap<Oid, Rc<Top>>,
     tasks: HashMap<tree::ObjectId, (Rc<str>, Option<Rc<Task>>)>,
+    /// Whether a `.wf` tree holds `store.toml`, by its id.
+    stores: HashMap<Oid, bool>,
 }
 
 /// How many entries each cache of a worker keeps before it starts afresh.
@@ -224,7 +226,7 @@ impl Ctx<'_> {
         Ok(t)
     }
 
-    fn read_top(&self, root: Oid) -> Result<Top, git2::Error> {
+    fn read_top(&mut self, root: Oid) -> Result<Top, git2::Error> {
         let mut top = Top {
             root,
             problem: None,
@@ -245,7 +247,11 @@ impl Ctx<'_> {
                 return Ok(top);
             }
         };
-        top.problem = wf_core::tree::parse(&bytes, Area::Top).err();
+        match wf_core::tree::parse(&bytes, Area::Top) {
+            // Checked as the reader checks a top-level tree: it need not read it again.
+            Ok(checked) => self.trees.keep(root, Area::Top, checked),
+            Err(e) => top.problem = Some(e),
+        }
         let identity = |n: &str| {
             entries
                 .iter()
@@ -258,15 +264,22 @@ impl Ctx<'_> {
         top.mailmap = identity(wf_core::checkout::MAILMAP_FILE);
         for e in entries.iter().filter(|e| e.name == b".wf") {
             let id = Oid::from_bytes(&e.id.0)?;
-            let holds = self
-                .trees
-                .raw_tree(id)?
-                .and_then(|b| {
-                    wf_core::tree::scan(&b)
-                        .ok()
-                        .map(|es| es.iter().any(|x| x.name == b"store.toml"))
-                })
-                .unwrap_or(false);
+            let holds = match self.caches.stores.get(&id) {
+                Some(h) => *h,
+                None => {
+                    let h = self
+                        .trees
+                        .raw_tree(id)?
+                        .and_then(|b| {
+                            wf_core::tree::scan(&b)
+                                .ok()
+                                .map(|es| es.iter().any(|x| x.name == b"store.toml"))
+                        })
+                        .unwrap_or(false);
+                    bounded(&mut self.caches.stores).insert(id, h);
+                    h
+                }
+            };
             top.store |= holds;
         }
         Ok(top)
