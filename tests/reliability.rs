@@ -998,6 +998,16 @@ fn the_index_wf_writes_is_what_git_writes_in_every_form_git_leaves_it() {
     }
     s.to_review(&id, b"the first one\n");
     assert_index_in_step(&s, "the end");
+    // A split index libgit2 cannot read: refused before anything is committed, with the way out.
+    s.git(&["update-index", "--split-index"]);
+    let head = s.head();
+    let (code, err) = s.refused("wf-new", &["--title", "split"], "alice");
+    assert_eq!(code, 7, "{err}");
+    assert!(err.contains("git update-index --no-split-index"), "{err}");
+    assert_eq!(s.head(), head, "nothing committed");
+    s.git(&["update-index", "--no-split-index"]);
+    new_task(&s, "whole again");
+    assert_index_in_step(&s, "after git update-index --no-split-index");
 }
 
 #[test]
@@ -1042,4 +1052,40 @@ fn an_edit_that_keeps_the_size_and_the_time_of_a_file_is_still_an_edit() {
     std::fs::remove_file(&stray).unwrap();
     submit().ok();
     assert_index_in_step(&s, "after the edits were undone");
+}
+
+#[test]
+fn an_index_named_by_git_index_file_is_the_one_wf_writes() {
+    let s = Store::new();
+    let id = draft_for_bot(&s, "elsewhere");
+    let git = git_dir(&s);
+    let other = s.root.join("other-index");
+    std::fs::copy(git.join("index"), &other).unwrap();
+    let before = std::fs::read(git.join("index")).unwrap();
+    s.call("wf-submit")
+        .args([&id, "--name", "d.md"])
+        .key(BOT.0)
+        .stdin(b"draft\n")
+        .env("GIT_DIR", git.to_str().unwrap())
+        .env("GIT_WORK_TREE", s.repo.to_str().unwrap())
+        .env("GIT_INDEX_FILE", other.to_str().unwrap())
+        .ok();
+    assert_eq!(
+        std::fs::read(git.join("index")).unwrap(),
+        before,
+        "the repository's own index is not the one in use"
+    );
+    let staged = s
+        .command("git")
+        .current_dir(&s.repo)
+        .env("GIT_INDEX_FILE", &other)
+        .args(["status", "--porcelain", "--untracked-files=all"])
+        .output()
+        .unwrap();
+    assert!(staged.status.success(), "{}", describe(&staged));
+    assert!(
+        staged.stdout.is_empty(),
+        "the index named by GIT_INDEX_FILE is in step: {}",
+        describe(&staged)
+    );
 }

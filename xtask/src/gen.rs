@@ -70,12 +70,18 @@ pub fn run(spec: &Spec) -> Result<String, String> {
             .map_err(|x| format!("{name}: {x}"))?;
         who.insert(name, Who { actor, signer });
     }
-    let odb = store.git().odb().map_err(e("odb"))?;
-    // Each batch's objects go to a mempack of their own (the newest has the highest priority,
-    // so it takes the writes); a batch's mempack is emptied once its pack is on disk.
-    let mut batch: u16 = 0;
-    let mut mempack = odb.add_new_mempack_backend(1000).map_err(e("mempack"))?;
-    let mut in_flight: Option<(git2::Mempack<'_>, Oid)> = None;
+    // The generator reads and writes an object database in memory only: libgit2 looks for every
+    // new object in every pack on disk and rescans the pack folder when it is not there, which
+    // grew with each pack written. It holds the batch being made and what the next actions
+    // read (see `carried`); each batch is packed to disk on another thread, and the branch
+    // (moved through a handle of its own, which sees the disk) follows once a pack is there.
+    // libgit2's cache of parsed objects only grew (to 256 MiB): each tree is read a few times
+    // at most, from memory.
+    git2::opts::enable_caching(false);
+    let disk = git2::Repository::open(&spec.repo).map_err(e("open"))?;
+    let odb = git2::Odb::new().map_err(e("odb"))?;
+    let mempack = odb.add_new_mempack_backend(1000).map_err(e("mempack"))?;
+    let mut in_flight: Option<Oid> = None;
     let packer = Packer::start(&spec.repo)?;
     let mut rng = Rng(spec.seed | 1);
     let mut time = store
@@ -95,6 +101,11 @@ pub fn run(spec: &Spec) -> Result<String, String> {
     // costs the same at any size of the store (a dump of the in-memory database would walk
     // every commit's whole tree).
     let mut written: Vec<Oid> = Vec::new();
+    let carry = carried(store.git(), tip, &[])?;
+    store.git().set_odb(&odb).map_err(e("odb"))?;
+    for (kind, data) in &carry {
+        odb.write(*kind, data).map_err(e("write"))?;
+    }
     let started = std::time::Instant::now();
     while done < spec.actions {
         if open.len() < spec.open {
@@ -149,22 +160,24 @@ pub fn run(spec: &Spec) -> Result<String, String> {
         done += 1;
         since_pack += 1;
         if since_pack == spec.pack_every || done == spec.actions {
-            // The batch is packed on another thread while the next one is made: the previous
-            // batch must be on disk first, so that its mempack can be emptied.
+            // The batch is packed on another thread while the next one is made; memory keeps
+            // only what the next actions read.
             let objects = written
                 .iter()
                 .map(|o| odb.read(*o).map(|x| (x.kind(), x.data().to_vec())))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(e("read"))?;
-            if let Some((old, old_tip)) = in_flight.take() {
-                landed(&store, &odb, &packer, old, &branch, old_tip)?;
+            let ids: Vec<&str> = open.iter().map(|(id, _, _)| id.as_str()).collect();
+            let carry = carried(store.git(), tip, &ids)?;
+            mempack.reset().map_err(e("reset"))?;
+            for (kind, data) in &carry {
+                odb.write(*kind, data).map_err(e("write"))?;
             }
-            packer.send(objects)?;
-            batch += 1;
-            let next = odb
-                .add_new_mempack_backend(1000 + i32::from(batch))
-                .map_err(e("mempack"))?;
-            in_flight = Some((std::mem::replace(&mut mempack, next), tip));
+            if let Some(old_tip) = in_flight.take() {
+                landed(&disk, &packer, &branch, old_tip)?;
+            }
+            packer.send(objects, done == spec.actions)?;
+            in_flight = Some(tip);
             written.clear();
             since_pack = 0;
             packs += 1;
@@ -175,8 +188,8 @@ pub fn run(spec: &Spec) -> Result<String, String> {
             );
         }
     }
-    if let Some((old, old_tip)) = in_flight.take() {
-        landed(&store, &odb, &packer, old, &branch, old_tip)?;
+    if let Some(old_tip) = in_flight.take() {
+        landed(&disk, &packer, &branch, old_tip)?;
     }
     eprintln!();
     Ok(format!(
@@ -188,19 +201,22 @@ pub fn run(spec: &Spec) -> Result<String, String> {
 /// Packs batches of objects on a thread of its own: into an object database that holds only
 /// the batch (so writing an object never looks through the store's packs, as libgit2 does for
 /// every new object when they are on disk), then onto disk through the store's pack writer.
+/// A batch's objects, and whether it is the last (packed on all cores: nothing else is left).
+type Batch = (Vec<(git2::ObjectType, Vec<u8>)>, bool);
+
 struct Packer {
-    batches: std::sync::mpsc::Sender<Vec<(git2::ObjectType, Vec<u8>)>>,
+    batches: std::sync::mpsc::Sender<Batch>,
     done: std::sync::mpsc::Receiver<Result<(), String>>,
 }
 
 impl Packer {
     fn start(repo: &Path) -> Result<Packer, String> {
-        let (batches, todo) = std::sync::mpsc::channel::<Vec<(git2::ObjectType, Vec<u8>)>>();
+        let (batches, todo) = std::sync::mpsc::channel::<Batch>();
         let (report, done) = std::sync::mpsc::channel();
         let disk = git2::Repository::open(repo).map_err(e("open"))?;
         std::thread::spawn(move || {
-            for objects in todo {
-                if report.send(pack(&disk, &objects)).is_err() {
+            for (objects, last) in todo {
+                if report.send(pack(&disk, &objects, last)).is_err() {
                     return;
                 }
             }
@@ -208,9 +224,9 @@ impl Packer {
         Ok(Packer { batches, done })
     }
 
-    fn send(&self, objects: Vec<(git2::ObjectType, Vec<u8>)>) -> Result<(), String> {
+    fn send(&self, objects: Vec<(git2::ObjectType, Vec<u8>)>, last: bool) -> Result<(), String> {
         self.batches
-            .send(objects)
+            .send((objects, last))
             .map_err(|_| "the packing thread stopped".to_string())
     }
 
@@ -222,27 +238,69 @@ impl Packer {
     }
 }
 
-/// Once a batch's pack is on disk: the store sees it, its mempack is emptied, the branch moves
-/// to the batch's last commit.
-fn landed(
-    store: &Store,
-    odb: &git2::Odb,
-    packer: &Packer,
-    mempack: git2::Mempack<'_>,
-    branch: &str,
-    tip: Oid,
-) -> Result<(), String> {
+/// Once a batch's pack is on disk, the branch moves to the batch's last commit.
+fn landed(disk: &git2::Repository, packer: &Packer, branch: &str, tip: Oid) -> Result<(), String> {
     packer.wait()?;
-    odb.refresh().map_err(e("refresh"))?;
-    mempack.reset().map_err(e("reset"))?;
-    store
-        .git()
-        .reference(branch, tip, true, "gen-store")
+    disk.odb().and_then(|o| o.refresh()).map_err(e("refresh"))?;
+    disk.reference(branch, tip, true, "gen-store")
         .map_err(e("branch"))?;
     Ok(())
 }
 
-fn pack(disk: &git2::Repository, objects: &[(git2::ObjectType, Vec<u8>)]) -> Result<(), String> {
+/// What the next actions read, as bytes: the tip commit, its root and `tasks/` trees, every
+/// shard tree, and the trees under the folders of the tasks still open (`Store::commit` reads
+/// the trees on the paths it updates; nothing reads a blob back).
+fn carried(
+    repo: &git2::Repository,
+    tip: Oid,
+    open: &[&str],
+) -> Result<Vec<(git2::ObjectType, Vec<u8>)>, String> {
+    let odb = repo.odb().map_err(e("odb"))?;
+    let mut ids = vec![tip];
+    let commit = repo.find_commit(tip).map_err(e("tip"))?;
+    let root = commit.tree().map_err(e("tree"))?;
+    ids.push(root.id());
+    let trees_below = |id: Oid, out: &mut Vec<Oid>| -> Result<(), String> {
+        let mut todo = vec![id];
+        while let Some(t) = todo.pop() {
+            out.push(t);
+            for entry in repo.find_tree(t).map_err(e("tree"))?.iter() {
+                if entry.kind() == Some(git2::ObjectType::Tree) {
+                    todo.push(entry.id());
+                }
+            }
+        }
+        Ok(())
+    };
+    if let Some(tasks) = root.get_name("tasks") {
+        let tasks = repo.find_tree(tasks.id()).map_err(e("tree"))?;
+        ids.push(tasks.id());
+        for shard in tasks.iter() {
+            ids.push(shard.id());
+        }
+        for id in open {
+            if let Ok(dir) = root.get_path(Path::new(&Task::dir(id).trim_end_matches('/'))) {
+                trees_below(dir.id(), &mut ids)?;
+            }
+        }
+    }
+    if let Some(wf) = root.get_name(".wf") {
+        trees_below(wf.id(), &mut ids)?;
+    }
+    ids.into_iter()
+        .map(|o| {
+            odb.read(o)
+                .map(|x| (x.kind(), x.data().to_vec()))
+                .map_err(e("carry"))
+        })
+        .collect()
+}
+
+fn pack(
+    disk: &git2::Repository,
+    objects: &[(git2::ObjectType, Vec<u8>)],
+    last: bool,
+) -> Result<(), String> {
     let odb = git2::Odb::new().map_err(e("odb"))?;
     let _mem = odb.add_new_mempack_backend(1).map_err(e("mempack"))?;
     let mut ids = Vec::with_capacity(objects.len());
@@ -251,8 +309,8 @@ fn pack(disk: &git2::Repository, objects: &[(git2::ObjectType, Vec<u8>)]) -> Res
     }
     let repo = git2::Repository::from_odb(odb).map_err(e("repository"))?;
     let mut pb = repo.packbuilder().map_err(e("packbuilder"))?;
-    // One thread: the other core makes the next batch.
-    pb.set_threads(1);
+    // One thread while the other core makes the next batch; all of them for the last one.
+    pb.set_threads(if last { 0 } else { 1 });
     for o in &ids {
         pb.insert_object(*o, None).map_err(e("pack insert"))?;
     }

@@ -304,6 +304,15 @@ impl From<StoreError> for CliError {
                 format!("output is larger than the {} MiB limit", limit >> 20),
                 too_large_hint(),
             ),
+            // libgit2 reads every form of index but the split one (`link`) and sparse ones.
+            StoreError::Git(g)
+                if g.class() == git2::ErrorClass::Index
+                    && g.message().contains("unsupported mandatory extension") =>
+            {
+                CliError::failure(format!("git: {}", g.message())).with_hint(
+                    "the index is in a form libgit2 cannot read (a split or sparse index): git update-index --no-split-index, or git sparse-checkout disable",
+                )
+            }
             StoreError::Git(g) => CliError::failure(format!("git: {}", g.message())),
             StoreError::NotCanonical(why) => CliError::store(
                 format!("the store's tree is not canonical: {why}"),

@@ -124,8 +124,13 @@ fn u32_at(b: &[u8], at: usize) -> u32 {
 
 impl GitIndex {
     /// Read the index of `git_dir`; `None` when it is missing, unreadable or not in the plain
-    /// form, or its checksum does not match: libgit2 then does the work (and reports errors).
+    /// form, or its checksum does not match, or `GIT_INDEX_FILE` names another file: libgit2
+    /// then does the work (and reports errors).
     pub(crate) fn read(git_dir: &Path) -> Option<GitIndex> {
+        // libgit2 honours `GIT_INDEX_FILE` (with `GIT_DIR`): the index is elsewhere.
+        if std::env::var_os("GIT_INDEX_FILE").is_some() {
+            return None;
+        }
         let file = git_dir.join("index");
         let data = std::fs::read(&file).ok()?;
         let written = std::fs::metadata(&file)
