@@ -4,8 +4,8 @@
 //! both ways, which was most of a small action's time on a large store (`spec/bench.md`).
 //!
 //! Only an index in the plainest form is handled here: version 2 or 3, every entry at stage 0
-//! with no flag set (no conflict, no assume-valid, skip-worktree or intent-to-add), paths in
-//! git's order, only optional extensions (their signatures start with `A`–`Z`), and a checksum
+//! with no flag set (no conflict, no assume-valid, skip-worktree or intent-to-add), paths git
+//! would stage (no empty, `.`, `..` or `.git` component) in git's order, only optional extensions (their signatures start with `A`–`Z`), and a checksum
 //! that matches. Anything else ([`GitIndex::read`] answers `None`) is left to libgit2, which
 //! knows every form. Unchanged entries are copied byte for byte; the optional extensions (the
 //! cache of trees, the untracked cache, the fsmonitor token, the offset tables) are dropped,
@@ -181,6 +181,9 @@ impl GitIndex {
                 len,
                 name_len,
             };
+            if !plain_path(path_of(&data, &slot)) {
+                return None;
+            }
             if let Some(prev) = entries.last() {
                 if path_of(&data, prev) >= path_of(&data, &slot) {
                     return None;
@@ -353,6 +356,14 @@ impl GitIndex {
         }
         done
     }
+}
+
+/// A path git itself would stage: components separated by single slashes, none of them empty,
+/// `.`, `..` or `.git` in any case. Anything else is left to libgit2 (which refuses it), and is
+/// never joined to the work tree here.
+fn plain_path(path: &[u8]) -> bool {
+    path.split(|&b| b == b'/')
+        .all(|c| !c.is_empty() && c != b"." && c != b".." && !c.eq_ignore_ascii_case(b".git"))
 }
 
 fn path_of<'a>(data: &'a [u8], s: &Slot) -> &'a [u8] {

@@ -225,6 +225,24 @@ fn anything_but_the_plain_form_is_left_to_libgit2() {
     d.extend_from_slice(&[0; CHECKSUM]);
     assert!(GitIndex::parse(d.clone()).is_some());
     assert!(GitIndex::parse(resum(d)).is_some());
+    // A path git would never stage, in place of the first entry's (`.wf/store.toml`, 14 bytes).
+    for bad in [
+        &b"../store.toml\0"[..],
+        b".git/store.tom",
+        b".wf//store.tom",
+        b"/wf/store.toml",
+        b".wf/./tore.tom",
+        b".GIT/store.tom",
+    ] {
+        let mut d = plain.clone();
+        let at = HEADER + FIXED;
+        d[at..at + 14].copy_from_slice(&bad[..14]);
+        assert!(
+            GitIndex::parse(resum(d)).is_none(),
+            "{}",
+            String::from_utf8_lossy(bad)
+        );
+    }
     // Entries out of order.
     let first = HEADER + FIXED;
     let mut d = plain.clone();
