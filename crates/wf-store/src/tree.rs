@@ -89,19 +89,20 @@ impl<'r> Reader<'r> {
         let bytes = self.object(id, ObjectType::Tree, path, wf_core::tree::MAX_TREE_SIZE)?;
         let entries =
             wf_core::tree::parse(&bytes, area).map_err(|e| TreeError::Refused(at(path, &e)))?;
-        self.keep(id, area, entries);
-        Ok(self.cache.0.borrow()[&(id, area)].clone())
+        Ok(self.keep(id, area, entries))
     }
 
     /// Keep the entries of the tree `id`, parsed from its bytes and checked against `area`'s
     /// rules by [`wf_core::tree::parse`] (what [`Reader::tree`] would do), so that asking for
     /// it does not read it again.
-    pub(crate) fn keep(&self, id: Oid, area: Area, checked: Vec<Entry>) {
+    pub(crate) fn keep(&self, id: Oid, area: Area, checked: Vec<Entry>) -> Rc<[Entry]> {
+        let checked: Rc<[Entry]> = checked.into();
         let mut cache = self.cache.0.borrow_mut();
         if cache.len() >= CACHE_LIMIT {
             cache.clear();
         }
-        cache.insert((id, area), checked.into());
+        cache.insert((id, area), checked.clone());
+        checked
     }
 
     /// The bytes of a tree object, unjudged, or `None` when the object is not a tree (or is

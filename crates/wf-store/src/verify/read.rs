@@ -249,7 +249,9 @@ impl Ctx<'_> {
         };
         match wf_core::tree::parse(&bytes, Area::Top) {
             // Checked as the reader checks a top-level tree: it need not read it again.
-            Ok(checked) => self.trees.keep(root, Area::Top, checked),
+            Ok(checked) => {
+                self.trees.keep(root, Area::Top, checked);
+            }
             Err(e) => top.problem = Some(e),
         }
         let identity = |n: &str| {
