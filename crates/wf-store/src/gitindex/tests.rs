@@ -42,6 +42,26 @@ fn entries(repo: &Repository) -> Vec<Read> {
         .collect()
 }
 
+/// An index file's bytes and time (the time decides which entries are racily clean, for
+/// libgit2 as for the reader here).
+fn saved(repo: &Repository) -> (Vec<u8>, std::time::SystemTime) {
+    let file = repo.path().join("index");
+    let time = std::fs::metadata(&file).unwrap().modified().unwrap();
+    (std::fs::read(&file).unwrap(), time)
+}
+
+/// Put back what [`saved`] kept.
+fn restore(repo: &Repository, saved: &(Vec<u8>, std::time::SystemTime)) {
+    let file = repo.path().join("index");
+    std::fs::write(&file, &saved.0).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(saved.1)
+        .unwrap();
+}
+
 fn new_entry(root: &Path, path: &str) -> NewEntry {
     let file = root.join(path);
     NewEntry {
@@ -92,7 +112,7 @@ fn changes_are_what_libgit2_would_write() {
     let (dir, repo) = repo_with(FILES);
     let root = dir.path();
     // The same changes, once through libgit2 and once here, from the same index.
-    let before = std::fs::read(repo.path().join("index")).unwrap();
+    let before = saved(&repo);
     write(
         root,
         "tasks/00/T-000001.toml",
@@ -116,7 +136,7 @@ fn changes_are_what_libgit2_would_write() {
     lib.write().unwrap();
     let by_libgit2 = entries(&repo);
 
-    std::fs::write(repo.path().join("index"), &before).unwrap();
+    restore(&repo, &before);
     let index = GitIndex::read(repo.path()).unwrap();
     let mut changes = BTreeMap::new();
     for p in [
@@ -141,14 +161,14 @@ fn changes_are_what_libgit2_would_write() {
 #[test]
 fn a_held_lock_is_reported_as_locked_and_nothing_is_written() {
     let (dir, repo) = repo_with(FILES);
-    let before = std::fs::read(repo.path().join("index")).unwrap();
+    let before = saved(&repo);
     std::fs::write(repo.path().join("index.lock"), "").unwrap();
     let index = GitIndex::read(repo.path()).unwrap();
     let e = index
         .write(repo.path(), dir.path(), &BTreeMap::new())
         .unwrap_err();
     assert_eq!(e.code(), ErrorCode::Locked);
-    assert_eq!(std::fs::read(repo.path().join("index")).unwrap(), before);
+    assert_eq!(std::fs::read(repo.path().join("index")).unwrap(), before.0);
     assert!(
         repo.path().join("index.lock").exists(),
         "someone else's lock stays"
@@ -251,5 +271,86 @@ fn anything_but_the_plain_form_is_left_to_libgit2() {
     // Truncated anywhere.
     for n in [0, 11, HEADER + 30, body - 1] {
         assert!(GitIndex::parse(resum([&plain[..n], &[0; CHECKSUM]].concat())).is_none());
+    }
+}
+
+/// Paths in the orders git's index can trip on (`a` < `a-b` < `a.b` < `a/…`), with no path both
+/// a file and a folder.
+const POOL: &[&str] = &[
+    "a",
+    "a-b",
+    "a.b",
+    "b/c",
+    "b/c-d/e",
+    "b/c.d",
+    "tasks/0a/T-1.toml",
+    "tasks/0a/T-1/out/x.md",
+    "tasks/0a/T-10.toml",
+    "tasks/0b/T-2.toml",
+    "z",
+];
+
+mod random {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// From any index of files of the pool, any writes and removals (and edits left
+        /// unstaged) give the entries libgit2 gives for the same changes (path, mode, blob, size,
+        /// time), read back by libgit2.
+        #[test]
+        fn changes_agree_with_libgit2(
+            present in proptest::collection::vec(any::<bool>(), POOL.len()),
+            ops in proptest::collection::vec((0..POOL.len(), 0u8..5), 0..12),
+        ) {
+            let files: Vec<(&str, &str)> = POOL
+                .iter()
+                .zip(&present)
+                .filter(|(_, p)| **p)
+                .map(|(f, _)| (*f, "first\n"))
+                .collect();
+            let (dir, repo) = repo_with(&files);
+            let root = dir.path();
+            let before = saved(&repo);
+            // Apply each change to the work tree: 0 removes the file, 4 edits it without
+            // staging it (a racily clean entry whose file changed), others write a version.
+            let mut last: BTreeMap<&str, bool> = BTreeMap::new();
+            for (i, op) in &ops {
+                let path = POOL[*i];
+                if *op == 4 {
+                    if root.join(path).exists() {
+                        write(root, path, "edited by hand\n");
+                    }
+                } else if *op == 0 {
+                    let _ = std::fs::remove_file(root.join(path));
+                    last.insert(path, false);
+                } else {
+                    write(root, path, &format!("version {op}\n"));
+                    last.insert(path, true);
+                }
+            }
+            let staged = GitIndex::read(repo.path()).unwrap();
+            let mut lib = repo.index().unwrap();
+            let mut changes = BTreeMap::new();
+            for (path, there) in &last {
+                if *there {
+                    lib.add_path(Path::new(path)).unwrap();
+                    changes.insert(path.to_string(), Some(new_entry(root, path)));
+                } else if staged.get(path).is_some() {
+                    lib.remove_path(Path::new(path)).unwrap();
+                    changes.insert(path.to_string(), None);
+                }
+            }
+            lib.write().unwrap();
+            let by_libgit2 = entries(&repo);
+            restore(&repo, &before);
+            GitIndex::read(repo.path())
+                .unwrap()
+                .write(repo.path(), root, &changes)
+                .unwrap();
+            prop_assert_eq!(entries(&repo), by_libgit2);
+        }
     }
 }
