@@ -1089,3 +1089,27 @@ fn an_index_named_by_git_index_file_is_the_one_wf_writes() {
         describe(&staged)
     );
 }
+
+#[test]
+fn a_task_folder_moved_behind_a_link_is_not_clean() {
+    let s = Store::new();
+    let id = draft_for_bot(&s, "linked");
+    // The shard's folder moved elsewhere, a link left in its place: git sees a link where its
+    // files were, so the task's file is gone from the work tree as git reads it.
+    let shard = s.repo.join(Task::path(&id)).parent().unwrap().to_path_buf();
+    let moved = s.root.join("moved-shard");
+    std::fs::rename(&shard, &moved).unwrap();
+    std::os::unix::fs::symlink(&moved, &shard).unwrap();
+    let (code, err) = s
+        .call("wf-submit")
+        .args([&id, "--name", "d.md"])
+        .key(BOT.0)
+        .stdin(b"draft\n")
+        .refused();
+    assert_eq!(code, 5, "{err}");
+    assert!(err.contains(&Task::path(&id)), "{err}");
+    assert!(
+        !moved.join(&id).exists(),
+        "nothing was written through the link"
+    );
+}

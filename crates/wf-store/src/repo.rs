@@ -432,7 +432,7 @@ impl Store {
 }
 
 /// See [`Store::surely_clean`]: `Some(true)` when the file or folder `path` is clean, `None`
-/// or `Some(false)` when unsure.
+/// or `Some(false)` when unsure (a link among the folders on the way is never looked through).
 fn path_clean(
     reader: &Reader,
     root: Oid,
@@ -464,6 +464,16 @@ fn path_clean(
     let listed: Vec<(String, Oid)> = staged.iter().map(|(p, _, id)| (p.clone(), *id)).collect();
     if listed != at_tip {
         return Some(false);
+    }
+    // git does not look through a link on the way (it sees the link, not a folder).
+    let mut dir = workdir.to_path_buf();
+    for part in path.split('/').collect::<Vec<_>>().split_last()?.1 {
+        dir.push(part);
+        match dir.symlink_metadata() {
+            Ok(m) if m.is_dir() => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => break,
+            _ => return None,
+        }
     }
     let mut files = Vec::new();
     work_files(&workdir.join(path), path, &mut files)?;
