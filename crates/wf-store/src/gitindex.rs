@@ -249,8 +249,31 @@ impl GitIndex {
 
     /// Whether stat data stamped `mtime` proves nothing against this index: the file may have
     /// changed in the same tick as the index was written (git's "racily clean" entries).
-    pub(crate) fn racy(&self, mtime: (u32, u32)) -> bool {
+    fn racy(&self, mtime: (u32, u32)) -> bool {
         self.written.is_none_or(|w| mtime >= w)
+    }
+
+    /// Whether `file` (with metadata `meta`) still is what an entry with `stat` and `id` says,
+    /// as git judges it: the same stat data, and, for a racily clean entry, the same bytes.
+    pub(crate) fn matches(
+        &self,
+        file: &Path,
+        meta: &std::fs::Metadata,
+        stat: &Stat,
+        id: Oid,
+    ) -> bool {
+        Stat::of(meta).as_ref() == Some(stat)
+            && (!self.racy(stat.mtime)
+                || Oid::hash_file(git2::ObjectType::Blob, file).is_ok_and(|h| h == id))
+    }
+
+    /// [`GitIndex::matches`] for the file at an entry's `path` below `workdir`.
+    fn still(&self, workdir: &Path, path: &[u8], stat: &Stat, id: Oid) -> bool {
+        let Ok(path) = std::str::from_utf8(path) else {
+            return false;
+        };
+        let file = workdir.join(path);
+        std::fs::symlink_metadata(&file).is_ok_and(|m| self.matches(&file, &m, stat, id))
     }
 
     /// The file's bytes with `changes` made (a path to a new entry, or to `None` to remove it)
@@ -295,7 +318,7 @@ impl GitIndex {
             let start = out.len();
             out.extend_from_slice(&self.data[s.start..s.start + s.len]);
             let stat = Stat::decode(&self.data[s.start..s.start + 40]);
-            if self.racy(stat.mtime) && !unchanged(workdir, path, &stat, self.id_of(s)) {
+            if self.racy(stat.mtime) && !self.still(workdir, path, &stat, self.id_of(s)) {
                 out[start + 36..start + 40].copy_from_slice(&[0; 4]);
             }
             count += 1;
@@ -368,20 +391,6 @@ fn plain_path(path: &[u8]) -> bool {
 
 fn path_of<'a>(data: &'a [u8], s: &Slot) -> &'a [u8] {
     &data[s.start + FIXED..s.start + FIXED + s.name_len]
-}
-
-/// Whether the file at `path` below `workdir` still is what an entry says: the same stat data
-/// and the same bytes.
-fn unchanged(workdir: &Path, path: &[u8], stat: &Stat, id: Oid) -> bool {
-    let Ok(path) = std::str::from_utf8(path) else {
-        return false;
-    };
-    let file = workdir.join(path);
-    let same_stat = std::fs::symlink_metadata(&file)
-        .ok()
-        .and_then(|m| Stat::of(&m))
-        .is_some_and(|s| s == *stat);
-    same_stat && Oid::hash_file(git2::ObjectType::Blob, &file).is_ok_and(|h| h == id)
 }
 
 #[cfg(test)]

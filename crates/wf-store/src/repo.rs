@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use git2::{build::TreeUpdateBuilder, ErrorCode, FileMode, Oid, Repository, Status, StatusOptions};
 use wf_core::digest::Hasher;
 
-use crate::gitindex::{GitIndex, Stat};
+use crate::gitindex::GitIndex;
 use crate::sign::{SigStatus, Signer};
 use crate::tree::{self, Area, Entry, Mode, Reader, TreeCache};
 
@@ -481,17 +481,10 @@ fn path_clean(
     if files.len() != staged.len() {
         return Some(false);
     }
-    for ((p, meta), (q, stat, id)) in files.iter().zip(&staged) {
-        if p != q || Stat::of(meta).as_ref() != Some(stat) {
-            return Some(false);
-        }
-        if index.racy(stat.mtime)
-            && Oid::hash_file(git2::ObjectType::Blob, workdir.join(p)).ok()? != *id
-        {
-            return Some(false);
-        }
-    }
-    Some(true)
+    let same = files.iter().zip(&staged).all(|((p, meta), (q, stat, id))| {
+        p == q && index.matches(&workdir.join(p), meta, stat, *id)
+    });
+    Some(same)
 }
 
 /// The regular files at or below `file` (found at `path` of the work tree), by path; `None`
