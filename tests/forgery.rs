@@ -2363,6 +2363,31 @@ const KINDS: &[Kind] = &[
             Forged::main(&forged)
         }
     ),
+    kind!(
+        "kept-output-retyped-under-an-honest-child",
+        10,
+        "the bot's signed draft of C whose out/draft.md names a tree (mode 100644), then \
+         alice's assign of C on top of it, signed, keeping the entry as it is: the child's \
+         verdict takes a parent's kept outputs as verified (spec/verify.md), so the parent \
+         must be refused",
+        MALFORMED,
+        &["but the object is a folder"],
+        |w| {
+            let x = w.bot_submit();
+            let out = format!("{}/out", task_dir(&w.c));
+            let not_a_file = w.lookup(&w.tree_of(&x), &out).oid;
+            let t = w.edit(&w.tree_of(&x), &out, |es| set_oid(es, "draft.md", &not_a_file));
+            let parent = w.recommit(&x, &t, BOT.0);
+            // Alice's real assign of C after the honest draft, moved onto the forged parent.
+            let y = w.act("wf-assign", &[&w.c, "--to", BOB.0], "alice");
+            let ty = w.edit(&w.tree_of(&y), &out, |es| set_oid(es, "draft.md", &not_a_file));
+            let raw = String::from_utf8(w.git_raw(&["cat-file", "commit", &y], None)).unwrap();
+            let msg = raw.split_once("\n\n").unwrap().1;
+            let child = w.commit(&ty, &[&parent], (ALICE.1, ALICE.2), Some(ALICE.0), msg);
+            w.set_main(&child);
+            Forged::main(&parent)
+        }
+    ),
 ];
 
 // ---------------------------------------------------------------------------------------------
