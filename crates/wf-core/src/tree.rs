@@ -169,6 +169,46 @@ pub fn parse(bytes: &[u8], area: Area) -> Result<Vec<Entry>, String> {
     Ok(entries)
 }
 
+/// The entries of the tree `bytes` when it is the checked tree `base` (parsed by [`parse`]
+/// from `base_bytes`, in some area) with nothing changed but object ids: the same length, and
+/// every entry's mode, name and separators the same bytes at the same place. Such a tree is
+/// split into the same entries, and [`check`] looks at modes and names only, never at ids, so
+/// its verdict in that area is `base`'s: `Ok`. `None` when anything else differs (then parse it).
+///
+/// A commit's `tasks/` tree is most often its parent's with one shard's id changed: this is
+/// how the verifier checks it without parsing its hundreds of entries again.
+pub fn parse_like(bytes: &[u8], base_bytes: &[u8], base: &[Entry]) -> Option<Vec<Entry>> {
+    if bytes.len() != base_bytes.len() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(base.len());
+    let mut at = 0;
+    for e in base {
+        // `<mode> <name>\0`, the mode as git spells it (the only spelling `Mode::parse` takes).
+        let head = raw_mode(e.mode).len() + 1 + e.name.len() + 1;
+        let id_at = at + head;
+        if bytes.get(at..id_at)? != base_bytes.get(at..id_at)? {
+            return None;
+        }
+        let id: [u8; 20] = bytes.get(id_at..id_at + 20)?.try_into().ok()?;
+        out.push(Entry {
+            name: e.name.clone(),
+            mode: e.mode,
+            id: ObjectId(id),
+        });
+        at = id_at + 20;
+    }
+    (at == bytes.len()).then_some(out)
+}
+
+/// A mode's digits as git writes them in a tree (`40000` for a folder).
+fn raw_mode(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Tree => "40000",
+        m => m.octal(),
+    }
+}
+
 /// One entry of a tree as its bytes spell it, the mode not yet judged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RawEntry<'a> {
@@ -465,11 +505,7 @@ pub fn quote(name: &[u8]) -> String {
 pub fn to_bytes(entries: &[Entry]) -> Vec<u8> {
     let mut out = Vec::new();
     for e in entries {
-        let mode = match e.mode {
-            Mode::Tree => "40000",
-            m => m.octal(),
-        };
-        out.extend_from_slice(mode.as_bytes());
+        out.extend_from_slice(raw_mode(e.mode).as_bytes());
         out.push(b' ');
         out.extend_from_slice(&e.name);
         out.push(0);
@@ -693,6 +729,88 @@ mod tests {
             let scanned = entries.iter().find(|x| x.name == probe.as_bytes());
             proptest::prop_assert_eq!(find(&entries, probe.as_bytes()), scanned);
         }
+
+        /// Whatever bytes of a checked tree change (ids, modes, names, separators, its length),
+        /// a tree taken as the base's entries with new ids is what the full parse and check
+        /// give; and a change of ids alone is always taken so.
+        #[test]
+        fn a_tree_like_its_checked_base_parses_as_the_full_check_says(
+            names in proptest::collection::btree_set("[a-c][a-cA.]{0,3}", 0..16),
+            modes in proptest::collection::vec(0usize..5, 16),
+            area in 0usize..3,
+            edits in proptest::collection::vec((0usize..400, proptest::num::u8::ANY, 0usize..4), 0..4),
+            id_edits in proptest::collection::vec((0usize..16, 0usize..20, proptest::num::u8::ANY), 0..4),
+        ) {
+            let all = [Mode::Tree, Mode::File, Mode::Executable, Mode::Symlink, Mode::Gitlink];
+            let area = [Area::Top, Area::Wf, Area::Other][area];
+            let mut base: Vec<Entry> = names
+                .iter()
+                .zip(&modes)
+                .enumerate()
+                .map(|(i, (n, m))| {
+                    // Under wf's folders only folders and files, so that most bases are checked.
+                    let mode = if area == Area::Wf { all[m % 2] } else { all[*m] };
+                    Entry { name: n.as_bytes().to_vec(), mode, id: ObjectId([i as u8; 20]) }
+                })
+                .collect();
+            base.sort_by(git_order);
+            let base_bytes = to_bytes(&base);
+            proptest::prop_assume!(parse(&base_bytes, area).is_ok());
+            // Ids only: always taken, and equal to the full parse.
+            let mut ids = base_bytes.clone();
+            let mut at = 0;
+            let mut starts = vec![];
+            for e in &base {
+                at += raw_mode(e.mode).len() + 2 + e.name.len();
+                starts.push(at);
+                at += 20;
+            }
+            for (i, b, v) in &id_edits {
+                if let Some(s) = starts.get(*i) {
+                    ids[s + b] = *v;
+                }
+            }
+            let like = parse_like(&ids, &base_bytes, &base);
+            proptest::prop_assert!(like.is_some());
+            proptest::prop_assert_eq!(like, parse(&ids, area).ok());
+            // Any edit: taken only when the full parse agrees.
+            let mut any = base_bytes.clone();
+            for (pos, v, how) in &edits {
+                let p = pos % (any.len() + 1);
+                match how {
+                    0 | 1 => { if p < any.len() { any[p] = *v } }
+                    2 => any.insert(p, *v),
+                    _ => { if p < any.len() { any.remove(p); } }
+                }
+            }
+            if let Some(taken) = parse_like(&any, &base_bytes, &base) {
+                proptest::prop_assert_eq!(Ok(taken), parse(&any, area));
+            }
+        }
+    }
+
+    #[test]
+    fn a_tree_like_its_base_but_for_a_name_is_parsed_again() {
+        let base = vec![e("a", Mode::File), e("b", Mode::Tree)];
+        let bytes = to_bytes(&base);
+        // Same length, a name changed: not taken (the full parse then refuses the repeat).
+        let mut renamed = bytes.clone();
+        let at = renamed.iter().position(|b| *b == b'b').unwrap();
+        renamed[at] = b'a';
+        assert_eq!(parse_like(&renamed, &bytes, &base), None);
+        assert!(parse(&renamed, Area::Other).is_err());
+        // A mode respelled at the same length (a file made executable): not taken either.
+        let mut moded = bytes.clone();
+        moded[3..6].copy_from_slice(b"755");
+        assert_eq!(parse_like(&moded, &bytes, &base), None);
+        assert_eq!(
+            parse(&moded, Area::Other).unwrap()[0].mode,
+            Mode::Executable
+        );
+        // One more byte: not taken.
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert_eq!(parse_like(&longer, &bytes, &base), None);
     }
 
     #[test]

@@ -27,15 +27,53 @@ pub enum TreeError {
 type Result<T> = std::result::Result<T, TreeError>;
 
 /// Checked trees by object id and area, shared by the readers of one store (a tree is the same
-/// bytes wherever it is met, so its verdict never goes stale).
+/// bytes wherever it is met, so its verdict never goes stale). Two generations: when the young
+/// one is full the old one is dropped and the young one ages, so what was used lately stays
+/// (a commit's parent's trees, a store's `.wf` tree) and the cache stays bounded.
 #[derive(Default)]
-pub struct TreeCache(RefCell<HashMap<(Oid, Area), Checked>>);
+pub struct TreeCache(RefCell<Generations>);
 
-/// A tree's entries, checked.
-type Checked = Rc<[Entry]>;
+#[derive(Default)]
+struct Generations {
+    young: HashMap<(Oid, Area), Kept>,
+    old: HashMap<(Oid, Area), Kept>,
+}
 
-/// How many checked trees a cache keeps before it starts afresh.
-const CACHE_LIMIT: usize = 1024;
+/// A tree's entries, checked, and the bytes they were parsed from when the reader read them
+/// (what [`wf_core::tree::parse_like`] compares a changed tree with).
+#[derive(Clone)]
+struct Kept {
+    entries: Rc<[Entry]>,
+    bytes: Option<Rc<[u8]>>,
+}
+
+/// How many checked trees each generation of a cache keeps.
+const CACHE_LIMIT: usize = 256;
+
+impl TreeCache {
+    fn get(&self, key: &(Oid, Area)) -> Option<Kept> {
+        let mut g = self.0.borrow_mut();
+        if let Some(k) = g.young.get(key) {
+            return Some(k.clone());
+        }
+        let k = g.old.remove(key)?;
+        g.put(*key, k.clone());
+        Some(k)
+    }
+
+    fn put(&self, key: (Oid, Area), kept: Kept) {
+        self.0.borrow_mut().put(key, kept);
+    }
+}
+
+impl Generations {
+    fn put(&mut self, key: (Oid, Area), kept: Kept) {
+        if self.young.len() >= CACHE_LIMIT {
+            self.old = std::mem::take(&mut self.young);
+        }
+        self.young.insert(key, kept);
+    }
+}
 
 /// Reads trees and blobs of one repository through the canonical check.
 pub struct Reader<'r> {
@@ -83,26 +121,59 @@ impl<'r> Reader<'r> {
 
     /// The tree `id` found at `path` (empty for the top level), checked against `area`'s rules.
     pub fn tree(&self, id: Oid, area: Area, path: &str) -> Result<Rc<[Entry]>> {
-        if let Some(t) = self.cache.0.borrow().get(&(id, area)) {
-            return Ok(t.clone());
+        self.tree_like(id, area, path, None)
+    }
+
+    /// [`Reader::tree`], for a tree that most likely differs from the tree `like` (the same
+    /// folder in a parent commit) only in object ids: when `like` was checked in the same area
+    /// and read here, the two trees' bytes are compared ([`wf_core::tree::parse_like`]) instead
+    /// of parsing and checking the tree's entries again. Anything more than ids changed, and
+    /// the tree is parsed and checked in full.
+    pub fn tree_like(
+        &self,
+        id: Oid,
+        area: Area,
+        path: &str,
+        like: Option<Oid>,
+    ) -> Result<Rc<[Entry]>> {
+        if let Some(t) = self.cache.get(&(id, area)) {
+            return Ok(t.entries);
         }
         let bytes = self.object(id, ObjectType::Tree, path, wf_core::tree::MAX_TREE_SIZE)?;
-        let entries =
-            wf_core::tree::parse(&bytes, area).map_err(|e| TreeError::Refused(at(path, &e)))?;
-        Ok(self.keep(id, area, entries))
+        let base = like.and_then(|l| self.cache.get(&(l, area)));
+        let entries = match base.as_ref().and_then(|b| {
+            let base_bytes = b.bytes.as_ref()?;
+            wf_core::tree::parse_like(&bytes, base_bytes, &b.entries)
+        }) {
+            Some(entries) => entries,
+            None => {
+                wf_core::tree::parse(&bytes, area).map_err(|e| TreeError::Refused(at(path, &e)))?
+            }
+        };
+        let entries: Rc<[Entry]> = entries.into();
+        self.cache.put(
+            (id, area),
+            Kept {
+                entries: entries.clone(),
+                bytes: Some(bytes.into()),
+            },
+        );
+        Ok(entries)
     }
 
     /// Keep the entries of the tree `id`, parsed from its bytes and checked against `area`'s
     /// rules by [`wf_core::tree::parse`] (what [`Reader::tree`] would do), so that asking for
     /// it does not read it again.
     pub(crate) fn keep(&self, id: Oid, area: Area, checked: Vec<Entry>) -> Rc<[Entry]> {
-        let checked: Rc<[Entry]> = checked.into();
-        let mut cache = self.cache.0.borrow_mut();
-        if cache.len() >= CACHE_LIMIT {
-            cache.clear();
-        }
-        cache.insert((id, area), checked.clone());
-        checked
+        let entries: Rc<[Entry]> = checked.into();
+        self.cache.put(
+            (id, area),
+            Kept {
+                entries: entries.clone(),
+                bytes: None,
+            },
+        );
+        entries
     }
 
     /// The bytes of a tree object, unjudged, or `None` when the object is not a tree (or is

@@ -132,15 +132,15 @@ pub(super) fn changes(
     path: &str,
     out: &mut Vec<String>,
 ) -> Result<(), TreeError> {
-    let sub = |e: Option<&Entry>| -> Result<Option<Rc<[Entry]>>, TreeError> {
-        match e {
-            Some(e) if e.mode == Mode::Tree => {
-                Ok(Some(trees.tree(tree::oid(e), Area::Wf, path)?))
-            }
-            _ => Ok(None),
-        }
+    let folder = |e: Option<&Entry>| e.filter(|e| e.mode == Mode::Tree).map(tree::oid);
+    let sub = |e: Option<&Entry>, like: Option<Oid>| -> Result<Option<Rc<[Entry]>>, TreeError> {
+        folder(e)
+            .map(|id| trees.tree_like(id, Area::Wf, path, like))
+            .transpose()
     };
-    let (old, new) = (sub(before)?, sub(after)?);
+    // The new folder is most often the old one with an id changed: compared with it, not
+    // parsed again (`Reader::tree_like`).
+    let (old, new) = (sub(before, None)?, sub(after, folder(before))?);
     if old.is_none() && new.is_none() {
         out.push(path.to_string());
         return Ok(());
