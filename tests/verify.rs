@@ -1729,12 +1729,13 @@ fn wf_verify_json_reports_every_commit_its_problems_and_the_approvals() {
         &["--approvals"],
         &[],
     ] {
-        let answer = |how: &str, jobs: &str| {
+        let answer = |how: &str, jobs: &str, slice: &str| {
             let out = s
                 .call("wf-verify")
                 .args(args)
                 .args(["-j", jobs])
                 .env("WF_VERIFY_PROCESSES", how)
+                .env("WF_VERIFY_SLICE", slice)
                 .run();
             (
                 out.status.code(),
@@ -1742,10 +1743,16 @@ fn wf_verify_json_reports_every_commit_its_problems_and_the_approvals() {
                 String::from_utf8_lossy(&out.stderr).to_string(),
             )
         };
-        let threads = answer("never", "3");
+        let threads = answer("never", "3", "");
         assert_eq!(threads.0, Some(1), "{args:?}: {}", threads.2);
-        for jobs in ["1", "2", "3", "40"] {
-            assert_eq!(answer("always", jobs), threads, "{args:?} -j {jobs}");
+        // Slices of at most 1, 3 or 5 commits: more slices than workers, each in a fresh
+        // process, read back in order.
+        for (jobs, slice) in [("1", ""), ("2", "3"), ("3", "1"), ("2", "5"), ("40", "")] {
+            assert_eq!(
+                answer("always", jobs, slice),
+                threads,
+                "{args:?} -j {jobs}, slices of {slice}"
+            );
         }
     }
 }

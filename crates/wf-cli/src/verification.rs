@@ -218,8 +218,61 @@ impl Drop for Children {
     }
 }
 
-/// Judge `oids` in worker processes, one contiguous slice each, and hand the reports to
-/// `take` in blocks of [`BLOCK`], oldest first, as [`engine::verify`] gives them.
+/// The most commits one worker process judges: a process maps the pack and fills its caches
+/// for the commits it reads, so a longer range is cut into slices of at most this many, each
+/// judged by a fresh process (`spec/verify.md`): a worker's memory follows the slice, not the
+/// history. `WF_VERIFY_SLICE` sets it (for tests and measurements).
+const SLICE_MAX: usize = 4096;
+const SLICE_ENV: &str = "WF_VERIFY_SLICE";
+
+/// How many slices beyond the one being read back may be judged ahead of it, per worker.
+const AHEAD_PER_WORKER: usize = 2;
+
+/// What the runners of [`in_processes`] share: the next slice to start, how many slices have
+/// been read back, and whether to stop.
+struct Schedule {
+    state: std::sync::Mutex<(usize, usize, bool)>,
+    moved: std::sync::Condvar,
+}
+
+impl Schedule {
+    /// The next slice to judge, once it is at most `ahead` slices past those read back; `None`
+    /// when all are taken or the run stops.
+    fn next(&self, count: usize, ahead: usize) -> Option<usize> {
+        let mut s = self.state.lock().ok()?;
+        loop {
+            let (next, read, stop) = *s;
+            if stop || next >= count {
+                return None;
+            }
+            if next < read + ahead {
+                s.0 += 1;
+                return Some(next);
+            }
+            s = self.moved.wait(s).ok()?;
+        }
+    }
+
+    fn set(&self, f: impl FnOnce(&mut (usize, usize, bool))) {
+        if let Ok(mut s) = self.state.lock() {
+            f(&mut s);
+        }
+        self.moved.notify_all();
+    }
+}
+
+/// Stops the runners when the reading side leaves (done, or an error).
+struct StopOnDrop<'a>(&'a Schedule);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.set(|s| s.2 = true);
+    }
+}
+
+/// Judge `oids` in worker processes, at most `workers` at once, each over a contiguous slice
+/// of at most [`SLICE_MAX`] commits, and hand the reports to `take` in blocks of [`BLOCK`],
+/// oldest first, as [`engine::verify`] gives them.
 #[allow(clippy::too_many_arguments)]
 fn in_processes(
     exe: &std::path::Path,
@@ -238,56 +291,97 @@ fn in_processes(
             "{PROCESSES_ENV}=never judges the range in threads of one process"
         ))
     };
-    // As many as threads would be (at most 64), each with a contiguous slice.
-    let size = oids.len().div_ceil(workers.clamp(1, 64)).max(1);
+    let workers = workers.clamp(1, 64);
+    let most = std::env::var(SLICE_ENV)
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(SLICE_MAX);
+    // As many slices as workers, or a multiple of that to keep each within the most a process
+    // judges: slices of one size, so that no core waits alone on the last one.
+    let count = oids.len().div_ceil(most).div_ceil(workers).max(1) * workers;
+    let size = oids.len().div_ceil(count).max(1);
     let slices: Vec<&[Oid]> = oids.chunks(size).collect();
-    std::thread::scope(|scope| -> Result<(), CliError> {
-        let mut children = Children(Vec::new());
-        let mut streams = Vec::new();
-        for slice in &slices {
+    let mut senders = Vec::new();
+    let mut streams = Vec::new();
+    for _ in &slices {
+        // A slice's reports in order, then `Ok(None)` when its worker ended well.
+        let (tx, rx) = std::sync::mpsc::channel::<Result<Option<Report>, String>>();
+        senders.push(tx);
+        streams.push(rx);
+    }
+    let schedule = Schedule {
+        state: std::sync::Mutex::new((0, 0, false)),
+        moved: std::sync::Condvar::new(),
+    };
+    let dir = repo.path();
+    // One slice in one process: its reports go to the slice's channel, an error as the last.
+    let judge_slice =
+        |slice: &[Oid], tx: &std::sync::mpsc::Sender<Result<Option<Report>, String>>| {
             let mut child = Command::new(exe)
-                .env(WORKER_ENV, repo.path())
+                .env(WORKER_ENV, dir)
                 .env(WORKER_DESCRIBE_ENV, if describe_cached { "1" } else { "0" })
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::inherit())
                 .spawn()
-                .map_err(|e| failed(format!("cannot start {}: {e}", exe.display())))?;
+                .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
+            let mut killed = Children(Vec::new());
             let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-                return Err(failed("no pipes".into()));
+                killed.0.push(child);
+                return Err("no pipes".to_string());
             };
-            children.0.push(child);
-            // Every line read as it comes, so that no worker waits on a full pipe.
-            let (tx, rx) = std::sync::mpsc::channel::<Result<Report, String>>();
-            scope.spawn(move || {
-                for line in std::io::BufReader::new(stdout).lines() {
-                    let r = line
-                        .map_err(|e| e.to_string())
-                        .and_then(|l| serde_json::from_str(&l).map_err(|e| e.to_string()));
-                    progress(1);
-                    if tx.send(r).is_err() {
-                        break;
-                    }
-                }
-            });
+            killed.0.push(child);
+            // A worker reads all its input before it writes a report.
             let mut input = String::with_capacity(slice.len() * 48);
-            for o in slice.iter() {
+            for o in slice {
                 let kind = cached.get(o).map_or("-", |k| k.as_str());
                 input.push_str(&format!("{o} {kind}\n"));
             }
-            scope.spawn(move || {
-                let _ = stdin.write_all(input.as_bytes());
+            stdin
+                .write_all(input.as_bytes())
+                .map_err(|e| e.to_string())?;
+            drop(stdin);
+            for line in std::io::BufReader::new(stdout).lines() {
+                let r = line
+                    .map_err(|e| e.to_string())
+                    .and_then(|l| serde_json::from_str(&l).map_err(|e| e.to_string()));
+                progress(1);
+                if tx.send(r.map(Some)).is_err() {
+                    // The reading side left: `killed` stops the worker.
+                    return Ok(());
+                }
+            }
+            let mut child = killed.0.pop().ok_or("no worker")?;
+            let status = child.wait().map_err(|e| e.to_string())?;
+            if !status.success() {
+                return Err(format!("it exited with {status}"));
+            }
+            Ok(())
+        };
+    std::thread::scope(|scope| -> Result<(), CliError> {
+        let _stop = StopOnDrop(&schedule);
+        // Dropped when this returns, an error included: a runner's next send fails, and it
+        // stops its worker.
+        let streams = streams;
+        for _ in 0..workers.min(slices.len()) {
+            scope.spawn(|| {
+                while let Some(i) = schedule.next(slices.len(), workers * AHEAD_PER_WORKER) {
+                    let end = judge_slice(slices[i], &senders[i]).map(|()| None);
+                    let _ = senders[i].send(end);
+                }
             });
-            streams.push(rx);
         }
         let mut block = Vec::with_capacity(BLOCK);
-        for (slice, rx) in slices.iter().zip(&streams) {
+        for (i, (slice, rx)) in slices.iter().zip(&streams).enumerate() {
             for want in slice.iter() {
                 let r = match rx.recv() {
-                    Ok(Ok(r)) if r.commit == *want => r,
-                    Ok(Ok(r)) => return Err(failed(format!("reported {} for {want}", r.commit))),
+                    Ok(Ok(Some(r))) if r.commit == *want => r,
+                    Ok(Ok(Some(r))) => {
+                        return Err(failed(format!("reported {} for {want}", r.commit)))
+                    }
                     Ok(Err(why)) => return Err(failed(why)),
-                    Err(_) => {
+                    Ok(Ok(None)) | Err(_) => {
                         return Err(failed("it stopped before the end of its commits".into()))
                     }
                 };
@@ -296,15 +390,19 @@ fn in_processes(
                     take(std::mem::take(&mut block))?;
                 }
             }
+            // A worker that printed every report but then failed fails the run too.
+            match rx.recv() {
+                Ok(Ok(None)) => {}
+                Ok(Ok(Some(r))) => {
+                    return Err(failed(format!("reported {} after its commits", r.commit)))
+                }
+                Ok(Err(why)) => return Err(failed(why)),
+                Err(_) => return Err(failed("it stopped without a word".into())),
+            }
+            schedule.set(|s| s.1 = i + 1);
         }
         if !block.is_empty() {
             take(block)?;
-        }
-        for mut c in std::mem::take(&mut children.0) {
-            let status = c.wait().map_err(|e| failed(e.to_string()))?;
-            if !status.success() {
-                return Err(failed(format!("it exited with {status}")));
-            }
         }
         Ok(())
     })
