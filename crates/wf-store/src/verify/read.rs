@@ -26,25 +26,54 @@ pub(super) struct Worker<R> {
     caches: Caches,
 }
 
-/// The per-worker caches of [`Worker`], each bounded (emptied when full).
+/// The per-worker caches of [`Worker`], each bounded.
 #[derive(Default)]
 pub(super) struct Caches {
-    policies: HashMap<Oid, Policy>,
-    headers: HashMap<Oid, (Oid, Vec<Oid>)>,
-    tops: HashMap<Oid, Rc<Top>>,
-    tasks: HashMap<tree::ObjectId, (Rc<str>, Option<Rc<Task>>)>,
+    policies: Aging<Oid, Policy>,
+    headers: Aging<Oid, (Oid, Vec<Oid>)>,
+    tops: Aging<Oid, Rc<Top>>,
+    tasks: Aging<tree::ObjectId, (Rc<str>, Option<Rc<Task>>)>,
     /// Whether a `.wf` tree holds `store.toml`, by its id.
-    stores: HashMap<Oid, bool>,
+    stores: Aging<Oid, bool>,
 }
 
-/// How many entries each cache of a worker keeps before it starts afresh.
+/// How many entries each generation of a worker's cache keeps.
 const CACHE_LIMIT: usize = 512;
 
-fn bounded<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>) -> &mut HashMap<K, V> {
-    if map.len() >= CACHE_LIMIT {
-        map.clear();
+/// A map of two generations: when the young one is full the old one is dropped and the young
+/// one ages, and what is found in the old one is young again. So what was used lately stays
+/// (the parent of each of the tasks open at once, 64 in the bench, was the most recent entry
+/// for its task), where a map emptied when full lost all of them at once.
+pub(super) struct Aging<K, V> {
+    young: HashMap<K, V>,
+    old: HashMap<K, V>,
+}
+
+impl<K, V> Default for Aging<K, V> {
+    fn default() -> Self {
+        Aging {
+            young: HashMap::new(),
+            old: HashMap::new(),
+        }
     }
-    map
+}
+
+impl<K: std::hash::Hash + Eq + Copy, V: Clone> Aging<K, V> {
+    fn get(&mut self, key: &K) -> Option<V> {
+        if let Some(v) = self.young.get(key) {
+            return Some(v.clone());
+        }
+        let v = self.old.remove(key)?;
+        self.insert(*key, v.clone());
+        Some(v)
+    }
+
+    fn insert(&mut self, key: K, value: V) {
+        if self.young.len() >= CACHE_LIMIT {
+            self.old = std::mem::take(&mut self.young);
+        }
+        self.young.insert(key, value);
+    }
 }
 
 impl Worker<Repository> {
@@ -198,17 +227,17 @@ impl Ctx<'_> {
     /// was most often the commit judged before).
     pub(super) fn header(&mut self, commit: Oid) -> Result<(Oid, Vec<Oid>), Fail> {
         if let Some(h) = self.caches.headers.get(&commit) {
-            return Ok(h.clone());
+            return Ok(h);
         }
         let data = self.commit_bytes(commit)?;
         let h = crate::raw::header(&data).map_err(Fail::Refused)?;
-        bounded(&mut self.caches.headers).insert(commit, h.clone());
+        self.caches.headers.insert(commit, h.clone());
         Ok(h)
     }
 
     /// Remember a commit's header, read from bytes at hand.
     pub(super) fn remember_header(&mut self, commit: Oid, h: &(Oid, Vec<Oid>)) {
-        bounded(&mut self.caches.headers).insert(commit, h.clone());
+        self.caches.headers.insert(commit, h.clone());
     }
 
     /// The root tree of a commit, as its first header names it.
@@ -219,10 +248,10 @@ impl Ctx<'_> {
     /// The top of a root tree (see [`Top`]), cached by the tree's id.
     pub(super) fn top(&mut self, root: Oid) -> Result<Rc<Top>, git2::Error> {
         if let Some(t) = self.caches.tops.get(&root) {
-            return Ok(t.clone());
+            return Ok(t);
         }
         let t = Rc::new(self.read_top(root)?);
-        bounded(&mut self.caches.tops).insert(root, t.clone());
+        self.caches.tops.insert(root, t.clone());
         Ok(t)
     }
 
@@ -267,7 +296,7 @@ impl Ctx<'_> {
         for e in entries.iter().filter(|e| e.name == b".wf") {
             let id = Oid::from_bytes(&e.id.0)?;
             let holds = match self.caches.stores.get(&id) {
-                Some(h) => *h,
+                Some(h) => h,
                 None => {
                     let h = self
                         .trees
@@ -278,7 +307,7 @@ impl Ctx<'_> {
                                 .map(|es| es.iter().any(|x| x.name == b"store.toml"))
                         })
                         .unwrap_or(false);
-                    bounded(&mut self.caches.stores).insert(id, h);
+                    self.caches.stores.insert(id, h);
                     h
                 }
             };
@@ -318,12 +347,12 @@ impl Ctx<'_> {
             .area(root, ".wf")?
             .map_or_else(Oid::zero, |e| tree::oid(&e));
         if let Some(p) = self.caches.policies.get(&key) {
-            return Ok(p.clone());
+            return Ok(p);
         }
         let files = wf_files(&self.trees, root)?;
         let loaded = policy::load(&files).map(|l| (files, l));
         let p = Rc::new(loaded);
-        bounded(&mut self.caches.policies).insert(key, p.clone());
+        self.caches.policies.insert(key, p.clone());
         Ok(p)
     }
 
@@ -350,14 +379,16 @@ impl Ctx<'_> {
             // Read and parsed once per blob: the parent's task file is most often the one a
             // commit judged shortly before wrote.
             let (text, parsed) = match self.caches.tasks.get(&e.id) {
-                Some(known) => known.clone(),
+                Some(known) => known,
                 None => {
                     let b = self
                         .trees
                         .blob(tree::oid(&e), &path, wf_core::task::MAX_FILE_SIZE)?;
                     let text: Rc<str> = String::from_utf8_lossy(&b).into();
                     let parsed = Task::parse(&text).ok().map(Rc::new);
-                    bounded(&mut self.caches.tasks).insert(e.id, (text.clone(), parsed.clone()));
+                    self.caches
+                        .tasks
+                        .insert(e.id, (text.clone(), parsed.clone()));
                     (text, parsed)
                 }
             };
