@@ -3,6 +3,7 @@
 //! in step, through crashes (a sync journal, atomic writes); signs and checks SSH signatures (in process, `ssh-keygen` as fallback).
 #![deny(missing_docs)]
 
+mod aging;
 mod cachefile;
 pub mod error;
 mod gitindex;

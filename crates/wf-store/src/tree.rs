@@ -5,10 +5,11 @@
 //! the work tree receives and what the verifier judged are the same bytes.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use git2::{ObjectType, Odb, Oid, Repository};
+
+use crate::aging::Aging;
 use thiserror::Error;
 pub use wf_core::tree::{Area, Entry, Mode, ObjectId};
 
@@ -27,16 +28,14 @@ pub enum TreeError {
 type Result<T> = std::result::Result<T, TreeError>;
 
 /// Checked trees by object id and area, shared by the readers of one store (a tree is the same
-/// bytes wherever it is met, so its verdict never goes stale). Two generations: when the young
-/// one is full the old one is dropped and the young one ages, so what was used lately stays
-/// (a commit's parent's trees, a store's `.wf` tree) and the cache stays bounded.
-#[derive(Default)]
-pub struct TreeCache(RefCell<Generations>);
+/// bytes wherever it is met, so its verdict never goes stale), in two generations of
+/// [`CACHE_LIMIT`] ([`Aging`]).
+pub struct TreeCache(RefCell<Aging<(Oid, Area), Kept>>);
 
-#[derive(Default)]
-struct Generations {
-    young: HashMap<(Oid, Area), Kept>,
-    old: HashMap<(Oid, Area), Kept>,
+impl Default for TreeCache {
+    fn default() -> Self {
+        TreeCache(RefCell::new(Aging::new(CACHE_LIMIT)))
+    }
 }
 
 /// A tree's entries, checked, and the bytes they were parsed from when the reader read them
@@ -52,26 +51,11 @@ const CACHE_LIMIT: usize = 256;
 
 impl TreeCache {
     fn get(&self, key: &(Oid, Area)) -> Option<Kept> {
-        let mut g = self.0.borrow_mut();
-        if let Some(k) = g.young.get(key) {
-            return Some(k.clone());
-        }
-        let k = g.old.remove(key)?;
-        g.put(*key, k.clone());
-        Some(k)
+        self.0.borrow_mut().get(key)
     }
 
     fn put(&self, key: (Oid, Area), kept: Kept) {
-        self.0.borrow_mut().put(key, kept);
-    }
-}
-
-impl Generations {
-    fn put(&mut self, key: (Oid, Area), kept: Kept) {
-        if self.young.len() >= CACHE_LIMIT {
-            self.old = std::mem::take(&mut self.young);
-        }
-        self.young.insert(key, kept);
+        self.0.borrow_mut().insert(key, kept);
     }
 }
 

@@ -2,7 +2,7 @@
 //! files that changed under `.wf/` and `tasks/`, the policy of a `.wf/` tree, a task's files,
 //! a tree's merge units, git's own top-level files.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use git2::{ObjectType, Oid, Repository};
@@ -11,6 +11,7 @@ use wf_core::verify::{Blob, Check, Problem, TaskFiles, Units};
 use wf_core::Task;
 
 use super::{wf_files, Fail};
+use crate::aging::Aging;
 use crate::tree::{self, Area, Entry, Mode, Reader, TreeCache, TreeError};
 
 /// A parsed policy, shared by the commits whose parent has the same `.wf/` tree.
@@ -26,8 +27,7 @@ pub(super) struct Worker<R> {
     caches: Caches,
 }
 
-/// The per-worker caches of [`Worker`], each bounded.
-#[derive(Default)]
+/// The per-worker caches of [`Worker`], each bounded ([`Aging`], [`CACHE_LIMIT`] a generation).
 pub(super) struct Caches {
     policies: Aging<Oid, Policy>,
     headers: Aging<Oid, (Oid, Vec<Oid>)>,
@@ -37,44 +37,20 @@ pub(super) struct Caches {
     stores: Aging<Oid, bool>,
 }
 
+impl Default for Caches {
+    fn default() -> Self {
+        Caches {
+            policies: Aging::new(CACHE_LIMIT),
+            headers: Aging::new(CACHE_LIMIT),
+            tops: Aging::new(CACHE_LIMIT),
+            tasks: Aging::new(CACHE_LIMIT),
+            stores: Aging::new(CACHE_LIMIT),
+        }
+    }
+}
+
 /// How many entries each generation of a worker's cache keeps.
 const CACHE_LIMIT: usize = 512;
-
-/// A map of two generations: when the young one is full the old one is dropped and the young
-/// one ages, and what is found in the old one is young again. So what was used lately stays
-/// (the parent of each of the tasks open at once, 64 in the bench, was the most recent entry
-/// for its task), where a map emptied when full lost all of them at once.
-pub(super) struct Aging<K, V> {
-    young: HashMap<K, V>,
-    old: HashMap<K, V>,
-}
-
-impl<K, V> Default for Aging<K, V> {
-    fn default() -> Self {
-        Aging {
-            young: HashMap::new(),
-            old: HashMap::new(),
-        }
-    }
-}
-
-impl<K: std::hash::Hash + Eq + Copy, V: Clone> Aging<K, V> {
-    fn get(&mut self, key: &K) -> Option<V> {
-        if let Some(v) = self.young.get(key) {
-            return Some(v.clone());
-        }
-        let v = self.old.remove(key)?;
-        self.insert(*key, v.clone());
-        Some(v)
-    }
-
-    fn insert(&mut self, key: K, value: V) {
-        if self.young.len() >= CACHE_LIMIT {
-            self.old = std::mem::take(&mut self.young);
-        }
-        self.young.insert(key, value);
-    }
-}
 
 impl Worker<Repository> {
     pub(super) fn new(repo: Repository) -> Self {
