@@ -8,10 +8,10 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use git2::{ObjectType, Odb, Oid, Repository};
-
-use crate::aging::Aging;
 use thiserror::Error;
 pub use wf_core::tree::{Area, Entry, Mode, ObjectId};
+
+use crate::aging::Aging;
 
 /// Why a tree could not be read.
 #[derive(Debug, Error)]
