@@ -218,10 +218,10 @@ impl Drop for Children {
     }
 }
 
-/// The most commits one worker process judges: a process maps the pack and fills its caches
-/// for the commits it reads, so a longer range is cut into slices of at most this many, each
-/// judged by a fresh process (`spec/verify.md`): a worker's memory follows the slice, not the
-/// history. `WF_VERIFY_SLICE` sets it (for tests and measurements).
+/// The most commits one worker process judges: a longer range is cut into slices of at most
+/// this many, each judged by a fresh process (`spec/verify.md`), so that a worker's heap and
+/// caches follow its slice, not the history. `WF_VERIFY_SLICE` sets it (for tests and
+/// measurements).
 const SLICE_MAX: usize = 4096;
 const SLICE_ENV: &str = "WF_VERIFY_SLICE";
 

@@ -48,7 +48,7 @@ pub struct Args {
     /// Cores to judge on (default: all): threads, or for a long range (8,192 commits or more
     /// to judge) as many worker processes at a time, which share no lock of libgit2's pack
     /// reading, each over a slice of at most 4,096 commits (WF_VERIFY_SLICE=N), so that a
-    /// worker's memory does not grow with history. WF_VERIFY_PROCESSES=always|never overrides
+    /// worker's heap and caches follow its slice. WF_VERIFY_PROCESSES=always|never overrides
     /// the choice.
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,

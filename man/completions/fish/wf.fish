@@ -224,7 +224,7 @@ complete -c wf -n "__fish_wf_using_subcommand policy; and __fish_seen_subcommand
 complete -c wf -n "__fish_wf_using_subcommand policy; and __fish_seen_subcommand_from withdraw" -s C -d 'Run as if started in DIR (like git -C)' -r -F
 complete -c wf -n "__fish_wf_using_subcommand policy; and __fish_seen_subcommand_from withdraw" -s h -l help -d 'Print help'
 complete -c wf -n "__fish_wf_using_subcommand verify" -l base -d 'Verify BASE..HEAD (or BASE..RANGE) and report the approvals it carries: a pull request\'s check' -r
-complete -c wf -n "__fish_wf_using_subcommand verify" -s j -l jobs -d 'Cores to judge on (default: all): threads, or for a long range (8,192 commits or more to judge) as many worker processes at a time, which share no lock of libgit2\'s pack reading, each over a slice of at most 4,096 commits (WF_VERIFY_SLICE=N), so that a worker\'s memory does not grow with history. WF_VERIFY_PROCESSES=always|never overrides the choice' -r
+complete -c wf -n "__fish_wf_using_subcommand verify" -s j -l jobs -d 'Cores to judge on (default: all): threads, or for a long range (8,192 commits or more to judge) as many worker processes at a time, which share no lock of libgit2\'s pack reading, each over a slice of at most 4,096 commits (WF_VERIFY_SLICE=N), so that a worker\'s heap and caches follow its slice. WF_VERIFY_PROCESSES=always|never overrides the choice' -r
 complete -c wf -n "__fish_wf_using_subcommand verify" -s C -d 'Run as if started in DIR (like git -C)' -r -F
 complete -c wf -n "__fish_wf_using_subcommand verify" -l approvals -d 'List the approvals found in the range, valid or not'
 complete -c wf -n "__fish_wf_using_subcommand verify" -l json -d 'One JSON document (schema wf.verify/1)'
