@@ -378,6 +378,23 @@ impl World {
         parse_tree(&self.git_raw(&["cat-file", "tree", tree], None))
     }
 
+    /// Assert that the folder `dir` of the forged root tree `forged` is as long as the same
+    /// folder in `commit`'s parent: a forgery of equal length, which the verifier compares with
+    /// the parent's checked tree (`wf_core::tree::parse_like`) rather than parsing.
+    fn same_size_as_parents(&self, commit: &str, forged: &str, dir: &str) {
+        let size = |root: &str| {
+            let id = self.lookup(root, dir).oid;
+            self.git(&["cat-file", "-s", &id])
+        };
+        let parent = self.tree_of(&format!("{commit}^"));
+        assert_eq!(
+            size(forged),
+            size(&parent),
+            "{dir}: not the parent's length"
+        );
+        assert_ne!(self.lookup(forged, dir).oid, self.lookup(&parent, dir).oid);
+    }
+
     fn tree_of(&self, rev: &str) -> String {
         self.git(&["rev-parse", &format!("{rev}^{{tree}}")])
     }
@@ -2388,6 +2405,45 @@ const KINDS: &[Kind] = &[
             Forged::main(&parent)
         }
     ),
+    // --- class 12: a changed tree the verifier compares with its parent's, not parses ---------
+    kind!(
+        "shard-retyped-to-a-blob-like-its-parent",
+        12,
+        "the bot's signed draft of C whose tasks/ tree names a blob as C's shard (mode 40000): \
+         the tree differs from its parent's only in that id, so it is taken as the parent's \
+         entries, and the shard is refused as it is read",
+        MALFORMED,
+        &["its mode says a folder (tree), but the object is a file (blob)"],
+        |w| {
+            let x = w.bot_submit();
+            let swapped = w.blob(SWAPPED);
+            let shard = wf_core::task::shard(&w.c);
+            let t = w.edit(&w.tree_of(&x), "tasks", |es| set_oid(es, shard, &swapped));
+            w.same_size_as_parents(&x, &t, "tasks");
+            let c = w.recommit(&x, &t, BOT.0);
+            w.set_main(&c);
+            Forged::main_git_may_refuse(&c)
+        }
+    ),
+    kind!(
+        "mode-respelled-like-its-parent",
+        12,
+        "alice's signed assign of C, after the bot's draft, with C's task file written as mode \
+         100664 in its shard: the same length as the parent's shard tree, one mode's digits \
+         changed",
+        MALFORMED,
+        &["100664"],
+        |w| {
+            w.bot_submit();
+            let y = w.act("wf-assign", &[&w.c, "--to", BOB.0], "alice");
+            let (dir, name) = split_owned(&task_file(&w.c));
+            let t = w.edit(&w.tree_of(&y), &dir, |es| set_mode(es, &name, "100664"));
+            w.same_size_as_parents(&y, &t, &dir);
+            let c = w.recommit(&y, &t, ALICE.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -2697,6 +2753,11 @@ fn class_10_round_2_forgeries_against_the_fixed_verifier_are_refused() {
 #[test]
 fn class_11_runs_claiming_a_prompt_wf_would_not_have_rendered_are_refused() {
     run_class(11);
+}
+
+#[test]
+fn class_12_trees_compared_with_their_parents_are_refused_as_parsed_ones() {
+    run_class(12);
 }
 
 /// The judge reads the hook's lines as the hook prints them, and only the culprit's.
