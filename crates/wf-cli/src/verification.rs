@@ -231,8 +231,17 @@ const AHEAD_PER_WORKER: usize = 2;
 /// What the runners of [`in_processes`] share: the next slice to start, how many slices have
 /// been read back, and whether to stop.
 struct Schedule {
-    state: std::sync::Mutex<(usize, usize, bool)>,
+    state: std::sync::Mutex<SliceState>,
     moved: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct SliceState {
+    /// The next slice to start.
+    next: usize,
+    /// How many slices have been read back.
+    read: usize,
+    stop: bool,
 }
 
 impl Schedule {
@@ -241,19 +250,18 @@ impl Schedule {
     fn next(&self, count: usize, ahead: usize) -> Option<usize> {
         let mut s = self.state.lock().ok()?;
         loop {
-            let (next, read, stop) = *s;
-            if stop || next >= count {
+            if s.stop || s.next >= count {
                 return None;
             }
-            if next < read + ahead {
-                s.0 += 1;
-                return Some(next);
+            if s.next < s.read + ahead {
+                s.next += 1;
+                return Some(s.next - 1);
             }
             s = self.moved.wait(s).ok()?;
         }
     }
 
-    fn set(&self, f: impl FnOnce(&mut (usize, usize, bool))) {
+    fn set(&self, f: impl FnOnce(&mut SliceState)) {
         if let Ok(mut s) = self.state.lock() {
             f(&mut s);
         }
@@ -266,7 +274,7 @@ struct StopOnDrop<'a>(&'a Schedule);
 
 impl Drop for StopOnDrop<'_> {
     fn drop(&mut self) {
-        self.0.set(|s| s.2 = true);
+        self.0.set(|s| s.stop = true);
     }
 }
 
@@ -311,7 +319,7 @@ fn in_processes(
         streams.push(rx);
     }
     let schedule = Schedule {
-        state: std::sync::Mutex::new((0, 0, false)),
+        state: std::sync::Mutex::new(SliceState::default()),
         moved: std::sync::Condvar::new(),
     };
     let dir = repo.path();
@@ -399,7 +407,7 @@ fn in_processes(
                 Ok(Err(why)) => return Err(failed(why)),
                 Err(_) => return Err(failed("it stopped without a word".into())),
             }
-            schedule.set(|s| s.1 = i + 1);
+            schedule.set(|s| s.read = i + 1);
         }
         if !block.is_empty() {
             take(block)?;
