@@ -556,6 +556,67 @@ fn a_reviewed_and_approved_branch_passes_the_pull_request_check_and_merges() {
     let v = verify_json(s, &w.server, &[], 0);
     let kinds: Vec<&str> = common::column(&v["commits"], "kind");
     assert_eq!(kinds.last(), Some(&"merge"));
+
+    // The whole history, the merge and both lines before it, listed by a child process and
+    // judged in worker processes: the same answer, byte for byte, as in one process.
+    let answer = |how: &str| {
+        let out = s
+            .call("wf-verify")
+            .args(["--ndjson", "--no-cache", "-j", "2"])
+            .env("WF_VERIFY_PROCESSES", how)
+            .env("WF_VERIFY_SLICE", "2")
+            .run();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let here = answer("never");
+    assert_eq!(here.0, Some(0), "{}", here.2);
+    assert_eq!(here.1.lines().count(), kinds.len() + 1, "{}", here.1);
+    assert_eq!(answer("always"), here);
+}
+
+/// A history whose walk cannot be finished (a commit's parent is missing) fails the same way
+/// whether the range is listed here or by a child process: no verdict, the failure's exit code,
+/// git's reason, and the way around the child.
+#[test]
+fn a_walk_that_cannot_read_a_parent_fails_in_a_child_process_as_here() {
+    let w = World::new();
+    let s = &w.s;
+    let gone = s.git(&["rev-parse", "HEAD~2"]).trim().to_string();
+    let loose = s
+        .repo
+        .join(".git/objects")
+        .join(&gone[..2])
+        .join(&gone[2..]);
+    std::fs::remove_file(&loose).unwrap();
+    let answer = |how: &str| {
+        let out = s
+            .call("wf-verify")
+            .args(["--no-cache", "-j", "2"])
+            .env("WF_VERIFY_PROCESSES", how)
+            .run();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, out, err) = answer("never");
+    assert!(code.is_some_and(|c| c > 1), "{code:?} {err}");
+    assert_eq!(out, "");
+    assert!(err.contains(&gone), "{err}");
+    let (child_code, out, err) = answer("always");
+    assert_eq!(child_code, code, "{err}");
+    assert_eq!(out, "");
+    assert!(
+        err.starts_with("wf-verify: listing the range in a child process failed: ")
+            && err.contains(&gone)
+            && err.contains("hint: WF_VERIFY_PROCESSES=never"),
+        "{err}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1729,13 +1790,14 @@ fn wf_verify_json_reports_every_commit_its_problems_and_the_approvals() {
         &["--approvals"],
         &[],
     ] {
-        let answer = |how: &str, jobs: &str, slice: &str| {
+        let answer = |how: &str, jobs: &str, slice: &str, renew: &str| {
             let out = s
                 .call("wf-verify")
                 .args(args)
                 .args(["-j", jobs])
                 .env("WF_VERIFY_PROCESSES", how)
                 .env("WF_VERIFY_SLICE", slice)
+                .env("WF_VERIFY_RENEW", renew)
                 .run();
             (
                 out.status.code(),
@@ -1743,15 +1805,24 @@ fn wf_verify_json_reports_every_commit_its_problems_and_the_approvals() {
                 String::from_utf8_lossy(&out.stderr).to_string(),
             )
         };
-        let threads = answer("never", "3", "");
+        let threads = answer("never", "3", "", "");
         assert_eq!(threads.0, Some(1), "{args:?}: {}", threads.2);
         // Slices of at most 1, 3 or 5 commits: more slices than workers, each in a fresh
-        // process, read back in order.
-        for (jobs, slice) in [("1", ""), ("2", "3"), ("3", "1"), ("2", "5"), ("40", "")] {
+        // process, read back in order. A fresh repository handle after every 1 or 2 commits,
+        // caches kept, in threads and in processes.
+        for (how, jobs, slice, renew) in [
+            ("always", "1", "", ""),
+            ("always", "2", "3", ""),
+            ("always", "3", "1", ""),
+            ("always", "2", "5", "2"),
+            ("always", "40", "", ""),
+            ("never", "2", "", "1"),
+            ("always", "1", "", "1"),
+        ] {
             assert_eq!(
-                answer("always", jobs, slice),
+                answer(how, jobs, slice, renew),
                 threads,
-                "{args:?} -j {jobs}, slices of {slice}"
+                "{args:?} {how} -j {jobs}, slices of {slice}, renewed after {renew}"
             );
         }
     }

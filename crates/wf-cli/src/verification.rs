@@ -96,7 +96,12 @@ pub fn run_range(
     jobs: Option<usize>,
     each_block: &mut dyn FnMut(&[Report]) -> Result<(), CliError>,
 ) -> Result<Outcome, CliError> {
-    let oids = engine::commits(repo, &range)?;
+    let threads = jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let oids = list(repo, &range, threads)?;
     check_complete(repo, &oids)?;
     // Reading the cache costs in proportion to the history, judging in proportion to the
     // range: a short range on a long history (a push to a server) is judged without reading it
@@ -109,11 +114,6 @@ pub fn run_range(
     } else {
         Default::default()
     };
-    let threads = jobs.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
     let bar = std::sync::Mutex::new(crate::progress::Progress::new(
         "wf-verify",
         Some(oids.len() as u64),
@@ -167,6 +167,7 @@ pub fn run_range(
                     &cached,
                     describe_cached,
                     threads,
+                    renew_after(),
                     &progress,
                 )?)?;
             }
@@ -182,6 +183,116 @@ pub fn run_range(
     Ok(out)
 }
 
+/// The commits of a range, parents before children ([`engine::commits`]). A whole history (no
+/// commit excluded) that worker processes may judge is listed by a child process: the walk
+/// reads every commit, and libgit2 keeps the pack pages that hold them (27 MiB at 100,000
+/// commits) while any handle on the pack lives, as this process's does. The child reads them
+/// through fresh handles ([`engine::commits_renewing`]) and ends (`spec/bench.md`, memory). A
+/// range with excluded commits (a push, `--base`) is short and listed here.
+fn list(repo: &Repository, range: &Range, threads: usize) -> Result<Vec<Oid>, CliError> {
+    use std::io::Write;
+    use std::process::Stdio;
+    let exe = if range.exclude.is_empty() {
+        workers_as_processes(threads, PROCESS_MIN)
+    } else {
+        None
+    };
+    let Some(exe) = exe else {
+        return Ok(engine::commits(repo, range)?);
+    };
+    let failed = |why: String| {
+        CliError::failure(format!(
+            "listing the range in a child process failed: {why}"
+        ))
+        .with_hint(format!(
+            "{PROCESSES_ENV}=never lists and judges the range in this process"
+        ))
+    };
+    let mut child = child_command(&exe)
+        .env(LISTER_ENV, repo.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| failed(format!("cannot start {}: {e}", exe.display())))?;
+    let mut input = String::new();
+    for o in &range.include {
+        input.push_str(&format!("+{o}\n"));
+    }
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(input.as_bytes())
+            .map_err(|e| failed(e.to_string()))?;
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| failed(e.to_string()))?;
+    if !out.status.success() {
+        let said = String::from_utf8_lossy(&out.stderr);
+        let said = said.trim().trim_start_matches("wf-verify lister: ");
+        return Err(failed(if said.is_empty() {
+            format!("it exited with {}", out.status)
+        } else {
+            visible(said)
+        }));
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| Oid::from_str(l).map_err(|_| failed(format!("a bad line: {}", visible(l)))))
+        .collect()
+}
+
+/// A child process of the verifier (a lister or a worker): this program, with mimalloc's
+/// transparent huge pages off unless the environment says otherwise (`MIMALLOC_ALLOW_THP`).
+/// Huge pages make a large copy faster (`wf-ls --json`), but a worker's heap is many small
+/// objects, and in 2 MiB pages it held about 10 MiB more (`spec/bench.md`, memory).
+fn child_command(exe: &std::path::Path) -> std::process::Command {
+    let mut c = std::process::Command::new(exe);
+    if std::env::var_os(THP_ENV).is_none() {
+        c.env(THP_ENV, "0");
+    }
+    c
+}
+
+/// mimalloc's option for transparent huge pages.
+const THP_ENV: &str = "MIMALLOC_ALLOW_THP";
+
+/// When this process was started to list a range for [`list`]: read the tips (`+<commit>` per
+/// line) on stdin, print the range's commits, one per line, parents first, and give the exit
+/// code. `None` for any other start.
+fn serve_lister() -> Option<std::process::ExitCode> {
+    let dir = std::env::var_os(LISTER_ENV)?;
+    let run = || -> Result<(), String> {
+        let input = std::io::read_to_string(std::io::stdin()).map_err(|e| e.to_string())?;
+        let mut range = Range {
+            include: Vec::new(),
+            exclude: Vec::new(),
+        };
+        for line in input.lines() {
+            let oid = line.strip_prefix('+').ok_or("a bad input line")?;
+            range
+                .include
+                .push(Oid::from_str(oid).map_err(|e| e.to_string())?);
+        }
+        let oids = engine::commits_renewing(&opener(PathBuf::from(&dir)), &range)
+            .map_err(|e| e.message().to_string())?;
+        let mut text = String::with_capacity(oids.len() * 41);
+        for o in oids {
+            text.push_str(&o.to_string());
+            text.push('\n');
+        }
+        std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())
+            .map_err(|e| e.to_string())
+    };
+    Some(match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(why) => {
+            eprintln!("wf-verify lister: {}", visible(&why));
+            std::process::ExitCode::from(crate::error::Kind::Failure.exit() as u8)
+        }
+    })
+}
+
 /// From this many commits to judge on more than one core, the verifier's workers are
 /// processes (below), not threads.
 const PROCESS_MIN: usize = 8192;
@@ -191,6 +302,8 @@ const PROCESS_MIN: usize = 8192;
 const WORKER_ENV: &str = "WF_VERIFY_WORKER";
 const WORKER_DESCRIBE_ENV: &str = "WF_VERIFY_WORKER_DESCRIBE";
 const PROCESSES_ENV: &str = "WF_VERIFY_PROCESSES";
+/// The environment that makes any wf binary list a range for [`list`] (the repository's path).
+const LISTER_ENV: &str = "WF_VERIFY_LISTER";
 
 /// The program to run as workers, when the range is judged by worker processes: libgit2 reads
 /// packs under a process-wide lock and a lock per pack (`spec/bench.md`, scaling), so threads
@@ -224,6 +337,16 @@ impl Drop for Children {
 /// measurements).
 const SLICE_MAX: usize = 4096;
 const SLICE_ENV: &str = "WF_VERIFY_SLICE";
+
+/// How many commits a verifier thread judges before it opens the repository again
+/// ([`engine::RENEW_AFTER`]); `WF_VERIFY_RENEW` sets it (for tests and measurements).
+fn renew_after() -> usize {
+    std::env::var("WF_VERIFY_RENEW")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(engine::RENEW_AFTER)
+}
 
 /// How many slices beyond the one being read back may be judged ahead of it, per worker.
 const AHEAD_PER_WORKER: usize = 2;
@@ -293,7 +416,7 @@ fn in_processes(
     take: &mut dyn FnMut(Vec<Report>) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
     use std::io::{BufRead, Write};
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     let failed = |why: String| {
         CliError::failure(format!("a verifier worker process failed: {why}")).with_hint(format!(
             "{PROCESSES_ENV}=never judges the range in threads of one process"
@@ -326,7 +449,7 @@ fn in_processes(
     // One slice in one process: its reports go to the slice's channel, an error as the last.
     let judge_slice =
         |slice: &[Oid], tx: &std::sync::mpsc::Sender<Result<Option<Report>, String>>| {
-            let mut child = Command::new(exe)
+            let mut child = child_command(exe)
                 .env(WORKER_ENV, dir)
                 .env(WORKER_DESCRIBE_ENV, if describe_cached { "1" } else { "0" })
                 .stdin(Stdio::piped())
@@ -420,6 +543,9 @@ fn in_processes(
 /// listed on stdin (`<commit> <cached kind or ->` per line) on one thread, print one report
 /// per line (JSON) in their order, and give the exit code. `None` for any other start.
 pub fn serve_worker() -> Option<std::process::ExitCode> {
+    if let Some(code) = serve_lister() {
+        return Some(code);
+    }
     let dir = std::env::var_os(WORKER_ENV)?;
     let describe = std::env::var(WORKER_DESCRIBE_ENV).as_deref() == Ok("1");
     let run = || -> Result<(), String> {
@@ -437,8 +563,9 @@ pub fn serve_worker() -> Option<std::process::ExitCode> {
         let open = opener(PathBuf::from(&dir));
         let mut out = std::io::stdout().lock();
         for block in oids.chunks(BLOCK) {
-            let reports = engine::verify(&open, block, &cached, describe, 1, &|_| {})
-                .map_err(|e| e.message().to_string())?;
+            let reports =
+                engine::verify(&open, block, &cached, describe, 1, renew_after(), &|_| {})
+                    .map_err(|e| e.message().to_string())?;
             let mut text = String::new();
             for r in &reports {
                 text.push_str(&serde_json::to_string(r).map_err(|e| e.to_string())?);

@@ -1,5 +1,5 @@
 complete -c wf-verify -l base -d 'Verify BASE..HEAD (or BASE..RANGE) and report the approvals it carries: a pull request\'s check' -r
-complete -c wf-verify -s j -l jobs -d 'Cores to judge on (default: all): threads, or for a long range (8,192 commits or more to judge) as many worker processes at a time, which share no lock of libgit2\'s pack reading, each over a slice of at most 4,096 commits (WF_VERIFY_SLICE=N), so that a worker\'s heap and caches follow its slice. WF_VERIFY_PROCESSES=always|never overrides the choice' -r
+complete -c wf-verify -s j -l jobs -d 'Cores to judge on (default: all): threads, or for a long range (8,192 commits or more to judge) as many worker processes at a time, which share no lock of libgit2\'s pack reading, each over a slice of at most 4,096 commits (WF_VERIFY_SLICE=N), so that a worker\'s heap and caches follow its slice; a whole history is then listed by a child process too. Each thread opens the repository again every 512 commits (WF_VERIFY_RENEW=N), which lets libgit2 unmap the pack pages it read. WF_VERIFY_PROCESSES=always|never overrides the choice' -r
 complete -c wf-verify -s C -d 'Run as if started in DIR (like git -C)' -r -F
 complete -c wf-verify -l approvals -d 'List the approvals found in the range, valid or not'
 complete -c wf-verify -l json -d 'One JSON document (schema wf.verify/1)'

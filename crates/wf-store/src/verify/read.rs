@@ -60,6 +60,28 @@ impl Worker<Repository> {
             caches: Caches::default(),
         }
     }
+
+    /// Go on with a fresh handle on the same repository, keeping what was checked and parsed
+    /// (the caches are by object id). When the last handle on a pack goes, libgit2 unmaps it:
+    /// this is what bounds the pack pages a worker holds ([`super::RENEW_AFTER`]).
+    /// The old handle is dropped before the new one is opened, which would otherwise share
+    /// its pack.
+    pub(super) fn renewed(
+        self,
+        open: &dyn Fn() -> Result<Repository, git2::Error>,
+    ) -> Result<Self, git2::Error> {
+        let Worker {
+            repo,
+            trees,
+            caches,
+        } = self;
+        drop(repo);
+        Ok(Worker {
+            repo: open()?,
+            trees,
+            caches,
+        })
+    }
 }
 
 impl<'r> Worker<&'r Repository> {
