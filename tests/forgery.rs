@@ -475,11 +475,16 @@ impl World {
     }
 
     /// `orig` again (same parents, author, message) with another tree, signed with `key`.
+    /// A commit's message, byte for byte as git stores it.
+    fn message_of(&self, commit: &str) -> String {
+        let raw = String::from_utf8(self.git_raw(&["cat-file", "commit", commit], None)).unwrap();
+        raw.split_once("\n\n").unwrap().1.to_string()
+    }
+
     fn recommit(&self, orig: &str, tree: &str, key: &str) -> String {
         let who = self.git(&["log", "-1", "--format=%an%x00%ae", orig]);
         let (name, email) = who.split_once('\0').unwrap();
-        let raw = String::from_utf8(self.git_raw(&["cat-file", "commit", orig], None)).unwrap();
-        let msg = raw.split_once("\n\n").unwrap().1;
+        let msg = &self.message_of(orig);
         let parents: Vec<String> = self
             .git(&["rev-parse", &format!("{orig}^@")])
             .lines()
@@ -954,8 +959,7 @@ const KINDS: &[Kind] = &[
             let tx = w.tree_of(&x);
             let tasks = w.lookup(&tx, "tasks").oid;
             let t2 = w.edit(&t1, "", |es| set_oid(es, "tasks", &tasks));
-            let raw = String::from_utf8(w.show(&x)).unwrap();
-            let msg = raw.split_once("\n\n").unwrap().1;
+            let msg = &w.message_of(&x);
             let c2 = w.commit(&t2, &[&c1], (ALICE.1, ALICE.2), Some(ALICE.0), msg);
             w.set_main(&c2);
             Forged::main(&c1)
@@ -2398,8 +2402,7 @@ const KINDS: &[Kind] = &[
             // Alice's real assign of C after the honest draft, moved onto the forged parent.
             let y = w.act("wf-assign", &[&w.c, "--to", BOB.0], "alice");
             let ty = w.edit(&w.tree_of(&y), &out, |es| set_oid(es, "draft.md", &not_a_file));
-            let raw = String::from_utf8(w.git_raw(&["cat-file", "commit", &y], None)).unwrap();
-            let msg = raw.split_once("\n\n").unwrap().1;
+            let msg = &w.message_of(&y);
             let child = w.commit(&ty, &[&parent], (ALICE.1, ALICE.2), Some(ALICE.0), msg);
             w.set_main(&child);
             Forged::main(&parent)
@@ -2700,8 +2703,7 @@ fn forge_run(w: &World, run: &str, id: &str, edit: impl Fn(&str) -> String) -> S
     let blob = w.blob(forged.as_bytes());
     let (dir, name) = split_owned(&task_file(id));
     let tree = w.edit(&w.tree_of(run), &dir, |es| set_oid(es, &name, &blob));
-    let raw = String::from_utf8(w.git_raw(&["cat-file", "commit", run], None)).unwrap();
-    let msg = edit(raw.split_once("\n\n").unwrap().1);
+    let msg = edit(&w.message_of(run));
     let parent = w.git(&["rev-parse", &format!("{run}^")]);
     w.commit(&tree, &[&parent], (BOT.1, BOT.2), Some(BOT.0), &msg)
 }
@@ -3023,8 +3025,7 @@ fn class_8_a_signed_commit_changing_only_a_mode_to_100664_is_malformed_not_a_pan
     let t = w.edit(&w.tree_of(&w.good), &dir, |es| {
         set_mode(es, &name, "100664")
     });
-    let raw = String::from_utf8(w.show(&w.approve_a)).unwrap();
-    let msg = raw.split_once("\n\n").unwrap().1;
+    let msg = &w.message_of(&w.approve_a);
     let c = w.commit(&t, &[&w.good], (ALICE.1, ALICE.2), Some(ALICE.0), msg);
     w.set_main(&c);
     // The trees differ only in that mode, which git itself normalises away.
