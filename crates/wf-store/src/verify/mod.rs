@@ -574,6 +574,42 @@ mod tests {
         }
     }
 
+    /// Commits made with plumbing: a parent line naming a blob fails the listing (as libgit2's
+    /// walk does: never a history cut short there); a parent named twice is listed once, before
+    /// its child; in either reading.
+    #[test]
+    fn a_parent_that_is_a_blob_fails_and_a_repeated_parent_is_listed_once() {
+        let (dir, oids) = dag(&[vec![]]);
+        let repo = Repository::open_bare(dir.path()).unwrap();
+        let odb = repo.odb().unwrap();
+        let tree = repo.find_commit(oids[0]).unwrap().tree_id();
+        let blob = repo.blob(b"not a commit\n").unwrap();
+        let forged = |parents: &[Oid]| {
+            let mut raw = format!("tree {tree}\n");
+            for p in parents {
+                raw.push_str(&format!("parent {p}\n"));
+            }
+            raw.push_str("author a <a@example.com> 1700000000 +0000\n");
+            raw.push_str("committer a <a@example.com> 1700000000 +0000\n\nforged\n");
+            odb.write(git2::ObjectType::Commit, raw.as_bytes()).unwrap()
+        };
+        let open = || Repository::open_bare(dir.path());
+        let whole = |tip: Oid| Range {
+            include: vec![tip],
+            exclude: vec![],
+        };
+        for tip in [forged(&[blob]), forged(&[oids[0], blob])] {
+            assert!(commits(&repo, &whole(tip)).is_err(), "{tip}");
+            assert!(commits_renewing(&open, &whole(tip)).is_err(), "{tip}");
+        }
+        let twice = forged(&[oids[0], oids[0]]);
+        assert_eq!(commits(&repo, &whole(twice)).unwrap(), vec![oids[0], twice]);
+        assert_eq!(
+            commits_renewing(&open, &whole(twice)).unwrap(),
+            vec![oids[0], twice]
+        );
+    }
+
     /// A parent line that names a missing commit fails the listing, in either reading.
     #[test]
     fn a_missing_parent_fails_the_listing() {
