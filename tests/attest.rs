@@ -193,6 +193,37 @@ fn an_approved_task_is_attested_and_third_party_code_verifies_every_claim() {
     let (key, pubkey) = ci_key(&s);
     let file = s.root.join("launch.intoto.jsonl");
     let said = attest(&s, &id, &key, &file);
+    // The same attestation when the history is judged in this process with a fresh handle
+    // after every commit: the handle wf-attest goes on reading the task's facts with had its
+    // objects set aside while the history was judged, and has them back.
+    // (Without the verifier's cache, which holds every commit after the first run.)
+    let caches: Vec<_> = std::fs::read_dir(s.repo.join(".git"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("wf-verified-")
+        })
+        .collect();
+    assert_eq!(caches.len(), 1, "{caches:?}");
+    std::fs::remove_file(&caches[0]).unwrap();
+    let again = s.root.join("again.intoto.jsonl");
+    let said_again = s
+        .call("wf-attest")
+        .arg(&id)
+        .args(["--key", &key])
+        .arg("-o")
+        .arg(&again)
+        .env("WF_VERIFY_PROCESSES", "never")
+        .env("WF_VERIFY_RENEW", "1")
+        .ok();
+    assert_eq!(said_again.replace("again.", "launch."), said);
+    assert_eq!(
+        std::fs::read(&again).unwrap(),
+        std::fs::read(&file).unwrap()
+    );
     assert!(
         said.starts_with(&format!(
             "{id}: 5 statements (1 verification summary, 2 provenance, 2 reviews), signed by {}\n",

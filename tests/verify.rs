@@ -979,7 +979,7 @@ fn a_push_is_judged_in_worker_processes_as_in_threads() {
     let b = new_task(s, "A second task");
     s.ok("wf-assign", &[&b, "--to", "drafter-bot"], "alice");
     let c = hand_edit_of_a(&w);
-    let push = |how: &str| {
+    let push = |how: &str, renew: &str| {
         // Each push judged afresh: the clean commits of a refused push are still cached.
         for f in std::fs::read_dir(&w.server).unwrap() {
             let f = f.unwrap().path();
@@ -996,6 +996,7 @@ fn a_push_is_judged_in_worker_processes_as_in_threads() {
             .command("git")
             .args(["push", "origin", "main"])
             .env("WF_VERIFY_PROCESSES", how)
+            .env("WF_VERIFY_RENEW", renew)
             .output()
             .unwrap();
         assert_eq!(
@@ -1010,8 +1011,11 @@ fn a_push_is_judged_in_worker_processes_as_in_threads() {
             .map(str::to_string)
             .collect::<Vec<_>>()
     };
-    let threads = push("never");
-    assert_eq!(push("always"), threads);
+    let threads = push("never", "");
+    assert_eq!(push("always", ""), threads);
+    // In the hook's own process with a fresh handle after every commit: the hook's handle on
+    // the quarantined objects is set aside while they are judged, and the verdict is the same.
+    assert_eq!(push("never", "1"), threads);
     assert!(
         threads
             .iter()
@@ -1817,6 +1821,7 @@ fn wf_verify_json_reports_every_commit_its_problems_and_the_approvals() {
             ("always", "2", "5", "2"),
             ("always", "40", "", ""),
             ("never", "2", "", "1"),
+            ("never", "1", "", "1"),
             ("always", "1", "", "1"),
         ] {
             assert_eq!(

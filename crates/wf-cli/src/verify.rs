@@ -49,8 +49,9 @@ pub struct Args {
     /// to judge) as many worker processes at a time, which share no lock of libgit2's pack
     /// reading, each over a slice of at most 4,096 commits (WF_VERIFY_SLICE=N), so that a
     /// worker's heap and caches follow its slice; a whole history is then listed by a child
-    /// process too. Each thread opens the repository again every 512 commits
-    /// (WF_VERIFY_RENEW=N), which lets libgit2 unmap the pack pages it read.
+    /// process too. Each thread opens the repository again every 512 commits in a worker,
+    /// every 2,048 in this process (WF_VERIFY_RENEW=N), which lets libgit2 unmap the pack
+    /// pages it read.
     /// WF_VERIFY_PROCESSES=always|never overrides the choice.
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,

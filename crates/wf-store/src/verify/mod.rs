@@ -341,10 +341,10 @@ fn line_to(repo: &Repository, tip: Oid, stop: &HashSet<Oid>) -> Option<Vec<Oid>>
 /// A fresh handle costs libgit2's delta-base cache (no measurable time at 512).
 pub const RENEW_AFTER: usize = 512;
 
-/// Judge the commits, in parallel on `threads` threads (a rayon pool), each worker with its
-/// own repository handle from `open` (a fresh one after every `renew_after` commits), its own
-/// checked-tree cache and policy cache. Reports come back in the order of `oids`; `progress`
-/// is called with the number of commits each batch finished.
+/// Judge the commits, in parallel on `threads` threads (a rayon pool; with one, on the calling
+/// thread), each worker with its own repository handle from `open` (a fresh one after every
+/// `renew_after` commits), its own checked-tree cache and policy cache. Reports come back in
+/// the order of `oids`; `progress` is called with the number of commits each batch finished.
 pub fn verify(
     open: &(dyn Fn() -> Result<Repository, git2::Error> + Sync),
     oids: &[Oid],
@@ -358,45 +358,57 @@ pub fn verify(
     // Each commit is read once and its parent's trees were read by the commit before: the
     // object cache (up to 256 MiB per thread) bought no time here.
     git2::opts::enable_caching(false);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.clamp(1, 64))
-        .build()
-        .map_err(|e| git2::Error::from_str(&format!("cannot start the verifier's threads: {e}")))?;
-    let blocks: Vec<Result<Vec<Report>, git2::Error>> = pool.install(|| {
-        oids.par_chunks(32.min(renew_after.max(1)))
-            .map_init(
-                || open().map(|r| (Some(read::Worker::new(r)), 0)),
-                |state, chunk| {
-                    let (slot, judged) = state
-                        .as_mut()
-                        .map_err(|e| git2::Error::from_str(e.message()))?;
-                    if *judged >= renew_after {
-                        if let Some(w) = slot.take() {
-                            *slot = Some(w.renewed(open)?);
-                        }
-                        *judged = 0;
-                    }
-                    *judged += chunk.len();
-                    let worker = slot.as_mut().ok_or_else(|| {
-                        git2::Error::from_str(
-                            "a verifier thread could not open the repository again",
-                        )
-                    })?;
-                    let mut ctx = worker.ctx()?;
-                    let reports = chunk
-                        .iter()
-                        .map(|oid| match cached.get(oid) {
-                            Some(kind) if describe_cached => ctx.describe_cached(*oid, *kind),
-                            Some(_) => Report::new(*oid, Kind::Cached),
-                            None => ctx.judge(*oid),
-                        })
-                        .collect();
-                    progress(chunk.len());
-                    Ok(reports)
-                },
-            )
+    let judge_chunk =
+        |state: &mut Result<(Option<read::Worker<Repository>>, usize), git2::Error>,
+         chunk: &[Oid]|
+         -> Result<Vec<Report>, git2::Error> {
+            let (slot, judged) = state
+                .as_mut()
+                .map_err(|e| git2::Error::from_str(e.message()))?;
+            if *judged >= renew_after {
+                if let Some(w) = slot.take() {
+                    *slot = Some(w.renewed(open)?);
+                }
+                *judged = 0;
+            }
+            *judged += chunk.len();
+            let worker = slot.as_mut().ok_or_else(|| {
+                git2::Error::from_str("a verifier thread could not open the repository again")
+            })?;
+            let mut ctx = worker.ctx()?;
+            let reports = chunk
+                .iter()
+                .map(|oid| match cached.get(oid) {
+                    Some(kind) if describe_cached => ctx.describe_cached(*oid, *kind),
+                    Some(_) => Report::new(*oid, Kind::Cached),
+                    None => ctx.judge(*oid),
+                })
+                .collect();
+            progress(chunk.len());
+            Ok(reports)
+        };
+    let size = 32.min(renew_after.max(1));
+    let fresh = || open().map(|r| (Some(read::Worker::new(r)), 0));
+    let blocks: Vec<Result<Vec<Report>, git2::Error>> = if threads <= 1 {
+        // On the calling thread: no pool thread beside it, whose allocations (libgit2's go
+        // to the C allocator) would take a second heap arena.
+        let mut state = fresh();
+        oids.chunks(size)
+            .map(|c| judge_chunk(&mut state, c))
             .collect()
-    });
+    } else {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.min(64))
+            .build()
+            .map_err(|e| {
+                git2::Error::from_str(&format!("cannot start the verifier's threads: {e}"))
+            })?;
+        pool.install(|| {
+            oids.par_chunks(size)
+                .map_init(fresh, |state, chunk| judge_chunk(state, chunk))
+                .collect()
+        })
+    };
     let mut out = Vec::with_capacity(oids.len());
     for b in blocks {
         out.extend(b?);
