@@ -381,8 +381,9 @@ fn renew_after(default: usize) -> usize {
 /// [`renew_after`] for the threads of the run's own process (one core, or `never`). Each fresh
 /// handle maps the pack and its index again and refills libgit2's delta-base cache; in one
 /// process over 100,000 commits that cost about 1 s of page faults more every 512 commits than
-/// every 2,048 (of about 17 s), for 9 MiB less at the peak (86 against 95 MiB), where a worker
-/// process pays about 0.25 s over the whole run for its 512 (`spec/bench.md`, memory).
+/// every 2,048 (of about 17 s), for 9 MiB less at the peak (86 against 95 MiB), where the
+/// worker processes' 512 cost about 0.25 s of system time over the whole run, no measurable
+/// wall time (`spec/verify.md`).
 const RENEW_IN_PROCESS: usize = 2048;
 
 /// How many slices beyond the one being read back may be judged ahead of it, per worker.
