@@ -33,6 +33,9 @@
 //! of the prompt wf rendered from its parent, and the verifier renders it again; a real run
 //! whose prompt digest or inputs were replaced and signed again by the agent's own key is
 //! refused.
+//!
+//! Class 13 is a task file whose bytes are not UTF-8 where its canonical text holds U+FFFD
+//! (what lossy decoding turns them into), found by a third red-team round.
 
 mod common;
 
@@ -2447,7 +2450,65 @@ const KINDS: &[Kind] = &[
             Forged::main(&c)
         }
     ),
+    // --- class 13: a task file whose bytes are not UTF-8 ----------------------------------------
+    kind!(
+        "task-file-byte-ff-for-a-replacement-character",
+        13,
+        "the bot's signed draft of C whose note holds U+FFFD, re-signed by the bot with the byte \
+         0xFF in its place in C's task file: read lossily, the file would equal the canonical \
+         text, while every tool refuses to read it (found by a red-team helper)",
+        MALFORMED,
+        &["is not valid UTF-8"],
+        |w| {
+            w.s.call("wf-submit")
+                .args([&w.c, "--name", "draft.md", "-m", "first draft \u{FFFD}"])
+                .key(BOT.0)
+                .stdin(DRAFT)
+                .ok();
+            let x = w.head();
+            let c = not_utf8(w, &x, &w.c, &[0xff], BOT.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "task-file-cut-sequence-for-a-replacement-character",
+        13,
+        "alice's signed wf-new of a task titled with U+FFFD, re-signed with the first two bytes \
+         of a three-byte sequence in its place in the task file",
+        MALFORMED,
+        &["is not valid UTF-8"],
+        |w| {
+            let id = new_task(&w.s, "Carrier \u{FFFD}");
+            let x = w.head();
+            let c = not_utf8(w, &x, &id, &[0xe2, 0x82], ALICE.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
 ];
+
+/// Commit `x` again, signed by `key`, with the one U+FFFD of task `id`'s file replaced by
+/// `bytes` (which are not UTF-8).
+fn not_utf8(w: &World, x: &str, id: &str, bytes: &[u8], key: &str) -> String {
+    let path = task_file(id);
+    let text = w.show(&format!("{x}:{path}"));
+    let fffd = "\u{FFFD}".as_bytes();
+    let at: Vec<usize> = (0..text.len())
+        .filter(|i| text[*i..].starts_with(fffd))
+        .collect();
+    assert_eq!(at.len(), 1, "{}", String::from_utf8_lossy(&text));
+    let bad = [&text[..at[0]], bytes, &text[at[0] + fffd.len()..]].concat();
+    assert!(std::str::from_utf8(&bad).is_err());
+    assert_eq!(
+        String::from_utf8_lossy(&bad),
+        String::from_utf8_lossy(&text)
+    );
+    let blob = w.blob(&bad);
+    let (dir, name) = split_owned(&path);
+    let t = w.edit(&w.tree_of(x), &dir, |es| set_oid(es, &name, &blob));
+    w.recommit(x, &t, key)
+}
 
 // ---------------------------------------------------------------------------------------------
 // Class 10 helpers
@@ -2760,6 +2821,11 @@ fn class_11_runs_claiming_a_prompt_wf_would_not_have_rendered_are_refused() {
 #[test]
 fn class_12_trees_compared_with_their_parents_are_refused_as_parsed_ones() {
     run_class(12);
+}
+
+#[test]
+fn class_13_task_files_that_are_not_utf8_are_refused() {
+    run_class(13);
 }
 
 /// The judge reads the hook's lines as the hook prints them, and only the culprit's.

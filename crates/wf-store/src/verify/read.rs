@@ -382,7 +382,12 @@ impl Ctx<'_> {
                     let b = self
                         .trees
                         .blob(tree::oid(&e), &path, wf_core::task::MAX_FILE_SIZE)?;
-                    let text: Rc<str> = String::from_utf8_lossy(&b).into();
+                    // Strictly, as the tools read it (`Store::read_text`): decoded lossily,
+                    // any bytes that are not UTF-8 would stand for U+FFFD, and a file holding
+                    // them in place of one would compare equal to its canonical text.
+                    let text: Rc<str> = String::from_utf8(b)
+                        .map_err(|_| TreeError::Refused(format!("{path} is not valid UTF-8")))?
+                        .into();
                     let parsed = Task::parse(&text).ok().map(Rc::new);
                     self.caches
                         .tasks
