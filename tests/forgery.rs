@@ -34,8 +34,9 @@
 //! whose prompt digest or inputs were replaced and signed again by the agent's own key is
 //! refused.
 //!
-//! Class 13 is a task file whose bytes are not UTF-8 where its canonical text holds U+FFFD
-//! (what lossy decoding turns them into), found by a third red-team round.
+//! Class 13 is the third red-team round: a task file whose bytes are not UTF-8 where its
+//! canonical text holds U+FFFD (what lossy decoding turns them into), and replace and notes
+//! refs spelled in capitals (the same folder on a server whose file system ignores case).
 
 mod common;
 
@@ -2486,6 +2487,42 @@ const KINDS: &[Kind] = &[
             Forged::main(&c)
         }
     ),
+    kind!(
+        "replace-ref-in-capitals",
+        13,
+        "refs/REPLACE/<A's approval> -> a no-op commit: on a server whose file system ignores \
+         case it is a file in refs/replace/, and readers see A never approved",
+        "history",
+        &["replace"],
+        |w| {
+            let parent = w.git(&["rev-parse", &format!("{}^", w.approve_a)]);
+            let noop = w.plain(&w.tree_of(&parent), &[&parent], "Nothing\n");
+            Forged::refspec(&noop, &format!("refs/REPLACE/{}", w.approve_a))
+        }
+    ),
+    kind!(
+        "notes-ref-in-capitals",
+        13,
+        "refs/NOTES/commits attaches `Approval withdrawn` to alice's signed approval of A: on a \
+         server whose file system ignores case it is refs/notes/commits, shown by git log",
+        "history",
+        &["notes"],
+        |w| {
+            w.git(&[
+                "-c",
+                "user.name=Mallory M",
+                "-c",
+                "user.email=mallory@example.com",
+                "notes",
+                "add",
+                "-f",
+                "-m",
+                "Approval withdrawn by alice: do not ship.",
+                &w.approve_a,
+            ]);
+            Forged::refspec("refs/notes/commits", "refs/NOTES/commits")
+        }
+    ),
 ];
 
 /// Commit `x` again, signed by `key`, with the one U+FFFD of task `id`'s file replaced by
@@ -2824,7 +2861,7 @@ fn class_12_trees_compared_with_their_parents_are_refused_as_parsed_ones() {
 }
 
 #[test]
-fn class_13_task_files_that_are_not_utf8_are_refused() {
+fn class_13_round_3_task_files_that_are_not_utf8_and_refs_in_capitals_are_refused() {
     run_class(13);
 }
 

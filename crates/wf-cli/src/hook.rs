@@ -231,7 +231,18 @@ fn commit_of(repo: &Repository, refname: &str, oid: Oid) -> Result<Oid, String> 
 /// Refs that change what git readers see instead of adding history: `refs/replace/*` makes
 /// `git show`, checkouts and mirrors serve another object in place of the one verified.
 fn substitutes(refname: &str) -> bool {
-    refname.starts_with("refs/replace/")
+    under(refname, REPLACE).is_some()
+}
+
+const REPLACE: &str = "refs/replace/";
+const NOTES: &str = "refs/notes/";
+
+/// The rest of `refname` below `prefix`, matched without regard to ASCII case: on a server
+/// whose file system ignores case, `refs/REPLACE/<id>` is a file in `refs/replace/`.
+fn under<'r>(refname: &'r str, prefix: &str) -> Option<&'r str> {
+    let head = refname.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &refname[prefix.len()..])
 }
 
 struct Update<'a> {
@@ -290,7 +301,7 @@ fn judge(
             _ => {}
         }
         let Some(new) = u.new else { continue };
-        if u.refname.starts_with("refs/notes/") {
+        if under(u.refname, NOTES).is_some() {
             refused.push(format!(
                 "{}: notes are refused: git log shows them under the commits they annotate, as if part of the signed history",
                 u.refname
@@ -301,7 +312,7 @@ fn judge(
             refused.push(format!(
                 "{}: replace refs are refused: git readers would be shown another object in place of {} (wf-verify judges the real one)",
                 u.refname,
-                u.refname.trim_start_matches("refs/replace/")
+                under(u.refname, REPLACE).unwrap_or(u.refname)
             ));
             continue;
         }
