@@ -1962,11 +1962,7 @@ const KINDS: &[Kind] = &[
         "refs/replace/<A's approval> -> a no-op commit: readers see A never approved",
         "history",
         &["replace"],
-        |w| {
-            let parent = w.git(&["rev-parse", &format!("{}^", w.approve_a)]);
-            let noop = w.plain(&w.tree_of(&parent), &[&parent], "Nothing\n");
-            Forged::refspec(&noop, &format!("refs/replace/{}", w.approve_a))
-        }
+        |w| replace_approval_of_a(w, "refs/replace/")
     ),
     kind!(
         "branch-to-blob",
@@ -2141,22 +2137,7 @@ const KINDS: &[Kind] = &[
          under her signed commit by default",
         "history",
         &["notes"],
-        |w| {
-            w.git(&[
-                "-c",
-                "user.name=Mallory M",
-                "-c",
-                "user.email=mallory@example.com",
-                "notes",
-                "add",
-                "-m",
-                "Approval withdrawn by alice: do not ship.",
-                &w.approve_a,
-            ]);
-            let shown = w.git(&["log", "-1", &w.approve_a]);
-            assert!(shown.contains("Approval withdrawn by alice"), "{shown}");
-            Forged::refspec("refs/notes/commits", "refs/notes/commits")
-        }
+        |w| notes_on_approval_of_a(w, "refs/notes/commits")
     ),
     kind!(
         "octopus-base-reverts-approval",
@@ -2494,11 +2475,7 @@ const KINDS: &[Kind] = &[
          case it is a file in refs/replace/, and readers see A never approved",
         "history",
         &["replace"],
-        |w| {
-            let parent = w.git(&["rev-parse", &format!("{}^", w.approve_a)]);
-            let noop = w.plain(&w.tree_of(&parent), &[&parent], "Nothing\n");
-            Forged::refspec(&noop, &format!("refs/REPLACE/{}", w.approve_a))
-        }
+        |w| replace_approval_of_a(w, "refs/REPLACE/")
     ),
     kind!(
         "notes-ref-in-capitals",
@@ -2507,23 +2484,36 @@ const KINDS: &[Kind] = &[
          server whose file system ignores case it is refs/notes/commits, shown by git log",
         "history",
         &["notes"],
-        |w| {
-            w.git(&[
-                "-c",
-                "user.name=Mallory M",
-                "-c",
-                "user.email=mallory@example.com",
-                "notes",
-                "add",
-                "-f",
-                "-m",
-                "Approval withdrawn by alice: do not ship.",
-                &w.approve_a,
-            ]);
-            Forged::refspec("refs/notes/commits", "refs/NOTES/commits")
-        }
+        |w| notes_on_approval_of_a(w, "refs/NOTES/commits")
     ),
 ];
+
+/// A no-op commit pushed as `<prefix><A's approval>`: where it is a replace ref, readers see A
+/// never approved.
+fn replace_approval_of_a(w: &World, prefix: &str) -> Forged {
+    let parent = w.git(&["rev-parse", &format!("{}^", w.approve_a)]);
+    let noop = w.plain(&w.tree_of(&parent), &[&parent], "Nothing\n");
+    Forged::refspec(&noop, &format!("{prefix}{}", w.approve_a))
+}
+
+/// A note withdrawing alice's approval of A, pushed as `dst`.
+fn notes_on_approval_of_a(w: &World, dst: &str) -> Forged {
+    w.git(&[
+        "-c",
+        "user.name=Mallory M",
+        "-c",
+        "user.email=mallory@example.com",
+        "notes",
+        "add",
+        "-f",
+        "-m",
+        "Approval withdrawn by alice: do not ship.",
+        &w.approve_a,
+    ]);
+    let shown = w.git(&["log", "-1", &w.approve_a]);
+    assert!(shown.contains("Approval withdrawn by alice"), "{shown}");
+    Forged::refspec("refs/notes/commits", dst)
+}
 
 /// Commit `x` again, signed by `key`, with the one U+FFFD of task `id`'s file replaced by
 /// `bytes` (which are not UTF-8).
