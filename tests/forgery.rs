@@ -2486,7 +2486,79 @@ const KINDS: &[Kind] = &[
         &["notes"],
         |w| notes_on_approval_of_a(w, "refs/NOTES/commits")
     ),
+    kind!(
+        "trailer-blank-before-the-colon",
+        13,
+        "an unsigned empty commit in alice's name whose last paragraph has `Wf-Action : approve`: git reads the blank before the colon as part of the separator and shows alice's approval of A; wf's trailer parser read no trailers",
+        MISMATCH,
+        &["Wf-Action to git"],
+        |w| git_reads_an_approval(w, &format!("Wf-Task: {a}\nWf-Action : approve\nWf-Actor: alice\n", a = w.a), false)
+    ),
+    kind!(
+        "trailer-block-with-a-comment-line",
+        13,
+        "the same with a `#` line inside the trailer block, which git skips",
+        MISMATCH,
+        &["Wf-Action to git"],
+        |w| git_reads_an_approval(w, &format!("Wf-Task: {a}\n# agreed in the meeting\nWf-Action: approve\nWf-Actor: alice\n", a = w.a), false)
+    ),
+    kind!(
+        "trailer-block-before-a-tab-line",
+        13,
+        "the same with a last line holding only a tab, which git skips as blank",
+        MISMATCH,
+        &["Wf-Action to git"],
+        |w| git_reads_an_approval(w, &format!("Wf-Task: {a}\nWf-Action: approve\nWf-Actor: alice\n\n\t", a = w.a), false)
+    ),
+    kind!(
+        "trailer-block-with-text-beside-signed-off-by",
+        13,
+        "the same with a text line in the trailer paragraph, which git accepts beside a `Signed-off-by`",
+        MISMATCH,
+        &["Wf-Action to git"],
+        |w| git_reads_an_approval(w, &format!("Approved, see the notes.\nSigned-off-by: Alice Archer <alice@example.com>\nWf-Task: {a}\nWf-Action: approve\nWf-Actor: alice\n", a = w.a), false)
+    ),
+    kind!(
+        "trailer-block-before-a-scissors-line",
+        13,
+        "the same with a scissors line after the block: git ignores everything from it on",
+        MISMATCH,
+        &["Wf-Action to git"],
+        |w| git_reads_an_approval(w, &format!("Wf-Task: {a}\nWf-Action: approve\nWf-Actor: alice\n# ------------------------ >8 ------------------------\n\nnothing here\n", a = w.a), false)
+    ),
+    kind!(
+        "merge-with-a-blank-before-the-colon",
+        13,
+        "an unsigned merge of a no-op side branch whose message has `Wf-Action : approve`",
+        MISMATCH,
+        &["Wf-Action to git"],
+        |w| git_reads_an_approval(w, &format!("Wf-Task: {a}\nWf-Action : approve\nWf-Actor: alice\n", a = w.a), true)
+    ),
 ];
+
+/// An unsigned commit in alice's name, on the good tip's tree (a merge with a no-op side
+/// branch when `merge`), whose message ends with `tail`: a paragraph git reads as alice's
+/// approval of A.
+fn git_reads_an_approval(w: &World, tail: &str, merge: bool) -> Forged {
+    let msg = format!("wf: approve {}: Launch\n\n{tail}", w.a);
+    let side = merge.then(|| w.side(1));
+    let mut parents = vec![w.good.as_str()];
+    parents.extend(side.as_deref());
+    let c = w.commit(
+        &w.tree_of(&w.good),
+        &parents,
+        (ALICE.1, ALICE.2),
+        None,
+        &msg,
+    );
+    let shown = w.git_raw(&["interpret-trailers", "--parse"], Some(msg.as_bytes()));
+    assert!(
+        String::from_utf8_lossy(&shown).contains("Wf-Action: approve"),
+        "git reads no approval in {msg:?}"
+    );
+    w.set_main(&c);
+    Forged::main(&c)
+}
 
 /// A no-op commit pushed as `<prefix><A's approval>`: where it is a replace ref, readers see A
 /// never approved.

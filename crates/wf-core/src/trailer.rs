@@ -241,9 +241,63 @@ pub fn get<'a>(trailers: &'a [(String, String)], key: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
+/// A line of `message` that git could read as a `Wf-Action` trailer, though [`parse`] may not:
+/// the key in any case at the start of a line (after any blanks), then blanks, then `:`, at any
+/// place in the message. git's trailer parser (`trailer.c`, behind `interpret-trailers
+/// --parse`, `%(trailers)` and the forges' views) also reads a last paragraph with comment lines
+/// in it, with blank lines after it, before a scissors line, with text lines beside a
+/// `Signed-off-by`, and keys followed by blanks; so a commit the verifier does not judge as an
+/// action must not hold such a line anywhere, or readers would see an action no one signed.
+pub fn action_line_for_git(message: &str) -> Option<&str> {
+    let name = key::ACTION.as_bytes();
+    message.split('\n').find(|line| {
+        let l = line.trim_start_matches([' ', '\t']).as_bytes();
+        l.get(..name.len())
+            .is_some_and(|k| k.eq_ignore_ascii_case(name))
+            && l[name.len()..]
+                .iter()
+                .find(|b| !matches!(b, b' ' | b'\t'))
+                .is_some_and(|b| *b == b':')
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The messages a red-team helper found git reading as an approval, where [`parse`] reads
+    /// no trailers: each is caught; lines git cannot read as the key are not.
+    #[test]
+    fn lines_git_reads_as_an_action_are_found_where_parse_finds_none() {
+        let t = "Wf-Task: T-1";
+        let forged = [
+            format!("s\n\n{t}\nWf-Action : approve\nWf-Actor: alice\n"),
+            format!("s\n\n{t}\n# in the meeting\nWf-Action: approve\nWf-Actor: alice\n"),
+            format!("s\n\n{t}\nWf-Action: approve\nWf-Actor: alice\n\n\t"),
+            format!(
+                "s\n\nApproved.\nSigned-off-by: A <a@x>\n{t}\nWf-Action: approve\nWf-Actor: alice\n"
+            ),
+            format!(
+                "s\n\n{t}\nWf-Action: approve\n# ------------------------ >8 ------------------------\n\nx\n"
+            ),
+            "s\n\nwf-action\t:approve\n".to_string(),
+            "s\n\n  WF-ACTION: approve\r\n".to_string(),
+        ];
+        for m in &forged {
+            assert_eq!(get(&parse(m), key::ACTION), None, "{m:?}");
+            assert!(action_line_for_git(m).is_some(), "{m:?}");
+        }
+        for m in [
+            "s\n\nWf-Actions: approve\n",
+            "s\n\nWf-Action approve\n",
+            "s\n\nthe Wf-Action: trailer\n",
+            "s\n\nWf-Actor: alice\n",
+        ] {
+            assert_eq!(action_line_for_git(m), None, "{m:?}");
+        }
+        let written = message("wf: new T-1: x", "", &[(key::ACTION, "new".into())]);
+        assert_eq!(action_line_for_git(&written), Some("Wf-Action: new"));
+    }
 
     #[test]
     fn forged_trailers_in_user_text_do_not_parse() {

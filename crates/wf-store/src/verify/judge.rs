@@ -100,7 +100,7 @@ impl Ctx<'_> {
             if let Some(a) = claimed_action(&data) {
                 return Ok(Report::new(oid, Kind::Tree).problem(Problem::new(
                     Check::Mismatch,
-                    format!("says Wf-Action {a}, but changes nothing under .wf/ or tasks/"),
+                    format!("says {a}, but changes nothing under .wf/ or tasks/"),
                 )));
             }
             return Ok(Report::new(oid, Kind::Skipped));
@@ -299,7 +299,7 @@ impl Ctx<'_> {
         if let Some(a) = claimed_action(data) {
             return Ok(report.problem(Problem::new(
                 Check::Mismatch,
-                format!("a merge says Wf-Action {a}: wf actions are single-parent commits"),
+                format!("a merge says {a}: wf actions are single-parent commits"),
             )));
         }
         if let Some(p) = &top_m.problem {
@@ -518,12 +518,22 @@ impl Ctx<'_> {
     }
 }
 
-/// The `Wf-Action` a commit object's message claims, if any.
+/// The `Wf-Action` a commit object's message claims, if any, as `Wf-Action <value>`: by wf's
+/// reading of its trailers, or any line git could read as that trailer
+/// ([`wf_core::trailer::action_line_for_git`]), quoted.
 fn claimed_action(commit: &[u8]) -> Option<String> {
     let at = commit.windows(2).position(|w| w == b"\n\n")?;
     let message = String::from_utf8_lossy(&commit[at + 2..]);
     let trailers = wf_core::trailer::parse(&message);
-    wf_core::trailer::get(&trailers, wf_core::trailer::key::ACTION).map(wf_core::text::visible)
+    match wf_core::trailer::get(&trailers, wf_core::trailer::key::ACTION) {
+        Some(a) => Some(format!("Wf-Action {}", wf_core::text::visible(a))),
+        None => wf_core::trailer::action_line_for_git(&message).map(|l| {
+            format!(
+                "Wf-Action to git (the line {})",
+                wf_core::text::visible(&format!("{:?}", l.trim_end_matches('\r')))
+            )
+        }),
+    }
 }
 
 /// Whether git's own top-level files must be judged: they changed, the store is founded here,
