@@ -35,8 +35,10 @@
 //! refused.
 //!
 //! Class 13 is the third red-team round: a task file whose bytes are not UTF-8 where its
-//! canonical text holds U+FFFD (what lossy decoding turns them into), and replace and notes
-//! refs spelled in capitals (the same folder on a server whose file system ignores case).
+//! canonical text holds U+FFFD (what lossy decoding turns them into); replace and notes refs
+//! spelled in capitals (the same folder on a server whose file system ignores case); messages
+//! git reads as a `Wf-Action` where wf's trailer parser read no trailers; and a `.wf/` file
+//! that parses but is not the text wf writes.
 
 mod common;
 
@@ -2533,6 +2535,32 @@ const KINDS: &[Kind] = &[
         MISMATCH,
         &["Wf-Action to git"],
         |w| git_reads_an_approval(w, &format!("Wf-Task: {a}\nWf-Action : approve\nWf-Actor: alice\n", a = w.a), true)
+    ),
+    kind!(
+        "actors-file-not-in-the-form-wf-writes",
+        13,
+        "alice's signed policy action with `\"\\u0061dmin\"` for carol's new role in .wf/actors.toml: \
+         it parses to the same actors, but a reader searching the text for admin grants finds \
+         none (in a proposal, it hid an admin grant from the endorsing admin)",
+        "rule 12 (bad-input)",
+        &["not in the form wf writes"],
+        |w| {
+            let x = w.act(
+                "wf-actor",
+                &["update", "carol", "--add-role", "admin"],
+                "alice",
+            );
+            let text = String::from_utf8(w.show(&format!("{x}:.wf/actors.toml"))).unwrap();
+            let at = text.find("id = \"carol\"").unwrap();
+            let (head, tail) = text.split_at(at);
+            let hidden = format!("{head}{}", tail.replacen("\"admin\"", "\"\\u0061dmin\"", 1));
+            assert_ne!(hidden, text);
+            let blob = w.blob(hidden.as_bytes());
+            let t = w.edit(&w.tree_of(&x), ".wf", |es| set_oid(es, "actors.toml", &blob));
+            let c = w.recommit(&x, &t, ALICE.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
     ),
 ];
 

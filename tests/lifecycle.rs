@@ -690,6 +690,8 @@ actor = "human"
 "#;
 
 fn add_workflow_as_alice(s: &Store, name: &str, text: &str) {
+    // In the form wf writes (`policy::load` refuses any other).
+    let text = wf_core::workflow::Workflow::parse(text).unwrap().to_toml();
     std::fs::write(s.repo.join(format!(".wf/workflows/{name}.toml")), text).unwrap();
     s.git(&["add", "."]);
     let key = s.key("alice").display().to_string();

@@ -452,6 +452,11 @@ fn a_step_prompt_in_the_workflow_shapes_what_the_agent_reads() {
         1,
     );
     assert_ne!(with_prompt, text);
+    // In the form wf writes (`policy::load` refuses any other).
+    let with_prompt = wf_core::workflow::Workflow::parse(&with_prompt)
+        .unwrap()
+        .to_toml();
+    assert!(with_prompt.contains("{{input.audience}}"));
     std::fs::write(&path, with_prompt).unwrap();
     s.git(&[
         "-c",

@@ -172,6 +172,17 @@ pub enum ActorError {
         /// The other.
         second: String,
     },
+    /// Two actors with one name or one email (without regard to case and spacing): git would
+    /// show one's commits as the other's.
+    #[error("actors {first} and {second} have the same {what}: git would show one's commits as the other's")]
+    SharedIdentity {
+        /// `name` or `email`.
+        what: &'static str,
+        /// One holder.
+        first: String,
+        /// The other.
+        second: String,
+    },
     /// A key line that is not `algorithm base64 [comment]`.
     #[error("actor {0}: malformed public key {1:?}")]
     BadKey(String, String),
@@ -269,6 +280,27 @@ impl Actors {
             };
             if bad(&a.name) || bad(&a.email) {
                 return Err(ActorError::BadIdentity(a.id.clone()));
+            }
+            // git shows a commit by its author's name and email, and `allowed_signers` names
+            // the key's holder by email: two actors sharing either would let one's signed
+            // actions show in git as the other's.
+            let fold = |s: &str| {
+                s.split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .to_lowercase()
+            };
+            for (what, mine) in [("email", &a.email), ("name", &a.name)] {
+                if let Some(b) = self.actors[..i].iter().find(|b| {
+                    let theirs = if what == "email" { &b.email } else { &b.name };
+                    fold(theirs) == fold(mine)
+                }) {
+                    return Err(ActorError::SharedIdentity {
+                        what,
+                        first: b.id.clone(),
+                        second: a.id.clone(),
+                    });
+                }
             }
             if a.keys.is_empty() {
                 return Err(ActorError::NoKeys(a.id.clone()));

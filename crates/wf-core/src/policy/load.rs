@@ -27,6 +27,43 @@ fn text<'a>(files: &'a Files, path: &str) -> Result<&'a str, String> {
     std::str::from_utf8(&files[path]).map_err(|_| format!("{path} is not valid UTF-8"))
 }
 
+/// Refuse a file that parses but is not the text wf writes for what it holds
+/// (`written`): a comment, keys in another order, an escape (`"\u0061dmin"`), other line
+/// ends. What an admin reads and endorses must be what is enforced, in the one form the tools
+/// write (spec/policy.md).
+fn canonical(path: &str, text: &str, written: String) -> Result<(), String> {
+    if text == written {
+        return Ok(());
+    }
+    let line = text
+        .lines()
+        .zip(written.lines())
+        .position(|(a, b)| a != b)
+        .unwrap_or_else(|| text.lines().count().min(written.lines().count()))
+        + 1;
+    Err(format!(
+        "{path} is not in the form wf writes (it differs from it at line {line})"
+    ))
+}
+
+/// Check that `text`, the contents of the policy file at `path` (the actors, the policy or a
+/// workflow), parses and is in the form wf writes.
+pub fn check_content(path: &str, text: &str) -> Result<(), String> {
+    if path == ACTORS_FILE {
+        let a = Actors::parse(text).map_err(|e| format!("{path}: {e}"))?;
+        canonical(path, text, a.to_toml())
+    } else if path == POLICY_FILE {
+        let p = toml::from_str::<Policy>(text)
+            .map_err(|e| format!("{path}: {}", crate::text::toml_error(text, &e)))?;
+        canonical(path, text, p.to_toml())
+    } else if path.starts_with(WORKFLOWS_DIR) {
+        let w = Workflow::parse(text).map_err(|e| format!("{path}: {e}"))?;
+        canonical(path, text, w.to_toml())
+    } else {
+        Err(format!("{path} is not a file a policy change may set"))
+    }
+}
+
 /// Parse and check every file under `.wf/`. Any file wf does not know, any file that does not
 /// parse, and an `allowed_signers` that is not generated from the actors are refused.
 pub fn load(files: &Files) -> Result<Loaded, String> {
@@ -40,6 +77,7 @@ pub fn load(files: &Files) -> Result<Loaded, String> {
     }
     let actors =
         Actors::parse(text(files, ACTORS_FILE)?).map_err(|e| format!("{ACTORS_FILE}: {e}"))?;
+    canonical(ACTORS_FILE, text(files, ACTORS_FILE)?, actors.to_toml())?;
     match files.get(SIGNERS_FILE) {
         Some(b) if *b == actors.allowed_signers().as_bytes() => {}
         Some(_) => {
@@ -53,8 +91,10 @@ pub fn load(files: &Files) -> Result<Loaded, String> {
         None => Policy::default(),
         Some(_) => {
             let t = text(files, POLICY_FILE)?;
-            toml::from_str::<Policy>(t)
-                .map_err(|e| format!("{POLICY_FILE}: {}", crate::text::toml_error(t, &e)))?
+            let p = toml::from_str::<Policy>(t)
+                .map_err(|e| format!("{POLICY_FILE}: {}", crate::text::toml_error(t, &e)))?;
+            canonical(POLICY_FILE, t, p.to_toml())?;
+            p
         }
     };
     let human_admins = actors
@@ -83,6 +123,7 @@ pub fn load(files: &Files) -> Result<Loaded, String> {
         {
             crate::id::check_name(name).map_err(|e| format!("{path}: {e}"))?;
             let w = Workflow::parse(text(files, path)?).map_err(|e| format!("{path}: {e}"))?;
+            canonical(path, text(files, path)?, w.to_toml())?;
             if w.name != name {
                 return Err(format!("{path} names itself {:?}", w.name));
             }
@@ -93,6 +134,10 @@ pub fn load(files: &Files) -> Result<Loaded, String> {
         {
             check_proposal_id(id).map_err(|e| format!("{path}: {e}"))?;
             let p = Proposal::parse(text(files, path)?).map_err(|e| format!("{path}: {e}"))?;
+            canonical(path, text(files, path)?, p.to_toml())?;
+            for f in &p.files {
+                check_content(&f.path, &f.text).map_err(|e| format!("{path}, the proposed {e}"))?;
+            }
             if p.id != id {
                 return Err(format!("{path} says its id is {}", p.id));
             }

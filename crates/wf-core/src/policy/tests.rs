@@ -207,3 +207,77 @@ fn load_refuses_files_wf_does_not_write_and_stale_signers() {
     let too_many = files(&team(), Some(&Policy { admins_required: 3 }));
     assert!(load(&too_many).unwrap_err().contains("admins_required"));
 }
+
+/// Found by a red-team helper: `.wf/` files that parse to a valid policy but are not the text
+/// wf writes (a BOM, CRLF, a comment, an escape that hides a word) are refused, in the store
+/// and inside a proposal, where `"\u0061dmin"` hid an admin grant from the endorsing admin.
+#[test]
+fn load_refuses_policy_files_not_in_the_form_wf_writes() {
+    let good = files(&team(), None);
+    let actors = team().to_toml();
+    let workflow = format!("{WORKFLOWS_DIR}default.toml");
+    let policy = Policy { admins_required: 2 }.to_toml();
+    for (path, text) in [
+        (ACTORS_FILE.to_string(), format!("\u{feff}{actors}")),
+        (ACTORS_FILE.to_string(), actors.replace('\n', "\r\n")),
+        (ACTORS_FILE.to_string(), format!("# hand written\n{actors}")),
+        (
+            ACTORS_FILE.to_string(),
+            actors.replacen("\"admin\"", "\"\\u0061dmin\"", 1),
+        ),
+        (ACTORS_FILE.to_string(), format!("{actors}\n")),
+        (
+            workflow.clone(),
+            format!("{}# more\n", Workflow::default_workflow().to_toml()),
+        ),
+        (
+            POLICY_FILE.to_string(),
+            policy.replace("admins_required = 2", "admins_required = +2"),
+        ),
+    ] {
+        let mut f = good.clone();
+        f.insert(path.clone(), text.into_bytes());
+        if path == POLICY_FILE {
+            f.insert(ACTORS_FILE.into(), actors.clone().into_bytes());
+        }
+        let e = load(&f).unwrap_err();
+        assert!(e.contains("not in the form wf writes"), "{path}: {e}");
+    }
+    // The same text inside a proposal: refused as the proposal's.
+    let grant = with_role(&team(), "carol", "admin").to_toml();
+    let hidden = grant.replacen("\"admin\"", "\"\\u0061dmin\"", 3);
+    assert_ne!(hidden, grant);
+    let sneaky = Actors::parse(&hidden).unwrap();
+    assert!(
+        sneaky.get("carol").unwrap().is_admin(),
+        "the escape still grants admin"
+    );
+    let (mut p, _) = propose(&good, "alice", &sneaky);
+    p.files[0].text = hidden;
+    p.digest = p.compute_digest();
+    let mut f = good.clone();
+    f.insert(Proposal::path(&p.id), p.to_toml().into_bytes());
+    let e = load(&f).unwrap_err();
+    assert!(
+        e.contains("the proposed .wf/actors.toml is not in the form wf writes"),
+        "{e}"
+    );
+    // What the tools write loads.
+    let (_, honest) = propose(&good, "alice", &with_role(&team(), "carol", "admin"));
+    assert!(load(&honest).is_ok());
+}
+
+/// Found by a red-team helper: an AI actor registered with a human's name or email would have
+/// its signed actions shown by git as the human's.
+#[test]
+fn two_actors_may_not_share_a_name_or_an_email() {
+    let mut a = team();
+    a.actors[2].email = "Alice@Example.com".into();
+    let e = a.validate().unwrap_err().to_string();
+    assert!(e.contains("alice and carol have the same email"), "{e}");
+    let mut a = team();
+    a.actors[2].name = " alice ".into();
+    let e = a.validate().unwrap_err().to_string();
+    assert!(e.contains("alice and carol have the same name"), "{e}");
+    assert_eq!(team().validate(), Ok(()));
+}

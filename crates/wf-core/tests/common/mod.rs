@@ -189,7 +189,7 @@ fn actor_seed() -> impl Strategy<Value = ActorSeed> {
         )
 }
 
-/// A valid actors file: unique ids and keys, the first actor human, every AI operated by a human
+/// A valid actors file: unique ids, keys, names and emails, the first actor human, every AI operated by a human
 /// and never an admin, only AI actors with models and run configurations.
 pub fn actors() -> impl Strategy<Value = Actors> {
     prop::collection::vec(actor_seed(), 1..6).prop_map(|seeds| {
@@ -217,8 +217,9 @@ pub fn actors() -> impl Strategy<Value = Actors> {
                     .collect();
                 let mut a = Actor {
                     id: ids[i].clone(),
-                    name: s.name.clone(),
-                    email: s.email.clone(),
+                    // Each actor's own name and email (`Actors::validate`).
+                    name: format!("{} #{i}", s.name),
+                    email: format!("{} #{i}", s.email),
                     kind: ActorKind::Human,
                     roles: s.roles.clone(),
                     model: None,

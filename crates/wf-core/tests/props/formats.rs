@@ -320,7 +320,24 @@ fn store() -> impl Strategy<Value = (Actors, Policy, Vec<Workflow>, Vec<Proposal
                 by_name.insert(w.name.clone(), w);
             }
             let mut by_id = BTreeMap::new();
-            for p in proposals {
+            for mut p in proposals {
+                // A proposal's files are what the tools write (`policy::load` checks them).
+                for (j, f) in p.files.iter_mut().enumerate() {
+                    *f = match j % 3 {
+                        0 => ProposedFile {
+                            path: policy::ACTORS_FILE.into(),
+                            text: actors.to_toml(),
+                        },
+                        1 => ProposedFile {
+                            path: policy::POLICY_FILE.into(),
+                            text: Policy::default().to_toml(),
+                        },
+                        _ => ProposedFile {
+                            path: ".wf/workflows/default.toml".into(),
+                            text: Workflow::default_workflow().to_toml(),
+                        },
+                    };
+                }
                 by_id.insert(p.id.clone(), p);
             }
             (
