@@ -417,6 +417,19 @@ fn parse_action(line: &str) -> Option<Fact> {
     })
 }
 
+/// Write a commit object with exactly these parent lines (any ids: missing objects, blobs,
+/// repeats), as `git hash-object -t commit` would: for tests of how walks meet them.
+#[cfg(test)]
+pub(crate) fn raw_commit(odb: &git2::Odb, tree: Oid, parents: &[String]) -> Oid {
+    let mut raw = format!("tree {tree}\n");
+    for p in parents {
+        raw.push_str(&format!("parent {p}\n"));
+    }
+    raw.push_str("author a <a@example.com> 1700000000 +0000\n");
+    raw.push_str("committer a <a@example.com> 1700000000 +0000\n\nforged\n");
+    odb.write(git2::ObjectType::Commit, raw.as_bytes()).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -675,15 +688,7 @@ mod tests {
         let blob = repo.blob(b"not a commit\n").unwrap();
         let tree = repo.treebuilder(None).unwrap().write().unwrap();
         let odb = repo.odb().unwrap();
-        let forged = |parents: &[String]| {
-            let mut raw = format!("tree {tree}\n");
-            for p in parents {
-                raw.push_str(&format!("parent {p}\n"));
-            }
-            raw.push_str("author a <a@example.com> 1700000000 +0000\n");
-            raw.push_str("committer a <a@example.com> 1700000000 +0000\n\nforged\n");
-            odb.write(git2::ObjectType::Commit, raw.as_bytes()).unwrap()
-        };
+        let forged = |parents: &[String]| raw_commit(&odb, tree, parents);
         let missing = "1".repeat(40);
         let through_blob = forged(&[blob.to_string(), root.to_string()]);
         let through_missing = forged(std::slice::from_ref(&missing));

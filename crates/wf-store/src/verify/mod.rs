@@ -597,13 +597,8 @@ mod tests {
         let tree = repo.find_commit(oids[0]).unwrap().tree_id();
         let blob = repo.blob(b"not a commit\n").unwrap();
         let forged = |parents: &[Oid]| {
-            let mut raw = format!("tree {tree}\n");
-            for p in parents {
-                raw.push_str(&format!("parent {p}\n"));
-            }
-            raw.push_str("author a <a@example.com> 1700000000 +0000\n");
-            raw.push_str("committer a <a@example.com> 1700000000 +0000\n\nforged\n");
-            odb.write(git2::ObjectType::Commit, raw.as_bytes()).unwrap()
+            let parents: Vec<String> = parents.iter().map(Oid::to_string).collect();
+            crate::history::raw_commit(&odb, tree, &parents)
         };
         let open = || Repository::open_bare(dir.path());
         let whole = |tip: Oid| Range {
