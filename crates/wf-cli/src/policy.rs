@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use serde_json::json;
-use wf_core::policy::{self, base_digest, POLICY_FILE};
+use wf_core::policy::{self, base_digest, Proposal, POLICY_FILE};
 use wf_core::Workflow;
 use wf_store::Store;
 
@@ -23,7 +23,7 @@ use crate::policy_change::{commit_change, load_files, loaded, sign_proposal, Cha
 #[command(
     name = "wf-policy",
     version,
-    after_help = "Examples:\n  wf-policy show\n  wf-policy set --workflow review-twice.toml -m 'two reviews for legal'\n  wf-policy set --admins-required 2 -m 'four eyes on policy'\n  wf-policy endorse P-3f9a2c"
+    after_help = "Examples:\n  wf-policy show\n  wf-policy show P-3f9a2c       # what a proposal changes, as a diff\n  wf-policy set --workflow review-twice.toml -m 'two reviews for legal'\n  wf-policy set --admins-required 2 -m 'four eyes on policy'\n  wf-policy endorse P-3f9a2c"
 )]
 pub struct Args {
     #[command(subcommand)]
@@ -35,9 +35,13 @@ pub struct Args {
 /// Subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Cmd {
-    /// The admin quorum, the workflows and the pending proposals.
+    /// The admin quorum, the workflows and the pending proposals; with a proposal id, that
+    /// proposal and what it changes: a unified diff of each file it proposes against the file
+    /// at HEAD, the exact text an endorsement signs.
     Show {
-        /// One JSON document (schema wf.policy/1).
+        /// Only this proposal (P-...), with its diff.
+        id: Option<String>,
+        /// One JSON document (schema wf.policy/1); each proposal carries its diff.
         #[arg(long)]
         json: bool,
     },
@@ -57,7 +61,8 @@ pub enum Cmd {
         #[command(flatten)]
         keys: KeyArgs,
     },
-    /// Sign a pending proposal; the signature that completes the quorum applies it.
+    /// Sign a pending proposal; the signature that completes the quorum applies it. Read what
+    /// it changes first: `wf-policy show ID`.
     Endorse {
         /// The proposal id (P-...).
         id: String,
@@ -83,7 +88,7 @@ pub enum Cmd {
 pub fn run(args: Args) -> Result<(), CliError> {
     let store = args.global.store()?;
     match args.cmd {
-        Cmd::Show { json } => show(&store, json),
+        Cmd::Show { id, json } => show(&store, id.as_deref(), json),
         Cmd::Set {
             workflow,
             admins_required,
@@ -135,18 +140,27 @@ pub fn run(args: Args) -> Result<(), CliError> {
     }
 }
 
-fn show(store: &Store, as_json: bool) -> Result<(), CliError> {
+fn show(store: &Store, only: Option<&str>, as_json: bool) -> Result<(), CliError> {
     let head = store.head_commit()?;
     let files = load_files(store, head)?;
     let l = loaded(&files)?;
     let need = l.policy.admins_required;
+    let proposals: Vec<&Proposal> = match only {
+        None => l.proposals.values().collect(),
+        Some(id) => {
+            policy::check_proposal_id(id).map_err(|e| CliError::usage(e, "see wf-policy show"))?;
+            vec![l.proposals.get(id).ok_or_else(|| {
+                CliError::not_found(format!("no proposal {id}"), "see wf-policy show")
+            })?]
+        }
+    };
     if as_json {
         return print_json(&json!({
             "schema": "wf.policy/1",
             "admins_required": need,
             "admins": l.actors.actors.iter().filter(|a| a.is_admin()).map(|a| a.id.clone()).collect::<Vec<_>>(),
             "workflows": l.workflows.keys().collect::<Vec<_>>(),
-            "proposals": l.proposals.values().map(|p| json!({
+            "proposals": proposals.iter().map(|p| json!({
                 "id": p.id,
                 "by": p.by,
                 "at": p.at,
@@ -155,6 +169,7 @@ fn show(store: &Store, as_json: bool) -> Result<(), CliError> {
                 "files": p.files.iter().map(|f| f.path.clone()).collect::<Vec<_>>(),
                 "signatures": p.signers(),
                 "stale": p.base != base_digest(&files),
+                "diff": proposal_diff(&files, p),
             })).collect::<Vec<_>>(),
         }));
     }
@@ -170,10 +185,10 @@ fn show(store: &Store, as_json: bool) -> Result<(), CliError> {
         admins.join(", "),
         l.workflows.keys().cloned().collect::<Vec<_>>().join(", ")
     );
-    if l.proposals.is_empty() {
+    if proposals.is_empty() {
         text.push_str("proposals: none\n");
     }
-    for p in l.proposals.values() {
+    for p in &proposals {
         let paths: Vec<&str> = p.files.iter().map(|f| f.path.as_str()).collect();
         text.push_str(&format!(
             "proposal {} by {} at {}: {} ({} of {need} signatures: {}){}\n",
@@ -192,6 +207,47 @@ fn show(store: &Store, as_json: bool) -> Result<(), CliError> {
         if !p.note.is_empty() {
             text.push_str(&format!("  {}\n", wf_core::text::one_line(&p.note)));
         }
+        if only.is_some() {
+            text.push_str(&format!("digest: {}\n", p.digest));
+            text.push_str(&proposal_diff(&files, p));
+        }
+    }
+    if only.is_none() && !proposals.is_empty() {
+        text.push_str("(wf-policy show ID: what a proposal changes)\n");
     }
     print(&text)
+}
+
+/// What a proposal changes: for each file it proposes, a unified diff from the file at `HEAD`
+/// (`/dev/null` when there is none) to the proposed text, or a line saying it is unchanged.
+/// Control characters are escaped and the characters that reorder or hide text (bidirectional
+/// controls, zero-width and other default-ignorable code points) are shown as `\u{...}`, so
+/// the diff an endorser reads is the text the endorsement signs.
+pub fn proposal_diff(files: &policy::Files, p: &Proposal) -> String {
+    let mut out = String::new();
+    for f in &p.files {
+        let before = files
+            .get(&f.path)
+            .map(|b| String::from_utf8_lossy(b).into_owned());
+        if before.as_deref() == Some(f.text.as_str()) {
+            out.push_str(&format!("{}: unchanged\n", f.path));
+            continue;
+        }
+        let old = before.as_deref().unwrap_or("");
+        let from = match before {
+            Some(_) => format!("a/{}", f.path),
+            None => "/dev/null".to_string(),
+        };
+        let diff = similar::TextDiff::from_lines(old, f.text.as_str());
+        let text = diff
+            .unified_diff()
+            .context_radius(3)
+            .header(&from, &format!("b/{}", f.path))
+            .to_string();
+        out.push_str(&wf_core::text::revealed_lines(&text));
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out
 }

@@ -130,7 +130,7 @@ pub fn commit_change(
     refresh_bare(store, &after)?;
     match proposal {
         Some((id, need, _)) => print(&format!(
-            "proposed {id} at {} (1 of {need} admin signatures)\nnext: another admin runs wf-policy endorse {id}\n",
+            "proposed {id} at {} (1 of {need} admin signatures)\nnext: another admin reads it with wf-policy show {id}, then runs wf-policy endorse {id}\n",
             &oid.to_string()[..12]
         )),
         None => {

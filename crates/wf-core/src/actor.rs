@@ -172,9 +172,10 @@ pub enum ActorError {
         /// The other.
         second: String,
     },
-    /// Two actors with one name or one email (without regard to case and spacing): git would
-    /// show one's commits as the other's.
-    #[error("actors {first} and {second} have the same {what}: git would show one's commits as the other's")]
+    /// Two actors with one name or one email, or ones that look alike (case, spacing,
+    /// compatibility forms and confusable letters ignored, [`crate::text::person_key`]): git
+    /// would show one's commits as the other's.
+    #[error("actors {first} and {second} have the same {what}, or ones that look alike: git would show one's commits as the other's")]
     SharedIdentity {
         /// `name` or `email`.
         what: &'static str,
@@ -189,8 +190,9 @@ pub enum ActorError {
     /// An actor without keys can never act.
     #[error("actor {0} has no keys")]
     NoKeys(String),
-    /// Name or email contain characters that would break a commit header.
-    #[error("actor {0}: name and email must be one line without < > or control characters")]
+    /// Name or email contain characters that would break a commit header, or invisible ones
+    /// that would make it look like another ([`crate::text::is_hidden`]).
+    #[error("actor {0}: name and email must be one line without < >, control characters or invisible ones (zero-width, bidirectional controls)")]
     BadIdentity(String),
     /// An AI actor must say which human answers for it.
     #[error("AI actor {0} needs an operator: the id of the human accountable for it")]
@@ -276,20 +278,18 @@ impl Actors {
                 check_name(r)?;
             }
             let bad = |s: &str| {
-                s.trim().is_empty() || s.chars().any(|c| c.is_control() || c == '<' || c == '>')
+                s.trim().is_empty()
+                    || s.chars().any(|c| {
+                        c.is_control() || crate::text::is_hidden(c) || c == '<' || c == '>'
+                    })
             };
             if bad(&a.name) || bad(&a.email) {
                 return Err(ActorError::BadIdentity(a.id.clone()));
             }
             // git shows a commit by its author's name and email, and `allowed_signers` names
-            // the key's holder by email: two actors sharing either would let one's signed
-            // actions show in git as the other's.
-            let fold = |s: &str| {
-                s.split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-                    .to_lowercase()
-            };
+            // the key's holder by email: two actors sharing either, or ones a reader cannot
+            // tell apart, would let one's signed actions show in git as the other's.
+            let fold = crate::text::person_key;
             for (what, mine) in [("email", &a.email), ("name", &a.name)] {
                 if let Some(b) = self.actors[..i].iter().find(|b| {
                     let theirs = if what == "email" { &b.email } else { &b.name };

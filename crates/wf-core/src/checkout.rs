@@ -78,15 +78,6 @@ pub fn check_attributes(bytes: &[u8]) -> Result<(), String> {
     ))
 }
 
-/// A name as a person would read it: compatibility characters folded, any run of spaces
-/// (no-break spaces included) one space, case and confusable letters ignored.
-fn person_key(name: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    let folded: String = name.nfkc().collect::<String>().to_lowercase();
-    let spaced = folded.split_whitespace().collect::<Vec<_>>().join(" ");
-    unicode_security::confusable_detection::skeleton(&spaced).collect()
-}
-
 /// Judge a store's top-level `.mailmap`: it may rename anyone but the actors, whose names and
 /// emails git must show as their signatures say. Lines are read as git reads them: a line is
 /// a comment only when it begins with `#`; names are the text outside `<…>`, emails the text
@@ -110,16 +101,16 @@ pub fn check_mailmap(bytes: &[u8], actors: &Actors) -> Result<(), String> {
         let mut names = Vec::new();
         let mut emails = Vec::new();
         while let Some(open) = rest.find('<') {
-            names.push(person_key(&rest[..open]));
+            names.push(crate::text::person_key(&rest[..open]));
             let after = &rest[open + 1..];
             let close = after.find('>').unwrap_or(after.len());
             emails.push(after[..close].trim().to_lowercase());
             rest = after.get(close + 1..).unwrap_or("");
         }
-        names.push(person_key(rest));
+        names.push(crate::text::person_key(rest));
         for a in &actors.actors {
             let email = a.email.to_lowercase();
-            let name = person_key(&a.name);
+            let name = crate::text::person_key(&a.name);
             if emails.contains(&email) || names.iter().any(|n| !n.is_empty() && *n == name) {
                 return Err(format!(
                     "{MAILMAP_FILE} renames actor {} ({} <{}>), so git log would show signed actions under another identity",

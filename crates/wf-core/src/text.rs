@@ -58,6 +58,63 @@ pub fn visible_lines(s: &str) -> String {
     out
 }
 
+/// [`visible_lines`], and every character that reorders or hides text is shown as `\u{...}`
+/// too ([`is_hidden`]): for text a person reads to decide what they sign (a proposal's diff),
+/// where `"admin\u{202e}"` or a zero-width space must not look like something else.
+pub fn revealed_lines(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c == '\n' {
+            out.push(c);
+        } else if is_hidden(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            push_visible(&mut out, c);
+        }
+    }
+    out
+}
+
+/// Whether a character is invisible or changes how the text around it is shown: Unicode's
+/// default-ignorable code points (`Default_Ignorable_Code_Point` in DerivedCoreProperties.txt,
+/// Unicode 15.1), which include the bidirectional controls (`Bidi_Control`), zero-width spaces
+/// and joiners, variation selectors and tags. The set is small and fixed by Unicode's
+/// stability policy, so it is listed here rather than taken from a crate.
+pub fn is_hidden(c: char) -> bool {
+    matches!(
+        c as u32,
+        0x00AD
+            | 0x034F
+            | 0x061C
+            | 0x115F..=0x1160
+            | 0x17B4..=0x17B5
+            | 0x180B..=0x180F
+            | 0x200B..=0x200F
+            | 0x202A..=0x202E
+            | 0x2060..=0x206F
+            | 0x3164
+            | 0xFE00..=0xFE0F
+            | 0xFEFF
+            | 0xFFA0
+            | 0xFFF0..=0xFFF8
+            | 0x1BCA0..=0x1BCA3
+            | 0x1D173..=0x1D17A
+            | 0xE0000..=0xE0FFF
+    )
+}
+
+/// A name (or an email) as a person would read it: invisible characters ([`is_hidden`])
+/// dropped, compatibility characters folded, any run of spaces (no-break spaces included) one
+/// space, case and confusable letters ignored (Unicode TR39 skeletons: Cyrillic `о` for `o`,
+/// `rn` for `m`). Two texts with one key look alike.
+pub fn person_key(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let plain: String = name.chars().filter(|c| !is_hidden(*c)).collect();
+    let folded: String = plain.nfkc().collect::<String>().to_lowercase();
+    let spaced = folded.split_whitespace().collect::<Vec<_>>().join(" ");
+    unicode_security::confusable_detection::skeleton(&spaced).collect()
+}
+
 fn push_visible(out: &mut String, c: char) {
     match c {
         '\n' => out.push_str("\\n"),
@@ -139,6 +196,34 @@ mod tests {
         );
         assert_eq!(visible_lines("x\u{1b}[2J\ny\n"), "x\\u{1b}[2J\ny\n");
         assert!(!visible(hostile).chars().any(char::is_control));
+    }
+
+    #[test]
+    fn revealed_lines_show_what_reorders_or_hides_text() {
+        // Right-to-left override, zero-width space, BOM, a tag character, a variation selector.
+        let hostile =
+            "roles = [\"admin\u{202e}\"]\nname = \"Bob\u{200b} B\u{feff}\u{e0041}\u{fe0f}\"\n";
+        assert_eq!(
+            revealed_lines(hostile),
+            "roles = [\"admin\\u{202e}\"]\nname = \"Bob\\u{200b} B\\u{feff}\\u{e0041}\\u{fe0f}\"\n"
+        );
+        assert_eq!(
+            revealed_lines("x\u{1b}[2J é ß 中\n"),
+            "x\\u{1b}[2J é ß 中\n"
+        );
+        for c in [
+            '\u{ad}',
+            '\u{61c}',
+            '\u{200e}',
+            '\u{2066}',
+            '\u{3164}',
+            '\u{1d173}',
+        ] {
+            assert!(is_hidden(c), "{c:?}");
+        }
+        for c in ['a', ' ', 'é', '\u{2028}', '\u{a0}', '中'] {
+            assert!(!is_hidden(c), "{c:?}");
+        }
     }
 
     #[test]

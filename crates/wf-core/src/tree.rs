@@ -439,12 +439,7 @@ fn is_dotgit(name: &[u8]) -> bool {
 /// The code points HFS+ ignores when it compares names (as git's `is_hfs_dotgit` lists them),
 /// and the other default-ignorable ones: a name with them looks and opens like one without.
 fn ignorable(c: char) -> bool {
-    matches!(c,
-        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
-        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
-        | '\u{FFA0}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}'
-        | '\u{E0000}'..='\u{E0FFF}')
+    crate::text::is_hidden(c)
 }
 
 fn strip_ignorable(s: &str) -> String {

@@ -202,12 +202,12 @@ complete -c wf -n "__fish_wf_using_subcommand sync" -s V -l version -d 'Print ve
 complete -c wf -n "__fish_wf_using_subcommand policy; and not __fish_seen_subcommand_from show set endorse withdraw" -s C -d 'Run as if started in DIR (like git -C)' -r -F
 complete -c wf -n "__fish_wf_using_subcommand policy; and not __fish_seen_subcommand_from show set endorse withdraw" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wf -n "__fish_wf_using_subcommand policy; and not __fish_seen_subcommand_from show set endorse withdraw" -s V -l version -d 'Print version'
-complete -c wf -n "__fish_wf_using_subcommand policy; and not __fish_seen_subcommand_from show set endorse withdraw" -f -a "show" -d 'The admin quorum, the workflows and the pending proposals'
+complete -c wf -n "__fish_wf_using_subcommand policy; and not __fish_seen_subcommand_from show set endorse withdraw" -f -a "show" -d 'The admin quorum, the workflows and the pending proposals; with a proposal id, that proposal and what it changes: a unified diff of each file it proposes against the file at HEAD, the exact text an endorsement signs'
 complete -c wf -n "__fish_wf_using_subcommand policy; and not __fish_seen_subcommand_from show set endorse withdraw" -f -a "set" -d 'Change workflows or the admin quorum: applied at once when one admin suffices, else proposed'
-complete -c wf -n "__fish_wf_using_subcommand policy; and not __fish_seen_subcommand_from show set endorse withdraw" -f -a "endorse" -d 'Sign a pending proposal; the signature that completes the quorum applies it'
+complete -c wf -n "__fish_wf_using_subcommand policy; and not __fish_seen_subcommand_from show set endorse withdraw" -f -a "endorse" -d 'Sign a pending proposal; the signature that completes the quorum applies it. Read what it changes first: `wf-policy show ID`'
 complete -c wf -n "__fish_wf_using_subcommand policy; and not __fish_seen_subcommand_from show set endorse withdraw" -f -a "withdraw" -d 'Drop a pending proposal'
 complete -c wf -n "__fish_wf_using_subcommand policy; and __fish_seen_subcommand_from show" -s C -d 'Run as if started in DIR (like git -C)' -r -F
-complete -c wf -n "__fish_wf_using_subcommand policy; and __fish_seen_subcommand_from show" -l json -d 'One JSON document (schema wf.policy/1)'
+complete -c wf -n "__fish_wf_using_subcommand policy; and __fish_seen_subcommand_from show" -l json -d 'One JSON document (schema wf.policy/1); each proposal carries its diff'
 complete -c wf -n "__fish_wf_using_subcommand policy; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c wf -n "__fish_wf_using_subcommand policy; and __fish_seen_subcommand_from set" -l workflow -d 'A workflow file (TOML, see spec/workflow.md); its `name` picks .wf/workflows/NAME.toml. Repeatable' -r -F
 complete -c wf -n "__fish_wf_using_subcommand policy; and __fish_seen_subcommand_from set" -l admins-required -d 'How many distinct human admins must sign a change to .wf/' -r

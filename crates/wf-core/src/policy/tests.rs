@@ -281,3 +281,51 @@ fn two_actors_may_not_share_a_name_or_an_email() {
     assert!(e.contains("alice and carol have the same name"), "{e}");
     assert_eq!(team().validate(), Ok(()));
 }
+
+/// Names and emails a reader cannot tell apart count as the same: look-alike letters and
+/// compatibility forms are refused as shared, invisible characters (which git shows as
+/// nothing) are refused outright.
+#[test]
+fn two_actors_may_not_have_look_alike_names_or_emails() {
+    let first = "Alice Moore";
+    let name = |n: &str| {
+        let mut a = team();
+        a.actors[0].name = first.into();
+        a.actors[2].name = n.into();
+        a.validate().map_err(|e| e.to_string())
+    };
+    assert_eq!(name("Alice Moor"), Ok(()));
+    // Cyrillic а and о for Latin a and o; fullwidth letters.
+    let cyrillic = first.replace('a', "\u{430}").replace('o', "\u{43e}");
+    let e = name(&cyrillic).unwrap_err();
+    assert!(
+        e.contains("have the same name, or ones that look alike"),
+        "{e}"
+    );
+    let wide: String = first
+        .chars()
+        .map(|c| match c {
+            'a'..='z' => char::from_u32(c as u32 - 'a' as u32 + 0xFF41).unwrap(),
+            c => c,
+        })
+        .collect();
+    assert!(name(&wide).unwrap_err().contains("look alike"));
+    for hidden in ["\u{200b}", "\u{202e}", "\u{feff}", "\u{e0041}", "\u{ad}"] {
+        let e = name(&format!("Carol{hidden}")).unwrap_err();
+        assert!(e.contains("invisible ones"), "{hidden:?}: {e}");
+        let mut a = team();
+        a.actors[2].email = format!("carol@example.com{hidden}");
+        let e = a.validate().unwrap_err().to_string();
+        assert!(e.contains("invisible ones"), "{hidden:?}: {e}");
+    }
+    let mut a = team();
+    a.actors[2].email = a.actors[0].email.replace('m', "rn");
+    assert!(a.actors[2].email != a.actors[0].email);
+    let e = a.validate().unwrap_err().to_string();
+    assert!(
+        e.contains("have the same email, or ones that look alike"),
+        "{e}"
+    );
+    // Names that only share letters are fine.
+    assert_eq!(name("Carol Ångström"), Ok(()));
+}

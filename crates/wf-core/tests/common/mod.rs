@@ -113,12 +113,13 @@ pub fn name() -> impl Strategy<Value = String> {
     "[a-z0-9][a-z0-9_-]{0,15}"
 }
 
-/// Name and email for an actor: anything without control characters, `<` or `>`, not blank.
+/// Name and email for an actor: anything without control characters, invisible ones
+/// (`wf_core::text::is_hidden`), `<` or `>`, not blank.
 fn identity() -> impl Strategy<Value = String> {
     awkward().prop_map(|s| {
         let s: String = s
             .chars()
-            .filter(|c| !c.is_control() && *c != '<' && *c != '>')
+            .filter(|c| !c.is_control() && !wf_core::text::is_hidden(*c) && *c != '<' && *c != '>')
             .collect();
         if s.trim().is_empty() {
             format!("x{s}")
