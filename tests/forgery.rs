@@ -2562,6 +2562,58 @@ const KINDS: &[Kind] = &[
             Forged::main(&c)
         }
     ),
+    kind!(
+        "approval-beside-a-gitattributes-change",
+        14,
+        "an unsigned commit in alice's name carrying her approval of A's message byte for byte, whose only change is a harmless first line in `.gitattributes` (wf's lines still last): git and `wf-log` showed alice's approval",
+        MISMATCH,
+        &["changes nothing under .wf/ or tasks/"],
+        |w| {
+            let attrs = w.lookup(&w.tree_of(&w.good), ".gitattributes");
+            let text = w.show(&attrs.oid);
+            let blob = w.blob(&[&b"*.png binary\n"[..], &text].concat());
+            let t = w.edit(&w.tree_of(&w.good), "", |es| set_oid(es, ".gitattributes", &blob));
+            let c = w.commit(&t, &[&w.good], (ALICE.1, ALICE.2), None, &w.message_of(&w.approve_a));
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "bot-signed-approval-beside-a-new-mailmap",
+        14,
+        "drafter-bot signs, with its own key, an approval of A in its own name whose only change is a new `.mailmap` holding a comment",
+        MISMATCH,
+        &["changes nothing under .wf/ or tasks/"],
+        |w| {
+            let blob = w.blob(b"# nobody renamed\n");
+            let t = w.edit(&w.tree_of(&w.good), "", |es| {
+                add(es, ent(FILE, ".mailmap", &blob))
+            });
+            let msg = w
+                .message_of(&w.approve_a)
+                .replace("Wf-Actor: alice", &format!("Wf-Actor: {}", BOT.0));
+            assert!(msg.contains(BOT.0), "{msg}");
+            let c = w.commit(&t, &[&w.good], (BOT.1, BOT.2), Some(BOT.0), &msg);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
+        "orphan-line-of-approvals-merged-in",
+        14,
+        "an orphan commit holding only a README whose message is alice's approval of A, unsigned, joined to main by an unsigned merge that adds the README: neither is in a store's history, so both were left alone while `wf-log` and `wf-stats` listed the approval",
+        MISMATCH,
+        &["is not in a store"],
+        |w| {
+            let readme = w.blob(b"Hello\n");
+            let t = w.mktree(&[ent(FILE, "README", &readme)]);
+            let orphan = w.commit(&t, &[], (ALICE.1, ALICE.2), None, &w.message_of(&w.approve_a));
+            let mt = w.edit(&w.tree_of(&w.good), "", |es| add(es, ent(FILE, "README", &readme)));
+            let m = w.plain(&mt, &[&w.good, &orphan], "Merge the docs\n");
+            w.set_main(&m);
+            Forged::main(&orphan)
+        }
+    ),
 ];
 
 /// An unsigned commit in alice's name, on the good tip's tree (a merge with a no-op side
@@ -2953,6 +3005,11 @@ fn class_12_trees_compared_with_their_parents_are_refused_as_parsed_ones() {
 #[test]
 fn class_13_round_3_task_files_that_are_not_utf8_and_refs_in_capitals_are_refused() {
     run_class(13);
+}
+
+#[test]
+fn class_14_round_4_claimed_actions_outside_a_store_or_beside_git_files_are_refused() {
+    run_class(14);
 }
 
 /// The judge reads the hook's lines as the hook prints them, and only the culprit's.

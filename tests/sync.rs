@@ -668,3 +668,180 @@ fn two_ai_runners_work_one_queue_with_llm_and_nothing_is_done_twice() {
     }
     team.assert_server_sound();
 }
+
+/// A merge of a task both lines acted on must hold the replay byte for byte: a red-team helper
+/// rebuilt the driver's honest merge with comments in the task file ("# APPROVED by alice")
+/// that parse away, and it was accepted.
+#[test]
+fn a_merge_whose_task_file_only_parses_like_the_replay_is_refused() {
+    let team = Team::new();
+    let b = team.clone_for("bob");
+    team.ok(
+        &team.s.repo,
+        "wf-assign",
+        &[&team.t, "--to", CAROL.0],
+        "alice",
+    );
+    team.git(&team.s.repo, &["push", "-q", "origin", "main"]);
+    team.ok(
+        &b,
+        "wf-review",
+        &[&team.t, "--comment", "-m", "looks fine"],
+        "bob",
+    );
+    team.git(&b, &["pull", "-q", "--no-edit", "origin", "main"]);
+    let path = team
+        .git(&b, &["ls-tree", "-r", "--name-only", "HEAD", "tasks"])
+        .lines()
+        .find(|l| l.ends_with(&format!("{}.toml", team.t)))
+        .unwrap()
+        .to_string();
+    let text = team.git(&b, &["show", &format!("HEAD:{path}")]);
+    let forged = format!("{text}# APPROVED by alice\n");
+    let blob = String::from_utf8(
+        team.s
+            .git_at(
+                &b,
+                &["hash-object", "-w", "--stdin"],
+                &[],
+                Some(forged.as_bytes()),
+            )
+            .stdout,
+    )
+    .unwrap()
+    .trim()
+    .to_string();
+    let index = b.join(".git/forged-index");
+    let index = index.to_str().unwrap();
+    let with_index = |args: &[&str]| {
+        let out = team.s.git_at(&b, args, &[("GIT_INDEX_FILE", index)], None);
+        assert!(out.status.success(), "{}", describe(&out));
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    with_index(&["read-tree", "HEAD"]);
+    with_index(&[
+        "update-index",
+        "--cacheinfo",
+        &format!("100644,{blob},{path}"),
+    ]);
+    let tree = with_index(&["write-tree"]);
+    let m = team
+        .git(
+            &b,
+            &[
+                "commit-tree",
+                &tree,
+                "-p",
+                "HEAD^1",
+                "-p",
+                "HEAD^2",
+                "-m",
+                "Merge",
+            ],
+        )
+        .trim()
+        .to_string();
+    let before = team.server_main();
+    let out = team.s.git_at(
+        &b,
+        &["push", "origin", &format!("{m}:refs/heads/main")],
+        &[],
+        None,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("the merge does not hold the replay of both lines' actions"),
+        "{err}"
+    );
+    assert_eq!(team.server_main(), before);
+    // The honest merge is accepted.
+    team.git(&b, &["push", "-q", "origin", "main"]);
+    team.assert_server_sound();
+}
+
+/// Found by a red-team helper: line A's revision 2 (rejected by alice) wrote `out/`; line B's
+/// revision kept the files of revision 1 byte for byte, so it wrote nothing. git's merge took
+/// `out/` from A while the replay makes B's revision the latest: the tree held the bytes alice
+/// rejected, and her approval of the latest revision would bind other bytes. The merge is
+/// refused; `wf sync` replays B's revision, with its files, on top of A.
+#[test]
+fn a_merge_whose_out_folder_is_not_the_replayed_latest_revision_is_refused() {
+    let team = Team::new();
+    let main = &team.s.repo;
+    team.ok(
+        main,
+        "wf-review",
+        &[&team.t, "--accept", "-m", "fine"],
+        "bob",
+    );
+    team.ok(main, "wf-assign", &[&team.t, "--to", BOT.0], "alice");
+    team.git(main, &["push", "-q", "origin", "main"]);
+    let b = team.clone_for(BOT.0);
+    // Line A: the bot's rewrite, rejected by alice.
+    let out = team
+        .s
+        .call("wf-submit")
+        .args([team.t.as_str(), "--name", "draft.md"])
+        .key(BOT.0)
+        .dir(main)
+        .stdin(b"# Nobody approved these words.\n")
+        .run();
+    assert!(out.status.success(), "{}", describe(&out));
+    team.ok(
+        main,
+        "wf-approve",
+        &[&team.t, "--reject", "-m", "no"],
+        "alice",
+    );
+    team.git(main, &["push", "-q", "origin", "main"]);
+    // Line B, an hour later: the bot submits revision 1's bytes again.
+    let later = "@1795503600 +0000";
+    let out = team
+        .s
+        .call("wf-submit")
+        .args([team.t.as_str(), "--name", "draft.md"])
+        .key(BOT.0)
+        .dir(&b)
+        .env("GIT_COMMITTER_DATE", later)
+        .env("GIT_AUTHOR_DATE", later)
+        .stdin(DRAFT)
+        .run();
+    assert!(out.status.success(), "{}", describe(&out));
+    let mine = team.git(&b, &["rev-parse", "HEAD"]).trim().to_string();
+    team.git(&b, &["pull", "-q", "--no-edit", "origin", "main"]);
+    let path = team
+        .git(&b, &["ls-tree", "-r", "--name-only", "HEAD", "tasks"])
+        .lines()
+        .find(|l| l.ends_with("/out/draft.md"))
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        team.git(&b, &["show", &format!("HEAD:{path}")]),
+        "# Nobody approved these words.\n",
+        "git's merge takes out/ from line A"
+    );
+    let before = team.server_main();
+    let out = team.s.git_at(&b, &["push", "origin", "main"], &[], None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("out/draft.md is not the file task") && err.contains(&team.t),
+        "{err}"
+    );
+    assert_eq!(team.server_main(), before);
+    // wf sync replays the bot's revision with its own files.
+    team.git(&b, &["reset", "-q", "--hard", &mine]);
+    let out = team.ok(&b, "wf-sync", &[], BOT.0);
+    assert!(out.contains("published"), "{out}");
+    team.assert_server_sound();
+    let server = team.server_main();
+    assert_eq!(
+        team.git(&team.server, &["show", &format!("{server}:{path}")])
+            .as_bytes(),
+        DRAFT
+    );
+    let t = team.show(&b, &team.t);
+    let revisions = t["revision"].as_array().unwrap();
+    assert_eq!(revisions.len(), 3, "{t:#}");
+}

@@ -55,13 +55,18 @@ pub fn unit(reader: &Reader, root: Oid, id: &str) -> Result<(Option<Entry>, Opti
 
 /// A task at a root tree, parsed; `None` when it has no file there.
 pub fn task_at(reader: &Reader, root: Oid, id: &str) -> Result<Option<Task>> {
+    Ok(task_text_at(reader, root, id)?.map(|(t, _)| t))
+}
+
+/// [`task_at`], with the file's text: a merge's task file is judged byte for byte.
+pub fn task_text_at(reader: &Reader, root: Oid, id: &str) -> Result<Option<(Task, String)>> {
     let Some(bytes) = reader.file(root, &Task::path(id), wf_core::task::MAX_FILE_SIZE)? else {
         return Ok(None);
     };
     let text = String::from_utf8(bytes)
         .map_err(|_| refused(format!("{} is not UTF-8", Task::path(id))))?;
     Task::parse(&text)
-        .map(Some)
+        .map(|t| Some((t, text)))
         .map_err(|e| refused(format!("{}: {e}", Task::path(id))))
 }
 

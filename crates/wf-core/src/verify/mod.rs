@@ -23,7 +23,9 @@ mod task;
 pub use commit::{changed_task_ids, judge_commit, judge_founding, CommitFacts, Next, Signature};
 pub use merge::{check_merge, Unit, Units};
 pub use policy::{note_of, policy_message, replay_policy};
-pub use task::{approval_of, check_prompt, rebuild, replay_task, Blob, TaskAction, TaskFiles};
+pub use task::{
+    approval_of, check_folder, check_prompt, rebuild, replay_task, Blob, TaskAction, TaskFiles,
+};
 
 /// What kind of problem the verifier found; rules of the core keep their numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

@@ -490,6 +490,59 @@ fn check_task_dir(
     Ok(())
 }
 
+/// Require a task's folder to hold exactly what its file records, as it does after every
+/// verified action: `in/` its file inputs, `out/` the files of its latest revision (none
+/// before the first), `check/` the output of each step's latest check. `files` must carry the
+/// content (sha256, size) of every file under the folder. A merge that joins two lines'
+/// actions on one task is judged by it: the folder it took from one line must be the one the
+/// replayed task's latest revision and checks record, not a revision the other line made
+/// after (a rejected draft kept in `out/` while the approval binds another).
+pub fn check_folder(task: &Task, files: &TaskFiles) -> Result<(), Problem> {
+    let dir = Task::dir(&task.id);
+    let wrong = |m: String| Err(Problem::new(Check::Merge, m));
+    if let Some((p, size)) = files.oversized.first() {
+        return wrong(format!(
+            "{p} is {size} bytes, over the {} limit of a task file (not read)",
+            crate::task::max_file_size_text()
+        ));
+    }
+    let mut want: BTreeMap<String, (String, Option<u64>)> = BTreeMap::new();
+    for i in task.inputs.iter().filter(|i| i.file.is_some()) {
+        want.insert(format!("in/{}", i.name), (i.sha256.clone(), None));
+    }
+    for a in task.latest().map_or(&[][..], |r| &r.artifacts[..]) {
+        want.insert(format!("out/{}", a.name), (a.sha256.clone(), Some(a.size)));
+    }
+    for c in &task.checks {
+        // The latest check of each step wins: later ones overwrite its log.
+        want.insert(
+            format!("check/{}.log", c.step),
+            (c.output_sha256.clone(), Some(c.output_size)),
+        );
+    }
+    let have: Vec<&String> = files.dir.keys().collect();
+    if have.len() != want.len() || have.iter().zip(want.keys()).any(|(h, w)| *h != w) {
+        return wrong(format!(
+            "{dir} does not hold exactly the files task {} records (its inputs, revision {}'s files and its checks' output)",
+            task.id,
+            task.latest().map_or(0, |r| r.number)
+        ));
+    }
+    for (path, (sha, size)) in &want {
+        let Some((got, got_size)) = files.dir.get(path).and_then(|b| b.content.as_ref()) else {
+            return wrong(format!("{dir}{path}: content was not read"));
+        };
+        if got != sha || size.is_some_and(|s| s != *got_size) {
+            return wrong(format!(
+                "{dir}{path} is not the file task {} records (sha256 {})",
+                task.id,
+                &got[..12.min(got.len())]
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The approval a verified `approve` action records, for pull-request reports.
 pub fn approval_of(t: &TaskAction) -> Option<(&Task, u32, &str, &str)> {
     if t.action != "approve" {

@@ -85,6 +85,14 @@ impl Ctx<'_> {
         let top_p = proot.map(|r| self.top(r)).transpose()?;
         let store_p = top_p.as_ref().is_some_and(|t| t.store);
         if !store_p && !top_c.store {
+            // Outside a store nothing is an action: a commit that claims one (an unrelated
+            // line merged into a store brings it into `wf-log`) is refused.
+            if let Some(a) = claimed_action(&data) {
+                return Ok(Report::new(oid, Kind::Tree).problem(Problem::new(
+                    Check::Mismatch,
+                    format!("says {a}, but is not in a store"),
+                )));
+            }
             return Ok(Report::new(oid, Kind::Skipped));
         }
         let (wf_p, tasks_p) = top_p
@@ -132,6 +140,13 @@ impl Ctx<'_> {
             }
         }
         if !action {
+            // Changing git's own files is no action either.
+            if let Some(a) = claimed_action(&data) {
+                return Ok(report.problem(Problem::new(
+                    Check::Mismatch,
+                    format!("says {a}, but changes nothing under .wf/ or tasks/"),
+                )));
+            }
             return Ok(report);
         }
         let pentry = |name: &str| match proot {
@@ -291,6 +306,12 @@ impl Ctx<'_> {
         }
         let top_m = self.top(root)?;
         if !tops.iter().any(|t| t.store) && !top_m.store {
+            if let Some(a) = claimed_action(data) {
+                return Ok(report.problem(Problem::new(
+                    Check::Mismatch,
+                    format!("a merge says {a}: wf actions are single-parent commits"),
+                )));
+            }
             return Ok(Report::new(oid, Kind::Skipped));
         }
         if let Err(e) = crate::raw::parse(data) {
@@ -418,8 +439,8 @@ impl Ctx<'_> {
                 "task {id} changed on both sides, and the policy where they meet does not load"
             ));
         };
-        let merged = lines::task_at(&self.trees, root, id)?;
-        let Some(merged) = merged else {
+        let merged = lines::task_text_at(&self.trees, root, id)?;
+        let Some((merged, merged_text)) = merged else {
             return problem(format!(
                 "the merge drops task {id}, which both sides changed"
             ));
@@ -442,10 +463,19 @@ impl Ctx<'_> {
                 ))
             }
         };
-        if joined.to_toml() != merged.to_toml() {
+        // Byte for byte, as every other commit's task file: a file that only parses to the
+        // replay could hold comments, other number forms or padding no action wrote.
+        if joined.to_toml() != merged_text {
             return problem(format!(
                 "task {id} changed on both sides, and the merge does not hold the replay of both lines' actions"
             ));
+        }
+        // The folder holds what the replayed task records: its latest revision's files, not
+        // those of a revision the other line made (and a decision refused).
+        let folder_files =
+            self.task_files(root, id, Folder::Contents(&core::TaskFiles::default()))?;
+        if let Err(p) = core::check_folder(&joined, &folder_files) {
+            return Ok(Some(p));
         }
         // The task's folder (inputs, the latest revision's files) comes from the one line that
         // wrote it.
