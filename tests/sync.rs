@@ -313,7 +313,24 @@ fn a_task_id_taken_upstream_gets_a_new_one() {
     let msg = team
         .git(&b, &["log", "-1", "--format=%B"])
         .replace(": Mine", ": Theirs");
-    team.git(&b, &["commit", "-q", "-a", "--amend", "-m", msg.trim_end()]);
+    // Signed by alice, as her tool signs (wf sync signs again only what its actor signed).
+    let key = format!("user.signingkey={}", team.s.key("alice").display());
+    team.git(
+        &b,
+        &[
+            "-c",
+            "gpg.format=ssh",
+            "-c",
+            &key,
+            "commit",
+            "-q",
+            "-S",
+            "-a",
+            "--amend",
+            "-m",
+            msg.trim_end(),
+        ],
+    );
     let out = team.ok(&b, "wf-sync", &["--json"], "alice");
     let v = json(&out);
     let renamed = &v["renamed"][0];
@@ -844,4 +861,86 @@ fn a_merge_whose_out_folder_is_not_the_replayed_latest_revision_is_refused() {
     let t = team.show(&b, &team.t);
     let revisions = t["revision"].as_array().unwrap();
     assert_eq!(revisions.len(), 3, "{t:#}");
+}
+
+/// Found by a red-team helper: `wf sync` rebuilt every local action from its `Wf-Actor` and
+/// signed it with that actor's key, so an unsigned commit in alice's name that reached her
+/// clone (mallory's pulled branch) was published signed by alice. It now signs again only what
+/// its actor signed, or a rebased copy of a commit its actor signed (the rebase test above);
+/// the forged action is set aside with the reason, and nothing of it reaches the server.
+#[test]
+fn wf_sync_does_not_sign_an_unsigned_action_that_its_actor_never_signed() {
+    let team = Team::new();
+    let main = &team.s.repo;
+    // mallory's clone: alice's handoff of the review to carol, made with alice's key there (in
+    // the attack, written by hand) and copied without its signature; alice's clone never sees
+    // the signed one.
+    let m = team.clone_for("mallory");
+    team.ok(&m, "wf-assign", &[&team.t, "--to", CAROL.0], "alice");
+    let signed = team.git(&m, &["rev-parse", "HEAD"]).trim().to_string();
+    let msg = team.git(&m, &["log", "-1", "--format=%B", &signed]);
+    let tree = team
+        .git(&m, &["rev-parse", "HEAD^{tree}"])
+        .trim()
+        .to_string();
+    let who = team.git(
+        &m,
+        &["log", "-1", "--format=%an%n%ae%n%ad", "--date=raw", &signed],
+    );
+    let who: Vec<&str> = who.lines().collect();
+    let out = team.s.git_at(
+        &m,
+        &["commit-tree", &tree, "-p", "HEAD~1"],
+        &[
+            ("GIT_AUTHOR_NAME", who[0]),
+            ("GIT_AUTHOR_EMAIL", who[1]),
+            ("GIT_AUTHOR_DATE", who[2]),
+            ("GIT_COMMITTER_NAME", who[0]),
+            ("GIT_COMMITTER_EMAIL", who[1]),
+        ],
+        Some(msg.trim_end().as_bytes()),
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let forged = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    team.git(&m, &["update-ref", "refs/heads/main", &forged]);
+    // Pushed as it is, the server refuses it.
+    let out = team.s.git_at(&m, &["push", "origin", "main"], &[], None);
+    assert!(!out.status.success(), "{}", describe(&out));
+    // alice pulls mallory's branch (a merge, with one commit of her own on top) and syncs.
+    let other = team
+        .ok(main, "wf-new", &["--title", "Other"], "alice")
+        .trim()
+        .to_string();
+    team.git(
+        main,
+        &["pull", "-q", "--no-edit", m.to_str().unwrap(), "main"],
+    );
+    let before = team.server_main();
+    let out = team
+        .s
+        .call("wf-sync")
+        .arg("--json")
+        .key("alice")
+        .dir(main)
+        .run();
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let v = json(&String::from_utf8_lossy(&out.stdout));
+    common::schema::check(&v);
+    let sup = v["superseded"].as_array().unwrap();
+    assert_eq!(sup.len(), 1, "{v:#}");
+    assert_eq!(sup[0]["commit"], forged.as_str(), "{v:#}");
+    assert_eq!(sup[0]["action"], "assign", "{v:#}");
+    let reason = sup[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("not signed by alice, nor a copy of a commit alice signed"),
+        "{reason}"
+    );
+    // Her own action is published; the forged handoff is not.
+    assert_eq!(v["published"].as_array().unwrap().len(), 1, "{v:#}");
+    assert_ne!(team.server_main(), before);
+    team.assert_server_sound();
+    assert_eq!(team.show(main, &other)["title"], "Other");
+    assert_eq!(team.show(main, &team.t)["holder"], BOB.0);
+    let signers = team.git(&team.server, &["log", "--format=%H %s", "main"]);
+    assert!(!signers.contains(&forged), "{signers}");
 }

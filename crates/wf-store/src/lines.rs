@@ -20,7 +20,8 @@ pub struct Recorded {
     pub parent: Oid,
     /// The task.
     pub id: String,
-    /// The actor its `Wf-Actor` names (the verifier checked the signature is theirs).
+    /// The actor its `Wf-Actor` names: the signer in a verified history; a local commit's
+    /// signature is checked by `wf sync` before it signs again (`publish::unvouched`).
     pub actor: String,
     /// The action, rebuilt from the task file.
     pub action: Action,

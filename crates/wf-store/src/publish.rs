@@ -171,6 +171,7 @@ pub fn replay<'k>(
         ..Replayed::default()
     };
     let mut renamed: BTreeMap<String, String> = BTreeMap::new();
+    let mut originals = Originals::new(upstream);
     for (c, kind) in commits {
         let tip = out.tip.unwrap_or(upstream);
         // An earlier sync published this commit's replay and could not move the branch
@@ -186,6 +187,25 @@ pub fn replay<'k>(
                     action: action_of(store, c)?,
                     commit: up,
                     original: c,
+                });
+                continue;
+            }
+        }
+        if let Local::Task { actor, .. } | Local::Policy { actor } = &kind {
+            let actors = Snapshot::load(store, Some(tip))?.policy.actors;
+            if let Some(reason) =
+                unvouched(store, &reader, c, &kind, actor, &actors, &mut originals)?
+            {
+                let task = match &kind {
+                    Local::Task { id, .. } => Some(renamed.get(id).cloned().unwrap_or(id.clone())),
+                    _ => None,
+                };
+                out.superseded.push(Superseded {
+                    task,
+                    action: action_of(store, c)?,
+                    commit: c,
+                    reason,
+                    by: None,
                 });
                 continue;
             }
@@ -299,14 +319,31 @@ pub fn missing_keys<'k>(
     signer_of: &dyn Fn(&Actor) -> Option<&'k dyn Signer>,
 ) -> Result<Vec<(String, String)>> {
     let snap = Snapshot::load(store, Some(upstream))?;
+    let reader = store.reader()?;
+    let mut originals = Originals::new(upstream);
     let mut missing = Vec::new();
-    for (_, kind) in local_commits(store, upstream, local)? {
-        let (Local::Task { actor, .. } | Local::Policy { actor }) = kind else {
+    for (c, kind) in local_commits(store, upstream, local)? {
+        let (Local::Task { actor, .. } | Local::Policy { actor }) = &kind else {
             continue;
         };
+        let actor = actor.clone();
         let Some(a) = snap.actors().get(&actor) else {
             continue;
         };
+        // An action its actor never signed is set aside, not signed: no key is needed.
+        if unvouched(
+            store,
+            &reader,
+            c,
+            &kind,
+            &actor,
+            snap.actors(),
+            &mut originals,
+        )?
+        .is_some()
+        {
+            continue;
+        }
         if signer_of(a).is_none() && !missing.iter().any(|(m, _)| *m == actor) {
             let fp = a
                 .keys
@@ -317,6 +354,159 @@ pub fn missing_keys<'k>(
         }
     }
     Ok(missing)
+}
+
+/// Why `wf sync` must not sign local commit `c` again for `actor`, if it must not. It signs
+/// again only what the actor signed: `c` itself carries a good signature by one of the actor's
+/// keys (`actors`: the upstream's, with what this sync published), or it is a copy of one that
+/// does (a rebase re-creates commits without their signatures): a commit in this clone's
+/// reflogs (`HEAD`, its branches, `ORIG_HEAD`, not upstream) with the same author, author date
+/// and message, signed by the actor, that made the same action (for a task, the same record;
+/// for `.wf/`, the same files). Otherwise anyone whose unsigned commit reached this clone (a
+/// pulled branch) would have it signed with the user's key.
+fn unvouched(
+    store: &Store,
+    reader: &Reader,
+    c: Oid,
+    kind: &Local,
+    actor: &str,
+    actors: &wf_core::Actors,
+    originals: &mut Originals,
+) -> Result<Option<String>> {
+    let signed_by_actor = |raw: &crate::raw::RawCommit| {
+        let Some(sig) = raw.signature.as_deref() else {
+            return false;
+        };
+        match crate::sign::verify(sig, &raw.payload) {
+            crate::sign::SigStatus::Good(key) => actors.by_key(&key).is_some_and(|a| a.id == actor),
+            _ => false,
+        }
+    };
+    let (_, bytes) = reader.raw(c)?;
+    let Ok(raw) = crate::raw::parse(&bytes) else {
+        return Ok(Some("the commit does not parse".into()));
+    };
+    if signed_by_actor(&raw) {
+        return Ok(None);
+    }
+    let effect = |x: Oid| -> Result<Option<Effect>> { effect_of(reader, x, kind) };
+    let mine = effect(c)?;
+    for o in originals.get(store)? {
+        if *o == c {
+            continue;
+        }
+        let (_, ob) = reader.raw(*o)?;
+        let Ok(orig) = crate::raw::parse(&ob) else {
+            continue;
+        };
+        if orig.author == raw.author
+            && orig.author_time == raw.author_time
+            && orig.message == raw.message
+            && signed_by_actor(&orig)
+            && mine.is_some()
+            && effect(*o)? == mine
+        {
+            return Ok(None);
+        }
+    }
+    Ok(Some(format!(
+        "not signed by {actor}, nor a copy of a commit {actor} signed (none is in this clone's reflogs): wf sync signs again only what its actor signed; if the action is yours, redo it with the tools"
+    )))
+}
+
+/// What a local action did, to match a rebased copy with its signed original.
+#[derive(PartialEq)]
+enum Effect {
+    Task(Box<Action>),
+    Policy(Vec<(String, Option<Vec<u8>>)>),
+}
+
+fn effect_of(reader: &Reader, c: Oid, kind: &Local) -> Result<Option<Effect>> {
+    Ok(match kind {
+        Local::Task { id, .. } => match lines::recorded(reader, c, id) {
+            Ok(r) => Some(Effect::Task(Box::new(r.action))),
+            Err(crate::tree::TreeError::Git(e)) => return Err(e.into()),
+            Err(crate::tree::TreeError::Refused(_)) => None,
+        },
+        Local::Policy { .. } => {
+            let (root, parents) = lines::header(reader, c)?;
+            let [parent] = parents[..] else {
+                return Ok(None);
+            };
+            let (proot, _) = lines::header(reader, parent)?;
+            let (Ok(was), Ok(now)) = (
+                crate::verify::wf_files(reader, proot),
+                crate::verify::wf_files(reader, root),
+            ) else {
+                return Ok(None);
+            };
+            Some(Effect::Policy(
+                wf_core::policy::changed_paths(&was, &now)
+                    .into_iter()
+                    .map(|p| {
+                        let b = now.get(&p).cloned();
+                        (p, b)
+                    })
+                    .collect(),
+            ))
+        }
+        Local::Other | Local::Merge => None,
+    })
+}
+
+/// The signed commits a rebase may have copied: those reachable from this clone's reflogs
+/// (`HEAD`'s, each branch's) and `ORIG_HEAD`, and not from the upstream; read once, when a
+/// commit not signed by its actor is first met.
+struct Originals {
+    upstream: Oid,
+    found: Option<Vec<Oid>>,
+}
+
+impl Originals {
+    fn new(upstream: Oid) -> Originals {
+        Originals {
+            upstream,
+            found: None,
+        }
+    }
+
+    fn get(&mut self, store: &Store) -> Result<&[Oid]> {
+        if self.found.is_none() {
+            let repo = store.git();
+            let mut walk = repo.revwalk()?;
+            let mut names = vec!["HEAD".to_string()];
+            for r in repo.references_glob("refs/heads/*")? {
+                if let Some(n) = r?.name() {
+                    names.push(n.to_string());
+                }
+            }
+            let mut tips = Vec::new();
+            for n in &names {
+                if let Ok(log) = repo.reflog(n) {
+                    for e in log.iter() {
+                        tips.extend([e.id_old(), e.id_new()]);
+                    }
+                }
+            }
+            tips.extend(repo.refname_to_id("ORIG_HEAD").ok());
+            for t in tips.into_iter().filter(|t| !t.is_zero()) {
+                // A reflog may name commits gc has pruned since.
+                let _ = walk.push(t);
+            }
+            walk.hide(self.upstream)?;
+            let mut found = Vec::new();
+            let reader = store.reader()?;
+            for c in walk {
+                let c = c?;
+                let (_, bytes) = reader.raw(c)?;
+                if crate::raw::parse(&bytes).is_ok_and(|r| r.signature.is_some()) {
+                    found.push(c);
+                }
+            }
+            self.found = Some(found);
+        }
+        Ok(self.found.as_deref().unwrap_or_default())
+    }
 }
 
 fn action_of(store: &Store, c: Oid) -> Result<String> {
