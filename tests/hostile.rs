@@ -1298,3 +1298,50 @@ fn a_bare_clone_and_a_plain_repository_answer_clearly() {
     }
     assert_eq!(state_at(&s, &plain), before);
 }
+
+/// Found by a red-team helper: a note holding a line git's conflict markers start with
+/// (`=======`) was committed, and the task file no tool reads (Task::parse refuses conflict
+/// markers) made wf-show fail and the store unverifiable. Such a note is refused, rule 12,
+/// with nothing committed; the same words elsewhere on a line are fine.
+#[test]
+fn a_note_that_would_read_as_conflict_markers_is_refused_before_it_is_committed() {
+    let s = Store::new();
+    let id = s
+        .ok("wf-new", &["--title", "Markers"], "alice")
+        .trim()
+        .to_string();
+    s.to_review(&id, b"# Draft\n");
+    for note in [
+        "mine\n=======\ntheirs",
+        "<<<<<<< HEAD\nx",
+        "x\n>>>>>>> branch",
+        "x\n||||||| base\ny",
+    ] {
+        let before = state(&s);
+        let err = s.assert_rule(
+            12,
+            s.call("wf-review")
+                .args([id.as_str(), "--comment", "-m", note])
+                .key("bob"),
+        );
+        assert!(err.contains("would not read back"), "{note:?}: {err}");
+        assert!(
+            err.contains("hint: a note may not hold a line"),
+            "{note:?}: {err}"
+        );
+        assert_eq!(state(&s), before, "{note:?}");
+    }
+    s.ok(
+        "wf-review",
+        &[
+            &id,
+            "--comment",
+            "-m",
+            "a line like\n ======= indented is fine",
+        ],
+        "bob",
+    );
+    assert_eq!(s.show(&id)["review"].as_array().unwrap().len(), 1);
+    let out = s.query("wf-verify", &["--no-cache"]);
+    assert!(out.ends_with(": clean\n"), "{out}");
+}

@@ -155,7 +155,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 .iter()
                 .map(|(n, o)| (format!("{}in/{n}", Task::dir(&id)), *o))
                 .collect();
-            writes.push((Task::path(&id), store.blob(task.to_toml().as_bytes())?));
+            let text = wf_core::task_text(&task)?;
+            writes.push((Task::path(&id), store.blob(text.as_bytes())?));
             Ok(Plan {
                 message: wf_core::trailer::action_message(None, &task, &action, &me),
                 author: Person {

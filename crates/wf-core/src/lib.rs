@@ -30,7 +30,7 @@ pub mod verify;
 pub mod workflow;
 
 pub use actor::{Actor, ActorKind, Actors};
-pub use rules::{decide, Action, Refusal, Rule};
+pub use rules::{decide, task_text, Action, Refusal, Rule};
 pub use task::Task;
 pub use time::Timestamp;
 pub use workflow::{Step, StepKind, Workflow};

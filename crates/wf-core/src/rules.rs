@@ -295,6 +295,29 @@ pub fn holder_of<'t>(
     }
 }
 
+/// The text of the task file for a task [`decide`] returned, when that text reads back as the
+/// task (rule 12, bad-input, when it does not). The tools write task files only through it, so
+/// that no action commits a file no tool can read again: a note holding a line `=======` or
+/// `<<<<<<< x` (git's conflict markers, which [`Task::parse`] refuses) is refused before it is
+/// committed. The verifier needs no such step: it parses the file it reads and compares it
+/// with `decide`'s text byte for byte.
+pub fn task_text(next: &Task) -> Result<String, Refusal> {
+    let text = next.to_toml();
+    match Task::parse(&text) {
+        Ok(back) if back == *next => Ok(text),
+        Ok(_) => refuse(
+            Rule::Input,
+            format!("task {} would not read back as written", next.id),
+            "reword the note or text",
+        ),
+        Err(e) => refuse(
+            Rule::Input,
+            format!("task {}'s file would not read back: {}", next.id, e.0),
+            "a note may not hold a line that starts like git's conflict markers (=======, <<<<<<<, >>>>>>>, |||||||); reword it",
+        ),
+    }
+}
+
 /// Decide an action. `task` is `None` only for [`Action::Create`]. Returns the task's next
 /// state, or the rule that refuses the action.
 pub fn decide(

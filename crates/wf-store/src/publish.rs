@@ -606,7 +606,11 @@ fn task_again<'k>(
         }
     }
     let message = trailer::action_message(prev.as_ref(), &next, &action, &actor);
-    let mut writes = vec![(Task::path(&id), store.blob(next.to_toml().as_bytes())?)];
+    let text = match wf_core::task_text(&next) {
+        Ok(t) => t,
+        Err(r) => return Ok(Err(format!("{}: {}", r.rule, r.reason))),
+    };
+    let mut writes = vec![(Task::path(&id), store.blob(text.as_bytes())?)];
     let mut removes = Vec::new();
     let produced = next.revisions.len() > prev.as_ref().map_or(0, |t| t.revisions.len());
     let created = prev.is_none();

@@ -258,7 +258,7 @@ impl Store {
             let mut writes = files.writes;
             writes.push((
                 wf_core::Task::path(&next.id),
-                self.blob(next.to_toml().as_bytes())?,
+                self.blob(wf_core::task_text(&next)?.as_bytes())?,
             ));
             Ok(Plan {
                 message,
