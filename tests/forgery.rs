@@ -2563,6 +2563,38 @@ const KINDS: &[Kind] = &[
         }
     ),
     kind!(
+        "ai-actor-made-human-by-an-actor-update",
+        14,
+        "alice's signed `actor update drafter-bot`, in the form wf writes, that turns the AI actor human (its model and operator gone): from then on it could approve, and the history said only \"actor update\"",
+        "rule 12 (bad-input)",
+        &["kind never changes"],
+        |w| {
+            let x = w.act(
+                "wf-actor",
+                &["update", BOT.0, "--add-role", "reviewer"],
+                "alice",
+            );
+            let text = String::from_utf8(w.show(&format!("{x}:.wf/actors.toml"))).unwrap();
+            let at = text.find(&format!("id = \"{}\"", BOT.0)).unwrap();
+            let (head, tail) = text.split_at(at);
+            let end = tail[1..].find("[[actor]]").map_or(tail.len(), |i| i + 1);
+            let (block, rest) = tail.split_at(end);
+            let human: String = block
+                .replace("kind = \"ai\"", "kind = \"human\"")
+                .lines()
+                .filter(|l| !l.starts_with("model = ") && !l.starts_with("operator = "))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            assert_ne!(human, block);
+            let flipped = format!("{head}{human}{rest}");
+            let blob = w.blob(flipped.as_bytes());
+            let t = w.edit(&w.tree_of(&x), ".wf", |es| set_oid(es, "actors.toml", &blob));
+            let c = w.recommit(&x, &t, ALICE.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
         "approval-beside-a-gitattributes-change",
         14,
         "an unsigned commit in alice's name carrying her approval of A's message byte for byte, whose only change is a harmless first line in `.gitattributes` (wf's lines still last): git and `wf-log` showed alice's approval",

@@ -68,6 +68,7 @@ pub fn decide_policy(
             "the store marker is written once by wf-init",
         );
     }
+    kinds_kept(&old.actors, &next.actors)?;
     let required = old.policy.admins_required;
     let quorum = || {
         refuse(
@@ -264,8 +265,30 @@ fn check_proposal(before: &Files, p: &Proposal) -> Result<(), Refusal> {
     if changed_paths(before, &applied).is_empty() {
         return input(format!("proposal {} changes nothing", p.id));
     }
-    if let Err(e) = load(&applied) {
-        return input(format!("proposal {} would break the policy: {e}", p.id));
+    match (load(before), load(&applied)) {
+        (_, Err(e)) => input(format!("proposal {} would break the policy: {e}", p.id)),
+        (Ok(old), Ok(new)) => kinds_kept(&old.actors, &new.actors),
+        (Err(_), Ok(_)) => Ok(()),
+    }
+}
+
+/// An actor's kind never changes: an AI actor made human would approve what the workflows keep
+/// for humans, and the history would show only `actor update`. A new actor is registered
+/// instead, and shows as one.
+fn kinds_kept(old: &Actors, new: &Actors) -> Result<(), Refusal> {
+    for a in &new.actors {
+        if let Some(was) = old.get(&a.id).filter(|was| was.kind != a.kind) {
+            return refuse(
+                Rule::Input,
+                format!(
+                    "actor {} would change from {} to {}: an actor's kind never changes",
+                    a.id,
+                    was.kind.as_str(),
+                    a.kind.as_str()
+                ),
+                "register a new actor of that kind (wf-actor add)",
+            );
+        }
     }
     Ok(())
 }

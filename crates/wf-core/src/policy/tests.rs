@@ -329,3 +329,45 @@ fn two_actors_may_not_have_look_alike_names_or_emails() {
     // Names that only share letters are fine.
     assert_eq!(name("Carol Ångström"), Ok(()));
 }
+
+/// Found by a red-team helper: an admin's `actor update` turned drafter-bot human, and the
+/// history said only "actor update". An actor's kind never changes, directly or by proposal.
+#[test]
+fn an_actors_kind_never_changes() {
+    let mut flipped = team();
+    let carol = flipped.actors.iter_mut().find(|a| a.id == "carol").unwrap();
+    carol.kind = crate::actor::ActorKind::Ai;
+    carol.operator = Some("alice".into());
+    carol.model = Some("m".into());
+    assert_eq!(flipped.validate(), Ok(()));
+    let alice = human("alice", &["admin", "requester"]);
+    let before = files(&team(), None);
+    let r = decide_policy(
+        Some(&before),
+        &files(&flipped, None),
+        &alice,
+        &PolicyAction::Actor {
+            subject: "carol".into(),
+        },
+        AT,
+    )
+    .unwrap_err();
+    assert_eq!(r.rule, Rule::Input);
+    assert!(
+        r.reason
+            .contains("actor carol would change from human to ai: an actor's kind never changes"),
+        "{r:?}"
+    );
+    let two = Policy { admins_required: 2 };
+    let before = files(&team(), Some(&two));
+    let (p, proposed) = propose(&before, "alice", &flipped);
+    let r = decide_policy(
+        Some(&before),
+        &proposed,
+        &alice,
+        &PolicyAction::Propose { id: p.id },
+        AT,
+    )
+    .unwrap_err();
+    assert!(r.reason.contains("kind never changes"), "{r:?}");
+}
