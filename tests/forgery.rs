@@ -2595,6 +2595,22 @@ const KINDS: &[Kind] = &[
         }
     ),
     kind!(
+        "approval-in-iso-2022-jp",
+        14,
+        "an unsigned commit in alice's name adding a README, declaring `encoding ISO-2022-JP`, whose trailer block spells the key `W` ESC `(B` `f-Action`: wf read no action, git drops the escape when it re-encodes and shows alice's approval of A (`git log`, `%(trailers)`)",
+        MALFORMED,
+        &["declares encoding"],
+        |w| reencoded_approval(w, false)
+    ),
+    kind!(
+        "orphan-approval-in-iso-2022-jp-merged-in",
+        14,
+        "the same message on an orphan commit (not in a store's history), merged into main by an unsigned merge",
+        MALFORMED,
+        &["declares encoding"],
+        |w| reencoded_approval(w, true)
+    ),
+    kind!(
         "approval-beside-a-gitattributes-change",
         14,
         "an unsigned commit in alice's name carrying her approval of A's message byte for byte, whose only change is a harmless first line in `.gitattributes` (wf's lines still last): git and `wf-log` showed alice's approval",
@@ -2647,6 +2663,55 @@ const KINDS: &[Kind] = &[
         }
     ),
 ];
+
+/// A commit declaring `encoding ISO-2022-JP` whose message git re-encodes into alice's approval
+/// of A (the escape `ESC ( B` inside the key is dropped); on main, or (`orphan`) on an orphan
+/// line merged into main. Returns the culprit.
+fn reencoded_approval(w: &World, orphan: bool) -> Forged {
+    let readme = w.blob(b"docs\n");
+    let msg = w
+        .message_of(&w.approve_a)
+        .replace("Wf-Action:", "W\u{1b}(Bf-Action:");
+    assert!(msg.contains('\u{1b}'), "{msg}");
+    let (tree, parents) = if orphan {
+        (w.mktree(&[ent(FILE, "README", &readme)]), String::new())
+    } else {
+        let t = w.edit(&w.tree_of(&w.good), "", |es| {
+            add(es, ent(FILE, "README", &readme))
+        });
+        (t, format!("parent {}\n", w.good))
+    };
+    let raw = format!(
+        "tree {tree}\n{parents}author {} <{}> 1795500000 +0000\ncommitter {} <{}> 1795500000 +0000\nencoding ISO-2022-JP\n\n{msg}",
+        ALICE.1, ALICE.2, ALICE.1, ALICE.2
+    );
+    let c = String::from_utf8(w.git_raw(
+        &["hash-object", "-t", "commit", "-w", "--stdin"],
+        Some(raw.as_bytes()),
+    ))
+    .unwrap()
+    .trim()
+    .to_string();
+    let shown = String::from_utf8_lossy(&w.git_raw(
+        &["log", "-1", "--format=%(trailers:key=Wf-Action)", &c],
+        None,
+    ))
+    .to_string();
+    assert!(
+        shown.contains("Wf-Action: approve"),
+        "git shows no approval: {shown:?}"
+    );
+    if orphan {
+        let mt = w.edit(&w.tree_of(&w.good), "", |es| {
+            add(es, ent(FILE, "README", &readme))
+        });
+        let m = w.plain(&mt, &[&w.good, &c], "Merge the docs\n");
+        w.set_main(&m);
+    } else {
+        w.set_main(&c);
+    }
+    Forged::main(&c)
+}
 
 /// An unsigned commit in alice's name, on the good tip's tree (a merge with a no-op side
 /// branch when `merge`), whose message ends with `tail`: a paragraph git reads as alice's

@@ -142,7 +142,7 @@ pub fn parse(bytes: &[u8]) -> Result<RawCommit, String> {
     })
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 

@@ -85,6 +85,9 @@ impl Ctx<'_> {
         let top_p = proot.map(|r| self.top(r)).transpose()?;
         let store_p = top_p.as_ref().is_some_and(|t| t.store);
         if !store_p && !top_c.store {
+            if let Some(p) = reencoded(&data) {
+                return Ok(Report::new(oid, Kind::Tree).problem(p));
+            }
             // Outside a store nothing is an action: a commit that claims one (an unrelated
             // line merged into a store brings it into `wf-log`) is refused.
             if let Some(a) = claimed_action(&data) {
@@ -103,6 +106,9 @@ impl Ctx<'_> {
         let changed_git = git_files_changed(&top_c, top_p.as_deref(), changed_wf);
         let action = changed_wf || changed_tasks || top_c.store != store_p;
         if !action && !changed_git && top_c.problem.is_none() {
+            if let Some(p) = reencoded(&data) {
+                return Ok(Report::new(oid, Kind::Tree).problem(p));
+            }
             // In a store's history a commit that claims an action must be one: otherwise
             // `wf-log` would list an approval that approves nothing.
             if let Some(a) = claimed_action(&data) {
@@ -306,6 +312,9 @@ impl Ctx<'_> {
         }
         let top_m = self.top(root)?;
         if !tops.iter().any(|t| t.store) && !top_m.store {
+            if let Some(p) = reencoded(data) {
+                return Ok(report.problem(p));
+            }
             if let Some(a) = claimed_action(data) {
                 return Ok(report.problem(Problem::new(
                     Check::Mismatch,
@@ -546,6 +555,29 @@ impl Ctx<'_> {
         }
         Ok(None)
     }
+}
+
+/// Why a commit the verifier would leave alone must not be: it declares an `encoding` other
+/// than UTF-8, so git shows its message re-encoded from that encoding, which is not the text
+/// wf read for a claimed `Wf-Action` (ISO-2022-JP drops `ESC ( B` inside `W\x1b(Bf-Action`,
+/// and git shows alice's approval; UTF-16 reads other text altogether). A judged commit may
+/// carry no `encoding` header at all (`raw::parse`).
+fn reencoded(commit: &[u8]) -> Option<Problem> {
+    let head = &commit[..crate::raw::find(commit, b"\n\n").unwrap_or(commit.len())];
+    let enc = head
+        .split(|b| *b == b'\n')
+        .find_map(|l| l.strip_prefix(b"encoding "))?;
+    let name = String::from_utf8_lossy(enc);
+    let utf8 = ["utf-8", "utf8"].contains(&name.trim().to_ascii_lowercase().as_str());
+    (!utf8).then(|| {
+        Problem::new(
+            Check::Malformed,
+            format!(
+                "the commit declares encoding {}: git shows its message re-encoded, not as wf reads it",
+                wf_core::text::visible(&format!("{name:?}"))
+            ),
+        )
+    })
 }
 
 /// The `Wf-Action` a commit object's message claims, if any, as `Wf-Action <value>`: by wf's
