@@ -944,3 +944,123 @@ fn wf_sync_does_not_sign_an_unsigned_action_that_its_actor_never_signed() {
     let signers = team.git(&team.server, &["log", "--format=%H %s", "main"]);
     assert!(!signers.contains(&forged), "{signers}");
 }
+
+/// Found by a red-team helper: `wf sync` replayed a `.wf/` change by writing the whole files it
+/// changed over the upstream's, so alice's new key for carol silently undid the role bob (an
+/// admin too) had just taken from carol, in a commit signed by alice. A change to the same
+/// actor is now superseded; a change to another actor is carried beside the upstream's.
+#[test]
+fn wf_sync_never_undoes_another_admins_policy_change() {
+    let team = Team::new();
+    let main = &team.s.repo;
+    team.ok(
+        main,
+        "wf-actor",
+        &["update", BOB.0, "--add-role", "admin"],
+        "alice",
+    );
+    team.git(main, &["push", "-q", "origin", "main"]);
+    let b = team.clone_for("bob");
+    // bob takes carol's reviewer role away and pushes.
+    team.ok(
+        &b,
+        "wf-actor",
+        &["update", CAROL.0, "--remove-role", "reviewer"],
+        "bob",
+    );
+    team.git(&b, &["push", "-q", "origin", "main"]);
+    // alice, not synced: a second key for carol, and a role for the bot.
+    let extra = team.s.pubkey("mallory");
+    team.ok(
+        main,
+        "wf-actor",
+        &["update", CAROL.0, "--add-key", &extra],
+        "alice",
+    );
+    team.ok(
+        main,
+        "wf-actor",
+        &["update", BOT.0, "--add-role", "checker"],
+        "alice",
+    );
+    let out = team
+        .s
+        .call("wf-sync")
+        .arg("--json")
+        .key("alice")
+        .dir(main)
+        .run();
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let v = json(&String::from_utf8_lossy(&out.stdout));
+    common::schema::check(&v);
+    let sup = v["superseded"].as_array().unwrap();
+    assert_eq!(sup.len(), 1, "{v:#}");
+    assert!(
+        sup[0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("actor carol changed upstream since this change was made"),
+        "{v:#}"
+    );
+    assert_eq!(v["published"].as_array().unwrap().len(), 1, "{v:#}");
+    team.assert_server_sound();
+    let actors = json(
+        &team
+            .s
+            .call("wf-actor")
+            .args(["list", "--json"])
+            .dir(main)
+            .ok(),
+    );
+    let get = |id: &str| {
+        actors["actors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let carol = get(CAROL.0);
+    assert!(
+        !carol["roles"]
+            .as_array()
+            .unwrap()
+            .contains(&"reviewer".into()),
+        "{carol:#}"
+    );
+    assert_eq!(carol["keys"].as_array().unwrap().len(), 1, "{carol:#}");
+    let bot = get(BOT.0);
+    assert!(
+        bot["roles"].as_array().unwrap().contains(&"checker".into()),
+        "{bot:#}"
+    );
+}
+
+/// A rebase re-dates each commit's committer, and anyone's copy can carry any committer date:
+/// `wf sync` replays an action at its author time, the time its actor signed it.
+#[test]
+fn wf_sync_replays_a_rebased_action_at_the_time_its_actor_signed_it() {
+    let team = Team::new();
+    let b = team.clone_for("bob");
+    team.ok(&team.s.repo, "wf-new", &["--title", "Other"], "alice");
+    team.git(&team.s.repo, &["push", "-q", "origin", "main"]);
+    team.ok(&b, "wf-review", &[&team.t, "--comment", "-m", "one"], "bob");
+    let out = team.s.git_at(
+        &b,
+        &["pull", "-q", "--rebase", "origin", "main"],
+        &[("GIT_COMMITTER_DATE", "@1796400000 +0000")],
+        None,
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let rebased = team.git(&b, &["log", "-1", "--format=%at %ct"]);
+    assert_eq!(rebased.trim(), "1795500000 1796400000");
+    team.ok(&b, "wf-sync", &[], "bob");
+    team.assert_server_sound();
+    let server = team.server_main();
+    let published = team.git(&team.server, &["log", "-1", "--format=%at %ct %s", &server]);
+    assert!(
+        published.starts_with("1795500000 1795500000 wf: review"),
+        "{published}"
+    );
+}

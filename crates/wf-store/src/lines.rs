@@ -25,7 +25,9 @@ pub struct Recorded {
     pub actor: String,
     /// The action, rebuilt from the task file.
     pub action: Action,
-    /// The commit's time (seconds), the action's time.
+    /// The action's time (seconds): the commit's author time. In a verified history it equals
+    /// the committer time; a rebase keeps it and re-dates the committer, so a rebased copy
+    /// replays at the time its actor signed, not one the copier chose.
     pub time: i64,
     /// The task before it (`None` for `new`).
     pub before: Option<Task>,
@@ -105,7 +107,7 @@ pub fn recorded(reader: &Reader, commit: Oid, id: &str) -> Result<Recorded> {
         id: id.to_string(),
         actor,
         action,
-        time: raw.time,
+        time: raw.author_time.0,
         before,
         after,
         message: raw.message,

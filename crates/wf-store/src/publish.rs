@@ -682,17 +682,12 @@ fn policy_again<'k>(
     let was = crate::verify::wf_files(reader, proot)?;
     let now = crate::verify::wf_files(reader, raw.tree)?;
     let before = crate::verify::wf_files(reader, troot)?;
-    let mut after: Files = before.clone();
-    for path in wf_core::policy::changed_paths(&was, &now) {
-        match now.get(&path) {
-            Some(b) => {
-                after.insert(path, b.clone());
-            }
-            None => {
-                after.remove(&path);
-            }
-        }
-    }
+    // The files it changed, carried onto the upstream's only where the upstream did not change
+    // them since (actor by actor in actors.toml): never an undo of another admin's change.
+    let after: Files = match wf_core::policy::carry_change(&was, &now, &before) {
+        Ok(a) => a,
+        Err(why) => return Ok(Err(why)),
+    };
     let snap = Snapshot::load(store, Some(tip))?;
     let Some(me) = snap.actors().get(actor).cloned() else {
         return Ok(Err(format!("actor {actor} is gone upstream")));
@@ -704,7 +699,7 @@ fn policy_again<'k>(
         message: &raw.message,
         author: (&me.name, &me.email),
         committer: (&me.name, &me.email),
-        time: Timestamp(raw.time),
+        time: Timestamp(raw.author_time.0),
     };
     if let Err(p) = wf_core::verify::replay_policy(Some(&before), &after, &me, &h) {
         return Ok(Err(format!("{}: {}", p.check, p.reason)));
@@ -723,7 +718,7 @@ fn policy_again<'k>(
             name: me.name.clone(),
             email: me.email.clone(),
         },
-        time: raw.time,
+        time: raw.author_time.0,
         writes,
         removes,
     };

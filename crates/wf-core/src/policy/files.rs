@@ -102,6 +102,65 @@ pub fn changed_paths(before: &Files, after: &Files) -> BTreeSet<String> {
         .collect()
 }
 
+/// A change to `.wf/` made on `was` (giving `now`), carried onto `upstream` for `wf sync`: each
+/// file it changed is taken as it made it, provided the upstream still holds the file as `was`
+/// did; in `actors.toml`, actor by actor (the actors it changed must be as `was` had them
+/// upstream; the upstream's other actors, and their order, are kept). Otherwise the change
+/// would undo what the upstream did since (a role another admin removed), and the reason says
+/// so. `allowed_signers` is regenerated, never carried.
+pub fn carry_change(was: &Files, now: &Files, upstream: &Files) -> Result<Files, String> {
+    let mut after = upstream.clone();
+    for path in changed_paths(was, now) {
+        if path == SIGNERS_FILE {
+            continue;
+        }
+        if upstream.get(&path) == was.get(&path) {
+            match now.get(&path) {
+                Some(b) => after.insert(path, b.clone()),
+                None => after.remove(&path),
+            };
+            continue;
+        }
+        let undo = || {
+            Err(format!(
+                "{path} changed upstream since this change was made, which it would undo; make it again on the new state"
+            ))
+        };
+        if path != ACTORS_FILE {
+            return undo();
+        }
+        let read = |f: &Files| -> Option<Actors> {
+            Actors::parse(&String::from_utf8_lossy(f.get(ACTORS_FILE)?)).ok()
+        };
+        let (Some(w), Some(n), Some(mut u)) = (read(was), read(now), read(upstream)) else {
+            return undo();
+        };
+        let ids: BTreeSet<&String> = w.actors.iter().chain(&n.actors).map(|a| &a.id).collect();
+        for id in ids {
+            let (old, new) = (w.get(id), n.get(id));
+            if old == new {
+                continue;
+            }
+            if u.get(id) != old {
+                return Err(format!(
+                    "actor {id} changed upstream since this change was made, which it would undo; make it again on the new state"
+                ));
+            }
+            match (new, u.actors.iter().position(|a| a.id == *id)) {
+                (Some(a), Some(i)) => u.actors[i] = a.clone(),
+                (Some(a), None) => u.actors.push(a.clone()),
+                (None, Some(i)) => {
+                    u.actors.remove(i);
+                }
+                (None, None) => {}
+            }
+        }
+        after.insert(ACTORS_FILE.into(), u.to_toml().into_bytes());
+    }
+    regenerate_signers(&mut after);
+    Ok(after)
+}
+
 /// Regenerate `allowed_signers` from the actors file, when that parses.
 pub fn regenerate_signers(files: &mut Files) {
     if let Some(Ok(a)) = files

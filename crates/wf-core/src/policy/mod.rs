@@ -22,8 +22,8 @@ mod proposal;
 pub use action::{plan_change, proposal_files, signing_action, PolicyAction};
 pub use decide::decide_policy;
 pub use files::{
-    changed_paths, check_marker, is_content_path, regenerate_signers, store_marker, Files,
-    MarkerError, Policy, ACTORS_FILE, POLICY_FILE, PROPOSALS_DIR, SIGNERS_FILE, STORE_FILE,
+    carry_change, changed_paths, check_marker, is_content_path, regenerate_signers, store_marker,
+    Files, MarkerError, Policy, ACTORS_FILE, POLICY_FILE, PROPOSALS_DIR, SIGNERS_FILE, STORE_FILE,
     STORE_VERSION, WORKFLOWS_DIR,
 };
 pub use load::{load, Loaded};

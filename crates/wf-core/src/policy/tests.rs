@@ -371,3 +371,72 @@ fn an_actors_kind_never_changes() {
     .unwrap_err();
     assert!(r.reason.contains("kind never changes"), "{r:?}");
 }
+
+/// Found by a red-team helper: `wf sync` replayed a `.wf/` change by writing the whole files it
+/// changed onto the upstream's, so alice's new key for carol undid the role another admin had
+/// just removed from carol upstream. `carry_change` carries a change only where the upstream
+/// did not change the same file (in actors.toml: the same actor) since.
+#[test]
+fn a_carried_policy_change_never_undoes_the_upstreams() {
+    let was = files(&team(), None);
+    let now = files(&with_role(&team(), "carol", "requester"), None);
+    // Upstream unchanged: the change as made.
+    assert_eq!(carry_change(&was, &now, &was).unwrap(), now);
+    // Upstream changed another actor: both changes, the upstream's order kept.
+    let upstream = files(&with_role(&team(), "bob", "requester"), None);
+    let both = files(
+        &with_role(
+            &with_role(&team(), "bob", "requester"),
+            "carol",
+            "requester",
+        ),
+        None,
+    );
+    assert_eq!(carry_change(&was, &now, &upstream).unwrap(), both);
+    // Upstream changed the same actor: refused, naming it.
+    let mut gone = team();
+    gone.actors
+        .iter_mut()
+        .find(|a| a.id == "carol")
+        .unwrap()
+        .roles
+        .clear();
+    let e = carry_change(&was, &now, &files(&gone, None)).unwrap_err();
+    assert!(e.starts_with("actor carol changed upstream since"), "{e}");
+    // A workflow both changed: refused; another workflow changed upstream: carried.
+    let mut w = Workflow::default_workflow();
+    w.description = "mine".into();
+    let mut local = was.clone();
+    local.insert(
+        ".wf/workflows/default.toml".into(),
+        w.to_toml().into_bytes(),
+    );
+    let mut theirs = Workflow::default_workflow();
+    theirs.description = "theirs".into();
+    let mut up = was.clone();
+    up.insert(
+        ".wf/workflows/default.toml".into(),
+        theirs.to_toml().into_bytes(),
+    );
+    let e = carry_change(&was, &local, &up).unwrap_err();
+    assert!(
+        e.starts_with(".wf/workflows/default.toml changed upstream"),
+        "{e}"
+    );
+    let mut other = Workflow::default_workflow();
+    other.name = "other".into();
+    let mut up = was.clone();
+    up.insert(
+        ".wf/workflows/other.toml".into(),
+        other.to_toml().into_bytes(),
+    );
+    let carried = carry_change(&was, &local, &up).unwrap();
+    assert_eq!(
+        carried.get(".wf/workflows/other.toml"),
+        up.get(".wf/workflows/other.toml")
+    );
+    assert_eq!(
+        carried.get(".wf/workflows/default.toml"),
+        local.get(".wf/workflows/default.toml")
+    );
+}
