@@ -205,7 +205,8 @@ fn show(store: &Store, only: Option<&str>, as_json: bool) -> Result<(), CliError
             }
         ));
         if !p.note.is_empty() {
-            text.push_str(&format!("  {}\n", wf_core::text::one_line(&p.note)));
+            let note = wf_core::text::visible(&wf_core::text::one_line(&p.note));
+            text.push_str(&format!("  {note}\n"));
         }
         if only.is_some() {
             text.push_str(&format!("digest: {}\n", p.digest));
@@ -244,7 +245,7 @@ pub fn proposal_diff(files: &policy::Files, p: &Proposal) -> String {
             .context_radius(3)
             .header(&from, &format!("b/{}", f.path))
             .to_string();
-        out.push_str(&wf_core::text::revealed_lines(&text));
+        out.push_str(&wf_core::text::visible_lines(&text));
         if !out.ends_with('\n') {
             out.push('\n');
         }

@@ -35,7 +35,9 @@ pub fn printable(s: &str) -> String {
 /// Text for a terminal, on one line: every control character (C0, DEL and C1, newline
 /// included) is shown as an escape (`\n`, `\r`, `\t`, `\u{1b}`), so nothing a file or a commit
 /// holds can move the cursor, change colours, set the clipboard (OSC 52), ring the bell or start
-/// a line of its own. Text without control characters is unchanged.
+/// a line of its own; so is every character that hides or reorders text ([`is_hidden`]: a
+/// right-to-left override, a zero-width space), so what a reader sees is what the text holds.
+/// Other text is unchanged.
 pub fn visible(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -44,30 +46,14 @@ pub fn visible(s: &str) -> String {
     out
 }
 
-/// [`visible`] for text of several lines: newlines are kept, every other control character is
-/// escaped. For a tool's whole human output.
+/// [`visible`] for text of several lines: newlines are kept, every other control or hidden
+/// character is escaped. For a tool's whole human output, and for a proposal's diff, the text
+/// an endorser reads to decide what they sign.
 pub fn visible_lines(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if c == '\n' {
             out.push(c);
-        } else {
-            push_visible(&mut out, c);
-        }
-    }
-    out
-}
-
-/// [`visible_lines`], and every character that reorders or hides text is shown as `\u{...}`
-/// too ([`is_hidden`]): for text a person reads to decide what they sign (a proposal's diff),
-/// where `"admin\u{202e}"` or a zero-width space must not look like something else.
-pub fn revealed_lines(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c == '\n' {
-            out.push(c);
-        } else if is_hidden(c) {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
         } else {
             push_visible(&mut out, c);
         }
@@ -120,7 +106,7 @@ fn push_visible(out: &mut String, c: char) {
         '\n' => out.push_str("\\n"),
         '\r' => out.push_str("\\r"),
         '\t' => out.push_str("\\t"),
-        c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        c if c.is_control() || is_hidden(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
         c => out.push(c),
     }
 }
@@ -199,18 +185,15 @@ mod tests {
     }
 
     #[test]
-    fn revealed_lines_show_what_reorders_or_hides_text() {
+    fn visible_text_shows_what_reorders_or_hides_text() {
         // Right-to-left override, zero-width space, BOM, a tag character, a variation selector.
         let hostile =
             "roles = [\"admin\u{202e}\"]\nname = \"Bob\u{200b} B\u{feff}\u{e0041}\u{fe0f}\"\n";
         assert_eq!(
-            revealed_lines(hostile),
+            visible_lines(hostile),
             "roles = [\"admin\\u{202e}\"]\nname = \"Bob\\u{200b} B\\u{feff}\\u{e0041}\\u{fe0f}\"\n"
         );
-        assert_eq!(
-            revealed_lines("x\u{1b}[2J é ß 中\n"),
-            "x\\u{1b}[2J é ß 中\n"
-        );
+        assert_eq!(visible_lines("x\u{1b}[2J é ß 中\n"), "x\\u{1b}[2J é ß 中\n");
         for c in [
             '\u{ad}',
             '\u{61c}',
