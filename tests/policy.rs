@@ -234,3 +234,58 @@ fn an_endorser_sees_what_a_proposal_changes_as_a_diff() {
     assert_eq!(code, 2, "{err}");
     verify_clean(&s);
 }
+
+/// A leaked key is removed with `wf-actor update --remove-key` (by fingerprint or by file):
+/// from then on it signs nothing, while what it signed before stays valid (each commit is
+/// judged under its parent's actors).
+#[test]
+fn a_removed_key_signs_nothing_more_and_what_it_signed_stays_valid() {
+    let s = Store::new();
+    let id = s
+        .ok("wf-new", &["--title", "Keys"], "alice")
+        .trim()
+        .to_string();
+    s.to_review(&id, b"# Draft\n");
+    let second = s.pubkey("mallory");
+    s.ok(
+        "wf-actor",
+        &["update", "bob", "--add-key", &second],
+        "alice",
+    );
+    // bob signs with his second key.
+    s.ok(
+        "wf-review",
+        &[&id, "--comment", "-m", "from my laptop"],
+        "mallory",
+    );
+    // The laptop is lost: the key goes, named by its file.
+    s.ok(
+        "wf-actor",
+        &["update", "bob", "--remove-key", &second],
+        "alice",
+    );
+    let (code, err) = s.refused("wf-review", &[&id, "--comment", "-m", "again"], "mallory");
+    assert_eq!(code, 4, "{err}");
+    s.ok(
+        "wf-review",
+        &[&id, "--comment", "-m", "from my desk"],
+        "bob",
+    );
+    assert_eq!(s.show(&id)["review"].as_array().unwrap().len(), 2);
+    // A key bob does not have, and bob's last key.
+    let fp = s.fingerprint("carol");
+    let (code, err) = s.refused("wf-actor", &["update", "bob", "--remove-key", &fp], "alice");
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains(&format!("actor bob has no key {fp}")), "{err}");
+    let fp = s.fingerprint("bob");
+    let (code, err) = s.refused("wf-actor", &["update", "bob", "--remove-key", &fp], "alice");
+    assert_ne!(code, 0, "{err}");
+    assert!(err.contains("actor bob has no keys"), "{err}");
+    let (code, err) = s.refused(
+        "wf-actor",
+        &["update", "bob", "--remove-key", "nope"],
+        "alice",
+    );
+    assert_eq!(code, 2, "{err}");
+    verify_clean(&s);
+}

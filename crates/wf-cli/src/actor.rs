@@ -65,7 +65,8 @@ pub enum Command {
         #[command(flatten)]
         keys: KeyArgs,
     },
-    /// Change an actor's roles, keys, model, operator or run configuration.
+    /// Change an actor's roles, keys, model, operator or run configuration. An actor's kind
+    /// never changes: register a new actor instead.
     Update {
         /// The actor's id.
         id: String,
@@ -78,6 +79,11 @@ pub enum Command {
         /// Add a public key file.
         #[arg(long = "add-key", value_name = "FILE")]
         add_keys: Vec<PathBuf>,
+        /// Remove a key (a lost or leaked one), named by its fingerprint (`SHA256:...`, as
+        /// `wf-actor list` and `ssh-keygen -l` show it) or by its public key file. Commits it
+        /// signed before stay valid: each is judged under the actors of its parent.
+        #[arg(long = "remove-key", value_name = "FINGERPRINT|FILE")]
+        remove_keys: Vec<String>,
         /// Set the model (AI actors).
         #[arg(long)]
         model: Option<String>,
@@ -207,6 +213,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             add_roles,
             remove_roles,
             add_keys,
+            remove_keys,
             model,
             operator,
             no_run,
@@ -214,6 +221,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             keys,
         } => {
             let new_keys = read_keys(&add_keys, &id)?;
+            let gone = removed_fingerprints(&remove_keys)?;
             change(
                 &store,
                 &keys,
@@ -233,6 +241,17 @@ pub fn run(args: Args) -> Result<(), CliError> {
                         }
                     }
                     a.roles.retain(|r| !remove_roles.contains(r));
+                    for fp in &gone {
+                        let before = a.keys.len();
+                        a.keys
+                            .retain(|k| wf_store::sign::fingerprint(k).as_deref() != Some(fp));
+                        if a.keys.len() == before {
+                            return Err(CliError::not_found(
+                                format!("actor {} has no key {fp}", a.id),
+                                "wf-actor list shows each actor's key fingerprints",
+                            ));
+                        }
+                    }
                     a.keys.extend(new_keys.iter().cloned());
                     if model.is_some() {
                         a.model = model.clone();
@@ -250,6 +269,31 @@ pub fn run(args: Args) -> Result<(), CliError> {
             )
         }
     }
+}
+
+/// The fingerprints `--remove-key` names: each value is a fingerprint (`SHA256:...`) or a
+/// public key file.
+fn removed_fingerprints(values: &[String]) -> Result<Vec<String>, CliError> {
+    values
+        .iter()
+        .map(|v| {
+            if v.starts_with("SHA256:") {
+                return Ok(v.clone());
+            }
+            let text = std::fs::read_to_string(v).map_err(|e| {
+                CliError::usage(
+                    format!("cannot read {v}: {e}"),
+                    "name the key by its fingerprint (SHA256:...) or its public key file",
+                )
+            })?;
+            wf_store::sign::fingerprint(text.trim()).ok_or_else(|| {
+                CliError::usage(
+                    format!("{v} is not an OpenSSH public key"),
+                    "name the key by its fingerprint (SHA256:...) or its public key file",
+                )
+            })
+        })
+        .collect()
 }
 
 fn read_keys(files: &[PathBuf], id: &str) -> Result<Vec<String>, CliError> {

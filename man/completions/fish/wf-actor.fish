@@ -28,7 +28,7 @@ complete -c wf-actor -n "__fish_wf_actor_needs_command" -s C -d 'Run as if start
 complete -c wf-actor -n "__fish_wf_actor_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wf-actor -n "__fish_wf_actor_needs_command" -s V -l version -d 'Print version'
 complete -c wf-actor -n "__fish_wf_actor_needs_command" -f -a "add" -d 'Register a new actor'
-complete -c wf-actor -n "__fish_wf_actor_needs_command" -f -a "update" -d 'Change an actor\'s roles, keys, model, operator or run configuration'
+complete -c wf-actor -n "__fish_wf_actor_needs_command" -f -a "update" -d 'Change an actor\'s roles, keys, model, operator or run configuration. An actor\'s kind never changes: register a new actor instead'
 complete -c wf-actor -n "__fish_wf_actor_needs_command" -f -a "list" -d 'List actors'
 complete -c wf-actor -n "__fish_wf_actor_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wf-actor -n "__fish_wf_actor_using_subcommand add" -l kind -d 'human or ai' -r
@@ -46,6 +46,7 @@ complete -c wf-actor -n "__fish_wf_actor_using_subcommand add" -s h -l help -d '
 complete -c wf-actor -n "__fish_wf_actor_using_subcommand update" -l add-role -d 'Add a role' -r
 complete -c wf-actor -n "__fish_wf_actor_using_subcommand update" -l remove-role -d 'Remove a role' -r
 complete -c wf-actor -n "__fish_wf_actor_using_subcommand update" -l add-key -d 'Add a public key file' -r -F
+complete -c wf-actor -n "__fish_wf_actor_using_subcommand update" -l remove-key -d 'Remove a key (a lost or leaked one), named by its fingerprint (`SHA256:...`, as `wf-actor list` and `ssh-keygen -l` show it) or by its public key file. Commits it signed before stay valid: each is judged under the actors of its parent' -r
 complete -c wf-actor -n "__fish_wf_actor_using_subcommand update" -l model -d 'Set the model (AI actors)' -r
 complete -c wf-actor -n "__fish_wf_actor_using_subcommand update" -l operator -d 'Set the operator (AI actors): the human now accountable for it. Independence (`independent_of = ["operator"]`) is judged against the operator at each verdict' -r
 complete -c wf-actor -n "__fish_wf_actor_using_subcommand update" -l run-timeout -d 'AI actors: seconds wf-run lets the agent run before killing it (default 600)' -r
@@ -60,6 +61,6 @@ complete -c wf-actor -n "__fish_wf_actor_using_subcommand list" -l ndjson -d 'On
 complete -c wf-actor -n "__fish_wf_actor_using_subcommand list" -s z -d 'Print only the ids, each followed by a NUL byte'
 complete -c wf-actor -n "__fish_wf_actor_using_subcommand list" -s h -l help -d 'Print help'
 complete -c wf-actor -n "__fish_wf_actor_using_subcommand help; and not __fish_seen_subcommand_from add update list help" -f -a "add" -d 'Register a new actor'
-complete -c wf-actor -n "__fish_wf_actor_using_subcommand help; and not __fish_seen_subcommand_from add update list help" -f -a "update" -d 'Change an actor\'s roles, keys, model, operator or run configuration'
+complete -c wf-actor -n "__fish_wf_actor_using_subcommand help; and not __fish_seen_subcommand_from add update list help" -f -a "update" -d 'Change an actor\'s roles, keys, model, operator or run configuration. An actor\'s kind never changes: register a new actor instead'
 complete -c wf-actor -n "__fish_wf_actor_using_subcommand help; and not __fish_seen_subcommand_from add update list help" -f -a "list" -d 'List actors'
 complete -c wf-actor -n "__fish_wf_actor_using_subcommand help; and not __fish_seen_subcommand_from add update list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

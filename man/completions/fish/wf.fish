@@ -60,7 +60,7 @@ complete -c wf -n "__fish_wf_using_subcommand actor; and not __fish_seen_subcomm
 complete -c wf -n "__fish_wf_using_subcommand actor; and not __fish_seen_subcommand_from add update list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wf -n "__fish_wf_using_subcommand actor; and not __fish_seen_subcommand_from add update list" -s V -l version -d 'Print version'
 complete -c wf -n "__fish_wf_using_subcommand actor; and not __fish_seen_subcommand_from add update list" -f -a "add" -d 'Register a new actor'
-complete -c wf -n "__fish_wf_using_subcommand actor; and not __fish_seen_subcommand_from add update list" -f -a "update" -d 'Change an actor\'s roles, keys, model, operator or run configuration'
+complete -c wf -n "__fish_wf_using_subcommand actor; and not __fish_seen_subcommand_from add update list" -f -a "update" -d 'Change an actor\'s roles, keys, model, operator or run configuration. An actor\'s kind never changes: register a new actor instead'
 complete -c wf -n "__fish_wf_using_subcommand actor; and not __fish_seen_subcommand_from add update list" -f -a "list" -d 'List actors'
 complete -c wf -n "__fish_wf_using_subcommand actor; and __fish_seen_subcommand_from add" -l kind -d 'human or ai' -r
 complete -c wf -n "__fish_wf_using_subcommand actor; and __fish_seen_subcommand_from add" -l name -d 'Display name (the commit author name)' -r
@@ -77,6 +77,7 @@ complete -c wf -n "__fish_wf_using_subcommand actor; and __fish_seen_subcommand_
 complete -c wf -n "__fish_wf_using_subcommand actor; and __fish_seen_subcommand_from update" -l add-role -d 'Add a role' -r
 complete -c wf -n "__fish_wf_using_subcommand actor; and __fish_seen_subcommand_from update" -l remove-role -d 'Remove a role' -r
 complete -c wf -n "__fish_wf_using_subcommand actor; and __fish_seen_subcommand_from update" -l add-key -d 'Add a public key file' -r -F
+complete -c wf -n "__fish_wf_using_subcommand actor; and __fish_seen_subcommand_from update" -l remove-key -d 'Remove a key (a lost or leaked one), named by its fingerprint (`SHA256:...`, as `wf-actor list` and `ssh-keygen -l` show it) or by its public key file. Commits it signed before stay valid: each is judged under the actors of its parent' -r
 complete -c wf -n "__fish_wf_using_subcommand actor; and __fish_seen_subcommand_from update" -l model -d 'Set the model (AI actors)' -r
 complete -c wf -n "__fish_wf_using_subcommand actor; and __fish_seen_subcommand_from update" -l operator -d 'Set the operator (AI actors): the human now accountable for it. Independence (`independent_of = ["operator"]`) is judged against the operator at each verdict' -r
 complete -c wf -n "__fish_wf_using_subcommand actor; and __fish_seen_subcommand_from update" -l run-timeout -d 'AI actors: seconds wf-run lets the agent run before killing it (default 600)' -r
