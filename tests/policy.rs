@@ -288,4 +288,11 @@ fn a_removed_key_signs_nothing_more_and_what_it_signed_stays_valid() {
     );
     assert_eq!(code, 2, "{err}");
     verify_clean(&s);
+    // wf-log judges the old signature as the verifier does: under the actors of its parent.
+    let log = s.query("wf-log", &[&id]);
+    let reviews: Vec<&str> = log.lines().filter(|l| l.contains(" review ")).collect();
+    assert_eq!(reviews.len(), 2, "{log}");
+    assert!(reviews.iter().all(|l| l.ends_with("[sig good]")), "{log}");
+    let all = s.query("wf-log", &["--ndjson"]);
+    assert!(!all.contains("unknown-key"), "{all}");
 }

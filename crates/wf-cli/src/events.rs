@@ -97,7 +97,8 @@ impl Signature {
 
 /// The event of one commit (`None` for a commit without a `Wf-Action` trailer).
 pub fn event(store: &Store, actors: &Actors, oid: Oid) -> Result<Option<Event>, CliError> {
-    Ok(wf_store::history::fact(store.git(), oid)?.map(|f| Signers::new(actors).event(f)))
+    Ok(wf_store::history::fact(store.git(), oid)?
+        .map(|f| Signers::new(actors).with_history(store).event(f)))
 }
 
 /// Turns the facts of the event index into events, attributing each signature to one of the
@@ -105,6 +106,8 @@ pub fn event(store: &Store, actors: &Actors, oid: Oid) -> Result<Option<Event>, 
 pub struct Signers<'a> {
     actors: &'a Actors,
     known: HashMap<String, Option<String>>,
+    store: Option<&'a Store>,
+    earlier: HashMap<Oid, Option<Actors>>,
 }
 
 impl<'a> Signers<'a> {
@@ -113,7 +116,30 @@ impl<'a> Signers<'a> {
         Signers {
             actors,
             known: HashMap::new(),
+            store: None,
+            earlier: HashMap::new(),
         }
+    }
+
+    /// A signature whose key `actors` do not give to the actor the commit names is judged
+    /// again under the actors of the commit's parent, as the verifier judges it: a key removed
+    /// since (a lost one) still made the commits it signed before.
+    pub fn with_history(mut self, store: &'a Store) -> Signers<'a> {
+        self.store = Some(store);
+        self
+    }
+
+    /// The actor `key` belonged to under the actors of `commit`'s first parent.
+    fn owner_then(&mut self, commit: Oid, key: &str) -> Option<String> {
+        let store = self.store?;
+        let parent = store.git().find_commit(commit).ok()?.parent_id(0).ok()?;
+        let actors = self.earlier.entry(parent).or_insert_with(|| {
+            let text = store
+                .read_text(parent, wf_core::policy::ACTORS_FILE)
+                .ok()??;
+            Actors::parse(&text).ok()
+        });
+        actors.as_ref()?.by_key(key).map(|a| a.id.clone())
     }
 
     /// The event of an action commit as the event index keeps it.
@@ -127,9 +153,13 @@ impl<'a> Signers<'a> {
                     .known
                     .entry(k.clone())
                     .or_insert_with(|| actors.by_key(k).map(|a| a.id.clone()));
+                let owner = match owner.clone() {
+                    Some(a) if Some(a.as_str()) == named => Some(a),
+                    now => self.owner_then(f.commit, k).or(now),
+                };
                 match owner {
-                    Some(a) if Some(a.as_str()) == named => (Signature::Good, Some(a.clone())),
-                    Some(a) => (Signature::Mismatch, Some(a.clone())),
+                    Some(a) if Some(a.as_str()) == named => (Signature::Good, Some(a)),
+                    Some(a) => (Signature::Mismatch, Some(a)),
                     None => (Signature::UnknownKey, None),
                 }
             }

@@ -87,7 +87,7 @@ fn log(store: &Store, snap: &Snapshot, only: Option<String>, args: &Args) -> Res
         ),
         None => {
             actions = wf_store::history::actions(store.git(), snap.commit)?;
-            let mut signers = Signers::new(snap.actors());
+            let mut signers = Signers::new(snap.actors()).with_history(store);
             Box::new(actions.iter().map(move |f| Ok(Some(signers.event(f)))))
         }
     };

@@ -74,7 +74,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     progress.finish();
     let mut progress = Progress::new("wf-stats: reading history", Some(actions.len() as u64));
     let mut events = Vec::with_capacity(actions.len());
-    let mut signers = Signers::new(snap.actors());
+    let mut signers = Signers::new(snap.actors()).with_history(&store);
     for f in actions.iter().rev() {
         progress.inc(1);
         events.push(signers.event(f).for_stats());

@@ -112,7 +112,7 @@ impl History {
                 // The whole history of one tip: the event index (`spec/store.md`), whose
                 // signatures were checked once, when each commit was first indexed.
                 let actions = wf_store::history::actions(repo, tip)?;
-                let mut signers = Signers::new(actors);
+                let mut signers = Signers::new(actors).with_history(store);
                 vec![Ok(actions.iter().rev().map(|f| signers.event(f)).collect())]
             } else {
                 read_range(&resolved, &git_dir, actors, jobs)?
