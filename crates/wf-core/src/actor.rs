@@ -269,6 +269,8 @@ impl Actors {
     /// Check every invariant of the file.
     pub fn validate(&self) -> Result<(), ActorError> {
         let mut seen_keys: Vec<(String, &str)> = Vec::new();
+        let mut names: std::collections::HashMap<String, &str> = Default::default();
+        let mut emails: std::collections::HashMap<String, &str> = Default::default();
         for (i, a) in self.actors.iter().enumerate() {
             check_actor_id(&a.id)?;
             if self.actors[..i].iter().any(|b| b.id == a.id) {
@@ -289,18 +291,25 @@ impl Actors {
             // git shows a commit by its author's name and email, and `allowed_signers` names
             // the key's holder by email: two actors sharing either, or ones a reader cannot
             // tell apart, would let one's signed actions show in git as the other's.
-            let fold = crate::text::person_key;
-            for (what, mine) in [("email", &a.email), ("name", &a.name)] {
-                if let Some(b) = self.actors[..i].iter().find(|b| {
-                    let theirs = if what == "email" { &b.email } else { &b.name };
-                    fold(theirs) == fold(mine)
-                }) {
+            // Each actor's keys are computed once ([`crate::text::person_key`] folds and maps
+            // every character): a lookup per earlier actor, not a fold.
+            for (what, mine) in [
+                ("email", crate::text::person_key(&a.email)),
+                ("name", crate::text::person_key(&a.name)),
+            ] {
+                let seen = if what == "email" {
+                    &mut emails
+                } else {
+                    &mut names
+                };
+                if let Some(first) = seen.get(&mine) {
                     return Err(ActorError::SharedIdentity {
                         what,
-                        first: b.id.clone(),
+                        first: first.to_string(),
                         second: a.id.clone(),
                     });
                 }
+                seen.insert(mine, &a.id);
             }
             if a.keys.is_empty() {
                 return Err(ActorError::NoKeys(a.id.clone()));
