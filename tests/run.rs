@@ -571,3 +571,88 @@ fn an_interrupt_stops_the_agent_and_records_nothing() {
     assert_eq!(s.head(), before);
     s.assert_clean();
 }
+
+/// Found by a red-team helper: the agent's key re-signed a wf-run commit claiming another
+/// command (and could claim another model), and the verifier accepted it while the attestation
+/// reported them as wf-run's. A recorded run must name the registered command and model.
+#[test]
+fn a_run_claiming_another_command_is_refused_by_the_verifier() {
+    let s = Store::new();
+    let id = drafting(&s);
+    configure(&s, "30", &[&Store::stand_in_model(), "agent"]);
+    s.call("wf-run").arg(&id).key(BOT.0).ok();
+    let path = wf_core::Task::path(&id);
+    let text = s.git(&["show", &format!("HEAD:{path}")]);
+    let real = format!("command = [\"{}\", \"agent\"]", Store::stand_in_model());
+    assert!(text.contains(&real), "{text}");
+    let forged_text = text.replace(&real, "command = [\"/opt/gpt-9000/agent\", \"--frontier\"]");
+    let raw = s.git(&["cat-file", "commit", "HEAD"]);
+    let msg = raw.split_once("\n\n").unwrap().1.replace(
+        &format!("Wf-Run-Command: {} agent", Store::stand_in_model()),
+        "Wf-Run-Command: /opt/gpt-9000/agent --frontier",
+    );
+    assert!(msg.contains("gpt-9000"), "{msg}");
+    let blob = String::from_utf8(
+        s.git_output(
+            &["hash-object", "-w", "--stdin"],
+            Some(forged_text.as_bytes()),
+        )
+        .stdout,
+    )
+    .unwrap()
+    .trim()
+    .to_string();
+    let index = s.root.join("forged-index");
+    let index = index.to_str().unwrap();
+    let with_index = |args: &[&str]| {
+        let out = s.git_at(&s.repo, args, &[("GIT_INDEX_FILE", index)], None);
+        assert!(out.status.success(), "{}", describe(&out));
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    with_index(&["read-tree", "HEAD"]);
+    with_index(&[
+        "update-index",
+        "--cacheinfo",
+        &format!("100644,{blob},{path}"),
+    ]);
+    let tree = with_index(&["write-tree"]);
+    let key = format!("user.signingkey={}", s.key(BOT.0).display());
+    let out = s.git_at(
+        &s.repo,
+        &[
+            "-c",
+            "gpg.format=ssh",
+            "-c",
+            &key,
+            "commit-tree",
+            &tree,
+            "-p",
+            "HEAD^",
+            "-S",
+        ],
+        &[
+            ("GIT_AUTHOR_NAME", BOT.1),
+            ("GIT_AUTHOR_EMAIL", BOT.2),
+            ("GIT_COMMITTER_NAME", BOT.1),
+            ("GIT_COMMITTER_EMAIL", BOT.2),
+        ],
+        Some(msg.as_bytes()),
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let forged = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    s.assert_verifies(&forged);
+    let out = s
+        .call("wf-verify")
+        .args(["--no-cache", &format!("HEAD^..{forged}")])
+        .run();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        text.contains("the run records the command /opt/gpt-9000/agent --frontier, but drafter-bot's registered run command is"),
+        "{text}"
+    );
+    // The honest run verifies.
+    s.assert_verifies("HEAD");
+    let out = s.query("wf-verify", &["--no-cache"]);
+    assert!(out.ends_with(": clean\n"), "{out}");
+}

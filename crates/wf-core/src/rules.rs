@@ -1321,6 +1321,40 @@ fn push_revision(
                 "a failed run records nothing; run it again with wf-run",
             );
         }
+        // A run records what wf-run ran: the actor's registered command and model, nothing
+        // an agent's key could claim by itself (the attestation reports them as wf-run's).
+        let registered = actor.run.as_ref().map(|r| &r.command);
+        if registered != Some(&run.command) {
+            return refuse(
+                Rule::Input,
+                format!(
+                    "the run records the command {}, but {}'s registered run command is {}",
+                    crate::text::visible(&crate::text::shell_words(&run.command)),
+                    actor.id,
+                    registered.map_or_else(
+                        || "none".to_string(),
+                        |c| crate::text::visible(&crate::text::shell_words(c))
+                    )
+                ),
+                "record a run with wf-run, which runs the registered command",
+            );
+        }
+        let model = actor
+            .model
+            .as_deref()
+            .map_or_else(|| "unspecified".into(), one_line);
+        if let Some(claimed) = out.model.as_deref().map(one_line).filter(|m| *m != model) {
+            return refuse(
+                Rule::Input,
+                format!(
+                    "the run records the model {}, but {}'s registered model is {}",
+                    crate::text::visible(&claimed),
+                    actor.id,
+                    crate::text::visible(&model)
+                ),
+                "record a run with wf-run, which records the registered model",
+            );
+        }
     }
     // Folded like the `Wf-Model` trailer, so that the verifier, which rebuilds the output from
     // the revision (`Output::of_revision`), records the same model again.

@@ -2263,9 +2263,21 @@ fn run_record() -> crate::task::Run {
     }
 }
 
+/// [`World::new`] with the bot's run command registered as [`run_record`]'s.
+fn with_bot_run(mut w: World) -> World {
+    let bot = w.actors.actors.iter_mut().find(|a| a.id == BOT).unwrap();
+    bot.run = Some(crate::actor::AgentRun {
+        command: run_record().command,
+        timeout: None,
+        env: Default::default(),
+    });
+    w.actors.validate().expect("fixture actors are valid");
+    w
+}
+
 #[test]
 fn an_agent_run_is_recorded_with_its_revision_and_replays_from_the_task_file() {
-    let w = World::new();
+    let w = with_bot_run(World::new());
     let t = at_draft(&w, w.task());
     let out = Output {
         prompt_sha256: Some(sha256_hex(b"the prompt")),
@@ -2303,6 +2315,49 @@ fn an_agent_run_is_recorded_with_its_revision_and_replays_from_the_task_file() {
             "Wf-Run-Exit"
         ]
     );
+}
+
+/// Found by a red-team helper: a revision could record any command and model as a run (the
+/// agent's key re-signing a wf-run commit), even for an agent without a run configuration,
+/// and the attestation reported them as wf-run's. A run records the registered ones.
+#[test]
+fn a_run_records_the_registered_command_and_model_only() {
+    let w = with_bot_run(World::new());
+    let t = at_draft(&w, w.task());
+    let with = |run: crate::task::Run, model: Option<&str>| Output {
+        prompt_sha256: Some(sha256_hex(b"the prompt")),
+        run: Some(run),
+        model: model.map(str::to_string),
+        ..output("draft.md", "text")
+    };
+    let mut other = run_record();
+    other.command = vec!["/opt/gpt-9000/agent".into(), "--frontier".into()];
+    let r = w.refused(&t, BOT, Action::Submit(with(other, None)));
+    assert_eq!(r.rule, Rule::Input);
+    assert!(
+        r.reason.contains("the run records the command /opt/gpt-9000/agent --frontier, but drafter-bot's registered run command is ollama run llama3"),
+        "{r:?}"
+    );
+    let r = w.refused(
+        &t,
+        BOT,
+        Action::Submit(with(run_record(), Some("gpt-9000"))),
+    );
+    assert!(
+        r.reason.contains("the run records the model gpt-9000"),
+        "{r:?}"
+    );
+    let registered = w.actor(BOT).model.clone();
+    w.act(
+        &t,
+        BOT,
+        Action::Submit(with(run_record(), registered.as_deref())),
+    );
+    // Without a run configuration an agent records no run.
+    let bare = World::new();
+    let t = at_draft(&bare, bare.task());
+    let r = bare.refused(&t, BOT, Action::Submit(with(run_record(), None)));
+    assert!(r.reason.contains("registered run command is none"), "{r:?}");
 }
 
 #[test]
