@@ -2611,6 +2611,21 @@ const KINDS: &[Kind] = &[
         |w| reencoded_approval(w, true)
     ),
     kind!(
+        "octopus-of-seventeen-parents",
+        14,
+        "an unsigned merge of the good tip and sixteen no-op side commits: the base common to all parents costs a walk per parent, so an octopus of hundreds of tips over one long line cost the hook, and every later verification, their product (found by a red-team helper)",
+        MALFORMED,
+        &["a merge of 17 parents: wf judges merges of at most 16"],
+        |w| {
+            let sides: Vec<String> = (1..=16).map(|n| w.side(n)).collect();
+            let mut parents = vec![w.good.as_str()];
+            parents.extend(sides.iter().map(String::as_str));
+            let m = w.plain(&w.tree_of(&w.good), &parents, "Merge sixteen\n");
+            w.set_main(&m);
+            Forged::main(&m)
+        }
+    ),
+    kind!(
         "approval-beside-a-gitattributes-change",
         14,
         "an unsigned commit in alice's name carrying her approval of A's message byte for byte, whose only change is a harmless first line in `.gitattributes` (wf's lines still last): git and `wf-log` showed alice's approval",

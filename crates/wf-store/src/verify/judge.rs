@@ -332,6 +332,18 @@ impl Ctx<'_> {
                 format!("a merge says {a}: wf actions are single-parent commits"),
             )));
         }
+        // The base common to all parents costs a walk per parent down to it: an octopus of
+        // hundreds of tips over one long line would cost the hook, and every verification of
+        // the history after it, their product.
+        if parents.len() > MAX_MERGE_PARENTS {
+            return Ok(report.problem(Problem::new(
+                Check::Malformed,
+                format!(
+                    "a merge of {} parents: wf judges merges of at most {MAX_MERGE_PARENTS}; merge fewer branches at once",
+                    parents.len()
+                ),
+            )));
+        }
         if let Some(p) = &top_m.problem {
             return Ok(report.problem(Problem::new(Check::Malformed, p.clone())));
         }
@@ -404,24 +416,25 @@ impl Ctx<'_> {
                 continue;
             }
             let pol = checked!(report, self.policy(t.root));
-            for (j, other) in parents.iter().enumerate() {
-                if j == i {
-                    continue;
-                }
-                if let Some(p) = self.rejudge(*other, *parent, &pol)? {
-                    let which = if i == 0 {
-                        "the first parent".to_string()
-                    } else {
-                        format!("parent {}", i + 1)
-                    };
-                    return Ok(report.problem(Problem::new(
-                        Check::Merge,
-                        format!(
-                            "brings in {p}, which the policy at {which} ({}) refuses; the policy changed there since the branches parted: rebase the branch onto it (wf sync)",
-                            &parent.to_string()[..12]
-                        ),
-                    )));
-                }
+            let others: Vec<Oid> = parents
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, p)| *p)
+                .collect();
+            if let Some(p) = self.rejudge(&others, *parent, &pol, &t.wf)? {
+                let which = if i == 0 {
+                    "the first parent".to_string()
+                } else {
+                    format!("parent {}", i + 1)
+                };
+                return Ok(report.problem(Problem::new(
+                    Check::Merge,
+                    format!(
+                        "brings in {p}, which the policy at {which} ({}) refuses; the policy changed there since the branches parted: rebase the branch onto it (wf sync)",
+                        &parent.to_string()[..12]
+                    ),
+                )));
             }
         }
         Ok(report)
@@ -513,20 +526,29 @@ impl Ctx<'_> {
         }
     }
 
-    /// Judge every single-parent commit reachable from `tip` but not from `landing` again under
-    /// `policy`; describe the first one refused.
+    /// Judge every single-parent commit reachable from `tips` but not from `landing` again under
+    /// `policy` (that of the `.wf` identity `wf`); describe the first one refused. One walk for
+    /// all the tips, and a commit found clean under one `.wf` is not judged again under it (in
+    /// this merge or a later one): an octopus of M tips over a shared line of N commits, or M
+    /// merges of that line, costs N + M judgements, not N × M.
     pub(super) fn rejudge(
         &mut self,
-        tip: Oid,
+        tips: &[Oid],
         landing: Oid,
         policy: &Policy,
+        wf: &super::read::Ident,
     ) -> Result<Option<String>, Fail> {
         let mut walk = self.repo.revwalk()?;
         walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
-        walk.push(tip)?;
+        for tip in tips {
+            walk.push(*tip)?;
+        }
         walk.hide(landing)?;
         for c in walk {
             let c = c?;
+            if self.rejudged(c, wf) {
+                continue;
+            }
             let data = self.commit_bytes(c)?;
             let (_, parents) = crate::raw::header(&data).map_err(Fail::Refused)?;
             if parents.len() > 1 {
@@ -539,6 +561,9 @@ impl Ctx<'_> {
                 }
                 Err(Fail::Git(e)) => return Err(Fail::Git(e)),
             };
+            if r.problems.is_empty() {
+                self.rejudged_clean(c, wf);
+            }
             if let Some(p) = r.problems.first() {
                 let what = match (&r.action, &r.task, &r.actor) {
                     (Some(a), Some(t), Some(by)) => format!(" ({a} of {t} by {by})"),
@@ -556,6 +581,9 @@ impl Ctx<'_> {
         Ok(None)
     }
 }
+
+/// The most parents a merge in a store's history may have ([`Ctx::merge`]).
+pub const MAX_MERGE_PARENTS: usize = 16;
 
 /// Why a commit the verifier would leave alone must not be: it declares an `encoding` other
 /// than UTF-8, so git shows its message re-encoded from that encoding, which is not the text

@@ -35,7 +35,14 @@ pub(super) struct Caches {
     tasks: Aging<tree::ObjectId, (Rc<str>, Option<Rc<Task>>)>,
     /// Whether a `.wf` tree holds `store.toml`, by its id.
     stores: Aging<Oid, bool>,
+    /// Commits a merge judged again and found clean under the `.wf` of its landing parent
+    /// ([`Ctx::rejudge`]), by commit and that `.wf`'s identity; cleared when it grows past
+    /// [`REJUDGED_LIMIT`].
+    rejudged: std::collections::HashSet<(Oid, Ident)>,
 }
+
+/// How many re-judged commits a worker remembers (about 100 bytes each).
+const REJUDGED_LIMIT: usize = 1 << 18;
 
 impl Default for Caches {
     fn default() -> Self {
@@ -45,6 +52,7 @@ impl Default for Caches {
             tops: Aging::new(CACHE_LIMIT),
             tasks: Aging::new(CACHE_LIMIT),
             stores: Aging::new(CACHE_LIMIT),
+            rejudged: Default::default(),
         }
     }
 }
@@ -145,6 +153,21 @@ pub(super) struct Ctx<'r> {
     pub(super) repo: &'r Repository,
     pub(super) trees: Reader<'r>,
     caches: &'r mut Caches,
+}
+
+impl Ctx<'_> {
+    /// Whether `c` was found clean under the `.wf` identity `wf` by an earlier re-judgement.
+    pub(super) fn rejudged(&self, c: Oid, wf: &Ident) -> bool {
+        self.caches.rejudged.contains(&(c, wf.clone()))
+    }
+
+    /// Remember that `c` is clean under `wf`.
+    pub(super) fn rejudged_clean(&mut self, c: Oid, wf: &Ident) {
+        if self.caches.rejudged.len() >= REJUDGED_LIMIT {
+            self.caches.rejudged.clear();
+        }
+        self.caches.rejudged.insert((c, wf.clone()));
+    }
 }
 
 /// The paths (from the repository root) of the files that differ between two versions of a
