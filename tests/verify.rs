@@ -8,6 +8,7 @@
 
 mod common;
 
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use common::{describe, json, schema, Store, ALICE, BOB, BOT, CAROL, DATE_RFC3339, MODEL};
@@ -2362,4 +2363,66 @@ fn wf_init_refuses_a_repository_whose_checkouts_or_names_would_deceive() {
         .ok();
     let (code, text, _) = verify(&s, &repo, &["--no-cache"]);
     assert_eq!(code, 0, "{text}");
+}
+
+/// Found by a red-team helper: on a server where `refs/heads/trunk` is a symbolic ref to main
+/// (kept after a rename), a force push or a deletion of trunk rewound or deleted main unguarded;
+/// a ref name holding U+00A0 was judged as the ref before it; a non-UTF-8 ref name got no clear
+/// answer; `wf-hook install --force` could not replace a hook that is not UTF-8.
+#[test]
+fn the_hook_guards_symbolic_refs_and_reads_ref_names_as_git_writes_them() {
+    let w = World::new();
+    let s = &w.s;
+    s.git(&[
+        "-C",
+        w.sp(),
+        "symbolic-ref",
+        "refs/heads/trunk",
+        "refs/heads/main",
+    ]);
+    let main = w.server_main();
+    let err = w.refused(&["push", "-f", "origin", "HEAD~2:refs/heads/trunk"]);
+    assert!(
+        err.contains("refs/heads/trunk: a symbolic ref to refs/heads/main"),
+        "{err}"
+    );
+    let err = w.refused(&["push", "origin", ":refs/heads/trunk"]);
+    assert!(err.contains("a symbolic ref to refs/heads/main"), "{err}");
+    assert_eq!(w.server_main(), main);
+    // A branch whose name holds a no-break space is its own branch, not main.
+    let name = "refs/heads/main\u{a0}copy";
+    let err = w.accepted(&["push", "origin", &format!("HEAD~1:{name}")]);
+    assert!(!err.contains("non-fast-forward"), "{err}");
+    assert_eq!(w.server_main(), main);
+    let shown = s.git(&["-C", w.sp(), "rev-parse", name]);
+    assert_eq!(shown.trim(), s.git(&["rev-parse", "HEAD~1"]).trim());
+    // A ref name that is not UTF-8 is refused by name.
+    let before = w.refs();
+    let out = s
+        .command("git")
+        .arg("push")
+        .arg("origin")
+        .arg(std::ffi::OsStr::from_bytes(b"HEAD:refs/heads/caf\xe9"))
+        .current_dir(&s.repo)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("a ref name that is not UTF-8"), "{err}");
+    assert_eq!(w.refs(), before);
+    // A hook someone else wrote in Latin-1 is replaced with --force and kept aside.
+    let hook = w.server.join("hooks/pre-receive");
+    std::fs::write(&hook, b"#!/bin/sh\n# caf\xe9\nexit 0\n").unwrap();
+    let (code, err) = s.call("wf-hook").args(["install", "-C", w.sp()]).refused();
+    assert_eq!(code, 5, "{err}");
+    assert!(err.contains("exists and is not wf's"), "{err}");
+    s.call("wf-hook")
+        .args(["install", "--force", "-C", w.sp()])
+        .ok();
+    assert_eq!(
+        std::fs::read(w.server.join("hooks/pre-receive.wf-old")).unwrap(),
+        b"#!/bin/sh\n# caf\xe9\nexit 0\n"
+    );
+    let err = w.refused(&["push", "-f", "origin", "HEAD~2:refs/heads/trunk"]);
+    assert!(err.contains("a symbolic ref"), "{err}");
 }

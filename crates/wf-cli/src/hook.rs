@@ -3,7 +3,7 @@
 //! and deletion, and a `post-receive` hook refreshes the server's allowed-signers file; on a
 //! clone a `pre-push` hook gives the same answer before anything leaves.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
@@ -61,8 +61,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
     match args.cmd {
         Cmd::Install { force, protect } => install(&store, force, &protect),
         Cmd::Run { hook, args } => {
-            let stdin = std::io::stdin();
-            let lines: Vec<String> = stdin.lock().lines().collect::<Result<_, _>>()?;
+            let mut input = Vec::new();
+            std::io::stdin().lock().read_to_end(&mut input)?;
+            let lines = input_lines(&input)?;
             match hook.as_str() {
                 "pre-receive" => pre_receive(store.git(), &lines),
                 "post-receive" => post_receive(&store),
@@ -70,6 +71,27 @@ pub fn run(args: Args) -> Result<(), CliError> {
             }
         }
     }
+}
+
+/// git's lines on a hook's stdin. A line that is not UTF-8 (a ref name git allows with any
+/// byte above 0x7f) is refused by name: no wf ref is named so, and guarding it would need the
+/// exact bytes.
+fn input_lines(input: &[u8]) -> Result<Vec<String>, CliError> {
+    input
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            String::from_utf8(l.to_vec()).map_err(|_| {
+                CliError::rejected(
+                    format!(
+                        "push refused: a ref name that is not UTF-8 ({})",
+                        wf_core::text::visible(&String::from_utf8_lossy(l))
+                    ),
+                    "name refs in UTF-8",
+                )
+            })
+        })
+        .collect()
 }
 
 const MARK: &str = "# wf-hook: installed by `wf-hook install`";
@@ -111,9 +133,12 @@ fn install(store: &wf_store::Store, force: bool, protect: &[String]) -> Result<(
     for name in names {
         let path = dir.join(name);
         let want = script(&exe, name);
-        match std::fs::read_to_string(&path) {
-            Ok(have) if have == want => plan.push((path, want, "unchanged")),
-            Ok(have) if have.contains(MARK) => plan.push((path, want, "updated")),
+        // Read as bytes: a hook someone else wrote need not be UTF-8.
+        match std::fs::read(&path) {
+            Ok(have) if have == want.as_bytes() => plan.push((path, want, "unchanged")),
+            Ok(have) if String::from_utf8_lossy(&have).contains(MARK) => {
+                plan.push((path, want, "updated"))
+            }
             Ok(_) if !force => return Err(CliError::conflict(
                 format!("{} exists and is not wf's", path.display()),
                 "keep it, or replace it with wf-hook install --force (it is moved to NAME.wf-old)",
@@ -249,6 +274,8 @@ struct Update<'a> {
     refname: &'a str,
     old: Option<Oid>,
     new: Option<Oid>,
+    /// On a server: the ref this name points to, when it is a symbolic ref there.
+    symbolic: Option<String>,
 }
 
 /// Judge ref updates: deletions and rewrites of protected refs, then every new commit.
@@ -262,6 +289,18 @@ fn judge(
     let mut refused = Vec::new();
     let mut include = Vec::new();
     for u in updates {
+        // git writes through a symbolic ref to its target: `refs/heads/trunk -> main` would
+        // move (rewind, delete) main under another name.
+        if let Some(target) = &u.symbolic {
+            refused.push(format!(
+                "{}: a symbolic ref to {}: an update would move {} under another name; push to {} itself",
+                u.refname,
+                wf_core::text::visible(target),
+                wf_core::text::visible(target),
+                wf_core::text::visible(target)
+            ));
+            continue;
+        }
         let guarded = protect.iter().any(|p| p == u.refname);
         // On a server whose file system ignores case, refs/heads/MAIN is the file of
         // refs/heads/main: writing it would move the protected branch unguarded.
@@ -378,17 +417,26 @@ fn parse_oid(s: &str) -> Result<Option<Oid>, CliError> {
 fn pre_receive(repo: &Repository, lines: &[String]) -> Result<(), CliError> {
     let mut updates = Vec::new();
     for l in lines {
-        let mut p = l.split_whitespace();
+        // Split on ASCII spaces only: a ref name may hold other whitespace (U+00A0).
+        let mut p = l.splitn(3, ' ');
         let (Some(old), Some(new), Some(name)) = (p.next(), p.next(), p.next()) else {
             return Err(CliError::usage(
                 format!("bad pre-receive line {l:?}"),
                 "git feeds it: OLD NEW REF",
             ));
         };
+        let symbolic = repo
+            .find_reference(name)
+            .ok()
+            .filter(|r| r.kind() == Some(git2::ReferenceType::Symbolic))
+            .map(|r| {
+                String::from_utf8_lossy(r.symbolic_target_bytes().unwrap_or_default()).into_owned()
+            });
         updates.push(Update {
             refname: name,
             old: parse_oid(old)?,
             new: parse_oid(new)?,
+            symbolic,
         });
     }
     let exclude = existing_tips(repo, |_| true)?;
@@ -398,7 +446,7 @@ fn pre_receive(repo: &Repository, lines: &[String]) -> Result<(), CliError> {
 fn pre_push(repo: &Repository, remote: Option<&str>, lines: &[String]) -> Result<(), CliError> {
     let mut updates = Vec::new();
     for l in lines {
-        let p: Vec<&str> = l.split_whitespace().collect();
+        let p: Vec<&str> = l.split(' ').collect();
         let [_, local, remote_ref, remote_oid] = p.as_slice() else {
             return Err(CliError::usage(
                 format!("bad pre-push line {l:?}"),
@@ -409,6 +457,7 @@ fn pre_push(repo: &Repository, remote: Option<&str>, lines: &[String]) -> Result
             refname: remote_ref,
             old: parse_oid(remote_oid)?,
             new: parse_oid(local)?,
+            symbolic: None,
         });
     }
     let prefix = remote.map(|r| format!("refs/remotes/{r}/"));
