@@ -456,18 +456,21 @@ fn decide_action(
             }
             admitted(step, actor, task)?;
             let latest = bound_revision(task, *revision, digest)?;
-            if latest.actor == actor.id {
+            if let Some(own) = produced_by(task, latest, &actor.id) {
                 return refuse(
                     Rule::NoSelfReview,
                     format!(
-                        "{} produced revision {} and cannot decide on it",
-                        actor.id, latest.number
+                        "{} produced revision {}{} and cannot decide on it",
+                        actor.id,
+                        own.number,
+                        same_as(own, latest)
                     ),
                     "approval needs a human who did not produce the revision",
                 );
             }
             independent(
                 step,
+                workflow,
                 actors,
                 task,
                 actor,
@@ -726,7 +729,7 @@ fn assign(
     }
     match step.kind {
         StepKind::Review | StepKind::Approve => {
-            if let Some((rel, why)) = dependence(step, actors, task, target) {
+            if let Some((rel, why)) = dependence(step, workflow, actors, task, target) {
                 return refuse(
                     Rule::Independence,
                     format!(
@@ -800,18 +803,21 @@ fn review(
         if step.quorum() <= 1 {
             holds(workflow, task, actor, "give the verdict of")?;
         }
-        if latest.actor == actor.id {
+        if let Some(own) = produced_by(task, latest, &actor.id) {
             return refuse(
                 Rule::NoSelfReview,
                 format!(
-                    "{} produced revision {} and cannot review it",
-                    actor.id, latest.number
+                    "{} produced revision {}{} and cannot review it",
+                    actor.id,
+                    own.number,
+                    same_as(own, latest)
                 ),
                 "hand the review to someone else: wf-assign ID --to REVIEWER",
             );
         }
         independent(
             step,
+            workflow,
             actors,
             task,
             actor,
@@ -949,21 +955,50 @@ fn check(
 }
 
 /// The revisions a verdict or a decision is about: the latest, and the ones before it back to
-/// (not including) the last revision accepted before it, by an accept or an approval.
-pub fn under_review(task: &Task) -> &[Revision] {
+/// (not including) the last revision accepted before it: by as many accepts at one review step
+/// as that step's quorum asks (one accept of a step that asks two, then overruled, accepted
+/// nothing), or by an approval.
+pub fn under_review<'t>(task: &'t Task, workflow: &Workflow) -> &'t [Revision] {
     let Some((_, earlier)) = task.revisions.split_last() else {
         return &[];
     };
     let accepted = |r: &Revision| {
-        task.reviews
+        let by_quorum = workflow
+            .steps
             .iter()
-            .any(|v| v.verdict == Verdict::Accept && v.revision == r.number && v.digest == r.digest)
+            .filter(|s| s.kind == StepKind::Review)
+            .any(|s| {
+                let mut who: Vec<&str> = Vec::new();
+                for v in &task.reviews {
+                    let counts = v.verdict == Verdict::Accept
+                        && v.step == s.name
+                        && v.revision == r.number
+                        && v.digest == r.digest;
+                    if counts && !who.contains(&v.actor.as_str()) {
+                        who.push(&v.actor);
+                    }
+                }
+                who.len() as u32 >= s.quorum()
+            });
+        by_quorum
             || task.decisions.iter().any(|d| {
                 d.outcome == Outcome::Approve && d.revision == r.number && d.digest == r.digest
             })
     };
     let start = earlier.iter().rposition(accepted).map_or(0, |i| i + 1);
     &task.revisions[start..]
+}
+
+/// Every revision of the task holding the same bytes (digest) as `r`, `r` included: whoever
+/// produced any of them produced these bytes.
+fn same_bytes<'t>(task: &'t Task, r: &'t Revision) -> impl Iterator<Item = &'t Revision> {
+    task.revisions.iter().filter(move |x| x.digest == r.digest)
+}
+
+/// Who produced `r`'s bytes, as rule 5 reads it: `who` made `r`, or an earlier revision with
+/// the same digest (a revision that "revises" with identical bytes is still theirs).
+fn produced_by<'t>(task: &'t Task, r: &'t Revision, who: &str) -> Option<&'t Revision> {
+    same_bytes(task, r).find(|x| x.actor == who)
 }
 
 /// The actors who accepted the latest revision at `step` (each once, in order).
@@ -984,35 +1019,74 @@ pub fn accepts<'t>(task: &'t Task, step: &str) -> Vec<&'t str> {
     who
 }
 
+/// `""`, or ` (the bytes of revision N)` when `own` is an earlier revision with `latest`'s bytes.
+fn same_as(own: &Revision, latest: &Revision) -> String {
+    if own.number == latest.number {
+        String::new()
+    } else {
+        format!(" (the bytes of revision {})", latest.number)
+    }
+}
+
 /// Whether `who` is independent of the task's work, as `step` asks (`independent_of`): the
-/// first relation that ties them to it and how, in the order the step names them.
+/// first relation that ties them to it and how, in the order the step names them. A revision's
+/// producers are the actors of every revision with its bytes; an AI actor acts for its
+/// operator, so an agent operated by the producer (or by the producer's operator) is tied as
+/// they are.
 pub fn dependence(
     step: &Step,
+    workflow: &Workflow,
     actors: &Actors,
     task: &Task,
     who: &Actor,
 ) -> Option<(Relation, String)> {
+    let operator_of = |id: &str| {
+        actors
+            .get(id)
+            .filter(|a| a.kind == ActorKind::Ai)
+            .and_then(|a| a.operator.clone())
+    };
+    let mine = operator_of(&who.id);
     for rel in &step.independent_of {
         let why = match rel {
             Relation::Requester => (task.created_by == who.id)
                 .then(|| format!("{} defined task {} (its requester)", who.id, task.id)),
             // The latest revision first: the one a reader has in front of them.
-            Relation::Producer => under_review(task)
-                .iter()
-                .rev()
-                .find(|r| r.actor == who.id)
-                .map(|r| format!("{} produced revision {}", who.id, r.number)),
-            Relation::Operator => under_review(task).iter().rev().find_map(|r| {
-                let operated = actors
-                    .get(&r.actor)
-                    .filter(|a| a.kind == ActorKind::Ai)
-                    .and_then(|a| a.operator.as_deref())
-                    == Some(who.id.as_str());
-                operated.then(|| {
-                    format!(
-                        "{} operates {}, which produced revision {}",
-                        who.id, r.actor, r.number
-                    )
+            Relation::Producer => under_review(task, workflow).iter().rev().find_map(|r| {
+                same_bytes(task, r).find_map(|x| {
+                    let same = if x.number == r.number {
+                        String::new()
+                    } else {
+                        format!(" (the bytes of revision {})", r.number)
+                    };
+                    if x.actor == who.id {
+                        Some(format!("{} produced revision {}{same}", who.id, x.number))
+                    } else if mine.as_deref() == Some(x.actor.as_str()) {
+                        Some(format!(
+                            "{} is operated by {}, who produced revision {}{same}",
+                            who.id, x.actor, x.number
+                        ))
+                    } else {
+                        None
+                    }
+                })
+            }),
+            Relation::Operator => under_review(task, workflow).iter().rev().find_map(|r| {
+                same_bytes(task, r).find_map(|x| {
+                    let op = operator_of(&x.actor)?;
+                    if op == who.id {
+                        Some(format!(
+                            "{} operates {}, which produced revision {}",
+                            who.id, x.actor, x.number
+                        ))
+                    } else if mine.as_deref() == Some(op.as_str()) {
+                        Some(format!(
+                            "{} and {} are both operated by {op}, and {} produced revision {}",
+                            who.id, x.actor, x.actor, x.number
+                        ))
+                    } else {
+                        None
+                    }
                 })
             }),
         };
@@ -1034,13 +1108,14 @@ fn verdict_word(step: &Step) -> &'static str {
 /// Rule 13 for a verdict or a decision by `actor`.
 fn independent(
     step: &Step,
+    workflow: &Workflow,
     actors: &Actors,
     task: &Task,
     actor: &Actor,
     what: &str,
     hint: &str,
 ) -> Result<(), Refusal> {
-    match dependence(step, actors, task, actor) {
+    match dependence(step, workflow, actors, task, actor) {
         None => Ok(()),
         Some((rel, why)) => refuse(
             Rule::Independence,

@@ -1583,7 +1583,7 @@ fn a_producer_of_any_revision_since_the_last_accept_gives_no_verdict() {
         r.reason,
         "step review asks for a verdict independent of the producer: carol produced revision 1, so carol may not be handed it"
     );
-    assert_eq!(under_review(&t).len(), 2);
+    assert_eq!(under_review(&t, &w.wf).len(), 2);
     // With a quorum, carol needs no handoff to try; her verdict is refused all the same.
     let mut wf = w.wf.clone();
     wf.steps[2].quorum = Some(2);
@@ -1599,8 +1599,104 @@ fn a_producer_of_any_revision_since_the_last_accept_gives_no_verdict() {
     let q = q.grant(ALICE, "reviewer");
     let t = q.act(&t, ALICE, accept(&t));
     assert_eq!(t.step, "review", "1 of 2");
-    assert_eq!(under_review(&t).len(), 2);
+    assert_eq!(under_review(&t, &w.wf).len(), 2);
     assert_eq!(q.refused(&t, CAROL, accept(&t)).rule, Rule::Independence);
+}
+
+/// define -> write (reviewers write) -> review (independent of the producer, `quorum`) ->
+/// approve.
+fn reviewers_write(quorum: Option<u32>) -> World {
+    let mut wf = human_writes_workflow();
+    wf.steps[1].roles = vec!["reviewer".into()];
+    let mut review = step("review", StepKind::Review, Performer::Human, &["reviewer"]);
+    review.independent_of = vec![Relation::Producer];
+    review.quorum = quorum;
+    wf.steps.insert(2, review);
+    World::with(wf).grant(ALICE, "reviewer")
+}
+
+/// Found by a red-team helper: one accept of a step that asks two, then overruled by a
+/// request for changes, ended the window of revisions under review, so the producer of the
+/// overruled revision could accept the next one.
+#[test]
+fn an_overruled_accept_short_of_the_quorum_accepted_nothing() {
+    let w = reviewers_write(Some(2));
+    let t = w.handed(&w.task(), BOB);
+    let t = w.act(&t, BOB, submit("bob's rev1"));
+    let t = w.act(&t, CAROL, accept(&t));
+    assert_eq!(t.step, "review", "1 of 2");
+    let t = w.act(&t, ALICE, request_changes(&t));
+    assert_eq!(t.step, "write");
+    let t = w.handed(&t, CAROL);
+    let t = w.act(&t, CAROL, submit("carol's rev2"));
+    assert_eq!(under_review(&t, &w.wf).len(), 2);
+    let r = w.refused(&t, BOB, accept(&t));
+    assert_eq!(r.rule, Rule::Independence);
+    assert_eq!(
+        r.reason,
+        "step review asks for a verdict independent of the producer: bob produced revision 1"
+    );
+}
+
+/// Found by a red-team helper: a revision holding the same bytes as an earlier one counted as
+/// its new submitter's work only, so the author of the bytes could judge them.
+#[test]
+fn whoever_produced_a_revisions_bytes_produced_it() {
+    let w = reviewers_write(None);
+    let t = w.handed(&w.task(), CAROL);
+    let t = w.act(&t, CAROL, submit("the same words"));
+    let t = w.handed(&t, BOB);
+    let t = w.act(&t, BOB, request_changes(&t));
+    let t = w.handed(&t, BOB);
+    let t = w.act(&t, BOB, submit("the same words"));
+    // Independence of the producer: carol may not even be handed the review.
+    let r = w.refused(&t, ALICE, assign(CAROL));
+    assert_eq!(r.rule, Rule::Independence);
+    assert_eq!(
+        r.reason,
+        "step review asks for a verdict independent of the producer: carol produced revision 1 (the bytes of revision 2), so carol may not be handed it"
+    );
+    // Without independence, rule 5 still holds: nobody judges bytes they produced.
+    let mut wf = w.wf.clone();
+    wf.steps[2].independent_of.clear();
+    let w = World::with(wf).grant(ALICE, "reviewer");
+    let t = w.handed(&t, CAROL);
+    let r = w.refused(&t, CAROL, accept(&t));
+    assert_eq!(r.rule, Rule::NoSelfReview);
+    assert_eq!(
+        r.reason,
+        "carol produced revision 1 (the bytes of revision 2) and cannot review it"
+    );
+}
+
+/// Found by a red-team helper: an AI reviewer run by the same operator as the AI that produced
+/// the revision counted as independent of that operator, so two of the operator's bots filled
+/// a quorum the operator could not sit on.
+#[test]
+fn an_agent_acts_for_its_operator_in_independence() {
+    let mut wf = Workflow::default_workflow();
+    let review = wf
+        .steps
+        .iter_mut()
+        .find(|s| s.kind == StepKind::Review)
+        .unwrap();
+    review.actor = Performer::Any;
+    review.independent_of = vec![Relation::Operator];
+    review.revise = false;
+    let w = World::with(wf).add(ai("rev-bot", &["reviewer"], ALICE, "m"));
+    let t = at_draft(&w, w.task());
+    let t = w.act(&t, BOT, submit("draft one"));
+    let r = w.refused(&t, ALICE, assign("rev-bot"));
+    assert_eq!(r.rule, Rule::Independence);
+    assert!(
+        r.reason
+            .contains("rev-bot and drafter-bot are both operated by alice, and drafter-bot produced revision 1"),
+        "{r:?}"
+    );
+    // An agent another human operates is independent.
+    let w = w.add(ai("other-bot", &["reviewer"], BOB, "m"));
+    let t = w.handed(&t, "other-bot");
+    w.act(&t, "other-bot", accept(&t));
 }
 
 #[test]

@@ -1156,7 +1156,7 @@ fn random_sequences_reach_every_outcome_and_refusal() {
     let mut runner = TestRunner::deterministic();
     let strategy = (world(), create_seed(), prop::collection::vec(seed(), 1..40));
     let mut all = Reached::default();
-    for _ in 0..128 {
+    for _ in 0..256 {
         let (w, create, seeds) = strategy.new_tree(&mut runner).unwrap().current();
         let r = run_sequence(&w, &create, &seeds).unwrap();
         all.allowed += r.allowed;
