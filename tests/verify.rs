@@ -1717,7 +1717,16 @@ fn wf_verify_json_reports_every_commit_its_problems_and_the_approvals() {
     for a in approvals {
         assert_eq!(
             keys(a),
-            ["approver", "commit", "digest", "revision", "task", "title", "valid"]
+            [
+                "approver",
+                "commit",
+                "digest",
+                "reopened_by",
+                "revision",
+                "task",
+                "title",
+                "valid"
+            ]
         );
     }
     assert_eq!(approvals[0]["task"], w.a.as_str());
@@ -2425,4 +2434,54 @@ fn the_hook_guards_symbolic_refs_and_reads_ref_names_as_git_writes_them() {
     );
     let err = w.refused(&["push", "-f", "origin", "HEAD~2:refs/heads/trunk"]);
     assert!(err.contains("a symbolic ref"), "{err}");
+}
+
+/// Found by a red-team helper: a pull request that approves a task and then reopens it listed
+/// the approval as valid, while the task at the branch's tip is open again. The approval is
+/// still listed (it was valid where it was made), with the reopen that voided it.
+#[test]
+fn an_approval_reopened_later_in_the_range_says_so() {
+    let w = World::new();
+    let s = &w.s;
+    s.git(&["checkout", "-q", "-b", "feature"]);
+    let c = new_task(s, "Feature task");
+    to_approve(s, &c);
+    s.ok("wf-approve", &[&c, "-m", "ship it"], "alice");
+    let approval = s.head();
+    s.ok(
+        "wf-approve",
+        &[&c, "--reopen", "-m", "legal asked"],
+        "alice",
+    );
+    let reopen = s.head();
+    let (code, out, err) = verify(s, &s.repo, &["--base", "main"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(&format!(
+            "approves {c} revision 2 ({}) by alice: valid, then reopened by {}\n",
+            &digest(s, &c, 2)["sha256:".len()..][..12],
+            &reopen[..12]
+        )),
+        "{out}"
+    );
+    let v = verify_json(s, &s.repo, &["--base", "main"], 0);
+    let a = &v["approvals"][0];
+    assert_eq!(a["commit"], approval.as_str(), "{v:#}");
+    assert_eq!(a["reopened_by"], reopen.as_str(), "{v:#}");
+    // Reworked and approved again after the reopen: that approval stands.
+    s.ok("wf-assign", &[&c, "--to", BOT.0], "alice");
+    s.call("wf-submit")
+        .arg(&c)
+        .key(BOT.0)
+        .stdin(b"# Launch\n\nReworked for legal.\n")
+        .ok();
+    s.ok("wf-approve", &[&c, "-m", "fixed"], "alice");
+    let v = verify_json(s, &s.repo, &["--base", "main"], 0);
+    let approvals = v["approvals"].as_array().unwrap();
+    assert_eq!(approvals.len(), 2, "{v:#}");
+    assert_eq!(
+        approvals[1]["reopened_by"],
+        serde_json::Value::Null,
+        "{v:#}"
+    );
 }

@@ -73,6 +73,9 @@ pub struct Outcome {
     pub problems: Vec<Report>,
     /// The reports of `approve` actions, valid or not, oldest first.
     pub approvals: Vec<Report>,
+    /// Approvals a later `reopen` of their task in the range voided: the approval's commit,
+    /// and the reopen's.
+    pub reopened: std::collections::HashMap<Oid, Oid>,
     /// The range as resolved.
     pub range: Range,
 }
@@ -128,6 +131,7 @@ pub fn run_range(
         summary: Summary::default(),
         problems: Vec::new(),
         approvals: Vec::new(),
+        reopened: Default::default(),
         range,
     };
     let mut clean: Vec<(Oid, Kind)> = Vec::new();
@@ -140,6 +144,14 @@ pub fn run_range(
             }
             if r.action.as_deref() == Some("approve") {
                 out.approvals.push(r.clone());
+            }
+            // The reports come oldest first: a reopen voids the approvals of its task so far.
+            if r.action.as_deref() == Some("reopen") && r.problems.is_empty() && r.task.is_some() {
+                for a in out.approvals.iter().filter(|a| {
+                    a.problems.is_empty() && a.approval.as_ref().map(|x| &x.task) == r.task.as_ref()
+                }) {
+                    out.reopened.entry(a.commit).or_insert(r.commit);
+                }
             }
             if !r.problems.is_empty() {
                 out.problems.push(r);

@@ -1,6 +1,8 @@
 //! `wf-verify`: replay history and prove, commit by commit, that every rule held.
 
 use clap::Parser;
+use std::collections::HashMap;
+
 use git2::Oid;
 use serde_json::{json, Value};
 use wf_core::text::visible;
@@ -72,7 +74,7 @@ fn summary_json(s: &Summary) -> Value {
     })
 }
 
-fn approval_rows(reports: &[Report]) -> Vec<Value> {
+fn approval_rows(reports: &[Report], reopened: &HashMap<Oid, Oid>) -> Vec<Value> {
     reports
         .iter()
         .filter(|r| r.action.as_deref() == Some("approve"))
@@ -85,6 +87,7 @@ fn approval_rows(reports: &[Report]) -> Vec<Value> {
                 "digest": a.digest,
                 "approver": a.approver,
                 "valid": true,
+                "reopened_by": reopened.get(&r.commit).map(|c| c.to_string()),
             }),
             _ => json!({
                 "commit": r.commit.to_string(),
@@ -94,6 +97,7 @@ fn approval_rows(reports: &[Report]) -> Vec<Value> {
                 "digest": null,
                 "approver": r.actor,
                 "valid": false,
+                "reopened_by": null,
             }),
         })
         .collect()
@@ -149,12 +153,17 @@ impl JsonStream {
         print(&text)
     }
 
-    fn end(self, approvals: &[Report], summary: &Summary) -> Result<(), CliError> {
+    fn end(
+        self,
+        approvals: &[Report],
+        reopened: &HashMap<Oid, Oid>,
+        summary: &Summary,
+    ) -> Result<(), CliError> {
         print(&format!(
             "{}{}],\n  \"approvals\": {},\n  \"summary\": {}\n}}\n",
             self.head.unwrap_or_default(),
             if self.first { "" } else { "\n  " },
-            nested(&json!(approval_rows(approvals)), 1),
+            nested(&json!(approval_rows(approvals, reopened)), 1),
             nested(&summary_json(summary), 1)
         ))
     }
@@ -194,22 +203,26 @@ pub fn run(args: Args) -> Result<(), CliError> {
     )?;
     let summary = out.summary;
     if let Some(d) = doc {
-        d.end(&out.approvals, &summary)?;
+        d.end(&out.approvals, &out.reopened, &summary)?;
     } else if args.ndjson {
         let mut text = String::new();
         let mut s = summary_json(&summary);
         s["schema"] = json!("wf.verify.summary/1");
-        s["approvals"] = json!(approval_rows(&out.approvals));
+        s["approvals"] = json!(approval_rows(&out.approvals, &out.reopened));
         text.push_str(&s.to_string());
         text.push('\n');
         print(&text)?;
     } else {
         let mut text = problem_lines(&out.problems);
         if list_approvals {
-            for a in approval_rows(&out.approvals) {
+            for a in approval_rows(&out.approvals, &out.reopened) {
                 if a["valid"] == json!(true) {
+                    let then = match a["reopened_by"].as_str() {
+                        Some(c) => format!(", then reopened by {}", &c[..12.min(c.len())]),
+                        None => String::new(),
+                    };
                     text.push_str(&format!(
-                        "approves {} revision {} ({}) by {}: valid\n",
+                        "approves {} revision {} ({}) by {}: valid{then}\n",
                         visible(a["task"].as_str().unwrap_or("?")),
                         a["revision"],
                         short_digest(a["digest"].as_str().unwrap_or("")),
