@@ -815,3 +815,45 @@ fn the_ci_runner_works_a_checkers_queue_and_publishes_through_the_hook() {
     let out = s.call("wf-verify").args(["--no-cache"]).dir(&w.server).ok();
     assert!(out.ends_with(": clean\n"), "{out}");
 }
+
+/// Found by a red-team helper: a record dated a year ahead (the signer's own clock) moves the
+/// time the next step is measured from, so the task never shows overdue. No verifier knows the
+/// time; the reader's clock does: wf-show and the task JSON say so.
+#[test]
+fn a_record_dated_ahead_of_the_readers_clock_is_shown() {
+    let w = World::new();
+    let s = &w.s;
+    let at = |secs: i64| format!("@{} +0000", T0 + secs);
+    let id = w.task("Ahead");
+    let year = 365 * 24 * H;
+    s.call("wf-assign")
+        .args([id.as_str(), "--to", BOT.0])
+        .key("alice")
+        .env("GIT_COMMITTER_DATE", &at(year))
+        .env("GIT_AUTHOR_DATE", &at(year))
+        .ok();
+    let read = |tool: &str, args: &[&str], secs: i64| {
+        s.call(tool)
+            .args(args)
+            .env("GIT_COMMITTER_DATE", &at(secs))
+            .ok()
+    };
+    let show = read("wf-show", &[&id], 10 * 24 * H);
+    assert!(
+        show.contains("warning: a signed time is ahead: ")
+            && show.contains("is 355d00h after this clock (2026-12-04T06:00:00Z)"),
+        "{show}"
+    );
+    let t = json(&read("wf-show", &[&id, "--json"], 10 * 24 * H));
+    schema::check(&t);
+    let warnings = t["time_warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|x| x.as_str().unwrap().contains("after this clock")),
+        "{t:#}"
+    );
+    // Read after that date, nothing is ahead.
+    let show = read("wf-show", &[&id], year + H);
+    assert!(!show.contains("ahead"), "{show}");
+}

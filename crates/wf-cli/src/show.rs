@@ -268,6 +268,11 @@ fn show(
             "warning: signed times go backwards: {warning} (times are the signers' claims)\n"
         ));
     }
+    for warning in wf_core::due::ahead(&task, context::now()?) {
+        o.push_str(&format!(
+            "warning: a signed time is ahead: {warning} (times are the signers' claims; due dates are measured from them)\n"
+        ));
+    }
     // Every field but the notes (folded above) is printed as the file holds it; a file committed
     // by hand may hold control characters, which are shown escaped, never sent to the terminal.
     print(&visible_lines(&o))

@@ -61,7 +61,9 @@ pub fn task_json(workflow: Option<&Workflow>, task: &Task, now: Timestamp) -> Va
             })
         });
         m.insert("due".into(), json!(due));
-        m.insert("time_warnings".into(), json!(backwards(task)));
+        let mut warnings = backwards(task);
+        warnings.extend(wf_core::due::ahead(task, now));
+        m.insert("time_warnings".into(), json!(warnings));
     }
     v
 }

@@ -98,6 +98,31 @@ pub fn latest_time(task: &Task) -> Option<Timestamp> {
         .max()
 }
 
+/// How far past the reader's clock a signed time may be before it is shown: clocks of honest
+/// machines differ by seconds, not hours.
+pub const AHEAD_TOLERANCE: i64 = 3600;
+
+/// The signed times of a task file later than `now` by more than [`AHEAD_TOLERANCE`], one line
+/// each. A signer who dates a record ahead (a submit dated next year) moves the time the next
+/// step is measured from, so it shows as not yet due; no verifier can know the time, but the
+/// reader's clock can.
+pub fn ahead(task: &Task, now: Timestamp) -> Vec<String> {
+    times(task)
+        .iter()
+        .filter_map(|(what, at)| {
+            let t = Timestamp::parse(at)?;
+            let by = t.0.saturating_sub(now.0);
+            (by > AHEAD_TOLERANCE).then(|| {
+                format!(
+                    "{what} at {at} is {} after this clock ({})",
+                    crate::stats::human_duration(by),
+                    now.rfc3339()
+                )
+            })
+        })
+        .collect()
+}
+
 /// The signed times of a task file that go backwards, one line each: a record earlier than the
 /// task's creation, than the record before it of the same kind, or than the revision it reviews,
 /// decides or checks. (Records of different kinds are not ordered in the file; `wf-stats` reads
