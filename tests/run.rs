@@ -656,3 +656,36 @@ fn a_run_claiming_another_command_is_refused_by_the_verifier() {
     let out = s.query("wf-verify", &["--no-cache"]);
     assert!(out.ends_with(": clean\n"), "{out}");
 }
+
+/// Found by a red-team helper: once an admin changed the agent's registered model on main, an
+/// honest run recorded on a branch forked before could not be merged: the merge judged the run's
+/// provenance under main's registration. Authority is the landing policy's; provenance is the
+/// registration the run ran under.
+#[test]
+fn a_run_on_a_branch_merges_after_the_agents_model_changed_on_main() {
+    let s = Store::new();
+    let id = drafting(&s);
+    configure(&s, "30", &[&Store::stand_in_model(), "agent"]);
+    s.git(&["checkout", "-q", "-b", "work"]);
+    s.call("wf-run").arg(&id).key(BOT.0).ok();
+    s.git(&["checkout", "-q", "main"]);
+    s.ok(
+        "wf-actor",
+        &["update", BOT.0, "--model", "another-model"],
+        "alice",
+    );
+    s.git(&[
+        "-c",
+        "user.name=Merger",
+        "-c",
+        "user.email=merger@example.com",
+        "merge",
+        "-q",
+        "--no-edit",
+        "work",
+    ]);
+    let out = s.query("wf-verify", &["--no-cache"]);
+    assert!(out.ends_with(": clean\n"), "{out}");
+    // The revision keeps the model the run ran under.
+    assert_eq!(s.show(&id)["revision"][0]["model"], MODEL);
+}

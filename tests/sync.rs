@@ -1064,3 +1064,177 @@ fn wf_sync_replays_a_rebased_action_at_the_time_its_actor_signed_it() {
         "{published}"
     );
 }
+
+/// Found by a red-team helper: after the documented `git pull --rebase`, an admin's change to
+/// one actor, rebased onto another admin's change to another actor, was not recognised as the
+/// copy of the signed original (its file's bytes differ) and was superseded. A copy is now
+/// recognised by what it changed, actor by actor; a copy whose parent holds another version of
+/// what it changes is not (a copy built to undo the upstream's change).
+#[test]
+fn after_git_pull_rebase_a_policy_change_beside_anothers_is_signed_again() {
+    let team = Team::new();
+    let main = &team.s.repo;
+    team.ok(
+        main,
+        "wf-actor",
+        &["update", BOB.0, "--add-role", "admin"],
+        "alice",
+    );
+    team.git(main, &["push", "-q", "origin", "main"]);
+    let b = team.clone_for("bob");
+    team.ok(
+        &b,
+        "wf-actor",
+        &["update", CAROL.0, "--remove-role", "reviewer"],
+        "bob",
+    );
+    team.git(&b, &["push", "-q", "origin", "main"]);
+    team.ok(
+        main,
+        "wf-actor",
+        &["update", BOT.0, "--add-role", "checker"],
+        "alice",
+    );
+    team.git(main, &["pull", "-q", "--rebase", "origin", "main"]);
+    let out = team
+        .s
+        .call("wf-sync")
+        .arg("--json")
+        .key("alice")
+        .dir(main)
+        .run();
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let v = json(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(v["published"].as_array().unwrap().len(), 1, "{v:#}");
+    assert!(v["superseded"].as_array().unwrap().is_empty(), "{v:#}");
+    team.assert_server_sound();
+    let list = team
+        .s
+        .call("wf-actor")
+        .args(["list", "--json"])
+        .dir(main)
+        .ok();
+    let actors = json(&list);
+    let roles = |id: &str| {
+        actors["actors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == id)
+            .unwrap()["roles"]
+            .clone()
+    };
+    assert!(!roles(CAROL.0)
+        .as_array()
+        .unwrap()
+        .contains(&"reviewer".into()));
+    assert!(roles(BOT.0).as_array().unwrap().contains(&"checker".into()));
+}
+
+/// Found by a red-team helper: an unsigned copy of alice's signed policy change (made on
+/// another branch), given the upstream's tip as its parent and her whole workflow file, was
+/// taken for a rebased copy and published signed by alice, undoing the review roles bob had
+/// just tightened. A copy must make the same change, before and after, as the original.
+#[test]
+fn a_copy_of_a_policy_change_built_to_undo_the_upstream_is_not_signed() {
+    let team = Team::new();
+    let main = &team.s.repo;
+    team.ok(
+        main,
+        "wf-actor",
+        &["update", BOB.0, "--add-role", "admin"],
+        "alice",
+    );
+    team.git(main, &["push", "-q", "origin", "main"]);
+    let wf_path = ".wf/workflows/default.toml";
+    let text = std::fs::read_to_string(main.join(wf_path)).unwrap();
+    // alice, on a branch: the description only, signed.
+    team.git(main, &["checkout", "-q", "-b", "wip"]);
+    let desc = team.s.file(
+        "desc.toml",
+        text.replacen("description = \"", "description = \"(typo fixed) ", 1)
+            .as_bytes(),
+    );
+    team.ok(main, "wf-policy", &["set", "--workflow", &desc], "alice");
+    let wip = team.git(main, &["rev-parse", "HEAD"]).trim().to_string();
+    team.git(main, &["checkout", "-q", "main"]);
+    // bob tightens the review step upstream.
+    let b = team.clone_for("bob");
+    let strict = team.s.file(
+        "strict.toml",
+        text.replace("roles = [\"reviewer\"]", "roles = [\"senior\"]")
+            .as_bytes(),
+    );
+    assert_ne!(std::fs::read_to_string(&strict).unwrap(), text);
+    team.ok(&b, "wf-policy", &["set", "--workflow", &strict], "bob");
+    team.git(&b, &["push", "-q", "origin", "main"]);
+    let upstream = team.server_main();
+    // mallory's copy: alice's author, date and message; the upstream as parent; alice's file.
+    let m = team.clone_for("mallory");
+    team.git(&m, &["fetch", "-q", main.to_str().unwrap(), "wip"]);
+    let blob = team.git(&m, &["rev-parse", &format!("{wip}:{wf_path}")]);
+    let index = m.join(".git/copy-index");
+    let env = [("GIT_INDEX_FILE", index.to_str().unwrap())];
+    let run = |args: &[&str], env: &[(&str, &str)], input: Option<&[u8]>| {
+        let out = team.s.git_at(&m, args, env, input);
+        assert!(out.status.success(), "{}", describe(&out));
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    run(&["read-tree", &upstream], &env, None);
+    run(
+        &[
+            "update-index",
+            "--cacheinfo",
+            &format!("100644,{},{wf_path}", blob.trim()),
+        ],
+        &env,
+        None,
+    );
+    let tree = run(&["write-tree"], &env, None);
+    let raw = team.git(&m, &["cat-file", "commit", &wip]);
+    let msg = raw.split_once("\n\n").unwrap().1.to_string();
+    let who = team.git(
+        &m,
+        &["log", "-1", "--format=%an%n%ae%n%ad", "--date=raw", &wip],
+    );
+    let who: Vec<&str> = who.lines().collect();
+    let copy = run(
+        &["commit-tree", &tree, "-p", &upstream],
+        &[
+            ("GIT_AUTHOR_NAME", who[0]),
+            ("GIT_AUTHOR_EMAIL", who[1]),
+            ("GIT_AUTHOR_DATE", who[2]),
+            ("GIT_COMMITTER_NAME", who[0]),
+            ("GIT_COMMITTER_EMAIL", who[1]),
+        ],
+        Some(msg.as_bytes()),
+    );
+    team.git(&m, &["update-ref", "refs/heads/main", &copy]);
+    // alice pulls mallory's main and syncs: the copy is set aside, nothing is published.
+    team.git(
+        main,
+        &["pull", "-q", "--no-edit", m.to_str().unwrap(), "main"],
+    );
+    let out = team
+        .s
+        .call("wf-sync")
+        .arg("--json")
+        .key("alice")
+        .dir(main)
+        .run();
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let v = json(&String::from_utf8_lossy(&out.stdout));
+    let sup = v["superseded"].as_array().unwrap();
+    assert_eq!(sup.len(), 1, "{v:#}");
+    assert_eq!(sup[0]["commit"], copy.as_str(), "{v:#}");
+    assert!(
+        sup[0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("not signed by alice, nor a copy of a commit alice signed"),
+        "{v:#}"
+    );
+    let now = team.git(&team.server, &["show", &format!("main:{wf_path}")]);
+    assert!(now.contains("roles = [\"senior\"]"), "{now}");
+    team.assert_server_sound();
+}

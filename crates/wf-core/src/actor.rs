@@ -173,7 +173,7 @@ pub enum ActorError {
         second: String,
     },
     /// Two actors with one name or one email, or ones that look alike (case, spacing,
-    /// compatibility forms and confusable letters ignored, [`crate::text::person_key`]): git
+    /// compatibility forms and confusable letters ignored, [`crate::text::look_alike`]): git
     /// would show one's commits as the other's.
     #[error("actors {first} and {second} have the same {what}, or ones that look alike: git would show one's commits as the other's")]
     SharedIdentity {
@@ -190,10 +190,13 @@ pub enum ActorError {
     /// An actor without keys can never act.
     #[error("actor {0} has no keys")]
     NoKeys(String),
-    /// Name or email contain characters that would break a commit header, or invisible ones
-    /// that would make it look like another ([`crate::text::is_hidden`]).
-    #[error("actor {0}: name and email must be one line without < >, control characters or invisible ones (zero-width, bidirectional controls)")]
+    /// The name contains characters that would break a commit header, or invisible ones that
+    /// would make it look like another ([`crate::text::is_hidden`]).
+    #[error("actor {0}: the name must be one line without < >, control characters or invisible ones (zero-width spaces, bidirectional controls)")]
     BadIdentity(String),
+    /// The email is not a plain address ([`plain_email`]).
+    #[error("actor {0}: email {1:?} is not a plain address: letters, digits and . _ % + - before the @, letters, digits, . and - after it")]
+    BadEmail(String, String),
     /// An AI actor must say which human answers for it.
     #[error("AI actor {0} needs an operator: the id of the human accountable for it")]
     NoOperator(String),
@@ -212,6 +215,25 @@ pub enum ActorError {
     /// Parse failure.
     #[error("actors file: {0}")]
     Parse(String),
+}
+
+/// Whether an email is a plain address: one `@`, before it letters, digits and `. _ % + -`,
+/// after it letters, digits, `.` and `-` (a domain in other scripts is written in punycode).
+/// git shows the address as it is, `allowed_signers` names a key's holder by it (where `,` `*`
+/// `?` `!` are patterns: `alice@example.com,twin@example.com` would make git credit alice with
+/// the twin's signature), and libgit2 trims quotes, `;`, `:`, `,` and blanks from its ends.
+pub fn plain_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.is_empty()
+        && local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-'))
+        && domain
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
 }
 
 /// The parsed `.wf/actors.toml`.
@@ -279,37 +301,47 @@ impl Actors {
             for r in &a.roles {
                 check_name(r)?;
             }
+            // Zero-width joiners spell names in Persian and Indic scripts; the look-alike key
+            // drops them, so they hide no one.
             let bad = |s: &str| {
                 s.trim().is_empty()
                     || s.chars().any(|c| {
-                        c.is_control() || crate::text::is_hidden(c) || c == '<' || c == '>'
+                        c.is_control()
+                            || (crate::text::is_hidden(c) && !matches!(c, '\u{200c}' | '\u{200d}'))
+                            || c == '<'
+                            || c == '>'
                     })
             };
-            if bad(&a.name) || bad(&a.email) {
+            if bad(&a.name) {
                 return Err(ActorError::BadIdentity(a.id.clone()));
+            }
+            if !plain_email(&a.email) {
+                return Err(ActorError::BadEmail(a.id.clone(), a.email.clone()));
             }
             // git shows a commit by its author's name and email, and `allowed_signers` names
             // the key's holder by email: two actors sharing either, or ones a reader cannot
             // tell apart, would let one's signed actions show in git as the other's.
-            // Each actor's keys are computed once ([`crate::text::person_key`] folds and maps
-            // every character): a lookup per earlier actor, not a fold.
+            // Each actor's keys are computed once ([`crate::text::person_keys`] folds and maps
+            // every character): a lookup per key, not a fold per earlier actor.
             for (what, mine) in [
-                ("email", crate::text::person_key(&a.email)),
-                ("name", crate::text::person_key(&a.name)),
+                ("email", crate::text::person_keys(&a.email)),
+                ("name", crate::text::person_keys(&a.name)),
             ] {
                 let seen = if what == "email" {
                     &mut emails
                 } else {
                     &mut names
                 };
-                if let Some(first) = seen.get(&mine) {
+                if let Some(first) = mine.iter().find_map(|k| seen.get(k)) {
                     return Err(ActorError::SharedIdentity {
                         what,
                         first: first.to_string(),
                         second: a.id.clone(),
                     });
                 }
-                seen.insert(mine, &a.id);
+                for k in mine {
+                    seen.insert(k, &a.id);
+                }
             }
             if a.keys.is_empty() {
                 return Err(ActorError::NoKeys(a.id.clone()));

@@ -101,17 +101,17 @@ pub fn check_mailmap(bytes: &[u8], actors: &Actors) -> Result<(), String> {
         let mut names = Vec::new();
         let mut emails = Vec::new();
         while let Some(open) = rest.find('<') {
-            names.push(crate::text::person_key(&rest[..open]));
+            names.push(&rest[..open]);
             let after = &rest[open + 1..];
             let close = after.find('>').unwrap_or(after.len());
             emails.push(after[..close].trim().to_lowercase());
             rest = after.get(close + 1..).unwrap_or("");
         }
-        names.push(crate::text::person_key(rest));
+        names.push(rest);
         for a in &actors.actors {
             let email = a.email.to_lowercase();
-            let name = crate::text::person_key(&a.name);
-            if emails.contains(&email) || names.iter().any(|n| !n.is_empty() && *n == name) {
+            if emails.contains(&email) || names.iter().any(|n| crate::text::look_alike(n, &a.name))
+            {
                 return Err(format!(
                     "{MAILMAP_FILE} renames actor {} ({} <{}>), so git log would show signed actions under another identity",
                     a.id, a.name, a.email

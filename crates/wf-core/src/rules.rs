@@ -1049,8 +1049,21 @@ pub fn dependence(
     let mine = operator_of(&who.id);
     for rel in &step.independent_of {
         let why = match rel {
-            Relation::Requester => (task.created_by == who.id)
-                .then(|| format!("{} defined task {} (its requester)", who.id, task.id)),
+            Relation::Requester => {
+                if task.created_by == who.id {
+                    Some(format!(
+                        "{} defined task {} (its requester)",
+                        who.id, task.id
+                    ))
+                } else if mine.as_deref() == Some(task.created_by.as_str()) {
+                    Some(format!(
+                        "{} is operated by {}, who defined task {} (its requester)",
+                        who.id, task.created_by, task.id
+                    ))
+                } else {
+                    None
+                }
+            }
             // The latest revision first: the one a reader has in front of them.
             Relation::Producer => under_review(task, workflow).iter().rev().find_map(|r| {
                 same_bytes(task, r).find_map(|x| {

@@ -89,16 +89,36 @@ pub fn is_hidden(c: char) -> bool {
     )
 }
 
-/// A name (or an email) as a person would read it: invisible characters ([`is_hidden`])
-/// dropped, compatibility characters folded, any run of spaces (no-break spaces included) one
-/// space, case and confusable letters ignored (Unicode TR39 skeletons: Cyrillic `о` for `o`,
-/// `rn` for `m`). Two texts with one key look alike.
-pub fn person_key(name: &str) -> String {
+/// A name (or an email) as a person would read it, as the keys two texts that look alike share
+/// at least one of: invisible characters ([`is_hidden`]) dropped, compatibility characters
+/// folded, any run of spaces (no-break spaces included) one space, case, combining marks and
+/// confusable letters ignored (Unicode TR39 skeletons: Cyrillic `о` for `o`, `rn` for `m`).
+/// Two keys, because TR39 maps some capitals (Cyrillic `В` to `B`, Latin `I` to `l`) whose
+/// lower-case forms map elsewhere: the skeleton of the lower-cased text, and the lower-cased
+/// skeleton of the text. Use [`look_alike`] to compare.
+pub fn person_keys(name: &str) -> [String; 2] {
+    use unicode_normalization::char::is_combining_mark;
     use unicode_normalization::UnicodeNormalization;
+    use unicode_security::confusable_detection::skeleton;
     let plain: String = name.chars().filter(|c| !is_hidden(*c)).collect();
-    let folded: String = plain.nfkc().collect::<String>().to_lowercase();
-    let spaced = folded.split_whitespace().collect::<Vec<_>>().join(" ");
-    unicode_security::confusable_detection::skeleton(&spaced).collect()
+    let nfkc: String = plain.nfkc().collect();
+    // Marks dropped (`ı` with a combining dot is `i`; `José` reads as `Jose`), spaces folded.
+    let bare = |s: &str| {
+        let b: String = s.nfd().filter(|c| !is_combining_mark(*c)).collect();
+        b.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    let lower_first: String = skeleton(&bare(&nfkc.to_lowercase())).collect();
+    let shape_first = bare(&skeleton(&nfkc).collect::<String>().to_lowercase());
+    [
+        lower_first,
+        skeleton(&shape_first).collect::<String>().to_lowercase(),
+    ]
+}
+
+/// Whether two names (or emails) look alike: they share a [`person_keys`] key.
+pub fn look_alike(a: &str, b: &str) -> bool {
+    let (x, y) = (person_keys(a), person_keys(b));
+    x.iter().any(|k| !k.is_empty() && y.contains(k))
 }
 
 fn push_visible(out: &mut String, c: char) {

@@ -410,7 +410,7 @@ fn unvouched(
         }
     }
     Ok(Some(format!(
-        "not signed by {actor}, nor a copy of a commit {actor} signed (none is in this clone's reflogs): wf sync signs again only what its actor signed; if the action is yours, redo it with the tools"
+        "not signed by {actor}, nor a copy of a commit {actor} signed (no commit in this clone's reflogs has its author, date and message, {actor}'s signature and the same change): wf sync signs again only what its actor signed; if the action is yours, redo it with the tools"
     )))
 }
 
@@ -418,7 +418,7 @@ fn unvouched(
 #[derive(PartialEq)]
 enum Effect {
     Task(Box<Action>),
-    Policy(Vec<(String, Option<Vec<u8>>)>),
+    Policy(Vec<wf_core::policy::ChangeUnit>),
 }
 
 fn effect_of(reader: &Reader, c: Oid, kind: &Local) -> Result<Option<Effect>> {
@@ -440,15 +440,9 @@ fn effect_of(reader: &Reader, c: Oid, kind: &Local) -> Result<Option<Effect>> {
             ) else {
                 return Ok(None);
             };
-            Some(Effect::Policy(
-                wf_core::policy::changed_paths(&was, &now)
-                    .into_iter()
-                    .map(|p| {
-                        let b = now.get(&p).cloned();
-                        (p, b)
-                    })
-                    .collect(),
-            ))
+            // The change itself, before and after, unit by unit: a copy whose parent differs
+            // where it changes (a parent chosen to hold the upstream's file) is another change.
+            wf_core::policy::change_units(&was, &now).map(Effect::Policy)
         }
         Local::Other | Local::Merge => None,
     })

@@ -102,6 +102,59 @@ pub fn changed_paths(before: &Files, after: &Files) -> BTreeSet<String> {
         .collect()
 }
 
+/// One part of a change to `.wf/` ([`change_units`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChangeUnit {
+    /// A file but `actors.toml` and `allowed_signers`: its bytes before and after.
+    File(String, Option<Vec<u8>>, Option<Vec<u8>>),
+    /// An actor of `actors.toml`: its entry before and after.
+    Actor(
+        String,
+        Box<Option<crate::actor::Actor>>,
+        Box<Option<crate::actor::Actor>>,
+    ),
+}
+
+/// What a change from `was` to `now` did, unit by unit: each changed file as its bytes before
+/// and after, and in `actors.toml` each changed actor as its entry before and after
+/// (`allowed_signers` follows from the actors). Two changes with the same units made the same
+/// change, whatever else their parents held: a rebased copy of an admin's change to one actor,
+/// onto a parent where another actor changed, is the same change; a copy onto a parent whose
+/// file differs where it changed it is not. `None` when an actors file does not parse.
+pub fn change_units(was: &Files, now: &Files) -> Option<Vec<ChangeUnit>> {
+    let mut out = Vec::new();
+    for path in changed_paths(was, now) {
+        if path == SIGNERS_FILE {
+            continue;
+        }
+        if path != ACTORS_FILE {
+            out.push(ChangeUnit::File(
+                path.clone(),
+                was.get(&path).cloned(),
+                now.get(&path).cloned(),
+            ));
+            continue;
+        }
+        let read = |f: &Files| match f.get(ACTORS_FILE) {
+            None => Some(Actors::default()),
+            Some(b) => Actors::parse(&String::from_utf8_lossy(b)).ok(),
+        };
+        let (w, n) = (read(was)?, read(now)?);
+        let ids: BTreeSet<&String> = w.actors.iter().chain(&n.actors).map(|a| &a.id).collect();
+        for id in ids {
+            let (old, new) = (w.get(id), n.get(id));
+            if old != new {
+                out.push(ChangeUnit::Actor(
+                    id.clone(),
+                    Box::new(old.cloned()),
+                    Box::new(new.cloned()),
+                ));
+            }
+        }
+    }
+    Some(out)
+}
+
 /// A change to `.wf/` made on `was` (giving `now`), carried onto `upstream` for `wf sync`: each
 /// file it changed is taken as it made it, provided the upstream still holds the file as `was`
 /// did; in `actors.toml`, actor by actor (the actors it changed must be as `was` had them
@@ -114,7 +167,8 @@ pub fn carry_change(was: &Files, now: &Files, upstream: &Files) -> Result<Files,
         if path == SIGNERS_FILE {
             continue;
         }
-        if upstream.get(&path) == was.get(&path) {
+        // The upstream holds the file as the change's parent did, or as the change left it.
+        if upstream.get(&path) == was.get(&path) || upstream.get(&path) == now.get(&path) {
             match now.get(&path) {
                 Some(b) => after.insert(path, b.clone()),
                 None => after.remove(&path),
@@ -138,7 +192,7 @@ pub fn carry_change(was: &Files, now: &Files, upstream: &Files) -> Result<Files,
         let ids: BTreeSet<&String> = w.actors.iter().chain(&n.actors).map(|a| &a.id).collect();
         for id in ids {
             let (old, new) = (w.get(id), n.get(id));
-            if old == new {
+            if old == new || u.get(id) == new {
                 continue;
             }
             if u.get(id) != old {

@@ -22,9 +22,9 @@ mod proposal;
 pub use action::{plan_change, proposal_files, signing_action, PolicyAction};
 pub use decide::decide_policy;
 pub use files::{
-    carry_change, changed_paths, check_marker, is_content_path, regenerate_signers, store_marker,
-    Files, MarkerError, Policy, ACTORS_FILE, POLICY_FILE, PROPOSALS_DIR, SIGNERS_FILE, STORE_FILE,
-    STORE_VERSION, WORKFLOWS_DIR,
+    carry_change, change_units, changed_paths, check_marker, is_content_path, regenerate_signers,
+    store_marker, ChangeUnit, Files, MarkerError, Policy, ACTORS_FILE, POLICY_FILE, PROPOSALS_DIR,
+    SIGNERS_FILE, STORE_FILE, STORE_VERSION, WORKFLOWS_DIR,
 };
 pub use load::{load, Loaded};
 pub use proposal::{

@@ -316,8 +316,57 @@ fn two_actors_may_not_have_look_alike_names_or_emails() {
         let mut a = team();
         a.actors[2].email = format!("carol@example.com{hidden}");
         let e = a.validate().unwrap_err().to_string();
-        assert!(e.contains("invisible ones"), "{hidden:?}: {e}");
+        assert!(e.contains("is not a plain address"), "{hidden:?}: {e}");
     }
+    // Found by a red-team helper: capitals whose lower-case forms look like nothing Latin,
+    // Latin capital I for l, a dotless i with a combining dot.
+    for twin in [
+        "\u{410}lice Moore",
+        "AIice Moore",
+        "Alice M\u{41e}\u{41e}re",
+        "Al\u{131}\u{307}ce Moore",
+    ] {
+        let e = name(twin).unwrap_err();
+        assert!(e.contains("look alike"), "{twin:?}: {e}");
+    }
+    let mut a = team();
+    a.actors[0].name = "Bob B".into();
+    a.actors[2].name = "\u{412}ob B".into();
+    assert!(a.validate().unwrap_err().to_string().contains("look alike"));
+    let mut a = team();
+    a.actors[2].email = a.actors[0].email.replace('l', "I");
+    assert!(a.validate().unwrap_err().to_string().contains("look alike"));
+    // Emails are plain addresses: allowed_signers reads , * ? ! as patterns, and libgit2 trims
+    // quotes and separators from the ends.
+    for bad in [
+        "alice@example.com,twin@example.com",
+        "*@example.com",
+        "\"carol@example.com\"",
+        "carol@example.com;",
+        "carol example@example.com",
+        "car\u{f6}l@example.com",
+        "carol",
+        "@example.com",
+    ] {
+        let mut a = team();
+        a.actors[2].email = bad.into();
+        let e = a.validate().unwrap_err().to_string();
+        assert!(e.contains("is not a plain address"), "{bad:?}: {e}");
+    }
+    for good in [
+        "carol+wf@example.com",
+        "c.a_r-o%l@sub.example-x.com",
+        "carol@xn--bcher-kva.example",
+    ] {
+        let mut a = team();
+        a.actors[2].email = good.into();
+        assert_eq!(a.validate(), Ok(()), "{good:?}");
+    }
+    // Zero-width joiners spell names (Persian, Indic scripts).
+    assert_eq!(
+        name("\u{645}\u{6cc}\u{200c}\u{62e}\u{648}\u{627}\u{647}\u{645}"),
+        Ok(())
+    );
     let mut a = team();
     a.actors[2].email = a.actors[0].email.replace('m', "rn");
     assert!(a.actors[2].email != a.actors[0].email);
@@ -382,6 +431,9 @@ fn a_carried_policy_change_never_undoes_the_upstreams() {
     let now = files(&with_role(&team(), "carol", "requester"), None);
     // Upstream unchanged: the change as made.
     assert_eq!(carry_change(&was, &now, &was).unwrap(), now);
+    // Upstream already made the same change: nothing to undo (a red-team helper saw both admins
+    // add one actor refused as "would undo").
+    assert_eq!(carry_change(&was, &now, &now).unwrap(), now);
     // Upstream changed another actor: both changes, the upstream's order kept.
     let upstream = files(&with_role(&team(), "bob", "requester"), None);
     let both = files(
@@ -438,5 +490,51 @@ fn a_carried_policy_change_never_undoes_the_upstreams() {
     assert_eq!(
         carried.get(".wf/workflows/default.toml"),
         local.get(".wf/workflows/default.toml")
+    );
+}
+
+/// A copy of an admin's change is recognised by what it changed, unit by unit: a rebase onto
+/// a parent where another actor changed gives the same units; a copy whose parent holds another
+/// version of what it changes does not (a red-team helper's copy undid another admin's change).
+#[test]
+fn change_units_name_the_change_whatever_else_the_parent_held() {
+    let was = files(&team(), None);
+    let now = files(&with_role(&team(), "carol", "requester"), None);
+    let original = change_units(&was, &now).unwrap();
+    assert_eq!(original.len(), 1, "{original:?}");
+    // Rebased onto a parent where bob changed: the same change.
+    let was2 = files(&with_role(&team(), "bob", "requester"), None);
+    let now2 = files(
+        &with_role(
+            &with_role(&team(), "bob", "requester"),
+            "carol",
+            "requester",
+        ),
+        None,
+    );
+    assert_eq!(change_units(&was2, &now2).unwrap(), original);
+    // A copy onto a parent where carol already differs: another change.
+    let mut other = team();
+    other.actors[2].roles.clear();
+    let was3 = files(&other, None);
+    assert_ne!(change_units(&was3, &now).unwrap(), original);
+    // Files compare before and after too.
+    let mut w = Workflow::default_workflow();
+    w.description = "mine".into();
+    let mut local = was.clone();
+    local.insert(
+        ".wf/workflows/default.toml".into(),
+        w.to_toml().into_bytes(),
+    );
+    let mut theirs = Workflow::default_workflow();
+    theirs.description = "theirs".into();
+    let mut parent = was.clone();
+    parent.insert(
+        ".wf/workflows/default.toml".into(),
+        theirs.to_toml().into_bytes(),
+    );
+    assert_ne!(
+        change_units(&was, &local).unwrap(),
+        change_units(&parent, &local).unwrap()
     );
 }

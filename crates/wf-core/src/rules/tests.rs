@@ -1699,6 +1699,33 @@ fn an_agent_acts_for_its_operator_in_independence() {
     w.act(&t, "other-bot", accept(&t));
 }
 
+/// Found by a red-team helper: the requester's own agent counted as independent of the
+/// requester.
+#[test]
+fn the_requesters_agent_is_not_independent_of_the_requester() {
+    let mut wf = Workflow::default_workflow();
+    let review = wf
+        .steps
+        .iter_mut()
+        .find(|s| s.kind == StepKind::Review)
+        .unwrap();
+    review.actor = Performer::Any;
+    review.independent_of = vec![Relation::Requester];
+    review.revise = false;
+    let w = World::with(wf).add(ai("alice-bot", &["reviewer"], ALICE, "m"));
+    let t = at_draft(&w, w.task());
+    assert_eq!(t.created_by, ALICE);
+    let t = w.act(&t, BOT, submit("draft one"));
+    let r = w.refused(&t, ALICE, assign("alice-bot"));
+    assert_eq!(r.rule, Rule::Independence);
+    assert!(
+        r.reason
+            .contains("alice-bot is operated by alice, who defined task"),
+        "{r:?}"
+    );
+    w.act(&t, ALICE, assign(BOB));
+}
+
 #[test]
 fn no_quorum_step_moves_before_its_quorum_and_an_accept_counts_once() {
     let w = governed();

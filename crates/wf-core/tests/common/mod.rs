@@ -220,7 +220,14 @@ pub fn actors() -> impl Strategy<Value = Actors> {
                     id: ids[i].clone(),
                     // Each actor's own name and email (`Actors::validate`).
                     name: format!("{} #{i}", s.name),
-                    email: format!("{} #{i}", s.email),
+                    // A plain address (`wf_core::actor::plain_email`), the seed's letters kept.
+                    email: format!(
+                        "{}{i}@example.com",
+                        s.email
+                            .chars()
+                            .filter(|c| c.is_ascii_alphanumeric() || "._%+-".contains(*c))
+                            .collect::<String>()
+                    ),
                     kind: ActorKind::Human,
                     roles: s.roles.clone(),
                     model: None,

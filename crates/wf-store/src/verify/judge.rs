@@ -253,13 +253,25 @@ impl Ctx<'_> {
                     report.problems.push(p);
                 }
             }
-            Next::Task { actor, id } => {
+            Next::Task { mut actor, id } => {
                 report.actor = Some(actor.id.clone());
                 report.task = Some(id.clone());
                 let Some(Ok((_, loaded))) = parent.as_ref().map(|p| p.as_ref()) else {
                     return Ok(report);
                 };
                 let proot = proot.unwrap_or(root);
+                // Judged again under the policy where a merge lands it: authority (keys,
+                // roles) is the landing policy's, but a run's provenance is the registration
+                // it ran under, on its own line. A model changed on main since does not make
+                // an honest run on a branch a false record.
+                if under.is_some() {
+                    if let Ok((_, own)) = checked!(report, self.policy(proot)).as_ref() {
+                        if let Some(a) = own.actors.get(&actor.id) {
+                            actor.run = a.run.clone();
+                            actor.model = a.model.clone();
+                        }
+                    }
+                }
                 let mut before = checked!(report, self.task_files(proot, &id, Folder::Ids));
                 // A revision of wf-run claims the digest of the prompt wf renders from the
                 // parent: the core renders it again from the parent's files. The message must
