@@ -362,8 +362,9 @@ pub fn missing_keys<'k>(
 /// does (a rebase re-creates commits without their signatures): a commit in this clone's
 /// reflogs (`HEAD`, its branches, `ORIG_HEAD`, not upstream) with the same author, author date
 /// and message, signed by the actor, that made the same action (for a task, the same record;
-/// for `.wf/`, the same files). Otherwise anyone whose unsigned commit reached this clone (a
-/// pulled branch) would have it signed with the user's key.
+/// for `.wf/`, the same change before and after, [`wf_core::policy::change_units`]). Otherwise
+/// anyone whose unsigned commit reached this clone (a pulled branch) would have it signed with
+/// the user's key.
 fn unvouched(
     store: &Store,
     reader: &Reader,

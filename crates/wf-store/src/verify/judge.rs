@@ -604,20 +604,19 @@ pub const MAX_MERGE_PARENTS: usize = 16;
 /// carry no `encoding` header at all (`raw::parse`).
 fn reencoded(commit: &[u8]) -> Option<Problem> {
     let head = &commit[..crate::raw::find(commit, b"\n\n").unwrap_or(commit.len())];
-    let enc = head
+    // Every `encoding` header, not only the first: which one a reader takes is its own affair.
+    let name = head
         .split(|b| *b == b'\n')
-        .find_map(|l| l.strip_prefix(b"encoding "))?;
-    let name = String::from_utf8_lossy(enc);
-    let utf8 = ["utf-8", "utf8"].contains(&name.trim().to_ascii_lowercase().as_str());
-    (!utf8).then(|| {
-        Problem::new(
-            Check::Malformed,
-            format!(
-                "the commit declares encoding {}: git shows its message re-encoded, not as wf reads it",
-                wf_core::text::visible(&format!("{name:?}"))
-            ),
-        )
-    })
+        .filter_map(|l| l.strip_prefix(b"encoding "))
+        .map(String::from_utf8_lossy)
+        .find(|n| !["utf-8", "utf8"].contains(&n.trim().to_ascii_lowercase().as_str()))?;
+    Some(Problem::new(
+        Check::Malformed,
+        format!(
+            "the commit declares encoding {}: git shows its message re-encoded, not as wf reads it",
+            wf_core::text::visible(&format!("{name:?}"))
+        ),
+    ))
 }
 
 /// The `Wf-Action` a commit object's message claims, if any, as `Wf-Action <value>`: by wf's
@@ -651,5 +650,22 @@ fn git_files_changed(top: &Top, parent: Option<&Top>, changed_wf: bool) -> bool 
                 || top.mailmap != p.mailmap
                 || (changed_wf && top.mailmap.is_some())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reencoded;
+
+    /// Any `encoding` header that is not UTF-8 counts, wherever it stands among the headers.
+    #[test]
+    fn every_encoding_header_is_read() {
+        let commit = |headers: &str| format!("tree 0\n{headers}\nmsg\n");
+        assert!(reencoded(commit("encoding ISO-2022-JP\n").as_bytes()).is_some());
+        assert!(reencoded(commit("encoding UTF-8\nencoding ISO-2022-JP\n").as_bytes()).is_some());
+        assert!(reencoded(commit("encoding utf8\n").as_bytes()).is_none());
+        assert!(reencoded(commit("").as_bytes()).is_none());
+        // A line of the message is no header.
+        assert!(reencoded(b"tree 0\n\nencoding ISO-2022-JP\n").is_none());
     }
 }
