@@ -592,30 +592,7 @@ fn a_run_claiming_another_command_is_refused_by_the_verifier() {
         "Wf-Run-Command: /opt/gpt-9000/agent --frontier",
     );
     assert!(msg.contains("gpt-9000"), "{msg}");
-    let blob = String::from_utf8(
-        s.git_output(
-            &["hash-object", "-w", "--stdin"],
-            Some(forged_text.as_bytes()),
-        )
-        .stdout,
-    )
-    .unwrap()
-    .trim()
-    .to_string();
-    let index = s.root.join("forged-index");
-    let index = index.to_str().unwrap();
-    let with_index = |args: &[&str]| {
-        let out = s.git_at(&s.repo, args, &[("GIT_INDEX_FILE", index)], None);
-        assert!(out.status.success(), "{}", describe(&out));
-        String::from_utf8(out.stdout).unwrap().trim().to_string()
-    };
-    with_index(&["read-tree", "HEAD"]);
-    with_index(&[
-        "update-index",
-        "--cacheinfo",
-        &format!("100644,{blob},{path}"),
-    ]);
-    let tree = with_index(&["write-tree"]);
+    let tree = s.tree_with(&s.repo, "HEAD", &path, forged_text.as_bytes());
     let key = format!("user.signingkey={}", s.key(BOT.0).display());
     let out = s.git_at(
         &s.repo,

@@ -123,6 +123,46 @@ impl Team {
         }
     }
 
+    /// bob becomes an admin (alice's change, pushed), then, in his own clone, takes carol's
+    /// reviewer role away and pushes; alice's clone has not synced since.
+    fn bob_takes_carols_review_role(&self) {
+        let main = &self.s.repo;
+        self.ok(
+            main,
+            "wf-actor",
+            &["update", BOB.0, "--add-role", "admin"],
+            "alice",
+        );
+        self.git(main, &["push", "-q", "origin", "main"]);
+        let b = self.clone_for("bob");
+        self.ok(
+            &b,
+            "wf-actor",
+            &["update", CAROL.0, "--remove-role", "reviewer"],
+            "bob",
+        );
+        self.git(&b, &["push", "-q", "origin", "main"]);
+    }
+
+    /// An actor of the store in `dir`, as `wf-actor list --json` shows it.
+    fn actor(&self, dir: &Path, id: &str) -> serde_json::Value {
+        let list = json(
+            &self
+                .s
+                .call("wf-actor")
+                .args(["list", "--json"])
+                .dir(dir)
+                .ok(),
+        );
+        list["actors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no actor {id}"))
+    }
+
     fn show(&self, dir: &Path, id: &str) -> serde_json::Value {
         json(&self.s.call("wf-show").args([id, "--json"]).dir(dir).ok())
     }
@@ -715,33 +755,7 @@ fn a_merge_whose_task_file_only_parses_like_the_replay_is_refused() {
         .to_string();
     let text = team.git(&b, &["show", &format!("HEAD:{path}")]);
     let forged = format!("{text}# APPROVED by alice\n");
-    let blob = String::from_utf8(
-        team.s
-            .git_at(
-                &b,
-                &["hash-object", "-w", "--stdin"],
-                &[],
-                Some(forged.as_bytes()),
-            )
-            .stdout,
-    )
-    .unwrap()
-    .trim()
-    .to_string();
-    let index = b.join(".git/forged-index");
-    let index = index.to_str().unwrap();
-    let with_index = |args: &[&str]| {
-        let out = team.s.git_at(&b, args, &[("GIT_INDEX_FILE", index)], None);
-        assert!(out.status.success(), "{}", describe(&out));
-        String::from_utf8(out.stdout).unwrap().trim().to_string()
-    };
-    with_index(&["read-tree", "HEAD"]);
-    with_index(&[
-        "update-index",
-        "--cacheinfo",
-        &format!("100644,{blob},{path}"),
-    ]);
-    let tree = with_index(&["write-tree"]);
+    let tree = team.s.tree_with(&b, "HEAD", &path, forged.as_bytes());
     let m = team
         .git(
             &b,
@@ -953,22 +967,7 @@ fn wf_sync_does_not_sign_an_unsigned_action_that_its_actor_never_signed() {
 fn wf_sync_never_undoes_another_admins_policy_change() {
     let team = Team::new();
     let main = &team.s.repo;
-    team.ok(
-        main,
-        "wf-actor",
-        &["update", BOB.0, "--add-role", "admin"],
-        "alice",
-    );
-    team.git(main, &["push", "-q", "origin", "main"]);
-    let b = team.clone_for("bob");
-    // bob takes carol's reviewer role away and pushes.
-    team.ok(
-        &b,
-        "wf-actor",
-        &["update", CAROL.0, "--remove-role", "reviewer"],
-        "bob",
-    );
-    team.git(&b, &["push", "-q", "origin", "main"]);
+    team.bob_takes_carols_review_role();
     // alice, not synced: a second key for carol, and a role for the bot.
     let extra = team.s.pubkey("mallory");
     team.ok(
@@ -1004,23 +1003,7 @@ fn wf_sync_never_undoes_another_admins_policy_change() {
     );
     assert_eq!(v["published"].as_array().unwrap().len(), 1, "{v:#}");
     team.assert_server_sound();
-    let actors = json(
-        &team
-            .s
-            .call("wf-actor")
-            .args(["list", "--json"])
-            .dir(main)
-            .ok(),
-    );
-    let get = |id: &str| {
-        actors["actors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["id"] == id)
-            .unwrap()
-            .clone()
-    };
+    let get = |id: &str| team.actor(main, id);
     let carol = get(CAROL.0);
     assert!(
         !carol["roles"]
@@ -1074,21 +1057,7 @@ fn wf_sync_replays_a_rebased_action_at_the_time_its_actor_signed_it() {
 fn after_git_pull_rebase_a_policy_change_beside_anothers_is_signed_again() {
     let team = Team::new();
     let main = &team.s.repo;
-    team.ok(
-        main,
-        "wf-actor",
-        &["update", BOB.0, "--add-role", "admin"],
-        "alice",
-    );
-    team.git(main, &["push", "-q", "origin", "main"]);
-    let b = team.clone_for("bob");
-    team.ok(
-        &b,
-        "wf-actor",
-        &["update", CAROL.0, "--remove-role", "reviewer"],
-        "bob",
-    );
-    team.git(&b, &["push", "-q", "origin", "main"]);
+    team.bob_takes_carols_review_role();
     team.ok(
         main,
         "wf-actor",
@@ -1108,22 +1077,7 @@ fn after_git_pull_rebase_a_policy_change_beside_anothers_is_signed_again() {
     assert_eq!(v["published"].as_array().unwrap().len(), 1, "{v:#}");
     assert!(v["superseded"].as_array().unwrap().is_empty(), "{v:#}");
     team.assert_server_sound();
-    let list = team
-        .s
-        .call("wf-actor")
-        .args(["list", "--json"])
-        .dir(main)
-        .ok();
-    let actors = json(&list);
-    let roles = |id: &str| {
-        actors["actors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["id"] == id)
-            .unwrap()["roles"]
-            .clone()
-    };
+    let roles = |id: &str| team.actor(main, id)["roles"].clone();
     assert!(!roles(CAROL.0)
         .as_array()
         .unwrap()
@@ -1172,25 +1126,13 @@ fn a_copy_of_a_policy_change_built_to_undo_the_upstream_is_not_signed() {
     // mallory's copy: alice's author, date and message; the upstream as parent; alice's file.
     let m = team.clone_for("mallory");
     team.git(&m, &["fetch", "-q", main.to_str().unwrap(), "wip"]);
-    let blob = team.git(&m, &["rev-parse", &format!("{wip}:{wf_path}")]);
-    let index = m.join(".git/copy-index");
-    let env = [("GIT_INDEX_FILE", index.to_str().unwrap())];
+    let alices = team.git(&m, &["show", &format!("{wip}:{wf_path}")]);
+    let tree = team.s.tree_with(&m, &upstream, wf_path, alices.as_bytes());
     let run = |args: &[&str], env: &[(&str, &str)], input: Option<&[u8]>| {
         let out = team.s.git_at(&m, args, env, input);
         assert!(out.status.success(), "{}", describe(&out));
         String::from_utf8(out.stdout).unwrap().trim().to_string()
     };
-    run(&["read-tree", &upstream], &env, None);
-    run(
-        &[
-            "update-index",
-            "--cacheinfo",
-            &format!("100644,{},{wf_path}", blob.trim()),
-        ],
-        &env,
-        None,
-    );
-    let tree = run(&["write-tree"], &env, None);
     let raw = team.git(&m, &["cat-file", "commit", &wip]);
     let msg = raw.split_once("\n\n").unwrap().1.to_string();
     let who = team.git(

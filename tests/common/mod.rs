@@ -602,6 +602,31 @@ pub fn column<'a>(list: &'a Value, key: &str) -> Vec<&'a str> {
 impl Store {
     /// Run git in `dir` (instead of the store's work tree), with the pinned environment plus
     /// `env`, feeding `stdin` when given; any outcome.
+    /// The tree of `rev` in the repository at `dir` with the file `path` holding `bytes` (a
+    /// regular file), written through a temporary index: the tree of a hand-made commit.
+    pub fn tree_with(&self, dir: &Path, rev: &str, path: &str, bytes: &[u8]) -> String {
+        let index = dir.join(".git/wf-test-index");
+        let index = index.to_str().unwrap();
+        let run = |args: &[&str], stdin: Option<&[u8]>| {
+            let out = self.git_at(dir, args, &[("GIT_INDEX_FILE", index)], stdin);
+            assert!(out.status.success(), "git {args:?}: {}", describe(&out));
+            String::from_utf8(out.stdout).unwrap().trim().to_string()
+        };
+        let blob = run(&["hash-object", "-w", "--stdin"], Some(bytes));
+        run(&["read-tree", rev], None);
+        run(
+            &[
+                "update-index",
+                "--cacheinfo",
+                &format!("100644,{blob},{path}"),
+            ],
+            None,
+        );
+        let tree = run(&["write-tree"], None);
+        std::fs::remove_file(index).unwrap();
+        tree
+    }
+
     pub fn git_at(
         &self,
         dir: &Path,
