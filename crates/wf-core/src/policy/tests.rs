@@ -421,6 +421,18 @@ fn an_actors_kind_never_changes() {
     assert!(r.reason.contains("kind never changes"), "{r:?}");
 }
 
+/// `files` with the default workflow's description set to `text`.
+fn with_description(files: &Files, text: &str) -> Files {
+    let mut w = Workflow::default_workflow();
+    w.description = text.into();
+    let mut out = files.clone();
+    out.insert(
+        ".wf/workflows/default.toml".into(),
+        w.to_toml().into_bytes(),
+    );
+    out
+}
+
 /// Found by a red-team helper: `wf sync` replayed a `.wf/` change by writing the whole files it
 /// changed onto the upstream's, so alice's new key for carol undid the role another admin had
 /// just removed from carol upstream. `carry_change` carries a change only where the upstream
@@ -456,20 +468,8 @@ fn a_carried_policy_change_never_undoes_the_upstreams() {
     let e = carry_change(&was, &now, &files(&gone, None)).unwrap_err();
     assert!(e.starts_with("actor carol changed upstream since"), "{e}");
     // A workflow both changed: refused; another workflow changed upstream: carried.
-    let mut w = Workflow::default_workflow();
-    w.description = "mine".into();
-    let mut local = was.clone();
-    local.insert(
-        ".wf/workflows/default.toml".into(),
-        w.to_toml().into_bytes(),
-    );
-    let mut theirs = Workflow::default_workflow();
-    theirs.description = "theirs".into();
-    let mut up = was.clone();
-    up.insert(
-        ".wf/workflows/default.toml".into(),
-        theirs.to_toml().into_bytes(),
-    );
+    let local = with_description(&was, "mine");
+    let up = with_description(&was, "theirs");
     let e = carry_change(&was, &local, &up).unwrap_err();
     assert!(
         e.starts_with(".wf/workflows/default.toml changed upstream"),
@@ -519,20 +519,8 @@ fn change_units_name_the_change_whatever_else_the_parent_held() {
     let was3 = files(&other, None);
     assert_ne!(change_units(&was3, &now).unwrap(), original);
     // Files compare before and after too.
-    let mut w = Workflow::default_workflow();
-    w.description = "mine".into();
-    let mut local = was.clone();
-    local.insert(
-        ".wf/workflows/default.toml".into(),
-        w.to_toml().into_bytes(),
-    );
-    let mut theirs = Workflow::default_workflow();
-    theirs.description = "theirs".into();
-    let mut parent = was.clone();
-    parent.insert(
-        ".wf/workflows/default.toml".into(),
-        theirs.to_toml().into_bytes(),
-    );
+    let local = with_description(&was, "mine");
+    let parent = with_description(&was, "theirs");
     assert_ne!(
         change_units(&was, &local).unwrap(),
         change_units(&parent, &local).unwrap()

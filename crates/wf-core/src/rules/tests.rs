@@ -1669,11 +1669,9 @@ fn whoever_produced_a_revisions_bytes_produced_it() {
     );
 }
 
-/// Found by a red-team helper: an AI reviewer run by the same operator as the AI that produced
-/// the revision counted as independent of that operator, so two of the operator's bots filled
-/// a quorum the operator could not sit on.
-#[test]
-fn an_agent_acts_for_its_operator_in_independence() {
+/// The default workflow with a review step any actor may take (no revising), independent of
+/// `rel`.
+fn any_reviews(rel: Relation) -> Workflow {
     let mut wf = Workflow::default_workflow();
     let review = wf
         .steps
@@ -1681,9 +1679,18 @@ fn an_agent_acts_for_its_operator_in_independence() {
         .find(|s| s.kind == StepKind::Review)
         .unwrap();
     review.actor = Performer::Any;
-    review.independent_of = vec![Relation::Operator];
+    review.independent_of = vec![rel];
     review.revise = false;
-    let w = World::with(wf).add(ai("rev-bot", &["reviewer"], ALICE, "m"));
+    wf
+}
+
+/// Found by a red-team helper: an AI reviewer run by the same operator as the AI that produced
+/// the revision counted as independent of that operator, so two of the operator's bots filled
+/// a quorum the operator could not sit on.
+#[test]
+fn an_agent_acts_for_its_operator_in_independence() {
+    let w =
+        World::with(any_reviews(Relation::Operator)).add(ai("rev-bot", &["reviewer"], ALICE, "m"));
     let t = at_draft(&w, w.task());
     let t = w.act(&t, BOT, submit("draft one"));
     let r = w.refused(&t, ALICE, assign("rev-bot"));
@@ -1703,16 +1710,12 @@ fn an_agent_acts_for_its_operator_in_independence() {
 /// requester.
 #[test]
 fn the_requesters_agent_is_not_independent_of_the_requester() {
-    let mut wf = Workflow::default_workflow();
-    let review = wf
-        .steps
-        .iter_mut()
-        .find(|s| s.kind == StepKind::Review)
-        .unwrap();
-    review.actor = Performer::Any;
-    review.independent_of = vec![Relation::Requester];
-    review.revise = false;
-    let w = World::with(wf).add(ai("alice-bot", &["reviewer"], ALICE, "m"));
+    let w = World::with(any_reviews(Relation::Requester)).add(ai(
+        "alice-bot",
+        &["reviewer"],
+        ALICE,
+        "m",
+    ));
     let t = at_draft(&w, w.task());
     assert_eq!(t.created_by, ALICE);
     let t = w.act(&t, BOT, submit("draft one"));
