@@ -2626,6 +2626,30 @@ const KINDS: &[Kind] = &[
         }
     ),
     kind!(
+        "task-folder-nested-forty-deep",
+        14,
+        "the bot's signed commit adds to C's folder a chain of forty nested folders ending in one file: thousands of levels overflowed a verifier thread's stack (found by a red-team helper); wf writes at most tasks/<shard>/<id>/out/<file>",
+        MALFORMED,
+        &["folders nested", "deep"],
+        |w| {
+            let leaf = w.blob(b"deep\n");
+            let mut t = w.mktree(&[ent(FILE, "x", &leaf)]);
+            for _ in 0..40 {
+                t = w.mktree(&[ent(TREE, "z", &t)]);
+            }
+            let dir = task_dir(&w.c);
+            let (shard, id) = split(&dir);
+            let folder = w.mktree(&[ent(TREE, "out", &t)]);
+            let root = w.edit(&w.tree_of(&w.good), shard, |es| add(es, ent(TREE, id, &folder)));
+            let msg = w
+                .message_of(&w.approve_a)
+                .replace(&w.a, &w.c);
+            let c = w.commit(&root, &[&w.good], (BOT.1, BOT.2), Some(BOT.0), &msg);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
+    kind!(
         "approval-beside-a-gitattributes-change",
         14,
         "an unsigned commit in alice's name carrying her approval of A's message byte for byte, whose only change is a harmless first line in `.gitattributes` (wf's lines still last): git and `wf-log` showed alice's approval",

@@ -523,9 +523,11 @@ fn soak_eight_clones_race_on_twenty_shared_tasks_and_nothing_is_lost() {
                             ],
                         };
                         let argv: Vec<&str> = args[1..].iter().map(String::as_str).collect();
-                        // Each action at its own second: two clones of one actor never make
-                        // byte-identical commits (which would be one commit, counted twice).
-                        let date = format!("@{} +0000", 1_795_500_000 + i * 100 + n);
+                        // Each action at its own second, after the setup's: two clones of one
+                        // actor never make byte-identical commits (which would be one commit,
+                        // counted twice), nor repeat a setup action to the second (which wf
+                        // sync takes for that action, already upstream).
+                        let date = format!("@{} +0000", 1_795_501_000 + i * 100 + n);
                         let out = team
                             .s
                             .call(&args[0])
@@ -1178,5 +1180,102 @@ fn a_copy_of_a_policy_change_built_to_undo_the_upstream_is_not_signed() {
     );
     let now = team.git(&team.server, &["show", &format!("main:{wf_path}")]);
     assert!(now.contains("roles = [\"senior\"]"), "{now}");
+    team.assert_server_sound();
+}
+
+/// Found by a red-team helper: an action `wf sync` had published was published again, later,
+/// signed by its actor, undoing what others did since. mallory copied the replay (unsigned,
+/// same author, date and message) onto its own parent and merged it with the server's main;
+/// alice's pull was a fast-forward, and her sync took the copy for a rebased copy of her signed
+/// original, still in her reflog. An action already upstream is never published again.
+#[test]
+fn wf_sync_never_publishes_an_action_already_upstream_again() {
+    let team = Team::new();
+    let main = &team.s.repo;
+    let b = team.clone_for("bob");
+    team.ok(
+        &b,
+        "wf-review",
+        &[&team.t, "--comment", "-m", "first"],
+        "bob",
+    );
+    team.git(&b, &["push", "-q", "origin", "main"]);
+    // alice hands the review to carol; her sync replays it onto bob's comment.
+    team.ok(main, "wf-assign", &[&team.t, "--to", CAROL.0], "alice");
+    let out = team.ok(main, "wf-sync", &[], "alice");
+    assert!(
+        out.contains(&format!("published {} assign", team.t)),
+        "{out}"
+    );
+    let replay = team.server_main();
+    // carol hands it back to bob.
+    let c = team.clone_for("carol");
+    team.ok(&c, "wf-assign", &[&team.t, "--to", BOB.0], "carol");
+    team.git(&c, &["push", "-q", "origin", "main"]);
+    let server = team.server_main();
+    // mallory: an unsigned copy of the replay, merged with the server's main (same tree).
+    let m = team.clone_for("mallory");
+    let raw = team.git(&m, &["cat-file", "commit", &replay]);
+    let msg = raw.split_once("\n\n").unwrap().1.to_string();
+    let who = team.git(
+        &m,
+        &["log", "-1", "--format=%an%n%ae%n%ad", "--date=raw", &replay],
+    );
+    let who: Vec<&str> = who.lines().collect();
+    let tree = team.git(&m, &["rev-parse", &format!("{replay}^{{tree}}")]);
+    let parent = team.git(&m, &["rev-parse", &format!("{replay}^")]);
+    let out = team.s.git_at(
+        &m,
+        &["commit-tree", tree.trim(), "-p", parent.trim()],
+        &[
+            ("GIT_AUTHOR_NAME", who[0]),
+            ("GIT_AUTHOR_EMAIL", who[1]),
+            ("GIT_AUTHOR_DATE", who[2]),
+            ("GIT_COMMITTER_NAME", who[0]),
+            ("GIT_COMMITTER_EMAIL", who[1]),
+            ("GIT_COMMITTER_DATE", "@1795509999 +0000"),
+        ],
+        Some(msg.as_bytes()),
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let copy = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert_ne!(copy, replay);
+    let server_tree = team.git(&m, &["rev-parse", &format!("{server}^{{tree}}")]);
+    let merge = team.git(
+        &m,
+        &[
+            "commit-tree",
+            server_tree.trim(),
+            "-p",
+            &server,
+            "-p",
+            &copy,
+            "-m",
+            "Merge",
+        ],
+    );
+    team.git(&m, &["update-ref", "refs/heads/main", merge.trim()]);
+    team.git(
+        main,
+        &["pull", "-q", "--ff-only", m.to_str().unwrap(), "main"],
+    );
+    let out = team
+        .s
+        .call("wf-sync")
+        .arg("--json")
+        .key("alice")
+        .dir(main)
+        .run();
+    assert!(out.status.success(), "{}", describe(&out));
+    let v = json(&String::from_utf8_lossy(&out.stdout));
+    let published = v["published"].as_array().unwrap();
+    assert_eq!(published.len(), 1, "{v:#}");
+    assert_eq!(
+        published[0]["commit"],
+        replay.as_str(),
+        "already upstream: {v:#}"
+    );
+    assert_eq!(team.server_main(), server, "nothing new reached the server");
+    assert_eq!(team.show(main, &team.t)["holder"], BOB.0);
     team.assert_server_sound();
 }

@@ -618,13 +618,11 @@ fn create(
             "name another approver: wf-new --approver ACTOR",
         );
     }
-    let mut names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
-    names.sort_unstable();
-    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+    if let Some((a, b)) = twice(inputs.iter().map(|i| i.name.as_str())) {
         return refuse(
             Rule::Input,
-            format!("input {} given twice", w[0]),
-            "give each input once",
+            format!("input {} given twice{}", a, as_also(a, b)),
+            "give each input once, under names that differ in more than case",
         );
     }
     Ok(Task {
@@ -1382,13 +1380,11 @@ fn push_revision(
             "rename the file",
         );
     }
-    let mut names: Vec<&str> = out.artifacts.iter().map(|a| a.name.as_str()).collect();
-    names.sort_unstable();
-    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+    if let Some((a, b)) = twice(out.artifacts.iter().map(|a| a.name.as_str())) {
         return refuse(
             Rule::Input,
-            format!("artifact {} given twice", w[0]),
-            "give each file once",
+            format!("artifact {} given twice{}", a, as_also(a, b)),
+            "give each file once, under names that differ in more than case",
         );
     }
     if let Some(run) = &out.run {
@@ -1479,6 +1475,27 @@ fn push_revision(
         run: out.run.clone(),
     });
     Ok(())
+}
+
+/// Two names of one folder that are one file to the tree reader: equal, or equal but for ASCII
+/// case (`crate::tree` refuses such a folder, as a case-insensitive file system would hold one
+/// file for both). The first pair, in order.
+fn twice<'a>(names: impl Iterator<Item = &'a str>) -> Option<(&'a str, &'a str)> {
+    let mut names: Vec<&str> = names.collect();
+    names.sort_unstable_by_key(|n| n.to_ascii_lowercase());
+    names
+        .windows(2)
+        .find(|w| w[0].eq_ignore_ascii_case(w[1]))
+        .map(|w| (w[0], w[1]))
+}
+
+/// `""`, or ` (as B)` when the second name differs from the first in case.
+fn as_also(a: &str, b: &str) -> String {
+    if a == b {
+        String::new()
+    } else {
+        format!(" (as {b})")
+    }
 }
 
 fn advance(workflow: &Workflow, next: &mut Task) {

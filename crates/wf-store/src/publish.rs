@@ -6,7 +6,7 @@
 //! Nothing here moves a branch or talks to a remote: the tool fetches, calls [`replay`], pushes
 //! and then moves the branch. See `spec/sync.md`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use git2::{Oid, Sort};
 use wf_core::policy::Files;
@@ -172,12 +172,27 @@ pub fn replay<'k>(
     };
     let mut renamed: BTreeMap<String, String> = BTreeMap::new();
     let mut originals = Originals::new(upstream);
+    let mut upstream_actions: Option<HashMap<ActionKey, Vec<Oid>>> = None;
     for (c, kind) in commits {
         let tip = out.tip.unwrap_or(upstream);
         // An earlier sync published this commit's replay and could not move the branch
         // afterwards: it is upstream already, and is not published twice.
         if !matches!(kind, Local::Other | Local::Merge) {
-            if let Some(up) = landed(store, c, upstream)? {
+            // Or the same action (its time, subject and trailers) is upstream already: a local
+            // copy of an action published before (the signed original left in a reflog, or a
+            // copy of its replay someone offered in a pulled branch) is never published again,
+            // where it would undo what others did since.
+            let up = match landed(store, c, upstream)? {
+                Some(up) => Some(up),
+                None => {
+                    let known = match &upstream_actions {
+                        Some(k) => k,
+                        None => upstream_actions.insert(actions_by_key(store, upstream)?),
+                    };
+                    already_upstream(store, known, c)?
+                }
+            };
+            if let Some(up) = up {
                 let task = match &kind {
                     Local::Task { id, .. } => Some(renamed.get(id).cloned().unwrap_or(id.clone())),
                     _ => None,
@@ -321,6 +336,7 @@ pub fn missing_keys<'k>(
     let snap = Snapshot::load(store, Some(upstream))?;
     let reader = store.reader()?;
     let mut originals = Originals::new(upstream);
+    let known = actions_by_key(store, upstream)?;
     let mut missing = Vec::new();
     for (c, kind) in local_commits(store, upstream, local)? {
         let (Local::Task { actor, .. } | Local::Policy { actor }) = &kind else {
@@ -330,7 +346,11 @@ pub fn missing_keys<'k>(
         let Some(a) = snap.actors().get(&actor) else {
             continue;
         };
-        // An action its actor never signed is set aside, not signed: no key is needed.
+        // An action already upstream is not published again, and one its actor never signed
+        // is set aside: no key is needed for either.
+        if already_upstream(store, &known, c)?.is_some() {
+            continue;
+        }
         if unvouched(
             store,
             &reader,
@@ -354,6 +374,54 @@ pub fn missing_keys<'k>(
         }
     }
     Ok(missing)
+}
+
+/// What names an action among others: its time, its subject and its trailers.
+type ActionKey = (i64, Option<String>, Vec<(String, String)>);
+
+/// The action commits of the upstream's history by [`ActionKey`] (from the event index,
+/// `wf_store::history`). In a verified history an action's author and committer times are one.
+fn actions_by_key(store: &Store, upstream: Oid) -> Result<HashMap<ActionKey, Vec<Oid>>> {
+    let actions = crate::history::actions(store.git(), upstream)?;
+    let mut out: HashMap<ActionKey, Vec<Oid>> = HashMap::new();
+    for f in actions.iter() {
+        out.entry((f.seconds, f.summary, f.trailers))
+            .or_default()
+            .push(f.commit);
+    }
+    Ok(out)
+}
+
+/// The upstream commit that already made local commit `c`'s action: same time, subject and
+/// trailers ([`ActionKey`]), then the same author and the whole message.
+fn already_upstream(
+    store: &Store,
+    known: &HashMap<ActionKey, Vec<Oid>>,
+    c: Oid,
+) -> Result<Option<Oid>> {
+    let Some(candidates) = known.get(&action_key(store, c)?) else {
+        return Ok(None);
+    };
+    let repo = store.git();
+    let mine = repo.find_commit(c)?;
+    for up in candidates {
+        let theirs = repo.find_commit(*up)?;
+        let same_author = mine.author().name_bytes() == theirs.author().name_bytes()
+            && mine.author().email_bytes() == theirs.author().email_bytes();
+        if same_author && mine.message_bytes() == theirs.message_bytes() {
+            return Ok(Some(*up));
+        }
+    }
+    Ok(None)
+}
+
+/// The [`ActionKey`] of a local commit: its author time (a rebase re-dates the committer).
+fn action_key(store: &Store, c: Oid) -> Result<ActionKey> {
+    let commit = store.git().find_commit(c)?;
+    let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
+    let seconds = commit.author().when().seconds();
+    let summary = commit.summary().map(wf_core::text::one_line);
+    Ok((seconds, summary, trailer::parse(&message)))
 }
 
 /// Why `wf sync` must not sign local commit `c` again for `actor`, if it must not. It signs

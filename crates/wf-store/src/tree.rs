@@ -280,6 +280,9 @@ impl<'r> Reader<'r> {
     }
 
     fn walk(&self, id: Oid, path: &str, rel: &str, out: &mut Vec<(String, Entry)>) -> Result<()> {
+        if let Some(e) = too_deep(path) {
+            return Err(e);
+        }
         let tree = self.tree(id, Area::Wf, path)?;
         for e in tree.iter() {
             let name = e.name();
@@ -292,6 +295,23 @@ impl<'r> Reader<'r> {
         }
         Ok(())
     }
+}
+
+/// How many folders deep a path under a store's tree may go. wf writes at most
+/// `tasks/<shard>/<id>/out/<file>`; a deeper tree is refused before it is read, so that no
+/// reader recurses as deep as a hostile tree goes (thousands of levels overflowed a worker
+/// thread's stack).
+pub const MAX_DEPTH: usize = 16;
+
+/// The refusal of a folder `path` deeper than [`MAX_DEPTH`], its path shortened.
+pub fn too_deep(path: &str) -> Option<TreeError> {
+    let depth = path.matches('/').count();
+    (depth > MAX_DEPTH).then(|| {
+        let start: String = path.chars().take(60).collect();
+        TreeError::Refused(format!(
+            "{start}…: folders nested {depth} deep, more than the {MAX_DEPTH} a store's tree may hold"
+        ))
+    })
 }
 
 fn shown(path: &str) -> &str {

@@ -236,6 +236,14 @@ pub fn decide_policy(
 /// give a valid policy that differs from it.
 fn check_proposal(before: &Files, p: &Proposal) -> Result<(), Refusal> {
     let input = |m: String| refuse(Rule::Input, m, "propose with wf-policy propose");
+    // The tools store the proposer's reason as printable text (`text::printable`): a note with
+    // terminal escapes or carriage returns could draw a false signature count on screen.
+    if p.note != crate::text::printable(&p.note) {
+        return input(format!(
+            "proposal {}'s note holds control characters the tools never write",
+            p.id
+        ));
+    }
     if p.files.is_empty() {
         return input(format!("proposal {} proposes no file", p.id));
     }

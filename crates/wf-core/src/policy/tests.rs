@@ -526,3 +526,26 @@ fn change_units_name_the_change_whatever_else_the_parent_held() {
         change_units(&parent, &local).unwrap()
     );
 }
+
+/// Found by a red-team helper: a hand-made proposal's note held terminal escapes that drew a
+/// false "(2 of 2 signatures)" next to the real count. The tools store notes as printable text.
+#[test]
+fn a_proposal_note_with_control_characters_is_refused() {
+    let two = Policy { admins_required: 2 };
+    let before = files(&team(), Some(&two));
+    let alice = human("alice", &["admin", "requester"]);
+    let (mut p, _) = propose(&before, "alice", &with_role(&team(), "carol", "admin"));
+    p.note = "fix typo\u{1b}[1A\rproposal (2 of 2 signatures)".into();
+    let mut f = before.clone();
+    f.insert(Proposal::path(&p.id), p.to_toml().into_bytes());
+    let r = decide_policy(
+        Some(&before),
+        &f,
+        &alice,
+        &PolicyAction::Propose { id: p.id.clone() },
+        AT,
+    )
+    .unwrap_err();
+    assert_eq!(r.rule, Rule::Input);
+    assert!(r.reason.contains("note holds control characters"), "{r:?}");
+}

@@ -1729,6 +1729,31 @@ fn the_requesters_agent_is_not_independent_of_the_requester() {
     w.act(&t, ALICE, assign(BOB));
 }
 
+/// Found by a red-team helper: outputs `A.md` and `a.md` (or inputs `Brief` and `brief`) were
+/// committed, and the tree reader, which refuses names equal but for case (one file on a
+/// case-insensitive file system), then refused the store.
+#[test]
+fn names_equal_but_for_case_are_given_twice() {
+    let w = World::new();
+    let t = at_draft(&w, w.task());
+    let mut out = output("A.md", "one");
+    out.artifacts.push(art("a.md", b"two"));
+    let r = w.refused(&t, BOT, Action::Submit(out));
+    assert_eq!(r.rule, Rule::Input);
+    assert_eq!(r.reason, "artifact A.md given twice (as a.md)");
+    let r = decide(
+        &w.wf,
+        &w.actors,
+        None,
+        w.actor(ALICE),
+        &create(None, None, vec![input("Brief", "x"), input("brief", "y")]),
+        AT,
+    )
+    .unwrap_err();
+    assert_eq!(r.rule, Rule::Input);
+    assert_eq!(r.reason, "input Brief given twice (as brief)");
+}
+
 #[test]
 fn no_quorum_step_moves_before_its_quorum_and_an_accept_counts_once() {
     let w = governed();

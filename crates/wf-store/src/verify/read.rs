@@ -182,6 +182,9 @@ pub(super) fn changes(
     path: &str,
     out: &mut Vec<String>,
 ) -> Result<(), TreeError> {
+    if let Some(e) = tree::too_deep(path) {
+        return Err(e);
+    }
     let folder = |e: Option<&Entry>| e.filter(|e| e.mode == Mode::Tree).map(tree::oid);
     let sub = |e: Option<&Entry>, like: Option<Oid>| -> Result<Option<Rc<[Entry]>>, TreeError> {
         folder(e)
