@@ -604,3 +604,48 @@ fn a_task_not_approved_reopened_or_on_a_broken_history_gets_no_attestation() {
     assert_eq!(code, 4, "{err}");
     assert!(err.contains("cannot sign attestations"), "{err}");
 }
+
+/// Found by a red-team helper: a task reviewed under a workflow without a check step was
+/// approved after an admin installed a version with one, and the attestation named that version
+/// as its policy, gates the approved revision never met. An approval whose workflow changed
+/// between the revision and the approval is not attested.
+#[test]
+fn an_approval_whose_workflow_changed_in_flight_is_not_attested() {
+    let s = Store::new();
+    let (key, _) = ci_key(&s);
+    let id = s
+        .ok("wf-new", &["--title", "In flight"], "alice")
+        .trim()
+        .to_string();
+    s.to_approve(&id, b"draft\n", b"better\n");
+    let text = std::fs::read_to_string(s.repo.join(".wf/workflows/default.toml")).unwrap();
+    let changed = s.file(
+        "default.toml",
+        text.replacen("description = \"", "description = \"(now gated) ", 1)
+            .as_bytes(),
+    );
+    s.ok("wf-policy", &["set", "--workflow", &changed], "alice");
+    s.ok("wf-approve", &[&id, "-m", "ship it"], "alice");
+    let out = s.root.join("a.jsonl");
+    let (code, err) = s
+        .call("wf-attest")
+        .args([&id, "--key", &key, "-o"])
+        .arg(&out)
+        .refused();
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "task {id}'s workflow default changed between revision 2 and its approval"
+        )),
+        "{err}"
+    );
+    assert!(!out.exists());
+    // A task decided under one version all along is attested.
+    let other = s
+        .ok("wf-new", &["--title", "Settled"], "alice")
+        .trim()
+        .to_string();
+    s.to_approve(&other, b"draft\n", b"better\n");
+    s.ok("wf-approve", &[&other, "-m", "ship it"], "alice");
+    attest(&s, &other, &key, &s.root.join("b.jsonl"));
+}

@@ -514,6 +514,15 @@ fn a_forged_commit_is_the_boards_verdict_and_the_board_replaces_only_a_board() {
         .refused();
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("{commit}"), "{err}");
+    // Only links to a forge (found by a red-team helper: a javascript: URL was written as is).
+    for url in ["javascript:alert(1)//{commit}", "data:text/html,{commit}"] {
+        let (code, err) = s
+            .call("wf-board")
+            .args(["-o", "../x", "--commit-url", url])
+            .refused();
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("is not an http or https URL"), "{err}");
+    }
     let mine = s.root.join("mine");
     std::fs::create_dir_all(&mine).unwrap();
     std::fs::write(mine.join("notes.txt"), "mine").unwrap();

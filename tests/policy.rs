@@ -296,3 +296,50 @@ fn a_removed_key_signs_nothing_more_and_what_it_signed_stays_valid() {
     let all = s.query("wf-log", &["--ndjson"]);
     assert!(!all.contains("unknown-key"), "{all}");
 }
+
+/// Found by a red-team helper: after alice's old key was removed and registered to another
+/// actor, wf-log showed the founding commit as a signature mismatch: with no parent, it was
+/// judged under the actors at HEAD. It is judged under the actors it writes.
+#[test]
+fn the_founding_commit_keeps_its_founders_signature_after_her_key_moves() {
+    let s = Store::new();
+    let second = s.pubkey("mallory");
+    let first = s.pubkey("alice");
+    s.ok(
+        "wf-actor",
+        &["update", "alice", "--add-key", &second],
+        "alice",
+    );
+    s.ok(
+        "wf-actor",
+        &["update", "alice", "--remove-key", &first],
+        "mallory",
+    );
+    s.ok(
+        "wf-actor",
+        &[
+            "add",
+            "oldkey",
+            "--kind",
+            "human",
+            "--name",
+            "Old Key",
+            "--email",
+            "old@example.com",
+            "--pubkey",
+            &first,
+            "--role",
+            "reviewer",
+        ],
+        "mallory",
+    );
+    verify_clean(&s);
+    let log = s.query("wf-log", &["--ndjson"]);
+    let init = log
+        .lines()
+        .map(json)
+        .find(|e| e["action"] == "init")
+        .unwrap();
+    assert_eq!(init["signature"], "good", "{init}");
+    assert_eq!(init["signer"], "alice", "{init}");
+}

@@ -129,10 +129,14 @@ impl<'a> Signers<'a> {
         self
     }
 
-    /// The actor `key` belonged to under the actors of `commit`'s first parent.
+    /// The actor `key` belonged to under the actors of `commit`'s first parent (of the commit
+    /// itself, for a root commit).
     fn owner_then(&mut self, commit: Oid, key: &str) -> Option<String> {
         let store = self.store?;
-        let parent = store.git().find_commit(commit).ok()?.parent_id(0).ok()?;
+        // The commit that founds the store is judged under the actors it writes (it has no
+        // parent store): its founder's key.
+        let c = store.git().find_commit(commit).ok()?;
+        let parent = c.parent_id(0).unwrap_or(commit);
         let actors = self.earlier.entry(parent).or_insert_with(|| {
             let text = store
                 .read_text(parent, wf_core::policy::ACTORS_FILE)

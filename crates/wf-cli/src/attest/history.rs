@@ -68,6 +68,8 @@ pub fn facts(store: &Store, tip: Oid, typed: &str) -> Result<Facts, CliError> {
     let mut reviews = vec![None; task.reviews.len()];
     let mut decisions = vec![None; task.decisions.len()];
     let mut policy = None;
+    // The workflow file each action of the task was decided under, in order.
+    let mut decided_under: Vec<(String, Option<String>)> = Vec::new();
     let approval_at = task.decisions.len() - 1;
     let mut commits = wf_store::index::commits_of(store.git(), tip, &id)?;
     commits.reverse();
@@ -92,6 +94,11 @@ pub fn facts(store: &Store, tip: Oid, typed: &str) -> Result<Facts, CliError> {
             .as_deref()
             .and_then(|o| at_parent.actors().get(o))
             .cloned();
+        let path = format!("{WORKFLOWS_DIR}/{}.toml", task.workflow);
+        let under = store
+            .read(parent, &path)?
+            .map(|b| wf_core::digest::sha256_hex(&b));
+        decided_under.push((c.to_string(), under));
         let made = Made {
             commit: c.to_string(),
             actor,
@@ -127,6 +134,29 @@ pub fn facts(store: &Store, tip: Oid, typed: &str) -> Result<Facts, CliError> {
             "wf-verify names what is wrong with the history",
         )
     })?;
+    // The attestation names one policy: the approved revision must have gone through it, from
+    // the commit that produced it to the approval. A workflow changed in between (a check step
+    // added after the revision passed that point) would be cited as gates it never met.
+    let approved = task.decisions[approval_at].revision;
+    if let (Some(from), Some(to)) = (revisions.get(&approved), decisions.get(approval_at)) {
+        let at = |c: &str| decided_under.iter().position(|(x, _)| x == c);
+        if let (Some(i), Some(j)) = (at(&from.commit), at(&to.commit)) {
+            if let Some((c, _)) = decided_under[i..=j]
+                .iter()
+                .find(|(_, p)| p.as_deref() != Some(policy.sha256.as_str()))
+            {
+                return Err(CliError::new(
+                    Kind::Refused,
+                    format!(
+                        "task {id}'s workflow {} changed between revision {approved} and its approval (commit {} was decided under another version): an attestation names one policy, and this approval was not decided under it all along",
+                        task.workflow,
+                        &c[..12.min(c.len())]
+                    ),
+                )
+                .with_hint("reopen the task and take a revision through the workflow now in force"));
+            }
+        }
+    }
     Ok(Facts {
         task,
         revisions,

@@ -78,6 +78,15 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 "write where the commit id goes: --commit-url 'https://forge/OWNER/REPO/commit/{commit}'",
             ));
         }
+        // Links on the board go to a forge: a `javascript:` or `data:` URL would run in the
+        // reader's browser (the page's policy blocks scripts; the link is refused all the same).
+        let scheme = u.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+        if !matches!(scheme.as_deref(), Some("https" | "http")) {
+            return Err(CliError::usage(
+                format!("--commit-url {u:?} is not an http or https URL"),
+                "link to a forge: --commit-url 'https://forge/OWNER/REPO/commit/{commit}'",
+            ));
+        }
     }
     let store = args.global.store()?;
     let out = output_dir(&store, &args.output)?;
