@@ -144,6 +144,67 @@ impl Team {
         self.git(&b, &["push", "-q", "origin", "main"]);
     }
 
+    /// An unsigned copy of commit `of`, made in `dir` with the tree `tree` and the parent
+    /// `parent`: its author, author date and message byte for byte (what a rebase, or someone
+    /// copying another's action, writes), committed at `committed` when given.
+    fn unsigned_copy(
+        &self,
+        dir: &Path,
+        of: &str,
+        tree: &str,
+        parent: &str,
+        committed: Option<&str>,
+    ) -> String {
+        let raw = self.git(dir, &["cat-file", "commit", of]);
+        let msg = raw.split_once("\n\n").unwrap().1;
+        let who = self.git(
+            dir,
+            &["log", "-1", "--format=%an%n%ae%n%ad", "--date=raw", of],
+        );
+        let who: Vec<&str> = who.lines().collect();
+        let mut env = vec![
+            ("GIT_AUTHOR_NAME", who[0]),
+            ("GIT_AUTHOR_EMAIL", who[1]),
+            ("GIT_AUTHOR_DATE", who[2]),
+            ("GIT_COMMITTER_NAME", who[0]),
+            ("GIT_COMMITTER_EMAIL", who[1]),
+        ];
+        if let Some(d) = committed {
+            env.push(("GIT_COMMITTER_DATE", d));
+        }
+        let out = self.s.git_at(
+            dir,
+            &["commit-tree", tree, "-p", parent],
+            &env,
+            Some(msg.as_bytes()),
+        );
+        assert!(out.status.success(), "{}", describe(&out));
+        let copy = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        assert_ne!(copy, of, "a copy, not the commit itself");
+        copy
+    }
+
+    /// alice hands the review to carol and pushes; bob, meanwhile, comments in his clone and
+    /// pulls: the merge driver joins both. Returns bob's clone, at the merge, not pushed.
+    fn comment_beside_a_handoff(&self) -> PathBuf {
+        let b = self.clone_for("bob");
+        self.ok(
+            &self.s.repo,
+            "wf-assign",
+            &[&self.t, "--to", CAROL.0],
+            "alice",
+        );
+        self.git(&self.s.repo, &["push", "-q", "origin", "main"]);
+        self.ok(
+            &b,
+            "wf-review",
+            &[&self.t, "--comment", "-m", "looks fine"],
+            "bob",
+        );
+        self.git(&b, &["pull", "-q", "--no-edit", "origin", "main"]);
+        b
+    }
+
     /// An actor of the store in `dir`, as `wf-actor list --json` shows it.
     fn actor(&self, dir: &Path, id: &str) -> serde_json::Value {
         let list = json(
@@ -189,22 +250,7 @@ fn actions_on_different_tasks_merge_with_plain_git_pull() {
 #[test]
 fn a_comment_and_a_handoff_on_one_task_join_through_the_merge_driver() {
     let team = Team::new();
-    let b = team.clone_for("bob");
-    // alice hands the review to carol and pushes; bob, meanwhile, comments.
-    team.ok(
-        &team.s.repo,
-        "wf-assign",
-        &[&team.t, "--to", CAROL.0],
-        "alice",
-    );
-    team.git(&team.s.repo, &["push", "-q", "origin", "main"]);
-    team.ok(
-        &b,
-        "wf-review",
-        &[&team.t, "--comment", "-m", "looks fine"],
-        "bob",
-    );
-    team.git(&b, &["pull", "-q", "--no-edit", "origin", "main"]);
+    let b = team.comment_beside_a_handoff();
     let parents = team.git(&b, &["rev-list", "--parents", "-1", "HEAD"]);
     assert_eq!(parents.split_whitespace().count(), 3, "a merge: {parents}");
     team.git(&b, &["push", "-q", "origin", "main"]);
@@ -734,21 +780,7 @@ fn two_ai_runners_work_one_queue_with_llm_and_nothing_is_done_twice() {
 #[test]
 fn a_merge_whose_task_file_only_parses_like_the_replay_is_refused() {
     let team = Team::new();
-    let b = team.clone_for("bob");
-    team.ok(
-        &team.s.repo,
-        "wf-assign",
-        &[&team.t, "--to", CAROL.0],
-        "alice",
-    );
-    team.git(&team.s.repo, &["push", "-q", "origin", "main"]);
-    team.ok(
-        &b,
-        "wf-review",
-        &[&team.t, "--comment", "-m", "looks fine"],
-        "bob",
-    );
-    team.git(&b, &["pull", "-q", "--no-edit", "origin", "main"]);
+    let b = team.comment_beside_a_handoff();
     let path = team
         .git(&b, &["ls-tree", "-r", "--name-only", "HEAD", "tasks"])
         .lines()
@@ -894,30 +926,11 @@ fn wf_sync_does_not_sign_an_unsigned_action_that_its_actor_never_signed() {
     let m = team.clone_for("mallory");
     team.ok(&m, "wf-assign", &[&team.t, "--to", CAROL.0], "alice");
     let signed = team.git(&m, &["rev-parse", "HEAD"]).trim().to_string();
-    let msg = team.git(&m, &["log", "-1", "--format=%B", &signed]);
     let tree = team
         .git(&m, &["rev-parse", "HEAD^{tree}"])
         .trim()
         .to_string();
-    let who = team.git(
-        &m,
-        &["log", "-1", "--format=%an%n%ae%n%ad", "--date=raw", &signed],
-    );
-    let who: Vec<&str> = who.lines().collect();
-    let out = team.s.git_at(
-        &m,
-        &["commit-tree", &tree, "-p", "HEAD~1"],
-        &[
-            ("GIT_AUTHOR_NAME", who[0]),
-            ("GIT_AUTHOR_EMAIL", who[1]),
-            ("GIT_AUTHOR_DATE", who[2]),
-            ("GIT_COMMITTER_NAME", who[0]),
-            ("GIT_COMMITTER_EMAIL", who[1]),
-        ],
-        Some(msg.trim_end().as_bytes()),
-    );
-    assert!(out.status.success(), "{}", describe(&out));
-    let forged = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let forged = team.unsigned_copy(&m, &signed, &tree, "HEAD~1", None);
     team.git(&m, &["update-ref", "refs/heads/main", &forged]);
     // Pushed as it is, the server refuses it.
     let out = team.s.git_at(&m, &["push", "origin", "main"], &[], None);
@@ -1130,29 +1143,7 @@ fn a_copy_of_a_policy_change_built_to_undo_the_upstream_is_not_signed() {
     team.git(&m, &["fetch", "-q", main.to_str().unwrap(), "wip"]);
     let alices = team.git(&m, &["show", &format!("{wip}:{wf_path}")]);
     let tree = team.s.tree_with(&m, &upstream, wf_path, alices.as_bytes());
-    let run = |args: &[&str], env: &[(&str, &str)], input: Option<&[u8]>| {
-        let out = team.s.git_at(&m, args, env, input);
-        assert!(out.status.success(), "{}", describe(&out));
-        String::from_utf8(out.stdout).unwrap().trim().to_string()
-    };
-    let raw = team.git(&m, &["cat-file", "commit", &wip]);
-    let msg = raw.split_once("\n\n").unwrap().1.to_string();
-    let who = team.git(
-        &m,
-        &["log", "-1", "--format=%an%n%ae%n%ad", "--date=raw", &wip],
-    );
-    let who: Vec<&str> = who.lines().collect();
-    let copy = run(
-        &["commit-tree", &tree, "-p", &upstream],
-        &[
-            ("GIT_AUTHOR_NAME", who[0]),
-            ("GIT_AUTHOR_EMAIL", who[1]),
-            ("GIT_AUTHOR_DATE", who[2]),
-            ("GIT_COMMITTER_NAME", who[0]),
-            ("GIT_COMMITTER_EMAIL", who[1]),
-        ],
-        Some(msg.as_bytes()),
-    );
+    let copy = team.unsigned_copy(&m, &wip, &tree, &upstream, None);
     team.git(&m, &["update-ref", "refs/heads/main", &copy]);
     // alice pulls mallory's main and syncs: the copy is set aside, nothing is published.
     team.git(
@@ -1215,31 +1206,15 @@ fn wf_sync_never_publishes_an_action_already_upstream_again() {
     let server = team.server_main();
     // mallory: an unsigned copy of the replay, merged with the server's main (same tree).
     let m = team.clone_for("mallory");
-    let raw = team.git(&m, &["cat-file", "commit", &replay]);
-    let msg = raw.split_once("\n\n").unwrap().1.to_string();
-    let who = team.git(
-        &m,
-        &["log", "-1", "--format=%an%n%ae%n%ad", "--date=raw", &replay],
-    );
-    let who: Vec<&str> = who.lines().collect();
     let tree = team.git(&m, &["rev-parse", &format!("{replay}^{{tree}}")]);
     let parent = team.git(&m, &["rev-parse", &format!("{replay}^")]);
-    let out = team.s.git_at(
+    let copy = team.unsigned_copy(
         &m,
-        &["commit-tree", tree.trim(), "-p", parent.trim()],
-        &[
-            ("GIT_AUTHOR_NAME", who[0]),
-            ("GIT_AUTHOR_EMAIL", who[1]),
-            ("GIT_AUTHOR_DATE", who[2]),
-            ("GIT_COMMITTER_NAME", who[0]),
-            ("GIT_COMMITTER_EMAIL", who[1]),
-            ("GIT_COMMITTER_DATE", "@1795509999 +0000"),
-        ],
-        Some(msg.as_bytes()),
+        &replay,
+        tree.trim(),
+        parent.trim(),
+        Some("@1795509999 +0000"),
     );
-    assert!(out.status.success(), "{}", describe(&out));
-    let copy = String::from_utf8(out.stdout).unwrap().trim().to_string();
-    assert_ne!(copy, replay);
     let server_tree = team.git(&m, &["rev-parse", &format!("{server}^{{tree}}")]);
     let merge = team.git(
         &m,

@@ -301,6 +301,26 @@ fn statement(predicate_type: &'static str, subject: Vec<Subject>, p: Predicate) 
     }
 }
 
+/// Why an approval cannot be attested under the one policy an attestation names (`policy`, the
+/// sha256 of the workflow file at the approval's parent): an action from the commit that
+/// produced the approved revision (`produced`) to the approval (`approved`) was decided under
+/// another version of the workflow. `decided` lists each action commit of the task, oldest
+/// first, with the sha256 of the workflow file at its parent. The commit decided otherwise.
+pub fn decided_elsewhere<'a>(
+    decided: &'a [(String, Option<String>)],
+    produced: &str,
+    approved: &str,
+    policy: &str,
+) -> Option<&'a str> {
+    let at = |c: &str| decided.iter().position(|(x, _)| x == c);
+    let (i, j) = (at(produced)?, at(approved)?);
+    decided
+        .get(i..=j)?
+        .iter()
+        .find(|(_, p)| p.as_deref() != Some(policy))
+        .map(|(c, _)| c.as_str())
+}
+
 /// Why a task gets no attestation.
 pub fn not_attestable(task: &Task) -> Option<String> {
     if task.approval().is_some() {
@@ -576,6 +596,29 @@ fn provenance(t: &Task, r: &Revision, prev: Option<&Revision>, made: &Made) -> P
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_approval_is_attested_only_if_decided_under_one_workflow_from_its_revision_on() {
+        let d = |c: &str, p: &str| (c.to_string(), Some(p.to_string()));
+        let history = [
+            d("new", "old"),
+            d("submit", "v1"),
+            d("review", "v2"),
+            d("approve", "v2"),
+        ];
+        // The workflow changed between the submit and the approval: the review says where.
+        assert_eq!(
+            decided_elsewhere(&history, "submit", "approve", "v2"),
+            Some("submit")
+        );
+        // Changed before the revision: the approval went through one version.
+        assert_eq!(decided_elsewhere(&history, "review", "approve", "v2"), None);
+        let missing = [("submit".to_string(), None), d("approve", "v2")];
+        assert_eq!(
+            decided_elsewhere(&missing, "submit", "approve", "v2"),
+            Some("submit")
+        );
+    }
 
     #[test]
     fn pae_is_dsse_v1s_encoding() {

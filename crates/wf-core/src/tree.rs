@@ -436,14 +436,11 @@ fn is_dotgit(name: &[u8]) -> bool {
     folded == ".git" || folded == "git~1"
 }
 
-/// The code points HFS+ ignores when it compares names (as git's `is_hfs_dotgit` lists them),
-/// and the other default-ignorable ones: a name with them looks and opens like one without.
-fn ignorable(c: char) -> bool {
-    crate::text::is_hidden(c)
-}
-
+/// The name without the code points HFS+ ignores when it compares names (as git's
+/// `is_hfs_dotgit` lists them) and the other default-ignorable ones
+/// ([`crate::text::is_hidden`]): a name with them looks and opens like one without.
 fn strip_ignorable(s: &str) -> String {
-    s.chars().filter(|c| !ignorable(*c)).collect()
+    s.chars().filter(|c| !crate::text::is_hidden(*c)).collect()
 }
 
 /// What Windows makes of a name: an NTFS stream suffix (`:…`) dropped, trailing dots and

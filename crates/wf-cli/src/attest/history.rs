@@ -139,22 +139,21 @@ pub fn facts(store: &Store, tip: Oid, typed: &str) -> Result<Facts, CliError> {
     // added after the revision passed that point) would be cited as gates it never met.
     let approved = task.decisions[approval_at].revision;
     if let (Some(from), Some(to)) = (revisions.get(&approved), decisions.get(approval_at)) {
-        let at = |c: &str| decided_under.iter().position(|(x, _)| x == c);
-        if let (Some(i), Some(j)) = (at(&from.commit), at(&to.commit)) {
-            if let Some((c, _)) = decided_under[i..=j]
-                .iter()
-                .find(|(_, p)| p.as_deref() != Some(policy.sha256.as_str()))
-            {
-                return Err(CliError::new(
-                    Kind::Refused,
-                    format!(
-                        "task {id}'s workflow {} changed between revision {approved} and its approval (commit {} was decided under another version): an attestation names one policy, and this approval was not decided under it all along",
-                        task.workflow,
-                        &c[..12.min(c.len())]
-                    ),
-                )
-                .with_hint("reopen the task and take a revision through the workflow now in force"));
-            }
+        if let Some(c) = wf_core::attest::decided_elsewhere(
+            &decided_under,
+            &from.commit,
+            &to.commit,
+            &policy.sha256,
+        ) {
+            return Err(CliError::new(
+                Kind::Refused,
+                format!(
+                    "task {id}'s workflow {} changed between revision {approved} and its approval (commit {} was decided under another version): an attestation names one policy, and this approval was not decided under it all along",
+                    task.workflow,
+                    &c[..12.min(c.len())]
+                ),
+            )
+            .with_hint("reopen the task and take a revision through the workflow now in force"));
         }
     }
     Ok(Facts {
