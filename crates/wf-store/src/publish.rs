@@ -206,11 +206,22 @@ pub fn replay<'k>(
                 continue;
             }
         }
-        if let Local::Task { actor, .. } | Local::Policy { actor } = &kind {
-            let actors = Snapshot::load(store, Some(tip))?.policy.actors;
-            if let Some(reason) =
-                unvouched(store, &reader, c, &kind, actor, &actors, &mut originals)?
-            {
+        // The state actions are decided again on, read once for the check of who signed and
+        // for the replay.
+        let snap = match &kind {
+            Local::Task { .. } | Local::Policy { .. } => Some(Snapshot::load(store, Some(tip))?),
+            Local::Other | Local::Merge => None,
+        };
+        if let (Local::Task { actor, .. } | Local::Policy { actor }, Some(snap)) = (&kind, &snap) {
+            if let Some(reason) = unvouched(
+                store,
+                &reader,
+                c,
+                &kind,
+                actor,
+                snap.actors(),
+                &mut originals,
+            )? {
                 let task = match &kind {
                     Local::Task { id, .. } => Some(renamed.get(id).cloned().unwrap_or(id.clone())),
                     _ => None,
@@ -233,8 +244,9 @@ pub fn replay<'k>(
                 out.tip = Some(new);
             }
             Local::Task { id, .. } => {
+                let Some(snap) = &snap else { continue };
                 let r = lines::recorded(&reader, c, &id)?;
-                match task_again(store, &reader, &r, tip, &mut renamed, signer_of, fresh_id)? {
+                match task_again(store, &reader, snap, &r, &mut renamed, signer_of, fresh_id)? {
                     Ok((new, task)) => {
                         out.published.push(Published {
                             task: Some(task),
@@ -259,7 +271,8 @@ pub fn replay<'k>(
                 }
             }
             Local::Policy { actor } => {
-                match policy_again(store, &reader, c, tip, &actor, signer_of)? {
+                let Some(snap) = &snap else { continue };
+                match policy_again(store, &reader, snap, c, &actor, signer_of)? {
                     Ok(new) => {
                         out.published.push(Published {
                             task: None,
@@ -604,17 +617,18 @@ fn carry(store: &Store, c: Oid, tip: Oid) -> Result<Oid> {
     Ok(new)
 }
 
-/// Decide a task action again on `tip`; `Ok(Err(reason))` when it no longer passes.
+/// Decide a task action again on `snap` (the tip it lands on); `Ok(Err(reason))` when it no
+/// longer passes.
 fn task_again<'k>(
     store: &Store,
     reader: &Reader,
+    snap: &Snapshot,
     r: &Recorded,
-    tip: Oid,
     renamed: &mut BTreeMap<String, String>,
     signer_of: &dyn Fn(&Actor) -> Option<&'k dyn Signer>,
     fresh_id: &mut dyn FnMut(&[String]) -> String,
 ) -> Result<std::result::Result<(Oid, String), String>> {
-    let snap = Snapshot::load(store, Some(tip))?;
+    let tip = snap.commit;
     let mut id = renamed.get(&r.id).cloned().unwrap_or_else(|| r.id.clone());
     let mut action = r.action.clone();
     let existing = snap.task_ids(store)?;
@@ -725,16 +739,18 @@ fn task_again<'k>(
     Ok(Ok((store.commit(Some(tip), &change, signer)?, id)))
 }
 
-/// Replay a change to `.wf/` on `tip`: the files it changed, changed the same way there, judged
-/// by the verifier's own function ([`wf_core::verify::replay_policy`]) with its message.
+/// Replay a change to `.wf/` on `snap` (the tip it lands on): the files it changed, changed the
+/// same way there, judged by the verifier's own function ([`wf_core::verify::replay_policy`])
+/// with its message.
 fn policy_again<'k>(
     store: &Store,
     reader: &Reader,
+    snap: &Snapshot,
     c: Oid,
-    tip: Oid,
     actor: &str,
     signer_of: &dyn Fn(&Actor) -> Option<&'k dyn Signer>,
 ) -> Result<std::result::Result<Oid, String>> {
+    let tip = snap.commit;
     let (_, bytes) = reader.raw(c)?;
     let raw = crate::raw::parse(&bytes).map_err(StoreError::Policy)?;
     let [parent] = raw.parents[..] else {
@@ -751,7 +767,6 @@ fn policy_again<'k>(
         Ok(a) => a,
         Err(why) => return Ok(Err(why)),
     };
-    let snap = Snapshot::load(store, Some(tip))?;
     let Some(me) = snap.actors().get(actor).cloned() else {
         return Ok(Err(format!("actor {actor} is gone upstream")));
     };
