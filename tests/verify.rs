@@ -846,6 +846,86 @@ fn output_changed_after_approval_without_reopen_is_refused_by_rule_7() {
     w.rejects(&c, &a, "rule 7 (closed-task)", "is approved and closed");
 }
 
+/// wf-verify reads packed objects with its own pack reader (`wf_store::pack`) and loose ones
+/// through libgit2: a history judged loose, then packed by `git gc --aggressive` (long delta
+/// chains, the task files and trees as deltas of one another), gets the same verdicts, commit
+/// by commit, in the store and on the server.
+#[test]
+fn a_history_packed_by_git_gc_gets_the_verdicts_it_got_loose() {
+    let w = World::new();
+    let s = &w.s;
+    for title in ["Second task", "Third task", "Fourth task"] {
+        let t = new_task(s, title);
+        to_review(s, &t);
+    }
+    w.accepted(&["push", "origin", "main"]);
+    // A forgery on top: a new output on the approved task, the approval left in place.
+    let a = w.a.clone();
+    let path = wf_core::Task::path(&a);
+    let t = read(s, &path);
+    let d3 = s.manifest_digest(&[("draft.md", SWAPPED)]);
+    let block = format!(
+        "\n[[revision]]\nnumber = 3\nstep = \"approve\"\nactor = \"drafter-bot\"\n\
+         producer = \"ai\"\nmodel = \"{MODEL}\"\nat = \"{DATE_RFC3339}\"\ndigest = \"{d3}\"\n\n\
+         [[revision.artifacts]]\nname = \"draft.md\"\nsha256 = \"{}\"\nsize = {}\n",
+        s.sha256(SWAPPED),
+        SWAPPED.len()
+    );
+    write(
+        s,
+        &path,
+        insert_record(&t, &block, &["review", "decision", "reopen"]).as_bytes(),
+    );
+    write(
+        s,
+        &format!("{}out/draft.md", wf_core::Task::dir(&a)),
+        SWAPPED,
+    );
+    let msg = format!(
+        "wf: submit {a}: Launch announcement\n\nWf-Task: {a}\nWf-Action: submit\n\
+         Wf-Actor: drafter-bot\nWf-Actor-Kind: ai\nWf-Step: approve\nWf-Revision: 3\n\
+         Wf-Digest: {d3}\nWf-Model: {MODEL}\n"
+    );
+    let c = commit(s, BOT, Some(BOT.0), &msg);
+    let loose = |dir: &Path| {
+        let counts = s.git(&["-C", dir.to_str().unwrap(), "count-objects", "-v"]);
+        counts
+            .lines()
+            .find_map(|l| l.strip_prefix("count: "))
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+    };
+    assert!(loose(&s.repo) > 0);
+    let before = verify_json(s, &s.repo, &[], 1);
+    let server_before = verify_json(s, &w.server, &[], 0);
+    for dir in [&s.repo, &w.server] {
+        let d = dir.to_str().unwrap();
+        s.git(&["-C", d, "gc", "-q", "--aggressive", "--prune=now"]);
+        assert_eq!(loose(dir), 0, "git gc left loose objects in {d}");
+    }
+    let after = verify_json(s, &s.repo, &[], 1);
+    assert_eq!(after, before);
+    let bad: Vec<&Value> = after["commits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["ok"] == false)
+        .collect();
+    assert_eq!(bad.len(), 1, "{after:#}");
+    assert_eq!(bad[0]["commit"], c.as_str());
+    assert_eq!(verify_json(s, &w.server, &[], 0), server_before);
+    // The server's hook, on a packed history, still refuses the forgery.
+    let err = w.refused(&["push", "origin", "main"]);
+    assert_one_problem(
+        &err,
+        &c,
+        &a,
+        "rule 7 (closed-task)",
+        "is approved and closed",
+    );
+}
+
 #[test]
 fn a_new_revision_with_the_old_approval_kept_is_refused_by_rule_6() {
     let w = World::new();

@@ -12,6 +12,7 @@ pub mod index;
 pub mod lines;
 pub mod listing;
 pub mod locks;
+pub mod pack;
 pub mod publish;
 pub mod raw;
 pub mod repo;

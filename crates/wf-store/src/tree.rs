@@ -12,6 +12,7 @@ use thiserror::Error;
 pub use wf_core::tree::{Area, Entry, Mode, ObjectId};
 
 use crate::aging::Aging;
+use crate::pack::{Got, Packs};
 
 /// Why a tree could not be read.
 #[derive(Debug, Error)]
@@ -63,6 +64,8 @@ impl TreeCache {
 pub struct Reader<'r> {
     odb: Odb<'r>,
     cache: &'r TreeCache,
+    /// The verifier's own pack reader, asked before libgit2 ([`crate::pack`]).
+    packs: Option<&'r RefCell<Packs>>,
 }
 
 /// The object id of an entry, for libgit2.
@@ -100,7 +103,30 @@ impl<'r> Reader<'r> {
         Ok(Reader {
             odb: repo.odb()?,
             cache,
+            packs: None,
         })
+    }
+
+    /// [`Reader::new`], asking `packs` for each object first: what it reads cleanly is the
+    /// object's bytes; what it does not ([`Got::NotHere`]) is read through libgit2.
+    pub fn with_packs(
+        repo: &'r Repository,
+        cache: &'r TreeCache,
+        packs: &'r RefCell<Packs>,
+    ) -> std::result::Result<Self, git2::Error> {
+        Ok(Reader {
+            odb: repo.odb()?,
+            cache,
+            packs: Some(packs),
+        })
+    }
+
+    /// The object `id` from the pack reader, if it has one that reads it.
+    fn packed(&self, id: Oid, limit: u64) -> Got {
+        match self.packs {
+            Some(p) => p.borrow_mut().read(id, limit),
+            None => Got::NotHere,
+        }
     }
 
     /// The tree `id` found at `path` (empty for the top level), checked against `area`'s rules.
@@ -164,6 +190,11 @@ impl<'r> Reader<'r> {
     /// over the size limit). For questions asked before a commit is judged, such as whether it
     /// claims to be a store; scan them with [`wf_core::tree::scan`].
     pub fn raw_tree(&self, id: Oid) -> std::result::Result<Option<Vec<u8>>, git2::Error> {
+        match self.packed(id, wf_core::tree::MAX_TREE_SIZE) {
+            Got::Found(ObjectType::Tree, b) => return Ok(Some(b)),
+            Got::Found(..) | Got::Over(..) => return Ok(None),
+            Got::NotHere => {}
+        }
         let (size, kind) = match self.odb.read_header(id) {
             Ok(h) => h,
             Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
@@ -177,6 +208,9 @@ impl<'r> Reader<'r> {
 
     /// The raw bytes of any object, with its type.
     pub fn raw(&self, id: Oid) -> std::result::Result<(ObjectType, Vec<u8>), git2::Error> {
+        if let Got::Found(kind, b) = self.packed(id, crate::pack::CAP) {
+            return Ok((kind, b));
+        }
         let obj = self.odb.read(id)?;
         Ok((obj.kind(), obj.data().to_vec()))
     }
@@ -188,7 +222,11 @@ impl<'r> Reader<'r> {
 
     /// The size of a blob, without reading it.
     pub fn blob_size(&self, id: Oid, path: &str) -> Result<u64> {
-        let (size, kind) = self.odb.read_header(id)?;
+        let known = self.packs.and_then(|p| p.borrow_mut().header(id));
+        let (size, kind) = match known {
+            Some((kind, size)) => (size as usize, kind),
+            None => self.odb.read_header(id)?,
+        };
         if kind != ObjectType::Blob {
             return Err(mismatch(path, kind, ObjectType::Blob));
         }
@@ -197,7 +235,12 @@ impl<'r> Reader<'r> {
 
     /// Read an object that must be of `kind` and at most `limit` bytes.
     fn object(&self, id: Oid, kind: ObjectType, path: &str, limit: u64) -> Result<Vec<u8>> {
-        let (size, found) = self.odb.read_header(id)?;
+        let (size, found) = match self.packed(id, limit) {
+            Got::Found(found, b) if found == kind => return Ok(b),
+            Got::Found(found, b) => (b.len(), found),
+            Got::Over(found, size) => (size as usize, found),
+            Got::NotHere => self.odb.read_header(id)?,
+        };
         if found != kind {
             return Err(mismatch(path, found, kind));
         }

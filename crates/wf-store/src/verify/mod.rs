@@ -208,7 +208,10 @@ pub fn commits(repo: &Repository, range: &Range) -> Result<Vec<Oid>, git2::Error
     git2::opts::enable_caching(false);
     crate::repo::trust_object_ids();
     if range.exclude.is_empty() {
-        return history(&range.include, &mut |oid| parents_of(repo, oid));
+        let mut packs = packs_for_listing(repo);
+        return history(&range.include, &mut |oid| {
+            parents_of(repo, packs.as_mut(), oid)
+        });
     }
     if let [tip] = range.include.as_slice() {
         let stop: HashSet<Oid> = range.exclude.iter().copied().collect();
@@ -254,23 +257,54 @@ fn commits_renewing_after(
     crate::repo::trust_object_ids();
     let mut repo: Option<Repository> = None;
     let mut read = 0;
+    let mut packs = None;
     history(&range.include, &mut |oid| {
         if read % renew_after.max(1) == 0 {
             // The old handle goes first: a new one would share its pack.
             repo = None;
-            repo = Some(open()?);
+            let fresh = open()?;
+            if read == 0 {
+                packs = packs_for_listing(&fresh);
+            }
+            repo = Some(fresh);
         }
         read += 1;
         match &repo {
-            Some(r) => parents_of(r, oid),
+            Some(r) => parents_of(r, packs.as_mut(), oid),
             None => Err(git2::Error::from_str("no repository to read")),
         }
     })
 }
 
-/// A commit's parents, as libgit2 gives them (the cut commits of a shallow clone have none).
-fn parents_of(repo: &Repository, oid: Oid) -> Result<Vec<Oid>, git2::Error> {
+/// A commit's parents, as libgit2 gives them (the cut commits of a shallow clone have none),
+/// read from the commit's bytes through `packs` when it reads them ([`crate::pack`]: it maps
+/// nothing, where libgit2 kept every page of the pack it touched).
+fn parents_of(
+    repo: &Repository,
+    packs: Option<&mut crate::pack::Packs>,
+    oid: Oid,
+) -> Result<Vec<Oid>, git2::Error> {
+    if let Some(packs) = packs {
+        if let crate::pack::Got::Found(git2::ObjectType::Commit, bytes) =
+            packs.read(oid, crate::pack::CAP)
+        {
+            if let Ok((_, parents)) = crate::raw::header(&bytes) {
+                return Ok(parents);
+            }
+        }
+    }
     Ok(repo.find_commit(oid)?.parent_ids().collect())
+}
+
+/// The blocks of packs a history's listing keeps a generation ([`crate::pack::BLOCK`] each):
+/// commits lie in the pack in the order the listing reads them.
+const LISTING_BLOCKS: usize = 16;
+
+/// A pack reader for listing a history, unless the repository is shallow (its cut commits
+/// name parents it does not have, which libgit2 leaves out).
+fn packs_for_listing(repo: &Repository) -> Option<crate::pack::Packs> {
+    (!repo.is_shallow())
+        .then(|| crate::pack::Packs::open_with(&repo.commondir().join("objects"), LISTING_BLOCKS))
 }
 
 /// The whole history of `tips`, each commit once, parents before children: depth first, a
@@ -517,6 +551,30 @@ mod tests {
         assert_eq!(once.matches("\"Skipped\"").count(), 100, "{once}");
     }
 
+    /// Pack every object of the bare repository at `dir` with git (its own configuration
+    /// only), the loose copies removed.
+    fn repack(dir: &std::path::Path) {
+        // Every object, reachable from a ref or not (these tests make commits no ref names).
+        let out = std::process::Command::new("sh")
+            .args([
+                "-c",
+                "git cat-file --batch-all-objects --batch-check='%(objectname)' \
+                 | git pack-objects -q objects/pack/pack >/dev/null && git prune-packed",
+            ])
+            .current_dir(dir)
+            .env("HOME", dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(crate::pack::Packs::open(&dir.join("objects")).len() == 1);
+    }
+
     /// Commits with the given parents (indices of earlier commits), in a new bare repository.
     fn dag(parents: &[Vec<usize>]) -> (tempfile::TempDir, Vec<Oid>) {
         let dir = tempfile::tempdir().unwrap();
@@ -573,6 +631,10 @@ mod tests {
                     proptest::prop_assert!(place[&p] < i, "a parent after its child");
                 }
             }
+            // Packed, the commits are read by wf's own pack reader: the same list.
+            repack(dir.path());
+            let packed = Repository::open_bare(dir.path()).unwrap();
+            proptest::prop_assert_eq!(&commits(&packed, &range).unwrap(), &list);
             for every in [1, 3] {
                 let opened = AtomicUsize::new(0);
                 let open = || {
@@ -605,10 +667,21 @@ mod tests {
             include: vec![tip],
             exclude: vec![],
         };
-        for tip in [forged(&[blob]), forged(&[oids[0], blob])] {
+        let tips = [forged(&[blob]), forged(&[oids[0], blob])];
+        for tip in tips {
             assert!(commits(&repo, &whole(tip)).is_err(), "{tip}");
             assert!(commits_renewing(&open, &whole(tip)).is_err(), "{tip}");
         }
+        // Packed (read by wf's pack reader), the same.
+        let packed_tip = forged(&[oids[0], oids[0]]);
+        let loose = commits(&repo, &whole(packed_tip)).unwrap();
+        repack(dir.path());
+        let repo = Repository::open_bare(dir.path()).unwrap();
+        for tip in tips {
+            assert!(commits(&repo, &whole(tip)).is_err(), "{tip}");
+            assert!(commits_renewing(&open, &whole(tip)).is_err(), "{tip}");
+        }
+        assert_eq!(commits(&repo, &whole(packed_tip)).unwrap(), loose);
         let twice = forged(&[oids[0], oids[0]]);
         assert_eq!(commits(&repo, &whole(twice)).unwrap(), vec![oids[0], twice]);
         assert_eq!(

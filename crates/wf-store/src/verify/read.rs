@@ -12,6 +12,7 @@ use wf_core::Task;
 
 use super::{wf_files, Fail};
 use crate::aging::Aging;
+use crate::pack::Packs;
 use crate::tree::{self, Area, Entry, Mode, Reader, TreeCache, TreeError};
 
 /// A parsed policy, shared by the commits whose parent has the same `.wf/` tree.
@@ -25,6 +26,8 @@ pub(super) struct Worker<R> {
     repo: R,
     trees: TreeCache,
     caches: Caches,
+    /// The worker's own reader of the repository's packs ([`crate::pack`]).
+    packs: std::cell::RefCell<Packs>,
 }
 
 /// The per-worker caches of [`Worker`], each bounded ([`Aging`], [`CACHE_LIMIT`] a generation).
@@ -63,6 +66,7 @@ const CACHE_LIMIT: usize = 512;
 impl Worker<Repository> {
     pub(super) fn new(repo: Repository) -> Self {
         Worker {
+            packs: packs_of(&repo),
             repo,
             trees: TreeCache::default(),
             caches: Caches::default(),
@@ -82,12 +86,14 @@ impl Worker<Repository> {
             repo,
             trees,
             caches,
+            packs,
         } = self;
         drop(repo);
         Ok(Worker {
             repo: open()?,
             trees,
             caches,
+            packs,
         })
     }
 }
@@ -95,6 +101,7 @@ impl Worker<Repository> {
 impl<'r> Worker<&'r Repository> {
     pub(super) fn new_borrowed(repo: &'r Repository) -> Self {
         Worker {
+            packs: packs_of(repo),
             repo,
             trees: TreeCache::default(),
             caches: Caches::default(),
@@ -108,10 +115,15 @@ impl<R: std::borrow::Borrow<Repository>> Worker<R> {
         let repo = self.repo.borrow();
         Ok(Ctx {
             repo,
-            trees: Reader::new(repo, &self.trees)?,
+            trees: Reader::with_packs(repo, &self.trees, &self.packs)?,
             caches: &mut self.caches,
         })
     }
+}
+
+/// The packs of a repository's object folder, for a worker's own reader.
+fn packs_of(repo: &Repository) -> std::cell::RefCell<Packs> {
+    std::cell::RefCell::new(Packs::open(&repo.commondir().join("objects")))
 }
 
 /// What [`Ctx::task_files`] reads of the files under a task's folder.

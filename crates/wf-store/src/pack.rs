@@ -1,0 +1,1047 @@
+//! The objects of a repository's pack files, read with positioned reads through caches of a
+//! fixed size, for the verifier's readers ([`crate::tree::Reader`]).
+//!
+//! libgit2 maps pack files into memory in windows and keeps every page it touched mapped until
+//! the last handle on the pack is dropped (its limit, 8 GiB, can only be lowered through an
+//! `unsafe` global setting); it takes a process-wide lock for each window it opens; and it
+//! resolves an object's delta chain twice, once for the size and type checked before a read and
+//! once for the read. This reader keeps its own blocks of the packs (at most [`BLOCKS`] of
+//! [`BLOCK`] bytes a generation), reads the names of an index around where an id must be
+//! (one read a lookup), keeps its own delta bases (at most [`BASE_BYTES`] a generation),
+//! finds an object's size and type from its chain's headers and the first bytes of its delta,
+//! and resolves the chain once.
+//!
+//! It answers only what it can read cleanly: an object in no pack it opened (a loose object,
+//! a pack written after it opened, an alternate's), a pack or index in a form it does not read
+//! (index version 1), anything out of bounds, a stream that does not inflate to the size its
+//! header says, a delta that does not apply exactly, a chain longer than [`MAX_CHAIN`] or any
+//! object over [`CAP`] bytes on the way: each is [`Got::NotHere`], and the caller reads the
+//! object through libgit2 as before. Like libgit2 with strict hash checks off (as the verifier
+//! runs it), it does not hash what it read again: a pack is trusted as the repository is (on a
+//! server, `git index-pack` checked every object of a pushed pack).
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::rc::Rc;
+
+use flate2::{Decompress, FlushDecompress, Status};
+use git2::{ObjectType, Oid};
+
+use crate::aging::Aging;
+
+/// Bytes in one cached block of a pack or index file.
+pub const BLOCK: u64 = 16 * 1024;
+/// Bytes in one cached block of an index's offsets.
+const OFFSET_BLOCK: u64 = 256;
+/// Blocks of offsets in one generation of their cache (at most 2 MiB in all: the offsets of
+/// 260,000 objects; of the bench's store at 100,000 commits, 580,000 objects, most).
+const OFFSET_BLOCKS: usize = 4096;
+
+/// Bytes in one cached block of an index's names.
+const NAME_BLOCK: u64 = 4096;
+/// Blocks of names in one generation of their cache (at most 4 MiB in all: the names of
+/// 200,000 objects).
+const NAME_BLOCKS: usize = 512;
+
+/// The most names of an index read for one lookup (a bucket of a pack of about 16 million
+/// objects); a larger bucket is libgit2's to search.
+const MAX_BUCKET: u64 = 1 << 16;
+/// Blocks in one generation of the block cache (two generations: at most 8 MiB).
+pub const BLOCKS: usize = 256;
+/// Bytes of delta bases in one generation of the base cache.
+pub const BASE_BYTES: usize = 1 << 20;
+/// A base larger than this is not kept.
+const BASE_MAX: usize = 256 << 10;
+/// The longest delta chain read here (git writes at most 4,095 by default, 50 unless asked).
+pub const MAX_CHAIN: usize = 10_000;
+/// The largest object, delta or base this reader allocates; anything larger is libgit2's.
+pub const CAP: u64 = 64 << 20;
+
+/// What [`Packs::read`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Got {
+    /// The object, of this type.
+    Found(ObjectType, Vec<u8>),
+    /// The object is of this type and size, over the limit asked for: not read.
+    Over(ObjectType, u64),
+    /// Not read here: ask libgit2.
+    NotHere,
+}
+
+/// One pack and its index.
+struct Pack {
+    idx: Source,
+    data: Source,
+    /// The index's fan-out table: how many objects have a first byte up to each value.
+    fanout: Vec<u32>,
+    count: u64,
+}
+
+/// Blocks of files kept, by file and block number, all of one size.
+struct Blocks {
+    size: u64,
+    kept: Aging<(u32, u64), Rc<[u8]>>,
+}
+
+impl Blocks {
+    fn new(size: u64, limit: usize) -> Blocks {
+        Blocks {
+            size,
+            kept: Aging::new(limit),
+        }
+    }
+}
+
+/// A file read in blocks, numbered for the block caches.
+struct Source {
+    file: File,
+    no: u32,
+    len: u64,
+}
+
+/// An entry's header in a pack.
+struct Head {
+    kind: u8,
+    size: u64,
+    /// Where its compressed data starts.
+    data: u64,
+    base: Base,
+}
+
+/// Where a delta chain ends: a base kept from an earlier read (its type and bytes), or an
+/// entry that is not a delta.
+enum Bottom {
+    Kept(Kept),
+    Entry(Head),
+}
+
+enum Base {
+    None,
+    /// A delta against the entry at this offset of the same pack.
+    At(u64),
+}
+
+/// The id of the empty tree, `4b825dc642cb6eb9a060e54bf8d69288fbee4904`.
+const EMPTY_TREE: [u8; 20] = [
+    0x4b, 0x82, 0x5d, 0xc6, 0x42, 0xcb, 0x6e, 0xb9, 0xa0, 0x60, 0xe5, 0x4b, 0xf8, 0xd6, 0x92, 0x88,
+    0xfb, 0xee, 0x49, 0x04,
+];
+
+/// Half the names an index lookup searches around its guess.
+const WINDOW: u64 = 64;
+
+/// A base kept: its type (as a pack writes it) and bytes.
+type Kept = (u8, Rc<Vec<u8>>);
+
+/// The delta bases kept, by pack and offset: two generations of at most [`BASE_BYTES`].
+struct Bases {
+    young: HashMap<(u32, u64), Kept>,
+    old: HashMap<(u32, u64), Kept>,
+    young_bytes: usize,
+    limit: usize,
+}
+
+impl Bases {
+    fn get(&mut self, key: &(u32, u64)) -> Option<Kept> {
+        if let Some(v) = self.young.get(key) {
+            return Some(v.clone());
+        }
+        let v = self.old.remove(key)?;
+        self.insert(*key, v.clone());
+        Some(v)
+    }
+
+    fn insert(&mut self, key: (u32, u64), v: Kept) {
+        let n = v.1.len();
+        if n > BASE_MAX {
+            return;
+        }
+        if self.young_bytes + n > self.limit {
+            self.old = std::mem::take(&mut self.young);
+            self.young_bytes = 0;
+        }
+        self.young_bytes += n;
+        self.young.insert(key, v);
+    }
+}
+
+/// The packs of one repository's object folder, with this reader's caches. One per thread.
+pub struct Packs {
+    packs: Vec<Pack>,
+    /// The pack the last object was found in, asked first.
+    last: usize,
+    blocks: Blocks,
+    /// Blocks of the indexes' tables of offsets (4 bytes an object, read at random: small
+    /// blocks, so that what is kept covers most of a large table).
+    offsets: Blocks,
+    /// Blocks of the indexes' tables of names.
+    name_blocks: Blocks,
+    /// The names an index lookup read.
+    names: Vec<u8>,
+    /// Half the names read around a lookup's guess ([`WINDOW`]).
+    window: u64,
+    bases: Bases,
+    /// One inflater, reset for each stream (making one allocates and clears its window).
+    z: Decompress,
+}
+
+fn kind_of(k: u8) -> Option<ObjectType> {
+    match k {
+        1 => Some(ObjectType::Commit),
+        2 => Some(ObjectType::Tree),
+        3 => Some(ObjectType::Blob),
+        4 => Some(ObjectType::Tag),
+        _ => None,
+    }
+}
+
+impl Packs {
+    /// The packs under `objects/pack` of the object folder `objects`, as they are now. A pack
+    /// or index that cannot be opened or is not in a form read here is left out (its objects
+    /// are libgit2's to read); so is every pack when the folder cannot be listed.
+    pub fn open(objects: &Path) -> Packs {
+        Packs::open_with(objects, BLOCKS)
+    }
+
+    /// [`Packs::open`] with at most `blocks` blocks of packs a generation (a history's listing
+    /// reads its commits in order, and keeps few).
+    pub fn open_with(objects: &Path, blocks: usize) -> Packs {
+        let mut packs = Vec::new();
+        let dir = objects.join("pack");
+        if let Ok(list) = std::fs::read_dir(&dir) {
+            let mut names: Vec<_> = list
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name())
+                .filter_map(|n| n.to_str().map(str::to_owned))
+                .filter(|n| n.starts_with("pack-") && n.ends_with(".idx"))
+                .collect();
+            names.sort();
+            for name in names {
+                let stem = &name[..name.len() - 4];
+                let no = packs.len() as u32 * 2;
+                if let Some(p) = Pack::open(&dir.join(&name), &dir.join(format!("{stem}.pack")), no)
+                {
+                    packs.push(p);
+                }
+            }
+        }
+        Packs {
+            packs,
+            last: 0,
+            blocks: Blocks::new(BLOCK, blocks),
+            offsets: Blocks::new(OFFSET_BLOCK, OFFSET_BLOCKS),
+            name_blocks: Blocks::new(NAME_BLOCK, NAME_BLOCKS),
+            names: Vec::new(),
+            window: WINDOW,
+            bases: Bases {
+                young: HashMap::new(),
+                old: HashMap::new(),
+                young_bytes: 0,
+                limit: BASE_BYTES,
+            },
+            z: Decompress::new(true),
+        }
+    }
+
+    /// The same reader, searching `window` names either side of a lookup's guess.
+    #[cfg(test)]
+    fn with_window(mut self, window: u64) -> Packs {
+        self.window = window;
+        self
+    }
+
+    /// How many packs are read here.
+    pub fn len(&self) -> usize {
+        self.packs.len()
+    }
+
+    /// Whether no pack is read here.
+    pub fn is_empty(&self) -> bool {
+        self.packs.is_empty()
+    }
+
+    /// The object `id`, when it is at most `limit` bytes; its type and size when it is larger.
+    pub fn read(&mut self, id: Oid, limit: u64) -> Got {
+        self.read_opt(id, limit, true).unwrap_or(Got::NotHere)
+    }
+
+    /// The type and size of the object `id`, without reading it.
+    pub fn header(&mut self, id: Oid) -> Option<(ObjectType, u64)> {
+        match self.read_opt(id, 0, false)? {
+            Got::Over(k, n) => Some((k, n)),
+            Got::Found(k, b) => Some((k, b.len() as u64)),
+            Got::NotHere => None,
+        }
+    }
+
+    fn read_opt(&mut self, id: Oid, limit: u64, body: bool) -> Option<Got> {
+        // libgit2 (and git) answer the empty tree's id from a table of their own, whatever a
+        // pack holds under it: theirs to answer.
+        if id.as_bytes() == EMPTY_TREE {
+            return Some(Got::NotHere);
+        }
+        let Some((p, at)) = self.find(id.as_bytes()) else {
+            return Some(Got::NotHere);
+        };
+        // An object read lately as a base.
+        if let Some((k, b)) = self.bases.get(&(p as u32, at)) {
+            let kind = kind_of(k)?;
+            let size = b.len() as u64;
+            if size > limit || !body {
+                return Some(Got::Over(kind, size));
+            }
+            return Some(Got::Found(kind, b.to_vec()));
+        }
+        let first = self.head(p, at)?;
+        // The chain down to a base: each delta's header and the offset of its base.
+        let mut chain: Vec<(Head, u64)> = Vec::new();
+        let mut next = Some(first);
+        let mut at_now = at;
+        let bottom = loop {
+            if !chain.is_empty() {
+                if let Some(kept) = self.bases.get(&(p as u32, at_now)) {
+                    break Bottom::Kept(kept);
+                }
+            }
+            let h = match next.take() {
+                Some(h) => h,
+                None => self.head(p, at_now)?,
+            };
+            match h.base {
+                Base::None => break Bottom::Entry(h),
+                Base::At(b) => {
+                    at_now = b;
+                    chain.push((h, b));
+                    if chain.len() > MAX_CHAIN {
+                        return None;
+                    }
+                }
+            }
+        };
+        let base_kind = match &bottom {
+            Bottom::Kept((k, _)) => *k,
+            Bottom::Entry(h) => h.kind,
+        };
+        let kind = kind_of(base_kind)?;
+        let Some((top, _)) = chain.first() else {
+            // Not a delta: the entry's own size.
+            let Bottom::Entry(h) = bottom else {
+                return None;
+            };
+            if h.size > limit || !body {
+                return Some(Got::Over(kind, h.size));
+            }
+            if h.size > CAP {
+                return None;
+            }
+            let b = self.inflate(p, h.data, h.size as usize, h.size as usize)?;
+            return Some(Got::Found(kind, b));
+        };
+        // A delta: the result size its header gives (only its first bytes inflated when no
+        // more is wanted).
+        if top.size > CAP {
+            return None;
+        }
+        let (data, n) = (top.data, top.size as usize);
+        // libgit2 reads a delta's header from its first 16 bytes (`DELTA_HEADER_BUFFER_LEN`),
+        // and so does this reader: a header padded past them is libgit2's to refuse.
+        let top_delta = self.inflate(p, data, n, if body { n } else { 16.min(n) })?;
+        let mut i = 0;
+        varint(&top_delta, &mut i)?;
+        let size = varint(&top_delta, &mut i)?;
+        if i > 16 {
+            return None;
+        }
+        if size > limit || !body {
+            return Some(Got::Over(kind, size));
+        }
+        // Resolve from the base up, keeping each result as a base.
+        let mut cur: Rc<Vec<u8>> = match bottom {
+            Bottom::Kept((_, b)) => b,
+            Bottom::Entry(h) => {
+                if h.size > CAP {
+                    return None;
+                }
+                let b = Rc::new(self.inflate(p, h.data, h.size as usize, h.size as usize)?);
+                self.bases
+                    .insert((p as u32, at_now), (base_kind, b.clone()));
+                b
+            }
+        };
+        for j in (0..chain.len()).rev() {
+            let out = if j == 0 {
+                apply(&cur, &top_delta)?
+            } else {
+                let h = &chain[j].0;
+                if h.size > CAP {
+                    return None;
+                }
+                let (data, n) = (h.data, h.size as usize);
+                let delta = self.inflate(p, data, n, n)?;
+                let out = Rc::new(apply(&cur, &delta)?);
+                // This delta lies where the delta above it finds its base.
+                self.bases
+                    .insert((p as u32, chain[j - 1].1), (base_kind, out.clone()));
+                cur = out;
+                continue;
+            };
+            if out.len() as u64 != size {
+                return None;
+            }
+            return Some(Got::Found(kind, out));
+        }
+        None
+    }
+
+    /// The pack and offset of `id`, asking the pack of the last find first.
+    fn find(&mut self, id: &[u8]) -> Option<(usize, u64)> {
+        let n = self.packs.len();
+        for k in 0..n {
+            let p = (self.last + k) % n;
+            if let Some(at) = self.find_in(p, id) {
+                self.last = p;
+                return Some((p, at));
+            }
+        }
+        None
+    }
+
+    fn find_in(&mut self, p: usize, id: &[u8]) -> Option<u64> {
+        let first = *id.first()? as usize;
+        let pack = &self.packs[p];
+        let lo = if first == 0 {
+            0
+        } else {
+            pack.fanout[first - 1] as u64
+        };
+        let hi = pack.fanout[first] as u64;
+        let (idx, count) = (&pack.idx, pack.count);
+        const NAMES: u64 = 8 + 1024;
+        // Object ids are spread evenly: the place of an id in its bucket is guessed from its
+        // next two bytes, and the names around the guess are read at once (one read of at
+        // most `2 * window` names, where a binary search over a bucket of a large index reads
+        // a place for each step); the whole bucket when the id is not among them.
+        let n = hi - lo;
+        let (mut a, mut b) = (lo, hi);
+        if n > 2 * self.window {
+            let frac = u16::from_be_bytes([*id.get(1)?, *id.get(2)?]) as u64;
+            let guess = lo + ((n * frac) >> 16);
+            a = guess.saturating_sub(self.window).max(lo);
+            b = (guess + self.window).min(hi);
+        }
+        let at = loop {
+            if b - a > MAX_BUCKET {
+                return None;
+            }
+            let names = &mut self.names;
+            names.resize(((b - a) * 20) as usize, 0);
+            read_at(&mut self.name_blocks, idx, NAMES + a * 20, names)?;
+            let found = search(names, id);
+            match found {
+                Ok(i) => break a + i as u64,
+                Err(i) if (i == 0 && a > lo) || (i as u64 == b - a && b < hi) => {
+                    (a, b) = (lo, hi);
+                }
+                Err(_) => return None,
+            }
+        };
+        let mut o = [0u8; 4];
+        read_at(&mut self.offsets, idx, NAMES + count * 24 + at * 4, &mut o)?;
+        let v = u32::from_be_bytes(o);
+        if v & 0x8000_0000 == 0 {
+            return Some(v as u64);
+        }
+        let k = (v & 0x7fff_ffff) as u64;
+        let mut o8 = [0u8; 8];
+        let slot = NAMES + count * 28 + k * 8;
+        // Inside the table of 8-byte offsets, before the two checksums (as libgit2 requires).
+        if slot + 8 > idx.len - 40 {
+            return None;
+        }
+        pread(idx, slot, &mut o8)?;
+        Some(u64::from_be_bytes(o8))
+    }
+
+    /// The header of the entry at `at` in pack `p`.
+    fn head(&mut self, p: usize, at: u64) -> Option<Head> {
+        let pack = &self.packs[p];
+        // Entries lie between the pack's 12-byte header and its 20-byte trailer.
+        let end = pack.data.len.checked_sub(20)?;
+        if at < 12 || at >= end {
+            return None;
+        }
+        let mut buf = [0u8; 32];
+        let n = (end - at).min(32) as usize;
+        read_at(&mut self.blocks, &self.packs[p].data, at, &mut buf[..n])?;
+        let buf = &buf[..n];
+        let mut i = 0;
+        let mut c = *buf.get(i)?;
+        i += 1;
+        let kind = (c >> 4) & 7;
+        let mut size = (c & 15) as u64;
+        let mut shift = 4;
+        while c & 0x80 != 0 {
+            c = *buf.get(i)?;
+            i += 1;
+            if shift > 57 {
+                return None;
+            }
+            size |= ((c & 0x7f) as u64) << shift;
+            shift += 7;
+        }
+        let base = match kind {
+            1..=4 => Base::None,
+            6 => {
+                let mut c = *buf.get(i)?;
+                i += 1;
+                let mut ofs = (c & 0x7f) as u64;
+                while c & 0x80 != 0 {
+                    c = *buf.get(i)?;
+                    i += 1;
+                    ofs = ofs.checked_add(1)?.checked_mul(128)? | (c & 0x7f) as u64;
+                }
+                let b = at.checked_sub(ofs)?;
+                if ofs == 0 || b < 12 {
+                    return None;
+                }
+                Base::At(b)
+            }
+            7 => {
+                let id = buf.get(i..i + 20)?.to_vec();
+                i += 20;
+                // A base in the same pack only (a thin pack's base elsewhere is libgit2's).
+                Base::At(self.find_in(p, &id)?)
+            }
+            _ => return None,
+        };
+        Some(Head {
+            kind,
+            size,
+            data: at + i as u64,
+            base,
+        })
+    }
+
+    /// Inflate the stream at `at` of pack `p`, which must give exactly `size` bytes; only the
+    /// first `want` of them are made when `want` is less (a delta's header).
+    fn inflate(&mut self, p: usize, at: u64, size: usize, want: usize) -> Option<Vec<u8>> {
+        let z = &mut self.z;
+        z.reset(true);
+        let mut out = Vec::with_capacity(want);
+        let mut pos = at;
+        let end = self.packs[p].data.len.checked_sub(20)?;
+        loop {
+            if pos >= end {
+                return None;
+            }
+            let block = block(&mut self.blocks, &self.packs[p].data, pos / BLOCK)?;
+            let z = &mut self.z;
+            let from = (pos % BLOCK) as usize;
+            let upto = block.len().min((end - (pos - pos % BLOCK)) as usize);
+            let input = block.get(from..upto)?;
+            let (in0, out0) = (z.total_in(), out.len());
+            let status = z
+                .decompress_vec(input, &mut out, FlushDecompress::None)
+                .ok()?;
+            pos += z.total_in() - in0;
+            match status {
+                Status::StreamEnd => {
+                    return (out.len() == size).then_some(out);
+                }
+                _ if want < size && out.len() == want => return Some(out),
+                // No progress: the output is full before the stream ends (it is larger than its
+                // header says), or the input is damaged.
+                _ if z.total_in() == in0 && out.len() == out0 => return None,
+                _ => {}
+            }
+            if z.total_out() > size as u64 {
+                return None;
+            }
+        }
+    }
+}
+
+impl Pack {
+    /// The pack and index at these paths, when both are regular files in the form libgit2
+    /// reads: an index of version 2 of the size its count of objects gives, a pack of version
+    /// 2 (libgit2 ignores version 3, which git writes too) holding that count, whose trailing
+    /// checksum is the one the index records. libgit2 checks the same when it opens a pack, so
+    /// a pack read here is one it would read too.
+    fn open(idx: &Path, data: &Path, no: u32) -> Option<Pack> {
+        // Opening a FIFO would wait for a writer.
+        if !(std::fs::metadata(idx).ok()?.is_file() && std::fs::metadata(data).ok()?.is_file()) {
+            return None;
+        }
+        let idx_file = File::open(idx).ok()?;
+        let data_file = File::open(data).ok()?;
+        if !(idx_file.metadata().ok()?.is_file() && data_file.metadata().ok()?.is_file()) {
+            return None;
+        }
+        let idx_len = idx_file.metadata().ok()?.len();
+        let data_len = data_file.metadata().ok()?.len();
+        let mut head = [0u8; 8 + 1024];
+        idx_file.read_exact_at(&mut head, 0).ok()?;
+        // Version 2 only: `\377tOc`, then 2.
+        if head[..8] != [0xff, b't', b'O', b'c', 0, 0, 0, 2] {
+            return None;
+        }
+        let fanout: Vec<u32> = head[8..]
+            .chunks_exact(4)
+            .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        if fanout.windows(2).any(|w| w[0] > w[1]) {
+            return None;
+        }
+        let count = *fanout.last()? as u64;
+        // Names, CRCs and 4-byte offsets, then at most one 8-byte offset for every object
+        // but one, then the pack's checksum and the index's own.
+        let least = 8 + 1024 + count * 28 + 40;
+        let most = least + count.saturating_sub(1) * 8;
+        if idx_len < least || idx_len > most {
+            return None;
+        }
+        let mut ph = [0u8; 12];
+        data_file.read_exact_at(&mut ph, 0).ok()?;
+        if &ph[..4] != b"PACK" || ph[4..8] != [0, 0, 0, 2] {
+            return None;
+        }
+        if u32::from_be_bytes([ph[8], ph[9], ph[10], ph[11]]) as u64 != count {
+            return None;
+        }
+        let (mut recorded, mut trailer) = ([0u8; 20], [0u8; 20]);
+        idx_file.read_exact_at(&mut recorded, idx_len - 40).ok()?;
+        data_file
+            .read_exact_at(&mut trailer, data_len.checked_sub(20)?)
+            .ok()?;
+        if recorded != trailer || data_len < 32 {
+            return None;
+        }
+        Some(Pack {
+            idx: Source {
+                file: idx_file,
+                no,
+                len: idx_len,
+            },
+            data: Source {
+                file: data_file,
+                no: no + 1,
+                len: data_len,
+            },
+            fanout,
+            count,
+        })
+    }
+}
+
+/// Block `n` of a file, from the cache or read.
+fn block(cache: &mut Blocks, src: &Source, n: u64) -> Option<Rc<[u8]>> {
+    let size = cache.size;
+    let cache = &mut cache.kept;
+    if let Some(b) = cache.get(&(src.no, n)) {
+        return Some(b);
+    }
+    let start = n.checked_mul(size)?;
+    if start >= src.len {
+        return None;
+    }
+    let len = (src.len - start).min(size) as usize;
+    let mut buf = vec![0u8; len];
+    src.file.read_exact_at(&mut buf, start).ok()?;
+    let b: Rc<[u8]> = buf.into();
+    cache.insert((src.no, n), b.clone());
+    Some(b)
+}
+
+/// Fill `out` from `at` of a file, read at once (not cached).
+fn pread(src: &Source, at: u64, out: &mut [u8]) -> Option<()> {
+    if at.checked_add(out.len() as u64)? > src.len {
+        return None;
+    }
+    src.file.read_exact_at(out, at).ok()
+}
+
+/// Fill `out` from `at` of a file, through the block cache.
+fn read_at(cache: &mut Blocks, src: &Source, at: u64, out: &mut [u8]) -> Option<()> {
+    let mut done = 0;
+    while done < out.len() {
+        let pos = at.checked_add(done as u64)?;
+        let b = block(cache, src, pos / cache.size)?;
+        let from = (pos % cache.size) as usize;
+        let part = b.get(from..)?;
+        let n = part.len().min(out.len() - done);
+        if n == 0 {
+            return None;
+        }
+        out[done..done + n].copy_from_slice(&part[..n]);
+        done += n;
+    }
+    Some(())
+}
+
+/// Where `id` is among sorted 20-byte names: `Ok(i)`, or `Err(i)` where it would go.
+fn search(names: &[u8], id: &[u8]) -> Result<usize, usize> {
+    let (mut l, mut h) = (0, names.len() / 20);
+    while l < h {
+        let m = l + (h - l) / 2;
+        match names[m * 20..m * 20 + 20].cmp(id) {
+            std::cmp::Ordering::Less => l = m + 1,
+            std::cmp::Ordering::Greater => h = m,
+            std::cmp::Ordering::Equal => return Ok(m),
+        }
+    }
+    Err(l)
+}
+
+/// A size in a delta's header: seven bits a byte, least significant first.
+fn varint(b: &[u8], i: &mut usize) -> Option<u64> {
+    let mut v = 0u64;
+    let mut shift = 0;
+    loop {
+        let c = *b.get(*i)?;
+        *i += 1;
+        if shift > 63 {
+            return None;
+        }
+        v |= ((c & 0x7f) as u64).checked_shl(shift)?;
+        shift += 7;
+        if c & 0x80 == 0 {
+            return Some(v);
+        }
+    }
+}
+
+/// Apply a git delta to its base; `None` unless it applies exactly (its base the size it says,
+/// every copy inside the base, the result the size it says).
+pub fn apply(base: &[u8], delta: &[u8]) -> Option<Vec<u8>> {
+    let mut i = 0;
+    if varint(delta, &mut i)? != base.len() as u64 {
+        return None;
+    }
+    let size = varint(delta, &mut i)?;
+    if size > CAP {
+        return None;
+    }
+    let size = size as usize;
+    let mut out = Vec::with_capacity(size);
+    while i < delta.len() {
+        let op = delta[i];
+        i += 1;
+        if op & 0x80 != 0 {
+            let mut off = 0usize;
+            let mut n = 0usize;
+            for k in 0..4 {
+                if op & (1 << k) != 0 {
+                    off |= (*delta.get(i)? as usize) << (8 * k);
+                    i += 1;
+                }
+            }
+            for k in 0..3 {
+                if op & (0x10 << k) != 0 {
+                    n |= (*delta.get(i)? as usize) << (8 * k);
+                    i += 1;
+                }
+            }
+            if n == 0 {
+                n = 0x10000;
+            }
+            let part = base.get(off..off.checked_add(n)?)?;
+            if out.len() + n > size {
+                return None;
+            }
+            out.extend_from_slice(part);
+        } else if op != 0 {
+            let n = op as usize;
+            let part = delta.get(i..i + n)?;
+            if out.len() + n > size {
+                return None;
+            }
+            out.extend_from_slice(part);
+            i += n;
+        } else {
+            return None;
+        }
+    }
+    (out.len() == size).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    fn git(dir: &Path, args: &[&str]) -> Vec<u8> {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "a")
+            .env("GIT_AUTHOR_EMAIL", "a@example.com")
+            .env("GIT_COMMITTER_NAME", "a")
+            .env("GIT_COMMITTER_EMAIL", "a@example.com")
+            .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+
+    /// A repository of 120 commits of a growing, changing file set, packed with long delta
+    /// chains, and the ids of all its objects.
+    fn packed_repo(depth: &str) -> (tempfile::TempDir, Vec<Oid>) {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path();
+        git(d, &["init", "-q", "-b", "main"]);
+        let mut seed = 7u64;
+        let mut rnd = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        let mut text: Vec<String> = (0..400).map(|i| format!("line {i}\n")).collect();
+        for c in 0..120 {
+            for _ in 0..5 {
+                let i = rnd() % text.len();
+                text[i] = format!("changed {c} {}\n", rnd());
+                if rnd() % 3 == 0 {
+                    text.insert(i, format!("new {c}\n"));
+                }
+            }
+            std::fs::create_dir_all(d.join(format!("dir{}", c % 7))).unwrap();
+            std::fs::write(d.join("big.txt"), text.concat()).unwrap();
+            std::fs::write(
+                d.join(format!("dir{}/f{}.txt", c % 7, c % 11)),
+                text[..c + 1].concat(),
+            )
+            .unwrap();
+            // A binary file that compresses badly, for long raw streams.
+            let bin: Vec<u8> = (0..40_000).map(|_| rnd() as u8).collect();
+            std::fs::write(d.join("noise.bin"), bin).unwrap();
+            git(d, &["add", "-A"]);
+            git(d, &["commit", "-q", "-m", &format!("c{c}")]);
+        }
+        git(
+            d,
+            &[
+                "repack",
+                "-a",
+                "-d",
+                "-f",
+                &format!("--depth={depth}"),
+                "--window=250",
+            ],
+        );
+        let list = git(
+            d,
+            &[
+                "cat-file",
+                "--batch-all-objects",
+                "--batch-check=%(objectname)",
+            ],
+        );
+        let ids = String::from_utf8(list)
+            .unwrap()
+            .lines()
+            .map(|l| Oid::from_str(l).unwrap())
+            .collect();
+        (t, ids)
+    }
+
+    #[test]
+    fn every_object_reads_as_libgit2_reads_it() {
+        for depth in ["50", "4095"] {
+            let (t, ids) = packed_repo(depth);
+            let repo = git2::Repository::open(t.path()).unwrap();
+            let odb = repo.odb().unwrap();
+            let objects = t.path().join(".git/objects");
+            assert_eq!(Packs::open(&objects).len(), 1);
+            let mut deltas = 0;
+            // The second and third pass read again through the caches; the last searches
+            // names around a guess even in this small index, and the whole bucket when the
+            // guess is off.
+            let mut packs = Packs::open(&objects);
+            for pass in 0..4 {
+                if pass == 3 {
+                    packs = Packs::open_with(&objects, 2).with_window(1);
+                }
+                for id in &ids {
+                    let obj = odb.read(*id).unwrap();
+                    let got = packs.read(*id, u64::MAX);
+                    assert_eq!(
+                        got,
+                        Got::Found(obj.kind(), obj.data().to_vec()),
+                        "{id} pass {pass}"
+                    );
+                    let (size, kind) = odb.read_header(*id).unwrap();
+                    assert_eq!(packs.header(*id), Some((kind, size as u64)), "{id}");
+                    if size > 0 {
+                        assert_eq!(
+                            packs.read(*id, size as u64 - 1),
+                            Got::Over(kind, size as u64),
+                            "{id}"
+                        );
+                    }
+                }
+            }
+            // The pack did hold deltas, and chains longer than one.
+            let verify = git(t.path(), &["verify-pack", "-v", &pack_idx(t.path())]);
+            for line in String::from_utf8(verify).unwrap().lines() {
+                if line.starts_with("chain length = 2") || line.starts_with("chain length = 5") {
+                    deltas += 1;
+                }
+            }
+            assert!(deltas > 0, "no chains of length 2 or 5");
+            assert_eq!(packs.read(Oid::zero(), u64::MAX), Got::NotHere);
+        }
+    }
+
+    fn pack_idx(d: &Path) -> String {
+        std::fs::read_dir(d.join(".git/objects/pack"))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.path().display().to_string())
+            .find(|p| p.ends_with(".idx"))
+            .unwrap()
+    }
+
+    /// Damaged packs and indexes: every read ends (no panic, no endless loop, no allocation
+    /// past the cap), and an object whose bytes were not touched still reads as it is.
+    #[test]
+    fn damaged_packs_never_panic() {
+        let (t, ids) = packed_repo("50");
+        let repo = git2::Repository::open(t.path()).unwrap();
+        let odb = repo.odb().unwrap();
+        let truth: Vec<(ObjectType, Vec<u8>)> = ids
+            .iter()
+            .map(|i| {
+                let o = odb.read(*i).unwrap();
+                (o.kind(), o.data().to_vec())
+            })
+            .collect();
+        let idx = pack_idx(t.path());
+        let pack = idx.replace(".idx", ".pack");
+        let (idx_bytes, pack_bytes) = (std::fs::read(&idx).unwrap(), std::fs::read(&pack).unwrap());
+        let broken = tempfile::tempdir().unwrap();
+        let dir = broken.path().join("pack");
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut seed = 11u64;
+        let mut rnd = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        let mut found = 0;
+        for round in 0..60 {
+            let (mut i, mut p) = (idx_bytes.clone(), pack_bytes.clone());
+            for _ in 0..(1 + round % 4) {
+                if round % 3 == 0 {
+                    let k = rnd() % i.len();
+                    i[k] ^= 1 << (rnd() % 8);
+                } else {
+                    let k = rnd() % p.len();
+                    p[k] = rnd() as u8;
+                }
+            }
+            if round % 10 == 9 {
+                p.truncate(rnd() % p.len());
+            }
+            std::fs::write(dir.join("pack-x.idx"), &i).unwrap();
+            std::fs::write(dir.join("pack-x.pack"), &p).unwrap();
+            let mut packs = Packs::open(broken.path());
+            for (id, want) in ids.iter().zip(&truth) {
+                if let Got::Found(k, b) = packs.read(*id, u64::MAX) {
+                    assert!(b.len() as u64 <= CAP);
+                    if (k, &b) == (want.0, &want.1) {
+                        found += 1;
+                    }
+                }
+                let _ = packs.header(*id);
+            }
+        }
+        assert!(found > 0);
+    }
+
+    /// What libgit2 would not read is not read here either: a pack of version 3, a pack whose
+    /// trailer is not the checksum its index records, an index longer than its objects allow,
+    /// files that are not regular files (a FIFO would block the open); and the empty tree's id
+    /// is left to libgit2, which answers it from a table of its own.
+    #[test]
+    fn packs_libgit2_would_not_read_are_left_to_it() {
+        let (t, ids) = packed_repo("50");
+        let idx = pack_idx(t.path());
+        let pack = idx.replace(".idx", ".pack");
+        let (i, p) = (std::fs::read(&idx).unwrap(), std::fs::read(&pack).unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("pack")).unwrap();
+        let opened = |i: &[u8], p: &[u8]| {
+            std::fs::write(dir.path().join("pack/pack-x.idx"), i).unwrap();
+            std::fs::write(dir.path().join("pack/pack-x.pack"), p).unwrap();
+            Packs::open(dir.path()).len()
+        };
+        assert_eq!(opened(&i, &p), 1);
+        let mut v3 = p.clone();
+        v3[7] = 3;
+        assert_eq!(opened(&i, &v3), 0, "version 3");
+        let mut trailer = p.clone();
+        *trailer.last_mut().unwrap() ^= 1;
+        assert_eq!(
+            opened(&i, &trailer),
+            0,
+            "a trailer the index does not record"
+        );
+        let mut long = i.clone();
+        let at = long.len() - 40;
+        long.splice(at..at, std::iter::repeat_n(0u8, 8 * ids.len()));
+        assert_eq!(
+            opened(&long, &p),
+            0,
+            "an index longer than its offsets allow"
+        );
+        std::fs::remove_file(dir.path().join("pack/pack-x.pack")).unwrap();
+        let fifo = Command::new("mkfifo")
+            .arg(dir.path().join("pack/pack-x.pack"))
+            .status()
+            .unwrap();
+        assert!(fifo.success());
+        assert_eq!(Packs::open(dir.path()).len(), 0, "a FIFO for a pack");
+        // The empty tree's id, even in a pack that holds it, is libgit2's to read.
+        let empty = git(t.path(), &["hash-object", "-t", "tree", "-w", "/dev/null"]);
+        let empty = Oid::from_str(String::from_utf8(empty).unwrap().trim()).unwrap();
+        assert_eq!(empty.as_bytes(), EMPTY_TREE);
+        git(t.path(), &["repack", "-a", "-d", "-q", "-k"]);
+        let mut packs = Packs::open(&t.path().join(".git/objects"));
+        assert_eq!(packs.read(empty, u64::MAX), Got::NotHere);
+        assert!(matches!(packs.read(ids[0], u64::MAX), Got::Found(..)));
+    }
+
+    #[test]
+    fn a_delta_applies_exactly_or_not_at_all() {
+        let base = b"0123456789abcdef";
+        // Source 16, result 8: copy 4 bytes from offset 2, insert "wxyz".
+        let d = [16, 8, 0x80 | 0x01 | 0x10, 2, 4, 4, b'w', b'x', b'y', b'z'];
+        assert_eq!(apply(base, &d).as_deref(), Some(&b"2345wxyz"[..]));
+        // The base's size wrong, the result's size wrong, a copy past the base, a zero op,
+        // a cut insert.
+        assert_eq!(apply(b"short", &d), None);
+        let mut e = d;
+        e[1] = 9;
+        assert_eq!(apply(base, &e), None);
+        assert_eq!(apply(base, &[16, 4, 0x80 | 0x01 | 0x10, 14, 4]), None);
+        assert_eq!(apply(base, &[16, 1, 0]), None);
+        assert_eq!(apply(base, &[16, 4, 4, b'a']), None);
+        // A copy of size 0 means 0x10000, past this base.
+        assert_eq!(apply(base, &[16, 4, 0x80]), None);
+    }
+}
