@@ -26,6 +26,9 @@ use crate::cachefile::{self, escape, unescape};
 use crate::sign::{self, SigStatus};
 
 const HEADER: &str = "wf-event-index 1 ";
+/// How many commits back from a new tip the indexed tip is looked for before libgit2's merge
+/// base is asked.
+const NEAR: usize = 4096;
 const FILE: &str = "wf-event-index-1";
 
 /// One commit carrying a `Wf-Action` trailer, as the index keeps it.
@@ -79,6 +82,18 @@ impl Actions {
         self.order.is_empty()
     }
 
+    /// The action commits whose committer time is one of `times`, newest first: only their
+    /// lines are parsed.
+    pub fn at_times<'a>(
+        &'a self,
+        times: &'a std::collections::HashSet<i64>,
+    ) -> impl Iterator<Item = Fact> + 'a {
+        self.order
+            .iter()
+            .filter(|s| times.contains(&s.seconds))
+            .filter_map(|s| parse_action(&self.text[s.start..s.end]))
+    }
+
     /// The action commits, newest first; `.rev()` for oldest first.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = Fact> + '_ {
         // Every line was checked when the index was read or written.
@@ -118,14 +133,33 @@ pub fn actions_with_progress(
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(load);
+    let scratch = |progress: &mut dyn FnMut(usize, usize)| {
+        extend(repo, tip, None, String::new(), Vec::new(), progress)
+    };
     let (text, slots, changed) = match old {
         Some((t, text, slots)) if t == tip => (text, slots, false),
-        Some((t, text, slots)) if crate::repo::descends_from(repo, tip, t).unwrap_or(false) => {
-            let (text, slots) = extend(repo, tip, Some(t), text, slots, progress)?;
+        // The branch moved on from the indexed tip: only the new commits are read. Or it is
+        // another line (a branch beside the indexed one: the upstream `wf sync` reads beside a
+        // clone's own work): the lines of their common ancestor's history are kept, and only
+        // the commits since it are read. (A walk from the tip that looks for the indexed one
+        // reads the whole history when the indexed tip is beside it: it stops after `NEAR`.)
+        Some((t, text, slots)) => {
+            // Most often the branch moved on by a few commits, found by a short walk back
+            // from the tip (libgit2's merge-base search is ordered by date, and walks the
+            // whole history when new commits are dated before their parents).
+            let near = crate::repo::descends_within(repo, tip, t, NEAR).unwrap_or(None);
+            let kept = match near {
+                Some(true) => Some((t, text, slots)),
+                _ => rewound(repo, tip, t, text, slots),
+            };
+            let (text, slots) = match kept {
+                Some((base, text, slots)) => extend(repo, tip, Some(base), text, slots, progress)?,
+                None => scratch(progress)?,
+            };
             (text, slots, true)
         }
-        _ => {
-            let (text, slots) = extend(repo, tip, None, String::new(), Vec::new(), progress)?;
+        None => {
+            let (text, slots) = scratch(progress)?;
             (text, slots, true)
         }
     };
@@ -134,6 +168,39 @@ pub fn actions_with_progress(
         let _ = crate::sync::write_atomic(&file, actions.text.as_bytes());
     }
     Ok(actions)
+}
+
+/// The index of `old`'s history cut back to the history of a common ancestor of `old` and
+/// `tip` (the commits in `base..old` left out; none when `tip` descends from `old`): the base,
+/// the text and the slots. `None` when they have no common ancestor or it cannot be found.
+fn rewound(
+    repo: &Repository,
+    tip: Oid,
+    old: Oid,
+    text: String,
+    slots: Vec<Slot>,
+) -> Option<(Oid, String, Vec<Slot>)> {
+    let base = repo.merge_base(tip, old).ok()?;
+    if base == old {
+        return Some((base, text, slots));
+    }
+    let mut walk = repo.revwalk().ok()?;
+    walk.push(old).ok()?;
+    walk.hide(base).ok()?;
+    let gone: std::collections::HashSet<Oid> = walk.collect::<Result<_, _>>().ok()?;
+    let mut body = String::with_capacity(text.len());
+    let mut kept = Vec::with_capacity(slots.len().saturating_sub(gone.len()));
+    for s in slots.iter().filter(|s| !gone.contains(&s.commit)) {
+        let start = body.len();
+        // A line runs from `start` to its newline at `end`.
+        body.push_str(text.get(s.start..=s.end)?);
+        kept.push(Slot {
+            start,
+            end: body.len() - 1,
+            ..*s
+        });
+    }
+    Some((base, body, kept))
 }
 
 /// The same answer as [`actions`], read from git alone: no index read or written.
@@ -680,6 +747,43 @@ mod tests {
     /// A commit built with plumbing whose parent line names a blob, or an object that is not
     /// there: an error (as libgit2 gives), never "it descends", whatever the order of its
     /// parents, and no panic.
+    /// An index of one branch serves a branch beside it (a clone's own work, then the
+    /// upstream it syncs with): only the commits since their common ancestor are read, and the
+    /// answer is a full read's; asked for the first branch again, the same.
+    #[test]
+    fn a_branch_beside_the_indexed_one_reads_only_its_own_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        let spec = |parents: Vec<usize>, i: i64| Spec {
+            parents,
+            action: i % 2 == 0,
+            seconds: 1_700_000_000 + i,
+            signed: false,
+            text: String::new(),
+        };
+        // A line of 40 commits; then 5 on one branch (40..45) and 7 on another (45..52).
+        let mut specs: Vec<Spec> = (0..40)
+            .map(|i| spec(vec![i.max(1) - 1], i as i64))
+            .collect();
+        specs.extend((40..45).map(|i| spec(vec![i - 1], i as i64)));
+        specs.push(spec(vec![39], 45));
+        specs.extend((46..52).map(|i| spec(vec![i - 1], i as i64)));
+        let oids = build(&repo, &specs);
+        let (mine, theirs) = (oids[44], oids[51]);
+        let mut total = 0;
+        actions_with_progress(&repo, mine, &mut |_, n| total = n).unwrap();
+        assert_eq!(total, 45);
+        for (tip, own) in [(theirs, 7), (mine, 5), (oids[20], 0)] {
+            let mut read = 0;
+            let got = actions_with_progress(&repo, tip, &mut |_, n| read = n).unwrap();
+            assert_eq!(read, own, "{tip}");
+            assert_eq!(
+                facts(&got),
+                facts(&actions_without_index(&repo, tip).unwrap())
+            );
+        }
+    }
+
     #[test]
     fn descends_from_stops_at_parents_that_are_no_commits() {
         let dir = tempfile::tempdir().unwrap();

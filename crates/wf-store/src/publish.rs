@@ -6,7 +6,7 @@
 //! Nothing here moves a branch or talks to a remote: the tool fetches, calls [`replay`], pushes
 //! and then moves the branch. See `spec/sync.md`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use git2::{Oid, Sort};
 use wf_core::policy::Files;
@@ -173,6 +173,7 @@ pub fn replay<'k>(
     let mut renamed: BTreeMap<String, String> = BTreeMap::new();
     let mut originals = Originals::new(upstream);
     let mut upstream_actions: Option<HashMap<ActionKey, Vec<Oid>>> = None;
+    let times = local_times(store, &commits)?;
     for (c, kind) in commits {
         let tip = out.tip.unwrap_or(upstream);
         // An earlier sync published this commit's replay and could not move the branch
@@ -187,7 +188,7 @@ pub fn replay<'k>(
                 None => {
                     let known = match &upstream_actions {
                         Some(k) => k,
-                        None => upstream_actions.insert(actions_by_key(store, upstream)?),
+                        None => upstream_actions.insert(actions_by_key(store, upstream, &times)?),
                     };
                     already_upstream(store, known, c)?
                 }
@@ -349,9 +350,10 @@ pub fn missing_keys<'k>(
     let snap = Snapshot::load(store, Some(upstream))?;
     let reader = store.reader()?;
     let mut originals = Originals::new(upstream);
-    let known = actions_by_key(store, upstream)?;
+    let commits = local_commits(store, upstream, local)?;
+    let known = actions_by_key(store, upstream, &local_times(store, &commits)?)?;
     let mut missing = Vec::new();
-    for (c, kind) in local_commits(store, upstream, local)? {
+    for (c, kind) in commits {
         let (Local::Task { actor, .. } | Local::Policy { actor }) = &kind else {
             continue;
         };
@@ -394,10 +396,16 @@ type ActionKey = (i64, Option<String>, Vec<(String, String)>);
 
 /// The action commits of the upstream's history by [`ActionKey`] (from the event index,
 /// `wf_store::history`). In a verified history an action's author and committer times are one.
-fn actions_by_key(store: &Store, upstream: Oid) -> Result<HashMap<ActionKey, Vec<Oid>>> {
+/// Only the actions at one of `times` (the local actions' times: no other can match one) are
+/// read from the index's lines.
+fn actions_by_key(
+    store: &Store,
+    upstream: Oid,
+    times: &HashSet<i64>,
+) -> Result<HashMap<ActionKey, Vec<Oid>>> {
     let actions = crate::history::actions(store.git(), upstream)?;
     let mut out: HashMap<ActionKey, Vec<Oid>> = HashMap::new();
-    for f in actions.iter() {
+    for f in actions.at_times(times) {
         out.entry((f.seconds, f.summary, f.trailers))
             .or_default()
             .push(f.commit);
@@ -426,6 +434,14 @@ fn already_upstream(
         }
     }
     Ok(None)
+}
+
+/// The author times of the local commits (what [`action_key`] keys them by).
+fn local_times(store: &Store, commits: &[(Oid, Local)]) -> Result<HashSet<i64>> {
+    commits
+        .iter()
+        .map(|(c, _)| Ok(store.git().find_commit(*c)?.author().when().seconds()))
+        .collect()
 }
 
 /// The [`ActionKey`] of a local commit: its author time (a rebase re-dates the committer).

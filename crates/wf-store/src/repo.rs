@@ -525,6 +525,39 @@ fn index_entry(path: &str, id: Oid) -> git2::IndexEntry {
     }
 }
 
+/// [`descends_from`], giving up after visiting `limit` commits: `None` then. For a question
+/// whose answer is most often near (a branch that moved on by a few commits), where "no" would
+/// walk the whole history.
+pub fn descends_within(
+    repo: &Repository,
+    commit: Oid,
+    ancestor: Oid,
+    limit: usize,
+) -> std::result::Result<Option<bool>, git2::Error> {
+    if commit == ancestor {
+        return Ok(Some(false));
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut queue = std::collections::VecDeque::from([repo.find_commit(commit)?]);
+    while let Some(c) = queue.pop_front() {
+        if seen.len() >= limit {
+            return Ok(None);
+        }
+        let parents = (0..c.parent_count())
+            .map(|i| c.parent(i))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        for p in parents {
+            if p.id() == ancestor {
+                return Ok(Some(true));
+            }
+            if seen.insert(p.id()) {
+                queue.push_back(p);
+            }
+        }
+    }
+    Ok(Some(false))
+}
+
 /// Whether `commit` descends from `ancestor` (strictly: a commit does not descend from itself),
 /// as `git_graph_descendant_of` says, found by walking back from `commit` breadth first. libgit2
 /// answers with a merge-base search ordered by commit date, which walks the whole history when
