@@ -810,14 +810,10 @@ fn an_approval_naming_a_digest_that_is_not_the_current_revision_is_refused_by_ru
 // Approved output stays approved
 // ---------------------------------------------------------------------------------------------
 
-#[test]
-fn output_changed_after_approval_without_reopen_is_refused_by_rule_7() {
-    let w = World::new();
-    let s = &w.s;
-    let a = w.a.clone();
-    s.assert_rule(7, s.call("wf-submit").arg(&a).key(BOT.0).stdin(SWAPPED));
-    // What the bot's submit would write: revision 3 and its file, the approval left in place.
-    let path = wf_core::Task::path(&a);
+/// What the bot's submit of SWAPPED to approved task `a` would write (revision 3 and its file,
+/// the approval left in place), committed and signed by the bot. Returns the commit.
+fn swapped_submit(s: &Store, a: &str) -> String {
+    let path = wf_core::Task::path(a);
     let t = read(s, &path);
     let d3 = s.manifest_digest(&[("draft.md", SWAPPED)]);
     let block = format!(
@@ -834,7 +830,7 @@ fn output_changed_after_approval_without_reopen_is_refused_by_rule_7() {
     );
     write(
         s,
-        &format!("{}out/draft.md", wf_core::Task::dir(&a)),
+        &format!("{}out/draft.md", wf_core::Task::dir(a)),
         SWAPPED,
     );
     let msg = format!(
@@ -842,7 +838,16 @@ fn output_changed_after_approval_without_reopen_is_refused_by_rule_7() {
          Wf-Actor: drafter-bot\nWf-Actor-Kind: ai\nWf-Step: approve\nWf-Revision: 3\n\
          Wf-Digest: {d3}\nWf-Model: {MODEL}\n"
     );
-    let c = commit(s, BOT, Some(BOT.0), &msg);
+    commit(s, BOT, Some(BOT.0), &msg)
+}
+
+#[test]
+fn output_changed_after_approval_without_reopen_is_refused_by_rule_7() {
+    let w = World::new();
+    let s = &w.s;
+    let a = w.a.clone();
+    s.assert_rule(7, s.call("wf-submit").arg(&a).key(BOT.0).stdin(SWAPPED));
+    let c = swapped_submit(s, &a);
     w.rejects(&c, &a, "rule 7 (closed-task)", "is approved and closed");
 }
 
@@ -861,32 +866,7 @@ fn a_history_packed_by_git_gc_gets_the_verdicts_it_got_loose() {
     w.accepted(&["push", "origin", "main"]);
     // A forgery on top: a new output on the approved task, the approval left in place.
     let a = w.a.clone();
-    let path = wf_core::Task::path(&a);
-    let t = read(s, &path);
-    let d3 = s.manifest_digest(&[("draft.md", SWAPPED)]);
-    let block = format!(
-        "\n[[revision]]\nnumber = 3\nstep = \"approve\"\nactor = \"drafter-bot\"\n\
-         producer = \"ai\"\nmodel = \"{MODEL}\"\nat = \"{DATE_RFC3339}\"\ndigest = \"{d3}\"\n\n\
-         [[revision.artifacts]]\nname = \"draft.md\"\nsha256 = \"{}\"\nsize = {}\n",
-        s.sha256(SWAPPED),
-        SWAPPED.len()
-    );
-    write(
-        s,
-        &path,
-        insert_record(&t, &block, &["review", "decision", "reopen"]).as_bytes(),
-    );
-    write(
-        s,
-        &format!("{}out/draft.md", wf_core::Task::dir(&a)),
-        SWAPPED,
-    );
-    let msg = format!(
-        "wf: submit {a}: Launch announcement\n\nWf-Task: {a}\nWf-Action: submit\n\
-         Wf-Actor: drafter-bot\nWf-Actor-Kind: ai\nWf-Step: approve\nWf-Revision: 3\n\
-         Wf-Digest: {d3}\nWf-Model: {MODEL}\n"
-    );
-    let c = commit(s, BOT, Some(BOT.0), &msg);
+    let c = swapped_submit(s, &a);
     let loose = |dir: &Path| {
         let counts = s.git(&["-C", dir.to_str().unwrap(), "count-objects", "-v"]);
         counts

@@ -799,25 +799,29 @@ mod tests {
         out.stdout
     }
 
+    /// A repeatable stream of numbers (a linear congruential generator) from `seed`.
+    fn numbers(mut seed: u64) -> impl FnMut() -> usize {
+        move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        }
+    }
+
     /// A repository of 120 commits of a growing, changing file set, packed with long delta
     /// chains, and the ids of all its objects.
     fn packed_repo(depth: &str) -> (tempfile::TempDir, Vec<Oid>) {
         let t = tempfile::tempdir().unwrap();
         let d = t.path();
         git(d, &["init", "-q", "-b", "main"]);
-        let mut seed = 7u64;
-        let mut rnd = move || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as usize
-        };
+        let mut rnd = numbers(7);
         let mut text: Vec<String> = (0..400).map(|i| format!("line {i}\n")).collect();
         for c in 0..120 {
             for _ in 0..5 {
                 let i = rnd() % text.len();
                 text[i] = format!("changed {c} {}\n", rnd());
-                if rnd() % 3 == 0 {
+                if rnd().is_multiple_of(3) {
                     text.insert(i, format!("new {c}\n"));
                 }
             }
@@ -938,13 +942,7 @@ mod tests {
         let broken = tempfile::tempdir().unwrap();
         let dir = broken.path().join("pack");
         std::fs::create_dir_all(&dir).unwrap();
-        let mut seed = 11u64;
-        let mut rnd = move || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as usize
-        };
+        let mut rnd = numbers(11);
         let mut found = 0;
         for round in 0..60 {
             let (mut i, mut p) = (idx_bytes.clone(), pack_bytes.clone());
