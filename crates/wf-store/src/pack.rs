@@ -6,14 +6,15 @@
 //! `unsafe` global setting); it takes a process-wide lock for each window it opens; and it
 //! resolves an object's delta chain twice, once for the size and type checked before a read and
 //! once for the read. This reader keeps its own blocks of the packs (at most [`BLOCKS`] of
-//! [`BLOCK`] bytes a generation), reads the names of an index around where an id must be
-//! (one read a lookup), keeps its own delta bases (at most [`BASE_BYTES`] a generation),
-//! finds an object's size and type from its chain's headers and the first bytes of its delta,
-//! and resolves the chain once.
+//! [`BLOCK`] bytes a generation) and of the indexes' names and offsets, reads the names of an
+//! index around where an id must be, keeps its own delta bases (at most [`BASE_BYTES`] a
+//! generation), finds an object's size and type from its chain's headers and the first bytes
+//! of its delta, and resolves the chain once. It takes no lock: one reader serves one thread.
 //!
 //! It answers only what it can read cleanly: an object in no pack it opened (a loose object,
-//! a pack written after it opened, an alternate's), a pack or index in a form it does not read
-//! (index version 1), anything out of bounds, a stream that does not inflate to the size its
+//! a pack written after it opened, an alternate's), a pack or index that libgit2 would not read
+//! either (index version 1, pack version 3, a trailer the index does not record, sizes that do
+//! not fit), anything out of bounds, a stream that does not inflate to the size its
 //! header says, a delta that does not apply exactly, a chain longer than [`MAX_CHAIN`] or any
 //! object over [`CAP`] bytes on the way: each is [`Got::NotHere`], and the caller reads the
 //! object through libgit2 as before. Like libgit2 with strict hash checks off (as the verifier
@@ -31,7 +32,7 @@ use git2::{ObjectType, Oid};
 
 use crate::aging::Aging;
 
-/// Bytes in one cached block of a pack or index file.
+/// Bytes in one cached block of a pack file.
 pub const BLOCK: u64 = 16 * 1024;
 /// Bytes in one cached block of an index's offsets.
 const OFFSET_BLOCK: u64 = 256;
