@@ -744,9 +744,6 @@ mod tests {
         }
     }
 
-    /// A commit built with plumbing whose parent line names a blob, or an object that is not
-    /// there: an error (as libgit2 gives), never "it descends", whatever the order of its
-    /// parents, and no panic.
     /// An index of one branch serves a branch beside it (a clone's own work, then the
     /// upstream it syncs with): only the commits since their common ancestor are read, and the
     /// answer is a full read's; asked for the first branch again, the same.
@@ -784,6 +781,9 @@ mod tests {
         }
     }
 
+    /// A commit built with plumbing whose parent line names a blob, or an object that is not
+    /// there: an error (as libgit2 gives), never "it descends", whatever the order of its
+    /// parents, and no panic.
     #[test]
     fn descends_from_stops_at_parents_that_are_no_commits() {
         let dir = tempfile::tempdir().unwrap();
