@@ -184,9 +184,9 @@ impl Team {
         copy
     }
 
-    /// alice hands the review to carol and pushes; bob, meanwhile, comments in his clone and
-    /// pulls: the merge driver joins both. Returns bob's clone, at the merge, not pushed.
-    fn comment_beside_a_handoff(&self) -> PathBuf {
+    /// alice hands the review to carol and pushes; bob, meanwhile, runs `wf-review` with
+    /// `review` (after the task id) in his own clone. Returns bob's clone, not pulled.
+    fn review_beside_a_handoff(&self, review: &[&str]) -> PathBuf {
         let b = self.clone_for("bob");
         self.ok(
             &self.s.repo,
@@ -195,12 +195,16 @@ impl Team {
             "alice",
         );
         self.git(&self.s.repo, &["push", "-q", "origin", "main"]);
-        self.ok(
-            &b,
-            "wf-review",
-            &[&self.t, "--comment", "-m", "looks fine"],
-            "bob",
-        );
+        let mut args = vec![self.t.as_str()];
+        args.extend_from_slice(review);
+        self.ok(&b, "wf-review", &args, "bob");
+        b
+    }
+
+    /// [`Team::review_beside_a_handoff`] with a comment, then pulled: the merge driver joins
+    /// both. Returns bob's clone, at the merge, not pushed.
+    fn comment_beside_a_handoff(&self) -> PathBuf {
+        let b = self.review_beside_a_handoff(&["--comment", "-m", "looks fine"]);
         self.git(&b, &["pull", "-q", "--no-edit", "origin", "main"]);
         b
     }
@@ -263,20 +267,7 @@ fn a_comment_and_a_handoff_on_one_task_join_through_the_merge_driver() {
 #[test]
 fn an_accept_and_a_handoff_of_one_review_conflict_and_wf_sync_supersedes_one() {
     let team = Team::new();
-    let b = team.clone_for("bob");
-    team.ok(
-        &team.s.repo,
-        "wf-assign",
-        &[&team.t, "--to", CAROL.0],
-        "alice",
-    );
-    team.git(&team.s.repo, &["push", "-q", "origin", "main"]);
-    team.ok(
-        &b,
-        "wf-review",
-        &[&team.t, "--accept", "-m", "ship it"],
-        "bob",
-    );
+    let b = team.review_beside_a_handoff(&["--accept", "-m", "ship it"]);
     let accept = team.git(&b, &["rev-parse", "HEAD"]).trim().to_string();
     // A plain git pull cannot join them: the driver leaves the file conflicted and says why.
     let out = team.s.git_at(
@@ -622,20 +613,7 @@ fn soak_eight_clones_race_on_twenty_shared_tasks_and_nothing_is_lost() {
 #[test]
 fn an_action_already_published_is_not_published_twice() {
     let team = Team::new();
-    let b = team.clone_for("bob");
-    team.ok(
-        &team.s.repo,
-        "wf-assign",
-        &[&team.t, "--to", CAROL.0],
-        "alice",
-    );
-    team.git(&team.s.repo, &["push", "-q", "origin", "main"]);
-    team.ok(
-        &b,
-        "wf-review",
-        &[&team.t, "--comment", "-m", "only once"],
-        "bob",
-    );
+    let b = team.review_beside_a_handoff(&["--comment", "-m", "only once"]);
     let mine = team.git(&b, &["rev-parse", "HEAD"]).trim().to_string();
     let first = json(&team.ok(&b, "wf-sync", &["--json"], "bob"));
     let published = first["published"][0]["commit"]

@@ -1028,6 +1028,118 @@ mod tests {
         assert!(matches!(packs.read(ids[0], u64::MAX), Got::Found(..)));
     }
 
+    /// A size in a delta's header written in `k` bytes (`0x80` continuation bytes padding it,
+    /// which git accepts).
+    fn padded(n: u8, k: usize) -> Vec<u8> {
+        if k == 1 {
+            return vec![n];
+        }
+        let mut v = vec![n | 0x80];
+        v.extend(std::iter::repeat_n(0x80, k - 2));
+        v.push(0);
+        v
+    }
+
+    /// A pack entry's header: its type and size.
+    fn entry_head(kind: u8, mut size: usize) -> Vec<u8> {
+        let mut c = (kind << 4) | (size & 15) as u8;
+        size >>= 4;
+        let mut out = vec![];
+        while size > 0 {
+            out.push(c | 0x80);
+            c = (size & 0x7f) as u8;
+            size >>= 7;
+        }
+        out.push(c);
+        out
+    }
+
+    /// An `OFS_DELTA`'s distance back to its base, as git writes it.
+    fn back_to(mut n: usize) -> Vec<u8> {
+        let mut out = vec![(n & 0x7f) as u8];
+        n >>= 7;
+        while n > 0 {
+            n -= 1;
+            out.insert(0, 0x80 | (n & 0x7f) as u8);
+            n >>= 7;
+        }
+        out
+    }
+
+    fn deflated(data: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(data).unwrap();
+        z.finish().unwrap()
+    }
+
+    /// Found by a red-team helper, and reachable by a push: deltas whose two sizes are padded
+    /// to 1..=10 bytes each, in a pack `git index-pack` accepts. libgit2 reads a delta's header
+    /// from its first 16 bytes and refuses the size check past them; this reader answers the
+    /// same wherever libgit2 answers, and leaves the rest to libgit2 (never a different size
+    /// or other bytes).
+    #[test]
+    fn deltas_with_padded_sizes_read_as_libgit2_reads_them() {
+        use sha1::{Digest, Sha1};
+        let t = tempfile::tempdir().unwrap();
+        git(t.path(), &["init", "-q", "--bare"]);
+        let base = b"0123456789abcdef".repeat(4);
+        let mut body = entry_head(3, base.len());
+        body.extend(deflated(&base));
+        let mut ids = vec![];
+        for k in 1..=10usize {
+            let n = 20 + k;
+            let mut delta = padded(64, k);
+            delta.extend(padded(n as u8, k));
+            // Copy `n` bytes from offset `k`: one offset byte, one size byte.
+            delta.extend([0x80 | 0x01 | 0x10, k as u8, n as u8]);
+            let at = 12 + body.len();
+            body.extend(entry_head(6, delta.len()));
+            body.extend(back_to(at - 12)); // the base is the first entry, at offset 12
+            body.extend(deflated(&delta));
+            let want = &base[k..k + n];
+            let mut h = Sha1::new();
+            h.update(format!("blob {}\0", want.len()).as_bytes());
+            h.update(want);
+            ids.push((k, Oid::from_bytes(&h.finalize()).unwrap(), want.to_vec()));
+        }
+        let mut pack = b"PACK".to_vec();
+        pack.extend(2u32.to_be_bytes());
+        pack.extend(11u32.to_be_bytes());
+        pack.extend(body);
+        let sum = Sha1::digest(&pack);
+        pack.extend(sum);
+        let file = t.path().join("objects/pack/pack-x.pack");
+        std::fs::write(&file, &pack).unwrap();
+        git(t.path(), &["index-pack", file.to_str().unwrap()]);
+        let repo = git2::Repository::open(t.path()).unwrap();
+        git2::opts::strict_hash_verification(false);
+        let odb = repo.odb().unwrap();
+        let mut packs = Packs::open(&t.path().join("objects"));
+        assert_eq!(packs.len(), 1);
+        let mut refused = 0;
+        for (k, id, want) in ids {
+            assert_eq!(
+                odb.read(id).unwrap().data(),
+                want.as_slice(),
+                "libgit2, {k}"
+            );
+            match odb.read_header(id) {
+                Ok((size, kind)) => {
+                    assert_eq!(packs.header(id), Some((kind, size as u64)), "{k}");
+                    assert_eq!(packs.read(id, u64::MAX), Got::Found(kind, want), "{k}");
+                }
+                Err(_) => {
+                    refused += 1;
+                    assert_eq!(packs.header(id), None, "{k}");
+                    assert_eq!(packs.read(id, u64::MAX), Got::NotHere, "{k}");
+                }
+            }
+        }
+        // Sizes of 9 and 10 bytes each run past libgit2's 16.
+        assert_eq!(refused, 2);
+    }
+
     #[test]
     fn a_delta_applies_exactly_or_not_at_all() {
         let base = b"0123456789abcdef";

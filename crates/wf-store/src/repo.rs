@@ -572,23 +572,5 @@ pub fn descends_from(
     commit: Oid,
     ancestor: Oid,
 ) -> std::result::Result<bool, git2::Error> {
-    if commit == ancestor {
-        return Ok(false);
-    }
-    let mut seen = std::collections::HashSet::new();
-    let mut queue = std::collections::VecDeque::from([repo.find_commit(commit)?]);
-    while let Some(c) = queue.pop_front() {
-        let parents = (0..c.parent_count())
-            .map(|i| c.parent(i))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        for p in parents {
-            if p.id() == ancestor {
-                return Ok(true);
-            }
-            if seen.insert(p.id()) {
-                queue.push_back(p);
-            }
-        }
-    }
-    Ok(false)
+    Ok(descends_within(repo, commit, ancestor, usize::MAX)?.unwrap_or(false))
 }
