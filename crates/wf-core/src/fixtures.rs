@@ -118,6 +118,7 @@ fn files_of(t: &Task) -> TaskFiles {
     TaskFiles {
         task: Some(t.to_toml()),
         parsed: None,
+        canonical: false,
         dir,
         oversized: vec![],
         read: Some(read),
@@ -189,9 +190,17 @@ pub fn replays(
             return replays(workflow, actors, actor, before, &honest, &rebuilt, at);
         }
     }
+    // Each replay below twice: with the files as given, and as the verifier reads them, through
+    // the reader of canonical task files. Both give the same answer.
+    let replay = |b: &TaskFiles, a: &TaskFiles, h: &Header| {
+        let got = replay_task(&workflows, actors, actor, &after.id, b, a, h);
+        let fast = replay_task(&workflows, actors, actor, &after.id, &read(b), &read(a), h);
+        assert_eq!(fast, got, "read through the canonical reader");
+        got
+    };
     let a = files_of(after);
-    let got = replay_task(&workflows, actors, actor, &after.id, &b, &a, &h)
-        .unwrap_or_else(|p| panic!("verifier rejects {}: {p:?}", action.name()));
+    let got =
+        replay(&b, &a, &h).unwrap_or_else(|p| panic!("verifier rejects {}: {p:?}", action.name()));
     assert_eq!(&got.task, after);
     // Claim another action over the same diff.
     let other = if action.name() == "assign" {
@@ -207,7 +216,7 @@ pub fn replays(
         message: &forged,
         ..h.clone()
     };
-    assert!(replay_task(&workflows, actors, actor, &after.id, &b, &a, &h2).is_err());
+    assert!(replay(&b, &a, &h2).is_err());
     // Change an output file without a new revision record.
     if let Some(r) = after.latest() {
         let mut a2 = a.clone();
@@ -219,7 +228,7 @@ pub fn replays(
                 content: Some(("0".repeat(64), 3)),
             },
         );
-        assert!(replay_task(&workflows, actors, actor, &after.id, &b, &a2, &h).is_err());
+        assert!(replay(&b, &a2, &h).is_err());
     }
     // Change a check's kept output.
     if let Some(c) = after.checks.last() {
@@ -231,16 +240,33 @@ pub fn replays(
                 content: Some(("1".repeat(64), 3)),
             },
         );
-        assert!(replay_task(&workflows, actors, actor, &after.id, &b, &a2, &h).is_err());
+        assert!(replay(&b, &a2, &h).is_err());
     }
     // A file over the size limit is reported, unread.
     let mut a3 = a.clone();
     let huge = format!("{}out/huge.bin", Task::dir(&after.id));
     a3.oversized
         .push((huge.clone(), crate::task::MAX_FILE_SIZE + 1));
-    let p = replay_task(&workflows, actors, actor, &after.id, &b, &a3, &h).unwrap_err();
+    let p = replay(&b, &a3, &h).unwrap_err();
     assert_eq!(p.check, Check::Malformed);
     assert!(p.reason.starts_with(&huge), "{}", p.reason);
+    // A file that is another task's canonical text: the one before the action, as if the
+    // commit changed nothing in it.
+    if let Some(before) = before {
+        let mut a4 = a.clone();
+        a4.task = Some(before.to_toml());
+        assert!(replay(&b, &a4, &h).is_err());
+    }
+}
+
+/// `files` as the verifier reads them: the task file through [`Task::parse_canonical`].
+fn read(files: &TaskFiles) -> TaskFiles {
+    let parsed = files.task.as_deref().and_then(Task::parse_canonical);
+    TaskFiles {
+        canonical: parsed.is_some(),
+        parsed: parsed.map(std::rc::Rc::new),
+        ..files.clone()
+    }
 }
 
 /// Rule 13's oracle, written apart from `rules::dependence`: whether `who` is tied to the task's

@@ -28,6 +28,9 @@ pub struct TaskFiles {
     /// The same file, already parsed by whoever read it (a reader that keeps parsed tasks
     /// saves parsing a parent's task again); `None` to have it parsed here.
     pub parsed: Option<std::rc::Rc<Task>>,
+    /// `task` is the canonical text of `parsed` (read by [`Task::parse_canonical`]): a task
+    /// replayed into the file is compared with `parsed` as a value, without writing its text.
+    pub canonical: bool,
     /// Files under `tasks/<id>/`, by path relative to it (`in/brief`, `out/x.md`).
     pub dir: BTreeMap<String, Blob>,
     /// New or changed files larger than [`crate::task::MAX_FILE_SIZE`], by path from the
@@ -178,9 +181,13 @@ pub fn replay_task(
         Task::parse(text)
             .map_err(|e| Problem::new(Check::Malformed, format!("{} {when}: {e}", Task::path(id))))
     };
-    let prev = match (&before.parsed, &before.task) {
-        (Some(t), Some(_)) => Some(Task::clone(t)),
-        (_, Some(t)) => Some(parse(t, "before")?),
+    let read_before;
+    let prev: Option<&Task> = match (&before.parsed, &before.task) {
+        (Some(t), Some(_)) => Some(t),
+        (_, Some(t)) => {
+            read_before = parse(t, "before")?;
+            Some(&read_before)
+        }
         (_, None) => None,
     };
     let Some(after_text) = &after.task else {
@@ -189,9 +196,13 @@ pub fn replay_task(
             format!("deletes {}", Task::path(id)),
         ));
     };
-    let next = match &after.parsed {
-        Some(t) => Task::clone(t),
-        None => parse(after_text, "after")?,
+    let read_after;
+    let next: &Task = match &after.parsed {
+        Some(t) => t,
+        None => {
+            read_after = parse(after_text, "after")?;
+            &read_after
+        }
     };
     if next.id != id {
         return Err(Problem::new(
@@ -199,16 +210,22 @@ pub fn replay_task(
             format!("{} says its id is {}", Task::path(id), next.id),
         ));
     }
-    let action = rebuild(name, prev.as_ref(), &next)?;
-    let wf_name = prev.as_ref().map_or(&next.workflow, |t| &t.workflow);
+    let action = rebuild(name, prev, next)?;
+    let wf_name = prev.map_or(&next.workflow, |t| &t.workflow);
     let workflow = workflows.get(wf_name).ok_or_else(|| {
         Problem::new(
             Check::Rule(Rule::Input),
             format!("workflow {wf_name} does not exist before this commit"),
         )
     })?;
-    let expected = decide(workflow, actors, prev.as_ref(), actor, &action, h.time)?;
-    if expected.to_toml() != *after_text {
+    let expected = decide(workflow, actors, prev, actor, &action, h.time)?;
+    // With the file's canonical text known to be `next.to_toml()`, the bytes are the replayed
+    // task's exactly when the values are equal (`Task::parse` inverts `to_toml`).
+    let same = match after.canonical {
+        true => expected == *next,
+        false => expected.to_toml() == *after_text,
+    };
+    if !same {
         // Say so when the file moves the task where the action does not (a step skipped, a
         // quorum counted from accepts that do not count).
         let moved = if (&expected.step, expected.state) != (&next.step, next.state) {
@@ -230,15 +247,15 @@ pub fn replay_task(
             ),
         ));
     }
-    let message = trailer::action_message(prev.as_ref(), &expected, &action, actor);
+    let message = trailer::action_message(prev, &expected, &action, actor);
     if message != h.message {
         return Err(Problem::new(
             Check::Mismatch,
             first_difference(&message, h.message),
         ));
     }
-    check_task_dir(prev.as_ref(), &expected, before, after)?;
-    if let Some(prev) = &prev {
+    check_task_dir(prev, &expected, before, after)?;
+    if let Some(prev) = prev {
         let files = before.read.as_ref();
         check_prompt(workflow, prev, &expected, files).map_err(|why| match files {
             None => Problem::new(Check::Malformed, why),

@@ -382,6 +382,7 @@ fn files_of(
 
 /// Every parser of the core, fed one text: none may panic.
 fn parse_everything(text: &str) {
+    let _ = Task::parse_canonical(text);
     let _ = Task::parse(text);
     let _ = Actors::parse(text);
     let _ = Workflow::parse(text);
@@ -412,6 +413,24 @@ proptest! {
         let back = Task::parse(&text);
         prop_assert_eq!(back.as_ref(), Ok(&t), "{}", text);
         prop_assert_eq!(back.unwrap().to_toml(), text);
+    }
+
+    /// The verifier's fast reader of canonical task files reads every task file the tools write,
+    /// to the task the toml crate reads from it.
+    #[test]
+    fn the_canonical_reader_reads_every_task_file(t in task()) {
+        let text = t.to_toml();
+        prop_assert_eq!(Task::parse_canonical(&text), Some(t), "{}", text);
+    }
+
+    /// On any other text it gives up or agrees with the toml crate: never another task.
+    #[test]
+    fn the_canonical_reader_agrees_with_toml_on_a_mutated_file(
+        text in mutated(task().prop_map(|t| t.to_toml()))
+    ) {
+        if let Some(t) = Task::parse_canonical(&text) {
+            prop_assert_eq!(Task::parse(&text).ok(), Some(t), "{}", text);
+        }
     }
 
     /// The canonical text of a task is what toml 0.8 wrote: histories made before the move to

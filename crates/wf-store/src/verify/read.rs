@@ -15,6 +15,10 @@ use crate::aging::Aging;
 use crate::pack::Packs;
 use crate::tree::{self, Area, Entry, Mode, Reader, TreeCache, TreeError};
 
+/// A task file's text, the task it holds and whether the text is that task's canonical text
+/// ([`TaskFiles::canonical`]), kept by blob id.
+type KeptTask = (Rc<str>, Option<Rc<Task>>, bool);
+
 /// A parsed policy, shared by the commits whose parent has the same `.wf/` tree.
 pub(super) type Policy = Rc<Result<(Files, Loaded), String>>;
 
@@ -35,7 +39,7 @@ pub(super) struct Caches {
     policies: Aging<Oid, Policy>,
     headers: Aging<Oid, (Oid, Vec<Oid>)>,
     tops: Aging<Oid, Rc<Top>>,
-    tasks: Aging<tree::ObjectId, (Rc<str>, Option<Rc<Task>>)>,
+    tasks: Aging<tree::ObjectId, KeptTask>,
     /// Whether a `.wf` tree holds `store.toml`, by its id.
     stores: Aging<Oid, bool>,
     /// Commits a merge judged again and found clean under the `.wf` of its landing parent
@@ -414,7 +418,7 @@ impl Ctx<'_> {
             }
             // Read and parsed once per blob: the parent's task file is most often the one a
             // commit judged shortly before wrote.
-            let (text, parsed) = match self.caches.tasks.get(&e.id) {
+            let (text, parsed, canonical) = match self.caches.tasks.get(&e.id) {
                 Some(known) => known,
                 None => {
                     let b = self
@@ -426,14 +430,21 @@ impl Ctx<'_> {
                     let text: Rc<str> = String::from_utf8(b)
                         .map_err(|_| TreeError::Refused(format!("{path} is not valid UTF-8")))?
                         .into();
-                    let parsed = Task::parse(&text).ok().map(Rc::new);
+                    // The tools write the canonical text, which a faster reader than the toml
+                    // crate's reads and proves it read right (`Task::parse_canonical`).
+                    let (parsed, canonical) = match Task::parse_canonical(&text) {
+                        Some(t) => (Some(t), true),
+                        None => (Task::parse(&text).ok(), false),
+                    };
+                    let parsed = parsed.map(Rc::new);
                     self.caches
                         .tasks
-                        .insert(e.id, (text.clone(), parsed.clone()));
-                    (text, parsed)
+                        .insert(e.id, (text.clone(), parsed.clone(), canonical));
+                    (text, parsed, canonical)
                 }
             };
             out.parsed = parsed;
+            out.canonical = canonical;
             out.task = Some(text.to_string());
         }
         let dir_path = Task::dir(id);
