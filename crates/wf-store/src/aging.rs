@@ -1,7 +1,11 @@
 //! A bounded map of two generations, for the readers' caches.
 
-use std::collections::HashMap;
 use std::hash::Hash;
+
+/// The keys are object ids and offsets, hashed with foldhash seeded per process: std's SipHash
+/// cost about a third of a lookup, and a seed an attacker does not know keeps ids chosen to
+/// collide from making a lookup slow.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// A map of two generations of at most `limit` entries each: when the young one is full the
 /// old one is dropped and the young one ages, and what is found in the old one is young again.
@@ -17,8 +21,8 @@ impl<K: Hash + Eq + Copy, V: Clone> Aging<K, V> {
     pub(crate) fn new(limit: usize) -> Self {
         Aging {
             limit: limit.max(1),
-            young: HashMap::new(),
-            old: HashMap::new(),
+            young: HashMap::default(),
+            old: HashMap::default(),
         }
     }
 
@@ -33,7 +37,9 @@ impl<K: Hash + Eq + Copy, V: Clone> Aging<K, V> {
 
     pub(crate) fn insert(&mut self, key: K, value: V) {
         if self.young.len() >= self.limit {
-            self.old = std::mem::take(&mut self.young);
+            // The old generation's table is kept for the young one: not grown again from empty.
+            std::mem::swap(&mut self.old, &mut self.young);
+            self.young.clear();
         }
         self.young.insert(key, value);
     }

@@ -651,9 +651,9 @@ fn block(cache: &mut Blocks, src: &Source, n: u64) -> Option<Rc<[u8]>> {
         return None;
     }
     let len = (src.len - start).min(size) as usize;
-    let mut buf = vec![0u8; len];
-    src.file.read_exact_at(&mut buf, start).ok()?;
-    let b: Rc<[u8]> = buf.into();
+    // Made in place: an `Rc` from a `Vec` would copy the block.
+    let mut b: Rc<[u8]> = std::iter::repeat_n(0u8, len).collect();
+    src.file.read_exact_at(Rc::get_mut(&mut b)?, start).ok()?;
     cache.insert((src.no, n), b.clone());
     Some(b)
 }

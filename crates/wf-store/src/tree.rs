@@ -44,7 +44,7 @@ impl Default for TreeCache {
 #[derive(Clone)]
 struct Kept {
     entries: Rc<[Entry]>,
-    bytes: Option<Rc<[u8]>>,
+    bytes: Option<Rc<Vec<u8>>>,
 }
 
 /// How many checked trees each generation of a cache keeps.
@@ -165,7 +165,7 @@ impl<'r> Reader<'r> {
             (id, area),
             Kept {
                 entries: entries.clone(),
-                bytes: Some(bytes.into()),
+                bytes: Some(Rc::new(bytes)),
             },
         );
         Ok(entries)
