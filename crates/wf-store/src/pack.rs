@@ -6,7 +6,7 @@
 //! `unsafe` global setting); it takes a process-wide lock for each window it opens; and it
 //! resolves an object's delta chain twice, once for the size and type checked before a read and
 //! once for the read. This reader keeps its own blocks of the packs (at most [`BLOCKS`] of
-//! [`BLOCK`] bytes a generation) and of the indexes' names and offsets, reads the names of an
+//! [`BLOCK`] bytes) and of the indexes' names and offsets, reads the names of an
 //! index around where an id must be, keeps its own delta bases (at most [`BASE_BYTES`] a
 //! generation), finds an object's size and type from its chain's headers and the first bytes
 //! of its delta, and resolves the chain once. It takes no lock: one reader serves one thread.
@@ -21,7 +21,7 @@
 //! runs it), it does not hash what it read again: a pack is trusted as the repository is (on a
 //! server, `git index-pack` checked every object of a pushed pack).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
@@ -30,30 +30,26 @@ use std::rc::Rc;
 use flate2::{Decompress, FlushDecompress, Status};
 use git2::{ObjectType, Oid};
 
-use crate::aging::Aging;
-
 /// Bytes in one cached block of a pack file.
 pub const BLOCK: u64 = 16 * 1024;
 /// Bytes in one cached block of an index's offsets.
-const OFFSET_BLOCK: u64 = 256;
-/// Blocks of offsets in one generation of their cache (at most 4 MiB in all: the offsets of a
-/// million objects; the bench's store holds 580,000 at 100,000 commits). Fewer cost time there:
-/// 2 MiB, about 7% more on one core.
-const OFFSET_BLOCKS: usize = 8192;
+const OFFSET_BLOCK: u64 = 4096;
+/// Blocks of offsets kept (at most 4 MiB: the offsets of a million objects; the bench's store
+/// holds 590,000 at 100,000 commits). Fewer cost time there: 2 MiB, about 7% more on one core.
+const OFFSET_BLOCKS: usize = 1024;
 
 /// Bytes in one cached block of an index's names.
 const NAME_BLOCK: u64 = 4096;
-/// Blocks of names in one generation of their cache (at most 16 MiB in all: the names of
-/// 840,000 objects, the bench's store at about 145,000 commits). Lookups are at random places:
-/// what the cache does not hold costs a read each (4 MiB cost about 8% more time on one core
-/// at 100,000 commits).
-const NAME_BLOCKS: usize = 2048;
+/// Blocks of names kept (at most 16 MiB: the names of 840,000 objects, the bench's store at
+/// about 145,000 commits). Lookups are at random places: what the cache does not hold costs a
+/// read each (4 MiB cost about 8% more time on one core at 100,000 commits).
+const NAME_BLOCKS: usize = 4096;
 
 /// The most names of an index read for one lookup (a bucket of a pack of about 16 million
 /// objects); a larger bucket is libgit2's to search.
 const MAX_BUCKET: u64 = 1 << 16;
-/// Blocks in one generation of the block cache (two generations: at most 8 MiB).
-pub const BLOCKS: usize = 256;
+/// Blocks of packs kept (at most 8 MiB).
+pub const BLOCKS: usize = 512;
 /// Bytes of delta bases in one generation of the base cache.
 pub const BASE_BYTES: usize = 1 << 20;
 /// A base larger than this is not kept.
@@ -83,17 +79,60 @@ struct Pack {
     count: u64,
 }
 
-/// Blocks of files kept, by file and block number, all of one size.
+/// Blocks of files kept, by file and block number, all of one size: at most `most` of them,
+/// the first kept going first. A block is found by its number in a table of the file's blocks
+/// (8 bytes a block of the file, kept or not: 0.2% of an index, 0.05% of a pack), not hashed:
+/// at 100,000 commits the names of the index (12 MB) are all kept, where two generations of a
+/// map of half the bound each kept about three quarters of them.
 struct Blocks {
     size: u64,
-    kept: Aging<(u32, u64), Rc<[u8]>>,
+    most: usize,
+    /// By file number, by block number.
+    slots: Vec<Vec<Option<Rc<[u8]>>>>,
+    /// The blocks kept, first kept first.
+    order: VecDeque<(u32, u64)>,
 }
 
 impl Blocks {
-    fn new(size: u64, limit: usize) -> Blocks {
+    fn new(size: u64, most: usize) -> Blocks {
         Blocks {
             size,
-            kept: Aging::new(limit),
+            most: most.max(1),
+            slots: Vec::new(),
+            order: VecDeque::new(),
+        }
+    }
+
+    fn get(&self, file: u32, n: u64) -> Option<Rc<[u8]>> {
+        self.slots.get(file as usize)?.get(n as usize)?.clone()
+    }
+
+    /// Keep block `n` of `src`, letting the first kept go when `most` are.
+    fn keep(&mut self, src: &Source, n: u64, b: Rc<[u8]>) {
+        let file = src.no as usize;
+        if self.slots.len() <= file {
+            self.slots.resize_with(file + 1, Vec::new);
+        }
+        if self.slots[file].is_empty() {
+            self.slots[file] = vec![None; src.len.div_ceil(self.size) as usize];
+        }
+        let Some(slot) = self.slots[file].get_mut(n as usize) else {
+            return;
+        };
+        if slot.replace(b).is_some() {
+            return;
+        }
+        self.order.push_back((src.no, n));
+        if self.order.len() > self.most {
+            if let Some((f, m)) = self.order.pop_front() {
+                if let Some(slot) = self
+                    .slots
+                    .get_mut(f as usize)
+                    .and_then(|v| v.get_mut(m as usize))
+                {
+                    *slot = None;
+                }
+            }
         }
     }
 }
@@ -209,8 +248,8 @@ impl Packs {
         Packs::open_with(objects, BLOCKS)
     }
 
-    /// [`Packs::open`] with at most `blocks` blocks of packs a generation (a history's listing
-    /// reads its commits in order, and keeps few).
+    /// [`Packs::open`] keeping at most `blocks` blocks of packs (a history's listing reads its
+    /// commits in order, and keeps few).
     pub fn open_with(objects: &Path, blocks: usize) -> Packs {
         let mut packs = Vec::new();
         let dir = objects.join("pack");
@@ -249,10 +288,13 @@ impl Packs {
         }
     }
 
-    /// The same reader, searching `window` names either side of a lookup's guess.
+    /// The same reader, searching `window` names either side of a lookup's guess, and keeping
+    /// one block of the indexes' names and one of their offsets.
     #[cfg(test)]
     fn with_window(mut self, window: u64) -> Packs {
         self.window = window;
+        self.offsets = Blocks::new(OFFSET_BLOCK, 1);
+        self.name_blocks = Blocks::new(NAME_BLOCK, 1);
         self
     }
 
@@ -642,8 +684,7 @@ impl Pack {
 /// Block `n` of a file, from the cache or read.
 fn block(cache: &mut Blocks, src: &Source, n: u64) -> Option<Rc<[u8]>> {
     let size = cache.size;
-    let cache = &mut cache.kept;
-    if let Some(b) = cache.get(&(src.no, n)) {
+    if let Some(b) = cache.get(src.no, n) {
         return Some(b);
     }
     let start = n.checked_mul(size)?;
@@ -654,7 +695,7 @@ fn block(cache: &mut Blocks, src: &Source, n: u64) -> Option<Rc<[u8]>> {
     // Made in place: an `Rc` from a `Vec` would copy the block.
     let mut b: Rc<[u8]> = std::iter::repeat_n(0u8, len).collect();
     src.file.read_exact_at(Rc::get_mut(&mut b)?, start).ok()?;
-    cache.insert((src.no, n), b.clone());
+    cache.keep(src, n, b.clone());
     Some(b)
 }
 
@@ -875,9 +916,9 @@ mod tests {
             let objects = t.path().join(".git/objects");
             assert_eq!(Packs::open(&objects).len(), 1);
             let mut deltas = 0;
-            // The second and third pass read again through the caches; the last searches
-            // names around a guess even in this small index, and the whole bucket when the
-            // guess is off.
+            // The second and third pass read again through the caches; the last keeps two
+            // blocks of the pack and one of each table of the index, and searches names around
+            // a guess even in this small index, and the whole bucket when the guess is off.
             let mut packs = Packs::open(&objects);
             for pass in 0..4 {
                 if pass == 3 {
@@ -912,6 +953,32 @@ mod tests {
             assert!(deltas > 0, "no chains of length 2 or 5");
             assert_eq!(packs.read(Oid::zero(), u64::MAX), Got::NotHere);
         }
+    }
+
+    #[test]
+    fn the_block_cache_keeps_at_most_its_bound_and_lets_the_first_kept_go_first() {
+        let t = tempfile::tempdir().unwrap();
+        let path = t.path().join("f");
+        std::fs::write(&path, (0..=255u8).cycle().take(1000).collect::<Vec<_>>()).unwrap();
+        let src = Source {
+            file: File::open(&path).unwrap(),
+            no: 3,
+            len: 1000,
+        };
+        let mut cache = Blocks::new(100, 2);
+        for n in [0, 1, 0, 2] {
+            let b = block(&mut cache, &src, n).unwrap();
+            assert_eq!(b[0], (n * 100 % 256) as u8);
+        }
+        // 0 was kept first (asking again keeps it where it was): it went when 2 came.
+        assert!(cache.get(3, 0).is_none());
+        assert!(cache.get(3, 1).is_some() && cache.get(3, 2).is_some());
+        assert_eq!(cache.order.len(), 2);
+        let mut out = [0u8; 150];
+        read_at(&mut cache, &src, 950, &mut out[..50]).unwrap();
+        assert_eq!(out[0], (950 % 256) as u8);
+        assert!(read_at(&mut cache, &src, 990, &mut out[..20]).is_none());
+        assert!(block(&mut cache, &src, 10).is_none());
     }
 
     fn pack_idx(d: &Path) -> String {

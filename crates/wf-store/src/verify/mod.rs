@@ -296,9 +296,9 @@ fn parents_of(
     Ok(repo.find_commit(oid)?.parent_ids().collect())
 }
 
-/// The blocks of packs a history's listing keeps a generation ([`crate::pack::BLOCK`] each):
-/// commits lie in the pack in the order the listing reads them.
-const LISTING_BLOCKS: usize = 16;
+/// The blocks of packs a history's listing keeps ([`crate::pack::BLOCK`] each): commits lie in
+/// the pack in the order the listing reads them.
+const LISTING_BLOCKS: usize = 32;
 
 /// A pack reader for listing a history, unless the repository is shallow (its cut commits
 /// name parents it does not have, which libgit2 leaves out).
