@@ -343,6 +343,17 @@ pub struct Task {
     pub checks: Vec<Check>,
 }
 
+/// Whether `text` has a line that begins as git's conflict markers do.
+fn conflicted(text: &str) -> bool {
+    let marker = |l: &str| {
+        ["<<<<<<< ", ">>>>>>> ", "||||||| "]
+            .iter()
+            .any(|m| l.starts_with(m))
+            || l == "======="
+    };
+    text.lines().any(marker)
+}
+
 /// A task file that does not parse.
 #[derive(Debug, Error, PartialEq, Eq)]
 #[error("task file: {0}")]
@@ -352,13 +363,7 @@ impl Task {
     /// Parse a task file (unknown fields are refused). A file with git's conflict markers is
     /// refused as such: a merge could not join concurrent actions on the task.
     pub fn parse(text: &str) -> Result<Task, TaskParseError> {
-        let marker = |l: &str| {
-            ["<<<<<<< ", ">>>>>>> ", "||||||| "]
-                .iter()
-                .any(|m| l.starts_with(m))
-                || l == "======="
-        };
-        if text.lines().any(marker) {
+        if conflicted(text) {
             return Err(TaskParseError(
                 "holds git's conflict markers: a merge could not join concurrent actions on this task; run wf sync (after git merge --abort)".into(),
             ));
@@ -371,6 +376,11 @@ impl Task {
     /// holds, or does not parse. `Some(t)` is what `Task::parse` reads, and `t.to_toml() ==
     /// text`: the reader's answer is kept only when it serialises back to the same bytes.
     pub fn parse_canonical(text: &str) -> Option<Task> {
+        // A file with a line that looks like git's conflict markers (inside a string, in a
+        // canonical text) is refused by `Task::parse`: left to it.
+        if conflicted(text) {
+            return None;
+        }
         canonical::read(text).filter(|t| t.to_toml() == text)
     }
 

@@ -545,6 +545,27 @@ mod tests {
         both(&t);
     }
 
+    /// A note may hold a line that begins as git's conflict markers do; `Task::parse` refuses
+    /// such a file, and so the canonical reader leaves it to it: the same refusal.
+    #[test]
+    fn a_file_with_conflict_marker_lines_is_refused_as_task_parse_refuses_it() {
+        for marker in ["<<<<<<< HEAD", "=======", ">>>>>>> theirs", "||||||| base"] {
+            let mut t = crate::fixtures::fresh_task("t");
+            t.assignments.push(Assignment {
+                step: "draft".into(),
+                by: "alice".into(),
+                to: "bot".into(),
+                at: "x".into(),
+                note: format!("one\n{marker}\ntwo"),
+            });
+            let text = t.to_toml();
+            assert!(text.lines().any(|l| l == marker), "{text}");
+            assert!(read(&text).is_some());
+            assert_eq!(Task::parse_canonical(&text), None);
+            assert!(Task::parse(&text).is_err());
+        }
+    }
+
     #[test]
     fn text_outside_the_subset_is_left_to_the_toml_crate() {
         let text = crate::fixtures::fresh_task("t").to_toml();
