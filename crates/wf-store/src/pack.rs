@@ -35,16 +35,18 @@ use libdeflater::{DecompressionError, Decompressor};
 pub const BLOCK: u64 = 16 * 1024;
 /// Bytes in one cached block of an index's offsets.
 const OFFSET_BLOCK: u64 = 4096;
-/// Blocks of offsets kept (at most 4 MiB: the offsets of a million objects; the bench's store
+/// Blocks of offsets kept (at most 3 MiB: the offsets of 790,000 objects; the bench's store
 /// holds 590,000 at 100,000 commits). Fewer cost time there: 2 MiB, about 7% more on one core.
-const OFFSET_BLOCKS: usize = 1024;
+const OFFSET_BLOCKS: usize = 768;
 
 /// Bytes in one cached block of an index's names.
 const NAME_BLOCK: u64 = 4096;
-/// Blocks of names kept (at most 16 MiB: the names of 840,000 objects, the bench's store at
-/// about 145,000 commits). Lookups are at random places: what the cache does not hold costs a
-/// read each (4 MiB cost about 8% more time on one core at 100,000 commits).
-const NAME_BLOCKS: usize = 4096;
+/// Blocks of names kept (at most 12 MiB: the names of 630,000 objects, the bench's store at
+/// about 107,000 commits). Lookups are at random places: what the cache does not hold costs a
+/// read each (4 MiB cost about 8% more time on one core at 100,000 commits). With the other
+/// caches (at most 25 MiB in all) and what a worker holds besides (about 36 MiB at 100,000
+/// commits), a worker stays under 64 MiB past that size too.
+const NAME_BLOCKS: usize = 3072;
 
 /// The most names of an index read for one lookup (a bucket of a pack of about 16 million
 /// objects); a larger bucket is libgit2's to search.
