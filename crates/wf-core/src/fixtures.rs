@@ -160,12 +160,12 @@ pub fn replays(
 ) {
     let workflows: BTreeMap<String, Workflow> = [(workflow.name.clone(), workflow.clone())].into();
     let message = trailer::action_message(before, after, action, actor);
-    let h = Header {
-        message: &message,
-        author: (&actor.name, &actor.email),
-        committer: (&actor.name, &actor.email),
-        time: at,
-    };
+    let h = Header::new(
+        &message,
+        (&actor.name, &actor.email),
+        (&actor.name, &actor.email),
+        at,
+    );
     let b = before.map(files_of).unwrap_or_default();
     // A run claims the digest of the prompt wf renders from `before`: as the tools record it,
     // it replays; with any other digest, inputs or previous revision, it does not.
@@ -212,10 +212,7 @@ pub fn replays(
         &format!("Wf-Action: {}", action.name()),
         &format!("Wf-Action: {other}"),
     );
-    let h2 = Header {
-        message: &forged,
-        ..h.clone()
-    };
+    let h2 = Header::new(&forged, h.author, h.committer, h.time);
     assert!(replay(&b, &a, &h2).is_err());
     // Change an output file without a new revision record.
     if let Some(r) = after.latest() {

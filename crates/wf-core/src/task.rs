@@ -345,6 +345,12 @@ pub struct Task {
 
 /// Whether `text` has a line that begins as git's conflict markers do.
 fn conflicted(text: &str) -> bool {
+    // Only a line that begins with one of the markers' characters can be one: most files
+    // have none, found by a scan for line ends alone.
+    let may = |rest: &str| matches!(rest.as_bytes().first(), Some(b'<' | b'>' | b'|' | b'='));
+    if !may(text) && !text.match_indices('\n').any(|(i, _)| may(&text[i + 1..])) {
+        return false;
+    }
     let marker = |l: &str| {
         ["<<<<<<< ", ">>>>>>> ", "||||||| "]
             .iter()
@@ -452,6 +458,34 @@ mod tests {
         assert!(!text.contains("[]"), "{text}");
         assert_eq!(Task::parse(&text).unwrap(), t);
         assert_eq!(text, t.clone().to_toml(), "serialisation is deterministic");
+    }
+
+    #[test]
+    fn conflict_markers_are_found_on_any_line_and_only_there() {
+        let reference = |text: &str| {
+            text.lines().any(|l| {
+                ["<<<<<<< ", ">>>>>>> ", "||||||| "]
+                    .iter()
+                    .any(|m| l.starts_with(m))
+                    || l == "======="
+            })
+        };
+        for text in [
+            "",
+            "=======",
+            "=======\r\n",
+            "=======\r",
+            "a\n=======\nb",
+            "a\r\n=======\r\nb",
+            "a\n========\n",
+            "a\n <<<<<<< x\n",
+            "a\n<<<<<<< x",
+            "<<<<<<<x\n>>>>>>> y",
+            "a = 1\n|||||||\n||||||| base\n",
+            "x\n<\n>\n|\n=\n",
+        ] {
+            assert_eq!(conflicted(text), reference(text), "{text:?}");
+        }
     }
 
     #[test]

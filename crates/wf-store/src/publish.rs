@@ -789,12 +789,12 @@ fn policy_again<'k>(
     let Some(signer) = signer_of(&me) else {
         return Err(StoreError::UnknownKey(me.id.clone()));
     };
-    let h = wf_core::verify::Header {
-        message: &raw.message,
-        author: (&me.name, &me.email),
-        committer: (&me.name, &me.email),
-        time: Timestamp(raw.author_time.0),
-    };
+    let h = wf_core::verify::Header::new(
+        &raw.message,
+        (&me.name, &me.email),
+        (&me.name, &me.email),
+        Timestamp(raw.author_time.0),
+    );
     if let Err(p) = wf_core::verify::replay_policy(Some(&before), &after, &me, &h) {
         return Ok(Err(format!("{}: {}", p.check, p.reason)));
     }

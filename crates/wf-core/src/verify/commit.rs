@@ -68,8 +68,8 @@ pub enum Next {
 /// Judge a commit up to its replay, in the order `spec/verify.md` lists the checks: signature,
 /// action trailer, dates, the root of trust, identity under the parent's policy, scope.
 pub fn judge_commit(f: &CommitFacts) -> Result<Next, Problem> {
-    let trailers = trailer::parse(f.header.message);
-    let action = trailer::get(&trailers, key::ACTION);
+    let trailers = f.header.trailers();
+    let action = trailer::get(trailers, key::ACTION);
     let first_change = || {
         let all: Vec<&String> = f.wf_paths.iter().chain(f.task_paths).collect();
         match all.as_slice() {

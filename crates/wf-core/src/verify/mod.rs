@@ -107,14 +107,45 @@ impl From<Refusal> for Problem {
 /// Who a commit says made it and when.
 #[derive(Clone, Debug)]
 pub struct Header<'a> {
-    /// The whole message.
-    pub message: &'a str,
+    /// The whole message (private: the trailers parsed from it are kept beside it).
+    message: &'a str,
     /// Author name and email.
     pub author: (&'a str, &'a str),
     /// Committer name and email.
     pub committer: (&'a str, &'a str),
     /// Committer time.
     pub time: Timestamp,
+    /// The message's trailers, parsed when first asked for: the checks of one commit read
+    /// them several times.
+    trailers: std::cell::OnceCell<Vec<(String, String)>>,
+}
+
+impl<'a> Header<'a> {
+    /// A commit's message, author, committer and committer time.
+    pub fn new(
+        message: &'a str,
+        author: (&'a str, &'a str),
+        committer: (&'a str, &'a str),
+        time: Timestamp,
+    ) -> Header<'a> {
+        Header {
+            message,
+            author,
+            committer,
+            time,
+            trailers: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The whole message.
+    pub fn message(&self) -> &'a str {
+        self.message
+    }
+
+    /// The message's trailers ([`trailer::parse`]), parsed once.
+    pub fn trailers(&self) -> &[(String, String)] {
+        self.trailers.get_or_init(|| trailer::parse(self.message))
+    }
 }
 
 /// Find the actor who signed, by key, in the actors of the parent, and check that the commit
@@ -126,15 +157,15 @@ pub fn identify<'a>(actors: &'a Actors, key: &str, h: &Header) -> Result<&'a Act
             "signed by a key that no actor held before this commit",
         ));
     };
-    let trailers = trailer::parse(h.message);
-    let said = trailer::get(&trailers, key::ACTOR).unwrap_or("(none)");
+    let trailers = h.trailers();
+    let said = trailer::get(trailers, key::ACTOR).unwrap_or("(none)");
     if said != actor.id {
         return Err(Problem::new(
             Check::WrongSigner,
             format!("signed by {}'s key but Wf-Actor says {said}", actor.id),
         ));
     }
-    let kind = trailer::get(&trailers, key::ACTOR_KIND).unwrap_or("(none)");
+    let kind = trailer::get(trailers, key::ACTOR_KIND).unwrap_or("(none)");
     if kind != actor.kind.as_str() {
         return Err(Problem::new(
             Check::WrongSigner,

@@ -99,14 +99,14 @@ pub fn replay_policy(
     actor: &Actor,
     h: &Header,
 ) -> Result<PolicyAction, Problem> {
-    let trailers = trailer::parse(h.message);
-    if trailer::get(&trailers, key::TASK).is_some() {
+    let trailers = h.trailers();
+    if trailer::get(trailers, key::TASK).is_some() {
         return Err(Problem::new(
             Check::Rule(Rule::TaskScope),
             "a task action changes .wf/",
         ));
     }
-    let action = policy_action(&trailers)?;
+    let action = policy_action(trailers)?;
     let old = before.map(policy::load).transpose().ok().flatten();
     policy::decide_policy(before, after, actor, &action, h.time)?;
     let digest = match &action {
@@ -124,13 +124,13 @@ pub fn replay_policy(
         &action,
         actor,
         old.as_ref().map(|l| &l.actors),
-        note_of(h.message),
+        note_of(h.message()),
         digest.as_deref(),
     );
-    if want != h.message {
+    if want != h.message() {
         return Err(Problem::new(
             Check::Mismatch,
-            first_difference(&want, h.message),
+            first_difference(&want, h.message()),
         ));
     }
     Ok(action)

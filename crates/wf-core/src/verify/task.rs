@@ -159,9 +159,9 @@ pub fn replay_task(
     after: &TaskFiles,
     h: &Header,
 ) -> Result<TaskAction, Problem> {
-    let trailers = trailer::parse(h.message);
-    let name = trailer::get(&trailers, key::ACTION).unwrap_or("");
-    let said_task = trailer::get(&trailers, key::TASK).unwrap_or("(none)");
+    let trailers = h.trailers();
+    let name = trailer::get(trailers, key::ACTION).unwrap_or("");
+    let said_task = trailer::get(trailers, key::TASK).unwrap_or("(none)");
     if said_task != id {
         return Err(Problem::new(
             Check::Mismatch,
@@ -248,10 +248,10 @@ pub fn replay_task(
         ));
     }
     let message = trailer::action_message(prev, &expected, &action, actor);
-    if message != h.message {
+    if message != h.message() {
         return Err(Problem::new(
             Check::Mismatch,
-            first_difference(&message, h.message),
+            first_difference(&message, h.message()),
         ));
     }
     check_task_dir(prev, &expected, before, after)?;

@@ -295,12 +295,12 @@ fn allowed_as_the_rules_say(
         other => other.proposal().map(|id| old.proposals[id].digest.clone()),
     };
     let message = policy_message(action, actor, Some(&old.actors), "why", digest.as_deref());
-    let h = Header {
-        message: &message,
-        author: (&actor.name, &actor.email),
-        committer: (&actor.name, &actor.email),
-        time: at,
-    };
+    let h = Header::new(
+        &message,
+        (&actor.name, &actor.email),
+        (&actor.name, &actor.email),
+        at,
+    );
     let replayed = replay_policy(Some(before), after, actor, &h);
     prop_assert_eq!(
         replayed.as_ref().ok(),

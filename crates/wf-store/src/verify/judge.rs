@@ -187,18 +187,19 @@ impl Ctx<'_> {
                 )
             );
         }
-        let trailers = wf_core::trailer::parse(&raw.message);
+        // The trailers are parsed once for the commit's checks.
+        let h = Header::new(
+            &raw.message,
+            (&raw.author.0, &raw.author.1),
+            (&raw.committer.0, &raw.committer.1),
+            Timestamp(raw.time),
+        );
+        let trailers = h.trailers();
         report.action =
-            wf_core::trailer::get(&trailers, wf_core::trailer::key::ACTION).map(str::to_string);
+            wf_core::trailer::get(trailers, wf_core::trailer::key::ACTION).map(str::to_string);
         report.task = match core::changed_task_ids(&task_paths) {
             Ok(ids) if changed_tasks && ids.len() == 1 => ids.into_iter().next(),
-            _ => wf_core::trailer::get(&trailers, wf_core::trailer::key::TASK).map(str::to_string),
-        };
-        let h = Header {
-            message: &raw.message,
-            author: (&raw.author.0, &raw.author.1),
-            committer: (&raw.committer.0, &raw.committer.1),
-            time: Timestamp(raw.time),
+            _ => wf_core::trailer::get(trailers, wf_core::trailer::key::TASK).map(str::to_string),
         };
         let status = raw
             .signature
@@ -276,7 +277,7 @@ impl Ctx<'_> {
                 // A revision of wf-run claims the digest of the prompt wf renders from the
                 // parent: the core renders it again from the parent's files. The message must
                 // be the one the task file implies, so a run always shows as this trailer.
-                if wf_core::trailer::get(&trailers, wf_core::trailer::key::RUN_COMMAND).is_some() {
+                if wf_core::trailer::get(trailers, wf_core::trailer::key::RUN_COMMAND).is_some() {
                     before.read = Some(checked!(report, self.task_bytes(proot, &id)));
                 }
                 let after = checked!(
