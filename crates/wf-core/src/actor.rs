@@ -247,6 +247,12 @@ pub struct Actors {
 
 /// The comparable part of an OpenSSH public key line: `algorithm base64`, comment dropped.
 pub fn key_identity(line: &str) -> Option<String> {
+    key_parts(line).map(|(alg, blob)| format!("{alg} {blob}"))
+}
+
+/// [`key_identity`] as its two parts, without allocating: neither holds a space, so two keys
+/// have the same identity exactly when their parts are equal.
+fn key_parts(line: &str) -> Option<(&str, &str)> {
     let mut parts = line.split_whitespace();
     let alg = parts.next()?;
     let blob = parts.next()?;
@@ -256,7 +262,7 @@ pub fn key_identity(line: &str) -> Option<String> {
     let blob_ok = blob
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b));
-    (alg_ok && blob_ok && blob.len() >= 16).then(|| format!("{alg} {blob}"))
+    (alg_ok && blob_ok && blob.len() >= 16).then_some((alg, blob))
 }
 
 impl Actors {
@@ -280,12 +286,10 @@ impl Actors {
 
     /// The actor whose registered keys include this public key (any comment ignored).
     pub fn by_key(&self, public_key: &str) -> Option<&Actor> {
-        let want = key_identity(public_key)?;
-        self.actors.iter().find(|a| {
-            a.keys
-                .iter()
-                .any(|k| key_identity(k).as_deref() == Some(&want))
-        })
+        let want = key_parts(public_key)?;
+        self.actors
+            .iter()
+            .find(|a| a.keys.iter().any(|k| key_parts(k) == Some(want)))
     }
 
     /// Check every invariant of the file.

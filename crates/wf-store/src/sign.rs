@@ -283,17 +283,20 @@ pub fn verify(armored: &str, data: &[u8]) -> SigStatus {
             sig.namespace()
         ));
     }
-    let public = PublicKey::from(sig.public_key().clone());
     let checked = match sig.public_key() {
         ssh_key::public::KeyData::Ed25519(key) if sig.reserved().is_empty() => {
             verify_ed25519(key, &sig, data)
         }
-        _ => public
-            .verify(NAMESPACE, data, &sig)
-            .map_err(|e| e.to_string()),
+        _ => {
+            let public = PublicKey::from(sig.public_key().clone());
+            public
+                .verify(NAMESPACE, data, &sig)
+                .map(|()| public_line(&public))
+                .map_err(|e| e.to_string())
+        }
     };
     match checked {
-        Ok(()) => SigStatus::Good(public_line(&public)),
+        Ok(line) => SigStatus::Good(line),
         Err(e) => SigStatus::Bad(format!("signature does not verify: {e}")),
     }
 }
@@ -301,38 +304,44 @@ pub fn verify(armored: &str, data: &[u8]) -> SigStatus {
 /// How many decoded ed25519 keys each thread keeps.
 const KEY_CACHE_LIMIT: usize = 64;
 
+/// A decoded ed25519 key and its public key line ([`public_line`]).
+type KeptKey = (ed25519_dalek::VerifyingKey, String);
+
 thread_local! {
-    /// Decoded ed25519 keys by their bytes: decoding one (a point decompression) was about a
-    /// tenth of checking a signature, and a store has few signers.
-    static KEYS: std::cell::RefCell<std::collections::HashMap<[u8; 32], ed25519_dalek::VerifyingKey>> =
+    /// Decoded ed25519 keys and their lines by their bytes: decoding one (a point
+    /// decompression) was about a tenth of checking a signature, and a store has few signers.
+    static KEYS: std::cell::RefCell<std::collections::HashMap<[u8; 32], KeptKey>> =
         Default::default();
 }
 
 /// What `PublicKey::verify` does for an ed25519 SSHSIG whose reserved field is empty (the
 /// signed data is then `SshSig::signed_data` of the namespace, the hash and the message, and
-/// the check ed25519-dalek's `verify`), with the key decoded once per thread.
+/// the check ed25519-dalek's `verify`), with the key decoded once per thread. `Ok` is the key's
+/// public key line.
 fn verify_ed25519(
     key: &ssh_key::public::Ed25519PublicKey,
     sig: &SshSig,
     data: &[u8],
-) -> Result<(), String> {
+) -> Result<String, String> {
     let signed =
         SshSig::signed_data(sig.namespace(), sig.hash_alg(), data).map_err(|e| e.to_string())?;
     let signature =
         ed25519_dalek::Signature::try_from(sig.signature()).map_err(|e| e.to_string())?;
-    let verifying = KEYS.with(|keys| {
+    let (verifying, line) = KEYS.with(|keys| {
         if let Some(k) = keys.borrow().get(&key.0) {
-            return Ok(*k);
+            return Ok(k.clone());
         }
         let k = ed25519_dalek::VerifyingKey::try_from(key).map_err(|e| e.to_string())?;
+        let line = public_line(&PublicKey::from(ssh_key::public::KeyData::Ed25519(*key)));
         let mut keys = keys.borrow_mut();
         if keys.len() >= KEY_CACHE_LIMIT {
             keys.clear();
         }
-        keys.insert(key.0, k);
-        Ok::<_, String>(k)
+        keys.insert(key.0, (k, line.clone()));
+        Ok::<_, String>((k, line))
     })?;
-    signature::Verifier::verify(&verifying, &signed, &signature).map_err(|e| e.to_string())
+    signature::Verifier::verify(&verifying, &signed, &signature).map_err(|e| e.to_string())?;
+    Ok(line)
 }
 
 #[cfg(test)]
@@ -361,7 +370,10 @@ mod tests {
         for alg in [HashAlg::Sha512, HashAlg::Sha256] {
             let sig = key.sign(NAMESPACE, alg, &data).unwrap();
             let pem = sig.to_pem(LineEnding::LF).unwrap();
-            assert!(matches!(verify(&pem, &data), SigStatus::Good(_)));
+            // The signer's key line, when the key is decoded and when it is kept.
+            for _ in 0..2 {
+                assert_eq!(verify(&pem, &data), SigStatus::Good(public_line(&public)));
+            }
             for i in 0..data.len() {
                 let mut d = data.clone();
                 d[i] ^= 1;
