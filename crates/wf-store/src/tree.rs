@@ -43,7 +43,7 @@ impl Default for TreeCache {
 /// (what [`wf_core::tree::parse_like`] compares a changed tree with).
 #[derive(Clone)]
 struct Kept {
-    entries: Rc<[Entry]>,
+    entries: Rc<Vec<Entry>>,
     bytes: Option<Rc<Vec<u8>>>,
 }
 
@@ -130,7 +130,7 @@ impl<'r> Reader<'r> {
     }
 
     /// The tree `id` found at `path` (empty for the top level), checked against `area`'s rules.
-    pub fn tree(&self, id: Oid, area: Area, path: &str) -> Result<Rc<[Entry]>> {
+    pub fn tree(&self, id: Oid, area: Area, path: &str) -> Result<Rc<Vec<Entry>>> {
         self.tree_like(id, area, path, None)
     }
 
@@ -145,7 +145,7 @@ impl<'r> Reader<'r> {
         area: Area,
         path: &str,
         like: Option<Oid>,
-    ) -> Result<Rc<[Entry]>> {
+    ) -> Result<Rc<Vec<Entry>>> {
         if let Some(t) = self.cache.get(&(id, area)) {
             return Ok(t.entries);
         }
@@ -160,7 +160,7 @@ impl<'r> Reader<'r> {
                 wf_core::tree::parse(&bytes, area).map_err(|e| TreeError::Refused(at(path, &e)))?
             }
         };
-        let entries: Rc<[Entry]> = entries.into();
+        let entries = Rc::new(entries);
         self.cache.put(
             (id, area),
             Kept {
@@ -174,8 +174,8 @@ impl<'r> Reader<'r> {
     /// Keep the entries of the tree `id`, parsed from its bytes and checked against `area`'s
     /// rules by [`wf_core::tree::parse`] (what [`Reader::tree`] would do), so that asking for
     /// it does not read it again.
-    pub(crate) fn keep(&self, id: Oid, area: Area, checked: Vec<Entry>) -> Rc<[Entry]> {
-        let entries: Rc<[Entry]> = checked.into();
+    pub(crate) fn keep(&self, id: Oid, area: Area, checked: Vec<Entry>) -> Rc<Vec<Entry>> {
+        let entries = Rc::new(checked);
         self.cache.put(
             (id, area),
             Kept {

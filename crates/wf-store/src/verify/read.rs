@@ -202,7 +202,7 @@ pub(super) fn changes(
         return Err(e);
     }
     let folder = |e: Option<&Entry>| e.filter(|e| e.mode == Mode::Tree).map(tree::oid);
-    let sub = |e: Option<&Entry>, like: Option<Oid>| -> Result<Option<Rc<[Entry]>>, TreeError> {
+    let sub = |e: Option<&Entry>, like: Option<Oid>| -> Result<Option<Rc<Vec<Entry>>>, TreeError> {
         folder(e)
             .map(|id| trees.tree_like(id, Area::Wf, path, like))
             .transpose()
@@ -218,7 +218,7 @@ pub(super) fn changes(
         // A file became a folder or the reverse: the file's path changed too.
         out.push(path.to_string());
     }
-    let empty: Rc<[Entry]> = Rc::new([]);
+    let empty: Rc<Vec<Entry>> = Rc::new(Vec::new());
     let (old, new) = (old.unwrap_or_else(|| empty.clone()), new.unwrap_or(empty));
     // Both lists are in git's order (checked), so one merge-join pass pairs them.
     let (mut i, mut j) = (0, 0);
