@@ -15,7 +15,6 @@ use super::{
     Artifact, Assignment, Check, CheckOutcome, Decision, Input, Outcome, Reopen, Review, Revision,
     Run, RunInput, Task, TaskState, Verdict,
 };
-use crate::actor::ActorKind;
 
 /// A value of the subset.
 enum Val {
@@ -146,7 +145,7 @@ pub(super) fn read(text: &str) -> Option<Task> {
                     number: u32::try_from(f.int("number")?).ok()?,
                     step: f.str("step")?,
                     actor: f.str("actor")?,
-                    producer: kind(&f.str("producer")?)?,
+                    producer: f.str("producer")?.parse().ok()?,
                     model: f.opt_str("model")?,
                     prompt_sha256: f.opt_str("prompt_sha256")?,
                     at: f.str("at")?,
@@ -197,13 +196,12 @@ pub(super) fn read(text: &str) -> Option<Task> {
                 digest: f.str("digest")?,
                 step: f.str("step")?,
                 actor: f.str("actor")?,
-                reviewer: kind(&f.str("reviewer")?)?,
-                verdict: match f.str("verdict")?.as_str() {
-                    "accept" => Verdict::Accept,
-                    "request-changes" => Verdict::RequestChanges,
-                    "comment" => Verdict::Comment,
-                    _ => return None,
-                },
+                reviewer: f.str("reviewer")?.parse().ok()?,
+                verdict: named(
+                    [Verdict::Accept, Verdict::RequestChanges, Verdict::Comment],
+                    Verdict::as_str,
+                    &f.str("verdict")?,
+                )?,
                 at: f.str("at")?,
                 note: f.note("note")?,
             }),
@@ -229,11 +227,11 @@ pub(super) fn read(text: &str) -> Option<Task> {
                 digest: f.str("digest")?,
                 step: f.str("step")?,
                 actor: f.str("actor")?,
-                outcome: match f.str("outcome")?.as_str() {
-                    "pass" => CheckOutcome::Pass,
-                    "fail" => CheckOutcome::Fail,
-                    _ => return None,
-                },
+                outcome: named(
+                    [CheckOutcome::Pass, CheckOutcome::Fail],
+                    CheckOutcome::as_str,
+                    &f.str("outcome")?,
+                )?,
                 command: f.strs("command")?,
                 exit_status: match f.opt_int("exit_status")? {
                     Some(n) => Some(i32::try_from(n).ok()?),
@@ -252,12 +250,13 @@ pub(super) fn read(text: &str) -> Option<Task> {
     Some(t)
 }
 
-fn kind(s: &str) -> Option<ActorKind> {
-    match s {
-        "human" => Some(ActorKind::Human),
-        "ai" => Some(ActorKind::Ai),
-        _ => None,
-    }
+/// The one of `values` that `name` spells.
+fn named<T: Copy, const N: usize>(
+    values: [T; N],
+    name: fn(T) -> &'static str,
+    s: &str,
+) -> Option<T> {
+    values.into_iter().find(|&v| name(v) == s)
 }
 
 /// The text's tables in order, the top one first (with header `""`).
@@ -468,6 +467,7 @@ fn basic(text: &str, at: usize, multi: bool) -> Option<(String, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::actor::ActorKind;
 
     fn both(t: &Task) {
         let text = t.to_toml();
