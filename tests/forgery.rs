@@ -2701,7 +2701,58 @@ const KINDS: &[Kind] = &[
             Forged::main(&orphan)
         }
     ),
+    // --- class 15: task files the verifier reads with its reader of the canonical form --------
+    kind!(
+        "task-file-respelled-as-the-same-task",
+        15,
+        "the bot's signed draft of C, re-signed with its task file's id written as a literal \
+         string ('…'): the same task to toml, but not the canonical text, so the canonical \
+         reader leaves it to toml and the bytes are compared",
+        MISMATCH,
+        &["its trailers describe"],
+        |w| redrafted(w, |text| {
+            let line = text.lines().find(|l| l.starts_with("id = \"")).unwrap();
+            text.replacen(line, &line.replace('"', "'"), 1)
+        })
+    ),
+    kind!(
+        "task-note-with-a-conflict-marker-line",
+        15,
+        "the bot's signed draft of C, re-signed with its task file written, in the canonical form, \
+         with a revision note holding the line `=======`: toml reads it, wf refuses it as git's \
+         conflict markers (the canonical reader first accepted it)",
+        MALFORMED,
+        &["conflict markers"],
+        |w| redrafted(w, |text| {
+            let mut t = wf_core::Task::parse(text).unwrap();
+            t.revisions.last_mut().unwrap().note = "first\n=======\ndraft".into();
+            let canonical = t.to_toml();
+            assert!(canonical.lines().any(|l| l == "======="), "{canonical}");
+            canonical
+        })
+    ),
 ];
+
+/// The bot's draft of C, re-signed by the bot with its task file's text made by `respell` from
+/// the text `wf-submit` wrote.
+fn redrafted(w: &World, respell: impl Fn(&str) -> String) -> Forged {
+    w.s.call("wf-submit")
+        .args([&w.c, "--name", "draft.md", "-m", "first draft"])
+        .key(BOT.0)
+        .stdin(DRAFT)
+        .ok();
+    let x = w.head();
+    let path = task_file(&w.c);
+    let text = String::from_utf8(w.show(&format!("{x}:{path}"))).unwrap();
+    let respelled = respell(&text);
+    assert_ne!(respelled, text);
+    let blob = w.blob(respelled.as_bytes());
+    let (dir, name) = split_owned(&path);
+    let t = w.edit(&w.tree_of(&x), &dir, |es| set_oid(es, &name, &blob));
+    let c = w.recommit(&x, &t, BOT.0);
+    w.set_main(&c);
+    Forged::main(&c)
+}
 
 /// A commit declaring `encoding ISO-2022-JP` whose message git re-encodes into alice's approval
 /// of A (the escape `ESC ( B` inside the key is dropped); on main, or (`orphan`) on an orphan
@@ -3146,6 +3197,28 @@ fn class_13_round_3_task_files_that_are_not_utf8_and_refs_in_capitals_are_refuse
 #[test]
 fn class_14_round_4_claimed_actions_outside_a_store_or_beside_git_files_are_refused() {
     run_class(14);
+}
+
+#[test]
+fn class_15_task_files_the_canonical_reader_must_leave_to_toml_are_refused() {
+    run_class(15);
+}
+
+/// The classes the tests above run, one test each.
+const CLASSES_RUN: &[u32] = &[1, 2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 14, 15];
+
+/// Every forgery kind is in a class that a test runs: a kind of a class without its test would
+/// be listed in the spec and never tried.
+#[test]
+fn every_forgery_kind_is_tried_by_a_test() {
+    for k in KINDS {
+        assert!(
+            CLASSES_RUN.contains(&k.class),
+            "{} is in class {}, which no test runs",
+            k.name,
+            k.class
+        );
+    }
 }
 
 /// The judge reads the hook's lines as the hook prints them, and only the culprit's.
