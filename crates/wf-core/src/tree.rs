@@ -115,7 +115,7 @@ impl fmt::Debug for ObjectId {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Entry {
     /// The name, as stored (bytes; wf's folders hold only ASCII).
-    pub name: Vec<u8>,
+    pub name: std::rc::Rc<[u8]>,
     /// The mode.
     pub mode: Mode,
     /// The object.
@@ -264,7 +264,7 @@ pub fn parse_entries(bytes: &[u8]) -> Result<Vec<Entry>, String> {
                 )
             })?;
             Ok(Entry {
-                name: r.name.to_vec(),
+                name: r.name.into(),
                 mode,
                 id: r.id,
             })
@@ -478,8 +478,14 @@ pub fn look_alike(name: &[u8]) -> Option<&'static str> {
 }
 
 /// Git's order of tree entries: by name bytes, a folder's name read as if it ended in `/`.
+#[inline]
 pub fn git_order(a: &Entry, b: &Entry) -> std::cmp::Ordering {
     let (x, y) = (&a.name, &b.name);
+    if x == y {
+        // Most often so when a diff pairs two versions of a folder: a file sorts before a
+        // folder of the same name (`name` before `name/`), as the general case below says.
+        return a.is_tree().cmp(&b.is_tree());
+    }
     let n = x.len().min(y.len());
     x[..n].cmp(&y[..n]).then_with(|| {
         let end = |e: &Entry, name: &[u8]| name.get(n).copied().or(e.is_tree().then_some(b'/'));
@@ -512,7 +518,7 @@ mod tests {
 
     fn e(name: &str, mode: Mode) -> Entry {
         Entry {
-            name: name.as_bytes().to_vec(),
+            name: name.as_bytes().into(),
             mode,
             id: ObjectId([7; 20]),
         }
@@ -691,6 +697,22 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// git's order: names (never holding `/`) compared as bytes, a folder's as if it ended in `/`;
+        /// equal names included (a file and a folder of one name, and the same entry twice).
+        #[test]
+        fn git_order_is_the_order_of_names_with_a_slash_after_folders(
+            a in "[a-c.0-]{0,3}", b in "[a-c.0-]{0,3}", ta in proptest::bool::ANY, tb in proptest::bool::ANY,
+            same in proptest::bool::ANY,
+        ) {
+            let b = if same { a.clone() } else { b };
+            let key = |n: &str, t: bool| format!("{n}{}", if t { "/" } else { "" }).into_bytes();
+            let mode = |t: bool| if t { Mode::Tree } else { Mode::File };
+            proptest::prop_assert_eq!(
+                git_order(&e(&a, mode(ta)), &e(&b, mode(tb))),
+                key(&a, ta).cmp(&key(&b, tb))
+            );
+        }
+
         #[test]
         fn repeats_are_found_as_the_definition_says(
             names in proptest::collection::vec("[aAbB.]{0,3}", 0..24),
@@ -718,7 +740,7 @@ mod tests {
                 .collect();
             entries.sort_by(git_order);
             proptest::prop_assume!(check(&entries, Area::Other).is_ok());
-            let scanned = entries.iter().find(|x| x.name == probe.as_bytes());
+            let scanned = entries.iter().find(|x| &*x.name == probe.as_bytes());
             proptest::prop_assert_eq!(find(&entries, probe.as_bytes()), scanned);
         }
 
@@ -742,7 +764,7 @@ mod tests {
                 .map(|(i, (n, m))| {
                     // Under wf's folders only folders and files, so that most bases are checked.
                     let mode = if area == Area::Wf { all[m % 2] } else { all[*m] };
-                    Entry { name: n.as_bytes().to_vec(), mode, id: ObjectId([i as u8; 20]) }
+                    Entry { name: n.as_bytes().into(), mode, id: ObjectId([i as u8; 20]) }
                 })
                 .collect();
             base.sort_by(git_order);

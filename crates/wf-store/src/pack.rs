@@ -21,7 +21,11 @@
 //! runs it), it does not hash what it read again: a pack is trusted as the repository is (on a
 //! server, `git index-pack` checked every object of a pushed pack).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+/// Delta bases by pack and offset, hashed with foldhash (as [`crate::aging`] does): std's
+/// SipHash was most of a lookup.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
@@ -286,8 +290,8 @@ impl Packs {
             names: Vec::new(),
             window: WINDOW,
             bases: Bases {
-                young: HashMap::new(),
-                old: HashMap::new(),
+                young: HashMap::default(),
+                old: HashMap::default(),
                 young_bytes: 0,
                 limit: BASE_BYTES,
             },

@@ -206,7 +206,7 @@ impl Store {
         let reader = self.reader()?;
         let mut files = Vec::new();
         for shard in reader.list(root, "tasks")? {
-            if shard.mode != Mode::Tree || only.is_some_and(|o| o.as_bytes() != shard.name) {
+            if shard.mode != Mode::Tree || only.is_some_and(|o| o.as_bytes() != &*shard.name) {
                 continue;
             }
             let sname = shard.name();
