@@ -2731,6 +2731,45 @@ const KINDS: &[Kind] = &[
             canonical
         })
     ),
+    // --- class 16: TOML files longer than wf reads (1 MiB) --------------------------------------
+    kind!(
+        "task-file-over-the-toml-limit",
+        16,
+        "the bot's signed draft of C, re-signed with its task file written, in the canonical form, \
+         with a revision note of 1 MiB: toml's parser holds about fifty times its input before it \
+         refuses a hostile file, so a file over 1 MiB is refused unread",
+        MALFORMED,
+        &["over the 1 MiB a file wf reads as TOML may hold"],
+        |w| redrafted(w, |text| {
+            let mut t = wf_core::Task::parse(text).unwrap();
+            t.revisions.last_mut().unwrap().note = "x".repeat(wf_core::text::MAX_TOML_SIZE);
+            let canonical = t.to_toml();
+            assert!(canonical.len() > wf_core::text::MAX_TOML_SIZE);
+            canonical
+        })
+    ),
+    kind!(
+        "actors-file-over-the-toml-limit",
+        16,
+        "alice's signed `actor update carol --add-role admin` re-signed with .wf/actors.toml \
+         grown past 1 MiB by `[a]` lines (64 MiB of them made toml's parser hold 3.3 GB)",
+        "rule 12 (bad-input)",
+        &["over the 1 MiB a file wf reads as TOML may hold"],
+        |w| {
+            let x = w.act(
+                "wf-actor",
+                &["update", "carol", "--add-role", "admin"],
+                "alice",
+            );
+            let text = String::from_utf8(w.show(&format!("{x}:.wf/actors.toml"))).unwrap();
+            let grown = format!("{text}{}", "[a]\n".repeat(wf_core::text::MAX_TOML_SIZE / 4));
+            let blob = w.blob(grown.as_bytes());
+            let t = w.edit(&w.tree_of(&x), ".wf", |es| set_oid(es, "actors.toml", &blob));
+            let c = w.recommit(&x, &t, ALICE.0);
+            w.set_main(&c);
+            Forged::main(&c)
+        }
+    ),
 ];
 
 /// The bot's draft of C, re-signed by the bot with its task file's text made by `respell` from
@@ -3204,8 +3243,13 @@ fn class_15_task_files_the_canonical_reader_must_leave_to_toml_are_refused() {
     run_class(15);
 }
 
+#[test]
+fn class_16_toml_files_over_the_limit_are_refused_unread() {
+    run_class(16);
+}
+
 /// The classes the tests above run, one test each.
-const CLASSES_RUN: &[u32] = &[1, 2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 14, 15];
+const CLASSES_RUN: &[u32] = &[1, 2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 14, 15, 16];
 
 /// Every forgery kind is in a class that a test runs: a kind of a class without its test would
 /// be listed in the spec and never tried.

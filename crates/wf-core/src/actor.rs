@@ -268,8 +268,7 @@ fn key_parts(line: &str) -> Option<(&str, &str)> {
 impl Actors {
     /// Parse and validate the TOML text of an actors file.
     pub fn parse(text: &str) -> Result<Actors, ActorError> {
-        let a: Actors = toml::from_str(text)
-            .map_err(|e| ActorError::Parse(crate::text::toml_error(text, &e)))?;
+        let a: Actors = crate::text::from_toml(text).map_err(ActorError::Parse)?;
         a.validate()?;
         Ok(a)
     }

@@ -299,10 +299,22 @@ pub fn holder_of<'t>(
 /// task (rule 12, bad-input, when it does not). The tools write task files only through it, so
 /// that no action commits a file no tool can read again: a note holding a line `=======` or
 /// `<<<<<<< x` (git's conflict markers, which [`Task::parse`] refuses) is refused before it is
-/// committed. The verifier needs no such step: it parses the file it reads and compares it
-/// with `decide`'s text byte for byte.
+/// committed, and so is a file longer than [`crate::text::MAX_TOML_SIZE`]. The verifier needs no
+/// such step: it parses the file it reads and compares it with `decide`'s text byte for byte.
 pub fn task_text(next: &Task) -> Result<String, Refusal> {
     let text = next.to_toml();
+    if text.len() > crate::text::MAX_TOML_SIZE {
+        return refuse(
+            Rule::Input,
+            format!(
+                "task {}'s file would be {} bytes, over the {} a task file may hold",
+                next.id,
+                text.len(),
+                crate::text::MAX_TOML_SIZE_TEXT
+            ),
+            "shorten the note or text; long material belongs in a file (an input or an output), not in the task",
+        );
+    }
     match Task::parse(&text) {
         Ok(back) if back == *next => Ok(text),
         Ok(_) => refuse(

@@ -367,14 +367,18 @@ pub struct TaskParseError(pub String);
 
 impl Task {
     /// Parse a task file (unknown fields are refused). A file with git's conflict markers is
-    /// refused as such: a merge could not join concurrent actions on the task.
+    /// refused as such: a merge could not join concurrent actions on the task; and so is a file
+    /// longer than [`crate::text::MAX_TOML_SIZE`], unread.
     pub fn parse(text: &str) -> Result<Task, TaskParseError> {
+        if text.len() > crate::text::MAX_TOML_SIZE {
+            return Err(TaskParseError(crate::text::too_long(text.len())));
+        }
         if conflicted(text) {
             return Err(TaskParseError(
                 "holds git's conflict markers: a merge could not join concurrent actions on this task; run wf sync (after git merge --abort)".into(),
             ));
         }
-        toml::from_str(text).map_err(|e| TaskParseError(crate::text::toml_error(text, &e)))
+        crate::text::from_toml(text).map_err(TaskParseError)
     }
 
     /// Read a task file in its canonical form (the bytes [`Task::to_toml`] writes) faster than
@@ -383,8 +387,9 @@ impl Task {
     /// text`: the reader's answer is kept only when it serialises back to the same bytes.
     pub fn parse_canonical(text: &str) -> Option<Task> {
         // A file with a line that looks like git's conflict markers (inside a string, in a
-        // canonical text) is refused by `Task::parse`: left to it.
-        if conflicted(text) {
+        // canonical text), or longer than any file wf reads as TOML, is refused by
+        // `Task::parse`: left to it.
+        if text.len() > crate::text::MAX_TOML_SIZE || conflicted(text) {
             return None;
         }
         canonical::read(text).filter(|t| t.to_toml() == text)
@@ -458,6 +463,50 @@ mod tests {
         assert!(!text.contains("[]"), "{text}");
         assert_eq!(Task::parse(&text).unwrap(), t);
         assert_eq!(text, t.clone().to_toml(), "serialisation is deterministic");
+    }
+
+    /// A task file of exactly the TOML limit reads (both readers) and is written; one byte more
+    /// is refused by both readers, unread, and no tool writes it (rule 12).
+    #[test]
+    fn task_files_longer_than_the_toml_limit_are_refused_unread_and_never_written() {
+        use crate::text::MAX_TOML_SIZE;
+        let mut t = fresh();
+        let short = t.to_toml().len();
+        t.title = "x".repeat(MAX_TOML_SIZE - short + t.title.len());
+        let text = t.to_toml();
+        assert_eq!(text.len(), MAX_TOML_SIZE);
+        assert_eq!(Task::parse(&text).unwrap(), t);
+        assert_eq!(Task::parse_canonical(&text), Some(t.clone()));
+        assert_eq!(crate::task_text(&t).unwrap(), text);
+
+        t.title.push('x');
+        let text = t.to_toml();
+        assert_eq!(text.len(), MAX_TOML_SIZE + 1);
+        let e = Task::parse(&text).unwrap_err();
+        assert_eq!(
+            e.0,
+            format!(
+                "{} bytes, over the 1 MiB a file wf reads as TOML may hold",
+                MAX_TOML_SIZE + 1
+            )
+        );
+        assert_eq!(Task::parse_canonical(&text), None);
+        let r = crate::task_text(&t).unwrap_err();
+        assert_eq!(r.rule, crate::Rule::Input);
+        assert!(
+            r.reason.contains("over the 1 MiB a task file may hold"),
+            "{}",
+            r.reason
+        );
+
+        // What a push could carry: refused by its length, before toml's parser holds ~50x it.
+        let hostile = "[a]\n".repeat(MAX_TOML_SIZE / 4 + 1);
+        assert!(Task::parse(&hostile)
+            .unwrap_err()
+            .0
+            .contains("over the 1 MiB"));
+        assert!(crate::text::from_toml::<toml::Table>(&hostile).is_err());
+        assert!(crate::text::from_toml::<toml::Table>(&hostile[..MAX_TOML_SIZE]).is_err());
     }
 
     #[test]

@@ -131,6 +131,30 @@ fn push_visible(out: &mut String, c: char) {
     }
 }
 
+/// The largest file wf reads as TOML (task files, the files of `.wf/`, proposals), in bytes:
+/// 1 MiB. The toml crate's parser holds about fifty times its input before it refuses a
+/// hostile file (64 MiB of `[a]` lines, a file any push could carry, took 3.3 GB), so a
+/// longer file is refused unread; real ones are a few KiB (outputs, logs and inputs are files
+/// of their own, which this limit does not touch).
+pub const MAX_TOML_SIZE: usize = 1 << 20;
+
+/// [`MAX_TOML_SIZE`] for messages.
+pub const MAX_TOML_SIZE_TEXT: &str = "1 MiB";
+
+/// Parse `src` as TOML into `T`, the error on one line ([`toml_error`]); a text longer than
+/// [`MAX_TOML_SIZE`] is refused before the parser sees it.
+pub fn from_toml<T: serde::de::DeserializeOwned>(src: &str) -> Result<T, String> {
+    if src.len() > MAX_TOML_SIZE {
+        return Err(too_long(src.len()));
+    }
+    toml::from_str(src).map_err(|e| toml_error(src, &e))
+}
+
+/// The refusal of a TOML text of `len` bytes, over [`MAX_TOML_SIZE`].
+pub fn too_long(len: usize) -> String {
+    format!("{len} bytes, over the {MAX_TOML_SIZE_TEXT} a file wf reads as TOML may hold")
+}
+
 /// A TOML parse error on one line: `line L, column C: what` (the parser's own message is
 /// several lines, with the source quoted under it).
 pub fn toml_error(src: &str, e: &toml::de::Error) -> String {

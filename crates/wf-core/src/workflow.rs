@@ -262,8 +262,7 @@ pub enum WorkflowError {
 impl Workflow {
     /// Parse and validate.
     pub fn parse(text: &str) -> Result<Workflow, WorkflowError> {
-        let w: Workflow = toml::from_str(text)
-            .map_err(|e| WorkflowError::Parse(crate::text::toml_error(text, &e)))?;
+        let w: Workflow = crate::text::from_toml(text).map_err(WorkflowError::Parse)?;
         w.validate()?;
         Ok(w)
     }

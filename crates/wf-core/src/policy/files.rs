@@ -79,8 +79,7 @@ pub fn check_marker(text: &str) -> Result<(), MarkerError> {
     struct Marker {
         version: u32,
     }
-    let m: Marker = toml::from_str(text)
-        .map_err(|e| MarkerError::Malformed(crate::text::toml_error(text, &e)))?;
+    let m: Marker = crate::text::from_toml(text).map_err(MarkerError::Malformed)?;
     if m.version != STORE_VERSION {
         return Err(MarkerError::Unsupported(m.version));
     }

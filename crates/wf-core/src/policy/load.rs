@@ -53,8 +53,7 @@ pub fn check_content(path: &str, text: &str) -> Result<(), String> {
         let a = Actors::parse(text).map_err(|e| format!("{path}: {e}"))?;
         canonical(path, text, a.to_toml())
     } else if path == POLICY_FILE {
-        let p = toml::from_str::<Policy>(text)
-            .map_err(|e| format!("{path}: {}", crate::text::toml_error(text, &e)))?;
+        let p = crate::text::from_toml::<Policy>(text).map_err(|e| format!("{path}: {e}"))?;
         canonical(path, text, p.to_toml())
     } else if path.starts_with(WORKFLOWS_DIR) {
         let w = Workflow::parse(text).map_err(|e| format!("{path}: {e}"))?;
@@ -91,8 +90,8 @@ pub fn load(files: &Files) -> Result<Loaded, String> {
         None => Policy::default(),
         Some(_) => {
             let t = text(files, POLICY_FILE)?;
-            let p = toml::from_str::<Policy>(t)
-                .map_err(|e| format!("{POLICY_FILE}: {}", crate::text::toml_error(t, &e)))?;
+            let p =
+                crate::text::from_toml::<Policy>(t).map_err(|e| format!("{POLICY_FILE}: {e}"))?;
             canonical(POLICY_FILE, t, p.to_toml())?;
             p
         }

@@ -63,7 +63,7 @@ impl Proposal {
     }
     /// Parse (unknown fields refused).
     pub fn parse(text: &str) -> Result<Proposal, String> {
-        toml::from_str(text).map_err(|e| crate::text::toml_error(text, &e))
+        crate::text::from_toml(text)
     }
     /// Deterministic TOML text.
     pub fn to_toml(&self) -> String {
