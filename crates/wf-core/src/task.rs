@@ -347,8 +347,9 @@ pub struct Task {
 fn conflicted(text: &str) -> bool {
     // Only a line that begins with one of the markers' characters can be one: most files
     // have none, found by a scan for line ends alone.
-    let may = |rest: &str| matches!(rest.as_bytes().first(), Some(b'<' | b'>' | b'|' | b'='));
-    if !may(text) && !text.match_indices('\n').any(|(i, _)| may(&text[i + 1..])) {
+    let bytes = text.as_bytes();
+    let may = |at: usize| matches!(bytes.get(at), Some(b'<' | b'>' | b'|' | b'='));
+    if !may(0) && !memchr::memchr_iter(b'\n', bytes).any(|i| may(i + 1)) {
         return false;
     }
     let marker = |l: &str| {
