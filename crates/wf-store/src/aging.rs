@@ -35,6 +35,12 @@ impl<K: Hash + Eq + Copy, V: Clone> Aging<K, V> {
         Some(v)
     }
 
+    /// How many entries both generations hold.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.young.len() + self.old.len()
+    }
+
     pub(crate) fn insert(&mut self, key: K, value: V) {
         if self.young.len() >= self.limit {
             // The old generation's table is kept for the young one: not grown again from empty.
