@@ -2737,9 +2737,9 @@ const KINDS: &[Kind] = &[
         16,
         "the bot's signed draft of C, re-signed with its task file written, in the canonical form, \
          with a revision note of 1 MiB: toml's parser holds about fifty times its input before it \
-         refuses a hostile file, so a file over 1 MiB is refused unread",
+         refuses a hostile file, so a file over 1 MiB is refused from its size, never inflated",
         MALFORMED,
-        &["over the 1 MiB a file wf reads as TOML may hold"],
+        &["bytes, over the 1 MiB limit"],
         |w| redrafted(w, |text| {
             let mut t = wf_core::Task::parse(text).unwrap();
             t.revisions.last_mut().unwrap().note = "x".repeat(wf_core::text::MAX_TOML_SIZE);

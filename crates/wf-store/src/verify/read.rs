@@ -423,7 +423,9 @@ impl Ctx<'_> {
                 None => {
                     let b = self
                         .trees
-                        .blob(tree::oid(&e), &path, wf_core::task::MAX_FILE_SIZE)?;
+                        // No longer than a file wf reads as TOML: a longer one is refused
+                        // from its size, never inflated (it was read whole up to 64 MiB).
+                        .blob(tree::oid(&e), &path, wf_core::text::MAX_TOML_SIZE as u64)?;
                     // Strictly, as the tools read it (`Store::read_text`): decoded lossily,
                     // any bytes that are not UTF-8 would stand for U+FFFD, and a file holding
                     // them in place of one would compare equal to its canonical text.
