@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 /// What `wf-core` may depend on (its dev-dependencies are free).
 const CORE_DEPENDENCIES: &[&str] = &[
+    // Byte search on values (line starts in task files): no I/O.
+    "memchr",
     "serde",
     "sha2",
     "thiserror",
