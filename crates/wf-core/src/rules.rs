@@ -310,7 +310,7 @@ pub fn task_text(next: &Task) -> Result<String, Refusal> {
                 "task {}'s file would be {} bytes, over the {} a task file may hold",
                 next.id,
                 text.len(),
-                crate::text::MAX_TOML_SIZE_TEXT
+                crate::text::max_toml_size_text()
             ),
             "shorten the note or text; long material belongs in a file (an input or an output), not in the task",
         );

@@ -138,8 +138,10 @@ fn push_visible(out: &mut String, c: char) {
 /// of their own, which this limit does not touch).
 pub const MAX_TOML_SIZE: usize = 1 << 20;
 
-/// [`MAX_TOML_SIZE`] for messages.
-pub const MAX_TOML_SIZE_TEXT: &str = "1 MiB";
+/// [`MAX_TOML_SIZE`] for messages: `1 MiB` (as `task::max_file_size_text`).
+pub fn max_toml_size_text() -> String {
+    format!("{} MiB", MAX_TOML_SIZE >> 20)
+}
 
 /// Parse `src` as TOML into `T`, the error on one line ([`toml_error`]); a text longer than
 /// [`MAX_TOML_SIZE`] is refused before the parser sees it.
@@ -152,7 +154,10 @@ pub fn from_toml<T: serde::de::DeserializeOwned>(src: &str) -> Result<T, String>
 
 /// The refusal of a TOML text of `len` bytes, over [`MAX_TOML_SIZE`].
 pub fn too_long(len: usize) -> String {
-    format!("{len} bytes, over the {MAX_TOML_SIZE_TEXT} a file wf reads as TOML may hold")
+    format!(
+        "{len} bytes, over the {} a file wf reads as TOML may hold",
+        max_toml_size_text()
+    )
 }
 
 /// A TOML parse error on one line: `line L, column C: what` (the parser's own message is

@@ -180,14 +180,10 @@ fn rewound(
     text: String,
     slots: Vec<Slot>,
 ) -> Option<(Oid, String, Vec<Slot>)> {
-    let base = repo.merge_base(tip, old).ok()?;
-    if base == old {
+    let (base, gone) = crate::repo::rewind(repo, tip, old)?;
+    if gone.is_empty() {
         return Some((base, text, slots));
     }
-    let mut walk = repo.revwalk().ok()?;
-    walk.push(old).ok()?;
-    walk.hide(base).ok()?;
-    let gone: std::collections::HashSet<Oid> = walk.collect::<Result<_, _>>().ok()?;
     let mut body = String::with_capacity(text.len());
     let mut kept = Vec::with_capacity(slots.len().saturating_sub(gone.len()));
     for s in slots.iter().filter(|s| !gone.contains(&s.commit)) {

@@ -83,14 +83,10 @@ fn read_counting(
 /// and `tip`: that ancestor, and the lines of the commits not in `base..old`. `None` when they
 /// have no common ancestor or it cannot be found (then the index is rebuilt).
 fn rewound(repo: &Repository, tip: Oid, old: Oid, body: &str) -> Option<(Oid, String)> {
-    let base = repo.merge_base(tip, old).ok()?;
-    if base == old {
+    let (base, gone) = crate::repo::rewind(repo, tip, old)?;
+    if gone.is_empty() {
         return Some((base, body.to_string()));
     }
-    let mut walk = repo.revwalk().ok()?;
-    walk.push(old).ok()?;
-    walk.hide(base).ok()?;
-    let gone: std::collections::HashSet<Oid> = walk.collect::<Result<_, _>>().ok()?;
     let mut kept = String::with_capacity(body.len());
     for line in body.lines() {
         let commit = line

@@ -525,6 +525,25 @@ fn index_entry(path: &str, id: Oid) -> git2::IndexEntry {
     }
 }
 
+/// The common ancestor of `tip` and `old` (libgit2's merge base) and the commits of `old`'s
+/// history that are not in the ancestor's (`base..old`; none when `tip` descends from `old`):
+/// what a cache of `old`'s history drops to serve `tip` from the ancestor on. `None` when they
+/// have no common ancestor or it cannot be found.
+pub fn rewind(
+    repo: &Repository,
+    tip: Oid,
+    old: Oid,
+) -> Option<(Oid, std::collections::HashSet<Oid>)> {
+    let base = repo.merge_base(tip, old).ok()?;
+    if base == old {
+        return Some((base, Default::default()));
+    }
+    let mut walk = repo.revwalk().ok()?;
+    walk.push(old).ok()?;
+    walk.hide(base).ok()?;
+    Some((base, walk.collect::<std::result::Result<_, _>>().ok()?))
+}
+
 /// [`descends_from`], giving up after visiting `limit` commits: `None` then. For a question
 /// whose answer is most often near (a branch that moved on by a few commits), where "no" would
 /// walk the whole history.
