@@ -2544,23 +2544,11 @@ const KINDS: &[Kind] = &[
          none (in a proposal, it hid an admin grant from the endorsing admin)",
         "rule 12 (bad-input)",
         &["not in the form wf writes"],
-        |w| {
-            let x = w.act(
-                "wf-actor",
-                &["update", "carol", "--add-role", "admin"],
-                "alice",
-            );
-            let text = String::from_utf8(w.show(&format!("{x}:.wf/actors.toml"))).unwrap();
+        |w| re_actored(w, |text| {
             let at = text.find("id = \"carol\"").unwrap();
             let (head, tail) = text.split_at(at);
-            let hidden = format!("{head}{}", tail.replacen("\"admin\"", "\"\\u0061dmin\"", 1));
-            assert_ne!(hidden, text);
-            let blob = w.blob(hidden.as_bytes());
-            let t = w.edit(&w.tree_of(&x), ".wf", |es| set_oid(es, "actors.toml", &blob));
-            let c = w.recommit(&x, &t, ALICE.0);
-            w.set_main(&c);
-            Forged::main(&c)
-        }
+            format!("{head}{}", tail.replacen("\"admin\"", "\"\\u0061dmin\"", 1))
+        })
     ),
     kind!(
         "ai-actor-made-human-by-an-actor-update",
@@ -2755,22 +2743,31 @@ const KINDS: &[Kind] = &[
          grown past 1 MiB by `[a]` lines (64 MiB of them made toml's parser hold 3.3 GB)",
         "rule 12 (bad-input)",
         &["over the 1 MiB a file wf reads as TOML may hold"],
-        |w| {
-            let x = w.act(
-                "wf-actor",
-                &["update", "carol", "--add-role", "admin"],
-                "alice",
-            );
-            let text = String::from_utf8(w.show(&format!("{x}:.wf/actors.toml"))).unwrap();
-            let grown = format!("{text}{}", "[a]\n".repeat(wf_core::text::MAX_TOML_SIZE / 4));
-            let blob = w.blob(grown.as_bytes());
-            let t = w.edit(&w.tree_of(&x), ".wf", |es| set_oid(es, "actors.toml", &blob));
-            let c = w.recommit(&x, &t, ALICE.0);
-            w.set_main(&c);
-            Forged::main(&c)
-        }
+        |w| re_actored(w, |text| {
+            format!("{text}{}", "[a]\n".repeat(wf_core::text::MAX_TOML_SIZE / 4))
+        })
     ),
 ];
+
+/// alice's signed `wf-actor update carol --add-role admin`, re-signed by alice with
+/// `.wf/actors.toml`'s text made by `respell` from the text the tool wrote.
+fn re_actored(w: &World, respell: impl Fn(&str) -> String) -> Forged {
+    let x = w.act(
+        "wf-actor",
+        &["update", "carol", "--add-role", "admin"],
+        "alice",
+    );
+    let text = String::from_utf8(w.show(&format!("{x}:.wf/actors.toml"))).unwrap();
+    let respelled = respell(&text);
+    assert_ne!(respelled, text);
+    let blob = w.blob(respelled.as_bytes());
+    let t = w.edit(&w.tree_of(&x), ".wf", |es| {
+        set_oid(es, "actors.toml", &blob)
+    });
+    let c = w.recommit(&x, &t, ALICE.0);
+    w.set_main(&c);
+    Forged::main(&c)
+}
 
 /// The bot's draft of C, re-signed by the bot with its task file's text made by `respell` from
 /// the text `wf-submit` wrote.
