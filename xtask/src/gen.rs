@@ -100,7 +100,10 @@ pub fn run(spec: &Spec) -> Result<String, String> {
     // Every object written since the last pack: a pack of exactly these, so that writing one
     // costs the same at any size of the store (a dump of the in-memory database would walk
     // every commit's whole tree).
-    let mut written: Vec<Oid> = Vec::new();
+    // Each with the path it was written at (none for a commit): the pack builder sorts objects
+    // by a hash of that path, so each tree and file meets its own earlier versions in the delta
+    // window first, and the search stops sooner.
+    let mut written: Vec<(Oid, Option<String>)> = Vec::new();
     let carry = carried(store.git(), tip, &[])?;
     store.git().set_odb(&odb).map_err(e("odb"))?;
     for (kind, data) in &carry {
@@ -148,8 +151,8 @@ pub fn run(spec: &Spec) -> Result<String, String> {
         tip = store
             .commit(Some(tip), &change, w.signer.as_ref())
             .map_err(|x| x.to_string())?;
-        written.push(tip);
-        written.extend(change.writes.iter().map(|(_, o)| *o));
+        written.push((tip, None));
+        written.extend(change.writes.iter().map(|(p, o)| (*o, Some(p.clone()))));
         new_trees(&store, parent, tip, &mut written)?;
         let stage = open[pick].2 + 1;
         if stage == LIFE {
@@ -164,7 +167,10 @@ pub fn run(spec: &Spec) -> Result<String, String> {
             // only what the next actions read.
             let objects = written
                 .iter()
-                .map(|o| odb.read(*o).map(|x| (x.kind(), x.data().to_vec())))
+                .map(|(o, path)| {
+                    odb.read(*o)
+                        .map(|x| (x.kind(), x.data().to_vec(), path.clone()))
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(e("read"))?;
             let ids: Vec<&str> = open.iter().map(|(id, _, _)| id.as_str()).collect();
@@ -202,7 +208,10 @@ pub fn run(spec: &Spec) -> Result<String, String> {
 /// the batch (so writing an object never looks through the store's packs, as libgit2 does for
 /// every new object when they are on disk), then onto disk through the store's pack writer.
 /// A batch's objects, and whether it is the last (packed on all cores: nothing else is left).
-type Batch = (Vec<(git2::ObjectType, Vec<u8>)>, bool);
+type Batch = (Vec<Object>, bool);
+
+/// An object's kind, its bytes, and the path it was written at (none for a commit).
+type Object = (git2::ObjectType, Vec<u8>, Option<String>);
 
 struct Packer {
     batches: std::sync::mpsc::Sender<Batch>,
@@ -224,7 +233,7 @@ impl Packer {
         Ok(Packer { batches, done })
     }
 
-    fn send(&self, objects: Vec<(git2::ObjectType, Vec<u8>)>, last: bool) -> Result<(), String> {
+    fn send(&self, objects: Vec<Object>, last: bool) -> Result<(), String> {
         self.batches
             .send((objects, last))
             .map_err(|_| "the packing thread stopped".to_string())
@@ -296,23 +305,19 @@ fn carried(
         .collect()
 }
 
-fn pack(
-    disk: &git2::Repository,
-    objects: &[(git2::ObjectType, Vec<u8>)],
-    last: bool,
-) -> Result<(), String> {
+fn pack(disk: &git2::Repository, objects: &[Object], last: bool) -> Result<(), String> {
     let odb = git2::Odb::new().map_err(e("odb"))?;
     let _mem = odb.add_new_mempack_backend(1).map_err(e("mempack"))?;
     let mut ids = Vec::with_capacity(objects.len());
-    for (kind, data) in objects {
-        ids.push(odb.write(*kind, data).map_err(e("write"))?);
+    for (kind, data, path) in objects {
+        ids.push((odb.write(*kind, data).map_err(e("write"))?, path.as_deref()));
     }
     let repo = git2::Repository::from_odb(odb).map_err(e("repository"))?;
     let mut pb = repo.packbuilder().map_err(e("packbuilder"))?;
     // One thread while the other core makes the next batch; all of them for the last one.
     pb.set_threads(if last { 0 } else { 1 });
-    for o in &ids {
-        pb.insert_object(*o, None).map_err(e("pack insert"))?;
+    for (o, path) in &ids {
+        pb.insert_object(*o, *path).map_err(e("pack insert"))?;
     }
     let mut buf = Buf::new();
     pb.write_buf(&mut buf).map_err(e("pack write"))?;
@@ -326,7 +331,12 @@ fn pack(
 
 /// The trees a commit made: those on the way to what changed from its parent (the others are
 /// the parent's).
-fn new_trees(store: &Store, parent: Oid, commit: Oid, out: &mut Vec<Oid>) -> Result<(), String> {
+fn new_trees(
+    store: &Store,
+    parent: Oid,
+    commit: Oid,
+    out: &mut Vec<(Oid, Option<String>)>,
+) -> Result<(), String> {
     let repo = store.git();
     let tree = |c: Oid| {
         repo.find_commit(c)
@@ -337,12 +347,13 @@ fn new_trees(store: &Store, parent: Oid, commit: Oid, out: &mut Vec<Oid>) -> Res
         repo: &git2::Repository,
         old: Option<&git2::Tree>,
         new: &git2::Tree,
-        out: &mut Vec<Oid>,
+        path: &str,
+        out: &mut Vec<(Oid, Option<String>)>,
     ) -> Result<(), String> {
         if old.map(|o| o.id()) == Some(new.id()) {
             return Ok(());
         }
-        out.push(new.id());
+        out.push((new.id(), Some(path.to_string())));
         for entry in new.iter() {
             if entry.kind() != Some(git2::ObjectType::Tree) {
                 continue;
@@ -356,12 +367,18 @@ fn new_trees(store: &Store, parent: Oid, commit: Oid, out: &mut Vec<Oid>) -> Res
                 Some(b) => Some(repo.find_tree(b.id()).map_err(e("tree"))?),
                 None => None,
             };
-            walk(repo, old_sub.as_ref(), &sub, out)?;
+            let name = entry.name().unwrap_or_default();
+            let below = if path.is_empty() {
+                name.to_string()
+            } else {
+                format!("{path}/{name}")
+            };
+            walk(repo, old_sub.as_ref(), &sub, &below, out)?;
         }
         Ok(())
     }
     let (old, new) = (tree(parent)?, tree(commit)?);
-    walk(repo, Some(&old), &new, out)
+    walk(repo, Some(&old), &new, "", out)
 }
 
 fn new_id(rng: &mut Rng, ids: &mut std::collections::HashSet<String>) -> String {
