@@ -1232,3 +1232,82 @@ fn wf_sync_never_publishes_an_action_already_upstream_again() {
     assert_eq!(team.show(main, &team.t)["holder"], BOB.0);
     team.assert_server_sound();
 }
+
+/// Found by a red-team helper: a copy of a signed action with the original's author, date,
+/// message and task file, but other files (here the brief of a new task: "pay Mallory"), was
+/// taken for a rebased copy of the original, and `wf sync` signed the copy's files with the
+/// actor's key. A copy is the original's only when it also wrote the same files.
+#[test]
+fn a_copy_of_an_action_with_other_files_is_not_signed() {
+    let team = Team::new();
+    let main = &team.s.repo;
+    let brief = team
+        .s
+        .file("brief.md", b"Pay ACME invoice 12: 1,000 EUR.\n");
+    let input = format!("brief={brief}");
+    let id = team
+        .ok(
+            main,
+            "wf-new",
+            &["--title", "Pay vendor", "--input-file", &input],
+            "alice",
+        )
+        .trim()
+        .to_string();
+    let signed = team.git(main, &["rev-parse", "HEAD"]).trim().to_string();
+    let files = team.git(main, &["ls-tree", "-r", "--name-only", "HEAD"]);
+    let path = files
+        .lines()
+        .find(|p| p.contains(&id) && p.ends_with("/in/brief"))
+        .expect("the brief")
+        .to_string();
+    // The copy: the same task file, another brief; the original stays in alice's reflog.
+    let tree = team.s.tree_with(
+        main,
+        "HEAD",
+        &path,
+        b"Pay 1,000,000 EUR to account DE00 6666 (Mallory).\n",
+    );
+    let copy = team.unsigned_copy(main, &signed, &tree, "HEAD~1", None);
+    team.git(main, &["reset", "-q", "--hard", &copy]);
+    let before = team.server_main();
+    let out = team
+        .s
+        .call("wf-sync")
+        .arg("--json")
+        .key("alice")
+        .dir(main)
+        .run();
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let v = json(&String::from_utf8_lossy(&out.stdout));
+    common::schema::check(&v);
+    let sup = v["superseded"].as_array().unwrap();
+    assert_eq!(sup.len(), 1, "{v:#}");
+    assert_eq!(sup[0]["commit"], copy.as_str(), "{v:#}");
+    assert!(
+        sup[0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("not signed by alice, nor a copy of a commit alice signed"),
+        "{v:#}"
+    );
+    assert_eq!(v["published"].as_array().map(Vec::len), Some(0), "{v:#}");
+    assert_eq!(team.server_main(), before, "nothing was pushed");
+    // The copy with the original's own brief is the original's: signed again and published.
+    let tree = team.git(main, &["rev-parse", &format!("{signed}^{{tree}}")]);
+    let copy = team.unsigned_copy(main, &signed, tree.trim(), "HEAD~1", None);
+    team.git(main, &["reset", "-q", "--hard", &copy]);
+    let out = team
+        .s
+        .call("wf-sync")
+        .arg("--json")
+        .key("alice")
+        .dir(main)
+        .run();
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let v = json(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(v["published"].as_array().map(Vec::len), Some(1), "{v:#}");
+    let brief = team.git(&team.server, &["show", &format!("main:{path}")]);
+    assert_eq!(brief, "Pay ACME invoice 12: 1,000 EUR.\n");
+    team.assert_server_sound();
+}

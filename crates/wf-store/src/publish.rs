@@ -247,7 +247,19 @@ pub fn replay<'k>(
             Local::Task { id, .. } => {
                 let Some(snap) = &snap else { continue };
                 let r = lines::recorded(&reader, c, &id)?;
-                match task_again(store, &reader, snap, &r, &mut renamed, signer_of, fresh_id)? {
+                let again = match task_again(
+                    store,
+                    &reader,
+                    snap,
+                    &r,
+                    &mut renamed,
+                    signer_of,
+                    fresh_id,
+                )? {
+                    Ok((new, task)) => judged(store, new)?.map(|()| (new, task)),
+                    Err(why) => Err(why),
+                };
+                match again {
                     Ok((new, task)) => {
                         out.published.push(Published {
                             task: Some(task),
@@ -273,7 +285,11 @@ pub fn replay<'k>(
             }
             Local::Policy { actor } => {
                 let Some(snap) = &snap else { continue };
-                match policy_again(store, &reader, snap, c, &actor, signer_of)? {
+                let again = match policy_again(store, &reader, snap, c, &actor, signer_of)? {
+                    Ok(new) => judged(store, new)?.map(|()| new),
+                    Err(why) => Err(why),
+                };
+                match again {
                     Ok(new) => {
                         out.published.push(Published {
                             task: None,
@@ -512,17 +528,87 @@ fn unvouched(
     )))
 }
 
-/// What a local action did, to match a rebased copy with its signed original.
+/// Whether the verifier accepts a commit this sync made (`Err` with its first problem
+/// otherwise): a replay it would refuse is not published. The checks before signing (who signed
+/// the original, its action and files, `decide`) should already refuse anything it would; this
+/// is the last of them, and the one the hook runs.
+fn judged(store: &Store, new: Oid) -> Result<std::result::Result<(), String>> {
+    let report = crate::verify::judge(store.git(), new)?;
+    Ok(match report.problems.first() {
+        None => Ok(()),
+        Some(p) => Err(format!(
+            "the verifier refuses its replay ({}: {}); nothing of it was published",
+            p.check, p.reason
+        )),
+    })
+}
+
+/// What a local action did, to match a rebased copy with its signed original: for a task, the
+/// action its record holds and the files it wrote (which `wf sync` writes again with it: a
+/// copy with the original's record but other inputs or outputs is another action).
 #[derive(PartialEq)]
 enum Effect {
-    Task(Box<Action>),
+    Task(Box<Action>, Vec<(String, Oid)>),
     Policy(Vec<wf_core::policy::ChangeUnit>),
+}
+
+/// Which parts of a task's folder an action writes.
+struct Parts {
+    /// A new task: its `in/`.
+    created: bool,
+    /// A new revision: its `out/`.
+    produced: bool,
+    /// A new check: the log of its step (`check/<step>.log`).
+    checked: Option<String>,
+}
+
+impl Parts {
+    /// The parts written by the action that took a task from `before` to `after`.
+    fn of(before: Option<&Task>, after: &Task) -> Parts {
+        Parts {
+            created: before.is_none(),
+            produced: after.revisions.len() > before.map_or(0, |t| t.revisions.len()),
+            checked: after
+                .checks
+                .last()
+                .filter(|_| after.checks.len() > before.map_or(0, |t| t.checks.len()))
+                .map(|c| wf_core::task::Check::log(&c.step)),
+        }
+    }
+
+    fn any(&self) -> bool {
+        self.created || self.produced || self.checked.is_some()
+    }
+}
+
+/// The files under task `id`'s folder in tree `root` that an action writing `parts` wrote,
+/// by path below the folder, with their blob ids.
+fn own_files(reader: &Reader, root: Oid, id: &str, parts: &Parts) -> Result<Vec<(String, Oid)>> {
+    let dir = Task::dir(id);
+    let dir = dir.trim_end_matches('/');
+    let mut out = Vec::new();
+    if let Some(e) = reader.entry(root, dir)? {
+        for (rel, f) in reader.files_below(&e, dir)? {
+            let own = (parts.created && rel.starts_with("in/"))
+                || (parts.produced && rel.starts_with("out/"))
+                || parts.checked.as_deref() == Some(rel.as_str());
+            if own {
+                out.push((rel, tree::oid(&f)));
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn effect_of(reader: &Reader, c: Oid, kind: &Local) -> Result<Option<Effect>> {
     Ok(match kind {
         Local::Task { id, .. } => match lines::recorded(reader, c, id) {
-            Ok(r) => Some(Effect::Task(Box::new(r.action))),
+            Ok(r) => {
+                let parts = Parts::of(r.before.as_ref(), &r.after);
+                let (root, _) = lines::header(reader, c)?;
+                let files = own_files(reader, root, id, &parts)?;
+                Some(Effect::Task(Box::new(r.action), files))
+            }
             Err(crate::tree::TreeError::Git(e)) => return Err(e.into()),
             Err(crate::tree::TreeError::Refused(_)) => None,
         },
@@ -705,37 +791,21 @@ fn task_again<'k>(
     };
     let mut writes = vec![(Task::path(&id), store.blob(text.as_bytes())?)];
     let mut removes = Vec::new();
-    let produced = next.revisions.len() > prev.as_ref().map_or(0, |t| t.revisions.len());
-    let created = prev.is_none();
-    // A new check writes its step's log.
-    let checked = next
-        .checks
-        .last()
-        .filter(|_| next.checks.len() > prev.as_ref().map_or(0, |t| t.checks.len()))
-        .map(|c| wf_core::task::Check::log(&c.step));
-    if produced || created || checked.is_some() {
-        // The action's files are the ones its own commit wrote: the inputs of a new task, the
-        // files of a new revision, the output of a check.
+    // A new task writes its inputs, a new revision its files, a new check its step's log.
+    let parts = Parts::of(prev.as_ref(), &next);
+    if parts.any() {
+        // The action's files are the ones its own commit wrote.
         let (oroot, _) = lines::header(reader, r.commit)?;
-        let odir = Task::dir(&r.id);
         let ndir = Task::dir(&id);
-        let mut theirs = Vec::new();
-        if let Some(e) = reader.entry(oroot, odir.trim_end_matches('/'))? {
-            for (rel, f) in reader.files_below(&e, odir.trim_end_matches('/'))? {
-                let part_ok = (created && rel.starts_with("in/"))
-                    || (produced && rel.starts_with("out/"))
-                    || checked.as_deref() == Some(rel.as_str());
-                if part_ok {
-                    writes.push((format!("{ndir}{rel}"), tree::oid(&f)));
-                    theirs.push(rel);
-                }
-            }
+        let theirs = own_files(reader, oroot, &r.id, &parts)?;
+        for (rel, oid) in &theirs {
+            writes.push((format!("{ndir}{rel}"), *oid));
         }
-        if produced {
+        if parts.produced {
             let (troot, _) = lines::header(reader, tip)?;
             if let Some(e) = reader.entry(troot, ndir.trim_end_matches('/'))? {
                 for (rel, _) in reader.files_below(&e, ndir.trim_end_matches('/'))? {
-                    if rel.starts_with("out/") && !theirs.contains(&rel) {
+                    if rel.starts_with("out/") && !theirs.iter().any(|(t, _)| *t == rel) {
                         removes.push(format!("{ndir}{rel}"));
                     }
                 }
