@@ -15,9 +15,10 @@
 //! a pack written after it opened, an alternate's), a pack or index that libgit2 would not read
 //! either (index version 1, pack version 3, a trailer the index does not record, sizes that do
 //! not fit), anything out of bounds, a stream that does not inflate to the size its
-//! header says, a delta that does not apply exactly, a chain longer than [`MAX_CHAIN`] or any
+//! header says, a delta that does not apply exactly, or any
 //! object over [`CAP`] bytes on the way: each is [`Got::NotHere`], and the caller reads the
-//! object through libgit2 as before. Like libgit2 with strict hash checks off (as the verifier
+//! object through libgit2 as before. A chain longer than [`MAX_CHAIN`] is [`Got::Broken`]: git
+//! writes none, a chain that loops is one, and libgit2 would follow it for ever. Like libgit2 with strict hash checks off (as the verifier
 //! runs it), it does not hash what it read again: a pack is trusted as the repository is (on a
 //! server, `git index-pack` checked every object of a pushed pack).
 
@@ -75,6 +76,9 @@ pub enum Got {
     Over(ObjectType, u64),
     /// Not read here: ask libgit2.
     NotHere,
+    /// Not an object: a delta chain longer than [`MAX_CHAIN`] (git writes at most 4,095), as a
+    /// chain that loops is. Not asked of libgit2 either: it follows such a chain for ever.
+    Broken(String),
 }
 
 /// One pack and its index.
@@ -88,56 +92,101 @@ struct Pack {
 
 /// Blocks of files kept, by file and block number, all of one size: at most `most` of them,
 /// the first kept going first. A block is found by its number in a table of the file's blocks
-/// (8 bytes a block of the file, kept or not: 0.2% of an index, 0.05% of a pack), not hashed:
+/// (16 bytes a block of the file, kept or not: 0.4% of an index, 0.1% of a pack), not hashed:
 /// at 100,000 commits the names of the index (12 MB) are all kept, where two generations of a
-/// map of half the bound each kept about three quarters of them.
+/// map of half the bound each kept about three quarters of them. The tables of one cache hold
+/// at most [`TABLE_SLOTS`] blocks in all (4 GiB of packs, 1 GiB of indexes); the blocks of a
+/// file past that are found in a map, so that what a cache holds follows what it keeps, never
+/// a file's length (a pack made 1 TiB long by a hole before its trailer cost 16 bytes for each
+/// of its 64 million blocks, 1 GiB, found by a red-team helper).
 struct Blocks {
     size: u64,
     most: usize,
-    /// By file number, by block number.
-    slots: Vec<Vec<Option<Rc<[u8]>>>>,
+    /// By file number: how its blocks are found.
+    files: Vec<Slots>,
+    /// Slots in all the tables.
+    tabled: usize,
+    /// The kept blocks of the files that have no table.
+    map: HashMap<(u32, u64), Rc<[u8]>>,
     /// The blocks kept, first kept first.
     order: VecDeque<(u32, u64)>,
 }
+
+/// How a file's kept blocks are found.
+#[derive(Default)]
+enum Slots {
+    /// None kept yet.
+    #[default]
+    Unset,
+    /// By block number.
+    Table(Vec<Option<Rc<[u8]>>>),
+    /// In the cache's map.
+    Map,
+}
+
+/// The most slots the tables of one block cache hold (16 bytes each: 4 MiB).
+const TABLE_SLOTS: usize = 1 << 18;
 
 impl Blocks {
     fn new(size: u64, most: usize) -> Blocks {
         Blocks {
             size,
             most: most.max(1),
-            slots: Vec::new(),
+            files: Vec::new(),
+            tabled: 0,
+            map: HashMap::default(),
             order: VecDeque::new(),
         }
     }
 
     fn get(&self, file: u32, n: u64) -> Option<Rc<[u8]>> {
-        self.slots.get(file as usize)?.get(n as usize)?.clone()
+        match self.files.get(file as usize)? {
+            Slots::Table(t) => t.get(n as usize)?.clone(),
+            Slots::Map => self.map.get(&(file, n)).cloned(),
+            Slots::Unset => None,
+        }
     }
 
     /// Keep block `n` of `src`, letting the first kept go when `most` are.
     fn keep(&mut self, src: &Source, n: u64, b: Rc<[u8]>) {
         let file = src.no as usize;
-        if self.slots.len() <= file {
-            self.slots.resize_with(file + 1, Vec::new);
-        }
-        if self.slots[file].is_empty() {
-            self.slots[file] = vec![None; src.len.div_ceil(self.size) as usize];
-        }
-        let Some(slot) = self.slots[file].get_mut(n as usize) else {
+        let count = src.len.div_ceil(self.size);
+        if n >= count {
             return;
+        }
+        if self.files.len() <= file {
+            self.files.resize_with(file + 1, Slots::default);
+        }
+        if let Slots::Unset = self.files[file] {
+            self.files[file] = match usize::try_from(count) {
+                Ok(c) if self.tabled + c <= TABLE_SLOTS => {
+                    self.tabled += c;
+                    Slots::Table(vec![None; c])
+                }
+                _ => Slots::Map,
+            };
+        }
+        let had = match &mut self.files[file] {
+            Slots::Table(t) => t[n as usize].replace(b).is_some(),
+            Slots::Map => self.map.insert((src.no, n), b).is_some(),
+            Slots::Unset => return,
         };
-        if slot.replace(b).is_some() {
+        if had {
             return;
         }
         self.order.push_back((src.no, n));
         if self.order.len() > self.most {
             if let Some((f, m)) = self.order.pop_front() {
-                if let Some(slot) = self
-                    .slots
-                    .get_mut(f as usize)
-                    .and_then(|v| v.get_mut(m as usize))
-                {
-                    *slot = None;
+                match self.files.get_mut(f as usize) {
+                    Some(Slots::Table(t)) => {
+                        if let Some(slot) = t.get_mut(m as usize) {
+                            *slot = None;
+                        }
+                    }
+                    Some(Slots::Map) => {
+                        self.map.remove(&(f, m));
+                    }
+                    _ => {}
                 }
             }
         }
@@ -333,12 +382,14 @@ impl Packs {
         self.read_opt(id, limit, true).unwrap_or(Got::NotHere)
     }
 
-    /// The type and size of the object `id`, without reading it.
-    pub fn header(&mut self, id: Oid) -> Option<(ObjectType, u64)> {
-        match self.read_opt(id, 0, false)? {
-            Got::Over(k, n) => Some((k, n)),
-            Got::Found(k, b) => Some((k, b.len() as u64)),
-            Got::NotHere => None,
+    /// The type and size of the object `id`, without reading it: `Ok(None)` when it is not
+    /// read here, `Err` when it is broken ([`Got::Broken`]).
+    pub fn header(&mut self, id: Oid) -> Result<Option<(ObjectType, u64)>, String> {
+        match self.read_opt(id, 0, false) {
+            Some(Got::Over(k, n)) => Ok(Some((k, n))),
+            Some(Got::Found(k, b)) => Ok(Some((k, b.len() as u64))),
+            Some(Got::Broken(why)) => Err(why),
+            Some(Got::NotHere) | None => Ok(None),
         }
     }
 
@@ -381,7 +432,9 @@ impl Packs {
                     at_now = b;
                     chain.push((h, b));
                     if chain.len() > MAX_CHAIN {
-                        return None;
+                        return Some(Got::Broken(format!(
+                            "object {id}: a delta chain longer than {MAX_CHAIN} (or one that loops)"
+                        )));
                     }
                 }
             }
@@ -972,7 +1025,7 @@ mod tests {
                         "{id} pass {pass}"
                     );
                     let (size, kind) = odb.read_header(*id).unwrap();
-                    assert_eq!(packs.header(*id), Some((kind, size as u64)), "{id}");
+                    assert_eq!(packs.header(*id), Ok(Some((kind, size as u64))), "{id}");
                     if size > 0 {
                         assert_eq!(
                             packs.read(*id, size as u64 - 1),
@@ -1018,6 +1071,120 @@ mod tests {
         assert_eq!(out[0], (950 % 256) as u8);
         assert!(read_at(&mut cache, &src, 990, &mut out[..20]).is_none());
         assert!(block(&mut cache, &src, 10).is_none());
+    }
+
+    /// A block cache of a file far longer than any pack (a hole before its trailer makes one
+    /// of any length) finds its blocks in a map: what it holds follows the blocks it keeps.
+    #[test]
+    fn a_huge_file_costs_the_block_cache_only_the_blocks_it_keeps() {
+        let t = tempfile::tempdir().unwrap();
+        let path = t.path().join("f");
+        std::fs::write(&path, b"x").unwrap();
+        let src = |no: u32, len: u64| Source {
+            file: File::open(&path).unwrap(),
+            no,
+            len,
+        };
+        let mut cache = Blocks::new(BLOCK, 4);
+        let huge = src(0, 1 << 40);
+        let last = (1u64 << 40) / BLOCK - 1;
+        cache.keep(&huge, last, Rc::from(&b"end"[..]));
+        cache.keep(&huge, last + 1, Rc::from(&b"past"[..]));
+        assert!(matches!(cache.files[0], Slots::Map));
+        assert_eq!((cache.tabled, cache.map.len()), (0, 1));
+        assert_eq!(cache.get(0, last).as_deref(), Some(&b"end"[..]));
+        // A pack of ordinary size has its table, and the two kinds share one bound.
+        let small = src(1, 100 * BLOCK);
+        for n in 0..5 {
+            cache.keep(&small, n, Rc::from(&[n as u8][..]));
+        }
+        assert!(matches!(&cache.files[1], Slots::Table(t) if t.len() == 100));
+        assert_eq!(cache.tabled, 100);
+        assert!(cache.get(0, last).is_none(), "the first kept went first");
+        assert_eq!(cache.map.len(), 0);
+        assert_eq!(cache.order.len(), 4);
+        assert!(cache.get(1, 0).is_none() && cache.get(1, 4).is_some());
+        // Tables stop at their budget: the files past it are mapped.
+        let mut cache = Blocks::new(BLOCK, 4);
+        let big = src(2, TABLE_SLOTS as u64 * BLOCK);
+        cache.keep(&big, 0, Rc::from(&b"a"[..]));
+        cache.keep(&small, 0, Rc::from(&b"b"[..]));
+        assert!(matches!(cache.files[2], Slots::Table(_)));
+        assert!(matches!(cache.files[1], Slots::Map));
+        assert_eq!(cache.get(1, 0).as_deref(), Some(&b"b"[..]));
+    }
+
+    /// A pack and its version-2 index written by hand: `entries` are (id, entry bytes) in
+    /// pack order; the index records the pack's trailer (20 bytes of 0xab), not a hash of it
+    /// (neither this reader nor libgit2's opening of a pack checks that).
+    fn write_pack(dir: &Path, entries: &[(Oid, Vec<u8>)]) {
+        let mut pack = b"PACK\0\0\0\x02".to_vec();
+        pack.extend_from_slice(&(entries.len() as u32).to_be_bytes());
+        let mut at = Vec::new();
+        for (id, e) in entries {
+            at.push((*id, pack.len() as u32));
+            pack.extend_from_slice(e);
+        }
+        let trailer = [0xabu8; 20];
+        pack.extend_from_slice(&trailer);
+        at.sort_by_key(|(id, _)| *id);
+        let mut idx = b"\xfftOc\0\0\0\x02".to_vec();
+        for b in 0..=255u8 {
+            let n = at.iter().filter(|(id, _)| id.as_bytes()[0] <= b).count() as u32;
+            idx.extend_from_slice(&n.to_be_bytes());
+        }
+        for (id, _) in &at {
+            idx.extend_from_slice(id.as_bytes());
+        }
+        for _ in &at {
+            idx.extend_from_slice(&[0; 4]);
+        }
+        for (_, o) in &at {
+            idx.extend_from_slice(&o.to_be_bytes());
+        }
+        idx.extend_from_slice(&trailer);
+        idx.extend_from_slice(&[0; 20]);
+        std::fs::create_dir_all(dir.join("pack")).unwrap();
+        std::fs::write(dir.join("pack/pack-x.pack"), pack).unwrap();
+        std::fs::write(dir.join("pack/pack-x.idx"), idx).unwrap();
+    }
+
+    /// A REF_DELTA entry on `base`: its header, the base's id, the zlib stream of `delta`.
+    fn ref_delta(base: Oid, delta: &[u8]) -> Vec<u8> {
+        assert!(delta.len() < 16);
+        let mut e = vec![0x70 | delta.len() as u8];
+        e.extend_from_slice(base.as_bytes());
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut z, delta).unwrap();
+        e.extend_from_slice(&z.finish().unwrap());
+        e
+    }
+
+    /// Two entries that are each a delta on the other (a red-team helper's pack; git's
+    /// `index-pack` refuses it, a copied repository can hold it): the reader says the objects
+    /// are broken instead of handing them to libgit2, which follows the loop for ever.
+    #[test]
+    fn a_delta_chain_that_loops_is_broken_and_never_asked_of_libgit2() {
+        let t = tempfile::tempdir().unwrap();
+        let (a, b) = (
+            Oid::from_bytes(&[0x11; 20]).unwrap(),
+            Oid::from_bytes(&[0x22; 20]).unwrap(),
+        );
+        // A delta from 3 bytes to 3: copy them all.
+        let delta = [3, 3, 0x90, 3];
+        write_pack(
+            t.path(),
+            &[(a, ref_delta(b, &delta)), (b, ref_delta(a, &delta))],
+        );
+        let mut packs = Packs::open(t.path());
+        assert_eq!(packs.len(), 1);
+        for id in [a, b] {
+            match packs.read(id, u64::MAX) {
+                Got::Broken(why) => assert!(why.contains("delta chain longer than"), "{why}"),
+                other => panic!("{id}: {other:?}"),
+            }
+            assert!(packs.header(id).is_err());
+        }
     }
 
     fn pack_idx(d: &Path) -> String {
@@ -1279,12 +1446,12 @@ mod tests {
             );
             match odb.read_header(id) {
                 Ok((size, kind)) => {
-                    assert_eq!(packs.header(id), Some((kind, size as u64)), "{k}");
+                    assert_eq!(packs.header(id), Ok(Some((kind, size as u64))), "{k}");
                     assert_eq!(packs.read(id, u64::MAX), Got::Found(kind, want), "{k}");
                 }
                 Err(_) => {
                     refused += 1;
-                    assert_eq!(packs.header(id), None, "{k}");
+                    assert_eq!(packs.header(id), Ok(None), "{k}");
                     assert_eq!(packs.read(id, u64::MAX), Got::NotHere, "{k}");
                 }
             }

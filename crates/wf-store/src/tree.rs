@@ -218,6 +218,7 @@ impl<'r> Reader<'r> {
         match self.packed(id, wf_core::tree::MAX_TREE_SIZE) {
             Got::Found(ObjectType::Tree, b) => return Ok(Some(b)),
             Got::Found(..) | Got::Over(..) => return Ok(None),
+            Got::Broken(why) => return Err(git2::Error::from_str(&why)),
             Got::NotHere => {}
         }
         let (size, kind) = match self.odb.read_header(id) {
@@ -233,8 +234,10 @@ impl<'r> Reader<'r> {
 
     /// The raw bytes of any object, with its type.
     pub fn raw(&self, id: Oid) -> std::result::Result<(ObjectType, Vec<u8>), git2::Error> {
-        if let Got::Found(kind, b) = self.packed(id, crate::pack::CAP) {
-            return Ok((kind, b));
+        match self.packed(id, crate::pack::CAP) {
+            Got::Found(kind, b) => return Ok((kind, b)),
+            Got::Broken(why) => return Err(git2::Error::from_str(&why)),
+            Got::Over(..) | Got::NotHere => {}
         }
         let obj = self.odb.read(id)?;
         Ok((obj.kind(), obj.data().to_vec()))
@@ -247,7 +250,13 @@ impl<'r> Reader<'r> {
 
     /// The size of a blob, without reading it.
     pub fn blob_size(&self, id: Oid, path: &str) -> Result<u64> {
-        let known = self.packs.and_then(|p| p.borrow_mut().header(id));
+        let known = match self.packs {
+            Some(p) => p
+                .borrow_mut()
+                .header(id)
+                .map_err(|why| TreeError::Refused(format!("{}: {why}", shown(path))))?,
+            None => None,
+        };
         let (size, kind) = match known {
             Some((kind, size)) => (size as usize, kind),
             None => self.odb.read_header(id)?,
@@ -264,6 +273,7 @@ impl<'r> Reader<'r> {
             Got::Found(found, b) if found == kind => return Ok(b),
             Got::Found(found, b) => (b.len(), found),
             Got::Over(found, size) => (size as usize, found),
+            Got::Broken(why) => return Err(TreeError::Refused(format!("{}: {why}", shown(path)))),
             Got::NotHere => self.odb.read_header(id)?,
         };
         if found != kind {

@@ -285,12 +285,14 @@ fn parents_of(
     oid: Oid,
 ) -> Result<Vec<Oid>, git2::Error> {
     if let Some(packs) = packs {
-        if let crate::pack::Got::Found(git2::ObjectType::Commit, bytes) =
-            packs.read(oid, crate::pack::CAP)
-        {
-            if let Ok((_, parents)) = crate::raw::header(&bytes) {
-                return Ok(parents);
+        match packs.read(oid, crate::pack::CAP) {
+            crate::pack::Got::Found(git2::ObjectType::Commit, bytes) => {
+                if let Ok((_, parents)) = crate::raw::header(&bytes) {
+                    return Ok(parents);
+                }
             }
+            crate::pack::Got::Broken(why) => return Err(git2::Error::from_str(&why)),
+            _ => {}
         }
     }
     Ok(repo.find_commit(oid)?.parent_ids().collect())
