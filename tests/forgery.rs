@@ -2747,7 +2747,42 @@ const KINDS: &[Kind] = &[
             format!("{text}{}", "[a]\n".repeat(wf_core::text::MAX_TOML_SIZE / 4))
         })
     ),
+    // --- class 17: GitLab's own attribute, which wf's lines before rules 18 did not reset ----
+    kind!(
+        "gitlab-generated-before-old-wf-lines",
+        17,
+        "an unsigned commit rewrites .gitattributes as `/tasks/** gitlab-generated` and          `/.wf/** gitlab-generated`, then wf's lines as they were before rules 18 (no          `-gitlab-generated`): GitLab would fold every task file, approval and AI output out of          its merge-request diffs",
+        MALFORMED,
+        &["names gitlab-generated"],
+        |w| gitlab_generated(w, "/tasks/** gitlab-generated\n/.wf/** gitlab-generated\n")
+    ),
+    kind!(
+        "gitlab-generated-by-a-macro",
+        17,
+        "the same through a macro: `[attr]gen gitlab-generated`, then `/tasks/** gen`, then wf's          lines from before rules 18",
+        MALFORMED,
+        &["names gitlab-generated"],
+        |w| gitlab_generated(w, "[attr]gen gitlab-generated\n/tasks/** gen\n")
+    ),
 ];
+
+/// An unsigned commit on the good tip whose `.gitattributes` is `before`, then wf's lines as
+/// they were before rules 18 (without `-gitlab-generated`), which a store founded then ends
+/// with and which stay sound while nothing names the attribute.
+fn gitlab_generated(w: &World, before: &str) -> Forged {
+    let now = wf_core::checkout::attributes_block();
+    assert!(now.contains(" -gitlab-generated"));
+    let old = now.replace(" -gitlab-generated", "");
+    // The older lines alone are still a sound ending.
+    assert!(wf_core::checkout::check_attributes(old.as_bytes()).is_ok());
+    let attrs = w.blob(format!("{before}{old}").as_bytes());
+    let t = w.edit(&w.tree_of(&w.good), "", |es| {
+        set_oid(es, ".gitattributes", &attrs)
+    });
+    let c = w.plain(&t, &[&w.good], "docs: tidy attributes\n");
+    w.set_main(&c);
+    Forged::main(&c)
+}
 
 /// alice's signed `wf-actor update carol --add-role admin`, re-signed by alice with
 /// `.wf/actors.toml`'s text made by `respell` from the text the tool wrote.
@@ -3245,8 +3280,13 @@ fn class_16_toml_files_over_the_limit_are_refused_unread() {
     run_class(16);
 }
 
+#[test]
+fn class_17_gitlab_generated_that_wfs_older_lines_do_not_reset_is_refused() {
+    run_class(17);
+}
+
 /// The classes the tests above run, one test each.
-const CLASSES_RUN: &[u32] = &[1, 2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 14, 15, 16];
+const CLASSES_RUN: &[u32] = &[1, 2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 14, 15, 16, 17];
 
 /// Every forgery kind is in a class that a test runs: a kind of a class without its test would
 /// be listed in the spec and never tried.

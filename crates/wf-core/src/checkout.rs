@@ -17,8 +17,16 @@ pub const MAILMAP_FILE: &str = ".mailmap";
 /// (`text`, `eol`, `crlf`, `filter` as Git LFS uses it, `ident`, `working-tree-encoding`,
 /// `export-subst`, `export-ignore`) or hides a change from a reviewer (`diff`, which `-diff`
 /// turns into "Binary files differ"; the forges' `linguist-generated`, `linguist-vendored`,
-/// `linguist-documentation`, which fold a file out of a pull request's diff).
-const RESET: &str = "-text -eol -crlf -filter -ident -working-tree-encoding -export-subst -export-ignore !diff -linguist-generated -linguist-vendored -linguist-documentation";
+/// `linguist-documentation`, and GitLab's `gitlab-generated`, which fold a file out of a pull
+/// or merge request's diff).
+const RESET: &str = "-text -eol -crlf -filter -ident -working-tree-encoding -export-subst -export-ignore !diff -linguist-generated -linguist-vendored -linguist-documentation -gitlab-generated";
+
+/// What wf's lines set before rules 18, without `-gitlab-generated`: the stores founded then
+/// end with them, and stay sound while nothing in the file names `gitlab-generated`.
+const RESET_BEFORE_18: &str = "-text -eol -crlf -filter -ident -working-tree-encoding -export-subst -export-ignore !diff -linguist-generated -linguist-vendored -linguist-documentation";
+
+/// The attribute GitLab reads to fold a file out of a merge request's diff as generated.
+const GITLAB_GENERATED: &str = "gitlab-generated";
 
 /// The lines a store's top-level `.gitattributes` ends with. In git, the last line that
 /// matches a path decides each attribute, so these lines, last, switch off everything that
@@ -30,8 +38,12 @@ const RESET: &str = "-text -eol -crlf -filter -ident -working-tree-encoding -exp
 /// it configured (`wf-init` does) merges concurrent actions on one task into exactly the task
 /// the verifier accepts; one without it merges the file as text.
 pub fn attributes_block() -> String {
+    block(RESET)
+}
+
+fn block(reset: &str) -> String {
     format!(
-        "# wf: under .wf/ and tasks/ a checkout writes exactly the verified bytes (spec/store.md)\n/.wf/** {RESET}\n/tasks/** {RESET}\n/tasks/*/*.toml merge={MERGE_DRIVER}\n"
+        "# wf: under .wf/ and tasks/ a checkout writes exactly the verified bytes (spec/store.md)\n/.wf/** {reset}\n/tasks/** {reset}\n/tasks/*/*.toml merge={MERGE_DRIVER}\n"
     )
 }
 
@@ -45,12 +57,16 @@ const ATTRIBUTES_LINE_MAX: usize = 2048;
 const MAILMAP_LINE_MAX: usize = 1000;
 
 /// Judge a store's top-level `.gitattributes`: its last rules (ignoring blank lines, comments,
-/// carriage returns and trailing blanks, as git does) must be wf's two lines, and nothing in
+/// carriage returns and trailing blanks, as git does) must be wf's lines, and nothing in
 /// it may make git read it otherwise than wf does: no NUL byte (git stops reading there), no
-/// line git would skip for its length.
+/// line git would skip for its length. wf's lines from before rules 18 (without
+/// `-gitlab-generated`) still end a sound file, as long as no rule of it names
+/// `gitlab-generated` (as an attribute, in a macro, anywhere), which they would not reset.
 pub fn check_attributes(bytes: &[u8]) -> Result<(), String> {
     let block = attributes_block();
     let wanted: Vec<&str> = block.lines().filter(|l| !l.starts_with('#')).collect();
+    let before_18 = self::block(RESET_BEFORE_18);
+    let wanted_before_18: Vec<&str> = before_18.lines().filter(|l| !l.starts_with('#')).collect();
     let fix = || format!("end it with: {}", wanted.join(" / "));
     if bytes.contains(&0) {
         return Err(format!(
@@ -69,7 +85,17 @@ pub fn check_attributes(bytes: &[u8]) -> Result<(), String> {
         .map(|l| l.trim_end_matches(['\r', ' ', '\t']))
         .filter(|l| !l.trim_start().is_empty() && !l.trim_start().starts_with('#'))
         .collect();
-    if rules.len() >= wanted.len() && rules[rules.len() - wanted.len()..] == wanted[..] {
+    let ends_with = |w: &[&str]| rules.len() >= w.len() && rules[rules.len() - w.len()..] == *w;
+    if ends_with(&wanted) {
+        return Ok(());
+    }
+    if ends_with(&wanted_before_18) {
+        if rules.iter().any(|r| r.contains(GITLAB_GENERATED)) {
+            return Err(format!(
+                "{ATTRIBUTES_FILE} names {GITLAB_GENERATED}, which GitLab reads to fold a file out of a merge request's diff, and its wf lines (from before rules 18) do not reset it; {}",
+                fix()
+            ));
+        }
         return Ok(());
     }
     Err(format!(
@@ -146,6 +172,25 @@ mod tests {
             let err = check_attributes(bad.as_bytes()).unwrap_err();
             assert!(
                 err.contains(".gitattributes") && err.contains("/tasks/** -text"),
+                "{err}"
+            );
+        }
+        // GitLab's `gitlab-generated` is reset by wf's lines; before rules 18 they did not
+        // reset it, and such a file may not name it at all.
+        assert!(block.contains("-gitlab-generated"));
+        let folded = "/tasks/** gitlab-generated\n/.wf/** gitlab-generated\n";
+        check_attributes(format!("{folded}{block}").as_bytes()).unwrap();
+        let old = super::block(RESET_BEFORE_18);
+        check_attributes(old.as_bytes()).unwrap();
+        check_attributes(format!("*.png binary\n{old}").as_bytes()).unwrap();
+        for bad in [
+            format!("{folded}{old}"),
+            format!("[attr]gen gitlab-generated\n/tasks/** gen\n{old}"),
+            format!("\"/tasks/**\" gitlab-generated=true\n{old}"),
+        ] {
+            let err = check_attributes(bad.as_bytes()).unwrap_err();
+            assert!(
+                err.contains("gitlab-generated") && err.contains("-gitlab-generated"),
                 "{err}"
             );
         }
