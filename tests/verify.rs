@@ -2545,3 +2545,84 @@ fn an_approval_reopened_later_in_the_range_says_so() {
         "{v:#}"
     );
 }
+
+/// Found by a red-team helper: mallory founded a store of her own (`wf-init --id alice`, with
+/// alice's name and email and mallory's key) and pushed it as a tag and a release branch. The
+/// hook verified it clean, and `wf-verify v1.0` then showed "alice's" actions with good
+/// signatures. A pushed ref that holds a store must share history with a protected ref.
+#[test]
+fn the_hook_refuses_a_store_founded_again_beside_the_protected_branch() {
+    let w = World::new();
+    let s = &w.s;
+    let init = s
+        .call("wf-init")
+        .dir(&s.root)
+        .args(["--id", ALICE.0, "--name", ALICE.1, "--email", ALICE.2])
+        .arg("--key")
+        .arg(s.key("mallory"))
+        .arg("elsewhere")
+        .run();
+    assert!(init.status.success(), "wf-init: {}", describe(&init));
+    let other = s.root.join("elsewhere");
+    let other = other.to_str().unwrap();
+    for to in ["HEAD:refs/tags/v1.0", "HEAD:refs/heads/release-candidate"] {
+        let err = w.refused(&["-C", other, "push", w.sp(), to]);
+        let name = to.trim_start_matches("HEAD:");
+        assert!(
+            err.contains(&format!(
+                "{name}: a store that shares no history with refs/heads/main"
+            )),
+            "{err}"
+        );
+    }
+    // A clone's pre-push hook refuses it before it leaves, against the remote's main as the
+    // clone last fetched it.
+    s.git(&["-C", other, "remote", "add", "origin", w.sp()]);
+    s.git(&["-C", other, "fetch", "-q", "origin"]);
+    s.call("wf-hook").args(["install", "-C", other]).ok();
+    let before = w.refs();
+    let out = s.git_output(
+        &["-C", other, "push", "origin", "HEAD:refs/tags/v2.0"],
+        None,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(!err.contains("remote:"), "refused before it left: {err}");
+    assert!(
+        err.contains("refs/tags/v2.0: a store that shares no history with refs/heads/main"),
+        "{err}"
+    );
+    assert_eq!(w.refs(), before);
+    // Pushed beside main in one push to an empty server, it is refused the same way.
+    let fresh = s.root.join("fresh.git");
+    let fresh = fresh.to_str().unwrap();
+    s.git(&["init", "-q", "--bare", "-b", "main", fresh]);
+    s.call("wf-hook").args(["install", "-C", fresh]).ok();
+    s.git(&["fetch", "-q", other, "HEAD:refs/heads/theirs"]);
+    let out = s.git_output(&["push", fresh, "main", "theirs:refs/tags/v1.0"], None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("refs/tags/v1.0: a store that shares no history with refs/heads/main"),
+        "{err}"
+    );
+    assert_eq!(s.git(&["-C", fresh, "for-each-ref"]), "");
+    // Refs that share main's history, and history without a store, are pushed as before.
+    w.accepted(&["push", "origin", "HEAD~1:refs/tags/v0.9"]);
+    w.accepted(&["push", "origin", "HEAD:refs/heads/release"]);
+    s.git(&["checkout", "-q", "--orphan", "pages"]);
+    s.git(&["rm", "-rq", "--cached", "."]);
+    std::fs::write(s.repo.join("index.html"), "<p>docs</p>\n").unwrap();
+    s.git(&["add", "index.html"]);
+    s.git(&[
+        "-c",
+        "user.name=Alice",
+        "-c",
+        "user.email=alice@example.com",
+        "commit",
+        "-q",
+        "-m",
+        "pages",
+    ]);
+    w.accepted(&["push", "origin", "pages"]);
+}

@@ -279,15 +279,19 @@ struct Update<'a> {
 }
 
 /// Judge ref updates: deletions and rewrites of protected refs, then every new commit.
+/// `protected_now` gives a protected ref's commit on the side pushed to, before the push.
 fn judge(
     repo: &Repository,
     updates: &[Update],
     exclude: Vec<Oid>,
     old_known: bool,
+    protected_now: &dyn Fn(&str) -> Option<Oid>,
 ) -> Result<(), CliError> {
     let protect = protected(repo);
     let mut refused = Vec::new();
     let mut include = Vec::new();
+    // The commits pushed to refs that are not protected, by ref.
+    let mut others = Vec::new();
     for u in updates {
         // git writes through a symbolic ref to its target: `refs/heads/trunk -> main` would
         // move (rewind, delete) main under another name.
@@ -356,10 +360,22 @@ fn judge(
             continue;
         }
         match commit_of(repo, u.refname, new) {
-            Ok(c) => include.push(c),
+            Ok(c) => {
+                include.push(c);
+                if !guarded {
+                    others.push((u.refname, c));
+                }
+            }
             Err(why) => refused.push(why),
         }
     }
+    refused.extend(second_stores(
+        repo,
+        &protect,
+        updates,
+        &others,
+        protected_now,
+    ));
     let mut text = String::new();
     for r in &refused {
         text.push_str(&format!("wf-hook: history: {r}\n"));
@@ -402,6 +418,53 @@ fn judge(
     Ok(())
 }
 
+/// The pushed refs that are not protected and hold a store sharing no history with any
+/// protected ref (as it is after the push): a store founded again, elsewhere, by whoever
+/// pushes it, with actors of their choosing (a red-team helper's `wf-init --id alice` with its
+/// own key, pushed as `refs/tags/v1.0`, verified clean and showed alice's actions). Nothing
+/// is judged this way before a protected ref exists.
+fn second_stores(
+    repo: &Repository,
+    protect: &[String],
+    updates: &[Update],
+    others: &[(&str, Oid)],
+    protected_now: &dyn Fn(&str) -> Option<Oid>,
+) -> Vec<String> {
+    let mut anchors = Vec::new();
+    for p in protect {
+        match updates.iter().find(|u| u.refname == p.as_str()) {
+            Some(u) => {
+                if let Some(c) = u.new.and_then(|n| commit_of(repo, u.refname, n).ok()) {
+                    anchors.push((p.as_str(), c));
+                }
+            }
+            None => {
+                if let Some(c) = protected_now(p) {
+                    anchors.push((p.as_str(), c));
+                }
+            }
+        }
+    }
+    let Some((first, _)) = anchors.first() else {
+        return Vec::new();
+    };
+    let holds_store = |c: Oid| {
+        repo.find_commit(c)
+            .and_then(|c| c.tree())
+            .is_ok_and(|t| t.get_path(Path::new(wf_core::policy::STORE_FILE)).is_ok())
+    };
+    others
+        .iter()
+        .filter(|(_, c)| holds_store(*c))
+        .filter(|(_, c)| anchors.iter().all(|(_, a)| repo.merge_base(*a, *c).is_err()))
+        .map(|(name, _)| {
+            format!(
+                "{name}: a store that shares no history with {first}: a store founded again elsewhere answers to none of this repository's actors; push it to a repository of its own"
+            )
+        })
+        .collect()
+}
+
 fn parse_oid(s: &str) -> Result<Option<Oid>, CliError> {
     if zero(s) {
         return Ok(None);
@@ -440,7 +503,9 @@ fn pre_receive(repo: &Repository, lines: &[String]) -> Result<(), CliError> {
         });
     }
     let exclude = existing_tips(repo, |_| true)?;
-    judge(repo, &updates, exclude, true)
+    judge(repo, &updates, exclude, true, &|p| {
+        repo.refname_to_id(p).ok()
+    })
 }
 
 fn pre_push(repo: &Repository, remote: Option<&str>, lines: &[String]) -> Result<(), CliError> {
@@ -469,7 +534,13 @@ fn pre_push(repo: &Repository, remote: Option<&str>, lines: &[String]) -> Result
             exclude.push(c);
         }
     }
-    judge(repo, &updates, exclude, false)
+    // The remote's protected branches as this clone last fetched them.
+    let remote_of = |p: &str| {
+        let branch = p.strip_prefix("refs/heads/")?;
+        repo.refname_to_id(&format!("refs/remotes/{}/{branch}", remote?))
+            .ok()
+    };
+    judge(repo, &updates, exclude, false, &remote_of)
 }
 
 fn existing_tips(repo: &Repository, keep: impl Fn(&str) -> bool) -> Result<Vec<Oid>, CliError> {
