@@ -17,6 +17,8 @@ const CORE_DEPENDENCIES: &[&str] = &[
     "sha2",
     "thiserror",
     "toml",
+    // The canonical task file's strings, written as toml writes them: no I/O.
+    "toml_writer",
     "unicode-normalization",
     "unicode-security",
 ];
