@@ -47,8 +47,9 @@ pub enum Rule {
     Input,
     /// 13. A verdict or decision is independent of whom its step names (`independent_of`).
     Independence,
-    /// 14. A review step with a quorum moves on only when that many distinct actors
-    ///     accepted the same revision; nobody's accept counts twice.
+    /// 14. A review step with a quorum moves on only when that many distinct people (an AI
+    ///     actor counted as its operator) accepted the same revision; nobody's accept counts
+    ///     twice.
     Quorum,
     /// 15. A check step is passed only by a check of the step's own command on the
     ///     latest revision.
@@ -843,11 +844,30 @@ fn review(
                     actor.id,
                     latest.number,
                     step.name,
-                    given.len(),
+                    principals(actors, &given).len(),
                     step.quorum()
                 ),
                 "another reviewer the step admits gives the next accept",
             );
+        }
+        // An AI actor acts for its operator: a quorum counts people, so an agent's accept and
+        // its operator's (or two agents' of one operator) are one.
+        let me = principal(actors, &actor.id);
+        if verdict == Verdict::Accept && step.quorum() > 1 {
+            if let Some(other) = given.iter().find(|g| principal(actors, g) == me) {
+                return refuse(
+                    Rule::Quorum,
+                    format!(
+                        "{} acts for {me}, whose accept of revision {} at step {} is counted already ({other}; {} of {} accepts); a quorum counts each person once",
+                        actor.id,
+                        latest.number,
+                        step.name,
+                        principals(actors, &given).len(),
+                        step.quorum()
+                    ),
+                    "a reviewer the step admits who acts for someone else gives the next accept",
+                );
+            }
         }
         if revise.is_some() && (verdict != Verdict::Accept || !step.revise) {
             let why = if step.revise {
@@ -874,7 +894,8 @@ fn review(
     });
     match verdict {
         Verdict::Accept => {
-            let reached = accepts(next, &step.name).len() >= step.quorum() as usize;
+            let reached =
+                principals(actors, &accepts(next, &step.name)).len() >= step.quorum() as usize;
             if let Some(out) = revise {
                 push_revision(next, step, actor, out, at)?;
             }
@@ -968,7 +989,7 @@ fn check(
 /// (not including) the last revision accepted before it: by as many accepts at one review step
 /// as that step's quorum asks (one accept of a step that asks two, then overruled, accepted
 /// nothing), or by an approval.
-pub fn under_review<'t>(task: &'t Task, workflow: &Workflow) -> &'t [Revision] {
+pub fn under_review<'t>(task: &'t Task, workflow: &Workflow, actors: &Actors) -> &'t [Revision] {
     let Some((_, earlier)) = task.revisions.split_last() else {
         return &[];
     };
@@ -988,7 +1009,7 @@ pub fn under_review<'t>(task: &'t Task, workflow: &Workflow) -> &'t [Revision] {
                         who.push(&v.actor);
                     }
                 }
-                who.len() as u32 >= s.quorum()
+                principals(actors, &who).len() as u32 >= s.quorum()
             });
         by_quorum
             || task.decisions.iter().any(|d| {
@@ -1009,6 +1030,28 @@ fn same_bytes<'t>(task: &'t Task, r: &'t Revision) -> impl Iterator<Item = &'t R
 /// the same digest (a revision that "revises" with identical bytes is still theirs).
 fn produced_by<'t>(task: &'t Task, r: &'t Revision, who: &str) -> Option<&'t Revision> {
     same_bytes(task, r).find(|x| x.actor == who)
+}
+
+/// Whom an actor acts for: an AI actor's operator, anyone else themselves. A review quorum
+/// counts these (`spec/workflow.md`, "Review quorums").
+pub fn principal<'a>(actors: &'a Actors, id: &'a str) -> &'a str {
+    actors
+        .get(id)
+        .filter(|a| a.kind == ActorKind::Ai)
+        .and_then(|a| a.operator.as_deref())
+        .unwrap_or(id)
+}
+
+/// The distinct people `ids` act for ([`principal`]), in order.
+pub fn principals<'a>(actors: &'a Actors, ids: &[&'a str]) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for id in ids {
+        let p = principal(actors, id);
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out
 }
 
 /// The actors who accepted the latest revision at `step` (each once, in order).
@@ -1075,43 +1118,49 @@ pub fn dependence(
                 }
             }
             // The latest revision first: the one a reader has in front of them.
-            Relation::Producer => under_review(task, workflow).iter().rev().find_map(|r| {
-                same_bytes(task, r).find_map(|x| {
-                    let same = if x.number == r.number {
-                        String::new()
-                    } else {
-                        format!(" (the bytes of revision {})", r.number)
-                    };
-                    if x.actor == who.id {
-                        Some(format!("{} produced revision {}{same}", who.id, x.number))
-                    } else if mine.as_deref() == Some(x.actor.as_str()) {
-                        Some(format!(
-                            "{} is operated by {}, who produced revision {}{same}",
-                            who.id, x.actor, x.number
-                        ))
-                    } else {
-                        None
-                    }
-                })
-            }),
-            Relation::Operator => under_review(task, workflow).iter().rev().find_map(|r| {
-                same_bytes(task, r).find_map(|x| {
-                    let op = operator_of(&x.actor)?;
-                    if op == who.id {
-                        Some(format!(
-                            "{} operates {}, which produced revision {}",
-                            who.id, x.actor, x.number
-                        ))
-                    } else if mine.as_deref() == Some(op.as_str()) {
-                        Some(format!(
-                            "{} and {} are both operated by {op}, and {} produced revision {}",
-                            who.id, x.actor, x.actor, x.number
-                        ))
-                    } else {
-                        None
-                    }
-                })
-            }),
+            Relation::Producer => under_review(task, workflow, actors)
+                .iter()
+                .rev()
+                .find_map(|r| {
+                    same_bytes(task, r).find_map(|x| {
+                        let same = if x.number == r.number {
+                            String::new()
+                        } else {
+                            format!(" (the bytes of revision {})", r.number)
+                        };
+                        if x.actor == who.id {
+                            Some(format!("{} produced revision {}{same}", who.id, x.number))
+                        } else if mine.as_deref() == Some(x.actor.as_str()) {
+                            Some(format!(
+                                "{} is operated by {}, who produced revision {}{same}",
+                                who.id, x.actor, x.number
+                            ))
+                        } else {
+                            None
+                        }
+                    })
+                }),
+            Relation::Operator => under_review(task, workflow, actors)
+                .iter()
+                .rev()
+                .find_map(|r| {
+                    same_bytes(task, r).find_map(|x| {
+                        let op = operator_of(&x.actor)?;
+                        if op == who.id {
+                            Some(format!(
+                                "{} operates {}, which produced revision {}",
+                                who.id, x.actor, x.number
+                            ))
+                        } else if mine.as_deref() == Some(op.as_str()) {
+                            Some(format!(
+                                "{} and {} are both operated by {op}, and {} produced revision {}",
+                                who.id, x.actor, x.actor, x.number
+                            ))
+                        } else {
+                            None
+                        }
+                    })
+                }),
         };
         if let Some(why) = why {
             return Some((*rel, why));

@@ -1583,7 +1583,7 @@ fn a_producer_of_any_revision_since_the_last_accept_gives_no_verdict() {
         r.reason,
         "step review asks for a verdict independent of the producer: carol produced revision 1, so carol may not be handed it"
     );
-    assert_eq!(under_review(&t, &w.wf).len(), 2);
+    assert_eq!(under_review(&t, &w.wf, &w.actors).len(), 2);
     // With a quorum, carol needs no handoff to try; her verdict is refused all the same.
     let mut wf = w.wf.clone();
     wf.steps[2].quorum = Some(2);
@@ -1599,7 +1599,7 @@ fn a_producer_of_any_revision_since_the_last_accept_gives_no_verdict() {
     let q = q.grant(ALICE, "reviewer");
     let t = q.act(&t, ALICE, accept(&t));
     assert_eq!(t.step, "review", "1 of 2");
-    assert_eq!(under_review(&t, &w.wf).len(), 2);
+    assert_eq!(under_review(&t, &w.wf, &w.actors).len(), 2);
     assert_eq!(q.refused(&t, CAROL, accept(&t)).rule, Rule::Independence);
 }
 
@@ -1629,7 +1629,7 @@ fn an_overruled_accept_short_of_the_quorum_accepted_nothing() {
     assert_eq!(t.step, "write");
     let t = w.handed(&t, CAROL);
     let t = w.act(&t, CAROL, submit("carol's rev2"));
-    assert_eq!(under_review(&t, &w.wf).len(), 2);
+    assert_eq!(under_review(&t, &w.wf, &w.actors).len(), 2);
     let r = w.refused(&t, BOB, accept(&t));
     assert_eq!(r.rule, Rule::Independence);
     assert_eq!(
@@ -2557,4 +2557,41 @@ fn a_reason_made_only_of_control_characters_is_no_reason() {
     assert_eq!(w.refused(&t, BOT, c).rule, Rule::Input);
     let t = closed(&w, w.task());
     assert_eq!(w.refused(&t, ALICE, reopen("\0\n")).rule, Rule::Input);
+}
+
+/// Found by a red-team helper: a quorum of two was met by one person, bob and an agent bob
+/// operates. An AI actor acts for its operator, so a quorum counts people: the agent's accept
+/// after its operator's (or after another agent of the same operator) is refused, and an agent
+/// operated by someone else counts as that person.
+#[test]
+fn a_quorum_counts_an_agent_as_its_operator() {
+    let mut wf = governed_workflow();
+    wf.steps[3].actor = Performer::Any;
+    let w = World::with(wf)
+        .grant(BOT, "checker")
+        .grant(ALICE, "reviewer")
+        .add(ai("bobbot", &["reviewer"], BOB, "m2"))
+        .add(ai("bobbot-2", &["reviewer"], BOB, "m3"))
+        .add(ai("carolbot", &["reviewer"], CAROL, "m4"));
+    let t = governed_at_review(&w);
+    let t = w.act(&t, BOB, accept(&t));
+    let r = w.refused(&t, "bobbot", accept(&t));
+    assert_eq!(r.rule, Rule::Quorum);
+    assert_eq!(
+        r.reason,
+        "bobbot acts for bob, whose accept of revision 1 at step review is counted already (bob; 1 of 2 accepts); a quorum counts each person once"
+    );
+    // A comment is not an accept: it counts for nothing, and is not refused.
+    let t = w.act(&t, "bobbot", comment(&t, "looks fine to me"));
+    assert_eq!(t.step, "review");
+    // The agent first, then another of the same operator, then the operator: one person.
+    let u = governed_at_review(&w);
+    let u = w.act(&u, "bobbot", accept(&u));
+    assert_eq!(w.refused(&u, "bobbot-2", accept(&u)).rule, Rule::Quorum);
+    assert_eq!(w.refused(&u, BOB, accept(&u)).rule, Rule::Quorum);
+    assert_eq!(principals(&w.actors, &accepts(&u, "review")), [BOB]);
+    // An agent operated by someone else is that someone: two people, the step moves on.
+    let t = w.act(&t, "carolbot", accept(&t));
+    assert_eq!(t.step, "approve");
+    assert_eq!(principals(&w.actors, &accepts(&t, "review")), [BOB, CAROL]);
 }
