@@ -1691,3 +1691,61 @@ fn a_bare_server_store_takes_actions_and_a_clone_is_adopted_by_wf_init() {
     let ls = s.call("wf-ls").args(["-C", server_arg]).ok();
     assert_eq!(ls.lines().count(), 2, "{ls}");
 }
+
+/// Found by a red-team helper: `wf-review --diff` decoded both revisions lossily, so a file
+/// that changed only in bytes that are not UTF-8 (€ as 0x80 against £ as 0xA3 in a
+/// Windows-1252 CSV) showed no change at all, and the reviewer accepted other bytes than they
+/// had seen. Files are compared as bytes; one that is not text is shown by size and digest; a
+/// hidden character in a text diff is escaped.
+#[test]
+fn review_diff_shows_changes_in_bytes_that_are_not_text() {
+    let s = Store::new();
+    let t = s
+        .ok("wf-new", &["--title", "Prices"], "alice")
+        .trim()
+        .to_string();
+    s.to_review(&t, b"item,price\nwidget,\x80 10\n");
+    s.ok(
+        "wf-review",
+        &[&t, "--request-changes", "-m", "fix it"],
+        "bob",
+    );
+    s.call("wf-submit")
+        .args([t.as_str(), "--name", "draft.md"])
+        .key(BOT.0)
+        .stdin(b"item,price\nwidget,\xa3 10\n")
+        .ok();
+    s.ok("wf-assign", &[&t, "--to", "bob"], "alice");
+    let d = s.query("wf-review", &[&t, "--diff"]);
+    assert!(d.contains("against revision 1, last reviewed"), "{d}");
+    let lines: Vec<&str> = d.lines().collect();
+    assert!(lines.contains(&"--- a/draft.md"), "{d}");
+    let changed = lines
+        .iter()
+        .find(|l| l.starts_with("binary or not UTF-8: "))
+        .unwrap_or_else(|| panic!("no summary in:\n{d}"));
+    assert!(
+        changed.starts_with("binary or not UTF-8: 23 bytes (sha256 ")
+            && changed.contains(") -> 23 bytes (sha256 "),
+        "{d}"
+    );
+    // Text with a right-to-left override: the diff shows it escaped.
+    let t = s
+        .ok("wf-new", &["--title", "Pay"], "alice")
+        .trim()
+        .to_string();
+    s.to_review(&t, b"pay 10 EUR\n");
+    s.ok("wf-review", &[&t, "--request-changes", "-m", "text"], "bob");
+    s.call("wf-submit")
+        .args([t.as_str(), "--name", "draft.md"])
+        .key(BOT.0)
+        .stdin("pay \u{202e}01 EUR\n".as_bytes())
+        .ok();
+    s.ok("wf-assign", &[&t, "--to", "bob"], "alice");
+    let d = s.query("wf-review", &[&t, "--diff"]);
+    assert!(!d.contains('\u{202e}'), "{d}");
+    assert!(
+        d.lines().any(|l| l.starts_with("+pay \\u{202e}01 EUR")),
+        "{d}"
+    );
+}

@@ -52,7 +52,8 @@ pub struct Args {
     /// Refuse unless the latest revision has this digest (what you actually read).
     #[arg(long, value_name = "DIGEST")]
     pub digest: Option<String>,
-    /// Show what changed since the revision last reviewed (alone: only show it).
+    /// Show what changed since the revision last reviewed (alone: only show it): files are
+    /// compared as bytes; one that is not UTF-8 is shown by its size and sha256.
     #[arg(long)]
     pub diff: bool,
     /// With --accept: attach a refined revision (files, or - for stdin).
@@ -222,23 +223,48 @@ fn diff_since_review(store: &Store, head: Oid, task: &Task) -> Result<String, Cl
     names.sort();
     names.dedup();
     for name in names {
-        let get = |set: &[(String, Vec<u8>)]| {
-            set.iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, b)| String::from_utf8_lossy(b).to_string())
-        };
-        let (a, b) = (get(&old).unwrap_or_default(), get(&new).unwrap_or_default());
+        let get =
+            |set: &[(String, Vec<u8>)]| set.iter().find(|(n, _)| n == name).map(|(_, b)| b.clone());
+        // Compared as bytes: two files that differ only where they are not UTF-8 read alike
+        // once decoded (a red-team helper's CSV, € against £ in Windows-1252, showed no diff).
+        let (a, b) = (get(&old), get(&new));
         if a == b {
             continue;
         }
-        let d = TextDiff::from_lines(&a, &b);
-        let text = d
-            .unified_diff()
-            .context_radius(3)
-            .header(&format!("a/{name}"), &format!("b/{name}"))
-            .to_string();
-        out.push_str(&wf_core::text::printable(&text));
+        let text = |f: &Option<Vec<u8>>| match f {
+            None => Some(String::new()),
+            Some(bytes) if !bytes.contains(&0) => String::from_utf8(bytes.clone()).ok(),
+            Some(_) => None,
+        };
+        let shown = match (text(&a), text(&b)) {
+            (Some(x), Some(y)) => TextDiff::from_lines(&x, &y)
+                .unified_diff()
+                .context_radius(3)
+                .header(&format!("a/{name}"), &format!("b/{name}"))
+                .to_string(),
+            // Not text: what changed, by size and digest.
+            _ => format!(
+                "--- a/{name}\n+++ b/{name}\nbinary or not UTF-8: {} -> {}\n",
+                described(&a),
+                described(&b)
+            ),
+        };
+        // Every control or hidden character (a right-to-left override in an AI's output)
+        // escaped: the reviewer reads what the file holds.
+        out.push_str(&wf_core::text::visible_lines(&shown));
         out.push('\n');
     }
     Ok(out)
+}
+
+/// A file's size and sha256, or `absent`.
+fn described(f: &Option<Vec<u8>>) -> String {
+    match f {
+        None => "absent".into(),
+        Some(b) => format!(
+            "{} bytes (sha256 {})",
+            b.len(),
+            &wf_core::digest::sha256_hex(b)[..12]
+        ),
+    }
 }

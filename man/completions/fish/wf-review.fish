@@ -9,6 +9,6 @@ complete -c wf-review -s C -d 'Run as if started in DIR (like git -C)' -r -F
 complete -c wf-review -l accept -d 'Accept the revision: the review step is done'
 complete -c wf-review -l request-changes -d 'Send the task back for rework'
 complete -c wf-review -l comment -d 'Add a remark; nothing moves'
-complete -c wf-review -l diff -d 'Show what changed since the revision last reviewed (alone: only show it)'
+complete -c wf-review -l diff -d 'Show what changed since the revision last reviewed (alone: only show it): files are compared as bytes; one that is not UTF-8 is shown by its size and sha256'
 complete -c wf-review -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wf-review -s V -l version -d 'Print version'

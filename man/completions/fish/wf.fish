@@ -137,7 +137,7 @@ complete -c wf -n "__fish_wf_using_subcommand review" -s C -d 'Run as if started
 complete -c wf -n "__fish_wf_using_subcommand review" -l accept -d 'Accept the revision: the review step is done'
 complete -c wf -n "__fish_wf_using_subcommand review" -l request-changes -d 'Send the task back for rework'
 complete -c wf -n "__fish_wf_using_subcommand review" -l comment -d 'Add a remark; nothing moves'
-complete -c wf -n "__fish_wf_using_subcommand review" -l diff -d 'Show what changed since the revision last reviewed (alone: only show it)'
+complete -c wf -n "__fish_wf_using_subcommand review" -l diff -d 'Show what changed since the revision last reviewed (alone: only show it): files are compared as bytes; one that is not UTF-8 is shown by its size and sha256'
 complete -c wf -n "__fish_wf_using_subcommand review" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wf -n "__fish_wf_using_subcommand review" -s V -l version -d 'Print version'
 complete -c wf -n "__fish_wf_using_subcommand approve" -s m -l message -d 'Why' -r
