@@ -388,6 +388,33 @@ impl Workflow {
                 return bad(&format!("step {} needs an earlier produce step", s.name));
             }
         }
+        // A check gates the revision it passes: a step after it that makes another revision
+        // (a produce step, a review that may revise) would take unchecked bytes to the
+        // approval, unless a check step comes after it too (a red-team helper's revising
+        // review put a secret past a grep that forbade it).
+        for (i, c) in self.steps.iter().enumerate() {
+            if c.kind != StepKind::Check {
+                continue;
+            }
+            let makes = |t: &Step| t.kind == StepKind::Produce || t.revise;
+            if let Some((j, m)) = self
+                .steps
+                .iter()
+                .enumerate()
+                .skip(i + 1)
+                .find(|(_, t)| makes(t))
+            {
+                if !self.steps[j + 1..]
+                    .iter()
+                    .any(|t| t.kind == StepKind::Check)
+                {
+                    return bad(&format!(
+                        "step {} makes a revision after check step {} and no check step follows it: what it makes would reach the approval unchecked; move the check after it, add another, or (a review) drop revise",
+                        m.name, c.name
+                    ));
+                }
+            }
+        }
         Ok(())
     }
 
@@ -609,10 +636,33 @@ mod tests {
             c.command = vec!["true".into()];
             w.steps.insert(2, c);
         };
+        // After the draft, the default workflow's revising review and its optimize step would
+        // make revisions the check never saw.
+        invalid(
+            &check,
+            "step review makes a revision after check step test and no check step follows it",
+        );
         let mut w = Workflow::default_workflow();
         check(&mut w);
+        w.steps[3].revise = false;
+        invalid(
+            &|w| {
+                check(w);
+                w.steps[3].revise = false;
+            },
+            "step optimize makes a revision after check step test",
+        );
+        w.steps.remove(4);
+        w.steps[4].rework = None;
         w.validate().unwrap();
         assert_eq!(w.rework("test").unwrap().name, "draft");
+        // A second check after the optimize step gates what it makes.
+        let mut w = Workflow::default_workflow();
+        check(&mut w);
+        let mut again = Step::new("test-again", StepKind::Check, Performer::Ai);
+        again.command = vec!["true".into()];
+        w.steps.insert(5, again);
+        w.validate().unwrap();
         assert_eq!(
             w.step("test").unwrap().timeout_secs(),
             Step::DEFAULT_TIMEOUT

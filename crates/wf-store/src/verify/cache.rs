@@ -11,7 +11,7 @@ use super::Kind;
 
 /// The version of the verifier's judgement. It names the cache file, so a commit found clean
 /// under older rules is judged again: raise it whenever a commit's verdict can change.
-pub const RULES: u32 = 19;
+pub const RULES: u32 = 20;
 
 /// The file of commits found clean, under the git dir (shared by worktrees): one line
 /// `<commit> <kind>` each. The name carries wf's version and [`RULES`], so a verifier with
