@@ -637,3 +637,60 @@ fn the_board_code_never_writes_raw_markup() {
     }
     assert!(scanned >= 3, "only {scanned} files under {}", dir.display());
 }
+
+/// Found by a red-team helper: an unsigned commit in alice's name closed a task with an
+/// approval record; the board, published on every push whatever the verdict, listed it as the
+/// approval in force. A task whose history fails verification has no approval in force.
+#[test]
+fn an_approval_whose_history_fails_verification_is_not_in_force_on_the_board() {
+    let s = Store::new();
+    let id = s
+        .ok("wf-new", &["--title", "Ship"], "alice")
+        .trim()
+        .to_string();
+    s.to_approve(&id, b"draft\n", b"optimized\n");
+    s.ok("wf-approve", &[&id, "-m", "ship it"], "alice");
+    let site = board(&s, &[]);
+    let tasks = std::fs::read_to_string(site.join("tasks.html")).unwrap();
+    assert!(!tasks.contains("fails verification"), "{tasks}");
+    let page = std::fs::read_to_string(site.join(format!("tasks/{id}.html"))).unwrap();
+    assert!(page.contains("In force"), "{page}");
+    // The same approval, without its signature.
+    let message = s.git(&["log", "-1", "--format=%B"]);
+    let tree = s.git(&["rev-parse", "HEAD^{tree}"]);
+    let parent = s.git(&["rev-parse", "HEAD~1"]);
+    let out = s.git_output(
+        &[
+            "-c",
+            "user.name=Alice Archer",
+            "-c",
+            "user.email=alice@example.com",
+            "commit-tree",
+            tree.trim(),
+            "-p",
+            parent.trim(),
+        ],
+        Some(message.as_bytes()),
+    );
+    assert!(out.status.success(), "{}", describe(&out));
+    let copy = String::from_utf8(out.stdout).unwrap();
+    s.git(&["reset", "-q", "--hard", copy.trim()]);
+    let site = board(&s, &[]);
+    let tasks = std::fs::read_to_string(site.join("tasks.html")).unwrap();
+    assert!(
+        tasks.contains("none: revision 2 recorded, its history fails verification"),
+        "{tasks}"
+    );
+    let page = std::fs::read_to_string(site.join(format!("tasks/{id}.html"))).unwrap();
+    assert!(!page.contains("In force"), "{page}");
+    assert!(
+        page.contains("Not in force: the task file records an approval of revision 2"),
+        "{page}"
+    );
+    assert!(page.contains(&copy.trim()[..12]), "{page}");
+    assert!(
+        page.contains("no: the task&#x27;s history fails verification")
+            || page.contains("no: the task's history fails verification"),
+        "{page}"
+    );
+}

@@ -270,6 +270,17 @@ impl<'h> Site<'h> {
         }
     }
 
+    /// The first commit of a task's timeline that fails verification, if any: a task whose
+    /// history does not verify has no approval in force, whatever its file records (a
+    /// red-team helper's unsigned commit in alice's name closed a task with an approval, and
+    /// the board showed it in force).
+    fn failing<'e>(&'e self, entries: &[usize]) -> Option<&'e Entry> {
+        entries
+            .iter()
+            .map(|i| &self.h.entries[*i])
+            .find(|e| !e.problems.is_empty())
+    }
+
     /// The signature and the verifier's judgement of an action's commit.
     fn judgement(&self, e: &Entry) -> Markup {
         let sig = e.event.signature.as_str();
@@ -675,9 +686,10 @@ impl<'h> Site<'h> {
                             td { (state(&t.task)) }
                             td { (t.task.step) }
                             td { @match &t.holder { Some(a) => (self.actor_link(TOP, a)), None => "-" } }
-                            td { @match t.task.approval() {
-                                Some(d) => { "revision " (d.revision) " " (Self::digest(&d.digest)) },
-                                None => "-",
+                            td { @match (t.task.approval(), self.failing(&t.entries)) {
+                                (Some(d), None) => { "revision " (d.revision) " " (Self::digest(&d.digest)) },
+                                (Some(d), Some(_)) => { span.bad { "none: revision " (d.revision) " recorded, its history fails verification" } },
+                                (None, _) => "-",
                             } }
                             td { (self.time_text(&t.task.created_at)) }
                         }
@@ -733,6 +745,7 @@ impl<'h> Site<'h> {
             })
             .collect();
         let approval = task.approval();
+        let failing = self.failing(&t.entries);
         let approval_entry = approval.and_then(|d| {
             entries.iter().copied().rev().find(|e| {
                 e.event.action == "approve"
@@ -762,8 +775,15 @@ impl<'h> Site<'h> {
             }
             section id="approval" aria-labelledby="approval-h" {
                 h2 id="approval-h" { "Approval" }
-                @match approval {
-                    Some(d) => p.ok.approval {
+                @match (approval, failing) {
+                    (Some(d), Some(bad)) => p.bad.approval {
+                        "Not in force: the task file records an approval of revision " (d.revision) ", bound to digest "
+                        (Self::full_digest(&d.digest)) ", by " (self.actor_link(DOWN, &d.actor))
+                        ", but the task's history fails verification: commit "
+                        a href={ "#c-" (bad.event.commit) } { code { (short(&bad.event.commit)) } }
+                        " (" (bad.problems.first().map(|p| shown(p)).unwrap_or_default()) ")."
+                    },
+                    (Some(d), None) => p.ok.approval {
                         "Approved: revision " (d.revision) ", bound to digest " (Self::full_digest(&d.digest))
                         ", by " (self.actor_link(DOWN, &d.actor)) " at " (self.time_text(&d.at)) "."
                         @if latest == Some(d.digest.as_str()) { " In force: it is bound to the latest revision and the task is closed." }
@@ -771,7 +791,7 @@ impl<'h> Site<'h> {
                             " Commit " a href={ "#c-" (e.event.commit) } { code { (short(&e.event.commit)) } } "."
                         }
                     },
-                    None => p {
+                    (None, _) => p {
                         "No approval in force."
                         @if task.decisions.iter().any(|d| d.outcome == Outcome::Approve) {
                             " An earlier approval was voided (the task was reopened); see the decisions below."
@@ -937,6 +957,7 @@ impl<'h> Site<'h> {
 
     /// Reviews and decisions: each with the digest it is bound to and whether it is in force.
     fn judgements(&self, task: &Task, entries: &[&Entry], latest: Option<&str>) -> Markup {
+        let failing = entries.iter().any(|e| !e.problems.is_empty());
         let find = |action: &[&str], actor: &str, at: &str, revision: u32| {
             entries.iter().copied().find(|e| {
                 action.contains(&e.event.action.as_str())
@@ -981,7 +1002,8 @@ impl<'h> Site<'h> {
                                     td.num { a href={ "#rev-" (d.revision) } { (d.revision) } }
                                     td { (Self::full_digest(&d.digest)) }
                                     td {
-                                        @if approval == Some(d) { span.ok { "yes: the approval in force" } }
+                                        @if approval == Some(d) && failing { span.bad { "no: the task's history fails verification" } }
+                                        @else if approval == Some(d) { span.ok { "yes: the approval in force" } }
                                         @else if let Some(r) = reopened_after(&d.at).filter(|_| d.outcome == Outcome::Approve) { span.void { "no: reopened by " (shown(&r.actor)) " at " (shown(&r.at)) } }
                                         @else if d.outcome == Outcome::Reject && is_last && latest == Some(d.digest.as_str()) { span.ok { "yes: sent back for rework" } }
                                         @else if latest != Some(d.digest.as_str()) { span.void { "no: a later revision" } }
