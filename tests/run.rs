@@ -666,3 +666,32 @@ fn a_run_on_a_branch_merges_after_the_agents_model_changed_on_main() {
     // The revision keeps the model the run ran under.
     assert_eq!(s.show(&id)["revision"][0]["model"], MODEL);
 }
+
+/// Found by a red-team helper: `--prompt-only` wrote a task's input to the terminal as it was,
+/// so an input could clear the screen or set the window's title (wf-show escaped the same
+/// input). On a terminal it is escaped; piped, the agent's bytes are kept.
+#[test]
+fn prompt_only_escapes_control_characters_on_a_terminal_only() {
+    need("script");
+    let s = Store::new();
+    let input = "brief=before\x1b]0;PWNED\x07\x1b[2Jafter \u{202e}txt.exe";
+    let id = s
+        .ok("wf-new", &["--title", "Escapes", "--input", input], "alice")
+        .trim()
+        .to_string();
+    s.ok("wf-assign", &[&id, "--to", BOT.0], "alice");
+    let piped = s.query("wf-run", &[&id, "--prompt-only"]);
+    assert!(
+        piped.contains("before\x1b]0;PWNED\x07\x1b[2Jafter"),
+        "{piped:?}"
+    );
+    let tty = s.sh_ok(&format!(
+        "TERM=xterm script -qec 'wf-run {id} --prompt-only' /dev/null"
+    ));
+    assert!(!tty.contains('\x1b') && !tty.contains('\x07'), "{tty:?}");
+    assert!(!tty.contains('\u{202e}'), "{tty:?}");
+    assert!(
+        tty.contains("before\\u{1b}]0;PWNED\\u{7}\\u{1b}[2Jafter \\u{202e}txt.exe"),
+        "{tty:?}"
+    );
+}

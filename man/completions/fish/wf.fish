@@ -119,7 +119,7 @@ complete -c wf -n "__fish_wf_using_subcommand run" -l name -d 'The output\'s fil
 complete -c wf -n "__fish_wf_using_subcommand run" -s m -l note -d 'A note on the revision' -r
 complete -c wf -n "__fish_wf_using_subcommand run" -l key -d 'The SSH key that signs, and so decides who acts. Defaults to $WF_SIGNING_KEY, then git\'s user.signingkey. A private key file signs in process; a public key file or key::LITERAL signs through ssh-agent' -r
 complete -c wf -n "__fish_wf_using_subcommand run" -s C -d 'Run as if started in DIR (like git -C)' -r -F
-complete -c wf -n "__fish_wf_using_subcommand run" -l prompt-only -d 'Print the prompt the agent would get and stop: nothing is run or recorded, no key needed'
+complete -c wf -n "__fish_wf_using_subcommand run" -l prompt-only -d 'Print the prompt the agent would get and stop: nothing is run or recorded, no key needed. On a terminal, control and hidden characters are shown escaped; piped, as they are'
 complete -c wf -n "__fish_wf_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wf -n "__fish_wf_using_subcommand run" -s V -l version -d 'Print version'
 complete -c wf -n "__fish_wf_using_subcommand check" -l key -d 'The SSH key that signs, and so decides who acts. Defaults to $WF_SIGNING_KEY, then git\'s user.signingkey. A private key file signs in process; a public key file or key::LITERAL signs through ssh-agent' -r

@@ -8,6 +8,7 @@
 mod agent;
 mod prompt;
 
+use std::io::IsTerminal;
 use std::time::Instant;
 
 use clap::Parser;
@@ -54,6 +55,7 @@ pub struct Args {
     #[arg(long, short = 'm')]
     pub note: Option<String>,
     /// Print the prompt the agent would get and stop: nothing is run or recorded, no key needed.
+    /// On a terminal, control and hidden characters are shown escaped; piped, as they are.
     #[arg(long)]
     pub prompt_only: bool,
     #[command(flatten)]
@@ -75,7 +77,15 @@ pub fn run(args: Args) -> Result<(), CliError> {
             let id = snap.resolve(&store, typed)?;
             let task = snap.task(&store, &id)?;
             let workflow = snap.workflow(&task.workflow)?.clone();
-            print(&prompt::render(&store, &snap, &workflow, &task)?.text)
+            let text = prompt::render(&store, &snap, &workflow, &task)?.text;
+            // The prompt holds the task's inputs as they are: on a terminal every control or
+            // hidden character is escaped (an input could clear the screen, set the window's
+            // title or reorder a line); piped, the bytes the agent would read.
+            if std::io::stdout().is_terminal() {
+                print(&wf_core::text::visible_lines(&text))
+            } else {
+                print(&text)
+            }
         });
     }
     let signer = context::signer(&args.keys, Some(&store))?;
