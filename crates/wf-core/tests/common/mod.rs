@@ -421,6 +421,24 @@ pub fn workflow_with(roles: BoxedStrategy<String>) -> impl Strategy<Value = Work
                     timeout: g.timeout.filter(|_| kind == StepKind::Check),
                 });
             }
+            // A revision made after a check step needs a check step after it (rule 14 of a
+            // workflow's validity): a second run of the first check, before the approval.
+            let makes = |t: &Step| t.kind == StepKind::Produce || t.revise;
+            if let Some(c) = steps.iter().position(|t| t.kind == StepKind::Check) {
+                let last_made = steps.iter().rposition(makes).filter(|m| *m > c);
+                let checked_after = last_made
+                    .is_some_and(|m| steps[m + 1..].iter().any(|t| t.kind == StepKind::Check));
+                if last_made.is_some() && !checked_after {
+                    let taken: Vec<String> = steps.iter().map(|t| t.name.clone()).collect();
+                    let again = Step {
+                        name: unique(&format!("{}-again", steps[c].name), &taken),
+                        rework: None,
+                        ..steps[c].clone()
+                    };
+                    let at = steps.len() - 1;
+                    steps.insert(at, again);
+                }
+            }
             Workflow {
                 name,
                 description,
