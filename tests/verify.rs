@@ -2626,3 +2626,38 @@ fn the_hook_refuses_a_store_founded_again_beside_the_protected_branch() {
     ]);
     w.accepted(&["push", "origin", "pages"]);
 }
+
+/// A protected branch of code is no anchor: a team that keeps its tasks on a branch of their
+/// own, beside a `main` without a store, pushes that branch as before.
+#[test]
+fn a_store_beside_a_protected_branch_without_one_is_pushed_as_before() {
+    let s = Store::new();
+    let server = s.root.join("code.git");
+    let sp = server.to_str().unwrap();
+    s.git(&["init", "-q", "--bare", "-b", "main", sp]);
+    s.call("wf-hook").args(["install", "-C", sp]).ok();
+    // main on the server: code, no store.
+    let code = s.root.join("code");
+    s.git(&["init", "-q", "-b", "main", code.to_str().unwrap()]);
+    std::fs::write(code.join("main.c"), "int main(void) { return 0; }\n").unwrap();
+    let c = code.to_str().unwrap();
+    s.git(&["-C", c, "add", "main.c"]);
+    s.git(&[
+        "-C",
+        c,
+        "-c",
+        "user.name=Dev",
+        "-c",
+        "user.email=dev@example.com",
+        "commit",
+        "-q",
+        "-m",
+        "code",
+    ]);
+    s.git(&["-C", c, "push", "-q", sp, "main"]);
+    // The store's history, unrelated to main, pushed as its own branch.
+    let out = s.git_output(&["push", sp, "main:refs/heads/tasks"], None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("remote: verified"), "{err}");
+}

@@ -419,7 +419,7 @@ fn judge(
 }
 
 /// The pushed refs that are not protected and hold a store sharing no history with any
-/// protected ref (as it is after the push): a store founded again, elsewhere, by whoever
+/// protected ref that holds one (as it is after the push): a store founded again, elsewhere, by whoever
 /// pushes it, with actors of their choosing (a red-team helper's `wf-init --id alice` with its
 /// own key, pushed as `refs/tags/v1.0`, verified clean and showed alice's actions). Nothing
 /// is judged this way before a protected ref exists.
@@ -430,6 +430,13 @@ fn second_stores(
     others: &[(&str, Oid)],
     protected_now: &dyn Fn(&str) -> Option<Oid>,
 ) -> Vec<String> {
+    let holds_store = |c: Oid| {
+        repo.find_commit(c)
+            .and_then(|c| c.tree())
+            .is_ok_and(|t| t.get_path(Path::new(wf_core::policy::STORE_FILE)).is_ok())
+    };
+    // The protected refs that hold a store (a protected branch of code beside an orphan branch
+    // of tasks is no anchor: the tasks' branch founded its store there).
     let mut anchors = Vec::new();
     for p in protect {
         match updates.iter().find(|u| u.refname == p.as_str()) {
@@ -445,13 +452,9 @@ fn second_stores(
             }
         }
     }
+    anchors.retain(|(_, c)| holds_store(*c));
     let Some((first, _)) = anchors.first() else {
         return Vec::new();
-    };
-    let holds_store = |c: Oid| {
-        repo.find_commit(c)
-            .and_then(|c| c.tree())
-            .is_ok_and(|t| t.get_path(Path::new(wf_core::policy::STORE_FILE)).is_ok())
     };
     others
         .iter()
