@@ -430,11 +430,9 @@ fn second_stores(
     others: &[(&str, Oid)],
     protected_now: &dyn Fn(&str) -> Option<Oid>,
 ) -> Vec<String> {
-    let holds_store = |c: Oid| {
-        repo.find_commit(c)
-            .and_then(|c| c.tree())
-            .is_ok_and(|t| t.get_path(Path::new(wf_core::policy::STORE_FILE)).is_ok())
-    };
+    // Read as the verifier reads it; a commit it cannot read is no anchor, and a pushed one
+    // counts as a store (the verifier refuses it besides).
+    let holds_store = |c: Oid| wf_store::verify::holds_store(repo, c);
     // The protected refs that hold a store (a protected branch of code beside an orphan branch
     // of tasks is no anchor: the tasks' branch founded its store there).
     let mut anchors = Vec::new();
@@ -452,13 +450,13 @@ fn second_stores(
             }
         }
     }
-    anchors.retain(|(_, c)| holds_store(*c));
+    anchors.retain(|(_, c)| holds_store(*c).unwrap_or(false));
     let Some((first, _)) = anchors.first() else {
         return Vec::new();
     };
     others
         .iter()
-        .filter(|(_, c)| holds_store(*c))
+        .filter(|(_, c)| holds_store(*c).unwrap_or(true))
         .filter(|(_, c)| anchors.iter().all(|(_, a)| repo.merge_base(*a, *c).is_err()))
         .map(|(name, _)| {
             format!(

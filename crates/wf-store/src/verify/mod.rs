@@ -462,6 +462,21 @@ pub fn judge(repo: &Repository, oid: Oid) -> Result<Report, git2::Error> {
     Ok(ctx.judge(oid))
 }
 
+/// Whether the verifier reads commit `commit`'s tree as a store's: a top-level `.wf` that holds
+/// `store.toml` (what decides whether a commit is judged as a store's). A commit whose header
+/// does not parse holds none (the verifier refuses it on its own).
+pub fn holds_store(repo: &Repository, commit: Oid) -> Result<bool, git2::Error> {
+    crate::repo::trust_object_ids();
+    let mut worker = read::Worker::new_borrowed(repo);
+    let mut ctx = worker.ctx()?;
+    let root = match ctx.root_of(commit) {
+        Ok(r) => r,
+        Err(Fail::Git(e)) => return Err(e),
+        Err(Fail::Refused(_)) => return Ok(false),
+    };
+    Ok(ctx.top(root)?.store)
+}
+
 impl Report {
     fn new(commit: Oid, kind: Kind) -> Report {
         Report {
