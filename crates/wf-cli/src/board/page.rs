@@ -846,7 +846,7 @@ impl<'h> Site<'h> {
                     }
                 }
             }
-            (self.judgements(task, &entries, latest))
+            (self.judgements(task, &entries, latest, failing.is_some()))
             section id="revisions" aria-labelledby="revisions-h" {
                 h2 id="revisions-h" { "Revisions" }
                 @if task.revisions.is_empty() { p { "No revision yet." } }
@@ -956,8 +956,14 @@ impl<'h> Site<'h> {
     }
 
     /// Reviews and decisions: each with the digest it is bound to and whether it is in force.
-    fn judgements(&self, task: &Task, entries: &[&Entry], latest: Option<&str>) -> Markup {
-        let failing = entries.iter().any(|e| !e.problems.is_empty());
+    /// `failing`: a commit of the task's timeline fails verification ([`Site::failing`]).
+    fn judgements(
+        &self,
+        task: &Task,
+        entries: &[&Entry],
+        latest: Option<&str>,
+        failing: bool,
+    ) -> Markup {
         let find = |action: &[&str], actor: &str, at: &str, revision: u32| {
             entries.iter().copied().find(|e| {
                 action.contains(&e.event.action.as_str())
