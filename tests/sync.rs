@@ -144,6 +144,11 @@ impl Team {
         self.git(&b, &["push", "-q", "origin", "main"]);
     }
 
+    /// `wf-sync --json` in `dir`, signing with `who`'s key.
+    fn sync_json(&self, dir: &Path, who: &str) -> Output {
+        self.s.call("wf-sync").arg("--json").key(who).dir(dir).run()
+    }
+
     /// An unsigned copy of commit `of`, made in `dir` with the tree `tree` and the parent
     /// `parent`: its author, author date and message byte for byte (what a rebase, or someone
     /// copying another's action, writes), committed at `committed` when given.
@@ -287,13 +292,7 @@ fn an_accept_and_a_handoff_of_one_review_conflict_and_wf_sync_supersedes_one() {
     team.git(&b, &["merge", "--abort"]);
     // wf sync: bob's accept is decided again on the upstream, where carol holds the review.
     let before = team.server_main();
-    let out = team
-        .s
-        .call("wf-sync")
-        .arg("--json")
-        .key("bob")
-        .dir(&b)
-        .run();
+    let out = team.sync_json(&b, "bob");
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
     let v = json(&String::from_utf8_lossy(&out.stdout));
     common::schema::check(&v);
@@ -923,13 +922,7 @@ fn wf_sync_does_not_sign_an_unsigned_action_that_its_actor_never_signed() {
         &["pull", "-q", "--no-edit", m.to_str().unwrap(), "main"],
     );
     let before = team.server_main();
-    let out = team
-        .s
-        .call("wf-sync")
-        .arg("--json")
-        .key("alice")
-        .dir(main)
-        .run();
+    let out = team.sync_json(main, "alice");
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
     let v = json(&String::from_utf8_lossy(&out.stdout));
     common::schema::check(&v);
@@ -975,13 +968,7 @@ fn wf_sync_never_undoes_another_admins_policy_change() {
         &["update", BOT.0, "--add-role", "checker"],
         "alice",
     );
-    let out = team
-        .s
-        .call("wf-sync")
-        .arg("--json")
-        .key("alice")
-        .dir(main)
-        .run();
+    let out = team.sync_json(main, "alice");
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
     let v = json(&String::from_utf8_lossy(&out.stdout));
     common::schema::check(&v);
@@ -1058,13 +1045,7 @@ fn after_git_pull_rebase_a_policy_change_beside_anothers_is_signed_again() {
         "alice",
     );
     team.git(main, &["pull", "-q", "--rebase", "origin", "main"]);
-    let out = team
-        .s
-        .call("wf-sync")
-        .arg("--json")
-        .key("alice")
-        .dir(main)
-        .run();
+    let out = team.sync_json(main, "alice");
     assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
     let v = json(&String::from_utf8_lossy(&out.stdout));
     assert_eq!(v["published"].as_array().unwrap().len(), 1, "{v:#}");
@@ -1128,13 +1109,7 @@ fn a_copy_of_a_policy_change_built_to_undo_the_upstream_is_not_signed() {
         main,
         &["pull", "-q", "--no-edit", m.to_str().unwrap(), "main"],
     );
-    let out = team
-        .s
-        .call("wf-sync")
-        .arg("--json")
-        .key("alice")
-        .dir(main)
-        .run();
+    let out = team.sync_json(main, "alice");
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
     let v = json(&String::from_utf8_lossy(&out.stdout));
     let sup = v["superseded"].as_array().unwrap();
@@ -1212,13 +1187,7 @@ fn wf_sync_never_publishes_an_action_already_upstream_again() {
         main,
         &["pull", "-q", "--ff-only", m.to_str().unwrap(), "main"],
     );
-    let out = team
-        .s
-        .call("wf-sync")
-        .arg("--json")
-        .key("alice")
-        .dir(main)
-        .run();
+    let out = team.sync_json(main, "alice");
     assert!(out.status.success(), "{}", describe(&out));
     let v = json(&String::from_utf8_lossy(&out.stdout));
     let published = v["published"].as_array().unwrap();
@@ -1271,13 +1240,7 @@ fn a_copy_of_an_action_with_other_files_is_not_signed() {
     let copy = team.unsigned_copy(main, &signed, &tree, "HEAD~1", None);
     team.git(main, &["reset", "-q", "--hard", &copy]);
     let before = team.server_main();
-    let out = team
-        .s
-        .call("wf-sync")
-        .arg("--json")
-        .key("alice")
-        .dir(main)
-        .run();
+    let out = team.sync_json(main, "alice");
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
     let v = json(&String::from_utf8_lossy(&out.stdout));
     common::schema::check(&v);
@@ -1297,13 +1260,7 @@ fn a_copy_of_an_action_with_other_files_is_not_signed() {
     let tree = team.git(main, &["rev-parse", &format!("{signed}^{{tree}}")]);
     let copy = team.unsigned_copy(main, &signed, tree.trim(), "HEAD~1", None);
     team.git(main, &["reset", "-q", "--hard", &copy]);
-    let out = team
-        .s
-        .call("wf-sync")
-        .arg("--json")
-        .key("alice")
-        .dir(main)
-        .run();
+    let out = team.sync_json(main, "alice");
     assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
     let v = json(&String::from_utf8_lossy(&out.stdout));
     assert_eq!(v["published"].as_array().map(Vec::len), Some(1), "{v:#}");
