@@ -285,8 +285,9 @@ fn list(repo: &Repository, range: &Range, threads: usize) -> Result<Vec<Oid>, Cl
 
 /// A child process of the verifier (a lister or a worker): this program, with mimalloc's
 /// transparent huge pages off unless the environment says otherwise (`MIMALLOC_ALLOW_THP`).
-/// Huge pages make a large copy faster (`wf-ls --json`), but a worker's heap is many small
-/// objects, and in 2 MiB pages it held about 10 MiB more (`spec/bench.md`, memory).
+/// wf's mimalloc never asks for huge pages (its `no_thp` feature); this also keeps a worker
+/// out of them where the system gives them unasked (`enabled` = `always`): a worker's heap is
+/// many small objects, and in 2 MiB pages it held about 10 MiB more (`spec/bench.md`, memory).
 fn child_command(exe: &std::path::Path) -> std::process::Command {
     let mut c = std::process::Command::new(exe);
     if std::env::var_os(THP_ENV).is_none() {

@@ -45,6 +45,33 @@ pub(crate) fn seal(text: &mut String, count: usize) {
     text.push_str(&format!("end {count} {crc:08x}\n"));
 }
 
+/// A sealed file written as it goes, for texts too large to hold twice: every byte is hashed as
+/// it is written, and [`Sealing::finish`] adds the last line [`seal`] would.
+pub(crate) struct Sealing<W: std::io::Write> {
+    out: W,
+    crc: crc32fast::Hasher,
+}
+
+impl<W: std::io::Write> Sealing<W> {
+    pub(crate) fn new(out: W) -> Sealing<W> {
+        Sealing {
+            out,
+            crc: crc32fast::Hasher::new(),
+        }
+    }
+
+    pub(crate) fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.crc.update(bytes);
+        self.out.write_all(bytes)
+    }
+
+    /// The last line: `end <count> <crc32 of all written before it>`.
+    pub(crate) fn finish(mut self, count: usize) -> std::io::Result<()> {
+        let crc = self.crc.finalize();
+        writeln!(self.out, "end {count} {crc:08x}")
+    }
+}
+
 /// Where the last line of a sealed text starts, and the count it gives; `None` when the text
 /// does not end with a line `end <count> <crc32>` whose CRC-32 is that of all before it.
 pub(crate) fn checked(text: &str) -> Option<(usize, usize)> {

@@ -172,7 +172,12 @@ pub fn list(store: &Store, snap: &Snapshot) -> Result<Listing> {
     }
     let done: Vec<Result<(Row, String)>> = work.into_par_iter().map(Work::row).collect();
     let mut text = header();
-    let mut json = String::new();
+    // Sized once: tens of megabytes at 10,000 tasks, not grown by doubling.
+    let mut json = String::with_capacity(
+        done.iter()
+            .map(|r| r.as_ref().map_or(0, |(_, j)| j.len() + 1))
+            .sum(),
+    );
     for r in done {
         let (row, task_json) = r?;
         let row = Row {
@@ -441,18 +446,24 @@ impl Views {
         if self.added.is_empty() {
             return;
         }
-        let mut out = views_header(&self.key);
-        let mut count = 0;
-        for blob in live {
-            if let Some(v) = self.get(blob) {
-                let _ = writeln!(out, "{blob} {}", v.len());
-                out.push_str(v);
-                out.push('\n');
-                count += 1;
+        // Written as it goes: the views are tens of megabytes at 10,000 tasks, and are not
+        // copied into one text to be written.
+        let _ = crate::sync::write_atomic_with(&self.path, |out| {
+            let mut out = cachefile::Sealing::new(out);
+            out.write(views_header(&self.key).as_bytes())?;
+            let (mut count, mut line) = (0, String::new());
+            for blob in live {
+                if let Some(v) = self.get(blob) {
+                    line.clear();
+                    let _ = writeln!(line, "{blob} {}", v.len());
+                    out.write(line.as_bytes())?;
+                    out.write(v.as_bytes())?;
+                    out.write(b"\n")?;
+                    count += 1;
+                }
             }
-        }
-        cachefile::seal(&mut out, count);
-        let _ = crate::sync::write_atomic(&self.path, out.as_bytes());
+            out.finish(count)
+        });
     }
 }
 

@@ -464,11 +464,28 @@ impl Store {
 /// Write a file atomically: a temporary file beside it (`.NAME.wf-tmp`), then a rename; the
 /// folder is made first. A reader (or a crash) sees the old content or the new, never half.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |out| std::io::Write::write_all(out, bytes))
+}
+
+/// [`write_atomic`] for a text written piece by piece by `write`, through a buffer: the file
+/// appears whole under its name, or not at all (a failed write leaves the old file).
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| io(path, e))?;
     }
     let tmp = tmp_path(path);
-    std::fs::write(&tmp, bytes).map_err(|e| io(&tmp, e))?;
+    let written = std::fs::File::create(&tmp).and_then(|f| {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, f);
+        write(&mut out)?;
+        std::io::Write::flush(&mut out)
+    });
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(&tmp, e));
+    }
     std::fs::rename(&tmp, path).map_err(|e| io(path, e))
 }
 
