@@ -1345,3 +1345,94 @@ fn a_note_that_would_read_as_conflict_markers_is_refused_before_it_is_committed(
     let out = s.query("wf-verify", &["--no-cache"]);
     assert!(out.ends_with(": clean\n"), "{out}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The size limit of TOML files (spec/store.md)
+// ---------------------------------------------------------------------------------------------
+
+/// A task file may hold at most 1 MiB (`MAX_TOML_SIZE`): the comment that would take it past
+/// is refused by rule 12 and commits nothing; a longer file committed by hand is refused by
+/// every reader of task files with exit 6 naming the file, never parsed, never a panic (`wf-log`
+/// reads the actions of commits, not the file), and its commit named by the verifier.
+#[test]
+fn a_task_file_past_the_toml_limit_is_refused_by_writers_and_readers() {
+    use wf_core::text::MAX_TOML_SIZE;
+    let s = Store::new();
+    let id = s
+        .ok("wf-new", &["--title", "Long remarks"], "alice")
+        .trim()
+        .to_string();
+    s.to_review(&id, b"# Draft\n");
+    let path = Task::path(&id);
+    // 100,000 bytes a comment (an argument may hold 128 KiB): the eleventh cannot fit.
+    let remark = "r".repeat(100_000);
+    let mut kept = 0;
+    let refused = loop {
+        assert!(kept <= MAX_TOML_SIZE / remark.len(), "never refused");
+        let before = state(&s);
+        let out = s
+            .call("wf-review")
+            .args([id.as_str(), "--comment", "-m", &remark])
+            .key("bob")
+            .run();
+        if out.status.success() {
+            kept += 1;
+            continue;
+        }
+        assert_eq!(state(&s), before, "a refused comment changed the store");
+        break out;
+    };
+    assert_clear(
+        &refused,
+        "wf-review",
+        1,
+        &[
+            "rule 12 (bad-input)",
+            &format!("task {id}'s file would be"),
+            "over the 1 MiB a task file may hold",
+        ],
+        "the comment past the limit",
+    );
+    let file = std::fs::read(s.repo.join(&path)).unwrap();
+    assert!(file.len() <= MAX_TOML_SIZE, "{} bytes kept", file.len());
+    assert!(
+        file.len() + remark.len() > MAX_TOML_SIZE,
+        "refused with room left"
+    );
+    assert_eq!(s.show(&id)["review"].as_array().unwrap().len(), kept);
+    let out = s.query("wf-verify", &["--no-cache"]);
+    assert!(out.ends_with(": clean\n"), "{out}");
+
+    // A longer file written by hand: one more remark, as wf would have written it.
+    let text = String::from_utf8(file).unwrap();
+    let last = text.rfind(&remark).unwrap();
+    let longer = format!(
+        "{}{remark}{remark}{}",
+        &text[..last],
+        &text[last + remark.len()..]
+    );
+    assert!(longer.len() > MAX_TOML_SIZE);
+    std::fs::write(s.repo.join(&path), &longer).unwrap();
+    hand_commit(&s, "one more remark, by hand");
+    let before = state(&s);
+    let size = format!("{} bytes, over the 1 MiB", longer.len());
+    for (tool, args) in [
+        ("wf-show", vec![id.as_str()]),
+        ("wf-ls", vec![]),
+        ("wf-ls", vec!["--json"]),
+    ] {
+        let out = raw_call(
+            &s,
+            tool,
+            &args.iter().map(OsStr::new).collect::<Vec<_>>(),
+            None,
+        );
+        assert_clear(&out, tool, 6, &[path.as_str(), &size], tool);
+        assert_eq!(state(&s), before, "{tool} changed the store");
+    }
+    // The verifier names the commit (a signed one is judged by its size: forgery class 16).
+    let out = s.call("wf-verify").args(["--no-cache"]).run();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(text.contains(&s.head()[..12]), "{text}");
+}
