@@ -39,6 +39,11 @@
 //! spelled in capitals (the same folder on a server whose file system ignores case); messages
 //! git reads as a `Wf-Action` where wf's trailer parser read no trailers; and a `.wf/` file
 //! that parses but is not the text wf writes.
+//!
+//! Class 18 tries, on the hook, rules that only unit tests of `wf_core` had tried: a review
+//! quorum counts people, an AI actor as its operator (rule 14, since rules 19), so bob's own
+//! agent's accept, signed with its real key, does not make bob's accept two. The
+//! `class_18_honest_*` test is a quorum of two people, one through her agent, accepted.
 
 mod common;
 
@@ -46,7 +51,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::process::Output;
 
-use common::{describe, Store, ALICE, BOB, BOT};
+use common::{describe, Store, ALICE, BOB, BOT, CAROL};
 
 /// An actor as commit headers name it: id, name, email.
 type Who = (&'static str, &'static str, &'static str);
@@ -2764,6 +2769,19 @@ const KINDS: &[Kind] = &[
         &["names gitlab-generated"],
         |w| gitlab_generated(w, "[attr]gen gitlab-generated\n/tasks/** gen\n")
     ),
+    // --- class 18: rules only unit tests of wf-core tried: a quorum counts people (rules 19) ----
+    kind!(
+        "quorum-met-by-a-reviewer-and-his-own-agent",
+        18,
+        "alice sets a workflow whose review step asks a quorum of 2 and admits AI reviewers, and \
+         registers bobs-agent, an AI reviewer operated by bob; bob accepts the draft; then \
+         bobs-agent's accept of the same revision, which wf-review refuses, is written as the \
+         tool writes an accept (the task moved on to approve) and signed with the agent's own \
+         key: one person would have met a quorum of two (a red-team helper's, until rules 19)",
+        "rule 14 (quorum)",
+        &["acts for bob, whose accept of revision 1 at step review is counted already"],
+        quorum_met_by_bob_and_his_agent
+    ),
 ];
 
 /// An unsigned commit on the good tip whose `.gitattributes` is `before`, then wf's lines as
@@ -2780,6 +2798,162 @@ fn gitlab_generated(w: &World, before: &str) -> Forged {
         set_oid(es, ".gitattributes", &attrs)
     });
     let c = w.plain(&t, &[&w.good], "docs: tidy attributes\n");
+    w.set_main(&c);
+    Forged::main(&c)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Class 18 helpers
+// ---------------------------------------------------------------------------------------------
+
+/// Bob's own AI agent (class 18): an AI actor with role reviewer whose operator is bob.
+const BOBS_AGENT: Who = ("bobs-agent", "Bobs Agent", "bobs-agent@example.com");
+
+/// A workflow whose steps are picked by name, in this order, from: define, draft (an AI
+/// drafter produces), review (a human reviewer, who may revise), optimize (an AI produces
+/// again), check (an AI checker runs `grep`), approve.
+fn workflow_of(name: &str, steps: &[&str]) -> wf_core::Workflow {
+    use wf_core::workflow::Performer;
+    use wf_core::{Step, StepKind};
+    let step = |n: &str, kind, actor, role: &str| Step {
+        roles: vec![role.to_string()],
+        ..Step::new(n, kind, actor)
+    };
+    let pick = |n: &str| match n {
+        "define" => step(n, StepKind::Define, Performer::Human, "requester"),
+        "draft" => step(n, StepKind::Produce, Performer::Ai, "drafter"),
+        "review" => Step {
+            revise: true,
+            ..step(n, StepKind::Review, Performer::Human, "reviewer")
+        },
+        "optimize" => step(n, StepKind::Produce, Performer::Ai, "drafter"),
+        "check" => Step {
+            command: vec!["sh".into(), "-c".into(), "! grep -r SECRET .".into()],
+            ..step(n, StepKind::Check, Performer::Ai, "checker")
+        },
+        "approve" => Step::new(n, StepKind::Approve, Performer::Human),
+        other => panic!("no step {other}"),
+    };
+    wf_core::Workflow {
+        name: name.into(),
+        description: String::new(),
+        steps: steps.iter().map(|n| pick(n)).collect(),
+    }
+}
+
+/// On main, with the real tools: bobs-agent registered by alice (its key made once per world),
+/// and the workflow `two-people` set by alice: a review step that admits any actor with role
+/// reviewer and asks a quorum of 2.
+fn quorum_policy(w: &World) {
+    let s = &w.s;
+    if !s.key(BOBS_AGENT.0).exists() {
+        let out = s
+            .command("ssh-keygen")
+            .current_dir(&s.root)
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", BOBS_AGENT.0, "-f"])
+            .arg(s.key(BOBS_AGENT.0))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "ssh-keygen: {out:?}");
+    }
+    s.ok(
+        "wf-actor",
+        &[
+            "add",
+            BOBS_AGENT.0,
+            "--kind",
+            "ai",
+            "--name",
+            BOBS_AGENT.1,
+            "--email",
+            BOBS_AGENT.2,
+            "--pubkey",
+            &s.pubkey(BOBS_AGENT.0),
+            "--role",
+            "reviewer",
+            "--operator",
+            BOB.0,
+            "--model",
+            common::MODEL,
+        ],
+        ALICE.0,
+    );
+    let mut wf = workflow_of("two-people", &["define", "draft", "review", "approve"]);
+    let review = &mut wf.steps[2];
+    review.actor = wf_core::workflow::Performer::Any;
+    review.revise = false;
+    review.quorum = Some(2);
+    let file = s.file("two-people.toml", wf.to_toml().as_bytes());
+    s.ok("wf-policy", &["set", "--workflow", &file], ALICE.0);
+}
+
+/// A task of `two-people` by alice, drafted by the bot and accepted by bob, with the real
+/// tools. Returns its id; main is checked out at bob's accept.
+fn quorum_task(w: &World, title: &str) -> String {
+    let s = &w.s;
+    let id = s
+        .ok(
+            "wf-new",
+            &["--workflow", "two-people", "--title", title],
+            ALICE.0,
+        )
+        .trim()
+        .to_string();
+    s.ok("wf-assign", &[&id, "--to", BOT.0], ALICE.0);
+    s.call("wf-submit")
+        .args([&id, "--name", "draft.md"])
+        .key(BOT.0)
+        .stdin(DRAFT)
+        .ok();
+    s.ok("wf-review", &[&id, "--accept", "-m", "fine"], BOB.0);
+    assert_eq!(s.show(&id)["step"], "review");
+    id
+}
+
+/// bob accepts; then bobs-agent's accept, which wf-review refuses (rule 14), is written by
+/// hand and signed with the agent's own key. The accept is the one wf-review writes where the
+/// agent counts as another person: made for real after alice hands the agent to carol, then
+/// its task file and message put on bob's accept, where bob operates the agent.
+fn quorum_met_by_bob_and_his_agent(w: &World) -> Forged {
+    let s = &w.s;
+    quorum_policy(w);
+    let id = quorum_task(w, "Two people");
+    let accepted = w.head();
+    let err = s.assert_rule(
+        14,
+        s.call("wf-review")
+            .args([&id, "--accept", "-m", "fine"])
+            .key(BOBS_AGENT.0),
+    );
+    assert!(err.contains("bobs-agent acts for bob"), "{err}");
+    // The accept as the tool writes it where it counts: the agent operated by carol.
+    s.ok(
+        "wf-actor",
+        &["update", BOBS_AGENT.0, "--operator", CAROL.0],
+        ALICE.0,
+    );
+    let x = w.act("wf-review", &[&id, "--accept", "-m", "fine"], BOBS_AGENT.0);
+    assert_eq!(s.show(&id)["step"], "approve");
+    let path = task_file(&id);
+    let file = w.git(&["rev-parse", &format!("{x}:{path}")]);
+    let msg = w.message_of(&x);
+    for t in [
+        "Wf-Action: review",
+        "Wf-Actor: bobs-agent",
+        "Wf-Verdict: accept",
+    ] {
+        assert!(msg.lines().any(|l| l == t), "{t}: {msg}");
+    }
+    w.git(&["reset", "-q", "--hard", &accepted]);
+    let (dir, name) = split_owned(&path);
+    let t = w.edit(&w.tree_of(&accepted), &dir, |es| set_oid(es, &name, &file));
+    let c = w.commit(
+        &t,
+        &[&accepted],
+        (BOBS_AGENT.1, BOBS_AGENT.2),
+        Some(BOBS_AGENT.0),
+        &msg,
+    );
     w.set_main(&c);
     Forged::main(&c)
 }
@@ -3285,8 +3459,13 @@ fn class_17_gitlab_generated_that_wfs_older_lines_do_not_reset_is_refused() {
     run_class(17);
 }
 
+#[test]
+fn class_18_a_quorum_met_by_one_person_is_refused() {
+    run_class(18);
+}
+
 /// The classes the tests above run, one test each.
-const CLASSES_RUN: &[u32] = &[1, 2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 14, 15, 16, 17];
+const CLASSES_RUN: &[u32] = &[1, 2, 3, 4, 5, 6, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
 
 /// Every forgery kind is in a class that a test runs: a kind of a class without its test would
 /// be listed in the spec and never tried.
@@ -3454,6 +3633,31 @@ fn the_spec_lists_every_forgery_kind_with_its_verdict() {
             out.display()
         );
     }
+}
+
+/// A quorum of two met by two people is accepted: bob and carol; bob and an agent carol
+/// operates (an AI actor counts as its operator, so it is not bob's second accept).
+#[test]
+fn class_18_honest_a_quorum_of_two_people_one_of_them_through_her_agent() {
+    let w = World::new();
+    let s = &w.s;
+    quorum_policy(&w);
+    let id = quorum_task(&w, "Two people");
+    s.ok("wf-review", &[&id, "--accept", "-m", "fine"], CAROL.0);
+    assert_eq!(s.show(&id)["step"], "approve");
+    let other = quorum_task(&w, "Bob and carol's agent");
+    s.ok(
+        "wf-actor",
+        &["update", BOBS_AGENT.0, "--operator", CAROL.0],
+        ALICE.0,
+    );
+    s.ok(
+        "wf-review",
+        &[&other, "--accept", "-m", "fine"],
+        BOBS_AGENT.0,
+    );
+    assert_eq!(s.show(&other)["step"], "approve");
+    assert_accepted(&w, "quorum of two people");
 }
 
 // ---------------------------------------------------------------------------------------------
