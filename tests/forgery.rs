@@ -42,7 +42,9 @@
 //!
 //! Class 18 tries, on the hook, rules that only unit tests of `wf_core` had tried: a review
 //! quorum counts people, an AI actor as its operator (rule 14, since rules 19), so bob's own
-//! agent's accept, signed with its real key, does not make bob's accept two. The
+//! agent's accept, signed with its real key, does not make bob's accept two; and a workflow may
+//! not make a revision after a check step without a check step after it (`Workflow::validate`,
+//! since rules 20), so alice's signed policy change setting one is refused. The
 //! `class_18_honest_*` test is a quorum of two people, one through her agent, accepted.
 
 mod common;
@@ -2769,7 +2771,8 @@ const KINDS: &[Kind] = &[
         &["names gitlab-generated"],
         |w| gitlab_generated(w, "[attr]gen gitlab-generated\n/tasks/** gen\n")
     ),
-    // --- class 18: rules only unit tests of wf-core tried: a quorum counts people (rules 19) ----
+    // --- class 18: rules only unit tests of wf-core tried: a quorum counts people (rules 19), a
+    // revision after a check needs a check after it (rules 20) -------------------------------
     kind!(
         "quorum-met-by-a-reviewer-and-his-own-agent",
         18,
@@ -2781,6 +2784,28 @@ const KINDS: &[Kind] = &[
         "rule 14 (quorum)",
         &["acts for bob, whose accept of revision 1 at step review is counted already"],
         quorum_met_by_bob_and_his_agent
+    ),
+    kind!(
+        "workflow-with-a-revising-review-after-its-check",
+        18,
+        "alice's signed `wf-policy set` of a workflow whose check follows a revising review, \
+         re-signed with the check moved before the review (and no check after it), written as \
+         wf writes a workflow: a reviewer's refined revision would reach the approval unchecked, \
+         past a gate that forbade its bytes (a red-team helper's, until rules 20); wf-policy \
+         refuses to write it",
+        "rule 12 (bad-input)",
+        &["step review makes a revision after check step check and no check step follows it"],
+        |w| ungated_workflow(w, &["define", "draft", "check", "review", "approve"])
+    ),
+    kind!(
+        "workflow-with-a-produce-step-after-its-check",
+        18,
+        "the same policy action re-signed with a workflow whose produce step `optimize` follows \
+         the check, and no check after it: the optimized revision would reach the approval \
+         unchecked",
+        "rule 12 (bad-input)",
+        &["step optimize makes a revision after check step check and no check step follows it"],
+        |w| ungated_workflow(w, &["define", "draft", "check", "optimize", "approve"])
     ),
 ];
 
@@ -2839,6 +2864,38 @@ fn workflow_of(name: &str, steps: &[&str]) -> wf_core::Workflow {
         description: String::new(),
         steps: steps.iter().map(|n| pick(n)).collect(),
     }
+}
+
+/// alice's real `wf-policy set` of a valid workflow `gated` (a revising review, then the check),
+/// re-signed by alice with `.wf/workflows/gated.toml` holding, as wf writes a workflow, the
+/// steps `steps`, which make a revision after the check with no check after it. wf-policy
+/// refuses to set that workflow itself.
+fn ungated_workflow(w: &World, steps: &[&str]) -> Forged {
+    let good = workflow_of("gated", &["define", "draft", "review", "check", "approve"]);
+    good.validate().unwrap();
+    let bad = workflow_of("gated", steps);
+    let err = bad.validate().unwrap_err().to_string();
+    assert!(err.contains("and no check step follows it"), "{err}");
+    let file = w.s.file("gated-bad.toml", bad.to_toml().as_bytes());
+    let (code, stderr) =
+        w.s.refused("wf-policy", &["set", "--workflow", &file], ALICE.0);
+    assert!(
+        code != 0 && stderr.contains("and no check step follows it"),
+        "wf-policy: {code} {stderr}"
+    );
+    let file = w.s.file("gated.toml", good.to_toml().as_bytes());
+    let x = w.act("wf-policy", &["set", "--workflow", &file], ALICE.0);
+    assert_eq!(
+        w.show(&format!("{x}:.wf/workflows/gated.toml")),
+        good.to_toml().as_bytes()
+    );
+    let blob = w.blob(bad.to_toml().as_bytes());
+    let t = w.edit(&w.tree_of(&x), ".wf/workflows", |es| {
+        set_oid(es, "gated.toml", &blob)
+    });
+    let c = w.recommit(&x, &t, ALICE.0);
+    w.set_main(&c);
+    Forged::main(&c)
 }
 
 /// On main, with the real tools: bobs-agent registered by alice (its key made once per world),
@@ -3460,7 +3517,7 @@ fn class_17_gitlab_generated_that_wfs_older_lines_do_not_reset_is_refused() {
 }
 
 #[test]
-fn class_18_a_quorum_met_by_one_person_is_refused() {
+fn class_18_one_person_meeting_a_quorum_and_a_revision_after_the_check_are_refused() {
     run_class(18);
 }
 
