@@ -116,14 +116,31 @@ fn read_json(file: &std::path::Path, (len, crc): (usize, u32)) -> Option<String>
 
 /// The tasks at `snap`, each file read once per version of its bytes.
 pub fn list(store: &Store, snap: &Snapshot) -> Result<Listing> {
-    let files = store.task_files(snap.commit)?;
     let dir = store.git().path();
     let (list_file, json_file) = (dir.join(LIST), dir.join(JSON));
-    let (old, index, json_check) = std::fs::read(&list_file)
+    let tasks = store.tasks_tree(snap.commit)?;
+    let (old, lines, json_check, listed) = std::fs::read(&list_file)
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(load)
         .unwrap_or_default();
+    // The list of this very `tasks/` folder: its rows, in the order they were written (the
+    // listing's). The folder's tree id names the bytes of every task file below it, so the
+    // folders need not be read again; they were read through the canonical check, and each
+    // file's row checked against its name, when the list was written.
+    if tasks.is_some() && listed == tasks {
+        let rows: Option<Vec<Row>> = lines.iter().map(|(_, r)| parse_line(&old, *r)).collect();
+        if let Some(rows) = rows.filter(|r| r.is_sorted_by(|a, b| key(a) < key(b))) {
+            return Ok(Listing {
+                rows,
+                json_file,
+                json_check,
+                json: OnceCell::new(),
+            });
+        }
+    }
+    let files = store.task_files(snap.commit)?;
+    let index: HashMap<Oid, (usize, usize)> = lines.into_iter().collect();
     // Every task file's row read from the list as it is, when every one is there.
     let mut rows = Vec::with_capacity(files.len());
     if index.len() == files.len() {
@@ -138,7 +155,14 @@ pub fn list(store: &Store, snap: &Snapshot) -> Result<Listing> {
         }
     }
     if rows.len() == files.len() {
-        rows.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
+        let rows = in_order(rows);
+        if listed != tasks {
+            // The same files in another folder (or a list that named none): named for it.
+            let _ = crate::sync::write_atomic(
+                &list_file,
+                list_text(tasks, &rows, json_check).as_bytes(),
+            );
+        }
         return Ok(Listing {
             rows,
             json_file,
@@ -171,7 +195,6 @@ pub fn list(store: &Store, snap: &Snapshot) -> Result<Listing> {
         });
     }
     let done: Vec<Result<(Row, String)>> = work.into_par_iter().map(Work::row).collect();
-    let mut text = header();
     // Sized once: tens of megabytes at 10,000 tasks, not grown by doubling.
     let mut json = String::with_capacity(
         done.iter()
@@ -184,19 +207,17 @@ pub fn list(store: &Store, snap: &Snapshot) -> Result<Listing> {
             json: (json.len(), json.len() + task_json.len()),
             ..row
         };
-        render(&row, &mut text);
         json.push_str(&task_json);
         json.push('\n');
         rows.push(row);
     }
+    let rows = in_order(rows);
     let json_check = (json.len(), crc32fast::hash(json.as_bytes()));
-    let _ = writeln!(text, "json {} {:08x}", json_check.0, json_check.1);
-    cachefile::seal(&mut text, rows.len());
     // The JSON first: a list is never written before the JSON it describes.
     if crate::sync::write_atomic(&json_file, json.as_bytes()).is_ok() {
-        let _ = crate::sync::write_atomic(&list_file, text.as_bytes());
+        let _ =
+            crate::sync::write_atomic(&list_file, list_text(tasks, &rows, json_check).as_bytes());
     }
-    rows.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
     let listing = Listing {
         rows,
         json_file,
@@ -205,6 +226,39 @@ pub fn list(store: &Store, snap: &Snapshot) -> Result<Listing> {
     };
     let _ = listing.json.set(Some(json));
     Ok(listing)
+}
+
+/// The rows ordered by `created_at`, then id (unique: a task's id is its file's name, checked).
+/// The order is found on their indices and the rows moved once: a row is about 300 bytes, and
+/// moving rows as a sort goes was most of listing 10,000 tasks.
+fn in_order(rows: Vec<Row>) -> Vec<Row> {
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_unstable_by(|&a, &b| key(&rows[a]).cmp(&key(&rows[b])));
+    let mut slots: Vec<Option<Row>> = rows.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+        .collect()
+}
+
+/// The list file of the `tasks/` folder `tasks`: its rows, in the listing's order (a list of
+/// the same folder is read back in it), and the JSON file they point into.
+fn list_text(tasks: Option<Oid>, rows: &[Row], (len, crc): (usize, u32)) -> String {
+    let mut text = header();
+    if let Some(t) = tasks {
+        let _ = writeln!(text, "tasks {t}");
+    }
+    for row in rows {
+        render(row, &mut text);
+    }
+    let _ = writeln!(text, "json {len} {crc:08x}");
+    cachefile::seal(&mut text, rows.len());
+    text
+}
+
+/// What rows are ordered by.
+fn key(row: &Row) -> (&str, &str) {
+    (&row.created_at, &row.id)
 }
 
 /// A task file for the listing: its row kept from the list, or its bytes to parse.
@@ -247,7 +301,8 @@ fn check_id(row: &Row, id: &str) -> Result<()> {
     Ok(())
 }
 
-// The list file: the header; a line per task file,
+// The list file: the header; a line `tasks <tree>` naming the `tasks/` folder it lists (when
+// the commit has one); a line per task file, in the listing's order (`created_at`, then id),
 //   <blob> <id> <created_at> <open|closed> <step> <workflow> <approver> <owner> <created_by>
 //   <+assignee|-> <title> <offset> <length>
 // separated by tabs, text fields escaped as in the event index, <offset> and <length> where the
@@ -304,9 +359,15 @@ fn render(row: &Row, out: &mut String) {
     let _ = writeln!(out, "\t{at}\t{}", end - at);
 }
 
-/// A whole, well-formed list file: its text, where each blob's line is, and the length and
-/// CRC-32 of the JSON file it describes; `None` when it is not one.
-type Loaded = (String, HashMap<Oid, (usize, usize)>, (usize, u32));
+/// A whole, well-formed list file: its text, each line's blob and where the line is (in the
+/// file's order), the length and CRC-32 of the JSON file it describes, and the `tasks/` tree it
+/// lists (when it names one); `None` when it is not one.
+type Loaded = (
+    String,
+    Vec<(Oid, (usize, usize))>,
+    (usize, u32),
+    Option<Oid>,
+);
 
 fn load(text: String) -> Option<Loaded> {
     let (footer_at, count) = cachefile::checked(&text)?;
@@ -323,15 +384,21 @@ fn load(text: String) -> Option<Loaded> {
     if !text.starts_with(&head) {
         return None;
     }
-    let mut index = HashMap::with_capacity(count);
     let mut start = head.len();
+    let mut tasks = None;
+    if let Some(rest) = text[start..json_at].strip_prefix("tasks ") {
+        let end = rest.find('\n')?;
+        tasks = Some(Oid::from_str(&rest[..end]).ok()?);
+        start += "tasks ".len() + end + 1;
+    }
+    let mut lines = Vec::with_capacity(count);
     while start < json_at {
         let end = start + text[start..json_at].find('\n')?;
         let blob = Oid::from_str(text[start..end].split('\t').next()?).ok()?;
-        index.insert(blob, (start, end));
+        lines.push((blob, (start, end)));
         start = end + 1;
     }
-    (index.len() == count).then_some((text, index, json_check))
+    (lines.len() == count).then_some((text, lines, json_check, tasks))
 }
 
 /// The row of the line at `start..end` of `text`.

@@ -61,6 +61,9 @@ pub struct Store {
     repo: Repository,
     /// Trees already read and checked, by id.
     trees: TreeCache,
+    /// wf's pack reader, opened when a reader is first asked for: what it reads, libgit2 does
+    /// not (its zlib was most of `wf-ls`'s reading of the task folders).
+    packs: std::cell::OnceCell<std::cell::RefCell<crate::pack::Packs>>,
 }
 
 /// Read objects by id without re-hashing each one (libgit2's default; a fifth of the verifier's
@@ -101,12 +104,20 @@ impl Store {
         Store {
             repo,
             trees: TreeCache::default(),
+            packs: std::cell::OnceCell::new(),
         }
     }
 
-    /// A reader of this repository's trees through the canonical check (see [`crate::tree`]).
+    /// A reader of this repository's trees through the canonical check (see [`crate::tree`]):
+    /// packed objects through wf's pack reader, the others (loose ones, those written since it
+    /// opened) through libgit2.
     pub fn reader(&self) -> Result<Reader<'_>> {
-        Ok(Reader::new(&self.repo, &self.trees)?)
+        let packs = self.packs.get_or_init(|| {
+            std::cell::RefCell::new(crate::pack::Packs::open(
+                &self.repo.commondir().join("objects"),
+            ))
+        });
+        Ok(Reader::with_packs(&self.repo, &self.trees, packs)?)
     }
 
     /// The root tree of a commit.
@@ -198,6 +209,17 @@ impl Store {
     /// [`Store::task_ids`] with the blob of each task file.
     pub fn task_files(&self, commit: Oid) -> Result<Vec<(String, Oid)>> {
         self.task_files_in(commit, None)
+    }
+
+    /// The tree of a commit's `tasks/` folder, when it has one: the root read through the
+    /// canonical check. Its id names every byte of every task file, as a blob id names a file's.
+    pub fn tasks_tree(&self, commit: Oid) -> Result<Option<Oid>> {
+        let root = self.root(commit)?;
+        Ok(self
+            .reader()?
+            .entry(root, "tasks")?
+            .filter(|e| e.mode == Mode::Tree)
+            .map(|e| tree::oid(&e)))
     }
 
     /// [`Store::task_files`] of one shard (`tasks/<shard>/`), or of all of them.
