@@ -117,11 +117,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
     }
     if args.ndjson || args.json {
         // Streamed: one task at a time is parsed and printed, whatever their number.
-        let mut pending = if args.json {
-            String::from("{\n  \"schema\": \"wf.tasks/1\",\n  \"tasks\": [")
-        } else {
-            String::new()
-        };
+        let mut pending = String::with_capacity(1 << 17);
+        if args.json {
+            pending.push_str("{\n  \"schema\": \"wf.tasks/1\",\n  \"tasks\": [");
+        }
         // Each task's object is kept as `--json` prints it, by its file's blob
         // (`wf-task-view-1`), unless it has a due date: that part is measured at `now`.
         let mut views = wf_store::listing::Views::open(&store, &views_key(&snap));
@@ -210,7 +209,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 pending.push('\n');
             }
             if pending.len() >= 1 << 16 {
-                print(&std::mem::take(&mut pending))?;
+                // Printed and emptied, its room kept: grown again from nothing for each
+                // 64 KiB, it copied the whole output about twice over.
+                print(&pending)?;
+                pending.clear();
             }
         }
         views.save(listing.rows().iter().map(|r| r.blob));
@@ -224,28 +226,35 @@ pub fn run(args: Args) -> Result<(), CliError> {
         return print(&pending);
     }
     let color = color_stdout();
-    let mut out = String::new();
+    // The two states as shown, painted once.
+    let open = paint("open  ", Color::Yellow, color);
+    let closed = paint("closed", Color::Green, color);
+    let mut out = String::with_capacity(rows.len() * 80);
     for (row, _, h, state, late) in &rows {
-        let shade = if *state == "open" {
-            Color::Yellow
-        } else {
-            Color::Green
-        };
         // Fields are shown escaped: a file committed by hand may hold control characters.
-        let late = match late {
-            Some(s) if args.overdue => format!("{:>7} late ", human_duration(*s)),
-            _ => String::new(),
-        };
-        out.push_str(&format!(
-            "{:<10} {} {:<10} {:<14} {late}{}\n",
-            visible(&row.id),
-            paint(&format!("{state:<6}"), shade, color),
-            visible(&row.step),
-            visible(h.unwrap_or("-")),
-            visible(&row.title)
-        ));
+        // Each is padded to its column by characters, as `{:<N}` pads.
+        padded(&mut out, &visible(&row.id), 10);
+        out.push(' ');
+        out.push_str(if *state == "open" { &open } else { &closed });
+        out.push(' ');
+        padded(&mut out, &visible(&row.step), 10);
+        out.push(' ');
+        padded(&mut out, &visible(h.unwrap_or("-")), 14);
+        out.push(' ');
+        if let Some(s) = late.filter(|_| args.overdue) {
+            out.push_str(&format!("{:>7} late ", human_duration(s)));
+        }
+        out.push_str(&visible(&row.title));
+        out.push('\n');
     }
     print(&out)
+}
+
+/// `text`, then spaces up to `width` characters (none when it is longer).
+fn padded(out: &mut String, text: &str, width: usize) {
+    out.push_str(text);
+    let n = text.chars().count();
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(n)));
 }
 
 /// What the kept views of tasks are derived under: the schema and every file of `.wf/` (the

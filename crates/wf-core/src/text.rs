@@ -39,6 +39,10 @@ pub fn printable(s: &str) -> String {
 /// right-to-left override, a zero-width space), so what a reader sees is what the text holds.
 /// Other text is unchanged.
 pub fn visible(s: &str) -> String {
+    // Printable ASCII is shown as it is (no control, nothing hidden): most text is.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         push_visible(&mut out, c);
@@ -50,6 +54,9 @@ pub fn visible(s: &str) -> String {
 /// character is escaped. For a tool's whole human output, and for a proposal's diff, the text
 /// an endorser reads to decide what they sign.
 pub fn visible_lines(s: &str) -> String {
+    if s.bytes().all(|b| b == b'\n' || (0x20..0x7f).contains(&b)) {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if c == '\n' {
