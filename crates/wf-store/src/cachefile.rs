@@ -3,6 +3,58 @@
 //! escaped, and a last line `end <count> <crc32 of all before it>` that tells a whole file from
 //! one cut short or changed.
 
+/// The tab-separated fields of a line, as `line.split('\t')` gives them (an empty line is one
+/// empty field), found byte by byte: `str::split`'s searcher, set up for each field, was a
+/// quarter of reading the event index.
+pub(crate) fn fields(line: &str) -> Fields<'_> {
+    Fields { rest: Some(line) }
+}
+
+/// The iterator of [`fields`].
+pub(crate) struct Fields<'a> {
+    rest: Option<&'a str>,
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let s = self.rest?;
+        match s.bytes().position(|b| b == b'\t') {
+            // A tab is one byte of UTF-8, never inside another character: both sides are text.
+            Some(i) => {
+                self.rest = s.get(i + 1..);
+                s.get(..i)
+            }
+            None => {
+                self.rest = None;
+                Some(s)
+            }
+        }
+    }
+}
+
+/// An object id written as 40 lowercase hex digits (as the cache files write them); `None`
+/// for anything else.
+pub(crate) fn oid(s: &str) -> Option<git2::Oid> {
+    fn nibble(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        }
+    }
+    let hex = s.as_bytes();
+    if hex.len() != 40 {
+        return None;
+    }
+    let mut raw = [0u8; 20];
+    for (byte, pair) in raw.iter_mut().zip(hex.chunks_exact(2)) {
+        *byte = (nibble(pair[0])? << 4) | nibble(pair[1])?;
+    }
+    git2::Oid::from_bytes(&raw).ok()
+}
+
 /// Escape `\\`, tab, line feed and carriage return.
 pub(crate) fn escape(s: &str, out: &mut String) {
     for ch in s.chars() {
@@ -84,4 +136,51 @@ pub(crate) fn checked(text: &str) -> Option<(usize, usize)> {
         return None;
     }
     Some((footer_at, count))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// [`fields`] splits as `split('\t')` does, on any text.
+    #[test]
+    fn fields_split_as_str_split_does() {
+        for line in [
+            "",
+            "\t",
+            "a",
+            "a\t",
+            "\ta",
+            "a\tb\t\tc",
+            "é\tß\t\u{1F600}\t",
+            "\t\t\t",
+        ] {
+            let want: Vec<&str> = line.split('\t').collect();
+            assert_eq!(fields(line).collect::<Vec<_>>(), want, "{line:?}");
+        }
+    }
+
+    /// [`oid`] reads what `Oid::to_string` writes, and nothing else.
+    #[test]
+    fn oids_read_back_only_in_full_lowercase_hex() {
+        let id = git2::Oid::hash_object(git2::ObjectType::Blob, b"x").unwrap();
+        let hex = id.to_string();
+        assert_eq!(oid(&hex), Some(id));
+        assert_eq!(
+            oid("0123456789abcdef0123456789abcdef01234567")
+                .map(|o| o.to_string())
+                .as_deref(),
+            Some("0123456789abcdef0123456789abcdef01234567")
+        );
+        for bad in [
+            hex.to_uppercase(),
+            hex[..39].to_string(),
+            format!("{hex}0"),
+            hex.replacen(&hex[..1], "g", 1),
+            String::new(),
+            format!("{}\u{e9}", &hex[..38]),
+        ] {
+            assert_eq!(oid(&bad), None, "{bad:?}");
+        }
+    }
 }

@@ -402,9 +402,9 @@ fn load(text: String) -> Option<(Oid, String, Vec<Slot>)> {
 
 /// The slot of a well-formed line.
 fn check_line(line: &str, start: usize, end: usize) -> Option<Slot> {
-    let mut f = line.split('\t');
+    let mut f = cachefile::fields(line);
     let kind = f.next()?;
-    let commit = Oid::from_str(f.next()?).ok()?;
+    let commit = cachefile::oid(f.next()?)?;
     let generation: u32 = f.next()?.parse().ok()?;
     let slot = |seconds, action| Slot {
         commit,
@@ -422,12 +422,13 @@ fn check_line(line: &str, start: usize, end: usize) -> Option<Slot> {
             let summary = f.next()?;
             let sig_ok = sig == "u" || (sig.starts_with(['g', 'b']) && escaped_ok(&sig[1..]));
             let summary_ok = summary == "-" || summary.strip_prefix('+').is_some_and(escaped_ok);
-            let rest: Vec<&str> = f.collect();
-            (sig_ok
-                && summary_ok
-                && rest.len().is_multiple_of(2)
-                && rest.iter().all(|t| escaped_ok(t)))
-            .then(|| slot(seconds, true))
+            let (mut count, mut rest_ok) = (0usize, true);
+            for t in f {
+                count += 1;
+                rest_ok &= escaped_ok(t);
+            }
+            (sig_ok && summary_ok && count.is_multiple_of(2) && rest_ok)
+                .then(|| slot(seconds, true))
         }
         _ => None,
     }
@@ -448,11 +449,11 @@ fn escaped_ok(s: &str) -> bool {
 
 /// The fact of an `a` line (checked by [`check_line`]).
 fn parse_action(line: &str) -> Option<Fact> {
-    let mut f = line.split('\t');
+    let mut f = cachefile::fields(line);
     if f.next()? != "a" {
         return None;
     }
-    let commit = Oid::from_str(f.next()?).ok()?;
+    let commit = cachefile::oid(f.next()?)?;
     let generation: u32 = f.next()?.parse().ok()?;
     let seconds: i64 = f.next()?.parse().ok()?;
     let sig = f.next()?;

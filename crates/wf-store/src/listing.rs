@@ -388,13 +388,13 @@ fn load(text: String) -> Option<Loaded> {
     let mut tasks = None;
     if let Some(rest) = text[start..json_at].strip_prefix("tasks ") {
         let end = rest.find('\n')?;
-        tasks = Some(Oid::from_str(&rest[..end]).ok()?);
+        tasks = Some(cachefile::oid(&rest[..end])?);
         start += "tasks ".len() + end + 1;
     }
     let mut lines = Vec::with_capacity(count);
     while start < json_at {
         let end = start + text[start..json_at].find('\n')?;
-        let blob = Oid::from_str(text[start..end].split('\t').next()?).ok()?;
+        let blob = cachefile::oid(cachefile::fields(&text[start..end]).next()?)?;
         lines.push((blob, (start, end)));
         start = end + 1;
     }
@@ -404,8 +404,8 @@ fn load(text: String) -> Option<Loaded> {
 /// The row of the line at `start..end` of `text`.
 fn parse_line(text: &str, (start, end): (usize, usize)) -> Option<Row> {
     let line = text.get(start..end)?;
-    let mut f = line.split('\t');
-    let blob = Oid::from_str(f.next()?).ok()?;
+    let mut f = cachefile::fields(line);
+    let blob = cachefile::oid(f.next()?)?;
     let id = unescape(f.next()?)?;
     let created_at = unescape(f.next()?)?;
     let closed = match f.next()? {
@@ -548,7 +548,7 @@ fn load_views(text: String, head: &str) -> Option<(String, Spans)> {
     while start < footer_at {
         let eol = start + text[start..footer_at].find('\n')?;
         let (blob, len) = text[start..eol].split_once(' ')?;
-        let blob = Oid::from_str(blob).ok()?;
+        let blob = cachefile::oid(blob)?;
         let len: usize = len.parse().ok()?;
         let end = eol.checked_add(1)?.checked_add(len)?;
         if text.as_bytes().get(end) != Some(&b'\n') || end >= footer_at {
