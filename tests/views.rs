@@ -457,6 +457,57 @@ fn the_event_index_and_the_task_listing_change_no_answer() {
     assert_eq!(fresh(), want);
 }
 
+/// A task whose signed times are ahead of the reader's clock shows them as `time_warnings`
+/// measured at that clock: the objects `wf-ls --json` keeps give the same answer at every clock,
+/// earlier, later and earlier again, as a read without them.
+#[test]
+fn kept_task_objects_answer_for_the_clock_of_each_call() {
+    let s = Store::new();
+    let id = timed_flow(&s);
+    let view = s.repo.join(".git/wf-task-view-1");
+    let warnings = |secs: i64| -> Vec<serde_json::Value> {
+        let out = s
+            .call("wf-ls")
+            .args(["--json"])
+            .env("GIT_COMMITTER_DATE", &at(&s, secs))
+            .ok();
+        let v = json(&out);
+        let task = v["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == id.as_str())
+            .unwrap()
+            .clone();
+        task["time_warnings"].as_array().unwrap().clone()
+    };
+    let fresh = |secs: i64| {
+        let _ = std::fs::remove_file(&view);
+        warnings(secs)
+    };
+    // The approval is signed at 12h: a clock at 6h sees it (and more) ahead by over an hour.
+    let early = fresh(6 * H);
+    assert!(
+        early
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("after this clock")),
+        "{early:?}"
+    );
+    let late = fresh(20 * H);
+    assert!(late.is_empty(), "{late:?}");
+    let clocks = [20 * H, 6 * H, 20 * H, 11 * H, 13 * H, 6 * H, 20 * H];
+    let want: Vec<_> = clocks.iter().map(|secs| fresh(*secs)).collect();
+    // With the objects kept (the first call at 20h keeps the task's): the same answers, in any
+    // order of clocks.
+    let _ = std::fs::remove_file(&view);
+    for (secs, want) in clocks.iter().zip(&want) {
+        assert_eq!(&warnings(*secs), want, "at {secs}");
+        assert!(view.exists(), "kept after the call at {secs}");
+    }
+    assert_eq!(want[1], early);
+    assert_eq!(want[2], late);
+}
+
 /// `wf-ls --fields` keeps only the named keys of each task: the same values as the whole
 /// objects, whether they come from the task listing alone or from the task; an unknown key, or
 /// --fields without JSON, is a usage error.

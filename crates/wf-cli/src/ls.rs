@@ -128,7 +128,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         let wanted = !fields.as_ref().is_some_and(|f| f.from_row);
         let mut todo = Vec::new();
         for (row, w, ..) in rows.iter().filter(|_| wanted) {
-            if views.get(row.blob).is_none() {
+            if views.get(row.blob, now.0).is_none() {
                 let task = match listing.task_text(row) {
                     Some(text) => Err(text),
                     None => Ok(listing.task(&store, &snap, row)?),
@@ -136,8 +136,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 todo.push((row.blob, *w, task));
             }
         }
-        // Each object as `--json` prints it, and whether it may be kept (no due date in it).
-        let made: Vec<(Oid, Option<(String, bool)>)> = todo
+        // Each object as `--json` prints it, and from which clock on it may be kept: not when a
+        // due date is measured in it, nor when it shows signed times ahead of this clock (both
+        // are measured at `now`); otherwise from the clock on which no time shows as ahead.
+        let made: Vec<(Oid, Option<Made>)> = todo
             .into_par_iter()
             .map(|(blob, w, task)| {
                 let task = match task {
@@ -146,7 +148,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 };
                 let text = task.map(|t| {
                     let v = task_json(w, &t, now);
-                    (nested(&v, 2), v["due"].is_null())
+                    let quiet = wf_core::due::quiet_from(&t);
+                    let keep = (v["due"].is_null() && now.0 >= quiet).then_some(quiet);
+                    (nested(&v, 2), keep)
                 });
                 (blob, text)
             })
@@ -163,12 +167,12 @@ pub fn run(args: Args) -> Result<(), CliError> {
                     let w = snap.workflow_if_any(&row.workflow);
                     (
                         nested(&task_json(w, &snap.task(&store, &row.id)?, now), 2),
-                        false,
+                        None,
                     )
                 }
             };
-            if keep {
-                views.put(blob, text);
+            if let Some(from) = keep {
+                views.put(blob, text, from);
             } else {
                 fresh.insert(blob, text);
             }
@@ -179,7 +183,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 Some(f) if f.from_row => (None, Some(f.row(row, *w, *h))),
                 _ => {
                     let text = match views
-                        .get(row.blob)
+                        .get(row.blob, now.0)
                         .or(fresh.get(&row.blob).map(String::as_str))
                     {
                         Some(t) => t,
@@ -249,6 +253,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
     }
     print(&out)
 }
+
+/// A task's object as `--json` prints it, and the clock from which it may be kept (`None`: it
+/// is measured at this call's clock, and made again at the next).
+type Made = (String, Option<i64>);
 
 /// `text`, then spaces up to `width` characters (none when it is longer).
 fn padded(out: &mut String, text: &str, width: usize) {

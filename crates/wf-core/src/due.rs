@@ -123,6 +123,14 @@ pub fn ahead(task: &Task, now: Timestamp) -> Vec<String> {
         .collect()
 }
 
+/// The earliest clock (in seconds since the epoch) from which [`ahead`] finds nothing in the
+/// task file: its latest time less [`AHEAD_TOLERANCE`] (any clock, when it records no time that
+/// reads). What a reader derives from the task holds for every clock from then on, unless it
+/// also depends on a due date.
+pub fn quiet_from(task: &Task) -> i64 {
+    latest_time(task).map_or(i64::MIN, |t| t.0.saturating_sub(AHEAD_TOLERANCE))
+}
+
 /// The signed times of a task file that go backwards, one line each: a record earlier than the
 /// task's creation, than the record before it of the same kind, or than the revision it reviews,
 /// decides or checks. (Records of different kinds are not ordered in the file; `wf-stats` reads
