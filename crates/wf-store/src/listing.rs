@@ -509,18 +509,21 @@ impl Views {
             .and_then(|(v, not_before)| (now >= not_before).then_some(v))
     }
 
+    /// The view of a blob put since, else the one read from the file.
     fn get_any(&self, blob: Oid) -> Option<(&str, i64)> {
-        match self.index.get(&blob) {
-            Some((a, b, not_before)) => Some((self.text.get(*a..*b)?, *not_before)),
-            None => self.added.get(&blob).map(|(v, n)| (v.as_str(), *n)),
+        match self.added.get(&blob) {
+            Some((v, n)) => Some((v.as_str(), *n)),
+            None => {
+                let (a, b, not_before) = self.index.get(&blob)?;
+                Some((self.text.get(*a..*b)?, *not_before))
+            }
         }
     }
 
-    /// Keep a view that holds for the clocks from `not_before` on, written by [`Views::save`].
+    /// Keep a view that holds for the clocks from `not_before` on (in place of one kept
+    /// before), written by [`Views::save`].
     pub fn put(&mut self, blob: Oid, view: String, not_before: i64) {
-        if !self.index.contains_key(&blob) {
-            self.added.insert(blob, (view, not_before));
-        }
+        self.added.insert(blob, (view, not_before));
     }
 
     /// Write the file again when views were added: those of `live` blobs (the task files of
@@ -618,6 +621,13 @@ mod tests {
             Views::open_at(path.clone(), "k2").get(a, now),
             None,
             "another key"
+        );
+        // A view put for a blob the file holds replaces it.
+        let mut v = Views::open_at(path.clone(), "k1");
+        v.put(b, "anew".into(), 0);
+        assert_eq!(
+            (v.get(b, now - 1), v.get(a, now)),
+            (Some("anew"), Some("{\"a\":1}"))
         );
         let bytes = std::fs::read(&path).unwrap();
         for i in 0..bytes.len() {
