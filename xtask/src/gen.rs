@@ -29,6 +29,9 @@ pub struct Spec {
     pub seed: u64,
     /// Actions per pack (and per move of the branch).
     pub pack_every: usize,
+    /// The time (seconds since the epoch) the generated actions start from; the tip commit's
+    /// time when not given. Each action is dated 1 to 120 seconds after the one before.
+    pub start: Option<i64>,
 }
 
 /// A tiny deterministic PRNG (xorshift64*), so that the same seed makes the same store.
@@ -86,12 +89,15 @@ pub fn run(spec: &Spec) -> Result<String, String> {
     let mut in_flight: Option<Oid> = None;
     let packer = Packer::start(&spec.repo)?;
     let mut rng = Rng(spec.seed | 1);
-    let mut time = store
-        .git()
-        .find_commit(tip)
-        .map_err(e("tip"))?
-        .time()
-        .seconds();
+    let mut time = match spec.start {
+        Some(t) => t,
+        None => store
+            .git()
+            .find_commit(tip)
+            .map_err(e("tip"))?
+            .time()
+            .seconds(),
+    };
     let mut open: Vec<(String, Option<Task>, usize)> = Vec::new();
     let mut ids: std::collections::HashSet<String> = store
         .task_ids(tip)
@@ -504,7 +510,8 @@ fn step(
     })
 }
 
-/// Parse `gen-store REPO --keys DIR --actions N [--open N] [--seed N]`.
+/// Parse `gen-store REPO --keys DIR --actions N [--open N] [--seed N] [--pack-every N]
+/// [--start SECONDS]`.
 pub fn parse(args: &[String]) -> Result<Spec, String> {
     let mut it = args.iter();
     let repo = it.next().ok_or("gen-store: REPO is missing")?;
@@ -515,6 +522,7 @@ pub fn parse(args: &[String]) -> Result<Spec, String> {
         open: 64,
         seed: 1,
         pack_every: 1000,
+        start: None,
     };
     while let Some(a) = it.next() {
         let v = it.next().ok_or(format!("gen-store: {a} needs a value"))?;
@@ -525,6 +533,7 @@ pub fn parse(args: &[String]) -> Result<Spec, String> {
             "--open" => spec.open = num()?.max(1),
             "--seed" => spec.seed = num()? as u64,
             "--pack-every" => spec.pack_every = num()?.max(1),
+            "--start" => spec.start = Some(v.parse().map_err(|_| format!("{a}: not a number"))?),
             _ => return Err(format!("gen-store: unknown option {a}")),
         }
     }

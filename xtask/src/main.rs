@@ -35,7 +35,7 @@ fn main() -> ExitCode {
             };
         }
         _ => {
-            eprintln!("usage: cargo xtask man [--check]\n       cargo xtask gen-store REPO --keys DIR --actions N [--open N] [--seed N] [--pack-every N]");
+            eprintln!("usage: cargo xtask man [--check]\n       cargo xtask gen-store REPO --keys DIR --actions N [--open N] [--seed N] [--pack-every N] [--start SECONDS]");
             return ExitCode::from(2);
         }
     }
