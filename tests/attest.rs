@@ -81,15 +81,8 @@ fn wf_verify(s: &Store, file: &Path, pubkey: &str, store: bool) -> (i32, String)
 
 /// The CI's key: made with ssh-keygen, registered nowhere in the store.
 fn ci_key(s: &Store) -> (String, String) {
-    let key = s.root.join("keys/ci");
-    let out = s
-        .command("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", "ci", "-f"])
-        .arg(&key)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "ssh-keygen: {out:?}");
-    let k = key.display().to_string();
+    s.make_key("ci");
+    let k = s.key("ci").display().to_string();
     (k.clone(), format!("{k}.pub"))
 }
 

@@ -2904,14 +2904,7 @@ fn ungated_workflow(w: &World, steps: &[&str]) -> Forged {
 fn quorum_policy(w: &World) {
     let s = &w.s;
     if !s.key(BOBS_AGENT.0).exists() {
-        let out = s
-            .command("ssh-keygen")
-            .current_dir(&s.root)
-            .args(["-q", "-t", "ed25519", "-N", "", "-C", BOBS_AGENT.0, "-f"])
-            .arg(s.key(BOBS_AGENT.0))
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "ssh-keygen: {out:?}");
+        s.make_key(BOBS_AGENT.0);
     }
     s.ok(
         "wf-actor",

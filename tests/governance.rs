@@ -38,14 +38,7 @@ struct World {
 impl World {
     fn new() -> World {
         let s = Store::new();
-        let out = s
-            .command("ssh-keygen")
-            .current_dir(&s.root)
-            .args(["-q", "-t", "ed25519", "-N", "", "-C", CI.0, "-f"])
-            .arg(s.key(CI.0))
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "ssh-keygen: {out:?}");
+        s.make_key(CI.0);
         s.ok(
             "wf-actor",
             &[

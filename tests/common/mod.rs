@@ -81,16 +81,21 @@ impl Store {
             tmp,
         };
         for name in KEYS {
-            let out = s
-                .command("ssh-keygen")
-                .current_dir(&s.root)
-                .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
-                .arg(s.key(name))
-                .output()
-                .expect("run ssh-keygen");
-            assert!(out.status.success(), "ssh-keygen {name}: {out:?}");
+            s.make_key(name);
         }
         s
+    }
+
+    /// Make an unencrypted ed25519 key `name` (at [`Store::key`]) with ssh-keygen.
+    pub fn make_key(&self, name: &str) {
+        let out = self
+            .command("ssh-keygen")
+            .current_dir(&self.root)
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+            .arg(self.key(name))
+            .output()
+            .expect("run ssh-keygen");
+        assert!(out.status.success(), "ssh-keygen {name}: {out:?}");
     }
 
     /// A wf store made by alice (wf-init), with bob and carol (human reviewers) and drafter-bot
