@@ -374,40 +374,45 @@ impl KeptKey {
     }
 
     /// ed25519-dalek's `verify` (`VerifyingKey::verify`) of `signature` over `signed`, with
-    /// the key's table when it has one. The check is the same equation: `s` must be
-    /// canonical, `k` is SHA-512 of `R`, the key's bytes and the message, reduced, and the
-    /// signature holds when `[s]B - [k]A` compresses to the bytes of `R`; only the
-    /// multiplication differs, and two ways of multiplying give the same point. A signature the
-    /// table does not accept is checked by `verify` itself, which gives its verdict and reason
-    /// (a property test, `the_key_table_gives_dalek_s_verdict`, compares the two).
+    /// the key's table when it has one ([`KeptKey::by_table`]). A signature the table does not
+    /// accept is checked by `verify` itself, which gives its verdict and reason.
     fn check(
         &mut self,
         signed: &[u8],
         signature: &ed25519_dalek::Signature,
     ) -> Result<(), ed25519_dalek::SignatureError> {
-        use curve25519_dalek::traits::BasepointTable;
-        use sha2::Digest;
         self.uses = self.uses.saturating_add(1);
         if self.table.is_none() && self.uses > TABLE_AFTER {
             self.make_table();
         }
-        if let Some(table) = &self.table {
-            let s: Option<curve25519_dalek::Scalar> =
-                curve25519_dalek::Scalar::from_canonical_bytes(*signature.s_bytes()).into();
-            if let Some(s) = s {
-                let mut h = sha2::Sha512::new();
-                h.update(signature.r_bytes());
-                h.update(self.key.as_bytes());
-                h.update(signed);
-                let k = curve25519_dalek::Scalar::from_hash(h);
-                let r = table.mul_base(&k)
-                    + curve25519_dalek::constants::ED25519_BASEPOINT_TABLE.mul_base(&s);
-                if r.compress().as_bytes() == signature.r_bytes() {
-                    return Ok(());
-                }
-            }
+        if self.by_table(signed, signature) == Some(true) {
+            return Ok(());
         }
         signature::Verifier::verify(&self.key, signed, signature)
+    }
+
+    /// Whether `signature` holds over `signed` by the key's table; `None` without a table. The
+    /// equation is `verify`'s: `s` must be canonical, `k` is SHA-512 of `R`, the key's bytes
+    /// and the message, reduced, and the signature holds when `[s]B - [k]A` compresses to the
+    /// bytes of `R`; only the multiplication differs, and two ways of multiplying give the same
+    /// point (a property test, `the_key_table_gives_dalek_s_verdict`, compares the two).
+    fn by_table(&self, signed: &[u8], signature: &ed25519_dalek::Signature) -> Option<bool> {
+        use curve25519_dalek::traits::BasepointTable;
+        use sha2::Digest;
+        let table = self.table.as_ref()?;
+        let s: Option<curve25519_dalek::Scalar> =
+            curve25519_dalek::Scalar::from_canonical_bytes(*signature.s_bytes()).into();
+        let Some(s) = s else {
+            return Some(false);
+        };
+        let mut h = sha2::Sha512::new();
+        h.update(signature.r_bytes());
+        h.update(self.key.as_bytes());
+        h.update(signed);
+        let k = curve25519_dalek::Scalar::from_hash(h);
+        let r =
+            table.mul_base(&k) + curve25519_dalek::constants::ED25519_BASEPOINT_TABLE.mul_base(&s);
+        Some(r.compress().as_bytes() == signature.r_bytes())
     }
 }
 
@@ -433,17 +438,17 @@ fn verify_ed25519(
         ed25519_dalek::Signature::try_from(sig.signature()).map_err(|e| e.to_string())?;
     KEYS.with(|keys| {
         let mut keys = keys.borrow_mut();
-        if !keys.contains_key(&key.0) {
-            let k = ed25519_dalek::VerifyingKey::try_from(key).map_err(|e| e.to_string())?;
-            let line = public_line(&PublicKey::from(ssh_key::public::KeyData::Ed25519(*key)));
-            if keys.len() >= KEY_CACHE_LIMIT {
-                keys.clear();
-            }
-            keys.insert(key.0, KeptKey::new(k, line));
+        if keys.len() >= KEY_CACHE_LIMIT && !keys.contains_key(&key.0) {
+            keys.clear();
         }
-        let kept = keys
-            .get_mut(&key.0)
-            .ok_or_else(|| "the key was not kept".to_string())?;
+        let kept = match keys.entry(key.0) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let k = ed25519_dalek::VerifyingKey::try_from(key).map_err(|e| e.to_string())?;
+                let line = public_line(&PublicKey::from(ssh_key::public::KeyData::Ed25519(*key)));
+                e.insert(KeptKey::new(k, line))
+            }
+        };
         kept.check(&signed, &signature).map_err(|e| e.to_string())?;
         Ok(kept.line.clone())
     })
@@ -467,6 +472,7 @@ mod tests {
     #[test]
     fn the_kept_key_check_agrees_with_ssh_key() {
         let pair = ssh_key::private::Ed25519Keypair::from_seed(&[7; 32]);
+        let seeded = pair.public;
         let key = PrivateKey::from(pair);
         let public = key.public_key().clone();
         let data = b"tree 0123\nparent 4567\n\nwf: assign\n".to_vec();
@@ -525,6 +531,9 @@ mod tests {
             assert!(!crate_says(&swapped, &data));
         }
         assert!(cases > 300);
+        // Past its first `TABLE_AFTER` checks the key was checked by its table: the verdicts
+        // above after that are the table's.
+        KEYS.with(|keys| assert!(keys.borrow()[&seeded.0].table.is_some()));
     }
 
     /// A kept key's table gives ed25519-dalek's verdict: on good signatures and damaged ones
@@ -588,11 +597,9 @@ mod tests {
             b
         };
         for weak in [neutral, order_two, odd(neutral, 31, 0x80), past_prime] {
-            if let Ok(k) = VerifyingKey::from_bytes(&weak) {
-                keys.push((k, None));
-            }
+            let k = VerifyingKey::from_bytes(&weak).expect("ed25519-dalek decodes the odd key");
+            keys.push((k, None));
         }
-        assert!(keys.len() >= 9, "the odd keys decode");
         let (mut good, mut bad) = (0, 0);
         for (key, secret) in &keys {
             let mut kept = KeptKey::new(*key, String::new());
@@ -630,6 +637,13 @@ mod tests {
                 for raw in sigs {
                     let sig = Signature::from_bytes(&raw);
                     let dalek = signature::Verifier::verify(key, &msg, &sig);
+                    assert_eq!(
+                        kept.by_table(&msg, &sig),
+                        Some(dalek.is_ok()),
+                        "the table alone: key {:?} signature {:?}",
+                        key.as_bytes(),
+                        raw
+                    );
                     let ours = kept.check(&msg, &sig);
                     assert_eq!(
                         ours.as_ref().map_err(|e| e.to_string()),
@@ -653,10 +667,11 @@ mod tests {
         let (key, sk) = (&keys[0].0, keys[0].1.as_ref().unwrap());
         let mut kept = KeptKey::new(*key, String::new());
         let sig = sk.sign(b"m");
-        for i in 0..=TABLE_AFTER {
-            assert_eq!(kept.table.is_some(), i > TABLE_AFTER);
+        for _ in 0..TABLE_AFTER {
             kept.check(b"m", &sig).unwrap();
         }
+        assert!(kept.table.is_none());
+        kept.check(b"m", &sig).unwrap();
         assert!(kept.table.is_some());
     }
 
