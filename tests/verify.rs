@@ -707,6 +707,57 @@ fn a_commit_changed_after_it_was_signed_is_refused() {
     w.accepted(&["push", "origin", "main"]);
 }
 
+/// A forged signature by a key that has signed many commits before it: the whole-history run
+/// checks it with the key's table (made after 32 checks in a thread, `wf_store::sign`), the
+/// hook's short push without one; both refuse it for the same reason, and an honest commit by
+/// the same key after as many is accepted by both.
+#[test]
+fn a_forged_signature_after_many_by_the_same_key_is_refused_as_the_first_would_be() {
+    let w = World::new();
+    let s = &w.s;
+    let before = s.commit_count();
+    for i in 0..40 {
+        new_task(s, &format!("Task {i}"));
+    }
+    w.accepted(&["push", "origin", "main"]);
+    let b = new_task(s, "One more");
+    s.ok("wf-assign", &[&b, "--to", BOT.0, "-m", "draft it"], "alice");
+    let signed = s.head();
+    assert!(s.commit_count() >= before + 42);
+    let raw = s.git(&["cat-file", "commit", &signed]);
+    let forged = raw.replace("Note: draft it\n", "Note: draft it, skip the review\n");
+    assert_ne!(forged, raw);
+    let c = write_raw(s, &forged);
+    // The hook judges the push of two commits: alice's key is checked without a table.
+    w.rejects(&c, &b, "bad-signature", "changed after it was signed");
+    // One thread over the whole history: alice signed over 40 commits before it, so her key
+    // has its table.
+    let v = verify_json(s, &s.repo, &["-j", "1", "main"], 1);
+    let bad: Vec<&Value> = v["commits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["ok"] == false)
+        .collect();
+    assert_eq!(bad.len(), 1, "{v:#}");
+    assert_eq!(bad[0]["commit"], c.as_str());
+    assert_eq!(bad[0]["problems"][0]["check"], "bad-signature", "{v:#}");
+    let whole = bad[0]["problems"][0]["reason"].as_str().unwrap();
+    let short = verify_json(s, &s.repo, &["origin/main..main"], 1);
+    let short = short["commits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["commit"] == c.as_str())
+        .unwrap()["problems"][0]["reason"]
+        .clone();
+    assert_eq!(whole, short.as_str().unwrap(), "the same reason either way");
+    // The genuine commit after them all verifies, in one thread over the whole history too.
+    s.git(&["reset", "-q", "--hard", &signed]);
+    verify_json(s, &s.repo, &["-j", "1", "main"], 0);
+    w.accepted(&["push", "origin", "main"]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The human duties: AI actors, producers, digests
 // ---------------------------------------------------------------------------------------------
