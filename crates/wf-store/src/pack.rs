@@ -107,7 +107,7 @@ struct Blocks {
     /// Slots in all the tables.
     tabled: usize,
     /// The kept blocks of the files that have no table.
-    map: HashMap<(u32, u64), Rc<[u8]>>,
+    map: HashMap<(u32, u64), Box<[u8]>>,
     /// The blocks kept, first kept first.
     order: VecDeque<(u32, u64)>,
 }
@@ -119,7 +119,7 @@ enum Slots {
     #[default]
     Unset,
     /// By block number.
-    Table(Vec<Option<Rc<[u8]>>>),
+    Table(Vec<Option<Box<[u8]>>>),
     /// In the cache's map.
     Map,
 }
@@ -139,16 +139,18 @@ impl Blocks {
         }
     }
 
-    fn get(&self, file: u32, n: u64) -> Option<Rc<[u8]>> {
+    /// Block `n` of file `file`, when kept: borrowed (when blocks were `Rc`s, counting a
+    /// clone touched a line of memory a lookup did not otherwise read).
+    fn get(&self, file: u32, n: u64) -> Option<&[u8]> {
         match self.files.get(file as usize)? {
-            Slots::Table(t) => t.get(n as usize)?.clone(),
-            Slots::Map => self.map.get(&(file, n)).cloned(),
+            Slots::Table(t) => t.get(n as usize)?.as_deref(),
+            Slots::Map => self.map.get(&(file, n)).map(|b| &**b),
             Slots::Unset => None,
         }
     }
 
     /// Keep block `n` of `src`, letting the first kept go when `most` are.
-    fn keep(&mut self, src: &Source, n: u64, b: Rc<[u8]>) {
+    fn keep(&mut self, src: &Source, n: u64, b: Box<[u8]>) {
         let file = src.no as usize;
         let count = src.len.div_ceil(self.size);
         if n >= count {
@@ -277,16 +279,18 @@ pub struct Packs {
     offsets: Blocks,
     /// Blocks of the indexes' tables of names.
     name_blocks: Blocks,
-    /// The names an index lookup read.
-    names: Vec<u8>,
     /// Half the names read around a lookup's guess ([`WINDOW`]).
     window: u64,
     bases: Bases,
     /// One inflater, reset for each stream (making one allocates and clears its window).
     z: Decompress,
-    /// The inflater of whole streams lying in one block.
-    deflater: Decompressor,
-    /// Whether `deflater` is used (tests compare it with inflating block by block).
+    /// The inflaters of whole streams lying in one block: `[0]` for streams whose first block
+    /// is coded with deflate's fixed codes, `[1]` for the others. libdeflate keeps the fixed
+    /// codes' tables between streams only while no stream of other codes comes between: most
+    /// objects here are short streams of fixed codes, and one inflater built their tables
+    /// again after each of the others (a fifth of its table building).
+    deflaters: [Decompressor; 2],
+    /// Whether `deflaters` are used (tests compare them with inflating block by block).
     whole: bool,
 }
 
@@ -336,7 +340,6 @@ impl Packs {
             blocks: Blocks::new(BLOCK, blocks),
             offsets: Blocks::new(OFFSET_BLOCK, OFFSET_BLOCKS),
             name_blocks: Blocks::new(NAME_BLOCK, NAME_BLOCKS),
-            names: Vec::new(),
             window: WINDOW,
             bases: Bases {
                 young: HashMap::default(),
@@ -345,7 +348,7 @@ impl Packs {
                 limit: BASE_BYTES,
             },
             z: Decompress::new(true),
-            deflater: Decompressor::new(),
+            deflaters: [Decompressor::new(), Decompressor::new()],
             whole: true,
         }
     }
@@ -539,9 +542,11 @@ impl Packs {
         let (idx, count) = (&pack.idx, pack.count);
         const NAMES: u64 = 8 + 1024;
         // Object ids are spread evenly: the place of an id in its bucket is guessed from its
-        // next two bytes, and the names around the guess are read at once (one read of at
-        // most `2 * window` names, where a binary search over a bucket of a large index reads
-        // a place for each step); the whole bucket when the id is not among them.
+        // next two bytes, and the names around the guess are searched first (at most `2 *
+        // window` names, where a binary search over a bucket of a large index takes a step
+        // more for each doubling); the whole bucket when the id is not among them. Each step
+        // reads one name where it lies in the kept blocks: copying the names around the
+        // guess out first read 40 lines of memory a lookup, where the search reads at most 7.
         let n = hi - lo;
         let (mut a, mut b) = (lo, hi);
         if n > 2 * self.window {
@@ -554,13 +559,15 @@ impl Packs {
             if b - a > MAX_BUCKET {
                 return None;
             }
-            let names = &mut self.names;
-            names.resize(((b - a) * 20) as usize, 0);
-            read_at(&mut self.name_blocks, idx, NAMES + a * 20, names)?;
-            let found = search(names, id);
+            let found = search(
+                |i| name_at(&mut self.name_blocks, idx, NAMES + i * 20),
+                a,
+                b,
+                id,
+            )?;
             match found {
-                Ok(i) => break a + i as u64,
-                Err(i) if (i == 0 && a > lo) || (i as u64 == b - a && b < hi) => {
+                Ok(i) => break a + i,
+                Err(i) if (i == 0 && a > lo) || (i == b - a && b < hi) => {
                     (a, b) = (lo, hi);
                 }
                 Err(_) => return None,
@@ -655,10 +662,11 @@ impl Packs {
             let from = (at % BLOCK) as usize;
             let upto = block.len().min((end - (at - at % BLOCK)) as usize);
             let mut out = vec![0u8; size];
-            match self
-                .deflater
-                .zlib_decompress(block.get(from..upto)?, &mut out)
-            {
+            let input = block.get(from..upto)?;
+            // The first block's type: bits 1 and 2 of the byte after zlib's 2-byte header (01
+            // for fixed codes). Only which inflater reads the stream turns on it.
+            let fixed = input.get(2).is_some_and(|b| (b >> 1) & 3 == 1);
+            match self.deflaters[usize::from(!fixed)].zlib_decompress(input, &mut out) {
                 Ok(n) => return (n == size).then_some(out),
                 // More bytes than the entry's header says.
                 Err(DecompressionError::InsufficientSpace) => return None,
@@ -772,22 +780,21 @@ impl Pack {
     }
 }
 
-/// Block `n` of a file, from the cache or read.
-fn block(cache: &mut Blocks, src: &Source, n: u64) -> Option<Rc<[u8]>> {
+/// Block `n` of a file, from the cache or read (and kept).
+fn block<'c>(cache: &'c mut Blocks, src: &Source, n: u64) -> Option<&'c [u8]> {
     let size = cache.size;
-    if let Some(b) = cache.get(src.no, n) {
-        return Some(b);
+    if cache.get(src.no, n).is_none() {
+        let start = n.checked_mul(size)?;
+        if start >= src.len {
+            return None;
+        }
+        let len = (src.len - start).min(size) as usize;
+        // Zeroed by the allocator (which knows the pages it takes fresh are), then filled.
+        let mut b = vec![0u8; len].into_boxed_slice();
+        src.file.read_exact_at(&mut b, start).ok()?;
+        cache.keep(src, n, b);
     }
-    let start = n.checked_mul(size)?;
-    if start >= src.len {
-        return None;
-    }
-    let len = (src.len - start).min(size) as usize;
-    // Made in place: an `Rc` from a `Vec` would copy the block.
-    let mut b: Rc<[u8]> = std::iter::repeat_n(0u8, len).collect();
-    src.file.read_exact_at(Rc::get_mut(&mut b)?, start).ok()?;
-    cache.keep(src, n, b.clone());
-    Some(b)
+    cache.get(src.no, n)
 }
 
 /// Fill `out` from `at` of a file, read at once (not cached).
@@ -803,8 +810,9 @@ fn read_at(cache: &mut Blocks, src: &Source, at: u64, out: &mut [u8]) -> Option<
     let mut done = 0;
     while done < out.len() {
         let pos = at.checked_add(done as u64)?;
-        let b = block(cache, src, pos / cache.size)?;
-        let from = (pos % cache.size) as usize;
+        let size = cache.size;
+        let b = block(cache, src, pos / size)?;
+        let from = (pos % size) as usize;
         let part = b.get(from..)?;
         let n = part.len().min(out.len() - done);
         if n == 0 {
@@ -816,18 +824,31 @@ fn read_at(cache: &mut Blocks, src: &Source, at: u64, out: &mut [u8]) -> Option<
     Some(())
 }
 
-/// Where `id` is among sorted 20-byte names: `Ok(i)`, or `Err(i)` where it would go.
-fn search(names: &[u8], id: &[u8]) -> Result<usize, usize> {
-    let (mut l, mut h) = (0, names.len() / 20);
+/// The 20-byte name at `at` of an index, through the block cache.
+fn name_at(cache: &mut Blocks, src: &Source, at: u64) -> Option<[u8; 20]> {
+    let mut name = [0u8; 20];
+    read_at(cache, src, at, &mut name)?;
+    Some(name)
+}
+
+/// Where `id` is among the sorted names `a..b` (`name(i)` gives the name at `i`), counted from
+/// `a`: `Ok(i)`, or `Err(i)` where it would go; `None` when a name cannot be read.
+fn search(
+    mut name: impl FnMut(u64) -> Option<[u8; 20]>,
+    a: u64,
+    b: u64,
+    id: &[u8],
+) -> Option<Result<u64, u64>> {
+    let (mut l, mut h) = (a, b);
     while l < h {
         let m = l + (h - l) / 2;
-        match names[m * 20..m * 20 + 20].cmp(id) {
+        match name(m)?.as_slice().cmp(id) {
             std::cmp::Ordering::Less => l = m + 1,
             std::cmp::Ordering::Greater => h = m,
-            std::cmp::Ordering::Equal => return Ok(m),
+            std::cmp::Ordering::Equal => return Some(Ok(m - a)),
         }
     }
-    Err(l)
+    Some(Err(l - a))
 }
 
 /// A size in a delta's header: seven bits a byte, least significant first.
@@ -1035,6 +1056,15 @@ mod tests {
                     }
                 }
             }
+            // Ids in no pack are not found.
+            for id in &ids {
+                let mut other = id.as_bytes().to_vec();
+                other[19] ^= 1;
+                let other = Oid::from_bytes(&other).unwrap();
+                if !ids.contains(&other) {
+                    assert_eq!(packs.read(other, u64::MAX), Got::NotHere);
+                }
+            }
             // The pack did hold deltas, and chains longer than one.
             let verify = git(t.path(), &["verify-pack", "-v", &pack_idx(t.path())]);
             for line in String::from_utf8(verify).unwrap().lines() {
@@ -1088,15 +1118,15 @@ mod tests {
         let mut cache = Blocks::new(BLOCK, 4);
         let huge = src(0, 1 << 40);
         let last = (1u64 << 40) / BLOCK - 1;
-        cache.keep(&huge, last, Rc::from(&b"end"[..]));
-        cache.keep(&huge, last + 1, Rc::from(&b"past"[..]));
+        cache.keep(&huge, last, Box::from(&b"end"[..]));
+        cache.keep(&huge, last + 1, Box::from(&b"past"[..]));
         assert!(matches!(cache.files[0], Slots::Map));
         assert_eq!((cache.tabled, cache.map.len()), (0, 1));
-        assert_eq!(cache.get(0, last).as_deref(), Some(&b"end"[..]));
+        assert_eq!(cache.get(0, last), Some(&b"end"[..]));
         // A pack of ordinary size has its table, and the two kinds share one bound.
         let small = src(1, 100 * BLOCK);
         for n in 0..5 {
-            cache.keep(&small, n, Rc::from(&[n as u8][..]));
+            cache.keep(&small, n, Box::from(&[n as u8][..]));
         }
         assert!(matches!(&cache.files[1], Slots::Table(t) if t.len() == 100));
         assert_eq!(cache.tabled, 100);
@@ -1107,11 +1137,11 @@ mod tests {
         // Tables stop at their budget: the files past it are mapped.
         let mut cache = Blocks::new(BLOCK, 4);
         let big = src(2, TABLE_SLOTS as u64 * BLOCK);
-        cache.keep(&big, 0, Rc::from(&b"a"[..]));
-        cache.keep(&small, 0, Rc::from(&b"b"[..]));
+        cache.keep(&big, 0, Box::from(&b"a"[..]));
+        cache.keep(&small, 0, Box::from(&b"b"[..]));
         assert!(matches!(cache.files[2], Slots::Table(_)));
         assert!(matches!(cache.files[1], Slots::Map));
-        assert_eq!(cache.get(1, 0).as_deref(), Some(&b"b"[..]));
+        assert_eq!(cache.get(1, 0), Some(&b"b"[..]));
     }
 
     /// A pack and its version-2 index written by hand: `entries` are (id, entry bytes) in
