@@ -39,6 +39,12 @@ type Result<T> = std::result::Result<T, TreeError>;
 pub struct TreeCache {
     tops: RefCell<Aging<(Oid, Area), Kept>>,
     below: RefCell<Aging<(Oid, Area), Kept>>,
+    /// The last tree kept at each path one folder below the top (`tasks/<shard>`, a folder of
+    /// `.wf`), by path: at most [`LATEST_LIMIT`] paths. A commit's parent's shard is most
+    /// often the version the shard was last changed to, which at 100,000 commits (256 shards,
+    /// each changed about every 256th commit) had left the generations below more often than
+    /// not: it was read, inflated and checked again.
+    latest: RefCell<std::collections::HashMap<String, Latest>>,
 }
 
 impl Default for TreeCache {
@@ -46,9 +52,14 @@ impl Default for TreeCache {
         TreeCache {
             tops: RefCell::new(Aging::new(TOPS_LIMIT)),
             below: RefCell::new(Aging::new(CACHE_LIMIT)),
+            latest: RefCell::default(),
         }
     }
 }
+
+/// The tree [`TreeCache::latest`] keeps at a path: its id and area, and what the generations
+/// keep of it.
+type Latest = ((Oid, Area), Kept);
 
 /// A tree's entries, checked, and the bytes they were parsed from when the reader read them
 /// (what [`wf_core::tree::parse_like`] compares a changed tree with).
@@ -64,6 +75,11 @@ const CACHE_LIMIT: usize = 512;
 /// How many roots and top-level folders each generation keeps.
 const TOPS_LIMIT: usize = 32;
 
+/// How many paths [`TreeCache::latest`] keeps a tree for (a store's ids make at most 256
+/// shards); past it, it starts again empty. The trees are shared with the generations
+/// while both keep them.
+const LATEST_LIMIT: usize = 1024;
+
 impl TreeCache {
     /// The generations that keep the trees met at `path` (empty for a root).
     fn at(&self, path: &str) -> &RefCell<Aging<(Oid, Area), Kept>> {
@@ -75,10 +91,28 @@ impl TreeCache {
     }
 
     fn get(&self, path: &str, key: &(Oid, Area)) -> Option<Kept> {
-        self.at(path).borrow_mut().get(key)
+        if let Some(k) = self.at(path).borrow_mut().get(key) {
+            return Some(k);
+        }
+        let kept = {
+            let latest = self.latest.borrow();
+            let (at, kept) = latest.get(path)?;
+            (at == key).then(|| kept.clone())?
+        };
+        // Young again: the same commit asks for it once more (its task's file, in the
+        // parent's tree) after the new version took its place here.
+        self.at(path).borrow_mut().insert(*key, kept.clone());
+        Some(kept)
     }
 
     fn put(&self, path: &str, key: (Oid, Area), kept: Kept) {
+        if path.matches('/').count() == 1 {
+            let mut latest = self.latest.borrow_mut();
+            if latest.len() >= LATEST_LIMIT && !latest.contains_key(path) {
+                latest.clear();
+            }
+            latest.insert(path.to_string(), (key, kept.clone()));
+        }
         self.at(path).borrow_mut().insert(key, kept);
     }
 }
@@ -458,8 +492,30 @@ mod tests {
         for i in 0..2 * CACHE_LIMIT as u32 + 1 {
             cache.put("tasks/cd", (id(100_000 + i), Area::Wf), kept());
         }
+        // Out of the generations, but still the last tree kept at its path.
+        assert!(cache.below.borrow_mut().get(&shard).is_none());
+        assert!(cache.get("tasks/ab", &shard).is_some());
+        // Found there, it is young again: a newer tree at its path does not hide it.
+        cache.put("tasks/ab", (id(7), Area::Wf), kept());
+        assert!(cache.get("tasks/ab", &shard).is_some());
+        for i in 0..2 * CACHE_LIMIT as u32 + 1 {
+            cache.put("tasks/cd", (id(200_000 + i), Area::Wf), kept());
+        }
         assert!(cache.get("tasks/ab", &shard).is_none());
+        assert!(cache.get("tasks/ab", &(id(7), Area::Wf)).is_some());
         assert!(cache.tops.borrow().len() <= 2 * TOPS_LIMIT);
         assert!(cache.below.borrow().len() <= 2 * CACHE_LIMIT);
+        // Only paths one folder below the top, and at most `LATEST_LIMIT` of them.
+        for i in 0..3 * LATEST_LIMIT as u32 {
+            cache.put(&format!("tasks/{i}"), (id(300_000 + i), Area::Wf), kept());
+            cache.put(
+                &format!("tasks/ab/{i}"),
+                (id(400_000 + i), Area::Wf),
+                kept(),
+            );
+        }
+        let latest = cache.latest.borrow();
+        assert!(!latest.is_empty() && latest.len() <= LATEST_LIMIT);
+        assert!(latest.keys().all(|p| p.matches('/').count() == 1));
     }
 }
