@@ -174,6 +174,7 @@ pub fn run_range(
         None => {
             let renew = renew_after(RENEW_IN_PROCESS);
             let mut judge_all = || -> Result<(), CliError> {
+                let mut judges = engine::Judges::default();
                 for block in oids.chunks(BLOCK) {
                     take(engine::verify(
                         &open,
@@ -183,6 +184,7 @@ pub fn run_range(
                         threads,
                         renew,
                         &progress,
+                        &mut judges,
                     )?)?;
                 }
                 Ok(())
@@ -613,6 +615,7 @@ pub fn serve_worker() -> Option<std::process::ExitCode> {
         }
         let open = opener(PathBuf::from(&dir));
         let mut out = std::io::stdout().lock();
+        let mut judges = engine::Judges::default();
         for block in oids.chunks(BLOCK) {
             let reports = engine::verify(
                 &open,
@@ -622,6 +625,7 @@ pub fn serve_worker() -> Option<std::process::ExitCode> {
                 1,
                 renew_after(engine::RENEW_AFTER),
                 &|_| {},
+                &mut judges,
             )
             .map_err(|e| e.message().to_string())?;
             let mut text = String::new();
