@@ -11,7 +11,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::{describe, json, schema, Store, ALICE, BOB, BOT, CAROL};
+use common::{describe, json, refused_commits, schema, Store, ALICE, BOB, BOT, CAROL};
 use serde_json::Value;
 
 /// An actor as the commit headers name it: id, name, email.
@@ -182,12 +182,7 @@ impl World {
         assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
         let v = json(&String::from_utf8_lossy(&out.stdout));
         schema::check(&v);
-        let bad: Vec<&Value> = v["commits"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|c| c["ok"] == false)
-            .collect();
+        let bad = refused_commits(&v);
         assert_eq!(bad.len(), 1, "{v:#}");
         assert_eq!(bad[0]["commit"], commit);
         self.s.git(&["reset", "-q", "--hard", "HEAD~1"]);

@@ -11,7 +11,9 @@ mod common;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use common::{describe, json, schema, Store, ALICE, BOB, BOT, CAROL, DATE_RFC3339, MODEL};
+use common::{
+    describe, json, refused_commits, schema, Store, ALICE, BOB, BOT, CAROL, DATE_RFC3339, MODEL,
+};
 use serde_json::Value;
 
 /// An actor as the commit headers name it: id, name, email.
@@ -142,12 +144,7 @@ impl World {
         let err = self.refused(&["push", "origin", "main"]);
         assert_one_problem(&err, commit, task, check, phrase);
         let v = verify_json(&self.s, &self.s.repo, &["origin/main..main"], 1);
-        let bad: Vec<&Value> = v["commits"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|c| c["ok"] == false)
-            .collect();
+        let bad = refused_commits(&v);
         assert_eq!(bad.len(), 1, "{v:#}");
         assert_eq!(bad[0]["commit"], commit);
         let problems = bad[0]["problems"].as_array().unwrap();
@@ -733,12 +730,7 @@ fn a_forged_signature_after_many_by_the_same_key_is_refused_as_the_first_would_b
     // One thread over the whole history: alice signed over 40 commits before it, so her key
     // has its table.
     let v = verify_json(s, &s.repo, &["-j", "1", "main"], 1);
-    let bad: Vec<&Value> = v["commits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["ok"] == false)
-        .collect();
+    let bad = refused_commits(&v);
     assert_eq!(bad.len(), 1, "{v:#}");
     assert_eq!(bad[0]["commit"], c.as_str());
     assert_eq!(bad[0]["problems"][0]["check"], "bad-signature", "{v:#}");
@@ -937,12 +929,7 @@ fn a_history_packed_by_git_gc_gets_the_verdicts_it_got_loose() {
     }
     let after = verify_json(s, &s.repo, &[], 1);
     assert_eq!(after, before);
-    let bad: Vec<&Value> = after["commits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["ok"] == false)
-        .collect();
+    let bad = refused_commits(&after);
     assert_eq!(bad.len(), 1, "{after:#}");
     assert_eq!(bad[0]["commit"], c.as_str());
     assert_eq!(verify_json(s, &w.server, &[], 0), server_before);

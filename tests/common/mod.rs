@@ -581,6 +581,17 @@ pub fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}):\n{text}"))
 }
 
+/// The commits `wf-verify --json` reports as not ok (panics when the report has no list of
+/// commits, so a missing list cannot read as none refused).
+pub fn refused_commits(report: &Value) -> Vec<&Value> {
+    report["commits"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no commits in the report:\n{report:#}"))
+        .iter()
+        .filter(|c| c["ok"] == false)
+        .collect()
+}
+
 /// The string fields `keys` of every object in a JSON array, one row per object (panics on a
 /// missing or non-string field, so a row cannot silently shrink).
 pub fn rows<'a>(list: &'a Value, keys: &[&str]) -> Vec<Vec<&'a str>> {
