@@ -508,17 +508,11 @@ impl KeptKey {
     }
 }
 
-/// The keys a thread decoded, and how many of them have tables.
-#[derive(Default)]
-struct Keys {
-    keys: std::collections::HashMap<[u8; 32], KeptKey>,
-    tables: usize,
-}
-
 thread_local! {
     /// Decoded ed25519 keys by their bytes: decoding one (a point decompression) was about a
     /// tenth of checking a signature, and a store has few signers.
-    static KEYS: std::cell::RefCell<Keys> = Default::default();
+    static KEYS: std::cell::RefCell<std::collections::HashMap<[u8; 32], KeptKey>> =
+        Default::default();
 }
 
 /// What `PublicKey::verify` does for an ed25519 SSHSIG whose reserved field is empty (the
@@ -536,11 +530,10 @@ fn verify_ed25519(
         ed25519_dalek::Signature::try_from(sig.signature()).map_err(|e| e.to_string())?;
     KEYS.with(|keys| {
         let mut keys = keys.borrow_mut();
-        let Keys { keys, tables } = &mut *keys;
         if keys.len() >= KEY_CACHE_LIMIT && !keys.contains_key(&key.0) {
             keys.clear();
-            *tables = 0;
         }
+        let tables = keys.values().filter(|k| k.table.is_some()).count();
         let kept = match keys.entry(key.0) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::hash_map::Entry::Vacant(e) => {
@@ -549,10 +542,8 @@ fn verify_ed25519(
                 e.insert(KeptKey::new(k, line))
             }
         };
-        let had = kept.table.is_some();
-        let checked = kept.check(&signed, &signature, *tables < MAX_TABLES);
-        *tables += usize::from(!had && kept.table.is_some());
-        checked.map_err(|e| e.to_string())?;
+        kept.check(&signed, &signature, tables < MAX_TABLES)
+            .map_err(|e| e.to_string())?;
         Ok(kept.line.clone())
     })
 }
@@ -636,7 +627,54 @@ mod tests {
         assert!(cases > 300);
         // Past its first `TABLE_AFTER` checks the key was checked by its table: the verdicts
         // above after that are the table's.
-        KEYS.with(|keys| assert!(keys.borrow().keys[&seeded.0].table.is_some()));
+        KEYS.with(|keys| assert!(keys.borrow()[&seeded.0].table.is_some()));
+    }
+
+    /// A thread makes tables for at most `MAX_TABLES` keys, however many sign past
+    /// `TABLE_AFTER`; the rest are checked by dalek's `verify`, with the same verdicts.
+    #[test]
+    fn a_thread_keeps_at_most_max_tables_key_tables() {
+        // A thread of its own: the other tests' keys are not in its cache.
+        std::thread::spawn(|| {
+            let data = b"tree 0123\n\nwf: assign\n".to_vec();
+            for n in 0..MAX_TABLES as u8 + 3 {
+                let key = PrivateKey::from(ssh_key::private::Ed25519Keypair::from_seed(&[n; 32]));
+                let sig = key.sign(NAMESPACE, HashAlg::Sha512, &data).unwrap();
+                let pem = sig.to_pem(LineEnding::LF).unwrap();
+                let good = SigStatus::Good(public_line(key.public_key()));
+                for _ in 0..=TABLE_AFTER + 1 {
+                    assert_eq!(verify(&pem, &data), good);
+                    assert!(matches!(verify(&pem, b"other"), SigStatus::Bad(_)));
+                }
+            }
+            KEYS.with(|keys| {
+                let keys = keys.borrow();
+                assert_eq!(keys.len(), MAX_TABLES + 3);
+                let tabled = keys.values().filter(|k| k.table.is_some()).count();
+                assert_eq!(tabled, MAX_TABLES);
+            });
+        })
+        .join()
+        .unwrap();
+    }
+
+    /// A seeded xorshift generator: the same cases on every run.
+    fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+        move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        }
+    }
+
+    /// 32 bytes from `next`.
+    fn bytes32(next: &mut dyn FnMut() -> u64) -> [u8; 32] {
+        let mut b = [0u8; 32];
+        for c in b.chunks_mut(8) {
+            c.copy_from_slice(&next().to_le_bytes());
+        }
+        b
     }
 
     /// A kept key's table gives ed25519-dalek's verdict: on good signatures and damaged ones
@@ -648,20 +686,7 @@ mod tests {
     fn the_key_table_gives_dalek_s_verdict() {
         use curve25519_dalek::Scalar;
         use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
-        let bytes32 = |next: &mut dyn FnMut() -> u64| {
-            let mut b = [0u8; 32];
-            for c in b.chunks_mut(8) {
-                c.copy_from_slice(&next().to_le_bytes());
-            }
-            b
-        };
+        let mut next = xorshift(0x2545_f491_4f6c_dd1d);
         // The group's order, little-endian.
         let order: [u8; 32] = [
             0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9,
@@ -786,22 +811,13 @@ mod tests {
     #[test]
     fn signed_digits_sum_to_their_scalar() {
         use curve25519_dalek::Scalar;
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
         let mut cases: Vec<[u8; 32]> = vec![[0; 32], [0xff; 32]];
         for _ in 0..2000 {
-            let mut b = [0u8; 32];
-            for c in b.chunks_mut(8) {
-                c.copy_from_slice(&next().to_le_bytes());
-            }
+            let mut b = bytes32(&mut next);
             // Every top nibble, and runs of ones that carry far.
             b[31] = (next() % 256) as u8;
-            if next() % 4 == 0 {
+            if next().is_multiple_of(4) {
                 let at = (next() % 32) as usize;
                 b[at..].iter_mut().for_each(|x| *x = 0xff);
             }
