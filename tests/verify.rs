@@ -617,6 +617,132 @@ fn a_walk_that_cannot_read_a_parent_fails_in_a_child_process_as_here() {
     );
 }
 
+/// Where a commit-graph's ids (`OIDL`) and commit data (`CDAT`) begin, read off its chunk
+/// table, and how many commits it holds.
+fn graph_chunks(g: &[u8]) -> (usize, usize, usize) {
+    let chunks = g[6] as usize;
+    let at = |want: &[u8]| {
+        (0..chunks)
+            .map(|i| &g[8 + i * 12..8 + i * 12 + 12])
+            .find(|e| &e[..4] == want)
+            .map(|e| u64::from_be_bytes(e[4..].try_into().unwrap()) as usize)
+            .unwrap()
+    };
+    let (oidf, oidl, cdat) = (at(b"OIDF"), at(b"OIDL"), at(b"CDAT"));
+    let count = u32::from_be_bytes(g[oidf + 255 * 4..oidf + 256 * 4].try_into().unwrap());
+    (oidl, cdat, count as usize)
+}
+
+/// A store with an unsigned action `f` in its history and a signed action `g` on top of it;
+/// git's commit-graph written over all of it, then a last action after the graph.
+fn graphed_world() -> (World, String, String) {
+    let w = World::new();
+    let s = &w.s;
+    let b = new_task(s, "Second task");
+    let msg = undo(s);
+    let f = commit(s, ALICE, None, &msg);
+    assert!(f.len() == 40 && b.len() > 2);
+    new_task(s, "Third task");
+    let g = s.git(&["rev-parse", "HEAD"]).trim().to_string();
+    s.git(&["commit-graph", "write", "--reachable"]);
+    assert!(s.repo.join(".git/objects/info/commit-graph").is_file());
+    // An action the graph does not hold: its parents are read from it, as before.
+    new_task(s, "Fourth task");
+    (w, f, g)
+}
+
+/// `wf-verify --ndjson --no-cache -j 2` in the store, with worker processes `how` (`always`,
+/// `never`) and `WF_COMMIT_GRAPH` set to `graph`: exit code, stdout, stderr.
+fn verify_listed(s: &Store, how: &str, graph: &str) -> (Option<i32>, String, String) {
+    let out = s
+        .call("wf-verify")
+        .args(["--ndjson", "--no-cache", "-j", "2"])
+        .env("WF_VERIFY_PROCESSES", how)
+        .env("WF_VERIFY_SLICE", "3")
+        .env("WF_COMMIT_GRAPH", graph)
+        .run();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+/// A history listed with git's commit-graph (as `git gc` leaves one), which holds all but
+/// its last commit, is judged exactly as when every commit is read: the same reports, byte
+/// for byte, the unsigned action among them, in one process and in worker processes.
+#[test]
+fn a_history_listed_from_git_s_commit_graph_is_judged_as_when_each_commit_is_read() {
+    let (w, f, _) = graphed_world();
+    let s = &w.s;
+    let read = verify_listed(s, "never", "never");
+    assert_eq!(read.0, Some(1), "{}", read.2);
+    assert!(
+        read.1.contains(&f) && read.1.contains("unsigned"),
+        "{}",
+        read.1
+    );
+    for how in ["never", "always"] {
+        assert_eq!(verify_listed(s, how, "always"), read, "{how}");
+        assert_eq!(verify_listed(s, how, "never"), read, "{how}");
+    }
+}
+
+/// A commit-graph that lies (its checksum made again after a parent was changed, so that it
+/// passes as git's) cannot hide a commit: the graph says the signed action `g` follows the
+/// commit before the unsigned `f`, which the walk would then never reach; the run fails,
+/// naming `g`, the graph and the way around it, in one process and in worker processes.
+/// Without the graph the unsigned action is reported.
+#[test]
+fn a_commit_graph_that_lies_about_a_parent_fails_the_run_instead_of_hiding_a_commit() {
+    use sha1::Digest;
+    use std::os::unix::fs::PermissionsExt;
+    let (w, f, g) = graphed_world();
+    let s = &w.s;
+    let path = s.repo.join(".git/objects/info/commit-graph");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let (oidl, cdat, count) = graph_chunks(&bytes);
+    let pos = |id: &str| {
+        let id: Vec<u8> = (0..20)
+            .map(|i| u8::from_str_radix(&id[2 * i..2 * i + 2], 16).unwrap())
+            .collect();
+        (0..count)
+            .find(|i| bytes[oidl + i * 20..oidl + i * 20 + 20] == id[..])
+            .unwrap()
+    };
+    let before_f = s.git(&["rev-parse", &format!("{f}~1")]).trim().to_string();
+    let (at_g, lie) = (pos(&g), pos(&before_f) as u32);
+    let field = cdat + at_g * 36 + 20;
+    bytes[field..field + 4].copy_from_slice(&lie.to_be_bytes());
+    let n = bytes.len() - 20;
+    let sum = sha1::Sha1::digest(&bytes[..n]);
+    bytes[n..].copy_from_slice(&sum);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::write(&path, &bytes).unwrap();
+    // git itself now walks past the unsigned action.
+    let walked = s.git(&["rev-list", "HEAD"]);
+    assert!(!walked.contains(&f), "git follows the lie: {walked}");
+
+    let read = verify_listed(s, "never", "never");
+    assert_eq!(read.0, Some(1), "{}", read.2);
+    assert!(
+        read.1.contains(&f) && read.1.contains("unsigned"),
+        "{}",
+        read.1
+    );
+    for how in ["never", "always"] {
+        let (code, out, err) = verify_listed(s, how, "always");
+        assert_eq!(code, Some(7), "{how}: {err}");
+        assert!(!out.contains("clean"), "{how}: {out}");
+        assert!(
+            err.contains(&format!(
+                "commit {g} has the parents {f}, but git's commit-graph gave {before_f}"
+            )) && err.contains("WF_COMMIT_GRAPH=never"),
+            "{how}: {err}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Signatures and identity
 // ---------------------------------------------------------------------------------------------

@@ -104,8 +104,9 @@ pub fn run_range(
             .map(|n| n.get())
             .unwrap_or(1)
     });
-    let oids = list(repo, &range, threads)?;
-    check_complete(repo, &oids)?;
+    let listing = list(repo, &range, threads)?;
+    let (oids, followed) = (&listing.oids, listing.followed.as_ref());
+    check_complete(repo, oids)?;
     // Reading the cache costs in proportion to the history, judging in proportion to the
     // range: a short range on a long history (a push to a server) is judged without reading it
     // (`spec/verify.md`, the cache). Clean commits are still appended to it.
@@ -164,7 +165,8 @@ pub fn run_range(
         Some(exe) => in_processes(
             &exe,
             repo,
-            &oids,
+            oids,
+            followed,
             &cached,
             describe_cached,
             threads,
@@ -175,10 +177,12 @@ pub fn run_range(
             let renew = renew_after(RENEW_IN_PROCESS);
             let mut judge_all = || -> Result<(), CliError> {
                 let mut judges = engine::Judges::default();
-                for block in oids.chunks(BLOCK) {
+                for (n, block) in oids.chunks(BLOCK).enumerate() {
+                    let parents = followed.map(|f| parents_of_block(f, n * BLOCK, block.len()));
                     take(engine::verify(
                         &open,
                         block,
+                        parents.as_deref(),
                         &cached,
                         describe_cached,
                         threads,
@@ -204,6 +208,16 @@ pub fn run_range(
         let _ = engine::save_cache(repo, &clean);
     }
     Ok(out)
+}
+
+/// The parents a listing followed for its commits `start..start + len`, as
+/// [`engine::verify`] takes them. A listing holds them for each of its commits (they are made
+/// together); past its end the list would be empty, and a commit that has parents fails the
+/// check.
+fn parents_of_block(f: &engine::Followed, start: usize, len: usize) -> Vec<&[Oid]> {
+    (start..start + len)
+        .map(|i| f.of(i).unwrap_or_default())
+        .collect()
 }
 
 /// Run `f` with `repo`'s object database set aside (an empty one in its place), then give
@@ -232,8 +246,8 @@ fn without_objects<T>(
 /// commits) while any handle on the pack lives, as this process's does. The child reads them
 /// through fresh handles ([`engine::commits_renewing`]) and ends (`spec/bench.md`, memory). A
 /// range with excluded commits (a push, `--base`) is short and listed here.
-fn list(repo: &Repository, range: &Range, threads: usize) -> Result<Vec<Oid>, CliError> {
-    use std::io::Write;
+fn list(repo: &Repository, range: &Range, threads: usize) -> Result<engine::Listing, CliError> {
+    use std::io::{BufRead, Write};
     use std::process::Stdio;
     let exe = if range.exclude.is_empty() {
         workers_as_processes(threads, PROCESS_MIN)
@@ -241,7 +255,7 @@ fn list(repo: &Repository, range: &Range, threads: usize) -> Result<Vec<Oid>, Cl
         None
     };
     let Some(exe) = exe else {
-        return Ok(engine::commits(repo, range)?);
+        return Ok(engine::listing(repo, range)?);
     };
     let failed = |why: String| {
         CliError::failure(format!(
@@ -267,23 +281,60 @@ fn list(repo: &Repository, range: &Range, threads: usize) -> Result<Vec<Oid>, Cl
             .write_all(input.as_bytes())
             .map_err(|e| failed(e.to_string()))?;
     }
-    let out = child
-        .wait_with_output()
-        .map_err(|e| failed(e.to_string()))?;
-    if !out.status.success() {
-        let said = String::from_utf8_lossy(&out.stderr);
+    // Read as it comes, a line at a time: the whole output (82 bytes a commit when the listing
+    // followed a commit-graph) held at once stayed in this process's memory for the run.
+    // `followed` first when the listing followed a commit-graph (`-` when not), then a commit
+    // a line, with the parents followed after it when so.
+    let mut listing = engine::Listing::default();
+    let mut bad = None;
+    if let Some(stdout) = child.stdout.take() {
+        let oid = |w: &str| Oid::from_str(w).map_err(|_| format!("a bad line: {}", visible(w)));
+        let mut read = |n: usize, l: &str| -> Result<(), String> {
+            if n == 0 {
+                listing.followed = (l == FOLLOWED).then(engine::Followed::default);
+                return Ok(());
+            }
+            let mut words = l.split(' ');
+            listing.oids.push(oid(words.next().unwrap_or_default())?);
+            let parents = words.map(oid).collect::<Result<Vec<Oid>, _>>()?;
+            match &mut listing.followed {
+                Some(f) => f.push(&parents),
+                None if parents.is_empty() => {}
+                None => return Err(format!("a bad line: {}", visible(l))),
+            }
+            Ok(())
+        };
+        for (n, line) in std::io::BufReader::new(stdout).lines().enumerate() {
+            if let Err(why) = line.map_err(|e| e.to_string()).and_then(|l| read(n, &l)) {
+                bad = Some(why);
+                break;
+            }
+        }
+    }
+    if bad.is_some() {
+        let _ = child.kill();
+    }
+    let mut said = String::new();
+    if let Some(mut stderr) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut said);
+    }
+    let status = child.wait().map_err(|e| failed(e.to_string()))?;
+    if !status.success() && bad.is_none() {
         let said = said.trim().trim_start_matches("wf-verify lister: ");
         return Err(failed(if said.is_empty() {
-            format!("it exited with {}", out.status)
+            format!("it exited with {status}")
         } else {
             visible(said)
         }));
     }
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| Oid::from_str(l).map_err(|_| failed(format!("a bad line: {}", visible(l)))))
-        .collect()
+    match bad {
+        Some(why) => Err(failed(why)),
+        None => Ok(listing),
+    }
 }
+
+/// The first line of a lister's output when its listing followed a commit-graph; `-` when not.
+const FOLLOWED: &str = "followed";
 
 /// A child process of the verifier (a lister or a worker): this program, with mimalloc's
 /// transparent huge pages off unless the environment says otherwise (`MIMALLOC_ALLOW_THP`).
@@ -318,11 +369,19 @@ fn serve_lister() -> Option<std::process::ExitCode> {
                 .include
                 .push(Oid::from_str(oid).map_err(|e| e.to_string())?);
         }
-        let oids = engine::commits_renewing(&opener(PathBuf::from(&dir)), &range)
+        let listing = engine::listing_renewing(&opener(PathBuf::from(&dir)), &range)
             .map_err(|e| e.message().to_string())?;
-        let mut text = String::with_capacity(oids.len() * 41);
-        for o in oids {
+        let followed = listing.followed.as_ref();
+        let mut text =
+            String::with_capacity(listing.oids.len() * if followed.is_some() { 82 } else { 41 });
+        text.push_str(if followed.is_some() { FOLLOWED } else { "-" });
+        text.push('\n');
+        for (i, o) in listing.oids.iter().enumerate() {
             text.push_str(&o.to_string());
+            for p in followed.and_then(|f| f.of(i)).unwrap_or_default() {
+                text.push(' ');
+                text.push_str(&p.to_string());
+            }
             text.push('\n');
         }
         std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())
@@ -462,6 +521,7 @@ fn in_processes(
     exe: &std::path::Path,
     repo: &Repository,
     oids: &[Oid],
+    followed: Option<&engine::Followed>,
     cached: &std::collections::HashMap<Oid, Kind>,
     describe_cached: bool,
     workers: usize,
@@ -485,7 +545,11 @@ fn in_processes(
     // judges: slices of one size, so that no core waits alone on the last one.
     let count = oids.len().div_ceil(most).div_ceil(workers).max(1) * workers;
     let size = oids.len().div_ceil(count).max(1);
-    let slices: Vec<&[Oid]> = oids.chunks(size).collect();
+    let slices: Vec<(usize, &[Oid])> = oids
+        .chunks(size)
+        .enumerate()
+        .map(|(i, c)| (i * size, c))
+        .collect();
     let mut senders = Vec::new();
     let mut streams = Vec::new();
     for _ in &slices {
@@ -501,7 +565,8 @@ fn in_processes(
     let dir = repo.path();
     // One slice in one process: its reports go to the slice's channel, an error as the last.
     let judge_slice =
-        |slice: &[Oid], tx: &std::sync::mpsc::Sender<Result<Option<Report>, String>>| {
+        |(start, slice): (usize, &[Oid]),
+         tx: &std::sync::mpsc::Sender<Result<Option<Report>, String>>| {
             let mut child = child_command(exe)
                 .env(WORKER_ENV, dir)
                 .env(WORKER_DESCRIBE_ENV, if describe_cached { "1" } else { "0" })
@@ -517,10 +582,18 @@ fn in_processes(
             };
             killed.0.push(child);
             // A worker reads all its input before it writes a report.
-            let mut input = String::with_capacity(slice.len() * 48);
-            for o in slice {
+            // With the parents the listing followed after the kind, when it followed a graph.
+            let mut input = String::with_capacity(slice.len() * 90);
+            for (i, o) in slice.iter().enumerate() {
                 let kind = cached.get(o).map_or("-", |k| k.as_str());
-                input.push_str(&format!("{o} {kind}\n"));
+                input.push_str(&format!("{o} {kind}"));
+                if let Some(f) = followed {
+                    input.push_str(" :");
+                    for p in f.of(start + i).unwrap_or_default() {
+                        input.push_str(&format!(" {p}"));
+                    }
+                }
+                input.push('\n');
             }
             stdin
                 .write_all(input.as_bytes())
@@ -557,7 +630,7 @@ fn in_processes(
             });
         }
         let mut block = Vec::with_capacity(BLOCK);
-        for (i, (slice, rx)) in slices.iter().zip(&streams).enumerate() {
+        for (i, ((_, slice), rx)) in slices.iter().zip(&streams).enumerate() {
             for want in slice.iter() {
                 let r = match rx.recv() {
                     Ok(Ok(Some(r))) if r.commit == *want => r,
@@ -605,21 +678,41 @@ pub fn serve_worker() -> Option<std::process::ExitCode> {
         let input = std::io::read_to_string(std::io::stdin()).map_err(|e| e.to_string())?;
         let mut oids = Vec::new();
         let mut cached = std::collections::HashMap::new();
-        for line in input.lines() {
-            let (oid, kind) = line.split_once(' ').ok_or("a bad input line")?;
+        // `<commit> <kind>`, and ` : <parent>...` when the listing followed a commit-graph:
+        // either for every line or for none.
+        let mut followed: Option<engine::Followed> = None;
+        for (n, line) in input.lines().enumerate() {
+            let mut words = line.split(' ');
+            let (Some(oid), Some(kind)) = (words.next(), words.next()) else {
+                return Err("a bad input line".into());
+            };
             let oid = Oid::from_str(oid).map_err(|e| e.to_string())?;
             if let Some(k) = Kind::parse(kind) {
                 cached.insert(oid, k);
             }
             oids.push(oid);
+            match words.next() {
+                Some(":") if n == 0 || followed.is_some() => {
+                    let parents = words
+                        .map(|w| Oid::from_str(w).map_err(|e| e.to_string()))
+                        .collect::<Result<Vec<Oid>, _>>()?;
+                    followed.get_or_insert_with(Default::default).push(&parents);
+                }
+                None if followed.is_none() => {}
+                _ => return Err("a bad input line".into()),
+            }
         }
         let open = opener(PathBuf::from(&dir));
         let mut out = std::io::stdout().lock();
         let mut judges = engine::Judges::default();
-        for block in oids.chunks(BLOCK) {
+        for (n, block) in oids.chunks(BLOCK).enumerate() {
+            let parents = followed
+                .as_ref()
+                .map(|f| parents_of_block(f, n * BLOCK, block.len()));
             let reports = engine::verify(
                 &open,
                 block,
+                parents.as_deref(),
                 &cached,
                 describe,
                 1,

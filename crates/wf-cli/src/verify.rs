@@ -20,6 +20,11 @@ use crate::verification::{problem_lines, resolve, run_range, Summary};
 /// and artifacts in agreement, merges that add nothing. Other commits (code, docs) are left
 /// alone. Prints one line per problem, `commit task rule: reason`, then a summary; exits 1 when
 /// any problem is found.
+///
+/// A whole history is listed from git's commit-graph (`.git/objects/info/commit-graph`, which
+/// `git gc` writes) where it holds the commits, without reading each one; every commit's own
+/// parents are then checked against it, and a graph that disagrees fails the run (exit 7)
+/// rather than leave a commit out. WF_COMMIT_GRAPH=never lists without it.
 #[derive(Parser, Debug)]
 #[command(
     name = "wf-verify",

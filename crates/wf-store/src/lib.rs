@@ -5,6 +5,7 @@
 
 mod aging;
 mod cachefile;
+pub mod commit_graph;
 pub mod error;
 mod gitindex;
 pub mod history;

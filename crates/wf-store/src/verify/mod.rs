@@ -203,20 +203,93 @@ pub fn shallow_commits(repo: &Repository) -> HashSet<Oid> {
 /// excluded tip also reaches (it was pushed to another branch first) is listed and judged
 /// again: verdicts are per commit, so that costs time, never a verdict.
 pub fn commits(repo: &Repository, range: &Range) -> Result<Vec<Oid>, git2::Error> {
+    Ok(listed(repo, range, false)?.oids)
+}
+
+/// [`commits`], with the parents of a whole history's commits taken from git's commit-graph
+/// where it holds them ([`crate::commit_graph`]): the listing then says which parents it
+/// followed, for [`verify`] to check against each commit's own bytes.
+pub fn listing(repo: &Repository, range: &Range) -> Result<Listing, git2::Error> {
+    listed(repo, range, true)
+}
+
+/// A range's commits, parents before children ([`commits`]), and, when git's commit-graph
+/// gave the parents of any of them, the parents the walk followed for each.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// The commits, parents first.
+    pub oids: Vec<Oid>,
+    /// The parents followed, commit by commit, when a commit-graph gave any: a graph is
+    /// git's cache, not the commits, so each listed commit's own parents must be these
+    /// ([`verify`] checks) or the listing may have left a commit out.
+    pub followed: Option<Followed>,
+}
+
+/// The parents a listing followed, commit by commit, in the order of its commits.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Followed {
+    parents: Vec<Oid>,
+    /// Where each commit's parents end in `parents` (most commits have one: 24 bytes a
+    /// commit in all, where a list of lists was about 56).
+    ends: Vec<u32>,
+}
+
+impl Followed {
+    /// Add the next commit's parents.
+    pub fn push(&mut self, parents: &[Oid]) {
+        self.parents.extend_from_slice(parents);
+        // Past u32 (4 billion parents) the slices go wrong, and the check fails: never a
+        // commit passed over.
+        self.ends
+            .push(u32::try_from(self.parents.len()).unwrap_or(u32::MAX));
+    }
+
+    /// The parents followed for the `i`th commit.
+    pub fn of(&self, i: usize) -> Option<&[Oid]> {
+        let end = *self.ends.get(i)? as usize;
+        let start = match i {
+            0 => 0,
+            _ => *self.ends.get(i - 1)? as usize,
+        };
+        self.parents.get(start..end)
+    }
+
+    /// How many commits.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+}
+
+fn listed(repo: &Repository, range: &Range, use_graph: bool) -> Result<Listing, git2::Error> {
     // The walk parses every commit of the range once: kept in libgit2's object cache, they
     // were most of the verifier's memory (77 MiB at 100,000 commits) and never read again.
     git2::opts::enable_caching(false);
     crate::repo::trust_object_ids();
     if range.exclude.is_empty() {
         let mut packs = packs_for_listing(repo);
-        return history(&range.include, &mut |oid| {
-            parents_of(repo, packs.as_mut(), oid)
+        let graph = use_graph.then(|| graph_for_listing(repo)).flatten();
+        let mut used = false;
+        let (oids, followed) = history(&range.include, &mut |oid| {
+            parents_of(repo, graph.as_ref(), &mut used, packs.as_mut(), oid)
+        })?;
+        return Ok(Listing {
+            oids,
+            followed: used.then_some(followed),
         });
     }
+    let listed = |oids: Vec<Oid>| Listing {
+        oids,
+        followed: None,
+    };
     if let [tip] = range.include.as_slice() {
         let stop: HashSet<Oid> = range.exclude.iter().copied().collect();
         if let Some(line) = line_to(repo, *tip, &stop) {
-            return Ok(line);
+            return Ok(listed(line));
         }
     }
     let mut walk = repo.revwalk()?;
@@ -227,7 +300,7 @@ pub fn commits(repo: &Repository, range: &Range) -> Result<Vec<Oid>, git2::Error
     for o in &range.exclude {
         walk.hide(*o)?;
     }
-    walk.collect()
+    Ok(listed(walk.collect::<Result<_, _>>()?))
 }
 
 /// [`commits`] of a range read through handles from `open`, a fresh one for every
@@ -239,7 +312,15 @@ pub fn commits_renewing(
     open: &dyn Fn() -> Result<Repository, git2::Error>,
     range: &Range,
 ) -> Result<Vec<Oid>, git2::Error> {
-    commits_renewing_after(open, range, WALK_RENEW_AFTER)
+    Ok(commits_renewing_after(open, range, WALK_RENEW_AFTER, false)?.oids)
+}
+
+/// [`listing`] read as [`commits_renewing`] reads.
+pub fn listing_renewing(
+    open: &dyn Fn() -> Result<Repository, git2::Error>,
+    range: &Range,
+) -> Result<Listing, git2::Error> {
+    commits_renewing_after(open, range, WALK_RENEW_AFTER, true)
 }
 
 /// How many commits [`commits_renewing`] reads with one repository handle.
@@ -249,41 +330,58 @@ fn commits_renewing_after(
     open: &dyn Fn() -> Result<Repository, git2::Error>,
     range: &Range,
     renew_after: usize,
-) -> Result<Vec<Oid>, git2::Error> {
+    use_graph: bool,
+) -> Result<Listing, git2::Error> {
     if !range.exclude.is_empty() {
-        return commits(&open()?, range);
+        return listed(&open()?, range, use_graph);
     }
     git2::opts::enable_caching(false);
     crate::repo::trust_object_ids();
     let mut repo: Option<Repository> = None;
     let mut read = 0;
     let mut packs = None;
-    history(&range.include, &mut |oid| {
+    let mut graph = None;
+    let mut used = false;
+    let (oids, followed) = history(&range.include, &mut |oid| {
         if read % renew_after.max(1) == 0 {
             // The old handle goes first: a new one would share its pack.
             repo = None;
             let fresh = open()?;
             if read == 0 {
                 packs = packs_for_listing(&fresh);
+                graph = use_graph.then(|| graph_for_listing(&fresh)).flatten();
             }
             repo = Some(fresh);
         }
         read += 1;
         match &repo {
-            Some(r) => parents_of(r, packs.as_mut(), oid),
+            Some(r) => parents_of(r, graph.as_ref(), &mut used, packs.as_mut(), oid),
             None => Err(git2::Error::from_str("no repository to read")),
         }
+    })?;
+    Ok(Listing {
+        oids,
+        followed: used.then_some(followed),
     })
 }
 
 /// A commit's parents, as libgit2 gives them (the cut commits of a shallow clone have none),
 /// read from the commit's bytes through `packs` when it reads them ([`crate::pack`]: it maps
 /// nothing, where libgit2 kept every page of the pack it touched).
+///
+/// With `graph`, the parents it records come first (and `used` is set): they are checked
+/// later against the commit's bytes ([`Listing::followed`]).
 fn parents_of(
     repo: &Repository,
+    graph: Option<&crate::commit_graph::Graph>,
+    used: &mut bool,
     packs: Option<&mut crate::pack::Packs>,
     oid: Oid,
 ) -> Result<Vec<Oid>, git2::Error> {
+    if let Some(p) = graph.and_then(|g| g.parents(oid)) {
+        *used = true;
+        return Ok(p);
+    }
     if let Some(packs) = packs {
         match packs.read(oid, crate::pack::CAP) {
             crate::pack::Got::Found(git2::ObjectType::Commit, bytes) => {
@@ -309,6 +407,16 @@ fn packs_for_listing(repo: &Repository) -> Option<crate::pack::Packs> {
         .then(|| crate::pack::Packs::open_with(&repo.commondir().join("objects"), LISTING_BLOCKS))
 }
 
+/// git's commit-graph for listing a history, unless the repository is shallow (git writes
+/// none there, and its cut commits are read as libgit2 reads them) or it has none in git's
+/// form. Set `WF_COMMIT_GRAPH=never` to list without it.
+fn graph_for_listing(repo: &Repository) -> Option<crate::commit_graph::Graph> {
+    if repo.is_shallow() || std::env::var("WF_COMMIT_GRAPH").as_deref() == Ok("never") {
+        return None;
+    }
+    crate::commit_graph::Graph::open(&repo.commondir().join("objects"))
+}
+
 /// The whole history of `tips`, each commit once, parents before children: depth first, a
 /// commit's parents (in their order, each with its own history) and then the commit. The
 /// memory is the list, the commits seen and the path being followed: libgit2's walk kept a
@@ -316,9 +424,10 @@ fn packs_for_listing(repo: &Repository) -> Option<crate::pack::Packs> {
 fn history(
     tips: &[Oid],
     parents: &mut dyn FnMut(Oid) -> Result<Vec<Oid>, git2::Error>,
-) -> Result<Vec<Oid>, git2::Error> {
+) -> Result<(Vec<Oid>, Followed), git2::Error> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
+    let mut followed = Followed::default();
     // A commit, its parents, and how many of them have been followed.
     let mut path: Vec<(Oid, Vec<Oid>, usize)> = Vec::new();
     for &tip in tips {
@@ -337,12 +446,13 @@ fn history(
                 }
                 None => {
                     out.push(top.0);
+                    followed.push(&top.1);
                     path.pop();
                 }
             }
         }
     }
-    Ok(out)
+    Ok((out, followed))
 }
 
 /// The longest line of single parents [`commits`] follows before it leaves it to libgit2.
@@ -361,7 +471,7 @@ fn line_to(repo: &Repository, tip: Oid, stop: &HashSet<Oid>) -> Option<Vec<Oid>>
         if line.len() >= LINE_LIMIT {
             return None;
         }
-        let [parent] = parents_of(repo, packs.as_mut(), at).ok()?[..] else {
+        let [parent] = parents_of(repo, None, &mut false, packs.as_mut(), at).ok()?[..] else {
             return None;
         };
         line.push(at);
@@ -399,10 +509,15 @@ pub struct Judges {
 /// repository handle from `open` (a fresh one after every `renew_after` commits), its own
 /// checked-tree cache and policy cache. Reports come back in the order of `oids`; `progress`
 /// is called with the number of commits each batch finished.
+///
+/// `followed`, when given, holds the parents the listing followed for each commit of `oids`
+/// ([`Listing::followed`]): every commit's own parents, judged or cached, must be those, or
+/// the run fails (the listing may have left a commit out).
 #[allow(clippy::too_many_arguments)]
 pub fn verify(
     open: &(dyn Fn() -> Result<Repository, git2::Error> + Sync),
     oids: &[Oid],
+    followed: Option<&[&[Oid]]>,
     cached: &HashMap<Oid, Kind>,
     describe_cached: bool,
     threads: usize,
@@ -414,7 +529,19 @@ pub fn verify(
     // Each commit is read once and its parent's trees were read by the commit before: the
     // object cache (up to 256 MiB per thread) bought no time here.
     git2::opts::enable_caching(false);
-    let judge_chunk = |state: &mut Judging, chunk: &[Oid]| -> Result<Vec<Report>, git2::Error> {
+    if followed.is_some_and(|f| f.len() != oids.len()) {
+        return Err(git2::Error::from_str(
+            "the parents followed do not match the commits listed",
+        ));
+    }
+    let items: Vec<(Oid, Option<&[Oid]>)> = oids
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (*o, followed.and_then(|f| f.get(i).copied())))
+        .collect();
+    let judge_chunk = |state: &mut Judging,
+                       chunk: &[(Oid, Option<&[Oid]>)]|
+     -> Result<Vec<Report>, git2::Error> {
         let (slot, judged) = state
             .as_mut()
             .map_err(|e| git2::Error::from_str(e.message()))?;
@@ -429,14 +556,18 @@ pub fn verify(
             git2::Error::from_str("a verifier thread could not open the repository again")
         })?;
         let mut ctx = worker.ctx()?;
-        let reports = chunk
-            .iter()
-            .map(|oid| match cached.get(oid) {
+        let mut reports = Vec::with_capacity(chunk.len());
+        for (oid, parents) in chunk {
+            let report = match cached.get(oid) {
                 Some(kind) if describe_cached => ctx.describe_cached(*oid, *kind),
                 Some(_) => Report::new(*oid, Kind::Cached),
                 None => ctx.judge(*oid),
-            })
-            .collect();
+            };
+            if let Some(parents) = parents {
+                ctx.check_followed(*oid, parents, report.problems.is_empty())?;
+            }
+            reports.push(report);
+        }
         progress(chunk.len());
         Ok(reports)
     };
@@ -446,7 +577,7 @@ pub fn verify(
         // On the calling thread: no pool thread beside it, whose allocations (libgit2's go
         // to the C allocator) would take a second heap arena.
         let state = judges.one.get_or_insert_with(fresh);
-        oids.chunks(size).map(|c| judge_chunk(state, c)).collect()
+        items.chunks(size).map(|c| judge_chunk(state, c)).collect()
     } else {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.min(64))
@@ -455,7 +586,8 @@ pub fn verify(
                 git2::Error::from_str(&format!("cannot start the verifier's threads: {e}"))
             })?;
         pool.install(|| {
-            oids.par_chunks(size)
+            items
+                .par_chunks(size)
                 .map_init(fresh, |state, chunk| judge_chunk(state, chunk))
                 .collect()
         })
@@ -566,6 +698,7 @@ mod tests {
             let reports = verify(
                 &open,
                 &oids,
+                None,
                 &HashMap::new(),
                 false,
                 1,
@@ -591,6 +724,7 @@ mod tests {
                 verify(
                     &open,
                     block,
+                    None,
                     &HashMap::new(),
                     false,
                     1,
@@ -603,6 +737,49 @@ mod tests {
         }
         assert_eq!(serde_json::to_string(&blocks).unwrap(), once);
         assert_eq!(opened.swap(0, SeqCst), 1);
+        // With the parents a listing followed: each commit's own pass, on one thread and on
+        // several, judged or cached; any other fails the run, naming the commit.
+        let own: Vec<Vec<Oid>> = oids
+            .iter()
+            .map(|o| repo.find_commit(*o).unwrap().parent_ids().collect())
+            .collect();
+        let with = |followed: &[&[Oid]], threads: usize, cached: &HashMap<Oid, Kind>| {
+            verify(
+                &open,
+                &oids,
+                Some(followed),
+                cached,
+                false,
+                threads,
+                usize::MAX,
+                &|_| {},
+                &mut Judges::default(),
+            )
+        };
+        let mut followed: Vec<&[Oid]> = own.iter().map(Vec::as_slice).collect();
+        let all_cached: HashMap<Oid, Kind> = oids.iter().map(|o| (*o, Kind::Skipped)).collect();
+        for threads in [1, 3] {
+            let r = with(&followed, threads, &HashMap::new()).unwrap();
+            assert_eq!(serde_json::to_string(&r).unwrap(), once);
+            assert!(with(&followed, threads, &all_cached).is_ok());
+        }
+        let skipped = [oids[40]];
+        followed[42] = &skipped;
+        for threads in [1, 3] {
+            for cached in [&HashMap::new(), &all_cached] {
+                let e = with(&followed, threads, cached).unwrap_err();
+                assert!(
+                    e.message().starts_with(&format!(
+                        "commit {} has the parents {}, but git's commit-graph gave {}",
+                        oids[42], oids[41], oids[40]
+                    )),
+                    "{}",
+                    e.message()
+                );
+            }
+        }
+        // Fewer parents followed than commits: refused before any is judged.
+        assert!(with(&followed[1..], 1, &HashMap::new()).is_err());
     }
 
     /// Pack every object of the bare repository at `dir` with git (its own configuration
@@ -695,11 +872,69 @@ mod tests {
                     opened.fetch_add(1, SeqCst);
                     Repository::open_bare(dir.path())
                 };
-                let renewed = commits_renewing_after(&open, &range, every).unwrap();
+                let renewed = commits_renewing_after(&open, &range, every, false).unwrap().oids;
                 proptest::prop_assert_eq!(&renewed, &list);
                 proptest::prop_assert_eq!(opened.load(SeqCst), list.len().div_ceil(every));
             }
+            // Without a commit-graph, a listing follows no graph; with git's graph of the
+            // history of the first commits only, it is the same list, and the parents it
+            // followed are each commit's own, whether the graph or the commit gave them.
+            proptest::prop_assert!(listing(&packed, &range).unwrap().followed.is_none());
+            let some: String = oids[..oids.len().div_ceil(2)]
+                .iter()
+                .map(|o| format!("{o}\n"))
+                .collect();
+            write_graph(dir.path(), &some);
+            let packed = Repository::open_bare(dir.path()).unwrap();
+            let open = || Repository::open_bare(dir.path());
+            for l in [
+                listing(&packed, &range).unwrap(),
+                commits_renewing_after(&open, &range, 3, true).unwrap(),
+            ] {
+                proptest::prop_assert_eq!(&l.oids, &list);
+                // Followed when the graph holds any commit of the range.
+                let graphed = list.iter().any(|o| oids[..oids.len().div_ceil(2)].contains(o));
+                proptest::prop_assert_eq!(l.followed.is_some(), graphed);
+                let Some(f) = l.followed else {
+                    continue;
+                };
+                proptest::prop_assert_eq!(f.len(), list.len());
+                for (i, o) in list.iter().enumerate() {
+                    let own: Vec<Oid> = packed.find_commit(*o).unwrap().parent_ids().collect();
+                    proptest::prop_assert_eq!(f.of(i), Some(own.as_slice()));
+                }
+            }
+            // `commits` never follows a graph.
+            proptest::prop_assert_eq!(&commits(&packed, &range).unwrap(), &list);
         }
+    }
+
+    /// git's commit-graph of the history of the commits given (one id a line).
+    fn write_graph(dir: &std::path::Path, commits: &str) {
+        use std::io::Write;
+        let mut child = std::process::Command::new("git")
+            .args(["commit-graph", "write", "--stdin-commits"])
+            .current_dir(dir)
+            .env("HOME", dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(commits.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(dir.join("objects/info/commit-graph").is_file());
     }
 
     /// Commits made with plumbing: a parent line naming a blob fails the listing (as libgit2's

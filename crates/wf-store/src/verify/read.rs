@@ -275,6 +275,42 @@ impl Ctx<'_> {
         Ok(h)
     }
 
+    /// Check that `commit`'s own parents are `followed`, those a listing followed from git's
+    /// commit-graph ([`super::Listing::followed`]). A commit whose header cannot be read is
+    /// let pass only when its report already has a problem (`clean` false); any other
+    /// difference fails the run: the listing may have left a commit out.
+    pub(super) fn check_followed(
+        &mut self,
+        commit: Oid,
+        followed: &[Oid],
+        clean: bool,
+    ) -> Result<(), git2::Error> {
+        let own = match self.header(commit) {
+            Ok((_, own)) => own,
+            Err(_) if !clean => return Ok(()),
+            Err(Fail::Git(e)) => return Err(e),
+            Err(Fail::Refused(why)) => return Err(git2::Error::from_str(&why)),
+        };
+        if own == followed {
+            return Ok(());
+        }
+        let list = |p: &[Oid]| match p {
+            [] => "none".to_string(),
+            _ => p.iter().map(Oid::to_string).collect::<Vec<_>>().join(", "),
+        };
+        Err(git2::Error::from_str(&format!(
+            "commit {commit} has the parents {}, but git's commit-graph gave {}: the range was \
+             listed from a graph that does not match the commits, and may leave some out \
+             (remove {} and list again, or set WF_COMMIT_GRAPH=never)",
+            list(&own),
+            list(followed),
+            self.repo
+                .commondir()
+                .join("objects/info/commit-graph")
+                .display()
+        )))
+    }
+
     /// Remember a commit's header, read from bytes at hand.
     pub(super) fn remember_header(&mut self, commit: Oid, h: &(Oid, Vec<Oid>)) {
         self.caches.headers.insert(commit, h.clone());
