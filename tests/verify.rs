@@ -668,6 +668,39 @@ fn verify_listed(s: &Store, how: &str, graph: &str) -> (Option<i32>, String, Str
     )
 }
 
+/// A grafts file (git's deprecated `info/grafts`, which libgit2 follows wherever it parses a
+/// commit) that gives the signed action `g` the parent of the unsigned `f` would let the walk
+/// pass over `f`: the run fails instead, naming the file, in one process and in worker
+/// processes, with or without a commit-graph (found by a red-team helper on 2026-12-02: the run
+/// was clean). Without the file the unsigned action is reported.
+#[test]
+fn a_grafts_file_that_hides_a_commit_fails_the_run() {
+    let (w, f, g) = graphed_world();
+    let s = &w.s;
+    let read = verify_listed(s, "never", "never");
+    assert_eq!(read.0, Some(1), "{}", read.2);
+    let before_f = s.git(&["rev-parse", &format!("{f}~1")]).trim().to_string();
+    let grafts = s.repo.join(".git/info/grafts");
+    std::fs::create_dir_all(grafts.parent().unwrap()).unwrap();
+    std::fs::write(&grafts, format!("{g} {before_f}\n")).unwrap();
+    for how in ["never", "always"] {
+        for graph in ["never", "always"] {
+            let (code, out, err) = verify_listed(s, how, graph);
+            assert_eq!(code, Some(7), "{how} {graph}: {out} {err}");
+            assert!(!out.contains("clean"), "{how} {graph}: {out}");
+            assert!(
+                err.contains("info/grafts gives commits other parents than their own"),
+                "{how} {graph}: {err}"
+            );
+        }
+    }
+    // The cache does not help it through either.
+    let (code, _, err) = verify(s, &s.repo, &[]);
+    assert_eq!(code, 7, "{err}");
+    std::fs::remove_file(&grafts).unwrap();
+    assert_eq!(verify_listed(s, "always", "always"), read);
+}
+
 /// A history listed with git's commit-graph (as `git gc` leaves one), which holds all but
 /// its last commit, is judged exactly as when every commit is read: the same reports, byte
 /// for byte, the unsigned action among them, in one process and in worker processes.

@@ -99,8 +99,8 @@ impl Graph {
                 return None;
             }
         }
-        // The table ends with a zero id.
-        if entry(chunks)?.0 != [0; 4] {
+        // The table ends with a zero id, at the end of the last chunk: the trailer follows.
+        if entry(chunks)? != ([0; 4], body) {
             return None;
         }
         let (oidf, oidl, cdat) = (oidf?, oidl?, cdat?);
@@ -133,6 +133,35 @@ impl Graph {
             edge,
             edges,
         };
+        // git writes the extra edges of the commits with more than two parents one list after
+        // another, in the order of the commits, with nothing between them or after the last:
+        // each such commit's list begins where the one before ended. Checked here, a commit's
+        // parents are at most 2 + its own list, and all of them at most 2 · count + edges
+        // (records that shared one long list cost time and memory with its length squared,
+        // found by a red-team helper on 2026-12-02).
+        let mut next_edge = 0usize;
+        for pos in 0..count {
+            let p2 = g.u32_at(g.cdat + pos * CDAT_WIDTH + 24)?;
+            if p2 == NONE || p2 & EXTRA == 0 {
+                continue;
+            }
+            if (p2 & !EXTRA) as usize != next_edge {
+                return None;
+            }
+            loop {
+                if next_edge >= g.edges {
+                    return None;
+                }
+                let e = g.u32_at(g.edge + next_edge * 4)?;
+                next_edge += 1;
+                if e & EXTRA != 0 {
+                    break;
+                }
+            }
+        }
+        if next_edge != g.edges {
+            return None;
+        }
         // Sorted and unique, each id in the bucket of its first byte.
         for i in 0..count {
             let id = g.id(i);
@@ -354,6 +383,43 @@ mod tests {
         swapped[x..x + 20].copy_from_slice(&second);
         swapped[y..y + 20].copy_from_slice(&first);
         assert!(Graph::parse(resum(swapped)).is_none(), "ids out of order");
+        // Bytes between the last chunk and the trailer.
+        let g = Graph::parse(good.clone()).unwrap();
+        let n = good.len() - 20;
+        let padded = [&good[..n], &[0u8; 16][..], &good[n..]].concat();
+        assert!(
+            Graph::parse(resum(padded)).is_none(),
+            "bytes before the trailer"
+        );
+        // Two commits sharing one list of extra edges (git writes one list a commit, one
+        // after another), or a list that does not begin where the one before ended.
+        assert!(g.edges > 0, "the octopus has extra edges");
+        let two_parents = (0..g.count)
+            .find(|&p| {
+                let at = g.cdat + p * CDAT_WIDTH;
+                g.u32_at(at + 20) != Some(NONE) && g.u32_at(at + 24) == Some(NONE)
+            })
+            .unwrap();
+        let mut shared = good.clone();
+        let at = g.cdat + two_parents * CDAT_WIDTH + 24;
+        shared[at..at + 4].copy_from_slice(&EXTRA.to_be_bytes());
+        assert!(
+            Graph::parse(resum(shared)).is_none(),
+            "a shared list of edges"
+        );
+        let octopus = (0..g.count)
+            .find(|&p| {
+                g.u32_at(g.cdat + p * CDAT_WIDTH + 24)
+                    .is_some_and(|v| v != NONE && v & EXTRA != 0)
+            })
+            .unwrap();
+        let mut late = good.clone();
+        let at = g.cdat + octopus * CDAT_WIDTH + 24;
+        late[at..at + 4].copy_from_slice(&(EXTRA | 1).to_be_bytes());
+        assert!(
+            Graph::parse(resum(late)).is_none(),
+            "a list that skips an edge"
+        );
         // A graph missing, a folder in its place.
         std::fs::remove_file(&path).unwrap();
         assert!(Graph::open(&dir.path().join(".git/objects")).is_none());

@@ -294,9 +294,21 @@ impl Ctx<'_> {
         if own == followed {
             return Ok(());
         }
+        // At most 16 named (a merge has at most 16 parents, rule 12), and how many more.
         let list = |p: &[Oid]| match p {
             [] => "none".to_string(),
-            _ => p.iter().map(Oid::to_string).collect::<Vec<_>>().join(", "),
+            _ => {
+                let mut named = p
+                    .iter()
+                    .take(16)
+                    .map(Oid::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if p.len() > 16 {
+                    named.push_str(&format!(" and {} more", p.len() - 16));
+                }
+                named
+            }
         };
         Err(git2::Error::from_str(&format!(
             "commit {commit} has the parents {}, but git's commit-graph gave {}: the range was \
