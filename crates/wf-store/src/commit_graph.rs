@@ -2,8 +2,9 @@
 //! write` leave), read for the parents of commits: listing a whole history from it reads no
 //! commit, where reading each commit took about 7 µs (0.66 s at 100,000 commits, before any
 //! judging could start). Only the single file is read, never a chain of split graphs, and only
-//! when it is in the form git writes: its checksum, its chunks, its fan-out and its sorted ids
-//! are checked when it is opened; anything else is no graph, and the commits are read.
+//! when it is in the form git writes: its checksum, its chunks, its fan-out, its sorted ids and
+//! the layout of its extra edges are checked when it is opened; anything else is no graph, and
+//! the commits are read.
 //!
 //! A graph is a cache git keeps beside the objects, as the verifier's own cache is: a push
 //! cannot write it, but it is not taken on trust either. The verifier checks the parents it
@@ -56,7 +57,8 @@ impl Graph {
     }
 
     /// A graph from its bytes, when they are in git's form (version 1, SHA-1 ids, no base
-    /// graphs; chunks in bounds; `OIDF`, `OIDL` and `CDAT` of the sizes the count gives; ids
+    /// graphs; chunks in bounds, the last ending at the trailer; `OIDF`, `OIDL` and `CDAT` of
+    /// the sizes the count gives; the extra edges one list a commit, one after another; ids
     /// sorted and unique, each in its fan-out bucket; the trailing checksum right).
     pub fn parse(data: Vec<u8>) -> Option<Graph> {
         if data.len() < 8 + 12 + 20 || data.get(..4)? != b"CGPH" {
