@@ -668,6 +668,19 @@ fn verify_listed(s: &Store, how: &str, graph: &str) -> (Option<i32>, String, Str
     )
 }
 
+/// [`verify_listed`] in threads, every commit read (no commit-graph): the unsigned action `f`
+/// is reported, exit 1.
+fn read_without_graph(s: &Store, f: &str) -> (Option<i32>, String, String) {
+    let read = verify_listed(s, "never", "never");
+    assert_eq!(read.0, Some(1), "{}", read.2);
+    assert!(
+        read.1.contains(f) && read.1.contains("unsigned"),
+        "{}",
+        read.1
+    );
+    read
+}
+
 /// A grafts file (git's deprecated `info/grafts`, which libgit2 follows wherever it parses a
 /// commit) that gives the signed action `g` the parent of the unsigned `f` would let the walk
 /// pass over `f`: the run fails instead, naming the file, in one process and in worker
@@ -677,8 +690,7 @@ fn verify_listed(s: &Store, how: &str, graph: &str) -> (Option<i32>, String, Str
 fn a_grafts_file_that_hides_a_commit_fails_the_run() {
     let (w, f, g) = graphed_world();
     let s = &w.s;
-    let read = verify_listed(s, "never", "never");
-    assert_eq!(read.0, Some(1), "{}", read.2);
+    let read = read_without_graph(s, &f);
     let before_f = s.git(&["rev-parse", &format!("{f}~1")]).trim().to_string();
     let grafts = s.repo.join(".git/info/grafts");
     std::fs::create_dir_all(grafts.parent().unwrap()).unwrap();
@@ -708,13 +720,7 @@ fn a_grafts_file_that_hides_a_commit_fails_the_run() {
 fn a_history_listed_from_git_s_commit_graph_is_judged_as_when_each_commit_is_read() {
     let (w, f, _) = graphed_world();
     let s = &w.s;
-    let read = verify_listed(s, "never", "never");
-    assert_eq!(read.0, Some(1), "{}", read.2);
-    assert!(
-        read.1.contains(&f) && read.1.contains("unsigned"),
-        "{}",
-        read.1
-    );
+    let read = read_without_graph(s, &f);
     for how in ["never", "always"] {
         assert_eq!(verify_listed(s, how, "always"), read, "{how}");
         assert_eq!(verify_listed(s, how, "never"), read, "{how}");
@@ -756,13 +762,7 @@ fn a_commit_graph_that_lies_about_a_parent_fails_the_run_instead_of_hiding_a_com
     let walked = s.git(&["rev-list", "HEAD"]);
     assert!(!walked.contains(&f), "git follows the lie: {walked}");
 
-    let read = verify_listed(s, "never", "never");
-    assert_eq!(read.0, Some(1), "{}", read.2);
-    assert!(
-        read.1.contains(&f) && read.1.contains("unsigned"),
-        "{}",
-        read.1
-    );
+    read_without_graph(s, &f);
     for how in ["never", "always"] {
         let (code, out, err) = verify_listed(s, how, "always");
         assert_eq!(code, Some(7), "{how}: {err}");

@@ -20,6 +20,8 @@ pub mod repo;
 pub mod sign;
 pub mod snapshot;
 pub mod sync;
+#[cfg(test)]
+mod testgit;
 pub mod transaction;
 pub mod tree;
 pub mod verify;

@@ -283,14 +283,14 @@ fn listed(repo: &Repository, range: &Range, use_graph: bool) -> Result<Listing, 
             followed: used.then_some(followed),
         });
     }
-    let listed = |oids: Vec<Oid>| Listing {
+    let unfollowed = |oids: Vec<Oid>| Listing {
         oids,
         followed: None,
     };
     if let [tip] = range.include.as_slice() {
         let stop: HashSet<Oid> = range.exclude.iter().copied().collect();
         if let Some(line) = line_to(repo, *tip, &stop) {
-            return Ok(listed(line));
+            return Ok(unfollowed(line));
         }
     }
     let mut walk = repo.revwalk()?;
@@ -301,7 +301,7 @@ fn listed(repo: &Repository, range: &Range, use_graph: bool) -> Result<Listing, 
     for o in &range.exclude {
         walk.hide(*o)?;
     }
-    Ok(listed(walk.collect::<Result<_, _>>()?))
+    Ok(unfollowed(walk.collect::<Result<_, _>>()?))
 }
 
 /// [`commits`] of a range read through handles from `open`, a fresh one for every
@@ -932,29 +932,8 @@ mod tests {
 
     /// git's commit-graph of the history of the commits given (one id a line).
     fn write_graph(dir: &std::path::Path, commits: &str) {
-        use std::io::Write;
-        let mut child = std::process::Command::new("git")
-            .args(["commit-graph", "write", "--stdin-commits"])
-            .current_dir(dir)
-            .env("HOME", dir)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .stdin(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(commits.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let args = ["commit-graph", "write", "--stdin-commits"];
+        crate::testgit::git_with(dir, &args, commits.as_bytes());
         assert!(dir.join("objects/info/commit-graph").is_file());
     }
 
