@@ -727,17 +727,11 @@ fn a_history_listed_from_git_s_commit_graph_is_judged_as_when_each_commit_is_rea
     }
 }
 
-/// A commit-graph that lies (its checksum made again after a parent was changed, so that it
-/// passes as git's) cannot hide a commit: the graph says the signed action `g` follows the
-/// commit before the unsigned `f`, which the walk would then never reach; the run fails,
-/// naming `g`, the graph and the way around it, in one process and in worker processes.
-/// Without the graph the unsigned action is reported.
-#[test]
-fn a_commit_graph_that_lies_about_a_parent_fails_the_run_instead_of_hiding_a_commit() {
+/// Rewrite `commit`'s first parent in the store's commit-graph to `parent` (both in the
+/// graph); with `resum`, its checksum made again, so that it passes as git's.
+fn lie_in_graph(s: &Store, commit: &str, parent: &str, resum: bool) {
     use sha1::Digest;
     use std::os::unix::fs::PermissionsExt;
-    let (w, f, g) = graphed_world();
-    let s = &w.s;
     let path = s.repo.join(".git/objects/info/commit-graph");
     let mut bytes = std::fs::read(&path).unwrap();
     let (oidl, cdat, count) = graph_chunks(&bytes);
@@ -749,15 +743,218 @@ fn a_commit_graph_that_lies_about_a_parent_fails_the_run_instead_of_hiding_a_com
             .find(|i| bytes[oidl + i * 20..oidl + i * 20 + 20] == id[..])
             .unwrap()
     };
-    let before_f = s.git(&["rev-parse", &format!("{f}~1")]).trim().to_string();
-    let (at_g, lie) = (pos(&g), pos(&before_f) as u32);
-    let field = cdat + at_g * 36 + 20;
+    let (at, lie) = (pos(commit), pos(parent) as u32);
+    let field = cdat + at * 36 + 20;
     bytes[field..field + 4].copy_from_slice(&lie.to_be_bytes());
-    let n = bytes.len() - 20;
-    let sum = sha1::Sha1::digest(&bytes[..n]);
-    bytes[n..].copy_from_slice(&sum);
+    if resum {
+        let n = bytes.len() - 20;
+        let sum = sha1::Sha1::digest(&bytes[..n]);
+        bytes[n..].copy_from_slice(&sum);
+    }
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     std::fs::write(&path, &bytes).unwrap();
+}
+
+/// An identity for commits made with plumbing, as `git -c` takes it.
+const IDENTITY: [&str; 4] = [
+    "-c",
+    "user.name=Mallory",
+    "-c",
+    "user.email=mallory@example.com",
+];
+
+/// The commit-graph in the form libgit2 reads too (generation numbers of version 1: libgit2
+/// takes parents from it in its walks and merge-base searches).
+fn graph_for_libgit2(s: &Store) {
+    s.git(&[
+        "-c",
+        "commitGraph.generationVersion=1",
+        "commit-graph",
+        "write",
+        "--reachable",
+    ]);
+}
+
+/// A shallow file (`<git-dir>/shallow`, one commit id a line as git writes it) whose line
+/// names a parent too is a graft to libgit2: `g` given the parent of the unsigned `f` would
+/// let every walk pass over `f`. The run fails instead, naming the file and the line, in one
+/// process and in worker processes, with or without a commit-graph (found by a red-team
+/// helper on 2026-12-02: the run was clean). Without the file the unsigned action is reported.
+#[test]
+fn a_shallow_file_whose_line_names_a_parent_fails_the_run() {
+    let (w, f, g) = graphed_world();
+    let s = &w.s;
+    let read = read_without_graph(s, &f);
+    let before_f = s.git(&["rev-parse", &format!("{f}~1")]).trim().to_string();
+    let shallow = s.repo.join(".git/shallow");
+    std::fs::write(&shallow, format!("{g} {before_f}\n")).unwrap();
+    for how in ["never", "always"] {
+        for graph in ["never", "always"] {
+            let (code, out, err) = verify_listed(s, how, graph);
+            assert_eq!(code, Some(7), "{how} {graph}: {out} {err}");
+            assert!(!out.contains("clean"), "{how} {graph}: {out}");
+            assert!(
+                err.contains("shallow line 1:") && err.contains("is not one commit id"),
+                "{how} {graph}: {err}"
+            );
+        }
+    }
+    std::fs::remove_file(&shallow).unwrap();
+    assert_eq!(verify_listed(s, "always", "always"), read);
+}
+
+/// A range that is not one line of parents (its tip merges) is walked by libgit2, which took
+/// parents from a commit-graph that lies (checksum made again): `g` said to follow the
+/// commit before the unsigned `f`, `f` was never listed and the range was clean (found by a
+/// red-team helper on 2026-12-02). The verifier's handles read no commit-graph through
+/// libgit2: `f` is judged and reported, in one process and in worker processes, as without
+/// the graph.
+#[test]
+fn a_range_walked_past_a_lying_commit_graph_still_judges_every_commit() {
+    let (w, f, g) = graphed_world();
+    let s = &w.s;
+    let before_f = s.git(&["rev-parse", &format!("{f}~1")]).trim().to_string();
+    let head = s.head();
+    let tree = s.git(&["rev-parse", "HEAD^{tree}"]).trim().to_string();
+    let merge = s
+        .git(&[
+            IDENTITY[0],
+            IDENTITY[1],
+            IDENTITY[2],
+            IDENTITY[3],
+            "commit-tree",
+            &tree,
+            "-p",
+            &head,
+            "-p",
+            &before_f,
+            "-m",
+            "Merge",
+        ])
+        .trim()
+        .to_string();
+    s.git(&["update-ref", "refs/heads/main", &merge]);
+    let range = |graph: &str, how: &str| {
+        let out = s
+            .call("wf-verify")
+            .args([
+                "--ndjson",
+                "--no-cache",
+                "-j",
+                "2",
+                "HEAD",
+                "--base",
+                &before_f,
+            ])
+            .env("WF_VERIFY_PROCESSES", how)
+            .env("WF_COMMIT_GRAPH", graph)
+            .run();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        (out.status.code(), text)
+    };
+    let (code, honest) = range("never", "never");
+    assert_eq!(code, Some(1), "{honest}");
+    assert!(
+        honest.contains(&f) && honest.contains("unsigned"),
+        "{honest}"
+    );
+    graph_for_libgit2(s);
+    lie_in_graph(s, &g, &before_f, true);
+    let walked = s.git(&["rev-list", "HEAD", &format!("^{before_f}")]);
+    assert!(!walked.contains(&f), "git follows the lie: {walked}");
+    for graph in ["never", "always"] {
+        for how in ["never", "always"] {
+            assert_eq!(range(graph, how), (code, honest.clone()), "{graph} {how}");
+        }
+    }
+}
+
+/// A commit-graph the verifier's own reader refuses (a parent changed, the checksum left as
+/// it was) was still read by libgit2's merge-base search: a side branch's commit said to
+/// follow main's tip made an unsigned merge that drops main's signed task look as if the
+/// side had deleted it, and the run was clean (found by a red-team helper on 2026-12-02).
+/// The merge is refused as without the graph, whether the verifier reads the graph or not.
+#[test]
+fn a_merge_judged_against_a_lying_commit_graph_is_refused_as_without_it() {
+    let w = World::new();
+    let s = &w.s;
+    let fork = s.head();
+    let t = new_task(s, "Pay invoice 42");
+    let main = s.head();
+    // The side changes nothing wf reads; the merge takes the side's tree, without task `t`.
+    let docs = s
+        .git(&["rev-parse", &format!("{fork}^{{tree}}")])
+        .trim()
+        .to_string();
+    let side = s
+        .git(&[
+            IDENTITY[0],
+            IDENTITY[1],
+            IDENTITY[2],
+            IDENTITY[3],
+            "commit-tree",
+            &docs,
+            "-p",
+            &fork,
+            "-m",
+            "docs",
+        ])
+        .trim()
+        .to_string();
+    let merge = s
+        .git(&[
+            IDENTITY[0],
+            IDENTITY[1],
+            IDENTITY[2],
+            IDENTITY[3],
+            "commit-tree",
+            &docs,
+            "-p",
+            &main,
+            "-p",
+            &side,
+            "-m",
+            "Merge branch 'side'",
+        ])
+        .trim()
+        .to_string();
+    s.git(&["update-ref", "refs/heads/main", &merge]);
+    s.git(&["reset", "-q", "--hard"]);
+    let run = |graph: &str| {
+        let out = s
+            .call("wf-verify")
+            .args(["--no-cache"])
+            .env("WF_COMMIT_GRAPH", graph)
+            .run();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
+    };
+    let (code, honest) = run("never");
+    assert_eq!(code, Some(1), "{honest}");
+    assert!(
+        honest.contains(&format!("the merge does not take task {t}")),
+        "{honest}"
+    );
+    graph_for_libgit2(s);
+    lie_in_graph(s, &side, &main, false);
+    for graph in ["never", "always"] {
+        assert_eq!(run(graph), (code, honest.clone()), "{graph}");
+    }
+}
+
+/// A commit-graph that lies (its checksum made again after a parent was changed, so that it
+/// passes as git's) cannot hide a commit: the graph says the signed action `g` follows the
+/// commit before the unsigned `f`, which the walk would then never reach; the run fails,
+/// naming `g`, the graph and the way around it, in one process and in worker processes.
+/// Without the graph the unsigned action is reported.
+#[test]
+fn a_commit_graph_that_lies_about_a_parent_fails_the_run_instead_of_hiding_a_commit() {
+    let (w, f, g) = graphed_world();
+    let s = &w.s;
+    let before_f = s.git(&["rev-parse", &format!("{f}~1")]).trim().to_string();
+    lie_in_graph(s, &g, &before_f, true);
     // git itself now walks past the unsigned action.
     let walked = s.git(&["rev-list", "HEAD"]);
     assert!(!walked.contains(&f), "git follows the lie: {walked}");

@@ -54,13 +54,23 @@ pub fn resolve(
 /// Open the repository the way every thread of the verifier will: from git's environment
 /// when `GIT_DIR` is set (as in hooks, where pushed objects sit in a quarantine directory),
 /// else by path.
+/// Each handle reads no commit-graph through libgit2 ([`engine::without_commit_graph`]): its
+/// walks and merge-base searches take every commit's parents from the commit itself, and no
+/// object can be written through it.
 pub fn opener(dir: PathBuf) -> impl Fn() -> Result<Repository, git2::Error> + Sync {
     move || {
-        if std::env::var_os("GIT_DIR").is_some() {
-            Repository::open_from_env()
-        } else {
-            Repository::open(&dir)
-        }
+        let repo = open_plain(&dir)?;
+        engine::without_commit_graph(&repo, std::env::var_os("GIT_DIR").is_some())?;
+        Ok(repo)
+    }
+}
+
+/// The repository at `dir` as [`opener`] opens it, with libgit2's own object database.
+fn open_plain(dir: &std::path::Path) -> Result<Repository, git2::Error> {
+    if std::env::var_os("GIT_DIR").is_some() {
+        Repository::open_from_env()
+    } else {
+        Repository::open(dir)
     }
 }
 
@@ -104,9 +114,14 @@ pub fn run_range(
             .map(|n| n.get())
             .unwrap_or(1)
     });
-    let listing = list(repo, &range, threads)?;
+    let open = opener(repo.path().to_path_buf());
+    // The range is listed and checked through a handle of the verifier's own ([`opener`]):
+    // `repo`'s walks would follow libgit2's reading of a commit-graph.
+    let own = open()?;
+    let listing = list(&own, &range, threads)?;
     let (oids, followed) = (&listing.oids, listing.followed.as_ref());
-    check_complete(repo, oids)?;
+    check_complete(&own, oids)?;
+    drop(own);
     // Reading the cache costs in proportion to the history, judging in proportion to the
     // range: a short range on a long history (a push to a server) is judged without reading it
     // (`spec/verify.md`, the cache). Clean commits are still appended to it.
@@ -127,7 +142,6 @@ pub fn run_range(
             b.inc(n as u64);
         }
     };
-    let open = opener(repo.path().to_path_buf());
     let mut out = Outcome {
         summary: Summary::default(),
         problems: Vec::new(),
@@ -194,7 +208,7 @@ pub fn run_range(
                 Ok(())
             };
             if to_judge > renew {
-                without_objects(repo, &open, judge_all)?;
+                without_objects(repo, judge_all)?;
             } else {
                 judge_all()?;
             }
@@ -221,7 +235,7 @@ fn parents_of_block(f: &engine::Followed, start: usize, len: usize) -> Vec<&[Oid
 }
 
 /// Run `f` with `repo`'s object database set aside (an empty one in its place), then give
-/// `repo` a fresh one, as a new handle from `open` has. libgit2 shares a pack's mapped pages
+/// `repo` a fresh one, as a new handle of libgit2's has ([`open_plain`]: it can write). libgit2 shares a pack's mapped pages
 /// between all the handles in a process and keeps them until the last handle on the pack
 /// goes, so this handle, which resolved and listed the range, would keep every page the
 /// judging threads touch: their fresh handles ([`engine::RENEW_AFTER`]) would release nothing
@@ -229,12 +243,12 @@ fn parents_of_block(f: &engine::Followed, start: usize, len: usize) -> Vec<&[Oid
 /// objects through `repo`.
 fn without_objects<T>(
     repo: &Repository,
-    open: &dyn Fn() -> Result<Repository, git2::Error>,
     f: impl FnOnce() -> Result<T, CliError>,
 ) -> Result<T, CliError> {
     repo.set_odb(&git2::Odb::new()?)?;
     let out = f();
-    let restored = open().and_then(|fresh| repo.set_odb(&fresh.odb()?));
+    // libgit2's own object database again (`open`'s cannot write): `repo` is the caller's.
+    let restored = open_plain(repo.path()).and_then(|fresh| repo.set_odb(&fresh.odb()?));
     let out = out?;
     restored?;
     Ok(out)
@@ -858,9 +872,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repository::init_bare(dir.path()).unwrap();
         let old = repo.blob(b"before").unwrap();
-        let path = dir.path().to_path_buf();
-        let open = move || Repository::open_bare(&path);
-        let seen = without_objects(&repo, &open, || {
+        let seen = without_objects(&repo, || {
             Ok(repo.find_blob(old).map(|b| b.content().to_vec()).ok())
         })
         .unwrap();
@@ -876,7 +888,7 @@ mod tests {
             b"after"
         );
         // A failure inside is returned, and the objects still come back.
-        let failed = without_objects(&repo, &open, || -> Result<(), CliError> {
+        let failed = without_objects(&repo, || -> Result<(), CliError> {
             Err(CliError::failure("inside".to_string()))
         });
         assert!(failed.is_err());
