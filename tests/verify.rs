@@ -775,6 +775,38 @@ fn graph_for_libgit2(s: &Store) {
     ]);
 }
 
+/// A replace ref in a clone (the hook refuses them on a server) makes `git log` show another
+/// commit in place of the approval the verifier read: the run is judged as before, and says
+/// on stderr that git shows something other than what was verified, and how to see that.
+#[test]
+fn a_replace_ref_in_a_clone_is_named_in_a_warning() {
+    let w = World::new();
+    let s = &w.s;
+    let approval = s.head();
+    let before = s.git(&["rev-parse", "HEAD~1"]).trim().to_string();
+    let (code, out, err) = verify(s, &s.repo, &["--no-cache"]);
+    assert_eq!(code, 0, "{out} {err}");
+    assert!(!err.contains("warning"), "{err}");
+    s.git(&["replace", &approval, &before]);
+    // git names the approval, and shows the commit before it.
+    let shown = s.git(&["show", "-s", "--format=%H %B", &approval]);
+    let replacement = s.git(&["show", "-s", "--format=%B", &before]);
+    assert_eq!(
+        shown,
+        format!("{approval} {replacement}"),
+        "git shows the replacement"
+    );
+    let (code2, out2, err2) = verify(s, &s.repo, &["--no-cache"]);
+    assert_eq!((code2, out2), (code, out));
+    assert!(
+        err2.contains(&format!(
+            "wf-verify: warning: refs/replace/{approval}: git shows another object in place of \
+             {approval}, which the verifier read itself (GIT_NO_REPLACE_OBJECTS=1 git log"
+        )),
+        "{err2}"
+    );
+}
+
 /// A shallow file (`<git-dir>/shallow`, one commit id a line as git writes it) whose line
 /// names a parent too is a graft to libgit2: `g` given the parent of the unsigned `f` would
 /// let every walk pass over `f`. The run fails instead, naming the file and the line, in one

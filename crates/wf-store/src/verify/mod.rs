@@ -446,6 +446,13 @@ const NO_GRAPH_HERE: &str = "/dev/null";
 /// before, none can be written through `repo` after this. The verifier's own listing reads
 /// the graph itself, and checks it ([`crate::commit_graph`]).
 pub fn without_commit_graph(repo: &Repository, from_env: bool) -> Result<(), git2::Error> {
+    // libgit2 passes over a folder it cannot stat, and would then record the next one's graph.
+    if !std::fs::metadata(NO_GRAPH_HERE).is_ok_and(|m| !m.is_dir()) {
+        return Err(git2::Error::from_str(&format!(
+            "{NO_GRAPH_HERE} is missing or a folder, so libgit2 could not be kept from reading \
+             git's commit-graph in its walks: the history is not verified"
+        )));
+    }
     let odb = git2::Odb::new()?;
     odb.add_disk_alternate(NO_GRAPH_HERE)?;
     let env = |name: &str| from_env.then(|| std::env::var_os(name)).flatten();
