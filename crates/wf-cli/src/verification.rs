@@ -54,6 +54,7 @@ pub fn resolve(
 /// Open the repository the way every thread of the verifier will: from git's environment
 /// when `GIT_DIR` is set (as in hooks, where pushed objects sit in a quarantine directory),
 /// else by path.
+///
 /// Each handle reads no commit-graph through libgit2 ([`engine::without_commit_graph`]): its
 /// walks and merge-base searches take every commit's parents from the commit itself, and no
 /// object can be written through it.
@@ -235,12 +236,12 @@ fn parents_of_block(f: &engine::Followed, start: usize, len: usize) -> Vec<&[Oid
 }
 
 /// Run `f` with `repo`'s object database set aside (an empty one in its place), then give
-/// `repo` a fresh one, as a new handle of libgit2's has ([`open_plain`]: it can write). libgit2 shares a pack's mapped pages
-/// between all the handles in a process and keeps them until the last handle on the pack
-/// goes, so this handle, which resolved and listed the range, would keep every page the
-/// judging threads touch: their fresh handles ([`engine::RENEW_AFTER`]) would release nothing
-/// (nearly all of an 81 MiB pack at 100,000 commits, `spec/verify.md`). `f` must not read
-/// objects through `repo`.
+/// `repo` a fresh one, as a new handle of libgit2's has ([`open_plain`]: it can write).
+/// libgit2 shares a pack's mapped pages between all the handles in a process and keeps them
+/// until the last handle on the pack goes, so this handle, which resolved the range, would
+/// keep every page the judging threads touch: their fresh handles ([`engine::RENEW_AFTER`])
+/// would release nothing (nearly all of an 81 MiB pack at 100,000 commits, `spec/verify.md`).
+/// `f` must not read objects through `repo`.
 fn without_objects<T>(
     repo: &Repository,
     f: impl FnOnce() -> Result<T, CliError>,
