@@ -640,7 +640,9 @@ fn the_board_code_never_writes_raw_markup() {
 
 /// Found by a red-team helper: an unsigned commit in alice's name closed a task with an
 /// approval record; the board, published on every push whatever the verdict, listed it as the
-/// approval in force. A task whose history fails verification has no approval in force.
+/// approval in force. A task whose history fails verification has no approval in force; so
+/// too when the commit has no trailers (a second helper, 2026-12-02: it is no action, and the
+/// board looked only at the task's actions).
 #[test]
 fn an_approval_whose_history_fails_verification_is_not_in_force_on_the_board() {
     let s = Store::new();
@@ -655,42 +657,45 @@ fn an_approval_whose_history_fails_verification_is_not_in_force_on_the_board() {
     assert!(!tasks.contains("fails verification"), "{tasks}");
     let page = std::fs::read_to_string(site.join(format!("tasks/{id}.html"))).unwrap();
     assert!(page.contains("In force"), "{page}");
-    // The same approval, without its signature.
+    // The same approval, without its signature; then without its trailers too (no action, so
+    // not in the timeline, but the verifier names the task it changes).
     let message = s.git(&["log", "-1", "--format=%B"]);
     let tree = s.git(&["rev-parse", "HEAD^{tree}"]);
     let parent = s.git(&["rev-parse", "HEAD~1"]);
-    let out = s.git_output(
-        &[
-            "-c",
-            "user.name=Alice Archer",
-            "-c",
-            "user.email=alice@example.com",
-            "commit-tree",
-            tree.trim(),
-            "-p",
-            parent.trim(),
-        ],
-        Some(message.as_bytes()),
-    );
-    assert!(out.status.success(), "{}", describe(&out));
-    let copy = String::from_utf8(out.stdout).unwrap();
-    s.git(&["reset", "-q", "--hard", copy.trim()]);
-    let site = board(&s, &[]);
-    let tasks = std::fs::read_to_string(site.join("tasks.html")).unwrap();
-    assert!(
-        tasks.contains("none: revision 2 recorded, its history fails verification"),
-        "{tasks}"
-    );
-    let page = std::fs::read_to_string(site.join(format!("tasks/{id}.html"))).unwrap();
-    assert!(!page.contains("In force"), "{page}");
-    assert!(
-        page.contains("Not in force: the task file records an approval of revision 2"),
-        "{page}"
-    );
-    assert!(page.contains(&copy.trim()[..12]), "{page}");
-    assert!(
-        page.contains("no: the task&#x27;s history fails verification")
-            || page.contains("no: the task's history fails verification"),
-        "{page}"
-    );
+    for message in [message.as_str(), "tidy\n"] {
+        let out = s.git_output(
+            &[
+                "-c",
+                "user.name=Alice Archer",
+                "-c",
+                "user.email=alice@example.com",
+                "commit-tree",
+                tree.trim(),
+                "-p",
+                parent.trim(),
+            ],
+            Some(message.as_bytes()),
+        );
+        assert!(out.status.success(), "{}", describe(&out));
+        let copy = String::from_utf8(out.stdout).unwrap();
+        s.git(&["reset", "-q", "--hard", copy.trim()]);
+        let site = board(&s, &[]);
+        let tasks = std::fs::read_to_string(site.join("tasks.html")).unwrap();
+        assert!(
+            tasks.contains("none: revision 2 recorded, its history fails verification"),
+            "{message}: {tasks}"
+        );
+        let page = std::fs::read_to_string(site.join(format!("tasks/{id}.html"))).unwrap();
+        assert!(!page.contains("In force"), "{message}: {page}");
+        assert!(
+            page.contains("Not in force: the task file records an approval of revision 2"),
+            "{message}: {page}"
+        );
+        assert!(page.contains(&copy.trim()[..12]), "{message}: {page}");
+        assert!(
+            page.contains("no: the task&#x27;s history fails verification")
+                || page.contains("no: the task's history fails verification"),
+            "{message}: {page}"
+        );
+    }
 }

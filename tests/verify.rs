@@ -2996,7 +2996,7 @@ fn the_hook_refuses_a_store_founded_again_beside_the_protected_branch() {
         let name = to.trim_start_matches("HEAD:");
         assert!(
             err.contains(&format!(
-                "{name}: a store that shares no history with refs/heads/main"
+                "{name}: a store that shares no history with refs/heads/main's store"
             )),
             "{err}"
         );
@@ -3015,7 +3015,7 @@ fn the_hook_refuses_a_store_founded_again_beside_the_protected_branch() {
     assert!(!out.status.success(), "{err}");
     assert!(!err.contains("remote:"), "refused before it left: {err}");
     assert!(
-        err.contains("refs/tags/v2.0: a store that shares no history with refs/heads/main"),
+        err.contains("refs/tags/v2.0: a store that shares no history with refs/heads/main's store"),
         "{err}"
     );
     assert_eq!(w.refs(), before);
@@ -3029,7 +3029,7 @@ fn the_hook_refuses_a_store_founded_again_beside_the_protected_branch() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{err}");
     assert!(
-        err.contains("refs/tags/v1.0: a store that shares no history with refs/heads/main"),
+        err.contains("refs/tags/v1.0: a store that shares no history with refs/heads/main's store"),
         "{err}"
     );
     assert_eq!(s.git(&["-C", fresh, "for-each-ref"]), "");
@@ -3051,6 +3051,71 @@ fn the_hook_refuses_a_store_founded_again_beside_the_protected_branch() {
         "pages",
     ]);
     w.accepted(&["push", "origin", "pages"]);
+}
+
+/// Found by a red-team helper on 2026-12-02: in a repository whose code came first, mallory
+/// branched from the commit of code alice's store was founded on, founded her own store there
+/// as "alice" with her own key, and pushed it as a release branch and a tag: the two shared the
+/// commit of code, and the hook took that for shared history. Two stores are one only when a
+/// commit both descend from holds a store; a branch from main after its founding is pushed as
+/// before.
+#[test]
+fn the_hook_refuses_a_store_founded_again_on_the_code_below_main_s_store() {
+    let s = Store::keys_only();
+    std::fs::create_dir_all(&s.repo).unwrap();
+    s.git(&["init", "-q", "-b", "main"]);
+    std::fs::write(s.repo.join("main.rs"), "fn main() {}\n").unwrap();
+    s.git(&["add", "main.rs"]);
+    s.git(&[
+        IDENTITY[0],
+        IDENTITY[1],
+        IDENTITY[2],
+        IDENTITY[3],
+        "commit",
+        "-q",
+        "-m",
+        "code",
+    ]);
+    let code = s.head();
+    let found = |key: &str| {
+        let out = s
+            .call("wf-init")
+            .args(["--id", ALICE.0, "--name", ALICE.1, "--email", ALICE.2])
+            .arg("--key")
+            .arg(s.key(key))
+            .arg(".")
+            .run();
+        assert!(out.status.success(), "wf-init: {}", describe(&out));
+    };
+    found("alice");
+    let server = s.hooked_server();
+    let sp = server.to_str().unwrap();
+    let push = |args: &[&str]| s.git_output(&[&["push", sp][..], args].concat(), None);
+    let out = push(&["main"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    // A branch of main after the founding shares its store.
+    s.git(&["checkout", "-q", "-b", "feature"]);
+    new_task(&s, "A feature");
+    let out = push(&["feature"]);
+    assert!(out.status.success(), "{}", describe(&out));
+    // Mallory's store, founded on the same commit of code.
+    s.git(&["checkout", "-q", "-b", "release", &code]);
+    found("mallory");
+    assert_ne!(s.head(), code);
+    let before = s.git(&["-C", sp, "for-each-ref"]);
+    for to in ["HEAD:refs/heads/release", "HEAD:refs/tags/v1.0"] {
+        let out = push(&[to]);
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(!out.status.success(), "{err}");
+        let name = to.trim_start_matches("HEAD:");
+        assert!(
+            err.contains(&format!(
+                "{name}: a store that shares no history with refs/heads/main's store"
+            )),
+            "{err}"
+        );
+    }
+    assert_eq!(s.git(&["-C", sp, "for-each-ref"]), before);
 }
 
 /// A protected branch of code is no anchor: a team that keeps its tasks on a branch of their

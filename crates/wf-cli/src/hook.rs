@@ -418,8 +418,9 @@ fn judge(
     Ok(())
 }
 
-/// The pushed refs that are not protected and hold a store sharing no history with any
-/// protected ref that holds one (as it is after the push): a store founded again, elsewhere, by whoever
+/// The pushed refs that are not protected and hold a store sharing no history with the store
+/// of any protected ref that holds one (as it is after the push; no common commit that holds
+/// a store): a store founded again, elsewhere, by whoever
 /// pushes it, with actors of their choosing (a red-team helper's `wf-init --id alice` with its
 /// own key, pushed as `refs/tags/v1.0`, verified clean and showed alice's actions). Nothing
 /// is judged this way before a protected ref exists.
@@ -454,13 +455,21 @@ fn second_stores(
     let Some((first, _)) = anchors.first() else {
         return Vec::new();
     };
+    // Two stores are one when a commit both descend from holds a store (the founding commit
+    // or a later one): a common commit of code below two foundings is not enough (a red-team
+    // helper founded mallory's "alice" on the code commit main's store was founded on, and the
+    // push was clean). A base that cannot be read is no store.
+    let share_a_store = |a: Oid, c: Oid| {
+        repo.merge_bases(a, c)
+            .is_ok_and(|bases| bases.iter().any(|b| holds_store(*b).unwrap_or(false)))
+    };
     others
         .iter()
         .filter(|(_, c)| holds_store(*c).unwrap_or(true))
-        .filter(|(_, c)| anchors.iter().all(|(_, a)| repo.merge_base(*a, *c).is_err()))
+        .filter(|(_, c)| anchors.iter().all(|(_, a)| !share_a_store(*a, *c)))
         .map(|(name, _)| {
             format!(
-                "{name}: a store that shares no history with {first}: a store founded again elsewhere answers to none of this repository's actors; push it to a repository of its own"
+                "{name}: a store that shares no history with {first}'s store: a store founded again elsewhere answers to none of this repository's actors; push it to a repository of its own"
             )
         })
         .collect()

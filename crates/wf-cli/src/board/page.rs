@@ -82,6 +82,15 @@ struct At {
 const TOP: At = At { up: "" };
 const DOWN: At = At { up: "../" };
 
+/// A commit of a task's history that fails verification ([`Site::failing`]).
+struct Failing<'e> {
+    commit: &'e str,
+    /// The first of its problems, `check: reason`.
+    problem: Option<&'e str>,
+    /// Whether it is an action of the task's timeline (its entry has an anchor).
+    in_timeline: bool,
+}
+
 impl<'h> Site<'h> {
     /// The site of a history; `commit_url` links commit ids to a forge.
     pub fn new(h: &'h History, commit_url: Option<String>) -> Site<'h> {
@@ -274,11 +283,33 @@ impl<'h> Site<'h> {
     /// history does not verify has no approval in force, whatever its file records (a
     /// red-team helper's unsigned commit in alice's name closed a task with an approval, and
     /// the board showed it in force).
-    fn failing<'e>(&'e self, entries: &[usize]) -> Option<&'e Entry> {
-        entries
+    ///
+    /// A commit that is no action (no `Wf-Action` trailer) is not in the timeline, but the
+    /// verifier names the task it changes: it counts too (a red-team helper's unsigned commit
+    /// without trailers wrote alice's approval into the task file, and the board showed it in
+    /// force while the verifier reported the commit).
+    fn failing<'e>(&'e self, t: &TaskInfo) -> Option<Failing<'e>> {
+        let in_timeline = t
+            .entries
             .iter()
             .map(|i| &self.h.entries[*i])
             .find(|e| !e.problems.is_empty())
+            .map(|e| Failing {
+                commit: &e.event.commit,
+                problem: e.problems.first().map(String::as_str),
+                in_timeline: true,
+            });
+        in_timeline.or_else(|| {
+            self.h
+                .problems
+                .iter()
+                .find(|p| p.task.as_deref() == Some(t.task.id.as_str()))
+                .map(|p| Failing {
+                    commit: &p.commit,
+                    problem: Some(&p.text),
+                    in_timeline: false,
+                })
+        })
     }
 
     /// The signature and the verifier's judgement of an action's commit.
@@ -686,7 +717,7 @@ impl<'h> Site<'h> {
                             td { (state(&t.task)) }
                             td { (t.task.step) }
                             td { @match &t.holder { Some(a) => (self.actor_link(TOP, a)), None => "-" } }
-                            td { @match (t.task.approval(), self.failing(&t.entries)) {
+                            td { @match (t.task.approval(), self.failing(t)) {
                                 (Some(d), None) => { "revision " (d.revision) " " (Self::digest(&d.digest)) },
                                 (Some(d), Some(_)) => { span.bad { "none: revision " (d.revision) " recorded, its history fails verification" } },
                                 (None, _) => "-",
@@ -745,7 +776,7 @@ impl<'h> Site<'h> {
             })
             .collect();
         let approval = task.approval();
-        let failing = self.failing(&t.entries);
+        let failing = self.failing(t);
         let approval_entry = approval.and_then(|d| {
             entries.iter().copied().rev().find(|e| {
                 e.event.action == "approve"
@@ -775,13 +806,17 @@ impl<'h> Site<'h> {
             }
             section id="approval" aria-labelledby="approval-h" {
                 h2 id="approval-h" { "Approval" }
-                @match (approval, failing) {
+                @match (approval, &failing) {
                     (Some(d), Some(bad)) => p.bad.approval {
                         "Not in force: the task file records an approval of revision " (d.revision) ", bound to digest "
                         (Self::full_digest(&d.digest)) ", by " (self.actor_link(DOWN, &d.actor))
                         ", but the task's history fails verification: commit "
-                        a href={ "#c-" (bad.event.commit) } { code { (short(&bad.event.commit)) } }
-                        " (" (bad.problems.first().map(|p| shown(p)).unwrap_or_default()) ")."
+                        @if bad.in_timeline {
+                            a href={ "#c-" (bad.commit) } { code { (short(bad.commit)) } }
+                        } @else {
+                            code { (short(bad.commit)) }
+                        }
+                        " (" (bad.problem.map(shown).unwrap_or_default()) ")."
                     },
                     (Some(d), None) => p.ok.approval {
                         "Approved: revision " (d.revision) ", bound to digest " (Self::full_digest(&d.digest))
