@@ -405,6 +405,34 @@ fn an_approved_task_is_attested_and_third_party_code_verifies_every_claim() {
     );
 }
 
+/// A replace ref in the repository (git then shows and checks out another object in place of
+/// the approved output) is named in a warning; the attestation is of the objects themselves
+/// (found by a second red-team helper on 2026-12-02: nothing warned).
+#[test]
+fn a_replace_ref_is_named_in_a_warning_when_attesting() {
+    let s = Store::new();
+    let (id, _, _) = approved(&s);
+    let (key, _) = ci_key(&s);
+    let approval = s.head();
+    let before = s.git(&["rev-parse", "HEAD~1"]).trim().to_string();
+    s.git(&["replace", &approval, &before]);
+    let out = s
+        .call("wf-attest")
+        .arg(&id)
+        .args(["--key", &key])
+        .arg("-o")
+        .arg(s.root.join("a.jsonl"))
+        .run();
+    assert!(out.status.success(), "{}", describe(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "wf-attest: warning: refs/replace/{approval}: git shows another object in place of {approval}"
+        )),
+        "{err}"
+    );
+}
+
 #[test]
 fn tampered_resigned_and_wrongly_keyed_envelopes_are_refused_by_both_checks() {
     let s = Store::new();

@@ -835,6 +835,91 @@ fn a_shallow_file_whose_line_names_a_parent_fails_the_run() {
     assert_eq!(verify_listed(s, "always", "always"), read);
 }
 
+/// A worktree's own shallow file (`.git/worktrees/<name>/shallow`) cuts the history for
+/// libgit2, which reads it, though git reads only the common one: one plain id there made the
+/// commit it names a root, the unsigned `f` below it was never listed, and the run in the
+/// worktree was clean (found by a second red-team helper on 2026-12-02). The run stops as for
+/// a shallow clone (exit 6), in one process and in worker processes; without the file the
+/// unsigned action is reported.
+#[test]
+fn a_worktree_s_own_shallow_file_stops_the_run_as_a_shallow_history() {
+    let (w, f, g) = graphed_world();
+    let s = &w.s;
+    let wt = s.root.join("wt");
+    s.git(&["worktree", "add", "-q", "-b", "work", wt.to_str().unwrap()]);
+    let in_wt = |how: &str| {
+        let out = s
+            .call("wf-verify")
+            .dir(&wt)
+            .args(["--no-cache", "-j", "2"])
+            .env("WF_VERIFY_PROCESSES", how)
+            .run();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, out, _) = in_wt("never");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains(&f[..12]), "{out}");
+    let git_dir = s.git(&[
+        "-C",
+        wt.to_str().unwrap(),
+        "rev-parse",
+        "--absolute-git-dir",
+    ]);
+    let shallow = PathBuf::from(git_dir.trim()).join("shallow");
+    std::fs::write(&shallow, format!("{g}\n")).unwrap();
+    for how in ["never", "always"] {
+        let (code, out, err) = in_wt(how);
+        assert_eq!(code, Some(6), "{how}: {out} {err}");
+        assert!(!out.contains("clean"), "{how}: {out}");
+        assert!(
+            err.contains(&format!(
+                "the history is shallow: the parents of commit {} were not fetched",
+                &g[..12]
+            )),
+            "{how}: {err}"
+        );
+    }
+    std::fs::remove_file(&shallow).unwrap();
+    assert_eq!(in_wt("always").0, Some(1));
+}
+
+/// An alternates line git and libgit2 read as different folders (`alt/objects`: git takes it
+/// from the objects folder, libgit2 from the current directory) let the verifier judge other
+/// objects than git showed under the same ids (found by a second red-team helper on
+/// 2026-12-02: the run was clean over a history with an unsigned action). Such a line fails
+/// the run (exit 7), naming the file and the line, in one process and in worker processes; a
+/// line both read alike (an absolute path, or one beginning with `.`) is read as before.
+#[test]
+fn an_alternates_line_git_and_libgit2_read_apart_fails_the_run() {
+    let (w, f, _) = graphed_world();
+    let s = &w.s;
+    let read = read_without_graph(s, &f);
+    let alternates = s.repo.join(".git/objects/info/alternates");
+    let spare = s.root.join("spare-objects");
+    std::fs::create_dir_all(spare.join("pack")).unwrap();
+    for line in ["alt/objects", "\"/tmp/x\"", " /tmp/x"] {
+        std::fs::write(&alternates, format!("# objects kept elsewhere\n{line}\n")).unwrap();
+        for how in ["never", "always"] {
+            let (code, out, err) = verify_listed(s, how, "always");
+            assert_eq!(code, Some(7), "{line} {how}: {out} {err}");
+            assert!(!out.contains("clean"), "{line} {how}: {out}");
+            assert!(
+                err.contains("alternates line 2:")
+                    && err.contains("is read by git and by libgit2 as different folders"),
+                "{line} {how}: {err}"
+            );
+        }
+    }
+    for line in [spare.to_str().unwrap(), "../../../spare-objects"] {
+        std::fs::write(&alternates, format!("{line}\n")).unwrap();
+        assert_eq!(verify_listed(s, "never", "never"), read, "{line}");
+    }
+}
+
 /// A range that is not one line of parents (its tip merges) is walked by libgit2, which took
 /// parents from a commit-graph that lies (checksum made again): `g` said to follow the
 /// commit before the unsigned `f`, `f` was never listed and the range was clean (found by a

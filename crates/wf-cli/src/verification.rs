@@ -862,6 +862,49 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
+/// The most replace refs [`replaced_objects`] names one by one.
+const REPLACED_NAMED: usize = 10;
+
+/// A line for each ref under `refs/replace/` (matched without regard to ASCII case, as the
+/// hook matches it): `git show`, `git log` and checkouts give another object in place of the
+/// one it names, while the verifier reads the object itself, so what a reviewer is shown is
+/// not what was verified. The hook refuses such refs on a server; in a clone they can only be
+/// made there.
+pub fn replaced_objects(repo: &git2::Repository) -> Vec<String> {
+    const PREFIX: &str = "refs/replace/";
+    let Ok(refs) = repo.references() else {
+        return Vec::new();
+    };
+    let names: Vec<String> = refs
+        .filter_map(Result::ok)
+        .map(|r| String::from_utf8_lossy(r.name_bytes()).into_owned())
+        .filter(|n| {
+            n.get(..PREFIX.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(PREFIX))
+        })
+        .collect();
+    let mut lines: Vec<String> = names
+        .iter()
+        .take(REPLACED_NAMED)
+        .map(|n| {
+            let id = visible(&n[PREFIX.len()..]);
+            format!(
+                "{}: git shows another object in place of {id}, which the verifier read \
+                 itself (GIT_NO_REPLACE_OBJECTS=1 git log shows what was verified; git \
+                 replace -d {id} removes it)",
+                visible(n)
+            )
+        })
+        .collect();
+    if names.len() > REPLACED_NAMED {
+        lines.push(format!(
+            "and {} more refs under refs/replace/ (git for-each-ref refs/replace/ lists them)",
+            names.len() - REPLACED_NAMED
+        ));
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -143,6 +143,10 @@ fn attest(args: &Args) -> Result<(), CliError> {
     }
     let time = context::now()?;
     let commits = history::verify(&store, tip)?;
+    // What is attested is the objects themselves; git may show others in their place.
+    for line in crate::verification::replaced_objects(store.git()) {
+        eprintln!("wf-attest: warning: {line}");
+    }
     let mut lines = String::new();
     let mut report = String::new();
     for typed in &ids {

@@ -182,15 +182,30 @@ pub struct Range {
 }
 
 /// The commits of a shallow clone whose parents git did not fetch (`<git-dir>/shallow`); empty
-/// for a complete history. libgit2 shows them as root commits, so they cannot be judged.
+/// for a complete history. libgit2 shows them as root commits, so they cannot be judged. Read
+/// from every file libgit2 or git reads ([`shallow_files`]): a worktree's own file cuts the
+/// history for libgit2 though git reads only the common one (a second red-team helper's one
+/// line there hid an unsigned action, and the run was clean).
 pub fn shallow_commits(repo: &Repository) -> HashSet<Oid> {
-    std::fs::read_to_string(repo.commondir().join("shallow"))
-        .map(|s| {
+    shallow_files(repo)
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .flat_map(|s| {
             s.lines()
                 .filter_map(|l| Oid::from_str(l.trim()).ok())
-                .collect()
+                .collect::<Vec<_>>()
         })
-        .unwrap_or_default()
+        .collect()
+}
+
+/// The shallow files of `repo`: libgit2's, in the git dir of the handle (a worktree's own
+/// `.git/worktrees/<name>/shallow`), and git's, in the common git dir.
+fn shallow_files(repo: &Repository) -> Vec<std::path::PathBuf> {
+    let mut paths = vec![repo.path().join("shallow")];
+    if repo.commondir() != repo.path() {
+        paths.push(repo.commondir().join("shallow"));
+    }
+    paths
 }
 
 /// List the commits of a range, parents before children.
@@ -384,7 +399,56 @@ fn refuse_grafts(repo: &Repository) -> Result<(), git2::Error> {
             path.display()
         )));
     }
-    refuse_shallow_grafts(repo)
+    refuse_shallow_grafts(repo)?;
+    refuse_divergent_alternates(&repo.commondir().join("objects"), 0)
+}
+
+/// How deep libgit2 (and git) follow alternates' own alternates.
+const ALTERNATES_DEPTH: usize = 5;
+
+/// Refuse an alternates file (`<objects>/info/alternates`, and theirs in turn) with a line
+/// git and libgit2 read as different folders. git takes a relative line from the objects
+/// folder and unquotes a line in double quotes; libgit2 joins only a line that begins with `.`
+/// to the objects folder, takes any other as it is (from the current directory) and never
+/// unquotes: a line `alt/objects` gave git a history with an unsigned action in
+/// `.git/objects/alt/objects` while libgit2 read other objects under the same ids, and the run
+/// was clean (found by a second red-team helper on 2026-12-02). Accepted, as both read them
+/// alike: empty lines, comments (`#`), absolute paths and paths beginning with `.`, without
+/// carriage returns or spaces at either end.
+fn refuse_divergent_alternates(objects: &std::path::Path, depth: usize) -> Result<(), git2::Error> {
+    if depth > ALTERNATES_DEPTH {
+        return Ok(());
+    }
+    let path = objects.join("info").join("alternates");
+    let Ok(text) = std::fs::read(&path) else {
+        return Ok(());
+    };
+    for (n, line) in text.split(|&b| b == b'\n').enumerate() {
+        if line.is_empty() || line[0] == b'#' {
+            continue;
+        }
+        let read_alike = (line[0] == b'/' || line[0] == b'.')
+            && !line.contains(&b'\r')
+            && line.trim_ascii() == line;
+        let Some(dir) = std::str::from_utf8(line).ok().filter(|_| read_alike) else {
+            return Err(git2::Error::from_str(&format!(
+                "{} line {}: {:?} is read by git and by libgit2 as different folders of \
+                 objects (git takes a relative path from the objects folder, libgit2 from the \
+                 current one unless it begins with `.`), so the verifier would judge other \
+                 objects than git shows: write the folder as an absolute path",
+                path.display(),
+                n + 1,
+                String::from_utf8_lossy(&line[..line.len().min(100)])
+            )));
+        };
+        let next = if dir.starts_with('/') {
+            std::path::PathBuf::from(dir)
+        } else {
+            objects.join(dir)
+        };
+        refuse_divergent_alternates(&next, depth + 1)?;
+    }
+    Ok(())
 }
 
 /// Refuse a shallow file with a line that is not one commit id. libgit2 reads `shallow` (in
@@ -393,11 +457,7 @@ fn refuse_grafts(repo: &Repository) -> Result<(), git2::Error> {
 /// red-team helper on 2026-12-02: an unsigned action hidden by one line, the run clean). git
 /// writes one id a line; the verifier reads the file as git writes it ([`shallow_commits`]).
 fn refuse_shallow_grafts(repo: &Repository) -> Result<(), git2::Error> {
-    let mut paths = vec![repo.path().join("shallow")];
-    if repo.commondir() != repo.path() {
-        paths.push(repo.commondir().join("shallow"));
-    }
-    for path in paths {
+    for path in shallow_files(repo) {
         let Ok(bytes) = std::fs::read(&path) else {
             if std::fs::symlink_metadata(&path).is_ok() {
                 return Err(git2::Error::from_str(&format!(
