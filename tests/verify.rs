@@ -3203,6 +3203,86 @@ fn the_hook_refuses_a_store_founded_again_on_the_code_below_main_s_store() {
     assert_eq!(s.git(&["-C", sp, "for-each-ref"]), before);
 }
 
+/// Found by a third red-team helper on 2026-12-02: only refs that were not protected were
+/// judged for a second store, so mallory's "alice" store went onto a protected branch not yet
+/// created (`release`, named in `wf.protect` before its first push) and onto a protected branch
+/// of code, fast-forwarded to her founding commit (`website`). Every pushed ref is judged
+/// against the store the protected refs held before the push.
+#[test]
+fn the_hook_refuses_a_second_store_on_a_protected_ref_not_yet_made_or_of_code() {
+    let w = World::new();
+    let s = &w.s;
+    let sp = w.sp();
+    s.git(&[
+        "-C",
+        sp,
+        "config",
+        "--add",
+        "wf.protect",
+        "refs/heads/release",
+    ]);
+    s.git(&[
+        "-C",
+        sp,
+        "config",
+        "--add",
+        "wf.protect",
+        "refs/heads/website",
+    ]);
+    // The website: code only, pushed first (no store: pushed as before).
+    let web = s.root.join("website");
+    let web = web.to_str().unwrap();
+    s.git(&["init", "-q", "-b", "website", web]);
+    s.git(&[
+        "-C",
+        web,
+        IDENTITY[0],
+        IDENTITY[1],
+        IDENTITY[2],
+        IDENTITY[3],
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "site",
+    ]);
+    w.accepted(&["-C", web, "push", sp, "website"]);
+    // Mallory's store, founded anew with her key as "alice".
+    let found = |dir: &str| {
+        let out = s
+            .call("wf-init")
+            .args(["--id", ALICE.0, "--name", ALICE.1, "--email", ALICE.2])
+            .arg("--key")
+            .arg(s.key("mallory"))
+            .arg(dir)
+            .run();
+        assert!(out.status.success(), "wf-init: {}", describe(&out));
+    };
+    let other = s.root.join("elsewhere");
+    found(other.to_str().unwrap());
+    let other = other.to_str().unwrap();
+    let before = w.refs();
+    let err = w.refused(&["-C", other, "push", sp, "HEAD:refs/heads/release"]);
+    assert!(
+        err.contains(
+            "refs/heads/release: a store that shares no history with refs/heads/main's store"
+        ),
+        "{err}"
+    );
+    // Founded on the website's code and pushed as a fast-forward of the protected branch.
+    found(web);
+    let err = w.refused(&["-C", web, "push", sp, "website"]);
+    assert!(
+        err.contains(
+            "refs/heads/website: a store that shares no history with refs/heads/main's store"
+        ),
+        "{err}"
+    );
+    assert_eq!(w.refs(), before);
+    // main's own store goes onto the new protected branch as before.
+    w.accepted(&["push", "origin", "main:refs/heads/release"]);
+}
+
 /// A protected branch of code is no anchor: a team that keeps its tasks on a branch of their
 /// own, beside a `main` without a store, pushes that branch as before.
 #[test]

@@ -290,8 +290,8 @@ fn judge(
     let protect = protected(repo);
     let mut refused = Vec::new();
     let mut include = Vec::new();
-    // The commits pushed to refs that are not protected, by ref.
-    let mut others = Vec::new();
+    // The commits pushed, by ref.
+    let mut pushed = Vec::new();
     for u in updates {
         // git writes through a symbolic ref to its target: `refs/heads/trunk -> main` would
         // move (rewind, delete) main under another name.
@@ -362,20 +362,12 @@ fn judge(
         match commit_of(repo, u.refname, new) {
             Ok(c) => {
                 include.push(c);
-                if !guarded {
-                    others.push((u.refname, c));
-                }
+                pushed.push((u.refname, c));
             }
             Err(why) => refused.push(why),
         }
     }
-    refused.extend(second_stores(
-        repo,
-        &protect,
-        updates,
-        &others,
-        protected_now,
-    ));
+    refused.extend(second_stores(repo, &protect, &pushed, protected_now));
     let mut text = String::new();
     for r in &refused {
         text.push_str(&format!("wf-hook: history: {r}\n"));
@@ -418,52 +410,50 @@ fn judge(
     Ok(())
 }
 
-/// The pushed refs that are not protected and hold a store sharing no history with the store
-/// of any protected ref that holds one (as it is after the push; no common commit that holds
-/// a store): a store founded again, elsewhere, by whoever
-/// pushes it, with actors of their choosing (a red-team helper's `wf-init --id alice` with its
-/// own key, pushed as `refs/tags/v1.0`, verified clean and showed alice's actions). Nothing
-/// is judged this way before a protected ref exists.
+/// The pushed refs that hold a store sharing no history with the server's store: a store
+/// founded again, elsewhere, by whoever pushes it, with actors of their choosing (a red-team
+/// helper's `wf-init --id alice` with its own key, pushed as `refs/tags/v1.0`, verified clean
+/// and showed alice's actions). The server's store is that of the protected refs that hold one
+/// before the push (as `protected_now` gives them); when none does, that of the first
+/// protected ref that holds one after it (a first push founds it). Every pushed ref is judged,
+/// protected or not: a protected ref not yet created (`master` on a server whose HEAD names it)
+/// or holding only code was pushed a second store unjudged (a third helper, 2026-12-02). Two
+/// stores are one when a commit both descend from holds a store: a common commit of code below
+/// two foundings is not enough (a second helper founded mallory's "alice" on the commit of code
+/// main's store was founded on). Nothing is judged this way while no protected ref holds a
+/// store (a protected `main` of code beside an orphan branch of tasks is no anchor).
 fn second_stores(
     repo: &Repository,
     protect: &[String],
-    updates: &[Update],
-    others: &[(&str, Oid)],
+    pushed: &[(&str, Oid)],
     protected_now: &dyn Fn(&str) -> Option<Oid>,
 ) -> Vec<String> {
     // Read as the verifier reads it; a commit it cannot read is no anchor, and a pushed one
     // counts as a store (the verifier refuses it besides).
     let holds_store = |c: Oid| wf_store::verify::holds_store(repo, c);
-    // The protected refs that hold a store (a protected branch of code beside an orphan branch
-    // of tasks is no anchor: the tasks' branch founded its store there).
-    let mut anchors = Vec::new();
-    for p in protect {
-        match updates.iter().find(|u| u.refname == p.as_str()) {
-            Some(u) => {
-                if let Some(c) = u.new.and_then(|n| commit_of(repo, u.refname, n).ok()) {
-                    anchors.push((p.as_str(), c));
-                }
-            }
-            None => {
-                if let Some(c) = protected_now(p) {
-                    anchors.push((p.as_str(), c));
-                }
-            }
-        }
+    let mut anchors: Vec<(&str, Oid)> = protect
+        .iter()
+        .filter_map(|p| protected_now(p).map(|c| (p.as_str(), c)))
+        .filter(|(_, c)| holds_store(*c).unwrap_or(false))
+        .collect();
+    if anchors.is_empty() {
+        let first = protect.iter().find_map(|p| {
+            pushed
+                .iter()
+                .find(|(name, c)| *name == p.as_str() && holds_store(*c).unwrap_or(false))
+                .copied()
+        });
+        anchors.extend(first);
     }
-    anchors.retain(|(_, c)| holds_store(*c).unwrap_or(false));
     let Some((first, _)) = anchors.first() else {
         return Vec::new();
     };
-    // Two stores are one when a commit both descend from holds a store (the founding commit
-    // or a later one): a common commit of code below two foundings is not enough (a red-team
-    // helper founded mallory's "alice" on the code commit main's store was founded on, and the
-    // push was clean). A base that cannot be read is no store.
+    // A base that cannot be read is no store.
     let share_a_store = |a: Oid, c: Oid| {
         repo.merge_bases(a, c)
             .is_ok_and(|bases| bases.iter().any(|b| holds_store(*b).unwrap_or(false)))
     };
-    others
+    pushed
         .iter()
         .filter(|(_, c)| holds_store(*c).unwrap_or(true))
         .filter(|(_, c)| anchors.iter().all(|(_, a)| !share_a_store(*a, *c)))
