@@ -3283,6 +3283,170 @@ fn the_hook_refuses_a_second_store_on_a_protected_ref_not_yet_made_or_of_code() 
     w.accepted(&["push", "origin", "main:refs/heads/release"]);
 }
 
+/// A pack made by hand, as `git receive-pack` takes it: a README commit on `parent` whose root
+/// tree (`root`'s entries and the README) ends a chain of `depth` trees, each a REF_DELTA on the
+/// one before. Returns the commit's id and the pack.
+fn deep_chain_pack(root: &[u8], parent: &str, depth: usize) -> (String, Vec<u8>) {
+    use sha1::Digest;
+    use std::io::Write;
+    let id = |kind: &str, body: &[u8]| -> [u8; 20] {
+        let mut h = sha1::Sha1::new();
+        h.update(format!("{kind} {}\0", body.len()).as_bytes());
+        h.update(body);
+        h.finalize().into()
+    };
+    let zlib = |b: &[u8]| {
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(b).unwrap();
+        z.finish().unwrap()
+    };
+    // The root's entries: (sort key, bytes).
+    let mut entries: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    let mut i = 0;
+    while i < root.len() {
+        let nul = i + root[i..].iter().position(|&b| b == 0).unwrap();
+        let sp = i + root[i..].iter().position(|&b| b == b' ').unwrap();
+        let mut key = root[sp + 1..nul].to_vec();
+        if &root[i..sp] == b"40000" {
+            key.push(b'/');
+        }
+        entries.push((key, root[i..nul + 21].to_vec()));
+        i = nul + 21;
+    }
+    let blob = b"readme\n";
+    let blob_id = id("blob", blob);
+    let tree = |name: &str| {
+        let mut all = entries.clone();
+        let mut e = format!("100644 {name}\0").into_bytes();
+        e.extend_from_slice(&blob_id);
+        all.push((name.as_bytes().to_vec(), e));
+        all.sort();
+        all.into_iter().flat_map(|(_, e)| e).collect::<Vec<u8>>()
+    };
+    let varint = |mut v: usize, out: &mut Vec<u8>| loop {
+        let c = (v & 0x7f) as u8;
+        v >>= 7;
+        out.push(c | if v > 0 { 0x80 } else { 0 });
+        if v == 0 {
+            break;
+        }
+    };
+    let header = |kind: u8, mut size: usize| {
+        let mut out = Vec::new();
+        let mut c = (kind << 4) | (size & 0x0f) as u8;
+        size >>= 4;
+        while size > 0 {
+            out.push(c | 0x80);
+            c = (size & 0x7f) as u8;
+            size >>= 7;
+        }
+        out.push(c);
+        out
+    };
+    let mut objects: Vec<Vec<u8>> = Vec::new();
+    objects.push([header(3, blob.len()), zlib(blob)].concat());
+    let mut prev = tree("README-00000");
+    objects.push([header(2, prev.len()), zlib(&prev)].concat());
+    for n in 1..depth {
+        let name = if n + 1 == depth {
+            "README".to_string()
+        } else {
+            format!("README-{n:05}")
+        };
+        let next = tree(&name);
+        let mut delta = Vec::new();
+        varint(prev.len(), &mut delta);
+        varint(next.len(), &mut delta);
+        for chunk in next.chunks(127) {
+            delta.push(chunk.len() as u8);
+            delta.extend_from_slice(chunk);
+        }
+        objects.push(
+            [
+                header(7, delta.len()),
+                id("tree", &prev).to_vec(),
+                zlib(&delta),
+            ]
+            .concat(),
+        );
+        prev = next;
+    }
+    let person = "Mallory <mallory@example.com> 1700000000 +0000";
+    let commit = format!(
+        "tree {}\nparent {parent}\nauthor {person}\ncommitter {person}\n\ndocs: a readme\n",
+        id("tree", &prev)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    objects.push([header(1, commit.len()), zlib(commit.as_bytes())].concat());
+    let mut pack = b"PACK".to_vec();
+    pack.extend_from_slice(&2u32.to_be_bytes());
+    pack.extend_from_slice(&(objects.len() as u32).to_be_bytes());
+    for o in objects {
+        pack.extend_from_slice(&o);
+    }
+    let sum: [u8; 20] = sha1::Sha1::digest(&pack).into();
+    pack.extend_from_slice(&sum);
+    let commit_id = id("commit", commit.as_bytes());
+    (commit_id.iter().map(|b| format!("{b:02x}")).collect(), pack)
+}
+
+/// Found by a third red-team helper on 2026-12-02: a plain commit on main whose root tree
+/// ends a delta chain longer than the pack reader follows ([`wf_store::pack::MAX_CHAIN`]),
+/// sent straight to `git receive-pack` (`index-pack` takes any depth), was read by libgit2 in
+/// the hook's quarantine and verified clean; once landed, wf's own reader refused the tree and
+/// every later push to main with it. The hook now reads the pushed packs with wf's reader too:
+/// the push is refused at the door, and main does not move.
+#[test]
+fn a_pushed_delta_chain_longer_than_the_reader_follows_is_refused_at_the_door() {
+    use std::io::{Read, Write};
+    let w = World::new();
+    let s = &w.s;
+    let tip = w.server_main();
+    let root = s
+        .git_output(&["cat-file", "tree", &format!("{tip}^{{tree}}")], None)
+        .stdout;
+    let (commit, pack) = deep_chain_pack(&root, &tip, wf_store::pack::MAX_CHAIN + 50);
+    let mut child = s
+        .command("git")
+        .args(["receive-pack", w.sp()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    // The advertisement, up to its flush packet.
+    loop {
+        let mut len = [0u8; 4];
+        out.read_exact(&mut len).unwrap();
+        let n = usize::from_str_radix(std::str::from_utf8(&len).unwrap(), 16).unwrap();
+        if n == 0 {
+            break;
+        }
+        let mut line = vec![0u8; n - 4];
+        out.read_exact(&mut line).unwrap();
+    }
+    let command = format!("{tip} {commit} refs/heads/main\0report-status\n");
+    let mut input = format!("{:04x}{command}0000", command.len() + 4).into_bytes();
+    input.extend_from_slice(&pack);
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&input).unwrap();
+    drop(stdin);
+    let mut report = Vec::new();
+    out.read_to_end(&mut report).unwrap();
+    let done = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&done.stderr);
+    let report = String::from_utf8_lossy(&report);
+    assert!(report.contains("ng refs/heads/main"), "{report} {err}");
+    assert!(
+        err.contains("wf-hook: push refused") && err.contains("a delta chain longer than 10000"),
+        "{err}"
+    );
+    assert_eq!(w.server_main(), tip);
+}
+
 /// A protected branch of code is no anchor: a team that keeps its tasks on a branch of their
 /// own, beside a `main` without a store, pushes that branch as before.
 #[test]

@@ -315,7 +315,20 @@ impl Packs {
     /// [`Packs::open`] keeping at most `blocks` blocks of packs (a history's listing reads its
     /// commits in order, and keeps few).
     pub fn open_with(objects: &Path, blocks: usize) -> Packs {
+        Packs::open_in(&[objects], blocks)
+    }
+
+    /// [`Packs::open_with`] over the packs of several object folders (a hook's quarantine,
+    /// where the pushed packs are, and the repository's own).
+    pub fn open_in(folders: &[&Path], blocks: usize) -> Packs {
         let mut packs = Vec::new();
+        for objects in folders {
+            Packs::add_packs(&mut packs, objects);
+        }
+        Packs::with_packs(packs, blocks)
+    }
+
+    fn add_packs(packs: &mut Vec<Pack>, objects: &Path) {
         let dir = objects.join("pack");
         if let Ok(list) = std::fs::read_dir(&dir) {
             let mut names: Vec<_> = list
@@ -334,6 +347,9 @@ impl Packs {
                 }
             }
         }
+    }
+
+    fn with_packs(packs: Vec<Pack>, blocks: usize) -> Packs {
         Packs {
             packs,
             last: 0,

@@ -126,8 +126,19 @@ impl<R: std::borrow::Borrow<Repository>> Worker<R> {
 }
 
 /// The packs of a repository's object folder, for a worker's own reader.
+/// The pack reader of a judging thread: the repository's packs, and in a hook the packs of
+/// git's quarantine too (`GIT_OBJECT_DIRECTORY` with `GIT_QUARANTINE_PATH` set), so that a push
+/// is read as its objects will be once they land. Pushed packs read by libgit2 alone let a
+/// delta chain longer than [`crate::pack::MAX_CHAIN`] through, which the reader then refused
+/// in every later push to the branch (found by a red-team helper on 2026-12-02).
 fn packs_of(repo: &Repository) -> std::cell::RefCell<Packs> {
-    std::cell::RefCell::new(Packs::open(&repo.commondir().join("objects")))
+    let own = repo.commondir().join("objects");
+    let quarantine = std::env::var_os("GIT_QUARANTINE_PATH")
+        .and_then(|_| std::env::var_os("GIT_OBJECT_DIRECTORY"))
+        .map(std::path::PathBuf::from);
+    let mut folders: Vec<&std::path::Path> = quarantine.iter().map(|q| q.as_path()).collect();
+    folders.push(&own);
+    std::cell::RefCell::new(Packs::open_in(&folders, crate::pack::BLOCKS))
 }
 
 /// What [`Ctx::task_files`] reads of the files under a task's folder.
