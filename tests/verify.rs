@@ -3447,6 +3447,25 @@ fn a_pushed_delta_chain_longer_than_the_reader_follows_is_refused_at_the_door() 
     assert_eq!(w.server_main(), tip);
 }
 
+/// A ref that is the protected branch's own file on a server that ignores case is refused:
+/// ASCII case (`refs/heads/MAIN`) and Unicode case as a casefolding file system folds it
+/// (`refs/headſ/main`, U+017F long s, whose upper case is S: noted by a third red-team helper
+/// on 2026-12-02). A name that differs otherwise is pushed as before.
+#[test]
+fn a_ref_that_folds_to_the_protected_branch_is_refused() {
+    let w = World::new();
+    for name in ["refs/heads/MAIN", "refs/head\u{17f}/main"] {
+        let err = w.refused(&["push", "origin", &format!("main:{name}")]);
+        assert!(
+            err.contains(&format!(
+                "{name}: a look-alike of the protected refs/heads/main (one file on a case-insensitive file system)"
+            )),
+            "{name}: {err}"
+        );
+    }
+    w.accepted(&["push", "origin", "main:refs/heads/mainline"]);
+}
+
 /// A protected branch of code is no anchor: a team that keeps its tasks on a branch of their
 /// own, beside a `main` without a store, pushes that branch as before.
 #[test]

@@ -253,6 +253,17 @@ fn commit_of(repo: &Repository, refname: &str, oid: Oid) -> Result<Oid, String> 
     }
 }
 
+/// Whether two ref names may name one file on some server: a file system that ignores case
+/// (ASCII, as most do) or folds Unicode case (ext4 and f2fs with `casefold`, APFS, NTFS), where
+/// `refs/headſ/main` (U+017F, long s) is `refs/heads/main` (a third red-team helper's note,
+/// 2026-12-02). Compared as both upper and lower case, so that a letter whose case folds to
+/// an ASCII one either way matches.
+fn same_file_somewhere(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
+        || a.to_uppercase() == b.to_uppercase()
+        || a.to_lowercase() == b.to_lowercase()
+}
+
 /// Refs that change what git readers see instead of adding history: `refs/replace/*` makes
 /// `git show`, checkouts and mirrors serve another object in place of the one verified.
 fn substitutes(refname: &str) -> bool {
@@ -310,7 +321,7 @@ fn judge(
         // refs/heads/main: writing it would move the protected branch unguarded.
         if let Some(p) = protect
             .iter()
-            .find(|p| p.eq_ignore_ascii_case(u.refname) && *p != u.refname)
+            .find(|p| same_file_somewhere(p, u.refname) && *p != u.refname)
         {
             refused.push(format!(
                 "{}: a look-alike of the protected {p} (one file on a case-insensitive file system)",
