@@ -3466,6 +3466,57 @@ fn a_ref_that_folds_to_the_protected_branch_is_refused() {
     w.accepted(&["push", "origin", "main:refs/heads/mainline"]);
 }
 
+/// Found by a fourth red-team helper on 2026-12-02: the check for a second store searched for
+/// merge bases once for every pushed ref, so a push of 400 refs at an old commit (no new
+/// objects: no pack size limit applies) made the hook walk main's history 400 times (7.5 s
+/// over 20,000 commits, growing with refs times history). It searches once a commit, and a
+/// push that names more than 64 commits holding a store is refused before any search.
+#[test]
+fn a_push_of_many_refs_searches_once_a_commit_and_at_most_64_commits() {
+    let w = World::new();
+    let s = &w.s;
+    for n in 0..60 {
+        new_task(s, &format!("Task {n}"));
+    }
+    w.accepted(&["push", "origin", "main"]);
+    let commits: Vec<String> = s
+        .git(&["rev-list", "--first-parent", "main"])
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert!(commits.len() > 65, "{}", commits.len());
+    // 200 refs at one old commit: one search.
+    let old = commits[commits.len() - 2].clone();
+    let many: Vec<String> = (0..200)
+        .map(|i| format!("{old}:refs/tags/same-{i}"))
+        .collect();
+    let args: Vec<&str> = ["push", "origin"]
+        .into_iter()
+        .chain(many.iter().map(String::as_str))
+        .collect();
+    w.accepted(&args);
+    // 65 refs at 65 commits: refused before any search; 64 are pushed.
+    let spread: Vec<String> = commits[..65]
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c}:refs/tags/spread-{i}"))
+        .collect();
+    let args: Vec<&str> = ["push", "origin"]
+        .into_iter()
+        .chain(spread.iter().map(String::as_str))
+        .collect();
+    let err = w.refused(&args);
+    assert!(
+        err.contains("65 refs to 65 commits that hold a store in one push, over the 64 whose history one push may have checked: push them in several pushes"),
+        "{err}"
+    );
+    let args: Vec<&str> = ["push", "origin"]
+        .into_iter()
+        .chain(spread[..64].iter().map(String::as_str))
+        .collect();
+    w.accepted(&args);
+}
+
 /// A protected branch of code is no anchor: a team that keeps its tasks on a branch of their
 /// own, beside a `main` without a store, pushes that branch as before.
 #[test]
