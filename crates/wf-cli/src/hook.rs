@@ -468,9 +468,12 @@ fn second_stores(
     commits.dedup();
     commits.retain(|c| holds_store(*c).unwrap_or(true));
     if commits.len() > STORE_CHECKS {
+        let refs = pushed
+            .iter()
+            .filter(|(_, c)| commits.binary_search(c).is_ok())
+            .count();
         return vec![format!(
-            "{} refs to {} commits that hold a store in one push, over the {STORE_CHECKS} whose history one push may have checked: push them in several pushes",
-            pushed.len(),
+            "{refs} refs to {} commits that hold a store in one push, over the {STORE_CHECKS} whose history one push may have checked: push them in several pushes",
             commits.len()
         )];
     }

@@ -125,7 +125,6 @@ impl<R: std::borrow::Borrow<Repository>> Worker<R> {
     }
 }
 
-/// The packs of a repository's object folder, for a worker's own reader.
 /// The pack reader of a judging thread: the repository's packs, and in a hook the packs of
 /// git's quarantine too (`GIT_OBJECT_DIRECTORY` with `GIT_QUARANTINE_PATH` set), so that a push
 /// is read as its objects will be once they land. Pushed packs read by libgit2 alone let a
