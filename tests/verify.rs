@@ -3466,13 +3466,14 @@ fn a_ref_that_folds_to_the_protected_branch_is_refused() {
     w.accepted(&["push", "origin", "main:refs/heads/mainline"]);
 }
 
-/// Found by a fourth red-team helper on 2026-12-02: the check for a second store searched for
-/// merge bases once for every pushed ref, so a push of 400 refs at an old commit (no new
-/// objects: no pack size limit applies) made the hook walk main's history 400 times (7.5 s
-/// over 20,000 commits, growing with refs times history). It searches once a commit, and a
-/// push that names more than 64 commits holding a store is refused before any search.
+/// Found by the fourth and fifth red-team helpers on 2026-12-02: the check for a second store
+/// searched for merge bases once for every pushed ref, each search walking main's history
+/// down to the pushed commit, so pushes of refs at old commits (no new objects: no pack size
+/// limit applies) made the hook walk the history once a ref (400 refs at one commit, 7.5 s over
+/// 20,000 commits; 64 refs at 64 old commits, 3.7 s over 40,000). It is one walk a push now,
+/// and such pushes are judged as before: refs at main's own commits share its store.
 #[test]
-fn a_push_of_many_refs_searches_once_a_commit_and_at_most_64_commits() {
+fn a_push_of_many_refs_at_old_commits_is_judged_in_one_walk() {
     let w = World::new();
     let s = &w.s;
     for n in 0..60 {
@@ -3485,36 +3486,22 @@ fn a_push_of_many_refs_searches_once_a_commit_and_at_most_64_commits() {
         .map(str::to_string)
         .collect();
     assert!(commits.len() > 65, "{}", commits.len());
-    // 200 refs at one old commit: one search.
     let old = commits[commits.len() - 2].clone();
     let many: Vec<String> = (0..200)
         .map(|i| format!("{old}:refs/tags/same-{i}"))
         .collect();
-    let args: Vec<&str> = ["push", "origin"]
-        .into_iter()
-        .chain(many.iter().map(String::as_str))
-        .collect();
-    w.accepted(&args);
-    // 65 refs at 65 commits: refused before any search; 64 are pushed.
     let spread: Vec<String> = commits[..65]
         .iter()
         .enumerate()
         .map(|(i, c)| format!("{c}:refs/tags/spread-{i}"))
         .collect();
-    let args: Vec<&str> = ["push", "origin"]
-        .into_iter()
-        .chain(spread.iter().map(String::as_str))
-        .collect();
-    let err = w.refused(&args);
-    assert!(
-        err.contains("65 refs to 65 commits that hold a store in one push, over the 64 whose history one push may have checked: push them in several pushes"),
-        "{err}"
-    );
-    let args: Vec<&str> = ["push", "origin"]
-        .into_iter()
-        .chain(spread[..64].iter().map(String::as_str))
-        .collect();
-    w.accepted(&args);
+    for refs in [many, spread] {
+        let args: Vec<&str> = ["push", "origin"]
+            .into_iter()
+            .chain(refs.iter().map(String::as_str))
+            .collect();
+        w.accepted(&args);
+    }
 }
 
 /// A protected branch of code is no anchor: a team that keeps its tasks on a branch of their
