@@ -681,6 +681,22 @@ fn read_without_graph(s: &Store, f: &str) -> (Option<i32>, String, String) {
     read
 }
 
+/// [`verify_listed`] in threads and in worker processes, under each `WF_COMMIT_GRAPH` of
+/// `graphs`: every run fails (exit 7) without a clean verdict, its stderr holding each of
+/// `phrases`.
+fn every_listing_fails(s: &Store, graphs: &[&str], phrases: &[&str]) {
+    for how in ["never", "always"] {
+        for graph in graphs {
+            let (code, out, err) = verify_listed(s, how, graph);
+            assert_eq!(code, Some(7), "{how} {graph}: {out} {err}");
+            assert!(!out.contains("clean"), "{how} {graph}: {out}");
+            for p in phrases {
+                assert!(err.contains(p), "{how} {graph}: no {p:?} in {err}");
+            }
+        }
+    }
+}
+
 /// A grafts file (git's deprecated `info/grafts`, which libgit2 follows wherever it parses a
 /// commit) that gives the signed action `g` the parent of the unsigned `f` would let the walk
 /// pass over `f`: the run fails instead, naming the file, in one process and in worker
@@ -695,17 +711,11 @@ fn a_grafts_file_that_hides_a_commit_fails_the_run() {
     let grafts = s.repo.join(".git/info/grafts");
     std::fs::create_dir_all(grafts.parent().unwrap()).unwrap();
     std::fs::write(&grafts, format!("{g} {before_f}\n")).unwrap();
-    for how in ["never", "always"] {
-        for graph in ["never", "always"] {
-            let (code, out, err) = verify_listed(s, how, graph);
-            assert_eq!(code, Some(7), "{how} {graph}: {out} {err}");
-            assert!(!out.contains("clean"), "{how} {graph}: {out}");
-            assert!(
-                err.contains("info/grafts gives commits other parents than their own"),
-                "{how} {graph}: {err}"
-            );
-        }
-    }
+    every_listing_fails(
+        s,
+        &["never", "always"],
+        &["info/grafts gives commits other parents than their own"],
+    );
     // The cache does not help it through either.
     let (code, _, err) = verify(s, &s.repo, &[]);
     assert_eq!(code, 7, "{err}");
@@ -820,17 +830,11 @@ fn a_shallow_file_whose_line_names_a_parent_fails_the_run() {
     let before_f = s.git(&["rev-parse", &format!("{f}~1")]).trim().to_string();
     let shallow = s.repo.join(".git/shallow");
     std::fs::write(&shallow, format!("{g} {before_f}\n")).unwrap();
-    for how in ["never", "always"] {
-        for graph in ["never", "always"] {
-            let (code, out, err) = verify_listed(s, how, graph);
-            assert_eq!(code, Some(7), "{how} {graph}: {out} {err}");
-            assert!(!out.contains("clean"), "{how} {graph}: {out}");
-            assert!(
-                err.contains("shallow line 1:") && err.contains("is not one commit id"),
-                "{how} {graph}: {err}"
-            );
-        }
-    }
+    every_listing_fails(
+        s,
+        &["never", "always"],
+        &["shallow line 1:", "is not one commit id"],
+    );
     std::fs::remove_file(&shallow).unwrap();
     assert_eq!(verify_listed(s, "always", "always"), read);
 }
@@ -903,16 +907,14 @@ fn an_alternates_line_git_and_libgit2_read_apart_fails_the_run() {
     std::fs::create_dir_all(spare.join("pack")).unwrap();
     for line in ["alt/objects", "\"/tmp/x\"", " /tmp/x"] {
         std::fs::write(&alternates, format!("# objects kept elsewhere\n{line}\n")).unwrap();
-        for how in ["never", "always"] {
-            let (code, out, err) = verify_listed(s, how, "always");
-            assert_eq!(code, Some(7), "{line} {how}: {out} {err}");
-            assert!(!out.contains("clean"), "{line} {how}: {out}");
-            assert!(
-                err.contains("alternates line 2:")
-                    && err.contains("is read by git and by libgit2 as different folders"),
-                "{line} {how}: {err}"
-            );
-        }
+        every_listing_fails(
+            s,
+            &["always"],
+            &[
+                "alternates line 2:",
+                "is read by git and by libgit2 as different folders",
+            ],
+        );
     }
     for line in [spare.to_str().unwrap(), "../../../spare-objects"] {
         std::fs::write(&alternates, format!("{line}\n")).unwrap();
@@ -1077,17 +1079,8 @@ fn a_commit_graph_that_lies_about_a_parent_fails_the_run_instead_of_hiding_a_com
     assert!(!walked.contains(&f), "git follows the lie: {walked}");
 
     read_without_graph(s, &f);
-    for how in ["never", "always"] {
-        let (code, out, err) = verify_listed(s, how, "always");
-        assert_eq!(code, Some(7), "{how}: {err}");
-        assert!(!out.contains("clean"), "{how}: {out}");
-        assert!(
-            err.contains(&format!(
-                "commit {g} has the parents {f}, but git's commit-graph gave {before_f}"
-            )) && err.contains("WF_COMMIT_GRAPH=never"),
-            "{how}: {err}"
-        );
-    }
+    let said = format!("commit {g} has the parents {f}, but git's commit-graph gave {before_f}");
+    every_listing_fails(s, &["always"], &[&said, "WF_COMMIT_GRAPH=never"]);
 }
 
 // ---------------------------------------------------------------------------------------------

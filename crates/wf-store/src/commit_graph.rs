@@ -228,6 +228,22 @@ impl Graph {
         None
     }
 
+    /// The graph's bytes with `commit`'s first parent made `parent` (both in the graph) and the
+    /// checksum made again, so that git takes it as its own: a graph that lies, for tests.
+    #[cfg(test)]
+    pub(crate) fn lying(&self, commit: Oid, parent: Oid) -> Option<Vec<u8>> {
+        use sha1::Digest;
+        let at = self.find(commit.as_bytes().try_into().ok()?)?;
+        let to = self.find(parent.as_bytes().try_into().ok()?)? as u32;
+        let mut g = self.data.clone();
+        let field = self.cdat + at * CDAT_WIDTH + 20;
+        g[field..field + 4].copy_from_slice(&to.to_be_bytes());
+        let n = g.len() - 20;
+        let sum = sha1::Sha1::digest(&g[..n]);
+        g[n..].copy_from_slice(&sum);
+        Some(g)
+    }
+
     /// The parents of `commit` in their order, as the graph records them; `None` when the
     /// graph does not hold it, or its record names a position or an extra edge the graph does
     /// not have.

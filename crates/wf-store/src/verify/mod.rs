@@ -470,7 +470,14 @@ fn refuse_shallow_grafts(repo: &Repository) -> Result<(), git2::Error> {
         };
         let text = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
         let mut lines = text.split(|&b| b == b'\n').enumerate();
-        if let Some((n, line)) = lines.find(|(_, l)| !text.is_empty() && !is_commit_id(l)) {
+        // One id a line, as git writes it (and as the cache files write theirs).
+        let is_id = |l: &[u8]| {
+            std::str::from_utf8(l)
+                .ok()
+                .and_then(crate::cachefile::oid)
+                .is_some()
+        };
+        if let Some((n, line)) = lines.find(|(_, l)| !text.is_empty() && !is_id(l)) {
             return Err(git2::Error::from_str(&format!(
                 "{} line {}: {:?} is not one commit id; libgit2 reads more as other parents \
                  for the commit (a graft), which a walk would follow past commits that are then \
@@ -482,11 +489,6 @@ fn refuse_shallow_grafts(repo: &Repository) -> Result<(), git2::Error> {
         }
     }
     Ok(())
-}
-
-/// Whether `line` is one object id as git writes it: 40 lowercase hex digits.
-fn is_commit_id(line: &[u8]) -> bool {
-    line.len() == 40 && line.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// The path of an object database that libgit2 takes (it exists) and under which nothing
@@ -1189,32 +1191,12 @@ mod tests {
     /// Rewrite `commit`'s first parent in the commit-graph of `dir` to `parent` (both in the
     /// graph), its checksum made again, so that git takes it as its own.
     fn lie_in_graph(dir: &std::path::Path, commit: Oid, parent: Oid) {
-        use sha1::Digest;
         use std::os::unix::fs::PermissionsExt;
-        let path = dir.join("objects/info/commit-graph");
-        let mut g = std::fs::read(&path).unwrap();
-        let chunk = |want: &[u8]| {
-            (0..g[6] as usize)
-                .map(|i| &g[8 + i * 12..8 + i * 12 + 12])
-                .find(|e| &e[..4] == want)
-                .map(|e| u64::from_be_bytes(e[4..].try_into().unwrap()) as usize)
-                .unwrap()
-        };
-        let (oidf, oidl, cdat) = (chunk(b"OIDF"), chunk(b"OIDL"), chunk(b"CDAT"));
-        let count = u32::from_be_bytes(g[oidf + 1020..oidf + 1024].try_into().unwrap()) as usize;
-        let pos = |id: Oid| {
-            (0..count)
-                .find(|i| &g[oidl + i * 20..oidl + i * 20 + 20] == id.as_bytes())
-                .unwrap()
-        };
-        let (at, to) = (pos(commit), pos(parent) as u32);
-        let field = cdat + at * 36 + 20;
-        g[field..field + 4].copy_from_slice(&to.to_be_bytes());
-        let n = g.len() - 20;
-        let sum = sha1::Sha1::digest(&g[..n]);
-        g[n..].copy_from_slice(&sum);
+        let objects = dir.join("objects");
+        let graph = crate::commit_graph::Graph::open(&objects).unwrap();
+        let path = objects.join("info/commit-graph");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        std::fs::write(&path, &g).unwrap();
+        std::fs::write(&path, graph.lying(commit, parent).unwrap()).unwrap();
     }
 
     /// libgit2 takes parents from git's commit-graph in its walks and merge-base searches,
